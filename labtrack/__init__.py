@@ -1,0 +1,45 @@
+"""labtrack: forensic DNA identification tracker. ``create_app()`` only wires things together."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+__version__ = "0.1.0"
+
+_ROOT = Path(__file__).resolve().parent
+
+
+def _templates_folder() -> str:
+    """Top-level ``templates/`` in a checkout or image; the packaged copy in a wheel."""
+    checkout = _ROOT.parent / "templates"
+    return str(checkout if checkout.is_dir() else _ROOT / "templates")
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Application factory: config → database → extensions and blueprints → error handlers."""
+    import os
+
+    from labtrack import config
+    from labtrack.services import audit
+    from labtrack.web import init_app as init_web
+
+    app = Flask(__name__, template_folder=_templates_folder(), instance_relative_config=True,
+                instance_path=os.environ.get("LABTRACK_INSTANCE_PATH") or None)
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    environ = dict(os.environ)
+    if test_config and "SECRET_KEY" in test_config:
+        environ["LABTRACK_SECRET_KEY"] = str(test_config["SECRET_KEY"])
+    app.config.update(config.from_environment(instance, environ))
+    if test_config:
+        app.config.update(test_config)
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(_ROOT / "translations"))
+    audit.install_hook()
+    init_web(app)
+    from labtrack.cli import init_app as init_cli
+
+    init_cli(app)
+    return app

@@ -1,0 +1,61 @@
+"""Configuration: safe defaults, overridden by LABTRACK_* environment variables, overridden by a test dict."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "LABTRACK_"
+
+
+def _bool(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def instance_secret(instance_path: Path) -> str:
+    """Return the secret key kept in the instance folder, generating it on first run (mode 0600)."""
+    path = instance_path / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+def from_environment(instance_path: Path, environ: dict[str, str] | None = None) -> dict[str, Any]:
+    """Build the Flask config mapping from the environment (``LABTRACK_*``) with safe defaults."""
+    env = os.environ if environ is None else environ
+    development = env.get(ENV_PREFIX + "ENV", "production") == "development"
+    database_url = env.get(ENV_PREFIX + "DATABASE_URL") or (
+        f"sqlite:///{(instance_path / 'labtrack.sqlite').as_posix()}"
+    )
+    return {
+        "LABTRACK_ENV": "development" if development else "production",
+        "SECRET_KEY": env.get(ENV_PREFIX + "SECRET_KEY") or instance_secret(instance_path),
+        "DATABASE_URL": database_url,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _bool(env.get(ENV_PREFIX + "SESSION_COOKIE_SECURE"), not development),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SECURE": _bool(env.get(ENV_PREFIX + "SESSION_COOKIE_SECURE"), not development),
+        "PERMANENT_SESSION_LIFETIME": int(env.get(ENV_PREFIX + "SESSION_MINUTES", "480")) * 60,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "MAX_CONTENT_LENGTH": int(env.get(ENV_PREFIX + "MAX_UPLOAD_MB", "64")) * 1024 * 1024,
+        "RATELIMIT_STORAGE_URI": env.get(ENV_PREFIX + "RATELIMIT_STORAGE_URI", "memory://"),
+        "LOGIN_RATE_LIMIT": env.get(ENV_PREFIX + "LOGIN_RATE_LIMIT", "10 per minute"),
+        "LOGIN_MAX_FAILURES": int(env.get(ENV_PREFIX + "LOGIN_MAX_FAILURES", "5")),
+        "LOGIN_LOCKOUT_MINUTES": int(env.get(ENV_PREFIX + "LOGIN_LOCKOUT_MINUTES", "15")),
+        "BABEL_DEFAULT_LOCALE": env.get(ENV_PREFIX + "DEFAULT_LOCALE", "en"),
+        "LANGUAGES": ["en", "ar"],
+        "MIN_SEARCH_LOCI": int(env.get(ENV_PREFIX + "MIN_SEARCH_LOCI", "12")),
+        "IDENTIFICATION_THRESHOLD": float(env.get(ENV_PREFIX + "IDENTIFICATION_THRESHOLD", "0.9995")),
+        "DASK_SCHEDULER": env.get(ENV_PREFIX + "DASK_SCHEDULER", ""),
+        "LAB_NAME": env.get(ENV_PREFIX + "LAB_NAME", "labtrack DNA identification laboratory"),
+    }

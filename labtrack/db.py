@@ -1,0 +1,133 @@
+"""Database engine, a session per request on ``g``, schema creation and append-only guards."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from flask import Flask, current_app, g
+from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy.engine import Connection
+from sqlmodel import Session
+
+from labtrack import models
+from labtrack.models import APPEND_ONLY_TABLES
+
+EXTENSION_KEY = "labtrack.engine"
+
+
+WRITE_OPTION = "labtrack_write"
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    """Foreign keys on, WAL, a generous busy timeout, and BEGIN IMMEDIATE for write transactions
+    (``labtrack.services.transaction.write``) so that writers are serialised up front and the
+    audit hash chain can never fork; reads use a plain deferred BEGIN and never block writers."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # let SQLAlchemy's begin event issue BEGIN
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        immediate = connection.get_execution_options().get(WRITE_OPTION)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def make_engine(url: str) -> Engine:
+    """Create the engine for ``url`` (SQLite file or PostgreSQL)."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        _configure_sqlite(engine)
+        return engine
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def install_append_only_guards(connection: Connection) -> None:
+    """Triggers that make the database itself refuse UPDATE and DELETE on evidence tables."""
+    dialect = connection.dialect.name
+    for table in APPEND_ONLY_TABLES:
+        if dialect == "sqlite":
+            for op in ("UPDATE", "DELETE"):
+                connection.exec_driver_sql(
+                    f"CREATE TRIGGER IF NOT EXISTS {table}_no_{op.lower()} BEFORE {op} ON {table} "
+                    f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
+                )
+        elif dialect == "postgresql":
+            connection.exec_driver_sql(
+                "CREATE OR REPLACE FUNCTION labtrack_append_only() RETURNS trigger AS $$ BEGIN "
+                "RAISE EXCEPTION '%% is append-only', TG_TABLE_NAME; END; $$ LANGUAGE plpgsql"
+            )
+            connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
+            connection.exec_driver_sql(
+                f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+                "FOR EACH ROW EXECUTE FUNCTION labtrack_append_only()"
+            )
+            connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}")
+            connection.exec_driver_sql(
+                f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+                "FOR EACH STATEMENT EXECUTE FUNCTION labtrack_append_only()"
+            )
+
+
+def create_schema(engine: Engine) -> None:
+    """Create every table and guard directly from the models (tests; migrations do it in production)."""
+    with engine.begin() as connection:
+        models.metadata.create_all(connection)
+        install_append_only_guards(connection)
+
+
+def schema_is_current(engine: Engine) -> bool:
+    """True when every table of the model exists (a database that was never migrated has none)."""
+    existing = set(inspect(engine).get_table_names())
+    return set(models.metadata.tables) <= existing
+
+
+def get_engine(app: Flask | None = None) -> Engine:
+    app = app or current_app
+    engine: Engine = app.extensions[EXTENSION_KEY]
+    return engine
+
+
+def get_session() -> Session:
+    """The request's session (created on first use, closed at teardown)."""
+    if "db_session" not in g:
+        g.db_session = Session(get_engine(), expire_on_commit=False)
+    session: Session = g.db_session
+    return session
+
+
+@contextmanager
+def standalone_session(app: Flask | None = None) -> Iterator[Session]:
+    """A session outside a request (CLI commands, background jobs)."""
+    session = Session(get_engine(app), expire_on_commit=False)
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+def _close_session(_exc: BaseException | None) -> None:
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()
+
+
+def init_app(app: Flask) -> None:
+    app.extensions[EXTENSION_KEY] = make_engine(app.config["DATABASE_URL"])
+    app.teardown_appcontext(_close_session)
+
+
+def ping(engine: Engine) -> None:
+    with engine.connect() as connection:
+        connection.execute(text("SELECT 1"))

@@ -1,0 +1,87 @@
+"""Domain errors. Services raise these; the web and CLI edges turn them into messages and 4xx answers."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class InputProblem:
+    """One problem with user input: where it is (file, row, field) and what is wrong."""
+
+    message: str
+    field: str | None = None
+    row: int | None = None
+    file: str | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+    def __str__(self) -> str:
+        where = ", ".join(
+            part
+            for part in (
+                self.file or "",
+                f"row {self.row}" if self.row is not None else "",
+                f"field {self.field}" if self.field else "",
+            )
+            if part
+        )
+        return f"{where}: {self.message}" if where else self.message
+
+
+class DomainError(Exception):
+    """Base class of every error a user can cause. ``status`` is the HTTP status the edge uses."""
+
+    status = 400
+
+    def __init__(self, message: str, problems: list[InputProblem] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.problems: list[InputProblem] = list(problems or [])
+
+
+class ValidationFailed(DomainError):
+    """Input is malformed; ``problems`` lists every problem found (collect all, raise once)."""
+
+    status = 422
+
+
+@dataclass
+class ProblemList:
+    """Collects problems, then raises once with all of them."""
+
+    problems: list[InputProblem] = field(default_factory=list)
+
+    def add(self, message: str, *, field: str | None = None, row: int | None = None,
+            file: str | None = None) -> None:
+        self.problems.append(InputProblem(message=message, field=field, row=row, file=file))
+
+    def __bool__(self) -> bool:
+        return bool(self.problems)
+
+    def raise_if_any(self, message: str = "The input has problems") -> None:
+        if self.problems:
+            raise ValidationFailed(f"{message} ({len(self.problems)})", self.problems)
+
+
+class NotFound(DomainError):
+    status = 404
+
+
+class Conflict(DomainError):
+    """The request clashes with the current state (duplicate, concurrent change, wrong place)."""
+
+    status = 409
+
+
+class InvalidTransition(Conflict):
+    """A state transition outside the allowed graph."""
+
+
+class PermissionDenied(DomainError):
+    status = 403
+
+
+class AuthenticationFailed(DomainError):
+    status = 401

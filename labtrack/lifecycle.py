@@ -1,0 +1,91 @@
+"""Sample lifecycle as data plus guards (pure: no I/O).
+
+collected → sealed → in_transit → received → prepared → extracted → quantified → amplified →
+profiled; any working step may end in ``failed`` (with a reason) or ``consumed``. A failed sample
+may be re-sampled: that creates a new sample of the same remains (see services), it is not a
+transition of the failed one. Every other transition is refused with the list of allowed ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+SAMPLE_STATES: tuple[str, ...] = (
+    "collected",
+    "sealed",
+    "in_transit",
+    "received",
+    "prepared",
+    "extracted",
+    "quantified",
+    "amplified",
+    "profiled",
+    "failed",
+    "consumed",
+)
+
+_MAIN_PATH = SAMPLE_STATES[:9]
+_TERMINAL = frozenset({"failed", "consumed"})
+
+TRANSITIONS: Mapping[str, frozenset[str]] = {
+    **{
+        state: frozenset({_MAIN_PATH[i + 1], "failed", "consumed"})
+        for i, state in enumerate(_MAIN_PATH[:-1])
+    },
+    # a profiled sample may still be used up (e.g. re-typing consumed the extract)
+    "profiled": frozenset({"consumed"}),
+    "failed": frozenset(),
+    "consumed": frozenset(),
+}
+
+STATES_NEEDING_REASON = frozenset({"failed"})
+
+
+class TransitionRefused(ValueError):
+    """A transition outside the lifecycle graph, or one whose guard failed."""
+
+    def __init__(self, current: str, target: str, message: str) -> None:
+        super().__init__(message)
+        self.current = current
+        self.target = target
+        self.allowed = sorted(TRANSITIONS.get(current, frozenset()))
+
+
+def allowed_transitions(current: str) -> list[str]:
+    """States a sample in ``current`` may move to, in lifecycle order."""
+    allowed = TRANSITIONS.get(current, frozenset())
+    return [state for state in SAMPLE_STATES if state in allowed]
+
+
+def guard_transition(current: str, target: str, *, reason: str | None = None) -> None:
+    """Refuse a transition outside the graph; ``failed`` needs a reason.
+
+    >>> guard_transition("received", "prepared")
+    >>> guard_transition("collected", "profiled")  # doctest: +IGNORE_EXCEPTION_DETAIL
+    Traceback (most recent call last):
+    ...
+    labtrack.lifecycle.TransitionRefused: cannot go from 'collected' to 'profiled'; allowed: sealed, failed, consumed
+    """
+    if current not in TRANSITIONS:
+        raise TransitionRefused(current, target, f"unknown sample state {current!r}")
+    if target not in SAMPLE_STATES:
+        raise TransitionRefused(current, target, f"unknown sample state {target!r}")
+    if target not in TRANSITIONS[current]:
+        allowed = ", ".join(allowed_transitions(current)) or "none (final state)"
+        raise TransitionRefused(
+            current, target, f"cannot go from {current!r} to {target!r}; allowed: {allowed}"
+        )
+    if target in STATES_NEEDING_REASON and not (reason and reason.strip()):
+        raise TransitionRefused(current, target, f"moving a sample to {target!r} needs a reason")
+
+
+def guard_resample(current: str) -> None:
+    """Only a failed sample may be re-sampled (a new sample of the same remains)."""
+    if current != "failed":
+        raise TransitionRefused(
+            current, "resample", f"only a failed sample can be re-sampled (this one is {current!r})"
+        )
+
+
+def is_terminal(state: str) -> bool:
+    return state in _TERMINAL

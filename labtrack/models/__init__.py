@@ -1,0 +1,46 @@
+"""SQLModel tables, one module per area. Importing this package registers every table."""
+
+from labtrack.models.accounts import ROLES, ApiToken, User
+from labtrack.models.audit import AuditEntry
+from labtrack.models.base import metadata, utcnow
+from labtrack.models.custody import CustodyEvent, CustodyItem, LabelPrint
+from labtrack.models.families import ConsentRecord, Donor, Family, MissingPerson, PedigreeMember
+from labtrack.models.identification import (
+    FamilyNotification,
+    Identification,
+    IssuedDocument,
+    Signature,
+)
+from labtrack.models.matching import Match, MatchReview, MatchRun
+from labtrack.models.profiles import (
+    FrequencyEntry,
+    FrequencyTable,
+    Profile,
+    ProfileAllele,
+    ProfileImport,
+    StaffMember,
+)
+from labtrack.models.samples import Sample, SampleStateChange, StorageLocation
+from labtrack.models.sites import Individual, Remains, Site
+
+# Tables whose rows are evidence: the database refuses UPDATE and DELETE on them.
+APPEND_ONLY_TABLES: tuple[str, ...] = (
+    "audit_entry",
+    "custody_event",
+    "sample_state_change",
+    "consent_record",
+    "match_review",
+    "signature",
+    "identification",
+    "family_notification",
+    "label_print",
+)
+
+__all__ = [
+    "APPEND_ONLY_TABLES", "ROLES", "ApiToken", "AuditEntry", "ConsentRecord", "CustodyEvent",
+    "CustodyItem", "Donor", "Family", "FamilyNotification", "FrequencyEntry", "FrequencyTable",
+    "Identification", "Individual", "IssuedDocument", "LabelPrint", "Match", "MatchReview",
+    "MatchRun", "MissingPerson", "PedigreeMember", "Profile", "ProfileAllele", "ProfileImport",
+    "Remains", "Sample", "SampleStateChange", "Signature", "Site", "StaffMember",
+    "StorageLocation", "User", "metadata", "utcnow",
+]

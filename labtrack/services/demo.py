@@ -1,0 +1,205 @@
+"""Load the demo data of ``fixtures/demo/demo.json`` into a database, idempotently."""
+
+from __future__ import annotations
+
+import csv
+import json
+import secrets
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session, select
+
+from labtrack import ids
+from labtrack.fixtures_path import fixtures_dir
+from labtrack.models import (
+    ConsentRecord,
+    CustodyItem,
+    Donor,
+    Family,
+    FrequencyEntry,
+    FrequencyTable,
+    MissingPerson,
+    PedigreeMember,
+    Remains,
+    Sample,
+    Site,
+    StorageLocation,
+    User,
+)
+from labtrack.services import accounts
+from labtrack.services.transaction import write
+
+DEMO_ACTOR = "demo-loader"
+
+
+@dataclass
+class DemoReport:
+    created: dict[str, int] = field(default_factory=dict)
+    logins: dict[str, str] = field(default_factory=dict)
+
+    def count(self, kind: str) -> None:
+        self.created[kind] = self.created.get(kind, 0) + 1
+
+
+def _date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def load_frequency_table(session: Session, path: Path, *, name: str, source: str,
+                         make_default: bool, actor: User | str) -> FrequencyTable | None:
+    """Load a ``freqs.csv`` (marker,allele,frequency[,count,n_alleles]) unless a table of that name exists."""
+    if session.exec(select(FrequencyTable).where(FrequencyTable.name == name)).first():
+        return None
+    import hashlib
+
+    raw = path.read_bytes()
+    rows = csv.DictReader(line for line in raw.decode("utf-8-sig").splitlines() if not line.startswith("#"))
+    with write(session, actor=actor, reason=f"frequency table {name} loaded"):
+        table = FrequencyTable(name=name, source=source, file_sha256=hashlib.sha256(raw).hexdigest(),
+                               is_default=make_default)
+        session.add(table)
+        session.flush()
+        session.add_all([
+            FrequencyEntry(table_id=table.id or 0, marker=row["marker"], allele=row["allele"],
+                           frequency=float(row["frequency"]),
+                           count=int(row["count"]) if row.get("count") else None,
+                           n_alleles=int(row["n_alleles"]) if row.get("n_alleles") else None)
+            for row in rows
+        ])
+    return table
+
+
+def _users(session: Session, data: list[dict[str, Any]], report: DemoReport) -> None:
+    for number, spec in enumerate(data, start=1):
+        if session.exec(select(User).where(User.username == spec["username"])).first():
+            continue
+        password = secrets.token_urlsafe(9)
+        accounts.create_user(session=session, username=spec["username"], full_name=spec["full_name"],
+                             role=spec["role"], password=password, by=DEMO_ACTOR,
+                             badge=ids.badge_id(number))
+        report.logins[spec["username"]] = password
+        report.count("users")
+
+
+def _sites_and_remains(session: Session, data: dict[str, Any], report: DemoReport) -> None:
+    sites: dict[str, Site] = {}
+    for spec in data["sites"]:
+        site = session.exec(select(Site).where(Site.code == spec["code"])).first()
+        if site is None:
+            site = Site(**spec)
+            session.add(site)
+            session.flush()
+            report.count("sites")
+        sites[spec["code"]] = site
+    if session.exec(select(Remains)).first() is not None:
+        return
+    for spec in data["remains"]:
+        site = sites[spec["site"]]
+        number = site.next_remains_number
+        site.next_remains_number += 1
+        fields = {k: v for k, v in spec.items() if k not in ("site", "samples", "recovered_on")}
+        remains = Remains(accession=ids.remains_id(site.code, number), site_id=site.id or 0,
+                          number=number, recovered_on=_date(spec.get("recovered_on")), **fields)
+        session.add_all([site, remains])
+        session.flush()
+        session.add(CustodyItem(accession=remains.accession, kind="remains", remains_id=remains.id))
+        report.count("remains")
+        for sample_spec in spec.get("samples", []):
+            n = remains.next_sample_number
+            remains.next_sample_number += 1
+            sample = Sample(accession=ids.sample_id(remains.accession, n), remains_id=remains.id,
+                            number=n, sample_type=sample_spec["sample_type"],
+                            collected_on=remains.recovered_on)
+            session.add_all([remains, sample])
+            session.flush()
+            session.add(CustodyItem(accession=sample.accession, kind="sample", sample_id=sample.id))
+            report.count("samples")
+
+
+def _locations(session: Session, data: list[dict[str, Any]], report: DemoReport) -> None:
+    by_parts: dict[tuple[str, ...], StorageLocation] = {}
+    for spec in data:
+        parts = tuple(spec["parts"])
+        accession = ids.location_id(*parts)
+        location = session.exec(select(StorageLocation).where(StorageLocation.accession == accession)).first()
+        if location is None:
+            parent = by_parts.get(parts[:-1])
+            location = StorageLocation(accession=accession, name=spec["name"], level=spec["level"],
+                                       parent_id=parent.id if parent else None)
+            session.add(location)
+            session.flush()
+            session.add(CustodyItem(accession=accession, kind="location", location_id=location.id))
+            report.count("locations")
+        by_parts[parts] = location
+
+
+def _families(session: Session, data: dict[str, Any], report: DemoReport, actor_id: int) -> None:
+    missing: dict[str, MissingPerson] = {}
+    for spec in data["missing_persons"]:
+        person = session.exec(select(MissingPerson).where(MissingPerson.case_number == spec["case_number"])).first()
+        if person is None:
+            values = {**spec, "disappeared_on": _date(spec.get("disappeared_on"))}
+            person = MissingPerson(**values)
+            session.add(person)
+            session.flush()
+            report.count("missing_persons")
+        missing[spec["case_number"]] = person
+    donors: dict[str, Donor] = {}
+    for number, spec in enumerate(data["donors"], start=1):
+        donor = session.exec(select(Donor).where(Donor.code == spec["code"])).first()
+        if donor is None:
+            donor = Donor(**spec)
+            session.add(donor)
+            session.flush()
+            accession = ids.reference_id(number, "A")
+            sample = Sample(accession=accession, donor_id=donor.id, sample_type="buccal_swab")
+            session.add(sample)
+            session.flush()
+            session.add(CustodyItem(accession=accession, kind="sample", sample_id=sample.id))
+            session.add(ConsentRecord(donor_id=donor.id or 0, identification_only=True, retention_years=25,
+                                      contact_for_results=True, given_on=date(2025, 6, 1),
+                                      collected_by="Demo coordinator", recorded_by_id=actor_id))
+            report.count("donors")
+        donors[spec["code"]] = donor
+    for spec in data["families"]:
+        if session.exec(select(Family).where(Family.code == spec["code"])).first():
+            continue
+        family = Family(code=spec["code"])
+        session.add(family)
+        session.flush()
+        members: dict[str, PedigreeMember] = {}
+        for m in spec["members"]:
+            member = PedigreeMember(
+                family_id=family.id or 0, person_code=m["person"], sex=m["sex"],
+                father_id=members[m["father"]].id if m.get("father") else None,
+                mother_id=members[m["mother"]].id if m.get("mother") else None,
+                donor_id=donors[m["donor"]].id if m.get("donor") else None,
+                missing_person_id=missing[m["missing"]].id if m.get("missing") else None,
+                relation_label=m.get("relation", "missing person" if m.get("missing") else ""),
+            )
+            session.add(member)
+            session.flush()
+            members[m["person"]] = member
+        report.count("families")
+
+
+def load_demo(session: Session, path: Path | None = None) -> DemoReport:
+    """Load the demo data; running it again adds nothing that is there already."""
+    path = path or fixtures_dir() / "demo" / "demo.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    report = DemoReport()
+    _users(session, data["users"], report)
+    admin = session.exec(select(User).where(User.role == "admin")).first()
+    assert admin is not None and admin.id is not None
+    with write(session, actor=admin, reason="demo data loaded"):
+        _sites_and_remains(session, data, report)
+        _locations(session, data["locations"], report)
+        _families(session, data, report, admin.id)
+    if load_frequency_table(session, fixtures_dir() / "freqs" / "nist1036.csv", name="NIST 1036 (all)",
+                            source="NIST STRBase 1036 U.S. population, revised 2017 (public domain)",
+                            make_default=True, actor=admin):
+        report.count("frequency_tables")
+    return report

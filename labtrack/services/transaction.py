@@ -1,0 +1,54 @@
+"""The unit of work: one transaction per service call, attributed to a person, rolled back on error."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlmodel import Session
+
+from labtrack.db import WRITE_OPTION
+from labtrack.errors import Conflict
+from labtrack.models import User
+
+ACTOR_KEY = "labtrack.actor"
+REASON_KEY = "labtrack.reason"
+
+
+@contextmanager
+def write(session: Session, *, actor: User | str, reason: str = "") -> Iterator[Session]:
+    """Run a block of writes as one transaction by ``actor``.
+
+    Every flushed change is written to the audit log in the same transaction (see
+    ``labtrack.services.audit``). On any exception the transaction is rolled back, so a failure
+    leaves the database unchanged. Database constraint violations become ``Conflict``.
+    """
+    if session.in_transaction():
+        # a read earlier in the request opened a transaction: end it so that ours starts fresh
+        session.rollback()
+    session.info[ACTOR_KEY] = actor
+    session.info[REASON_KEY] = reason
+    try:
+        session.connection(execution_options={WRITE_OPTION: True})
+        yield session
+        session.commit()
+    except IntegrityError as error:
+        session.rollback()
+        raise Conflict(f"The change conflicts with existing records: {_short(error)}") from error
+    except OperationalError as error:
+        session.rollback()
+        if "append-only" in str(error) or "locked" in str(error):
+            raise Conflict(_short(error)) from error
+        raise
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.info.pop(ACTOR_KEY, None)
+        session.info.pop(REASON_KEY, None)
+
+
+def _short(error: Exception) -> str:
+    text = str(getattr(error, "orig", error)).strip().splitlines()
+    return text[0] if text else error.__class__.__name__

@@ -1,0 +1,55 @@
+"""Administration: users, machine tokens and the audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlmodel import select
+
+from labtrack.db import get_session
+from labtrack.models import AuditEntry
+from labtrack.services import accounts, audit
+from labtrack.web.access import ADMIN, roles_required
+from labtrack.web.forms import TokenForm, UserForm
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.route("/users", methods=["GET", "POST"])
+@roles_required(ADMIN)
+def users() -> Any:
+    form = UserForm()
+    db = get_session()
+    if form.validate_on_submit():
+        user = accounts.create_user(
+            session=db, username=form.username.data or "", full_name=form.full_name.data or "",
+            role=form.role.data or "", password=form.password.data or "", by=current_user,
+        )
+        flash(_("User %(name)s created.", name=user.username), "success")
+        return redirect(url_for("admin.users"))
+    return render_template("admin/users.html", form=form, users=accounts.list_users(db),
+                           token_form=TokenForm()), (422 if form.errors else 200)
+
+
+@bp.route("/tokens", methods=["POST"])
+@roles_required(ADMIN)
+def create_token() -> Any:
+    form = TokenForm()
+    if not form.validate_on_submit():
+        flash(_("A token needs a name."), "error")
+        return redirect(url_for("admin.users"))
+    token = accounts.issue_token(session=get_session(), user=current_user, name=form.name.data or "",
+                                 by=current_user)
+    flash(_("New token (copy it now, it is shown once): %(token)s", token=token), "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.route("/audit")
+@roles_required(ADMIN)
+def audit_log() -> Any:
+    db = get_session()
+    entries = db.exec(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(200)).all()  # type: ignore[attr-defined]
+    return render_template("admin/audit.html", entries=entries, result=audit.verify_chain(db))

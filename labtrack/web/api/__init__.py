@@ -1,0 +1,31 @@
+"""JSON API under /api/v1: one blueprint; area modules add their operations to it."""
+
+from __future__ import annotations
+
+from flask import Blueprint, g, request
+from flask_login import current_user
+from flask_wtf.csrf import validate_csrf
+from wtforms.validators import ValidationError
+
+from labtrack.errors import PermissionDenied
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+@bp.before_request
+def csrf_for_browser_sessions() -> None:
+    """Machines use bearer tokens (no CSRF). A browser session calling the API must send the
+    page's CSRF token in ``X-CSRFToken``."""
+    if request.method not in UNSAFE or g.get("auth_via_token") or not current_user.is_authenticated:
+        return
+    try:
+        validate_csrf(request.headers.get("X-CSRFToken", ""))
+    except ValidationError as error:
+        raise PermissionDenied("Missing or invalid X-CSRFToken header for a browser session.") from error
+
+
+def load_api_modules() -> None:
+    """Import the area modules so that their operations register on ``bp``."""
+    from labtrack.web.api import system  # noqa: F401

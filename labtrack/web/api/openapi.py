@@ -1,0 +1,167 @@
+"""The API's operations registry and the OpenAPI 3.1 document generated from it.
+
+Each endpoint is declared once with ``operation(...)``: its roles, its request and response
+models (pydantic / SQLModel); the same declaration routes the view, enforces the roles,
+validates the body and documents it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from flask import Blueprint, jsonify, request
+from pydantic import BaseModel, ValidationError
+
+from labtrack.errors import ValidationFailed
+from labtrack.web.access import public, roles_required
+
+F = TypeVar("F", bound=Callable[..., Any])
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Operation:
+    rule: str
+    method: str
+    summary: str
+    tag: str
+    roles: tuple[str, ...] | None
+    body: type[BaseModel] | None = None
+    response: type[BaseModel] | None = None
+    many: bool = False
+    status: int = 200
+    extra_responses: dict[int, str] = field(default_factory=dict)
+
+
+OPERATIONS: list[Operation] = []
+
+
+def operation(bp: Blueprint, rule: str, *, method: str = "GET", summary: str, tag: str,
+              roles: tuple[str, ...] | None, body: type[BaseModel] | None = None,
+              response: type[BaseModel] | None = None, many: bool = False,
+              status: int = 200, endpoint: str | None = None) -> Callable[[F], F]:
+    """Route, protect and document one API operation (``roles=None`` means public)."""
+
+    def decorator(view: F) -> F:
+        guarded = public(view) if roles is None else roles_required(*roles)(view)
+        bp.add_url_rule(rule, endpoint=endpoint or view.__name__, view_func=guarded, methods=[method])
+        OPERATIONS.append(Operation((bp.url_prefix or "") + rule,
+                                    method.lower(), summary, tag, roles, body, response, many, status))
+        return guarded
+
+    return decorator
+
+
+def parse_body(model: type[M]) -> M:
+    """Validate the request's JSON body against ``model``; every problem names its field."""
+    payload = request.get_json(silent=True)
+    if payload is None:
+        raise ValidationFailed("The request body must be a JSON object.")
+    try:
+        return model.model_validate(payload)
+    except ValidationError as error:
+        from labtrack.errors import InputProblem
+
+        problems = [
+            InputProblem(message=issue["msg"], field=".".join(str(p) for p in issue["loc"]) or None)
+            for issue in error.errors()
+        ]
+        raise ValidationFailed("The request body is not valid", problems) from error
+
+
+def respond(model: type[BaseModel], value: Any, status: int = 200) -> Any:
+    """Serialise ``value`` (one object or a list) through the public model."""
+    if isinstance(value, list):
+        data: Any = [model.model_validate(item, from_attributes=True).model_dump(mode="json") for item in value]
+    else:
+        data = model.model_validate(value, from_attributes=True).model_dump(mode="json")
+    response = jsonify(data)
+    response.status_code = status
+    return response
+
+
+_PARAM = re.compile(r"<(?:(?P<conv>[a-z]+):)?(?P<name>\w+)>")
+
+
+def _path(rule: str) -> tuple[str, list[dict[str, Any]]]:
+    params = []
+    for match in _PARAM.finditer(rule):
+        kind = {"int": "integer", "float": "number"}.get(match.group("conv") or "", "string")
+        params.append({"name": match.group("name"), "in": "path", "required": True,
+                       "schema": {"type": kind}})
+    return _PARAM.sub(lambda m: "{" + m.group("name") + "}", rule), params
+
+
+def _schema_ref(model: type[BaseModel], components: dict[str, Any]) -> dict[str, str]:
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    for name, definition in schema.pop("$defs", {}).items():
+        components[name] = definition
+    components[model.__name__] = schema
+    return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+
+def build_document(title: str, version: str) -> dict[str, Any]:
+    """The OpenAPI 3.1 document of every registered operation."""
+    components: dict[str, Any] = {
+        "Error": {
+            "type": "object",
+            "required": ["error", "message", "problems"],
+            "properties": {
+                "error": {"type": "string"},
+                "message": {"type": "string"},
+                "problems": {"type": "array", "items": {"type": "object", "properties": {
+                    "file": {"type": ["string", "null"]}, "row": {"type": ["integer", "null"]},
+                    "field": {"type": ["string", "null"]}, "message": {"type": "string"}}}},
+            },
+        }
+    }
+    paths: dict[str, Any] = {}
+    error_ref = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    for op in OPERATIONS:
+        path, params = _path(op.rule)
+        entry: dict[str, Any] = {
+            "summary": op.summary,
+            "tags": [op.tag],
+            "operationId": f"{op.method}_{re.sub(r'[^a-zA-Z0-9]+', '_', path).strip('_')}",
+            "parameters": params,
+            "responses": {
+                "400": {"description": "Bad request", **error_ref},
+                "422": {"description": "Invalid input", **error_ref},
+            },
+        }
+        if op.roles is not None:
+            entry["security"] = [{"bearer": []}, {"session": []}]
+            entry["x-roles"] = list(op.roles)
+            entry["responses"]["401"] = {"description": "Not authenticated", **error_ref}
+            entry["responses"]["403"] = {"description": "Role not allowed", **error_ref}
+        if op.body is not None:
+            entry["requestBody"] = {"required": True, "content": {"application/json": {
+                "schema": _schema_ref(op.body, components)}}}
+        ok: dict[str, Any] = {"description": "OK"}
+        if op.response is not None:
+            ref = _schema_ref(op.response, components)
+            schema = {"type": "array", "items": ref} if op.many else ref
+            ok["content"] = {"application/json": {"schema": schema}}
+        entry["responses"][str(op.status)] = ok
+        paths.setdefault(path, {})[op.method] = entry
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": title, "version": version},
+        "paths": dict(sorted(paths.items())),
+        "components": {
+            "schemas": components,
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "session": {"type": "apiKey", "in": "cookie", "name": "session"},
+            },
+        },
+    }
+
+
+def documented_json(data: Any, status: int = 200) -> Any:
+    response = jsonify(data)
+    response.status_code = status
+    return response

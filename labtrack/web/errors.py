@@ -1,0 +1,73 @@
+"""One error module: HTML pages for people, one JSON shape for the API; roll back before a 500."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, flash, g, jsonify, redirect, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from labtrack.errors import DomainError
+from labtrack.web.access import is_api_request
+
+log = logging.getLogger(__name__)
+
+
+def api_error(status: int, error: str, message: str, problems: list[dict[str, Any]] | None = None) -> Any:
+    response = jsonify(error=error, message=message, problems=problems or [])
+    response.status_code = status
+    return response
+
+
+def _rollback() -> None:
+    session = g.get("db_session")
+    if session is not None:
+        session.rollback()
+
+
+def handle_domain_error(error: DomainError) -> Any:
+    _rollback()
+    problems = [problem.as_dict() for problem in error.problems]
+    if is_api_request():
+        return api_error(error.status, type(error).__name__, error.message, problems)
+    if request.method == "POST" and request.referrer:
+        flash(error.message, "error")
+        for problem in error.problems[:50]:
+            flash(str(problem), "error")
+        return redirect(request.referrer)
+    return render_template("errors/error.html", status=error.status, message=error.message,
+                           problems=error.problems), error.status
+
+
+def handle_http_error(error: HTTPException) -> Any:
+    status = error.code or 500
+    if is_api_request():
+        return api_error(status, error.name.lower().replace(" ", "_"), error.description or error.name)
+    return render_template("errors/error.html", status=status, message=error.description or error.name,
+                           problems=[]), status
+
+
+def handle_csrf_error(error: CSRFError) -> Any:
+    message = _("The form expired or was sent from elsewhere. Reload the page and try again.")
+    if is_api_request():
+        return api_error(400, "csrf", message)
+    return render_template("errors/error.html", status=400, message=message, problems=[]), 400
+
+
+def handle_unexpected(error: Exception) -> Any:
+    _rollback()
+    log.exception("unexpected error")
+    message = _("Something went wrong on our side; nothing was saved. The error was logged.")
+    if is_api_request():
+        return api_error(500, "internal", message)
+    return render_template("errors/error.html", status=500, message=message, problems=[]), 500
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(DomainError, handle_domain_error)
+    app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(Exception, handle_unexpected)

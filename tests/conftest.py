@@ -1,0 +1,107 @@
+"""Fixtures: an app on a fresh database per test (SQLite file, or a fresh PostgreSQL schema when
+LABTRACK_TEST_DATABASE_URL is set), a client, a CLI runner, and users of every role."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from sqlalchemy import create_engine
+from sqlmodel import Session
+
+from labtrack import create_app
+from labtrack.db import create_schema, get_engine
+from tests import factories
+
+PG_URL = os.environ.get("LABTRACK_TEST_DATABASE_URL", "")
+
+
+def _pg_schema_url(base: str) -> Iterator[str]:
+    """A fresh schema in the PostgreSQL test database, dropped afterwards."""
+    if base.startswith("postgresql://"):
+        base = "postgresql+psycopg://" + base[len("postgresql://"):]
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    separator = "&" if "?" in base else "?"
+    try:
+        yield f"{base}{separator}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+        admin.dispose()
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> Iterator[str]:
+    if PG_URL:
+        yield from _pg_schema_url(PG_URL)
+    else:
+        yield f"sqlite:///{(tmp_path / 'labtrack-test.sqlite').as_posix()}"
+
+
+@pytest.fixture
+def app_config(database_url: str, tmp_path: Path) -> dict[str, object]:
+    return {
+        "TESTING": True,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "test-secret-not-for-production",
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "SESSION_COOKIE_SECURE": False,
+        "REMEMBER_COOKIE_SECURE": False,
+        "ARTIFACTS_DIR": str(tmp_path),
+    }
+
+
+@pytest.fixture
+def app(app_config: dict[str, object]) -> Iterator[Flask]:
+    app = create_app(app_config)
+    create_schema(get_engine(app))
+    yield app
+    get_engine(app).dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def db(app: Flask) -> Iterator[Session]:
+    """A session of the test's database, for arranging data and checking it after requests."""
+    session = Session(get_engine(app), expire_on_commit=False)
+    yield session
+    session.close()
+
+
+@pytest.fixture
+def users(db: Session) -> dict[str, factories.UserWithPassword]:
+    """One user per role, keyed by role."""
+    return factories.users_of_every_role(db)
+
+
+def login(client: FlaskClient, user: factories.UserWithPassword) -> None:
+    response = client.post("/login", data={"username": user.username, "password": user.password})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+
+
+@pytest.fixture
+def login_as(client: FlaskClient, users: dict[str, factories.UserWithPassword]):  # noqa: ANN201
+    def _login(role: str) -> factories.UserWithPassword:
+        client.post("/logout")
+        login(client, users[role])
+        return users[role]
+
+    return _login
