@@ -1,0 +1,1 @@
+"""PDF and label documents (reportlab, python-barcode). Pure renderers: data in, bytes out."""

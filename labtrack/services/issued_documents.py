@@ -1,0 +1,81 @@
+"""Numbering, hashing and recording of every document that leaves labtrack."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from labtrack import ids
+from labtrack.errors import NotFound
+from labtrack.models import IssuedDocument, User, utcnow
+from labtrack.services.audit import record_event
+from labtrack.services.transaction import write
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def next_document_number(session: Session) -> str:
+    """``DOC-<year>-<n>-<check>``: numbered per year, with check characters like every ID."""
+    year = utcnow().year
+    prefix = f"DOC-{year:04d}-"
+    count = session.exec(
+        select(func.count()).select_from(IssuedDocument).where(IssuedDocument.number.startswith(prefix))  # type: ignore[attr-defined]
+    ).one()
+    return ids.document_number(year, int(count) + 1)
+
+
+def reserve_number(session: Session) -> str:
+    """The number the next issued document will get (to print it on the document itself).
+
+    Call inside the same ``write`` transaction as ``record_issue`` so that the number cannot be
+    taken in between (writers are serialised; the number column is unique anyway).
+    """
+    return next_document_number(session)
+
+
+def record_issue(session: Session, *, number: str, kind: str, record_type: str, record_id: int | None,
+                 pdf: bytes, by: User, params: dict[str, Any] | None = None, language: str = "en",
+                 reissue_of: IssuedDocument | None = None) -> IssuedDocument:
+    """Store the document's number and SHA-256, and write the hash to the audit log.
+
+    Must run inside ``transaction.write``. ``params`` must be enough to re-render the same bytes.
+    """
+    document = IssuedDocument(
+        number=number, kind=kind, record_type=record_type, record_id=record_id, sha256=sha256_hex(pdf),
+        language=language, params_json=json.dumps(params or {}, sort_keys=True, default=str),
+        reissue_of_id=reissue_of.id if reissue_of else None, issued_by_id=by.id or 0,
+    )
+    session.add(document)
+    session.flush()
+    record_event(session, action="issue_document", entity_type="issued_document", entity_id=str(document.id),
+                 details={"number": number, "kind": kind, "sha256": document.sha256,
+                          "record_type": record_type, "record_id": record_id,
+                          "reissue_of": reissue_of.number if reissue_of else None})
+    return document
+
+
+def issue(session: Session, *, kind: str, record_type: str, record_id: int | None, by: User,
+          render: Any, params: dict[str, Any] | None = None, language: str = "en",
+          reissue_of: IssuedDocument | None = None, reason: str = "") -> tuple[IssuedDocument, bytes]:
+    """Reserve a number, render the PDF with it (``render(number) -> bytes``) and record it, in one
+    transaction. Returns the stored record and the PDF bytes."""
+    with write(session, actor=by, reason=reason or f"{kind} issued"):
+        number = reserve_number(session)
+        pdf = render(number)
+        document = record_issue(session, number=number, kind=kind, record_type=record_type,
+                                record_id=record_id, pdf=pdf, by=by, params=params, language=language,
+                                reissue_of=reissue_of)
+    return document, pdf
+
+
+def get_by_number(session: Session, number: str) -> IssuedDocument:
+    document = session.exec(select(IssuedDocument).where(IssuedDocument.number == number)).first()
+    if document is None:
+        raise NotFound(f"no document numbered {number!r}")
+    return document
