@@ -42,7 +42,7 @@ def peel(
 
     structure : persons (all of them enter the computation)
     typed : person index -> int array shape (B, 2), allele indices into `freqs`
-    freqs : float64, shape (n,)
+    freqs : float64, shape (n,), or (B, n) for per-family (e.g. lumped) frequencies
     mutation : float64, shape (n, n), or None (no mutation)
     query : index of an untyped person whose ordered genotype is kept, or None
     batch : B
@@ -50,7 +50,7 @@ def peel(
     Returns float64 shape (B,) without query; shape (B, n, n) with query, entry [b, x, y] =
     P(typed genotypes of family b, query paternal allele x, query maternal allele y).
     """
-    n = len(freqs)
+    n = freqs.shape[-1]
     slots: dict[tuple[int, int], _Slot] = {}
     operands: list[object] = []
     label = _BATCH + 1
@@ -82,12 +82,65 @@ def peel(
     if query is not None:
         output += [slots[query, 0].label, slots[query, 1].label]
     operands += [np.ones(batch), [_BATCH]]
+    factors = [
+        _distinct(np.asarray(operands[k]), list(operands[k + 1]))  # type: ignore[arg-type]
+        for k in range(0, len(operands), 2)
+    ]
+    return eliminate(factors, output)
+
+
+Factor = tuple[np.ndarray, list[int]]
+
+
+def _distinct(values: np.ndarray, labels: list[int]) -> Factor:
+    """Take the diagonal over repeated labels (a typed parent's phase appears twice)."""
+    unique = list(dict.fromkeys(labels))
+    if len(unique) == len(labels):
+        return values, labels
+    return np.einsum(values, labels, unique), unique
+
+
+def eliminate(factors: list[Factor], output: list[int]) -> np.ndarray:
+    """Sum-product of `factors` down to the `output` labels by greedy variable elimination:
+    each step sums out the variable whose new factor is smallest (batch axis included)."""
+    sizes: dict[int, int] = {}
+    for values, labels in factors:
+        sizes.update(zip(labels, values.shape, strict=True))
+    pending = {label for _, labels in factors for label in labels} - set(output)
+    factors = list(factors)
+    while pending:
+        best: tuple[int, int, int] | None = None
+        for label in pending:
+            involved = [f for f in factors if label in f[1]]
+            union = {x for f in involved for x in f[1]} - {label}
+            cost = int(np.prod([sizes[x] for x in union], dtype=np.float64))
+            if best is None or (cost, len(involved)) < (best[0], best[1]):
+                best = (cost, len(involved), label)
+        assert best is not None  # noqa: S101
+        label = best[2]
+        involved = [f for f in factors if label in f[1]]
+        factors = [f for f in factors if label not in f[1]]
+        union = list(dict.fromkeys(x for f in involved for x in f[1] if x != label))
+        factors.append((_contract(involved, union), union))
+        pending.discard(label)
+    return _contract(factors, output)
+
+
+def _contract(factors: list[Factor], output: list[int]) -> np.ndarray:
+    operands: list[object] = []
+    for values, labels in factors:
+        operands += [values, labels]
+    if len(factors) <= 2:
+        return np.einsum(*operands, output)
     return np.einsum(*operands, output, optimize="greedy")
 
 
 def _founder_factor(slot: _Slot, freqs: np.ndarray) -> list[object]:
-    labels = [_BATCH, slot.label] if slot.batched else [slot.label]
-    return [freqs[slot.lookup], labels]
+    if freqs.ndim == 1:
+        labels = [_BATCH, slot.label] if slot.batched else [slot.label]
+        return [freqs[slot.lookup], labels]
+    lookup = np.broadcast_to(slot.lookup, (freqs.shape[0], slot.lookup.shape[-1]))
+    return [np.take_along_axis(freqs, lookup, axis=1), [_BATCH, slot.label]]
 
 
 def _transmission_factor(

@@ -29,9 +29,7 @@ class Structure:
     def with_extra_founders(self, count: int) -> Structure:
         """Append `count` unrelated founders named `#extra<k>`."""
         names = tuple(f"#extra{k}" for k in range(count))
-        return Structure(
-            self.ids + names, self.father + (-1,) * count, self.mother + (-1,) * count
-        )
+        return Structure(self.ids + names, self.father + (-1,) * count, self.mother + (-1,) * count)
 
 
 def relevant_structure(pedigree: Pedigree, keep: Collection[str]) -> Structure:

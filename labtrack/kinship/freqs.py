@@ -175,4 +175,3 @@ def marker_frequencies(
     return MarkerFrequencies(
         canonical_marker(marker), tuple(alleles), np.asarray(freqs, dtype=np.float64)
     )
-

@@ -84,7 +84,7 @@ class CaseLR:
 
     @property
     def lr(self) -> float:
-        return 10.0 ** self.log10_lr if not math.isnan(self.log10_lr) else math.nan
+        return 10.0**self.log10_lr if not math.isnan(self.log10_lr) else math.nan
 
     @property
     def unseen_alleles(self) -> list[str]:
@@ -139,6 +139,7 @@ def locus_lr(
         flag = EXCLUSION
     return LocusLR(freqs.marker, lr, lik_h1, lik_h2, used, freqs.unseen, flag)
 
+
 def case_lr(
     pedigree: Pedigree,
     genotypes: Mapping[str, Mapping[str, Genotype]],
@@ -156,7 +157,9 @@ def case_lr(
     Markers absent from the frequency table are skipped and listed in `skipped_markers`.
     """
     samples = pedigree.sample_of()
-    unknown_profile = {canonical_marker(m): g for m, g in genotypes.get(unknown_sample_id, {}).items()}
+    unknown_profile = {
+        canonical_marker(m): g for m, g in genotypes.get(unknown_sample_id, {}).items()
+    }
     relative_profiles = {
         pid: {canonical_marker(m): g for m, g in genotypes.get(sample, {}).items()}
         for pid, sample in samples.items()
@@ -171,9 +174,7 @@ def case_lr(
         unknown = unknown_profile.get(marker)
         alleles = [a for g in relatives.values() for a in g] + list(unknown or ())
         freqs = table.for_case(marker, alleles)
-        loci.append(
-            locus_lr(pedigree, relatives, unknown, freqs, theta=theta, mutation=mutation)
-        )
+        loci.append(locus_lr(pedigree, relatives, unknown, freqs, theta=theta, mutation=mutation))
     no_relative = not any(relative_profiles.values())
     warnings: list[str] = []
     if skipped:
