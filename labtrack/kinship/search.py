@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from labtrack.kinship._topk import TopK
+from labtrack.kinship._topk import OPEN_CUTOFF, TopK
 
 #: Default number of families per stacked table block (tile width).
 FAMILY_BLOCK = 512
@@ -77,19 +77,51 @@ class SearchTables:
         for marker, table in zip(markers, log10_lr, strict=True):
             if table.ndim != 2 or table.shape[1] != n_fam:
                 raise ValueError(f"{marker}: table shape {table.shape}, expected (G, {n_fam})")
-        sizes = [t.shape[0] for t in log10_lr]
-        offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
-        starts = np.arange(0, n_fam + family_block, family_block).clip(max=n_fam)
-        starts = np.unique(starts).astype(np.int64)
+        tables = cls.allocate(
+            markers, family_ids, [t.shape[0] for t in log10_lr], family_block=family_block
+        )
+        everyone = np.arange(n_fam)
+        for locus, table in enumerate(log10_lr):
+            tables.fill(locus, everyone, np.asarray(table).T)
+        return tables
+
+    @classmethod
+    def allocate(
+        cls,
+        markers: Sequence[str],
+        family_ids: Sequence[str],
+        n_genotypes: Sequence[int],
+        *,
+        family_block: int = FAMILY_BLOCK,
+    ) -> SearchTables:
+        """All-zero tables (log10 LR 0 = no information) to be filled locus by locus."""
+        n_fam = len(family_ids)
+        offsets = np.concatenate([[0], np.cumsum(n_genotypes)]).astype(np.int64)
+        starts = np.unique(np.append(np.arange(0, n_fam, max(family_block, 1)), n_fam))
         if starts.size == 1:
-            starts = np.array([0, 0], dtype=np.int64)
-        blocks = []
-        for f0, f1 in zip(starts[:-1], starts[1:], strict=True):
-            block = np.zeros((offsets[-1] + 1, f1 - f0), dtype=np.float32)
-            for locus, table in enumerate(log10_lr):
-                block[offsets[locus] : offsets[locus + 1]] = table[:, f0:f1]
-            blocks.append(block)
-        return cls(tuple(markers), tuple(family_ids), offsets, tuple(blocks), starts)
+            starts = np.array([0, 0])
+        blocks = tuple(
+            np.zeros((offsets[-1] + 1, f1 - f0), dtype=np.float32)
+            for f0, f1 in zip(starts[:-1], starts[1:], strict=True)
+        )
+        return cls(tuple(markers), tuple(family_ids), offsets, blocks, starts.astype(np.int64))
+
+    def fill(self, locus: int, families: np.ndarray, log10_lr: np.ndarray) -> None:
+        """Set the tables of some families at one locus.
+
+        families : int, shape (m,), family indices; log10_lr : float, shape (m, G_l)
+        (family-major, as `mp_lr_tables` returns it; stored transposed, float32)
+        """
+        families = np.asarray(families, dtype=np.int64)
+        lo, hi = self.offsets[locus], self.offsets[locus + 1]
+        values = np.asarray(log10_lr, dtype=np.float32)
+        if values.shape != (families.size, hi - lo):
+            raise ValueError(f"table shape {values.shape}, expected ({families.size}, {hi - lo})")
+        block = np.searchsorted(self.block_starts, families, side="right") - 1
+        for j in np.unique(block):
+            sel = block == j
+            cols = families[sel] - self.block_starts[j]
+            self.blocks[j][lo:hi, cols] = values[sel].T
 
     @property
     def n_families(self) -> int:
@@ -219,12 +251,17 @@ def search_chunk(
             n_above[b0 : b0 + len(tile_rows)] += np.count_nonzero(scores > log10_thr, axis=1)
             if undefined[j].size:
                 n_undef[b0 : b0 + len(tile_rows)] += np.isnan(scores[:, undefined[j]]).sum(axis=1)
-            row_cut = _tightened(scores, rcut[:, None], top_k, axis=1)
-            r, c = np.nonzero(scores >= row_cut)
+            width = scores.shape[1]
+            r, c, tightened = _candidates(scores, rcut[:, None], top_k, axis=1)
             rpending.add(r + b0, c + f0, scores[r, c])
-            col_cut = _tightened(scores, fcut[None, f0 : f0 + scores.shape[1]], top_k, axis=0)
-            r, c = np.nonzero(scores >= col_cut)
+            if tightened:
+                rpending.flush(rtop)
+                rcut = rtop.cutoffs()[b0 : b0 + block_size]
+            r, c, tightened = _candidates(scores, fcut[None, f0 : f0 + width], top_k, axis=0)
             fpending.add(c + f0, r + b0 + start, scores[r, c])
+            if tightened:
+                fpending.flush(ftop)
+                fcut = ftop.cutoffs()
             if rpending.size > _MERGE_EVERY:
                 rpending.flush(rtop)
                 rcut = rtop.cutoffs()[b0 : b0 + block_size]
@@ -343,18 +380,29 @@ def score_pairs(
     return out
 
 
-def _tightened(scores: np.ndarray, cut: np.ndarray, k: int, axis: int) -> np.ndarray:
-    """Raise open cut-offs to the tile's own k-th best, so that a fresh list does not take the
-    whole tile as candidates. Ties stay in (>=), so the choice among equals is made at the merge.
+def _candidates(
+    scores: np.ndarray, cut: np.ndarray, k: int, axis: int
+) -> tuple[np.ndarray, np.ndarray, bool]:
+    """(row, column) of tile entries that may enter the top-k lists along `axis`.
+
+    cut : per owner (broadcast against the tile), the list's current cut-off. When that lets
+    far more than k per owner through (fresh lists), the cut-off is first raised to the tile's
+    own k-th best per owner. Ties stay in (>=): the choice among equals is made at the merge.
+    NaN never passes. Returns rows, columns, and whether the cut-offs were raised.
     """
+    flat = np.flatnonzero(scores >= cut)
     n = scores.shape[axis]
-    if n <= k or not (cut == np.finfo(np.float32).min).any():
-        return cut
+    owners = scores.shape[1 - axis]
+    if flat.size <= max(4 * k * owners, 4096) or n <= k:
+        r, c = np.divmod(flat, scores.shape[1])
+        return r, c, False
     clean = np.where(np.isnan(scores), -np.inf, scores)
     kth = np.partition(clean, n - k, axis=axis)
     kth = kth[:, n - k][:, None] if axis == 1 else kth[n - k][None, :]
-    kth = np.where(np.isfinite(kth), kth, np.finfo(np.float32).min)
-    return np.maximum(cut, kth).astype(np.float32)
+    kth = np.where(np.isfinite(kth), kth, OPEN_CUTOFF)
+    flat = np.flatnonzero(scores >= np.maximum(cut, kth))
+    r, c = np.divmod(flat, scores.shape[1])
+    return r, c, True
 
 
 class _Pending:
