@@ -5,7 +5,14 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-FORBIDDEN = ("flask", "sqlmodel", "sqlalchemy", "labtrack.web", "labtrack.services", "labtrack.models")
+FORBIDDEN = (
+    "flask",
+    "sqlmodel",
+    "sqlalchemy",
+    "labtrack.web",
+    "labtrack.services",
+    "labtrack.models",
+)
 
 
 def test_kinship_imports_no_web_or_database_code() -> None:
