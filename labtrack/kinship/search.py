@@ -262,10 +262,10 @@ def search_chunk(
             if tightened:
                 fpending.flush(ftop)
                 fcut = ftop.cutoffs()
-            if rpending.size > _MERGE_EVERY:
+            if rpending.size > 2 * top_k * len(tile_rows):
                 rpending.flush(rtop)
                 rcut = rtop.cutoffs()[b0 : b0 + block_size]
-            if fpending.size > _MERGE_EVERY:
+            if fpending.size > max(_MERGE_EVERY, 2 * ftop.scores.size):
                 fpending.flush(ftop)
                 fcut = ftop.cutoffs()
         rpending.flush(rtop)
