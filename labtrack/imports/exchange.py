@@ -73,6 +73,7 @@ def read_freqs(path: str | Path, *, min_freq: float | None = None) -> FrequencyT
     frame, rows, name = _read_table(path, ["marker", "allele", "frequency"])
     problems: list[InputProblem] = []
     records: list[tuple[str, str, float, int | None]] = []
+    record_rows: list[int] = []
     has_n = "n_alleles" in frame.columns
     for row, rec in zip(rows, frame.to_dict("records"), strict=True):
         marker, allele = rec["marker"], rec["allele"]
@@ -86,8 +87,6 @@ def read_freqs(path: str | Path, *, min_freq: float | None = None) -> FrequencyT
             message = f"not a number: {rec['frequency']!r}"
             problems.append(InputProblem(name, row, "frequency", message))
             continue
-        if not freq > 0 or freq > 1:
-            problems.append(InputProblem(name, row, "frequency", f"{freq} is not in (0, 1]"))
         n_alleles: int | None = None
         if has_n and rec["n_alleles"]:
             try:
@@ -100,14 +99,18 @@ def read_freqs(path: str | Path, *, min_freq: float | None = None) -> FrequencyT
                 n_alleles = None
         if marker and allele:
             records.append((marker, allele, freq, n_alleles))
+            record_rows.append(row)
     if not records and not problems:
         problems.append(InputProblem(name, None, "", "no frequencies in the file"))
+    try:
+        table = FrequencyTable.from_rows(
+            records, min_freq=min_freq, source=name, rows=record_rows
+        )
+    except InputError as exc:
+        problems.extend(exc.problems)
     if problems:
         raise InputError(problems)
-    try:
-        return FrequencyTable.from_rows(records, min_freq=min_freq, source=name)
-    except InputError as exc:
-        raise InputError(exc.problems) from None
+    return table
 
 
 def read_genotypes(path: str | Path) -> Genotypes:
@@ -206,9 +209,9 @@ def read_cases(path: str | Path) -> list[Case]:
         if rec["case_id"] in seen:
             problems.append(InputProblem(name, row, "case_id", f"case {rec['case_id']} twice"))
             bad = True
+        seen.add(rec["case_id"])
         if bad:
             continue
-        seen.add(rec["case_id"])
         cases.append(Case(rec["case_id"], rec["family_id"], rec["unknown_sample_id"], row))
     if not cases and not problems:
         problems.append(InputProblem(name, None, "", "no cases in the file"))

@@ -65,29 +65,33 @@ class FrequencyTable:
     @classmethod
     def from_rows(
         cls,
-        rows: Iterable[tuple[str, str, float, int | None]],
+        records: Iterable[tuple[str, str, float, int | None]],
         *,
         min_freq: float | None = None,
         source: str = "freqs",
+        rows: Sequence[int] | None = None,
     ) -> FrequencyTable:
-        """Build and validate a table from (marker, allele, frequency, n_alleles) rows.
+        """Build and validate a table from (marker, allele, frequency, n_alleles) records
+        (`rows`: their line numbers in `source`, for the problem list).
 
-        Raises InputError listing every problem: non-positive frequency, duplicate allele,
+        Raises InputError listing every problem: frequency not in (0, 1], duplicate allele,
         a marker whose frequencies do not sum to 1 within `SUM_TOLERANCE`.
         """
         problems: list[InputProblem] = []
         alleles: dict[str, list[str]] = {}
         freqs: dict[str, list[float]] = {}
         two_n: dict[str, int | None] = {}
-        for marker, allele, freq, n_alleles in rows:
+        records = list(records)
+        line = list(rows) if rows is not None else [None] * len(records)
+        for k, (marker, allele, freq, n_alleles) in enumerate(records):
             m = canonical_marker(marker)
             if allele in alleles.setdefault(m, []):
-                problems.append(InputProblem(source, None, "allele", f"{m} allele {allele} twice"))
+                message = f"{m} allele {allele} twice"
+                problems.append(InputProblem(source, line[k], "allele", message))
                 continue
-            if not np.isfinite(freq) or freq <= 0:
-                problems.append(
-                    InputProblem(source, None, "frequency", f"{m} allele {allele}: {freq} <= 0")
-                )
+            if not np.isfinite(freq) or not 0 < freq <= 1:
+                message = f"{m} allele {allele}: frequency {freq} is not in (0, 1]"
+                problems.append(InputProblem(source, line[k], "frequency", message))
             alleles[m].append(allele)
             freqs.setdefault(m, []).append(float(freq))
             if n_alleles is not None:
