@@ -55,10 +55,9 @@ def load_job(
     profiles = attempt(lambda: read_genotypes(genotypes))
     families = attempt(lambda: read_pedigrees(pedigrees))
     questions = attempt(lambda: read_cases(cases))
-    if profiles is not None and families is not None and questions is not None:
-        problems += _cross_problems(
-            profiles, families, questions, Path(pedigrees).name, Path(cases).name
-        )
+    problems += _cross_problems(
+        profiles, families, questions, Path(pedigrees).name, Path(cases).name
+    )
     if problems:
         raise InputError(problems)
     assert table is not None and profiles is not None  # noqa: S101 - no problems
@@ -67,14 +66,15 @@ def load_job(
 
 
 def _cross_problems(
-    profiles: Genotypes,
-    families: dict[str, Pedigree],
-    questions: list[Case],
+    profiles: Genotypes | None,
+    families: dict[str, Pedigree] | None,
+    questions: list[Case] | None,
     pedigree_file: str,
     case_file: str,
 ) -> list[InputProblem]:
+    """Problems between files, for each pair of files that could be read."""
     problems: list[InputProblem] = []
-    for pedigree in families.values():
+    for pedigree in (families or {}).values() if profiles is not None else ():
         for person in pedigree.persons:
             if person.sample_id and not person.missing and person.sample_id not in profiles:
                 problems.append(
@@ -86,12 +86,12 @@ def _cross_problems(
                         f"{person.person_id} has no genotypes",
                     )
                 )
-    for case in questions:
-        if case.family_id not in families:
+    for case in questions or []:
+        if families is not None and case.family_id not in families:
             problems.append(
                 InputProblem(case_file, case.row, "family_id", f"unknown family {case.family_id}")
             )
-        if case.unknown_sample_id not in profiles:
+        if profiles is not None and case.unknown_sample_id not in profiles:
             problems.append(
                 InputProblem(
                     case_file,
