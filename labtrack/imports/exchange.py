@@ -1,0 +1,220 @@
+"""Readers of the kinship exchange-format files (`design.md`): freqs, genotypes, pedigrees, cases.
+
+Each reader returns typed objects or raises `InputError` listing every problem found (file, row,
+field, message). Rows are the file's 1-based line numbers (header = the first non-comment line).
+Lines starting with `#` are comments. Marker names are normalised with `canonical_marker`.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from labtrack.kinship.freqs import FrequencyTable
+from labtrack.kinship.markers import canonical_marker
+from labtrack.kinship.pedigree import FEMALE, MALE, UNKNOWN_SEX, Pedigree, Person
+from labtrack.kinship.problems import InputError, InputProblem
+
+Genotype = tuple[str, str]
+#: sample_id -> {canonical marker -> (allele1, allele2)}
+Genotypes = dict[str, dict[str, Genotype]]
+
+
+@dataclass(frozen=True)
+class Case:
+    """One kinship question: is `unknown_sample_id` the missing person of `family_id`?"""
+
+    case_id: str
+    family_id: str
+    unknown_sample_id: str
+    row: int | None = None
+
+
+def _read_table(path: str | Path, required: list[str]) -> tuple[pd.DataFrame, list[int], str]:
+    """Read a CSV as strings; returns the frame, the line number of each row, and the file name.
+
+    Raises InputError if the file cannot be read or lacks a required column.
+    """
+    name = Path(path).name
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError([InputProblem(name, None, "", f"cannot read file: {exc}")]) from exc
+    kept: list[str] = []
+    line_numbers: list[int] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        kept.append(line)
+        line_numbers.append(number)
+    if not kept:
+        raise InputError([InputProblem(name, None, "", "empty file (no header row)")])
+    try:
+        frame = pd.read_csv(
+            io.StringIO("\n".join(kept)), dtype=str, keep_default_na=False, skipinitialspace=True
+        )
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise InputError([InputProblem(name, None, "", f"not a valid CSV file: {exc}")]) from exc
+    frame.columns = [str(c).strip() for c in frame.columns]
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise InputError(
+            [InputProblem(name, line_numbers[0], c, "required column missing") for c in missing]
+        )
+    frame = frame.apply(lambda col: col.str.strip())
+    return frame, line_numbers[1:], name
+
+
+def read_freqs(path: str | Path, *, min_freq: float | None = None) -> FrequencyTable:
+    """Read `freqs.csv` (`marker,allele,frequency[,count,n_alleles]`) into a FrequencyTable."""
+    frame, rows, name = _read_table(path, ["marker", "allele", "frequency"])
+    problems: list[InputProblem] = []
+    records: list[tuple[str, str, float, int | None]] = []
+    record_rows: list[int] = []
+    has_n = "n_alleles" in frame.columns
+    for row, rec in zip(rows, frame.to_dict("records"), strict=True):
+        marker, allele = rec["marker"], rec["allele"]
+        if not marker:
+            problems.append(InputProblem(name, row, "marker", "empty marker"))
+        if not allele:
+            problems.append(InputProblem(name, row, "allele", "empty allele"))
+        try:
+            freq = float(rec["frequency"])
+        except ValueError:
+            message = f"not a number: {rec['frequency']!r}"
+            problems.append(InputProblem(name, row, "frequency", message))
+            continue
+        n_alleles: int | None = None
+        if has_n and rec["n_alleles"]:
+            try:
+                n_alleles = int(float(rec["n_alleles"]))
+            except ValueError:
+                n_alleles = -1
+            if n_alleles <= 0:
+                message = f"not a positive count: {rec['n_alleles']!r}"
+                problems.append(InputProblem(name, row, "n_alleles", message))
+                n_alleles = None
+        if marker and allele:
+            records.append((marker, allele, freq, n_alleles))
+            record_rows.append(row)
+    if not records and not problems:
+        problems.append(InputProblem(name, None, "", "no frequencies in the file"))
+    try:
+        table = FrequencyTable.from_rows(
+            records, min_freq=min_freq, source=name, rows=record_rows
+        )
+    except InputError as exc:
+        problems.extend(exc.problems)
+    if problems:
+        raise InputError(problems)
+    return table
+
+
+def read_genotypes(path: str | Path) -> Genotypes:
+    """Read `genotypes.csv` (`sample_id,marker,allele1,allele2`): sample -> marker -> alleles.
+
+    A homozygote has both alleles equal; an untyped locus has no row. A row with one allele only,
+    or the same sample and marker twice, is a problem.
+    """
+    frame, rows, name = _read_table(path, ["sample_id", "marker", "allele1", "allele2"])
+    problems: list[InputProblem] = []
+    result: Genotypes = {}
+    for row, rec in zip(rows, frame.to_dict("records"), strict=True):
+        sample, marker, a1, a2 = rec["sample_id"], rec["marker"], rec["allele1"], rec["allele2"]
+        bad = False
+        fields = (("sample_id", sample), ("marker", marker), ("allele1", a1), ("allele2", a2))
+        for fld, value in fields:
+            if not value:
+                problems.append(InputProblem(name, row, fld, "empty value"))
+                bad = True
+        if bad:
+            continue
+        key = canonical_marker(marker)
+        loci = result.setdefault(sample, {})
+        if key in loci:
+            problems.append(
+                InputProblem(name, row, "marker", f"sample {sample} has marker {key} twice")
+            )
+            continue
+        loci[key] = (a1, a2)
+    if problems:
+        raise InputError(problems)
+    return result
+
+
+_SEX = {"1": MALE, "M": MALE, "2": FEMALE, "F": FEMALE, "0": UNKNOWN_SEX, "": UNKNOWN_SEX}
+_MISSING = {"1": True, "0": False, "": False, "TRUE": True, "FALSE": False}
+
+
+def read_pedigrees(path: str | Path) -> dict[str, Pedigree]:
+    """Read `pedigrees.csv` (`family_id,person_id,father_id,mother_id,sex,sample_id,missing`).
+
+    Returns family_id -> validated Pedigree (see `Pedigree.build` for the checks).
+    """
+    frame, rows, name = _read_table(
+        path, ["family_id", "person_id", "father_id", "mother_id", "sex", "sample_id", "missing"]
+    )
+    problems: list[InputProblem] = []
+    families: dict[str, list[Person]] = {}
+    for row, rec in zip(rows, frame.to_dict("records"), strict=True):
+        if not rec["family_id"]:
+            problems.append(InputProblem(name, row, "family_id", "empty family id"))
+            continue
+        sex = _SEX.get(rec["sex"].upper())
+        if sex is None:
+            problems.append(InputProblem(name, row, "sex", f"not 1/M, 2/F or 0: {rec['sex']!r}"))
+            sex = UNKNOWN_SEX
+        missing = _MISSING.get(rec["missing"].upper())
+        if missing is None:
+            problems.append(InputProblem(name, row, "missing", f"not 0 or 1: {rec['missing']!r}"))
+            missing = False
+        person = Person(
+            person_id=rec["person_id"],
+            father_id=rec["father_id"] or None,
+            mother_id=rec["mother_id"] or None,
+            sex=sex,
+            sample_id=rec["sample_id"] or None,
+            missing=missing,
+            row=row,
+        )
+        families.setdefault(rec["family_id"], []).append(person)
+    pedigrees: dict[str, Pedigree] = {}
+    for family_id, persons in families.items():
+        try:
+            pedigrees[family_id] = Pedigree.build(family_id, persons, source=name)
+        except InputError as exc:
+            problems.extend(exc.problems)
+    if not families and not problems:
+        problems.append(InputProblem(name, None, "", "no pedigrees in the file"))
+    if problems:
+        raise InputError(problems)
+    return pedigrees
+
+
+def read_cases(path: str | Path) -> list[Case]:
+    """Read `cases.csv` (`case_id,family_id,unknown_sample_id`)."""
+    frame, rows, name = _read_table(path, ["case_id", "family_id", "unknown_sample_id"])
+    problems: list[InputProblem] = []
+    cases: list[Case] = []
+    seen: set[str] = set()
+    for row, rec in zip(rows, frame.to_dict("records"), strict=True):
+        bad = False
+        for fld in ("case_id", "family_id", "unknown_sample_id"):
+            if not rec[fld]:
+                problems.append(InputProblem(name, row, fld, "empty value"))
+                bad = True
+        if rec["case_id"] in seen:
+            problems.append(InputProblem(name, row, "case_id", f"case {rec['case_id']} twice"))
+            bad = True
+        seen.add(rec["case_id"])
+        if bad:
+            continue
+        cases.append(Case(rec["case_id"], rec["family_id"], rec["unknown_sample_id"], row))
+    if not cases and not problems:
+        problems.append(InputProblem(name, None, "", "no cases in the file"))
+    if problems:
+        raise InputError(problems)
+    return cases

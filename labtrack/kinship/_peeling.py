@@ -1,0 +1,168 @@
+"""Exact pedigree likelihood without theta: sum-product over allele variables with `np.einsum`.
+
+Every untyped person has two allele variables (paternal, maternal; n states each); every typed
+person has one phase variable (2 states: (a, b) or (b, a); the second is weighted 0 for a
+homozygote). Factors: founder allele frequencies, one transmission factor per non-founder allele
+(0.5 (M[father_pat, child] + M[father_mat, child])), phase weights. `np.einsum` with a greedy
+contraction path performs the variable elimination (peeling). An optional batch axis `B` carries
+several families with the same structure but different typed genotypes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from labtrack.kinship._structure import Structure
+
+_BATCH = 0
+_MAX_LABELS = 52
+
+
+@dataclass(frozen=True)
+class _Slot:
+    """One allele of one person: einsum label, and allele index per state (k,) or (B, k)."""
+
+    label: int
+    lookup: np.ndarray
+    batched: bool
+
+
+def peel(
+    structure: Structure,
+    typed: Mapping[int, np.ndarray],
+    freqs: np.ndarray,
+    mutation: np.ndarray | None = None,
+    query: int | None = None,
+    batch: int = 1,
+) -> np.ndarray:
+    """Joint probability of the typed genotypes (and of the query person's ordered genotype).
+
+    structure : persons (all of them enter the computation)
+    typed : person index -> int array shape (B, 2), allele indices into `freqs`
+    freqs : float64, shape (n,), or (B, n) for per-family (e.g. lumped) frequencies
+    mutation : float64, shape (n, n), or None (no mutation)
+    query : index of an untyped person whose ordered genotype is kept, or None
+    batch : B
+
+    Returns float64 shape (B,) without query; shape (B, n, n) with query, entry [b, x, y] =
+    P(typed genotypes of family b, query paternal allele x, query maternal allele y).
+    """
+    n = freqs.shape[-1]
+    slots: dict[tuple[int, int], _Slot] = {}
+    operands: list[object] = []
+    label = _BATCH + 1
+    for i in range(structure.size):
+        if i in typed:
+            genotypes = np.asarray(typed[i], dtype=np.intp).reshape(batch, 2)
+            a, b = genotypes[:, 0], genotypes[:, 1]
+            slots[i, 0] = _Slot(label, np.stack([a, b], axis=1), True)
+            slots[i, 1] = _Slot(label, np.stack([b, a], axis=1), True)
+            weight = np.stack([np.ones(batch), (a != b).astype(np.float64)], axis=1)
+            operands += [weight, [_BATCH, label]]
+            label += 1
+        else:
+            for side in (0, 1):
+                slots[i, side] = _Slot(label, np.arange(n), False)
+                label += 1
+    if label > _MAX_LABELS:
+        raise ValueError(f"pedigree too large for the peeling engine ({structure.size} persons)")
+    for i in range(structure.size):
+        for side, parent in ((0, structure.father[i]), (1, structure.mother[i])):
+            child = slots[i, side]
+            if parent < 0:
+                operands += _founder_factor(child, freqs)
+            else:
+                operands += _transmission_factor(
+                    slots[parent, 0], slots[parent, 1], child, mutation, batch
+                )
+    output = [_BATCH]
+    if query is not None:
+        output += [slots[query, 0].label, slots[query, 1].label]
+    operands += [np.ones(batch), [_BATCH]]
+    factors = [
+        _distinct(np.asarray(operands[k]), list(operands[k + 1]))  # type: ignore[arg-type]
+        for k in range(0, len(operands), 2)
+    ]
+    return eliminate(factors, output)
+
+
+Factor = tuple[np.ndarray, list[int]]
+
+
+def _distinct(values: np.ndarray, labels: list[int]) -> Factor:
+    """Take the diagonal over repeated labels (a typed parent's phase appears twice)."""
+    unique = list(dict.fromkeys(labels))
+    if len(unique) == len(labels):
+        return values, labels
+    return np.einsum(values, labels, unique), unique
+
+
+def eliminate(factors: list[Factor], output: list[int]) -> np.ndarray:
+    """Sum-product of `factors` down to the `output` labels by greedy variable elimination:
+    each step sums out the variable whose new factor is smallest (batch axis included)."""
+    sizes: dict[int, int] = {}
+    for values, labels in factors:
+        sizes.update(zip(labels, values.shape, strict=True))
+    pending = {label for _, labels in factors for label in labels} - set(output)
+    factors = list(factors)
+    while pending:
+        best: tuple[int, int, int] | None = None
+        for label in pending:
+            involved = [f for f in factors if label in f[1]]
+            union = {x for f in involved for x in f[1]} - {label}
+            cost = int(np.prod([sizes[x] for x in union], dtype=np.float64))
+            if best is None or (cost, len(involved)) < (best[0], best[1]):
+                best = (cost, len(involved), label)
+        assert best is not None  # noqa: S101
+        label = best[2]
+        involved = [f for f in factors if label in f[1]]
+        factors = [f for f in factors if label not in f[1]]
+        union = list(dict.fromkeys(x for f in involved for x in f[1] if x != label))
+        factors.append((_contract(involved, union), union))
+        pending.discard(label)
+    return _contract(factors, output)
+
+
+def _contract(factors: list[Factor], output: list[int]) -> np.ndarray:
+    operands: list[object] = []
+    for values, labels in factors:
+        operands += [values, labels]
+    if len(factors) <= 2:
+        return np.einsum(*operands, output)
+    return np.einsum(*operands, output, optimize="greedy")
+
+
+def _founder_factor(slot: _Slot, freqs: np.ndarray) -> list[object]:
+    if freqs.ndim == 1:
+        labels = [_BATCH, slot.label] if slot.batched else [slot.label]
+        return [freqs[slot.lookup], labels]
+    lookup = np.broadcast_to(slot.lookup, (freqs.shape[0], slot.lookup.shape[-1]))
+    return [np.take_along_axis(freqs, lookup, axis=1), [_BATCH, slot.label]]
+
+
+def _transmission_factor(
+    pat: _Slot, mat: _Slot, child: _Slot, mutation: np.ndarray | None, batch: int
+) -> list[object]:
+    """0.5 (M[pat, child] + M[mat, child]) over (parent pat, parent mat, child) states."""
+    batched = pat.batched or mat.batched or child.batched
+
+    def shaped(slot: _Slot) -> np.ndarray:
+        lookup = slot.lookup
+        if batched and not slot.batched:
+            lookup = np.broadcast_to(lookup, (batch, len(lookup)))
+        return lookup
+
+    lp, lm, lc = shaped(pat), shaped(mat), shaped(child)
+    if batched:
+        xp, xm, xc = lp[:, :, None, None], lm[:, None, :, None], lc[:, None, None, :]
+    else:
+        xp, xm, xc = lp[:, None, None], lm[None, :, None], lc[None, None, :]
+    if mutation is None:
+        values = 0.5 * ((xp == xc).astype(np.float64) + (xm == xc))
+    else:
+        values = 0.5 * (mutation[xp, xc] + mutation[xm, xc])
+    labels = [pat.label, mat.label, child.label]
+    return [values, [_BATCH, *labels] if batched else labels]

@@ -1,0 +1,51 @@
+"""A pedigree reduced to the persons that matter for a likelihood, as index arrays."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from labtrack.kinship.pedigree import Pedigree
+
+
+@dataclass(frozen=True)
+class Structure:
+    """Persons in parents-first order; `father[i]`/`mother[i]` are indices, -1 for founders."""
+
+    ids: tuple[str, ...]
+    father: tuple[int, ...]
+    mother: tuple[int, ...]
+
+    @property
+    def size(self) -> int:
+        return len(self.ids)
+
+    def index(self, person_id: str) -> int:
+        return self.ids.index(person_id)
+
+    def is_founder(self, i: int) -> bool:
+        return self.father[i] < 0
+
+    def with_extra_founders(self, count: int) -> Structure:
+        """Append `count` unrelated founders named `#extra<k>`."""
+        names = tuple(f"#extra{k}" for k in range(count))
+        return Structure(self.ids + names, self.father + (-1,) * count, self.mother + (-1,) * count)
+
+
+def relevant_structure(pedigree: Pedigree, keep: Collection[str]) -> Structure:
+    """The persons of `keep` and all their ancestors (the others, untyped and without typed
+    descendants, sum out to 1 and are dropped), parents first."""
+    parents = {p.person_id: (p.father_id, p.mother_id) for p in pedigree.persons}
+    wanted: set[str] = set()
+    stack = [pid for pid in keep if pid in parents]
+    while stack:
+        pid = stack.pop()
+        if pid in wanted:
+            continue
+        wanted.add(pid)
+        stack.extend(parent for parent in parents[pid] if parent is not None)
+    ids = tuple(pid for pid in pedigree.person_ids if pid in wanted)
+    position = {pid: i for i, pid in enumerate(ids)}
+    father = tuple(position[parents[pid][0]] if parents[pid][0] else -1 for pid in ids)
+    mother = tuple(position[parents[pid][1]] if parents[pid][1] else -1 for pid in ids)
+    return Structure(ids, father, mother)

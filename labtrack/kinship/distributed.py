@@ -1,0 +1,84 @@
+"""The blind search on a Dask cluster: the same `search_chunk` mapped over blocks of remains.
+
+The family tables are scattered to the workers once (broadcast); each task searches one chunk
+of remains against every family and returns its top-k lists; the client merges them with the
+same `combine` as the single-process search, so results are identical bit for bit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import numpy as np
+from dask.distributed import Client, LocalCluster, as_completed
+
+from labtrack.kinship.search import (
+    REMAINS_BLOCK,
+    Progress,
+    SearchResult,
+    SearchTables,
+    chunk_bounds,
+    combine,
+    default_prior,
+    search_chunk,
+)
+
+
+@contextmanager
+def dask_client(address: str | None = "local", *, n_workers: int = 2) -> Iterator[Client]:
+    """A client: `local` (or None) starts a LocalCluster of n_workers single-threaded worker
+    processes, closed on exit; otherwise connect to the scheduler at `address`."""
+    if address in (None, "", "local"):
+        with (
+            LocalCluster(
+                n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None
+            ) as cluster,
+            Client(cluster) as client,
+        ):
+            yield client
+    else:
+        with Client(address) as client:
+            yield client
+
+
+def search_dask(
+    client: Client,
+    tables: SearchTables,
+    genotypes: np.ndarray,
+    *,
+    top_k: int = 10,
+    threshold: float = 1e4,
+    prior: float | None = None,
+    block_size: int = REMAINS_BLOCK,
+    chunk_size: int = 4096,
+    progress: Progress | None = None,
+) -> SearchResult:
+    """Blind search of all remains (genotypes int, shape (R, L)) on the cluster of `client`.
+
+    Same arguments and result as `labtrack.kinship.search.search`; chunk_size remains per task.
+    """
+    genotypes = np.asarray(genotypes)
+    n = genotypes.shape[0]
+    prior = default_prior(tables.n_families) if prior is None else prior
+    [remote_tables] = client.scatter([tables], broadcast=True)
+    futures = [
+        client.submit(
+            search_chunk,
+            remote_tables,
+            genotypes[s:e],
+            s,
+            top_k=top_k,
+            threshold=threshold,
+            block_size=block_size,
+            pure=False,
+        )
+        for s, e in chunk_bounds(n, chunk_size) or [(0, 0)]
+    ]
+    chunks = []
+    for future in as_completed(futures):
+        chunk = future.result()
+        chunks.append(chunk)
+        if progress is not None:
+            progress(sum(c.n_above.size for c in chunks), n)
+    return combine(chunks, n, prior=prior)

@@ -1,0 +1,110 @@
+"""Single-locus pedigree likelihood: P(typed genotypes) for one marker and one pedigree."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from labtrack.kinship._inheritance import inheritance_likelihood
+from labtrack.kinship._peeling import peel
+from labtrack.kinship._structure import Structure, relevant_structure
+from labtrack.kinship.pedigree import Pedigree
+
+#: Genotype as allele indices into the marker's frequency vector.
+IndexGenotype = tuple[int, int]
+
+
+def pedigree_likelihood(
+    pedigree: Pedigree,
+    genotypes: Mapping[str, IndexGenotype],
+    freqs: np.ndarray,
+    *,
+    theta: float = 0.0,
+    mutation: np.ndarray | None = None,
+    extra_founders: Sequence[IndexGenotype] = (),
+    lump: bool = True,
+) -> float:
+    """Exact probability of the typed genotypes at one locus.
+
+    pedigree : the family (its own `sample_id`s are ignored; `genotypes` says who is typed)
+    genotypes : person_id -> (i, j) allele indices into `freqs`, any person incl. the missing one
+    freqs : float64, shape (n,), the marker's allele frequencies (summing to 1)
+    theta : Balding–Nichols coancestry; all founder alleles (and `extra_founders`) jointly
+    mutation : float64, shape (n, n), rows summing to 1, applied to every transmission; None for
+        no mutation. theta > 0 together with mutation is not supported (ValueError).
+    extra_founders : genotypes of further persons unrelated to the pedigree (e.g. the unknown
+        under H2), drawn jointly with the founders when theta > 0
+    lump : merge the alleles nobody carries into one (exact without mutation, and with a
+        mutation matrix that is lumpable for that partition; otherwise the full set is used)
+    """
+    freqs = np.asarray(freqs, dtype=np.float64)
+    unknown = set(genotypes) - set(pedigree.person_ids)
+    if unknown:
+        raise KeyError(f"not in pedigree {pedigree.family_id}: {sorted(unknown)}")
+    structure = relevant_structure(pedigree, list(genotypes))
+    structure = structure.with_extra_founders(len(extra_founders))
+    typed = {structure.index(pid): tuple(map(int, g)) for pid, g in genotypes.items()}
+    for k, genotype in enumerate(extra_founders):
+        typed[structure.index(f"#extra{k}")] = (int(genotype[0]), int(genotype[1]))
+    return structure_likelihood(structure, typed, freqs, theta=theta, mutation=mutation, lump=lump)
+
+
+def structure_likelihood(
+    structure: Structure,
+    typed: Mapping[int, IndexGenotype],
+    freqs: np.ndarray,
+    *,
+    theta: float = 0.0,
+    mutation: np.ndarray | None = None,
+    lump: bool = True,
+) -> float:
+    """`pedigree_likelihood` on a reduced structure (person index -> genotype)."""
+    if not typed:
+        return 1.0
+    if not 0.0 <= theta < 1.0:
+        raise ValueError(f"theta {theta} is not in [0, 1)")
+    if theta > 0 and mutation is not None and not _is_identity(mutation):
+        raise ValueError("theta together with a mutation model is not supported")
+    if theta > 0:
+        return inheritance_likelihood(structure, typed, freqs, theta)
+    if lump:
+        freqs, mutation, typed = lumped(freqs, mutation, typed)
+    arrays = {i: np.asarray([g], dtype=np.intp) for i, g in typed.items()}
+    return float(peel(structure, arrays, freqs, mutation)[0])
+
+
+def lumped(
+    freqs: np.ndarray, mutation: np.ndarray | None, typed: Mapping[int, IndexGenotype]
+) -> tuple[np.ndarray, np.ndarray | None, dict[int, IndexGenotype]]:
+    """Merge the alleles that no typed person carries into one allele, when that is exact.
+
+    Returns (freqs (k,), mutation (k, k) or None, typed re-indexed). Without mutation lumping is
+    always exact; with mutation only if the matrix is lumpable (every lumped row has the same
+    entries in the kept columns); otherwise the inputs come back unchanged.
+    """
+    observed = sorted({a for g in typed.values() for a in g})
+    n = len(freqs)
+    rest = np.setdiff1d(np.arange(n), observed)
+    if len(rest) <= 1:
+        return freqs, mutation, dict(typed)
+    if mutation is not None:
+        block = mutation[np.ix_(rest, observed)]
+        if not np.allclose(block, block[0], rtol=1e-12, atol=0):
+            return freqs, mutation, dict(typed)
+    position = {a: k for k, a in enumerate(observed)}
+    new_freqs = np.append(freqs[observed], float(freqs[rest].sum()))
+    new_mutation = None
+    if mutation is not None:
+        k = len(observed)
+        new_mutation = np.empty((k + 1, k + 1))
+        new_mutation[:k, :k] = mutation[np.ix_(observed, observed)]
+        new_mutation[:k, k] = mutation[np.ix_(observed, rest)].sum(axis=1)
+        new_mutation[k, :k] = mutation[rest[0], observed]
+        new_mutation[k, k] = mutation[rest[0], rest].sum()
+    new_typed = {i: (position[g[0]], position[g[1]]) for i, g in typed.items()}
+    return new_freqs, new_mutation, new_typed
+
+
+def _is_identity(matrix: np.ndarray) -> bool:
+    return bool(np.array_equal(matrix, np.eye(len(matrix))))

@@ -1,0 +1,193 @@
+"""Case likelihood ratio: H1 "the unknown is the family's missing person" against H2 "the
+unknown is unrelated to the family (an extra founder)", per locus and in total."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from labtrack.kinship.freqs import FrequencyTable, MarkerFrequencies
+from labtrack.kinship.likelihood import pedigree_likelihood
+from labtrack.kinship.markers import canonical_marker
+from labtrack.kinship.mutation import MutationModel
+from labtrack.kinship.pedigree import Pedigree
+
+Genotype = tuple[str, str]
+
+#: Locus flags.
+INCONSISTENT = "inconsistent_references"
+EXCLUSION = "exclusion"
+NO_RELATIVE = "no_typed_relative"
+NO_UNKNOWN = "unknown_untyped"
+
+
+@dataclass(frozen=True)
+class LocusLR:
+    """One marker of one case: lr = lik_h1 / lik_h2, NaN when undefined (inconsistent
+    references, lik_h2 = 0).
+
+    `used` = the unknown and at least one relative are typed. A locus where the unknown is
+    untyped has lr = 1 (both hypotheses see the same data). A locus where only the unknown is
+    typed still has lr = P(g | H1) / P(g | H2): exactly 1 without mutation, with theta and with
+    the stationary proportional model, but not under the equal or stepwise models (the missing
+    person's alleles then pass through the mutation matrix from untyped parents); it is kept so
+    that the total is the model's LR of all typed data."""
+
+    marker: str
+    lr: float
+    lik_h1: float
+    lik_h2: float
+    used: bool
+    unseen_alleles: tuple[str, ...] = ()
+    flag: str = ""
+
+    @property
+    def log10_lr(self) -> float:
+        return _log10(self.lr)
+
+
+@dataclass(frozen=True)
+class CaseLR:
+    """Total over loci: `lr` = product of every locus LR (loci not used contribute 1, see
+    LocusLR); NaN if any locus is undefined; 0 (log10 -inf) if any locus excludes."""
+
+    case_id: str
+    loci: tuple[LocusLR, ...]
+    skipped_markers: tuple[str, ...] = ()
+    no_typed_relative: bool = False
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def used(self) -> list[LocusLR]:
+        return [locus for locus in self.loci if locus.used]
+
+    @property
+    def loci_used(self) -> int:
+        return len(self.used)
+
+    @property
+    def loci_lr_zero(self) -> int:
+        return sum(1 for locus in self.loci if locus.lr == 0)
+
+    @property
+    def undefined_loci(self) -> list[str]:
+        return [locus.marker for locus in self.loci if math.isnan(locus.lr)]
+
+    @property
+    def log10_lr(self) -> float:
+        if self.undefined_loci:
+            return math.nan
+        return float(sum(locus.log10_lr for locus in self.loci))
+
+    @property
+    def lr(self) -> float:
+        return 10.0**self.log10_lr if not math.isnan(self.log10_lr) else math.nan
+
+    @property
+    def unseen_alleles(self) -> list[str]:
+        return [f"{locus.marker}:{a}" for locus in self.loci for a in locus.unseen_alleles]
+
+
+def _log10(value: float) -> float:
+    if math.isnan(value):
+        return math.nan
+    if value == 0:
+        return -math.inf
+    return math.log10(value)
+
+
+def locus_lr(
+    pedigree: Pedigree,
+    relatives: Mapping[str, Genotype],
+    unknown: Genotype | None,
+    freqs: MarkerFrequencies,
+    *,
+    theta: float = 0.0,
+    mutation: MutationModel | None = None,
+) -> LocusLR:
+    """LR at one marker.
+
+    relatives : person_id -> (allele, allele) of the typed relatives at this marker (the
+        missing person must not be among them)
+    unknown : the unknown sample's genotype, or None if untyped here
+    freqs : the marker's frequencies for this case (unseen alleles already added)
+    """
+    index = {a: k for k, a in enumerate(freqs.alleles)}
+    rel = {pid: (index[g[0]], index[g[1]]) for pid, g in relatives.items()}
+    unk = None if unknown is None else (index[unknown[0]], index[unknown[1]])
+    matrix = None
+    if mutation is not None and mutation.rate_for(freqs.marker) > 0:
+        matrix = mutation.matrix(freqs.marker, freqs.alleles, freqs.freqs)
+    extra = [unk] if unk is not None else []
+    lik_h2 = pedigree_likelihood(
+        pedigree, rel, freqs.freqs, theta=theta, mutation=matrix, extra_founders=extra
+    )
+    used = unk is not None and bool(rel)
+    flag = "" if used else (NO_UNKNOWN if unk is None else NO_RELATIVE)
+    if unk is None:
+        lik_h1 = lik_h2
+    else:
+        with_mp = {**rel, pedigree.missing_person_id: unk}
+        lik_h1 = pedigree_likelihood(pedigree, with_mp, freqs.freqs, theta=theta, mutation=matrix)
+    if lik_h2 == 0:
+        return LocusLR(freqs.marker, math.nan, lik_h1, lik_h2, used, freqs.unseen, INCONSISTENT)
+    lr = 1.0 if unk is None else lik_h1 / lik_h2
+    if lr == 0:
+        flag = EXCLUSION
+    return LocusLR(freqs.marker, lr, lik_h1, lik_h2, used, freqs.unseen, flag)
+
+
+def case_lr(
+    pedigree: Pedigree,
+    genotypes: Mapping[str, Mapping[str, Genotype]],
+    unknown_sample_id: str,
+    table: FrequencyTable,
+    *,
+    theta: float = 0.0,
+    mutation: MutationModel | None = None,
+    case_id: str = "",
+) -> CaseLR:
+    """LR of one case over every marker typed in the unknown or a relative.
+
+    genotypes : sample_id -> {marker -> (allele, allele)}; the relatives' samples are the
+        pedigree's `sample_id`s (missing person excluded)
+    Markers absent from the frequency table are skipped and listed in `skipped_markers`.
+    """
+    samples = pedigree.sample_of()
+    unknown_profile = {
+        canonical_marker(m): g for m, g in genotypes.get(unknown_sample_id, {}).items()
+    }
+    relative_profiles = {
+        pid: {canonical_marker(m): g for m, g in genotypes.get(sample, {}).items()}
+        for pid, sample in samples.items()
+    }
+    markers = set(unknown_profile)
+    for profile in relative_profiles.values():
+        markers |= set(profile)
+    skipped = sorted(m for m in markers if m not in table)
+    loci: list[LocusLR] = []
+    for marker in sorted(markers - set(skipped)):
+        relatives = {pid: p[marker] for pid, p in relative_profiles.items() if marker in p}
+        unknown = unknown_profile.get(marker)
+        alleles = [a for g in relatives.values() for a in g] + list(unknown or ())
+        freqs = table.for_case(marker, alleles)
+        loci.append(locus_lr(pedigree, relatives, unknown, freqs, theta=theta, mutation=mutation))
+    no_relative = not any(relative_profiles.values())
+    warnings: list[str] = []
+    if skipped:
+        warnings.append(f"markers not in the frequency table, skipped: {', '.join(skipped)}")
+    if no_relative:
+        warnings.append("no typed relative in the family: LR 1 at every locus")
+    return CaseLR(case_id, tuple(loci), tuple(skipped), no_relative, tuple(warnings))
+
+
+def total_log10_lr(locus_lrs: np.ndarray) -> float:
+    """log10 of the product of per-locus LRs, shape (L,): NaN if any is NaN, -inf if any is 0."""
+    values = np.asarray(locus_lrs, dtype=np.float64)
+    if np.isnan(values).any():
+        return math.nan
+    with np.errstate(divide="ignore"):
+        return float(np.sum(np.log10(values)))

@@ -1,0 +1,453 @@
+"""Blind search: every remains profile against every family, in blocks, never the full matrix.
+
+The score of remains r against family f is the search log10 LR
+
+    S[r, f] = sum over loci l of log10_lr_l[g[r, l], f]
+
+where `log10_lr_l` (float32, shape (G_l, F)) is the table of the family LR of every possible
+genotype of the missing person at locus l (genotype-major, so that one remains reads contiguous
+rows), and g[r, l] is the remains' genotype index at l (-1 untyped: contributes 0).
+
+Values: -inf is an exclusion (LR 0 at some locus; never reported), NaN is undefined (the
+relatives contradict their own pedigree: never reported, counted in `n_undefined`).
+
+Memory: the families are cut into blocks of `family_block` columns, each a stacked table of all
+loci (rows: genotypes of all loci plus one zero row for untyped loci); a tile of `block_size`
+remains x one family block is scored (float32 adds in locus order, so every pair gets the same
+bits whatever the tiling), reduced at once (candidates for the running top-k lists, counts) and
+dropped. Peak extra memory is a few tiles plus the top-k lists.
+
+Order: lists are sorted by log10 LR descending, then by index ascending, so that block sizes,
+threads and the Dask split never change a result.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+
+from labtrack.kinship._topk import OPEN_CUTOFF, TopK
+
+#: Default number of families per stacked table block (tile width).
+FAMILY_BLOCK = 512
+#: Default number of remains per tile (tile height).
+REMAINS_BLOCK = 128
+#: Pending candidates that trigger a merge into the running lists.
+_MERGE_EVERY = 65_536
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class SearchTables:
+    """Family LR tables of all loci, laid out for the blind search.
+
+    markers : tuple of str, length L (locus order of the genotype indices)
+    family_ids : tuple of str, length F
+    offsets : ndarray, int64, shape (L + 1,); rows offsets[l]:offsets[l+1] of a block are locus
+        l's genotypes; row offsets[L] is all zeros (an untyped locus)
+    blocks : tuple of ndarray, float32, shape (offsets[L] + 1, F_j); block j holds the log10 LR
+        of families block_starts[j]:block_starts[j+1], C-contiguous
+    block_starts : ndarray, int64, shape (n_blocks + 1,)
+    """
+
+    markers: tuple[str, ...]
+    family_ids: tuple[str, ...]
+    offsets: np.ndarray
+    blocks: tuple[np.ndarray, ...]
+    block_starts: np.ndarray
+
+    @classmethod
+    def from_locus_tables(
+        cls,
+        markers: Sequence[str],
+        family_ids: Sequence[str],
+        log10_lr: Sequence[np.ndarray],
+        *,
+        family_block: int = FAMILY_BLOCK,
+    ) -> SearchTables:
+        """Lay out per-locus tables: log10_lr[l] float, shape (G_l, F), genotype-major."""
+        n_fam = len(family_ids)
+        if len(markers) != len(log10_lr):
+            raise ValueError(f"{len(markers)} markers but {len(log10_lr)} tables")
+        for marker, table in zip(markers, log10_lr, strict=True):
+            if table.ndim != 2 or table.shape[1] != n_fam:
+                raise ValueError(f"{marker}: table shape {table.shape}, expected (G, {n_fam})")
+        tables = cls.allocate(
+            markers, family_ids, [t.shape[0] for t in log10_lr], family_block=family_block
+        )
+        everyone = np.arange(n_fam)
+        for locus, table in enumerate(log10_lr):
+            tables.fill(locus, everyone, np.asarray(table).T)
+        return tables
+
+    @classmethod
+    def allocate(
+        cls,
+        markers: Sequence[str],
+        family_ids: Sequence[str],
+        n_genotypes: Sequence[int],
+        *,
+        family_block: int = FAMILY_BLOCK,
+    ) -> SearchTables:
+        """All-zero tables (log10 LR 0 = no information) to be filled locus by locus."""
+        n_fam = len(family_ids)
+        offsets = np.concatenate([[0], np.cumsum(n_genotypes)]).astype(np.int64)
+        starts = np.unique(np.append(np.arange(0, n_fam, max(family_block, 1)), n_fam))
+        if starts.size == 1:
+            starts = np.array([0, 0])
+        blocks = tuple(
+            np.zeros((offsets[-1] + 1, f1 - f0), dtype=np.float32)
+            for f0, f1 in zip(starts[:-1], starts[1:], strict=True)
+        )
+        return cls(tuple(markers), tuple(family_ids), offsets, blocks, starts.astype(np.int64))
+
+    def fill(self, locus: int, families: np.ndarray, log10_lr: np.ndarray) -> None:
+        """Set the tables of some families at one locus.
+
+        families : int, shape (m,), family indices; log10_lr : float, shape (m, G_l)
+        (family-major, as `mp_lr_tables` returns it; stored transposed, float32)
+        """
+        families = np.asarray(families, dtype=np.int64)
+        lo, hi = self.offsets[locus], self.offsets[locus + 1]
+        values = np.asarray(log10_lr, dtype=np.float32)
+        if values.shape != (families.size, hi - lo):
+            raise ValueError(f"table shape {values.shape}, expected ({families.size}, {hi - lo})")
+        block = np.searchsorted(self.block_starts, families, side="right") - 1
+        for j in np.unique(block):
+            sel = block == j
+            cols = families[sel] - self.block_starts[j]
+            self.blocks[j][lo:hi, cols] = values[sel].T
+
+    @property
+    def n_families(self) -> int:
+        return len(self.family_ids)
+
+    @property
+    def n_genotypes(self) -> np.ndarray:
+        """Genotypes per locus: int64, shape (L,)."""
+        return np.diff(self.offsets)
+
+    def locus_table(self, locus: int) -> np.ndarray:
+        """The table of one locus: float32, shape (G_l, F) (a copy)."""
+        lo, hi = self.offsets[locus], self.offsets[locus + 1]
+        return np.concatenate([b[lo:hi] for b in self.blocks], axis=1)
+
+    def rows(self, genotypes: np.ndarray) -> np.ndarray:
+        """Stacked-table rows of remains genotypes.
+
+        genotypes : int, shape (R, L), genotype index per locus, -1 untyped
+        returns : intp, shape (R, L)
+        """
+        g = np.asarray(genotypes)
+        if g.ndim != 2 or g.shape[1] != len(self.markers):
+            raise ValueError(f"genotypes shape {g.shape}, expected (R, {len(self.markers)})")
+        if ((g < -1) | (g >= self.n_genotypes[None, :])).any():
+            raise ValueError("genotype index out of range of the tables")
+        return np.where(g < 0, self.offsets[-1], g + self.offsets[:-1]).astype(np.intp)
+
+    def undefined_columns(self) -> list[np.ndarray]:
+        """Per block, the columns (local) of families with a NaN anywhere: int64 arrays."""
+        return [np.flatnonzero(np.isnan(b).any(axis=0)) for b in self.blocks]
+
+
+@dataclass
+class SearchResult:
+    """Outcome of a blind search of R remains against F families.
+
+    remains_top : TopK, shape (R, k): index = family index, scores = log10 LR
+    family_top : TopK, shape (F, k): index = remains index, scores = log10 LR
+    n_above : ndarray, int64, shape (R,): families with log10 LR > log10(threshold)
+    n_undefined : ndarray, int64, shape (R,): families with an undefined (NaN) LR
+    prior : float, prior probability of identity used for `posterior`
+    """
+
+    remains_top: TopK
+    family_top: TopK
+    n_above: np.ndarray
+    n_undefined: np.ndarray
+    prior: float
+
+    def remains_posterior(self) -> np.ndarray:
+        """Posterior of each remains' top-k families: float64, shape (R, k) (NaN: empty)."""
+        return posterior_from_log10(self.remains_top.scores, self.prior)
+
+    def family_posterior(self) -> np.ndarray:
+        """Posterior of each family's top-k remains: float64, shape (F, k) (NaN: empty)."""
+        return posterior_from_log10(self.family_top.scores, self.prior)
+
+
+@dataclass
+class ChunkResult:
+    """Search outcome of remains start:start+n (the unit of work that Dask maps)."""
+
+    start: int
+    remains_top: TopK
+    family_top: TopK
+    n_above: np.ndarray
+    n_undefined: np.ndarray
+
+
+def posterior_from_log10(log10_lr: np.ndarray, prior: float) -> np.ndarray:
+    """Posterior probability of identity, LR*prior / (LR*prior + 1 - prior), computed in log10.
+
+    log10_lr : float array (any shape); -inf gives 0, NaN and empty slots (-inf index) give NaN
+    only when the input is NaN. Returns float64 of the same shape.
+    """
+    if not 0.0 < prior < 1.0:
+        raise ValueError(f"prior {prior} not in (0, 1)")
+    x = np.asarray(log10_lr, dtype=np.float64) + np.log10(prior) - np.log10(1.0 - prior)
+    with np.errstate(over="ignore"):
+        return 1.0 / (1.0 + np.power(10.0, -x))
+
+
+def score_tile(block: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """log10 LR of a tile: block float32 (n_rows, F_j), rows intp (R_b, L) -> float32 (R_b, F_j).
+
+    Adds the loci in order 0..L-1 in float32, so a pair's score never depends on the tiling.
+    """
+    acc = block[rows[:, 0]]
+    for locus in range(1, rows.shape[1]):
+        acc += block[rows[:, locus]]
+    return acc
+
+
+def search_chunk(
+    tables: SearchTables,
+    genotypes: np.ndarray,
+    start: int = 0,
+    *,
+    top_k: int = 10,
+    threshold: float = 1e4,
+    block_size: int = REMAINS_BLOCK,
+    progress: Progress | None = None,
+) -> ChunkResult:
+    """Search remains start:start+R (genotypes int, shape (R, L)) against all families.
+
+    The function that every backend maps over blocks of remains; `start` is the global index
+    of the first remains (family top-k lists name remains by global index).
+    """
+    rows = tables.rows(genotypes)
+    n = rows.shape[0]
+    log10_thr = np.float32(np.log10(threshold)) if threshold > 0 else np.float32(-np.inf)
+    rtop = TopK.empty(n, top_k)
+    ftop = TopK.empty(tables.n_families, top_k)
+    n_above = np.zeros(n, dtype=np.int64)
+    n_undef = np.zeros(n, dtype=np.int64)
+    undefined = tables.undefined_columns()
+    fpending = _Pending()
+    fcut = ftop.cutoffs()
+    for b0 in range(0, n, block_size):
+        tile_rows = rows[b0 : b0 + block_size]
+        rpending = _Pending()
+        rcut = rtop.cutoffs()[b0 : b0 + block_size]
+        for j, block in enumerate(tables.blocks):
+            f0 = int(tables.block_starts[j])
+            scores = score_tile(block, tile_rows)
+            n_above[b0 : b0 + len(tile_rows)] += np.count_nonzero(scores > log10_thr, axis=1)
+            if undefined[j].size:
+                n_undef[b0 : b0 + len(tile_rows)] += np.isnan(scores[:, undefined[j]]).sum(axis=1)
+            width = scores.shape[1]
+            r, c, tightened = _candidates(scores, rcut[:, None], top_k, axis=1)
+            rpending.add(r + b0, c + f0, scores[r, c])
+            if tightened:
+                rpending.flush(rtop)
+                rcut = rtop.cutoffs()[b0 : b0 + block_size]
+            r, c, tightened = _candidates(scores, fcut[None, f0 : f0 + width], top_k, axis=0)
+            fpending.add(c + f0, r + b0 + start, scores[r, c])
+            if tightened:
+                fpending.flush(ftop)
+                fcut = ftop.cutoffs()
+            if rpending.size > 2 * top_k * len(tile_rows):
+                rpending.flush(rtop)
+                rcut = rtop.cutoffs()[b0 : b0 + block_size]
+            if fpending.size > max(_MERGE_EVERY, 2 * ftop.scores.size):
+                fpending.flush(ftop)
+                fcut = ftop.cutoffs()
+        rpending.flush(rtop)
+        if progress is not None:
+            progress(min(b0 + block_size, n), n)
+    fpending.flush(ftop)
+    return ChunkResult(start, rtop, ftop, n_above, n_undef)
+
+
+def combine(chunks: Sequence[ChunkResult], n_remains: int, *, prior: float) -> SearchResult:
+    """Merge chunk results (disjoint remains ranges covering 0..n_remains) into one result."""
+    chunks = sorted(chunks, key=lambda c: c.start)
+    if not chunks:
+        raise ValueError("no chunks to combine")
+    k = chunks[0].remains_top.k
+    n_fam = chunks[0].family_top.scores.shape[0]
+    rtop = TopK.empty(n_remains, k)
+    ftop = TopK.empty(n_fam, k)
+    n_above = np.zeros(n_remains, dtype=np.int64)
+    n_undef = np.zeros(n_remains, dtype=np.int64)
+    for chunk in chunks:
+        sl = slice(chunk.start, chunk.start + chunk.n_above.size)
+        rtop.scores[sl] = chunk.remains_top.scores
+        rtop.index[sl] = chunk.remains_top.index
+        n_above[sl] = chunk.n_above
+        n_undef[sl] = chunk.n_undefined
+        ftop.merge_topk(chunk.family_top)
+    return SearchResult(rtop, ftop, n_above, n_undef, prior)
+
+
+def chunk_bounds(n_remains: int, chunk_size: int) -> list[tuple[int, int]]:
+    """[start, stop) ranges of remains, each at most chunk_size long."""
+    return [(s, min(s + chunk_size, n_remains)) for s in range(0, n_remains, max(chunk_size, 1))]
+
+
+def search(
+    tables: SearchTables,
+    genotypes: np.ndarray,
+    *,
+    top_k: int = 10,
+    threshold: float = 1e4,
+    prior: float | None = None,
+    block_size: int = REMAINS_BLOCK,
+    chunk_size: int | None = None,
+    n_threads: int = 1,
+    progress: Progress | None = None,
+) -> SearchResult:
+    """Blind search of all remains against all families in this process (NumPy, threads).
+
+    tables : SearchTables over F families and L loci
+    genotypes : int, shape (R, L), genotype index per locus (-1 untyped)
+    top_k : length of the per-remains and per-family lists
+    threshold : LR (not log10) above which a family counts in `n_above`
+    prior : prior probability of identity for the posterior, default 1 / F
+    block_size : remains per tile; chunk_size : remains per unit of work (default R / n_threads
+        rounded up to whole tiles); n_threads : threads (NumPy releases the GIL in the adds)
+    progress : called with (remains done, total)
+    """
+    genotypes = np.asarray(genotypes)
+    n = genotypes.shape[0]
+    prior = default_prior(tables.n_families) if prior is None else prior
+    if chunk_size is None:
+        per_thread = -(-n // max(n_threads, 1))
+        chunk_size = max(block_size, -(-per_thread // block_size) * block_size)
+    bounds = chunk_bounds(n, chunk_size) or [(0, 0)]
+    done = _Counter(n, progress)
+
+    def run(bound: tuple[int, int]) -> ChunkResult:
+        s, e = bound
+        return search_chunk(
+            tables,
+            genotypes[s:e],
+            s,
+            top_k=top_k,
+            threshold=threshold,
+            block_size=block_size,
+            progress=done.reporter(s),
+        )
+
+    if n_threads > 1 and len(bounds) > 1:
+        with ThreadPoolExecutor(max_workers=n_threads) as pool:
+            chunks = list(pool.map(run, bounds))
+    else:
+        chunks = [run(b) for b in bounds]
+    return combine(chunks, n, prior=prior)
+
+
+def default_prior(n_families: int) -> float:
+    """1 / number of families (0.5 for a single family, so that the prior stays below 1)."""
+    return 1.0 / max(n_families, 2)
+
+
+def query(tables: SearchTables, genotype: np.ndarray) -> np.ndarray:
+    """log10 LR of one new remains against every family: genotype int (L,) -> float32 (F,)."""
+    rows = tables.rows(np.asarray(genotype).reshape(1, -1))
+    return np.concatenate([score_tile(b, rows)[0] for b in tables.blocks])
+
+
+def score_pairs(
+    tables: SearchTables, genotypes: np.ndarray, remains: np.ndarray, families: np.ndarray
+) -> np.ndarray:
+    """log10 LR of given pairs: remains int (m,) into genotypes (R, L), families int (m,)."""
+    rows = tables.rows(np.asarray(genotypes)[np.asarray(remains)])
+    families = np.asarray(families)
+    block = np.searchsorted(tables.block_starts, families, side="right") - 1
+    out = np.zeros(families.size, dtype=np.float32)
+    for locus in range(rows.shape[1]):
+        for j in np.unique(block):
+            sel = block == j
+            col = families[sel] - tables.block_starts[j]
+            out[sel] += tables.blocks[j][rows[sel, locus], col]
+    return out
+
+
+def _candidates(
+    scores: np.ndarray, cut: np.ndarray, k: int, axis: int
+) -> tuple[np.ndarray, np.ndarray, bool]:
+    """(row, column) of tile entries that may enter the top-k lists along `axis`.
+
+    cut : per owner (broadcast against the tile), the list's current cut-off. When that lets
+    far more than k per owner through (fresh lists), the cut-off is first raised to the tile's
+    own k-th best per owner. Ties stay in (>=): the choice among equals is made at the merge.
+    NaN never passes. Returns rows, columns, and whether the cut-offs were raised.
+    """
+    flat = np.flatnonzero(scores >= cut)
+    n = scores.shape[axis]
+    owners = scores.shape[1 - axis]
+    if flat.size <= max(4 * k * owners, 4096) or n <= k:
+        r, c = np.divmod(flat, scores.shape[1])
+        return r, c, False
+    clean = np.where(np.isnan(scores), -np.inf, scores)
+    kth = np.partition(clean, n - k, axis=axis)
+    kth = kth[:, n - k][:, None] if axis == 1 else kth[n - k][None, :]
+    kth = np.where(np.isfinite(kth), kth, OPEN_CUTOFF)
+    flat = np.flatnonzero(scores >= np.maximum(cut, kth))
+    r, c = np.divmod(flat, scores.shape[1])
+    return r, c, True
+
+
+class _Pending:
+    """Candidates waiting to be merged into a TopK."""
+
+    def __init__(self) -> None:
+        self.owner: list[np.ndarray] = []
+        self.other: list[np.ndarray] = []
+        self.scores: list[np.ndarray] = []
+        self.size = 0
+
+    def add(self, owner: np.ndarray, other: np.ndarray, scores: np.ndarray) -> None:
+        if owner.size:
+            self.owner.append(owner)
+            self.other.append(other)
+            self.scores.append(scores)
+            self.size += owner.size
+
+    def flush(self, top: TopK) -> None:
+        if self.size:
+            top.merge(
+                np.concatenate(self.owner), np.concatenate(self.other), np.concatenate(self.scores)
+            )
+        self.__init__()  # type: ignore[misc]
+
+
+class _Counter:
+    """Progress over chunks run in threads: sums what each chunk reports."""
+
+    def __init__(self, total: int, progress: Progress | None) -> None:
+        self.total = total
+        self.progress = progress
+        self.done: dict[int, int] = {}
+        self.lock = threading.Lock()
+
+    def reporter(self, key: int) -> Progress | None:
+        """A progress callback for the chunk `key` (None when nobody listens)."""
+        if self.progress is None:
+            return None
+
+        def report(done: int, _total: int) -> None:
+            with self.lock:
+                self.done[key] = done
+                total_done = sum(self.done.values())
+            assert self.progress is not None  # noqa: S101
+            self.progress(total_done, self.total)
+
+        return report

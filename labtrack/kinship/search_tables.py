@@ -1,0 +1,211 @@
+"""Building the blind search's family tables: group families by pedigree shape, encode the
+profiles as allele indices, and call the exact engine's `mp_lr_tables` once per shape and locus.
+
+Unseen alleles: the search uses ONE frequency vector per marker for the whole search. Every
+allele carried by any typed profile of the search (remains or reference) that the table lacks
+gets 5/(2N) (the table's unseen-allele rule), once, and the marker's frequencies are then
+renormalised. A per-case computation (`labtrack kinship lr`) adds only the unseen alleles of that
+case, so LRs at markers where the search saw unseen alleles differ slightly from the per-case
+values (the other table frequencies are divided by a slightly larger sum). Markers without
+unseen alleles in the search give exactly the per-case LR.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from labtrack.kinship.freqs import FrequencyTable, MarkerFrequencies
+from labtrack.kinship.pedigree import Pedigree
+from labtrack.kinship.search import FAMILY_BLOCK, SearchTables
+from labtrack.kinship.tables import genotype_index, mp_lr_tables, n_genotypes
+
+#: sample_id -> {canonical marker -> (allele, allele)}
+Profiles = Mapping[str, Mapping[str, tuple[str, str]]]
+
+
+@dataclass(frozen=True)
+class FamilyGroup:
+    """Families sharing one pedigree shape (same persons, parents, typed set, missing person).
+
+    pedigree : a representative pedigree; its `typed_person_ids` order the relatives
+    families : int64, shape (F_g,), indices of the families in the search
+    relatives : int, shape (F_g, n_typed, L, 2), allele indices of the typed relatives (-1
+        untyped at that locus)
+    """
+
+    pedigree: Pedigree
+    families: np.ndarray
+    relatives: np.ndarray
+
+
+def search_frequencies(
+    table: FrequencyTable, markers: Sequence[str], observed: Mapping[str, set[str]]
+) -> list[MarkerFrequencies]:
+    """One frequency vector per marker for the whole search (see the module docstring).
+
+    observed : marker -> every allele label typed anywhere in the search at that marker
+    """
+    return [table.for_case(m, observed.get(m, set())) for m in markers]
+
+
+def encode_profiles(
+    profiles: Profiles, sample_ids: Sequence[str], freqs: Sequence[MarkerFrequencies]
+) -> np.ndarray:
+    """Allele indices of profiles: int16, shape (N, L, 2), -1 where the locus is untyped.
+
+    Every allele must be in freqs[l].alleles (build them with `search_frequencies`).
+    """
+    index = [{a: k for k, a in enumerate(f.alleles)} for f in freqs]
+    out = np.full((len(sample_ids), len(freqs), 2), -1, dtype=np.int16)
+    for n, sample in enumerate(sample_ids):
+        profile = profiles.get(sample, {})
+        for locus, f in enumerate(freqs):
+            g = profile.get(f.marker)
+            if g is not None:
+                out[n, locus] = (index[locus][g[0]], index[locus][g[1]])
+    return out
+
+
+def genotype_indices(alleles: np.ndarray) -> np.ndarray:
+    """Genotype index per locus from allele indices: int (R, L, 2) -> int32 (R, L), -1 untyped."""
+    a = np.asarray(alleles, dtype=np.int64)
+    g = genotype_index(a[..., 0], a[..., 1])
+    return np.where(a[..., 0] < 0, -1, g).astype(np.int32)
+
+
+def shape_key(pedigree: Pedigree) -> tuple[tuple[int, int, bool, bool], ...]:
+    """Key of a pedigree's shape: per person (in order) father and mother position, typed,
+    missing. Families with equal keys can share one vectorised table computation."""
+    position = {p.person_id: k for k, p in enumerate(pedigree.persons)}
+    typed = set(pedigree.typed_person_ids)
+    return tuple(
+        (
+            position.get(p.father_id, -1) if p.father_id else -1,
+            position.get(p.mother_id, -1) if p.mother_id else -1,
+            p.person_id in typed,
+            p.missing,
+        )
+        for p in pedigree.persons
+    )
+
+
+def group_families(
+    pedigrees: Sequence[Pedigree], profiles: Profiles, freqs: Sequence[MarkerFrequencies]
+) -> list[FamilyGroup]:
+    """Group families (in the given order = family index) by `shape_key`, with their relatives'
+    allele indices."""
+    by_key: dict[tuple, list[int]] = {}
+    for f, ped in enumerate(pedigrees):
+        by_key.setdefault(shape_key(ped), []).append(f)
+    groups = []
+    for members in by_key.values():
+        rep = pedigrees[members[0]]
+        samples = [
+            pedigrees[f].sample_of()[pid] for f in members for pid in pedigrees[f].typed_person_ids
+        ]
+        enc = encode_profiles(profiles, samples, freqs)
+        n_typed = len(rep.typed_person_ids)
+        groups.append(
+            FamilyGroup(
+                rep,
+                np.asarray(members, dtype=np.int64),
+                enc.reshape(len(members), n_typed, len(freqs), 2),
+            )
+        )
+    return groups
+
+
+def build_search_tables(
+    groups: Sequence[FamilyGroup],
+    freqs: Sequence[MarkerFrequencies],
+    family_ids: Sequence[str],
+    *,
+    theta: float = 0.0,
+    family_block: int = FAMILY_BLOCK,
+    progress: Callable[[int, int], None] | None = None,
+) -> SearchTables:
+    """Family LR tables of every locus, log10 float32, laid out for the search.
+
+    Per group and locus, families are split by which relatives are typed there; each subset
+    calls `mp_lr_tables` once (the pedigree with only those relatives typed). Families with no
+    typed relative at a locus contribute log10 LR 0 there.
+    """
+    markers = [f.marker for f in freqs]
+    sizes = [n_genotypes(len(f.alleles)) for f in freqs]
+    tables = SearchTables.allocate(markers, family_ids, sizes, family_block=family_block)
+    total = len(groups) * len(freqs)
+    done = 0
+    for group in groups:
+        typed_ids = list(group.pedigree.typed_person_ids)
+        for locus, f in enumerate(freqs):
+            rel = group.relatives[:, :, locus, :]  # (F_g, n_typed, 2)
+            typed = rel[:, :, 0] >= 0
+            patterns, which = np.unique(typed, axis=0, return_inverse=True)
+            for p, pattern in enumerate(patterns):
+                if not pattern.any():
+                    continue
+                sel = np.flatnonzero(which.reshape(-1) == p)
+                sub = group.pedigree.with_typed(
+                    [t for t, on in zip(typed_ids, pattern, strict=True) if on]
+                )
+                lr = mp_lr_tables(sub, rel[sel][:, pattern, :], f.freqs, theta=theta)
+                with np.errstate(divide="ignore"):
+                    log10_lr = np.log10(lr)
+                tables.fill(locus, group.families[sel], log10_lr)
+            done += 1
+            if progress is not None:
+                progress(done, total)
+    return tables
+
+
+@dataclass(frozen=True)
+class PreparedSearch:
+    """Everything the search needs, encoded.
+
+    tables : SearchTables over the families (in the order given) and `freqs` markers
+    genotypes : int32, shape (R, L), remains genotype index per locus (-1 untyped)
+    freqs : the search-wide frequencies per marker (unseen alleles of the search included)
+    """
+
+    tables: SearchTables
+    genotypes: np.ndarray
+    freqs: tuple[MarkerFrequencies, ...]
+
+
+def prepare_search(
+    table: FrequencyTable,
+    pedigrees: Sequence[Pedigree],
+    profiles: Profiles,
+    remains_ids: Sequence[str],
+    *,
+    theta: float = 0.0,
+    family_block: int = FAMILY_BLOCK,
+    progress: Callable[[int, int], None] | None = None,
+) -> PreparedSearch:
+    """Encode profiles and build the family tables for a search of `remains_ids`.
+
+    Markers: those of the frequency table typed in at least one remains or reference of the
+    search (table order). Markers absent from the table are ignored here (callers that must
+    refuse them check first).
+    """
+    samples = list(remains_ids) + [s for ped in pedigrees for s in ped.sample_of().values()]
+    observed: dict[str, set[str]] = {}
+    for sample in samples:
+        for marker, g in profiles.get(sample, {}).items():
+            observed.setdefault(marker, set()).update(g)
+    markers = [m for m in table.marker_names() if m in observed]
+    freqs = search_frequencies(table, markers, observed)
+    groups = group_families(pedigrees, profiles, freqs)
+    tables = build_search_tables(
+        groups,
+        freqs,
+        [p.family_id for p in pedigrees],
+        theta=theta,
+        family_block=family_block,
+        progress=progress,
+    )
+    genotypes = genotype_indices(encode_profiles(profiles, list(remains_ids), freqs))
+    return PreparedSearch(tables, genotypes, tuple(freqs))

@@ -1,0 +1,191 @@
+"""LR of every possible genotype of the missing person against one family (blind search).
+
+Genotypes of n alleles are numbered (0,0), (0,1), (1,1), (0,2), (1,2), (2,2), ...: for i <= j
+the genotype {i, j} has index j (j + 1) / 2 + i.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from labtrack.kinship._lumped_tables import is_inbred, lumped_tables
+from labtrack.kinship._peeling import peel
+from labtrack.kinship._structure import relevant_structure
+from labtrack.kinship.likelihood import pedigree_likelihood
+from labtrack.kinship.mutation import MutationModel
+from labtrack.kinship.pedigree import Pedigree
+
+#: Upper bound on the floats of one batch of ordered genotype tables (memory per einsum call).
+_BATCH_FLOATS = 4_000_000
+
+
+def genotype_index(i: int | np.ndarray, j: int | np.ndarray) -> int | np.ndarray:
+    """Index of the unordered genotype {i, j} (0-based allele indices) among the n (n + 1) / 2
+    genotypes, order (0,0),(0,1),(1,1),(0,2),(1,2),(2,2),...: for i <= j, j (j + 1) // 2 + i.
+    Symmetric in i, j; works elementwise on integer arrays.
+
+    >>> genotype_index(0, 0), genotype_index(1, 0), genotype_index(2, 2)
+    (0, 1, 5)
+    """
+    if isinstance(i, np.ndarray) or isinstance(j, np.ndarray):
+        lo, hi = np.minimum(i, j), np.maximum(i, j)
+        return hi * (hi + 1) // 2 + lo
+    lo_, hi_ = min(int(i), int(j)), max(int(i), int(j))
+    return hi_ * (hi_ + 1) // 2 + lo_
+
+
+def n_genotypes(n_alleles: int) -> int:
+    """Number of unordered genotypes of `n_alleles` alleles: n (n + 1) / 2."""
+    return n_alleles * (n_alleles + 1) // 2
+
+
+def genotype_alleles(n_alleles: int) -> tuple[np.ndarray, np.ndarray]:
+    """Allele indices (i, j), i <= j, of every genotype in `genotype_index` order; each int
+    array of shape (n_genotypes(n_alleles),)."""
+    j = np.repeat(np.arange(n_alleles), np.arange(1, n_alleles + 1))
+    i = np.concatenate([np.arange(k + 1) for k in range(n_alleles)]) if n_alleles else j
+    return i, j
+
+
+def unrelated_genotype_probabilities(freqs: np.ndarray) -> np.ndarray:
+    """P(genotype) of an unrelated person, theta = 0: p_i^2 or 2 p_i p_j; shape (n(n+1)/2,)."""
+    i, j = genotype_alleles(len(freqs))
+    return np.where(i == j, 1.0, 2.0) * freqs[i] * freqs[j]
+
+
+def mp_lr_table(
+    pedigree: Pedigree,
+    relative_genotypes: Mapping[str, tuple[str, str]],
+    alleles: Sequence[str],
+    freqs: np.ndarray,
+    *,
+    theta: float = 0.0,
+    mutation: MutationModel | None = None,
+    marker: str = "",
+) -> np.ndarray:
+    """LR, for one locus, of every possible unknown genotype vs this family.
+
+    relative_genotypes : person_id -> (allele, allele) of the typed relatives at this locus
+        (missing person excluded); alleles are labels from `alleles`
+    alleles : the n allele labels; freqs : float64, shape (n,)
+    mutation, marker : optional mutation model (its rate for `marker`)
+
+    Returns float64, shape (n_genotypes(n),), in `genotype_index` order; the same value as the
+    per-locus LR of `labtrack kinship lr`; NaN everywhere if the references are inconsistent.
+    """
+    freqs = np.asarray(freqs, dtype=np.float64)
+    position = {a: k for k, a in enumerate(alleles)}
+    relatives = {pid: (position[g[0]], position[g[1]]) for pid, g in relative_genotypes.items()}
+    matrix = None
+    if mutation is not None and mutation.rate_for(marker) > 0:
+        matrix = mutation.matrix(marker, alleles, freqs)
+    if theta > 0:
+        return _theta_table(pedigree, relatives, freqs, theta, matrix)
+    typed_ids = list(relatives)
+    genotypes = np.asarray([relatives[pid] for pid in typed_ids], dtype=np.intp).reshape(1, -1, 2)
+    return _peeled_tables(pedigree, typed_ids, genotypes, freqs, matrix)[0]
+
+
+def mp_lr_tables(
+    pedigree: Pedigree,
+    relative_genotypes: np.ndarray,
+    freqs: np.ndarray,
+    *,
+    theta: float = 0.0,
+    mutation: MutationModel | None = None,
+    marker: str = "",
+) -> np.ndarray:
+    """`mp_lr_table` for F families of the same pedigree shape, vectorised across families.
+
+    pedigree : the shared shape; its `typed_person_ids` are the typed relatives, in that order
+    relative_genotypes : int array, shape (F, n_typed, 2), allele indices into `freqs`
+    freqs : float64, shape (n_alleles,)
+
+    Returns float64, shape (F, n_genotypes(n_alleles)); row f equals `mp_lr_table` of family f
+    (NaN rows for inconsistent references). Without theta, P(missing person's genotype,
+    relatives) is computed by one peeling pass per batch of families (numpy broadcasting over
+    F); with theta > 0 each family is computed on its own (slow: exact but not vectorised).
+    """
+    freqs = np.asarray(freqs, dtype=np.float64)
+    typed_ids = list(pedigree.typed_person_ids)
+    genotypes = np.asarray(relative_genotypes, dtype=np.intp)
+    if genotypes.ndim != 3 or genotypes.shape[1:] != (len(typed_ids), 2):
+        raise ValueError(
+            f"relative_genotypes has shape {genotypes.shape}, expected (F, {len(typed_ids)}, 2)"
+        )
+    if genotypes.size and (genotypes.min() < 0 or genotypes.max() >= len(freqs)):
+        raise ValueError("relative_genotypes holds allele indices outside freqs")
+    matrix = None
+    if mutation is not None and mutation.rate_for(marker) > 0:
+        matrix = mutation.matrix(marker, [str(k) for k in range(len(freqs))], freqs)
+        if mutation.kind == "stepwise":
+            raise ValueError("mp_lr_tables has no allele labels; use mp_lr_table for stepwise")
+    if theta > 0:
+        rows = [
+            _theta_table(
+                pedigree, dict(zip(typed_ids, map(tuple, g), strict=True)), freqs, theta, matrix
+            )
+            for g in genotypes
+        ]
+        return np.stack(rows) if rows else np.empty((0, n_genotypes(len(freqs))))
+    return _peeled_tables(pedigree, typed_ids, genotypes, freqs, matrix)
+
+
+def _peeled_tables(
+    pedigree: Pedigree,
+    typed_ids: list[str],
+    genotypes: np.ndarray,
+    freqs: np.ndarray,
+    matrix: np.ndarray | None,
+) -> np.ndarray:
+    """theta = 0: LR tables from P(relatives, MP ordered genotype). genotypes (F, T, 2)."""
+    n = len(freqs)
+    mp = pedigree.missing_person_id
+    structure = relevant_structure(pedigree, [*typed_ids, mp])
+    query = structure.index(mp)
+    columns = [structure.index(pid) for pid in typed_ids]
+    if matrix is None and not is_inbred(structure, query) and 2 * len(typed_ids) < n:
+        return lumped_tables(structure, columns, query, genotypes, freqs)
+    i, j = genotype_alleles(n)
+    unrelated = unrelated_genotype_probabilities(freqs)
+    n_families = genotypes.shape[0]
+    out = np.empty((n_families, len(i)))
+    step = max(1, _BATCH_FLOATS // max(1, 2 * n * n))
+    for start in range(0, n_families, step):
+        block = genotypes[start : start + step]
+        typed = {col: block[:, k, :] for k, col in enumerate(columns)}
+        joint = peel(structure, typed, freqs, matrix, query=query, batch=block.shape[0])
+        total = joint.sum(axis=(1, 2))
+        unordered = joint[:, i, j] + np.where(i != j, joint[:, j, i], 0.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            table = unordered / (total[:, None] * unrelated[None, :])
+        table[total == 0] = np.nan
+        out[start : start + step] = table
+    return out
+
+
+def _theta_table(
+    pedigree: Pedigree,
+    relatives: Mapping[str, tuple[int, int]],
+    freqs: np.ndarray,
+    theta: float,
+    matrix: np.ndarray | None,
+) -> np.ndarray:
+    """theta > 0: each genotype by its own pair of likelihoods (exact, not vectorised)."""
+    mp = pedigree.missing_person_id
+    base = pedigree_likelihood(pedigree, relatives, freqs, theta=theta, mutation=matrix)
+    i, j = genotype_alleles(len(freqs))
+    if base == 0:
+        return np.full(len(i), np.nan)
+    table = np.empty(len(i))
+    for k, genotype in enumerate(zip(i.tolist(), j.tolist(), strict=True)):
+        h1 = pedigree_likelihood(
+            pedigree, {**relatives, mp: genotype}, freqs, theta=theta, mutation=matrix
+        )
+        h2 = pedigree_likelihood(
+            pedigree, relatives, freqs, theta=theta, mutation=matrix, extra_founders=[genotype]
+        )
+        table[k] = h1 / h2
+    return table

@@ -1,0 +1,146 @@
+"""Blind search: the blocked, streaming search equals a dense brute-force computation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from labtrack.kinship._topk import TopK
+from labtrack.kinship.search import (
+    SearchTables,
+    posterior_from_log10,
+    query,
+    score_pairs,
+    search,
+)
+
+
+def random_problem(seed: int, n_rem: int = 37, n_fam: int = 53, n_loci: int = 5):
+    """Random tables with exclusions, undefined families, ties and untyped loci."""
+    rng = np.random.default_rng(seed)
+    sizes = rng.integers(3, 12, n_loci)
+    tables = []
+    for g in sizes:
+        t = np.round(rng.normal(0, 1, (g, n_fam)), 1).astype(np.float32)  # rounding: ties
+        t[rng.random((g, n_fam)) < 0.1] = -np.inf
+        tables.append(t)
+    tables[0][:, rng.choice(n_fam, 3, replace=False)] = np.nan  # inconsistent references
+    tables[1][:, rng.choice(n_fam, 4, replace=False)] = 0.0  # relatives untyped at this locus
+    geno = np.stack([rng.integers(0, g, n_rem) for g in sizes], axis=1).astype(np.int32)
+    geno[rng.random(geno.shape) < 0.15] = -1
+    geno[:2] = geno[2:4]  # duplicate remains: ties in the per-family lists
+    return [f"L{i}" for i in range(n_loci)], tables, geno
+
+
+def dense(tables, geno):
+    n_rem, n_loci = geno.shape
+    acc = np.zeros((n_rem, tables[0].shape[1]), dtype=np.float32)
+    for locus in range(n_loci):
+        g = geno[:, locus]
+        part = np.where(g[:, None] >= 0, tables[locus][np.maximum(g, 0)], np.float32(0))
+        acc += part.astype(np.float32)
+    return acc
+
+
+def dense_topk(scores: np.ndarray, k: int) -> TopK:
+    """Per row: finite scores, descending, ties by column ascending."""
+    out = TopK.empty(scores.shape[0], k)
+    for i, row in enumerate(scores):
+        cols = [j for j in range(row.size) if np.isfinite(row[j])]
+        cols.sort(key=lambda j: (-row[j], j))
+        for rank, j in enumerate(cols[:k]):
+            out.scores[i, rank] = row[j]
+            out.index[i, rank] = j
+    return out
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize(
+    ("family_block", "block_size", "chunk_size", "n_threads"),
+    [(512, 128, None, 1), (7, 5, None, 1), (1, 1, 3, 1), (16, 4, 11, 2), (53, 37, 37, 1)],
+)
+def test_blocked_search_equals_dense(seed, family_block, block_size, chunk_size, n_threads):
+    markers, tables, geno = random_problem(seed)
+    k = 4
+    st = SearchTables.from_locus_tables(
+        markers, [f"F{i}" for i in range(53)], tables, family_block=family_block
+    )
+    res = search(
+        st,
+        geno,
+        top_k=k,
+        threshold=10.0,
+        block_size=block_size,
+        chunk_size=chunk_size,
+        n_threads=n_threads,
+    )
+    full = dense(tables, geno)
+    want_r = dense_topk(full, k)
+    np.testing.assert_array_equal(res.remains_top.index, want_r.index)
+    np.testing.assert_array_equal(res.remains_top.scores, want_r.scores)
+    want_f = dense_topk(full.T, k)
+    np.testing.assert_array_equal(res.family_top.index, want_f.index)
+    np.testing.assert_array_equal(res.family_top.scores, want_f.scores)
+    np.testing.assert_array_equal(res.n_above, (full > 1.0).sum(axis=1))
+    np.testing.assert_array_equal(res.n_undefined, np.isnan(full).sum(axis=1))
+    assert res.prior == pytest.approx(1 / 53)
+
+
+def test_ties_are_broken_by_index():
+    tables = [np.zeros((2, 6), dtype=np.float32)]
+    st = SearchTables.from_locus_tables(["L0"], list("abcdef"), tables, family_block=4)
+    res = search(st, np.zeros((5, 1), dtype=np.int32), top_k=3, block_size=2)
+    assert res.remains_top.index.tolist() == [[0, 1, 2]] * 5
+    assert res.family_top.index.tolist() == [[0, 1, 2]] * 6
+
+
+def test_excluded_and_undefined_are_never_listed():
+    t = np.array([[0.5, -np.inf, np.nan]], dtype=np.float32)
+    st = SearchTables.from_locus_tables(["L0"], ["a", "b", "c"], [t])
+    res = search(st, np.zeros((1, 1), dtype=np.int32), top_k=3)
+    assert res.remains_top.index.tolist() == [[0, -1, -1]]
+    assert res.n_undefined.tolist() == [1]
+    assert np.isnan(res.remains_posterior()[0, 1]) or res.remains_posterior()[0, 1] == 0
+
+
+def test_query_and_score_pairs_match_dense():
+    markers, tables, geno = random_problem(5)
+    st = SearchTables.from_locus_tables(
+        markers, [str(i) for i in range(53)], tables, family_block=8
+    )
+    full = dense(tables, geno)
+    np.testing.assert_array_equal(query(st, geno[7]), full[7])
+    r = np.array([0, 3, 36, 7])
+    f = np.array([52, 0, 9, 17])
+    np.testing.assert_array_equal(score_pairs(st, geno, r, f), full[r, f])
+
+
+def test_locus_table_round_trip():
+    markers, tables, _ = random_problem(6)
+    st = SearchTables.from_locus_tables(
+        markers, [str(i) for i in range(53)], tables, family_block=10
+    )
+    for locus, t in enumerate(tables):
+        np.testing.assert_array_equal(st.locus_table(locus), t)
+
+
+def test_bad_genotype_index_is_refused():
+    st = SearchTables.from_locus_tables(["L0"], ["a"], [np.zeros((3, 1), dtype=np.float32)])
+    with pytest.raises(ValueError, match="out of range"):
+        search(st, np.array([[3]]))
+
+
+def test_posterior():
+    post = posterior_from_log10(np.array([0.0, 4.0, -np.inf]), 0.5)
+    np.testing.assert_allclose(post, [0.5, 1e4 / (1e4 + 1), 0.0])
+    # no overflow for huge LRs
+    assert posterior_from_log10(np.array([400.0]), 1e-5)[0] == 1.0
+
+
+def test_progress_reports_all_remains():
+    markers, tables, geno = random_problem(7)
+    st = SearchTables.from_locus_tables(markers, [str(i) for i in range(53)], tables)
+    seen = []
+    search(st, geno, block_size=5, n_threads=2, progress=lambda d, t: seen.append((d, t)))
+    assert seen[-1][1] == 37
+    assert max(d for d, _ in seen) == 37
