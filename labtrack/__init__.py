@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
+if TYPE_CHECKING:  # the pure core (labtrack.kinship, labtrack.ids) must not import Flask
+    from flask import Flask
 
 __version__ = "0.1.0"
 
@@ -21,6 +22,8 @@ def _templates_folder() -> str:
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Application factory: config → database → extensions and blueprints → error handlers."""
     import os
+
+    from flask import Flask
 
     from labtrack import config
     from labtrack.services import audit
