@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, g, request
+from flask import Blueprint, current_app, g, request
 from flask_login import current_user
 from flask_wtf.csrf import validate_csrf
 from wtforms.validators import ValidationError
 
-from labtrack.errors import PermissionDenied
+from labtrack.errors import DomainError
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -20,12 +20,14 @@ def csrf_for_browser_sessions() -> None:
     page's CSRF token in ``X-CSRFToken``."""
     if request.method not in UNSAFE or g.get("auth_via_token") or not current_user.is_authenticated:
         return
+    if not current_app.config.get("WTF_CSRF_ENABLED", True):
+        return
     try:
         validate_csrf(request.headers.get("X-CSRFToken", ""))
     except ValidationError as error:
-        raise PermissionDenied("Missing or invalid X-CSRFToken header for a browser session.") from error
+        raise DomainError("Missing or invalid X-CSRFToken header for a browser session.") from error
 
 
 def load_api_modules() -> None:
     """Import the area modules so that their operations register on ``bp``."""
-    from labtrack.web.api import system  # noqa: F401
+    from labtrack.web.api import matching, system  # noqa: F401

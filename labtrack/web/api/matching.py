@@ -1,0 +1,57 @@
+"""API: start a match run and follow its progress."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import current_app
+from flask_login import current_user
+from pydantic import BaseModel, Field
+
+from labtrack.db import get_session
+from labtrack.services import match_runs
+from labtrack.web.access import ADMIN, ANALYST
+from labtrack.web.api import bp
+from labtrack.web.api.openapi import operation, parse_body, respond
+
+
+class MatchRunCreate(BaseModel):
+    frequency_table_id: int | None = None
+    theta: float = Field(0.0, ge=0, lt=0.5)
+    top_k: int = Field(5, ge=1, le=100)
+    report_log10_lr: float = Field(3.0, ge=0)
+
+
+class MatchRunPublic(BaseModel):
+    id: int
+    status: str
+    progress: float
+    frequency_table_id: int
+    params_json: str
+    engine_version: str
+    n_remains: int
+    n_families: int
+    n_matches: int
+    error: str
+    created_at: datetime
+    finished_at: datetime | None
+
+
+@operation(bp, "/match-runs", method="POST", summary="Start a blind kinship search (runs in the background)",
+           tag="matching", roles=(ANALYST, ADMIN), body=MatchRunCreate, response=MatchRunPublic, status=202)
+def create_match_run() -> Any:
+    body = parse_body(MatchRunCreate)
+    params = match_runs.RunParameters(theta=body.theta, top_k=body.top_k, report_log10_lr=body.report_log10_lr,
+                                      dask=current_app.config.get("DASK_SCHEDULER", ""))
+    run = match_runs.start_run(session=get_session(), by=current_user, params=params,
+                               frequency_table_id=body.frequency_table_id,
+                               app=current_app._get_current_object(),  # type: ignore[attr-defined]
+                               background=not current_app.config.get("TESTING"))
+    return respond(MatchRunPublic, match_runs.get_run(get_session(), run.id or 0), status=202)
+
+
+@operation(bp, "/match-runs/<int:run_id>", summary="A match run's status and progress", tag="matching",
+           roles=(ANALYST, ADMIN), response=MatchRunPublic)
+def get_match_run(run_id: int) -> Any:
+    return respond(MatchRunPublic, match_runs.get_run(get_session(), run_id))
