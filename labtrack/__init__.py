@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # the pure core (labtrack.kinship, labtrack.ids) must not import Flask
     from flask import Flask
 
-__version__ = "0.1.0"
+from labtrack.version import __version__  # noqa: F401  (re-exported)
 
 _ROOT = Path(__file__).resolve().parent
 

@@ -17,7 +17,6 @@ from typing import Any
 from flask import Flask
 from sqlmodel import Session, select
 
-from labtrack import __version__
 from labtrack.db import standalone_session
 from labtrack.errors import NotFound, ProblemList
 from labtrack.imports.exchange import read_freqs, read_genotypes, read_pedigrees
@@ -25,6 +24,7 @@ from labtrack.kinship.candidates import Candidate, find_candidates
 from labtrack.kinship.problems import InputError
 from labtrack.models import Family, FrequencyTable, Match, MatchRun, Profile, Sample, User, utcnow
 from labtrack.services.transaction import write
+from labtrack.version import __version__
 
 ENGINE_VERSION = f"labtrack-kinship {__version__}"
 STAGES = {"tables": (0.0, 0.45), "search": (0.45, 0.9), "evidence": (0.9, 1.0)}

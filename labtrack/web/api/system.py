@@ -36,7 +36,7 @@ class Overview(BaseModel):
 
 @operation(bp, "/openapi.json", summary="This OpenAPI document", tag="system", roles=None)
 def openapi_document() -> Any:
-    from labtrack import __version__
+    from labtrack.version import __version__
 
     return documented_json(build_document(current_app.config.get("API_TITLE", "labtrack API"), __version__))
 
