@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from labtrack.kinship._genotypes import genotype_alleles
 from labtrack.kinship._inheritance import inheritance_query_joint
 from labtrack.kinship._lumped_tables import is_inbred, lumped_tables
 from labtrack.kinship._peeling import peel
@@ -39,14 +40,6 @@ def genotype_index(i: int | np.ndarray, j: int | np.ndarray) -> int | np.ndarray
 def n_genotypes(n_alleles: int) -> int:
     """Number of unordered genotypes of `n_alleles` alleles: n (n + 1) / 2."""
     return n_alleles * (n_alleles + 1) // 2
-
-
-def genotype_alleles(n_alleles: int) -> tuple[np.ndarray, np.ndarray]:
-    """Allele indices (i, j), i <= j, of every genotype in `genotype_index` order; each int
-    array of shape (n_genotypes(n_alleles),)."""
-    j = np.repeat(np.arange(n_alleles), np.arange(1, n_alleles + 1))
-    i = np.concatenate([np.arange(k + 1) for k in range(n_alleles)]) if n_alleles else j
-    return i, j
 
 
 def unrelated_genotype_probabilities(freqs: np.ndarray) -> np.ndarray:
