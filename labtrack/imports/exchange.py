@@ -117,7 +117,8 @@ def read_genotypes(path: str | Path) -> Genotypes:
     """Read `genotypes.csv` (`sample_id,marker,allele1,allele2`): sample -> marker -> alleles.
 
     A homozygote has both alleles equal; an untyped locus has no row. A row with one allele only,
-    or the same sample and marker twice, is a problem.
+    or the same sample and marker twice with different alleles, is a problem (an exact
+    repetition is harmless and kept once).
     """
     frame, rows, name = _read_table(path, ["sample_id", "marker", "allele1", "allele2"])
     problems: list[InputProblem] = []
@@ -135,9 +136,9 @@ def read_genotypes(path: str | Path) -> Genotypes:
         key = canonical_marker(marker)
         loci = result.setdefault(sample, {})
         if key in loci:
-            problems.append(
-                InputProblem(name, row, "marker", f"sample {sample} has marker {key} twice")
-            )
+            if sorted(loci[key]) != sorted((a1, a2)):
+                message = f"sample {sample} has marker {key} twice with different alleles"
+                problems.append(InputProblem(name, row, "marker", message))
             continue
         loci[key] = (a1, a2)
     if problems:

@@ -97,17 +97,7 @@ def _chunk_sum(
     n_founder_alleles: int,
     weights: tuple[np.ndarray, np.ndarray],
 ) -> float:
-    n_vec, n_orders = origin.shape[0], pat_values.shape[0]
-    values = np.full((n_vec, n_orders, n_founder_alleles), -1, dtype=np.int16)
-    ok = np.ones((n_vec, n_orders), dtype=bool)
-    rows = np.arange(n_vec)[:, None]
-    orders = np.arange(n_orders)[None, :]
-    for k, person in enumerate(people):
-        for side, wanted in ((0, pat_values[:, k]), (1, mat_values[:, k])):
-            slot = origin[:, person, side][:, None]
-            current = values[rows, orders, slot]
-            ok &= (current < 0) | (current == wanted[None, :])
-            values[rows, orders, slot] = wanted[None, :]
+    values, ok = _assign(origin, people, pat_values, mat_values, n_founder_alleles)
     if not ok.any():
         return 0.0
     values = values[ok]  # (R, K)
@@ -120,3 +110,133 @@ def _chunk_sum(
         counts[assigned, column[assigned]] += 1
     prob = np.prod(rising[np.arange(n_alleles)[None, :], counts], axis=1)
     return float(np.sum(prob / denominator[counts.sum(axis=1)]))
+
+
+def inheritance_query_joint(
+    structure: Structure,
+    typed: Mapping[int, tuple[int, int]],
+    query: int,
+    freqs: np.ndarray,
+    theta: float,
+) -> np.ndarray:
+    """P(typed genotypes, query person's ordered genotype (x, y)) under Balding–Nichols.
+
+    The query person (untyped; a founder for an unrelated extra person) receives, per
+    inheritance vector and ordering, either founder alleles fixed by the typed persons or free
+    ones, drawn from the urn given the fixed ones: after N fixed alleles of counts m, the next
+    is y with probability (m_y θ + (1-θ) p_y) / (1 + (N-1) θ).
+    Returns float64, shape (n, n), n = len(freqs).
+    """
+    n = len(freqs)
+    founders = [i for i in range(structure.size) if structure.is_founder(i)]
+    non_founders = [i for i in range(structure.size) if not structure.is_founder(i)]
+    if len(non_founders) > 12:
+        raise ValueError("too many non-founders for the theta engine (at most 12 after pruning)")
+    n_vectors = 1 << (2 * len(non_founders))
+    origin = _origins(structure, founders, non_founders, n_vectors)
+    observed = sorted({a for genotype in typed.values() for a in genotype})
+    compact = {a: k for k, a in enumerate(observed)}
+    people = sorted(typed)
+    first = np.array([compact[typed[i][0]] for i in people], dtype=np.intp)
+    second = np.array([compact[typed[i][1]] for i in people], dtype=np.intp)
+    het = [k for k in range(len(people)) if first[k] != second[k]]
+    n_orders = 1 << len(het)
+    flip = np.zeros((n_orders, len(people)), dtype=bool)
+    for bit, k in enumerate(het):
+        flip[:, k] = (np.arange(n_orders) >> bit) & 1 == 1
+    pat_values = np.where(flip, second, first)
+    mat_values = np.where(flip, first, second)
+    n_founder_alleles = 2 * len(founders)
+    rising, denominator = _bn_tables(freqs[observed], theta, n_founder_alleles)
+    keys: list[np.ndarray] = []
+    weights: list[np.ndarray] = []
+    step = max(1, _CHUNK_ROWS // (n_orders * max(1, n_founder_alleles)))
+    for start in range(0, n_vectors, step):
+        chunk = origin[start : start + step]
+        values, ok = _assign(chunk, people, pat_values, mat_values, n_founder_alleles)
+        if not ok.any():
+            continue
+        rows, orders = np.nonzero(ok)
+        fixed = values[rows, orders]  # (R, K)
+        q1 = chunk[rows, query, 0]
+        q2 = chunk[rows, query, 1]
+        v1 = fixed[np.arange(len(rows)), q1]
+        v2 = fixed[np.arange(len(rows)), q2]
+        counts = np.zeros((len(rows), len(observed)), dtype=np.intp)
+        for k in range(n_founder_alleles):
+            column = fixed[:, k]
+            assigned = column >= 0
+            counts[assigned, column[assigned]] += 1
+        prob = np.prod(rising[np.arange(len(observed))[None, :], counts], axis=1)
+        prob = prob / denominator[counts.sum(axis=1)]
+        keys.append(np.column_stack([counts, v1, v2, (q1 == q2).astype(np.intp)]))
+        weights.append(prob)
+    joint = np.zeros((n, n))
+    if not keys:
+        return joint
+    unique, inverse = np.unique(np.concatenate(keys), axis=0, return_inverse=True)
+    summed = np.bincount(inverse.ravel(), weights=np.concatenate(weights))
+    observed_arr = np.asarray(observed, dtype=np.intp)
+    for key, weight in zip(unique, summed, strict=True):
+        counts, v1, v2, same = key[:-3], key[-3], key[-2], key[-1]
+        _add_query_terms(joint, weight, counts, int(v1), int(v2), bool(same), observed_arr,
+                         freqs, theta)
+    return joint / n_vectors
+
+
+def _assign(
+    origin: np.ndarray,
+    people: list[int],
+    pat_values: np.ndarray,
+    mat_values: np.ndarray,
+    n_founder_alleles: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Founder-allele values fixed by the typed persons, (V, O, K) with -1 for free, and the
+    consistency mask (V, O)."""
+    n_vec, n_orders = origin.shape[0], pat_values.shape[0]
+    values = np.full((n_vec, n_orders, n_founder_alleles), -1, dtype=np.intp)
+    ok = np.ones((n_vec, n_orders), dtype=bool)
+    rows = np.arange(n_vec)[:, None]
+    orders = np.arange(n_orders)[None, :]
+    for k, person in enumerate(people):
+        for side, wanted in ((0, pat_values[:, k]), (1, mat_values[:, k])):
+            slot = origin[:, person, side][:, None]
+            current = values[rows, orders, slot]
+            ok &= (current < 0) | (current == wanted[None, :])
+            values[rows, orders, slot] = wanted[None, :]
+    return values, ok
+
+
+def _add_query_terms(
+    joint: np.ndarray,
+    weight: float,
+    counts: np.ndarray,
+    v1: int,
+    v2: int,
+    same: bool,
+    observed: np.ndarray,
+    freqs: np.ndarray,
+    theta: float,
+) -> None:
+    """Add weight x P(query alleles | fixed founder alleles) to joint (n, n) in place."""
+    n_fixed = int(counts.sum())
+    full_counts = np.zeros(len(freqs))
+    full_counts[observed] = counts
+
+    def draw(extra: int) -> np.ndarray:
+        """Urn probabilities of the next allele after the fixed ones (+ `extra` drawn)."""
+        return (full_counts * theta + (1 - theta) * freqs) / (1 + (n_fixed + extra - 1) * theta)
+
+    if v1 >= 0 and v2 >= 0:
+        joint[observed[v1], observed[v2]] += weight
+    elif v1 >= 0:
+        joint[observed[v1], :] += weight * draw(0)
+    elif v2 >= 0:
+        joint[:, observed[v2]] += weight * draw(0)
+    elif same:
+        joint[np.diag_indices(len(freqs))] += weight * draw(0)
+    else:
+        first = draw(0)
+        second = np.broadcast_to(draw(1), (len(freqs), len(freqs))).copy()
+        second[np.diag_indices(len(freqs))] += theta / (1 + n_fixed * theta)
+        joint += weight * first[:, None] * second

@@ -101,34 +101,35 @@ def _block_tables(
     joint = peel(structure, typed, local_freqs, None, query=query, batch=n_families)
     total = joint.sum(axis=(1, 2))
     lumped = width
+    rows = np.arange(n_families)
+    safe_values = np.where(valid, values, 0)
+    p_x = freqs[safe_values]  # (F, width)
     with np.errstate(divide="ignore", invalid="ignore"):
         base = joint[:, lumped, lumped] / (p_lumped**2 * total)
+        # one typed allele x, the other in L: constant over the L alleles
+        one = (joint[:, :width, lumped] + joint[:, lumped, :width]) / (
+            2.0 * p_x * p_lumped[:, None] * total[:, None]
+        )
         table[...] = base[:, None]
-        # local index of every allele, per family (lumped class for alleles nobody typed)
-        position = np.full((n_families, n), lumped, dtype=np.intp)
+        every = np.arange(n)[None, :]
         for r in range(width):
-            fam = np.nonzero(valid[:, r])[0]
-            position[fam, values[fam, r]] = r
-        every = np.arange(n)
+            fam = rows[valid[:, r]]
+            x = values[fam, r][:, None]
+            lo, hi = np.minimum(x, every), np.maximum(x, every)
+            table[fam[:, None], hi * (hi + 1) // 2 + lo] = one[fam, r][:, None]
+        # both alleles typed in the family: exact values
         for r in range(width):
-            present = valid[:, r]
-            if not present.any():
-                continue
-            x = np.where(present, values[:, r], 0)
-            s = position  # (F, n) local index of y
-            j_xy = np.take_along_axis(joint[:, r, :], s, axis=1)
-            j_yx = np.take_along_axis(joint[:, :, r], s, axis=1)
-            same = s == r
-            unordered = np.where(same, j_xy, j_xy + j_yx)
-            p_x = freqs[x][:, None]
-            unrelated = np.where(same, p_x * p_x, 2.0 * p_x * freqs[None, :])
-            typed_lr = unordered / (unrelated * total[:, None])
-            lumped_lr = (joint[:, r, lumped] + joint[:, lumped, r])[:, None] / (
-                2.0 * p_x * p_lumped[:, None] * total[:, None]
-            )
-            lr = np.where(s == lumped, lumped_lr, typed_lr)
-            lo, hi = np.minimum(x[:, None], every[None, :]), np.maximum(x[:, None], every[None, :])
-            index = hi * (hi + 1) // 2 + lo
-            fam = np.nonzero(present)[0]
-            table[fam[:, None], index[fam]] = lr[fam]
+            for s in range(r, width):
+                fam = rows[valid[:, r] & valid[:, s]]
+                if not fam.size:
+                    continue
+                x, y = values[fam, r], values[fam, s]
+                if r == s:
+                    lr = joint[fam, r, r] / (p_x[fam, r] ** 2 * total[fam])
+                else:
+                    lr = (joint[fam, r, s] + joint[fam, s, r]) / (
+                        2.0 * p_x[fam, r] * p_x[fam, s] * total[fam]
+                    )
+                lo, hi = np.minimum(x, y), np.maximum(x, y)
+                table[fam, hi * (hi + 1) // 2 + lo] = lr
     table[total == 0] = np.nan

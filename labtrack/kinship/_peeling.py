@@ -18,7 +18,6 @@ import numpy as np
 from labtrack.kinship._structure import Structure
 
 _BATCH = 0
-_MAX_LABELS = 52
 
 
 @dataclass(frozen=True)
@@ -67,8 +66,6 @@ def peel(
             for side in (0, 1):
                 slots[i, side] = _Slot(label, np.arange(n), False)
                 label += 1
-    if label > _MAX_LABELS:
-        raise ValueError(f"pedigree too large for the peeling engine ({structure.size} persons)")
     for i in range(structure.size):
         for side, parent in ((0, structure.father[i]), (1, structure.mother[i])):
             child = slots[i, side]
@@ -97,7 +94,7 @@ def _distinct(values: np.ndarray, labels: list[int]) -> Factor:
     unique = list(dict.fromkeys(labels))
     if len(unique) == len(labels):
         return values, labels
-    return np.einsum(values, labels, unique), unique
+    return _contract([(values, labels)], unique), unique
 
 
 def eliminate(factors: list[Factor], output: list[int]) -> np.ndarray:
@@ -127,9 +124,12 @@ def eliminate(factors: list[Factor], output: list[int]) -> np.ndarray:
 
 
 def _contract(factors: list[Factor], output: list[int]) -> np.ndarray:
+    """einsum of a few factors; labels renumbered locally (einsum accepts at most 52)."""
+    local: dict[int, int] = {}
     operands: list[object] = []
     for values, labels in factors:
-        operands += [values, labels]
+        operands += [values, [local.setdefault(x, len(local)) for x in labels]]
+    output = [local.setdefault(x, len(local)) for x in output]
     if len(factors) <= 2:
         return np.einsum(*operands, output)
     return np.einsum(*operands, output, optimize="greedy")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from labtrack.kinship.pedigree import Pedigree
+from labtrack.kinship.pedigree import Pedigree, parents_first
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ def relevant_structure(pedigree: Pedigree, keep: Collection[str]) -> Structure:
             continue
         wanted.add(pid)
         stack.extend(parent for parent in parents[pid] if parent is not None)
-    ids = tuple(pid for pid in pedigree.person_ids if pid in wanted)
+    ids = tuple(p.person_id for p in parents_first(list(pedigree.persons)) if p.person_id in wanted)
     position = {pid: i for i, pid in enumerate(ids)}
     father = tuple(position[parents[pid][0]] if parents[pid][0] else -1 for pid in ids)
     mother = tuple(position[parents[pid][1]] if parents[pid][1] else -1 for pid in ids)

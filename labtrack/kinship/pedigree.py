@@ -49,7 +49,7 @@ class Pedigree:
         problems = _problems(family_id, persons, source)
         if problems:
             raise InputError(problems)
-        return cls(family_id, tuple(_parents_first(persons)))
+        return cls(family_id, tuple(parents_first(persons)))
 
     # -- structure -------------------------------------------------------------------------
     @property
@@ -156,13 +156,15 @@ def _parent_problems(
 def _cycle_member(persons: list[Person]) -> str | None:
     """A person on a parent cycle, or None."""
     try:
-        _parents_first(persons)
+        parents_first(persons)
     except ValueError as exc:
         return str(exc.args[0])
     return None
 
 
-def _parents_first(persons: list[Person]) -> list[Person]:
+def parents_first(persons: list[Person]) -> list[Person]:
+    """Persons in topological order (parents before children); ValueError(person_id) on a
+    parent cycle."""
     by_id = {p.person_id: p for p in persons}
     done: set[str] = set()
     order: list[Person] = []

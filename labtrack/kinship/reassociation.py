@@ -69,6 +69,7 @@ def direct_matches(
     found: list[tuple[np.ndarray, ...]] = []
     for k, loci in enumerate(groups):
         for a, b in _candidate_pairs(g, loci):
+            a, b = _verified(g, a, b, loci, min_overlap, max_mismatches)
             # found once: skip pairs already identical at every locus of an earlier group
             earlier = np.zeros(a.size, dtype=bool)
             for prev in groups[:k]:
@@ -77,19 +78,16 @@ def direct_matches(
                     same &= (g[a, locus] >= 0) & (g[a, locus] == g[b, locus])
                 earlier |= same
             a, b = a[~earlier], b[~earlier]
+            if a.size == 0:
+                continue
             typed = (g[a] >= 0) & (g[b] >= 0)
-            overlap = typed.sum(axis=1)
-            mismatched = typed & (g[a] != g[b])
-            keep = (overlap >= min_overlap) & (mismatched.sum(axis=1) <= max_mismatches)
-            if keep.any():
-                a, b, typed, mism = a[keep], b[keep], typed[keep], mismatched[keep]
-                equal = typed & ~mism
-                lr = np.zeros(a.size)
-                for locus in range(n_loci):
-                    on = equal[:, locus]
-                    lr[on] += weights[locus][g[a[on], locus]]
-                lo, hi = np.minimum(a, b), np.maximum(a, b)
-                found.append((lo, hi, lr, overlap[keep], mism))
+            mism = typed & (g[a] != g[b])
+            equal = typed & ~mism
+            lr = np.zeros(a.size)
+            for locus in range(n_loci):
+                on = equal[:, locus]
+                lr[on] += weights[locus][g[a[on], locus]]
+            found.append((np.minimum(a, b), np.maximum(a, b), lr, typed.sum(axis=1), mism))
     if not found:
         empty = np.zeros(0, dtype=np.int64)
         return DirectMatches(empty, empty, np.zeros(0), empty, np.zeros((0, n_loci), bool))
@@ -106,6 +104,25 @@ def genotype_log10_probabilities(freqs: np.ndarray) -> np.ndarray:
     j = np.repeat(np.arange(n), np.arange(1, n + 1))
     i = np.concatenate([np.arange(k + 1) for k in range(n)]) if n else j
     return np.log10(np.where(i == j, 1.0, 2.0) * freqs[i] * freqs[j])
+
+
+def _verified(
+    g: np.ndarray, a: np.ndarray, b: np.ndarray, key: list[int], min_overlap: int, max_mm: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Candidate pairs (identical at the `key` loci) that pass the overlap and mismatch limits;
+    checked locus by locus, dropping a pair as soon as it cannot pass."""
+    overlap = np.full(a.size, len(key), dtype=np.int16)
+    mism = np.zeros(a.size, dtype=np.int16)
+    others = [locus for locus in range(g.shape[1]) if locus not in key]
+    for done, locus in enumerate(others, start=1):
+        ga, gb = g[a, locus], g[b, locus]
+        typed = (ga >= 0) & (gb >= 0)
+        overlap += typed
+        mism += typed & (ga != gb)
+        keep = (mism <= max_mm) & (overlap + (len(others) - done) >= min_overlap)
+        a, b, overlap, mism = a[keep], b[keep], overlap[keep], mism[keep]
+    keep = overlap >= min_overlap
+    return a[keep], b[keep]
 
 
 def _candidate_pairs(g: np.ndarray, loci: list[int]):

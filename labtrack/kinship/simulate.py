@@ -20,7 +20,9 @@ import numpy as np
 import pandas as pd
 
 from labtrack.kinship._shapes import SHAPES, Shape
-from labtrack.kinship.freqs import FrequencyTable
+from labtrack.kinship.freqs import FrequencyTable, MarkerFrequencies
+from labtrack.kinship.pedigree import Pedigree, Person
+from labtrack.kinship.search_tables import FamilyGroup, genotype_indices, search_frequencies
 
 #: Preferred locus order: the 20 CODIS core loci, then the other usual kit loci.
 LOCUS_ORDER = (
@@ -283,3 +285,48 @@ def _rare_label(alleles: tuple[str, ...]) -> str:
 
 def _sample_ids(family_ids: np.ndarray, person_ids: np.ndarray) -> np.ndarray:
     return np.char.add(np.char.add(family_ids.astype(str), "-"), np.asarray(person_ids, dtype=str))
+
+
+def search_inputs(
+    data: SimulatedData, table: FrequencyTable
+) -> tuple[list[FamilyGroup], list[MarkerFrequencies], np.ndarray]:
+    """The simulated data encoded for the search without going through files.
+
+    Returns the family groups (one per shape), the search-wide frequencies (unseen = the rare
+    alleles that occur) and the remains genotype indices, int32 (R, L). Allele indices carry
+    over unchanged: `for_case` keeps the table alleles first and appends the rare one.
+    """
+    observed: dict[str, set[str]] = {m: set() for m in data.markers}
+    for locus, m in enumerate(data.markers):
+        rare = len(data.alleles[locus]) - 1
+        seen = (data.remains_genotypes[:, locus] == rare).any() or any(
+            (g[:, :, locus] == rare).any() for g in data.family_genotypes
+        )
+        if seen:
+            observed[m].add(data.alleles[locus][rare])
+    freqs = search_frequencies(table, data.markers, observed)
+    groups = []
+    for s, shape in enumerate(data.shapes):
+        fam = data.families_of_shape(s)
+        if fam.size == 0:
+            continue
+        pedigree = shape_pedigree(shape)
+        order = [shape.typed.index(p) for p in pedigree.typed_person_ids]
+        groups.append(FamilyGroup(pedigree, fam, data.reference_genotypes(s)[:, order]))
+    return groups, freqs, genotype_indices(data.remains_genotypes)
+
+
+def shape_pedigree(shape: Shape, family_id: str = "") -> Pedigree:
+    """The pedigree of a shape (sample id = person id for the typed relatives)."""
+    persons = [
+        Person(
+            pid,
+            father or None,
+            mother or None,
+            sex,
+            pid if pid in shape.typed else None,
+            pid == shape.missing,
+        )
+        for pid, father, mother, sex in shape.persons
+    ]
+    return Pedigree.build(family_id or shape.name, persons)

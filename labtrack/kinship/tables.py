@@ -10,10 +10,11 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from labtrack.kinship._genotypes import genotype_alleles
+from labtrack.kinship._inheritance import inheritance_query_joint
 from labtrack.kinship._lumped_tables import is_inbred, lumped_tables
 from labtrack.kinship._peeling import peel
 from labtrack.kinship._structure import relevant_structure
-from labtrack.kinship.likelihood import pedigree_likelihood
 from labtrack.kinship.mutation import MutationModel
 from labtrack.kinship.pedigree import Pedigree
 
@@ -39,14 +40,6 @@ def genotype_index(i: int | np.ndarray, j: int | np.ndarray) -> int | np.ndarray
 def n_genotypes(n_alleles: int) -> int:
     """Number of unordered genotypes of `n_alleles` alleles: n (n + 1) / 2."""
     return n_alleles * (n_alleles + 1) // 2
-
-
-def genotype_alleles(n_alleles: int) -> tuple[np.ndarray, np.ndarray]:
-    """Allele indices (i, j), i <= j, of every genotype in `genotype_index` order; each int
-    array of shape (n_genotypes(n_alleles),)."""
-    j = np.repeat(np.arange(n_alleles), np.arange(1, n_alleles + 1))
-    i = np.concatenate([np.arange(k + 1) for k in range(n_alleles)]) if n_alleles else j
-    return i, j
 
 
 def unrelated_genotype_probabilities(freqs: np.ndarray) -> np.ndarray:
@@ -173,19 +166,23 @@ def _theta_table(
     theta: float,
     matrix: np.ndarray | None,
 ) -> np.ndarray:
-    """theta > 0: each genotype by its own pair of likelihoods (exact, not vectorised)."""
+    """theta > 0: one inheritance-vector pass per hypothesis, the missing person (H1) or the
+    unrelated extra founder (H2) left free: LR = P(rel, g | H1) / P(rel, g | H2)."""
+    if matrix is not None:
+        raise ValueError("theta together with a mutation model is not supported")
     mp = pedigree.missing_person_id
-    base = pedigree_likelihood(pedigree, relatives, freqs, theta=theta, mutation=matrix)
     i, j = genotype_alleles(len(freqs))
-    if base == 0:
+    h1_structure = relevant_structure(pedigree, [*relatives, mp])
+    h1_typed = {h1_structure.index(pid): g for pid, g in relatives.items()}
+    h1 = inheritance_query_joint(h1_structure, h1_typed, h1_structure.index(mp), freqs, theta)
+    h2_structure = relevant_structure(pedigree, list(relatives)).with_extra_founders(1)
+    h2_typed = {h2_structure.index(pid): g for pid, g in relatives.items()}
+    h2 = inheritance_query_joint(
+        h2_structure, h2_typed, h2_structure.index("#extra0"), freqs, theta
+    )
+    if h2.sum() == 0:
         return np.full(len(i), np.nan)
-    table = np.empty(len(i))
-    for k, genotype in enumerate(zip(i.tolist(), j.tolist(), strict=True)):
-        h1 = pedigree_likelihood(
-            pedigree, {**relatives, mp: genotype}, freqs, theta=theta, mutation=matrix
-        )
-        h2 = pedigree_likelihood(
-            pedigree, relatives, freqs, theta=theta, mutation=matrix, extra_founders=[genotype]
-        )
-        table[k] = h1 / h2
-    return table
+    off = i != j
+    numerator = h1[i, j] + np.where(off, h1[j, i], 0.0)
+    denominator = h2[i, j] + np.where(off, h2[j, i], 0.0)
+    return numerator / denominator

@@ -125,3 +125,21 @@ def test_bad_shape_is_rejected() -> None:
         mp_lr_tables(pedigree, np.zeros((3, 2, 2), dtype=int), FREQS)
     with pytest.raises(ValueError, match="outside"):
         mp_lr_tables(pedigree, np.full((3, 1, 2), N_ALLELES), FREQS)
+
+
+@pytest.mark.parametrize("shape", sorted(TYPED))
+def test_theta_tables_match_locus_lr(shape: str) -> None:
+    """The theta table (one inheritance pass per hypothesis with the genotype left free) equals
+    the per-genotype likelihood ratio."""
+    pedigree = shapes()[shape].with_typed(TYPED[shape])
+    typed = pedigree.typed_person_ids
+    freqs = MarkerFrequencies("M", ALLELES, FREQS)
+    i, j = genotype_alleles(N_ALLELES)
+    for _ in range(3):
+        g = RNG.choice(N_ALLELES, size=(len(typed), 2), p=FREQS)
+        relatives = {pid: (ALLELES[g[k, 0]], ALLELES[g[k, 1]]) for k, pid in enumerate(typed)}
+        table = mp_lr_table(pedigree, relatives, ALLELES, FREQS, theta=0.03)
+        for k in range(0, n_genotypes(N_ALLELES), 4):
+            unknown = (ALLELES[i[k]], ALLELES[j[k]])
+            expected = locus_lr(pedigree, relatives, unknown, freqs, theta=0.03).lr
+            np.testing.assert_allclose(table[k], expected, rtol=1e-10, equal_nan=True)

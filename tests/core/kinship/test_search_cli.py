@@ -1,0 +1,143 @@
+"""`labtrack kinship search` and `labtrack kinship simulate` on the command objects."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from labtrack.cli.kinship_search import search_command, simulate_command
+
+
+def rows(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("sim")
+    result = CliRunner().invoke(
+        simulate_command,
+        ["--families", "40", "--remains", "30", "--loci", "15", "--seed", "2", "--out", str(out)],
+    )
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def args(d: Path, out: Path, *extra: str) -> list[str]:
+    return [
+        "--freqs", str(d / "freqs.csv"),
+        "--genotypes", str(d / "genotypes.csv"),
+        "--pedigrees", str(d / "pedigrees.csv"),
+        "--remains", str(d / "remains.txt"),
+        "--out", str(out),
+        *extra,
+    ]  # fmt: skip
+
+
+def test_simulate_writes_the_files(dataset):
+    for name in ("freqs.csv", "genotypes.csv", "pedigrees.csv", "remains.txt", "truth.csv"):
+        assert (dataset / name).stat().st_size > 0
+    assert len((dataset / "remains.txt").read_text().split()) == 30
+    assert list(rows(dataset / "truth.csv")[0]) == ["remains_sample_id", "family_id"]
+
+
+def test_search_writes_ranked_candidates(dataset, tmp_path):
+    out, fam, summary, direct = (tmp_path / n for n in ("o.csv", "f.csv", "s.csv", "d.csv"))
+    result = CliRunner().invoke(
+        search_command,
+        args(dataset, out, "--top", "3", "--threads", "2", "--families-out", str(fam),
+             "--summary-out", str(summary), "--direct-out", str(direct)),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    got = rows(out)
+    assert list(got[0]) == ["remains_sample_id", "rank", "family_id", "log10_lr", "posterior"]
+    by_remains: dict[str, list[dict[str, str]]] = {}
+    for row in got:
+        by_remains.setdefault(row["remains_sample_id"], []).append(row)
+    for ranked in by_remains.values():
+        assert [int(r["rank"]) for r in ranked] == list(range(1, len(ranked) + 1))
+        lrs = [float(r["log10_lr"]) for r in ranked]
+        assert lrs == sorted(lrs, reverse=True)
+        assert all(0 <= float(r["posterior"]) <= 1 for r in ranked)
+    truth = {r["remains_sample_id"]: r["family_id"] for r in rows(dataset / "truth.csv")}
+    related = [r for r, f in truth.items() if f]
+    hits = sum(by_remains.get(r, [{}])[0].get("family_id") == truth[r] for r in related)
+    assert hits >= 0.7 * len(related)
+    assert list(rows(fam)[0]) == ["family_id", "rank", "remains_sample_id", "log10_lr", "posterior"]
+    assert len(rows(summary)) == 30
+    assert list(rows(summary)[0])[1:] == ["loci_typed", "families_above_threshold",
+                                          "families_undefined"]  # fmt: skip
+    assert rows(direct) == []  # no duplicates simulated
+    assert "searched remains: 30/30" in result.stderr
+
+
+def test_dask_local_gives_the_same_file(dataset, tmp_path):
+    one, two = tmp_path / "one.csv", tmp_path / "two.csv"
+    assert CliRunner().invoke(search_command, args(dataset, one, "--threads", "1")).exit_code == 0
+    result = CliRunner().invoke(search_command, args(dataset, two, "--dask", "local"))
+    assert result.exit_code == 0, result.output
+    assert one.read_text() == two.read_text()
+
+
+def test_direct_matches_of_duplicate_remains(dataset, tmp_path):
+    d = tmp_path / "dup"
+    d.mkdir()
+    for name in ("freqs.csv", "pedigrees.csv"):
+        (d / name).write_text((dataset / name).read_text())
+    geno = rows(dataset / "genotypes.csv")
+    first = (dataset / "remains.txt").read_text().split()[0]
+    extra = [{**r, "sample_id": "DUP-1"} for r in geno if r["sample_id"] == first]
+    with (d / "genotypes.csv").open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(geno[0]))
+        writer.writeheader()
+        writer.writerows(geno + extra)
+    (d / "remains.txt").write_text((dataset / "remains.txt").read_text() + "DUP-1\n")
+    direct = tmp_path / "d.csv"
+    result = CliRunner().invoke(
+        search_command, args(d, tmp_path / "o.csv", "--direct-out", str(direct))
+    )
+    assert result.exit_code == 0, result.output
+    matches = rows(direct)
+    assert [(m["remains_sample_id_1"], m["remains_sample_id_2"]) for m in matches] == [
+        (first, "DUP-1")
+    ]
+    assert float(matches[0]["log10_lr"]) > 10
+    assert matches[0]["mismatched_loci"] == ""
+
+
+@pytest.mark.parametrize(
+    ("file", "content", "message"),
+    [
+        ("remains.txt", "NOPE-1\n", "remains.txt, row 1, field sample_id: unknown remains NOPE-1"),
+        ("remains.txt", "", "no remains sample ids"),
+        ("genotypes.csv", "", "empty file"),
+        ("genotypes.csv", "sample_id,marker,allele1,allele2\nRM-000001,FOO9,1,2\n",
+         "genotypes.csv, row 2, field marker: marker FOO9 is not in the frequency table"),
+        ("genotypes.csv", "sample_id,marker,allele1,allele2\nRM-000001,TH01,,7\n",
+         "row 2, field allele1"),
+        ("pedigrees.csv", "family_id,person_id\n", "pedigrees.csv"),
+    ],
+)  # fmt: skip
+def test_bad_input_names_file_row_field_and_writes_nothing(dataset, tmp_path, file, content,
+                                                           message):  # fmt: skip
+    d = tmp_path / "bad"
+    d.mkdir()
+    for name in ("freqs.csv", "genotypes.csv", "pedigrees.csv", "remains.txt"):
+        (d / name).write_text((dataset / name).read_text())
+    if file == "genotypes.csv" and content.startswith("sample_id"):
+        content = (
+            (dataset / "genotypes.csv").read_text().splitlines()[0]
+            + "\n"
+            + "".join(content.splitlines(keepends=True)[1:])
+            + "".join((dataset / "genotypes.csv").read_text().splitlines(keepends=True)[1:])
+        )
+    (d / file).write_text(content)
+    out = tmp_path / "out.csv"
+    result = CliRunner().invoke(search_command, args(d, out))
+    assert result.exit_code != 0
+    assert message in result.output
+    assert not out.exists()

@@ -1,0 +1,78 @@
+"""Search tables agree with the exact per-case LR of the likelihood engine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from labtrack.imports.exchange import read_freqs, read_genotypes, read_pedigrees
+from labtrack.kinship.lr import case_lr
+from labtrack.kinship.search import score_pairs, search
+from labtrack.kinship.search_tables import prepare_search, shape_key
+from labtrack.kinship.simulate import simulate
+
+FREQS = Path(__file__).resolve().parents[3] / "fixtures" / "freqs" / "nist1036.csv"
+
+
+@pytest.fixture(scope="module")
+def job(tmp_path_factory):
+    table = read_freqs(FREQS)
+    out = tmp_path_factory.mktemp("sim")
+    simulate(60, 40, 15, 5, table, rare_rate=0.0, reference_missing_rate=0.1).write(out)
+    pedigrees = list(read_pedigrees(out / "pedigrees.csv").values())
+    profiles = read_genotypes(out / "genotypes.csv")
+    remains = (out / "remains.txt").read_text().split()
+    return table, pedigrees, profiles, remains
+
+
+def test_search_lr_equals_case_lr(job):
+    table, pedigrees, profiles, remains = job
+    prepared = prepare_search(table, pedigrees, profiles, remains)
+    result = search(prepared.tables, prepared.genotypes, top_k=3)
+    rng = np.random.default_rng(0)
+    pairs = [(r, int(result.remains_top.index[r, 0])) for r in range(len(remains))]
+    pairs += [(int(rng.integers(len(remains))), int(rng.integers(len(pedigrees))))
+              for _ in range(40)]  # fmt: skip
+    r_idx = np.array([p[0] for p in pairs])
+    f_idx = np.array([p[1] for p in pairs])
+    got = score_pairs(prepared.tables, prepared.genotypes, r_idx, f_idx)
+    for (r, f), value in zip(pairs, got, strict=True):
+        exact = case_lr(pedigrees[f], profiles, remains[r], table).log10_lr
+        if np.isneginf(exact):
+            assert np.isneginf(value)
+        else:
+            assert value == pytest.approx(exact, abs=1e-4)  # float32 sums
+
+
+def test_unseen_alleles_get_one_search_wide_frequency(job):
+    table, pedigrees, profiles, remains = job
+    profiles = {s: dict(p) for s, p in profiles.items()}
+    marker = "TH01"
+    profiles[remains[0]][marker] = ("99", "99")
+    prepared = prepare_search(table, pedigrees, profiles, remains)
+    th01 = next(f for f in prepared.freqs if f.marker == marker)
+    assert th01.unseen == ("99",)
+    two_n = table.markers[marker].n_alleles
+    assert th01.freqs[-1] == pytest.approx((5 / two_n) / (1 + 5 / two_n))
+    assert th01.freqs.sum() == pytest.approx(1.0)
+    # markers without unseen alleles keep the table frequencies
+    other = next(f for f in prepared.freqs if f.marker == "CSF1PO")
+    np.testing.assert_allclose(other.freqs, table.alleles_and_freqs("CSF1PO")[1])
+
+
+def test_untyped_relatives_contribute_nothing(job):
+    table, pedigrees, profiles, remains = job
+    profiles = {s: dict(p) for s, p in profiles.items()}
+    for sample in pedigrees[0].sample_of().values():
+        profiles[sample].pop("TH01", None)
+    prepared = prepare_search(table, pedigrees, profiles, remains)
+    locus = prepared.tables.markers.index("TH01")
+    np.testing.assert_array_equal(prepared.tables.locus_table(locus)[:, 0], 0.0)
+
+
+def test_shape_key_ignores_names_but_not_structure(job):
+    _, pedigrees, _, _ = job
+    keys = {shape_key(p) for p in pedigrees}
+    assert 1 < len(keys) <= 12
