@@ -7,8 +7,6 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from labtrack.kinship.freqs import FrequencyTable, MarkerFrequencies
 from labtrack.kinship.likelihood import pedigree_likelihood
 from labtrack.kinship.markers import canonical_marker
@@ -183,11 +181,3 @@ def case_lr(
         warnings.append("no typed relative in the family: LR 1 at every locus")
     return CaseLR(case_id, tuple(loci), tuple(skipped), no_relative, tuple(warnings))
 
-
-def total_log10_lr(locus_lrs: np.ndarray) -> float:
-    """log10 of the product of per-locus LRs, shape (L,): NaN if any is NaN, -inf if any is 0."""
-    values = np.asarray(locus_lrs, dtype=np.float64)
-    if np.isnan(values).any():
-        return math.nan
-    with np.errstate(divide="ignore"):
-        return float(np.sum(np.log10(values)))
