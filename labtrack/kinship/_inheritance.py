@@ -8,7 +8,7 @@ the founder alleles are drawn jointly with the Balding–Nichols formula, whose 
 depends only on the allele counts:
     P = prod_a prod_{k < m_a} (k theta + (1 - theta) p_a) / prod_{k < N} (1 + (k - 1) theta).
 Founder alleles that reach no typed person are summed out (the urn is exchangeable). The
-likelihood is the average over the 2^(2 x non-founders) equally likely inheritance vectors.
+likelihood is the average over the equally likely inheritance vectors (see `_origins`).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import numpy as np
 from labtrack.kinship._structure import Structure
 
 _CHUNK_ROWS = 1 << 18
-MAX_NON_FOUNDERS = 12
+MAX_NON_FOUNDERS = 11
 
 
 @dataclass(frozen=True)
@@ -168,16 +168,34 @@ def inheritance_query_joint(
 
 
 def _origins(structure: Structure, founders: list[int], non_founders: list[int]) -> np.ndarray:
-    """Founder-allele id of every allele for every inheritance vector, shape (V, persons, 2)."""
-    n_vectors = 1 << (2 * len(non_founders))
+    """Founder-allele id of every allele for every inheritance vector, shape (V, persons, 2).
+
+    Swapping the two alleles of a founder (and the meioses from it) leaves every genotype
+    unchanged, so the first meiosis from each founder is fixed to its paternal allele: V =
+    2^(2 x non-founders - founders with children), and the average over these V vectors equals
+    the average over all of them.
+    """
+    fixed_first: set[tuple[int, int]] = set()
+    seen: set[int] = set()
+    for child in non_founders:
+        for side, parent in ((0, structure.father[child]), (1, structure.mother[child])):
+            if structure.is_founder(parent) and parent not in seen:
+                seen.add(parent)
+                fixed_first.add((child, side))
+    free = [(c, s) for c in non_founders for s in (0, 1) if (c, s) not in fixed_first]
+    n_vectors = 1 << len(free)
+    position = {meiosis: k for k, meiosis in enumerate(free)}
     origin = np.zeros((n_vectors, structure.size, 2), dtype=np.int16)
     for k, f in enumerate(founders):
         origin[:, f, 0] = 2 * k
         origin[:, f, 1] = 2 * k + 1
     vectors = np.arange(n_vectors)
-    for j, child in enumerate(non_founders):
+    for child in non_founders:
         for side, parent in ((0, structure.father[child]), (1, structure.mother[child])):
-            bit = (vectors >> (2 * j + side)) & 1
+            if (child, side) in position:
+                bit = (vectors >> position[child, side]) & 1
+            else:
+                bit = np.zeros(n_vectors, dtype=np.intp)
             origin[:, child, side] = origin[vectors, parent, bit]
     return origin
 
