@@ -178,6 +178,14 @@ def case_lr(
     if skipped:
         warnings.append(f"markers not in the frequency table, skipped: {', '.join(skipped)}")
     if no_relative:
-        warnings.append("no typed relative in the family: LR 1 at every locus")
+        warnings.append("no typed relative in the family: the LR carries no kinship evidence")
+    missing = pedigree.person(pedigree.missing_person_id)
+    if missing.sample_id:
+        warnings.append(
+            f"the missing person has sample {missing.sample_id}; it is not used for kinship "
+            "(compare it by direct matching)"
+        )
+    if unknown_sample_id in samples.values():
+        warnings.append(f"the unknown sample {unknown_sample_id} is also a reference of the family")
     return CaseLR(case_id, tuple(loci), tuple(skipped), no_relative, tuple(warnings))
 

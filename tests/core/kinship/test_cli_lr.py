@@ -103,6 +103,10 @@ def test_family_without_typed_relative_is_reported(tmp_path: Path) -> None:
     assert "no typed relative" in result.output
     row = read(tmp_path / "out.csv").iloc[0]
     assert float(row.lr) == 1.0 and row.loci_used == "0"
+    result = invoke(job(tmp_path, cases="case_id,family_id,unknown_sample_id\nC4,F1,REF1\n"),
+                    tmp_path)
+    assert result.exit_code == 0, result.output
+    assert "also a reference" in result.output
 
 
 def test_bad_input_lists_every_problem_and_writes_nothing(tmp_path: Path) -> None:
