@@ -249,19 +249,30 @@ def search_chunk(
             tile_rows = rows[b0 : b0 + block_size]
             b1 = b0 + len(tile_rows)
             scores = score_tile(block, tile_rows)
-            n_above[b0:b1] += np.count_nonzero(scores > log10_thr, axis=1)
             if undefined[j].size:
                 n_undef[b0:b1] += np.isnan(scores[:, undefined[j]]).sum(axis=1)
-            r, c, tightened = _candidates(scores, rcut[b0:b1, None], top_k, axis=1)
-            rpending.add(r + b0, c + f0, scores[r, c])
-            if tightened:
-                rpending.flush(rtop)
-                rcut[b0:b1] = rtop.cutoffs(slice(b0, b1))
-            r, c, tightened = _candidates(scores, fcut[None, :], top_k, axis=0)
-            fpending.add(c + f0, r + b0 + start, scores[r, c])
-            if tightened or fpending.size > 4 * top_k * width:
-                fpending.flush(ftop)
-                fcut = ftop.cutoffs(slice(f0, f0 + width))
+            # maxima first (NaN ignored): most rows and columns hold nothing new after warm-up
+            row_max = np.fmax.reduce(scores, axis=1)
+            hot = np.flatnonzero(row_max > log10_thr)
+            if hot.size:
+                n_above[b0 + hot] += np.count_nonzero(scores[hot] > log10_thr, axis=1)
+            hot = np.flatnonzero(row_max >= rcut[b0:b1])
+            if hot.size:
+                sub = scores[hot]
+                r, c, tightened = _candidates(sub, rcut[b0 + hot, None], top_k, axis=1)
+                rpending.add(hot[r] + b0, c + f0, sub[r, c])
+                if tightened:
+                    rpending.flush(rtop)
+                    rcut[b0:b1] = rtop.cutoffs(slice(b0, b1))
+            col_max = np.fmax.reduce(scores, axis=0)
+            hot = np.flatnonzero(col_max >= fcut)
+            if hot.size:
+                sub = scores[:, hot]
+                r, c, tightened = _candidates(sub, fcut[None, hot], top_k, axis=0)
+                fpending.add(hot[c] + f0, r + b0 + start, sub[r, c])
+                if tightened or fpending.size > 4 * top_k * width:
+                    fpending.flush(ftop)
+                    fcut = ftop.cutoffs(slice(f0, f0 + width))
         rpending.flush(rtop)
         rcut = rtop.cutoffs()
         fpending.flush(ftop)
