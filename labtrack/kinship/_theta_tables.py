@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from labtrack.kinship._genotypes import genotype_alleles
 from labtrack.kinship._inheritance import _origins
 from labtrack.kinship._lumped_tables import _local_alphabet
 from labtrack.kinship._structure import Structure
@@ -20,7 +21,7 @@ from labtrack.kinship._structure import Structure
 _BATCH_CELLS = 1 << 22
 
 
-def theta_query_joints(
+def theta_query_genotypes(
     structure: Structure,
     columns: list[int],
     query: int,
@@ -28,7 +29,8 @@ def theta_query_joints(
     freqs: np.ndarray,
     theta: float,
 ) -> np.ndarray:
-    """P(typed genotypes, query's ordered genotype (x, y)) per family, float64 (F, n, n).
+    """P(typed genotypes, query's unordered genotype g) per family, float64 (F, n(n+1)/2) in
+    `genotype_index` order.
 
     columns : structure indices of the typed persons; genotypes : int (F, T, 2) into freqs (n,)
     """
@@ -38,11 +40,12 @@ def theta_query_joints(
     n_orders = 1 << len(columns)
     cells = origin.shape[0] * n_orders * max(1, 2 * len(founders))
     step = max(1, _BATCH_CELLS // cells)
-    out = np.empty((genotypes.shape[0], len(freqs), len(freqs)))
+    n = len(freqs)
+    out = np.empty((genotypes.shape[0], n * (n + 1) // 2))
     for start in range(0, genotypes.shape[0], step):
         block = genotypes[start : start + step]
-        out[start : start + step] = _block(origin, columns, query, block, freqs, theta,
-                                           2 * len(founders))
+        _block(origin, columns, query, block, freqs, theta, 2 * len(founders),
+               out[start : start + step])
     return out
 
 
@@ -54,7 +57,9 @@ def _block(
     freqs: np.ndarray,
     theta: float,
     n_founder_alleles: int,
-) -> np.ndarray:
+    out: np.ndarray,
+) -> None:
+    """Fill `out` (F, n(n+1)/2) for the families of `genotypes` (F, T, 2)."""
     n_fam, n_typed = genotypes.shape[0], genotypes.shape[1]
     n = len(freqs)
     width = max(1, 2 * n_typed)
@@ -102,12 +107,15 @@ def _block(
     r_idx = np.arange(len(fam))
     v1, v2 = rows[r_idx, q1], rows[r_idx, q2]
     gval = values[fam]  # (R, W) global allele of each local index
-    return _accumulate(n_fam, n, fam, weight, counts, n_fixed, v1, v2, q1 == q2, gval, freqs,
-                       theta) / n_vec
+    _accumulate(
+        out, values, n, fam, weight, counts, n_fixed, v1, v2, q1 == q2, gval, freqs, theta
+    )
+    out /= n_vec
 
 
 def _accumulate(
-    n_fam: int,
+    table: np.ndarray,
+    values: np.ndarray,
     n: int,
     fam: np.ndarray,
     weight: np.ndarray,
@@ -119,8 +127,11 @@ def _accumulate(
     gval: np.ndarray,
     freqs: np.ndarray,
     theta: float,
-) -> np.ndarray:
-    """Sum the rows' contributions into joint (F, n, n)."""
+) -> None:
+    """Sum the rows' contributions into `table`: P(typed, query genotype), (F, n(n+1)/2).
+
+    values : (F, W) global allele of each family's local allele index (-1 padding).
+    """
     a0 = 1.0 - theta
     d0 = 1.0 + (n_fixed - 1.0) * theta
     d1 = 1.0 + n_fixed * theta
@@ -133,6 +144,7 @@ def _accumulate(
         flat_index.append((f[keep] * n + x[keep]) * n + y[keep])
         flat_weight.append(w[keep])
 
+    n_fam = table.shape[0]
     row_p = np.zeros((n_fam, n))
     col_p = np.zeros((n_fam, n))
     diag_p = np.zeros(n_fam)
@@ -171,15 +183,24 @@ def _accumulate(
             m2 = counts[:, l2]
             s2 = s & (m2 > 0)
             scatter(fam[s2], g1[s2], gval[s2, l2], e[s2] * theta * theta * m1[s2] * m2[s2])
-    joint = np.bincount(
-        np.concatenate(flat_index) if flat_index else np.zeros(0, dtype=np.intp),
-        weights=np.concatenate(flat_weight) if flat_weight else np.zeros(0),
-        minlength=n_fam * n * n,
-    ).reshape(n_fam, n, n)
+    # unordered genotype g = {x, y}: U = J[x, y] + J[y, x] (J[x, x] on the diagonal) where
+    # J = scatter + row_p (x) p + p (x) col_p + diag_p diag(p) + pp p (x) p + p (x) vm + vm (x) p
+    i, j = genotype_alleles(n)
     p = freqs
-    joint += row_p[:, :, None] * p[None, None, :]
-    joint += p[None, :, None] * col_p[:, None, :]
-    joint[:, np.arange(n), np.arange(n)] += diag_p[:, None] * p[None, :]
-    joint += pp[:, None, None] * (p[:, None] * p[None, :])[None]
-    joint += p[None, :, None] * vm[:, None, :] + vm[:, :, None] * p[None, None, :]
-    return joint
+    np.multiply(pp[:, None], (np.where(i == j, 1.0, 2.0) * p[i] * p[j])[None, :], out=table)
+    if flat_index:
+        index = np.concatenate(flat_index)
+        f_of, rest = np.divmod(index, n * n)
+        x, y = np.divmod(rest, n)
+        lo, hi = np.minimum(x, y), np.maximum(x, y)
+        np.add.at(table.reshape(-1), f_of * len(i) + hi * (hi + 1) // 2 + lo,
+                  np.concatenate(flat_weight))
+    every = np.arange(n)
+    table[:, every * (every + 1) // 2 + every] += diag_p[:, None] * p[None, :]
+    # A = row_p + col_p + 2 vm is non-zero at the family's alleles only: U[x, y] += A_x p_y
+    a = row_p + col_p + 2.0 * vm
+    for column in range(values.shape[1]):
+        families = np.flatnonzero(values[:, column] >= 0)
+        x = values[families, column][:, None]
+        lo, hi = np.minimum(x, every[None, :]), np.maximum(x, every[None, :])
+        table[families[:, None], hi * (hi + 1) // 2 + lo] += a[families, x[:, 0]][:, None] * p

@@ -15,7 +15,7 @@ from labtrack.kinship._inheritance import inheritance_query_joint
 from labtrack.kinship._lumped_tables import is_inbred, lumped_tables
 from labtrack.kinship._peeling import peel
 from labtrack.kinship._structure import relevant_structure
-from labtrack.kinship._theta_tables import theta_query_joints
+from labtrack.kinship._theta_tables import theta_query_genotypes
 from labtrack.kinship.mutation import MutationModel
 from labtrack.kinship.pedigree import Pedigree
 
@@ -166,22 +166,19 @@ def _theta_tables(
     """theta > 0, vectorised over families: genotypes (F, T, 2) -> LR tables (F, G)."""
     mp = pedigree.missing_person_id
     h1_structure = relevant_structure(pedigree, [*typed_ids, mp])
-    h1 = theta_query_joints(
+    h1 = theta_query_genotypes(
         h1_structure, [h1_structure.index(pid) for pid in typed_ids],
         h1_structure.index(mp), genotypes, freqs, theta,
     )
     h2_structure = relevant_structure(pedigree, typed_ids).with_extra_founders(1)
-    h2 = theta_query_joints(
+    h2 = theta_query_genotypes(
         h2_structure, [h2_structure.index(pid) for pid in typed_ids],
         h2_structure.index("#extra0"), genotypes, freqs, theta,
     )
-    i, j = genotype_alleles(len(freqs))
-    off = i != j
-    numerator = h1[:, i, j] + np.where(off, h1[:, j, i], 0.0)
-    denominator = h2[:, i, j] + np.where(off, h2[:, j, i], 0.0)
+    undefined = h2.sum(axis=1) == 0
     with np.errstate(divide="ignore", invalid="ignore"):
-        table = numerator / denominator
-    table[h2.sum(axis=(1, 2)) == 0] = np.nan
+        table = np.divide(h1, h2, out=h1)
+    table[undefined] = np.nan
     return table
 
 
