@@ -61,7 +61,7 @@ def main() -> None:
     report["simulate_s"] = round(time.perf_counter() - t, 2)
 
     t = time.perf_counter()
-    tables = build_search_tables(groups, freqs, list(data.family_ids))
+    tables = build_search_tables(groups, freqs, list(data.family_ids), n_threads=args.threads)
     report["table_build_s"] = round(time.perf_counter() - t, 2)
     report["table_gb"] = round(sum(b.nbytes for b in tables.blocks) / 1024**3, 2)
     report["genotype_rows"] = int(tables.offsets[-1])
