@@ -162,3 +162,16 @@ def test_per_locus_mutation_rates(tmp_path: Path) -> None:
     invoke(paths, tmp_path, "--mutation-model", "equal", "--mutation-rates", str(rates))
     lower = float(read(tmp_path / "out.csv").set_index("case_id").loc["C1", "log10_lr"])
     assert lower == pytest.approx(low - 1, abs=0.01)  # LR proportional to the rate
+
+
+def test_theta_with_mutation(tmp_path: Path) -> None:
+    """Both at once: a mutation-explained mismatch stays finite, theta lowers the LR."""
+    genotypes = GENOTYPES.replace("UNK1,M1,1,3", "UNK1,M1,3,4")
+    paths = job(tmp_path, genotypes=genotypes)
+    mutation = ("--mutation-model", "equal", "--mutation-rate", "0.002")
+    assert invoke(paths, tmp_path, *mutation).exit_code == 0
+    without = float(read(tmp_path / "out.csv").set_index("case_id").loc["C1", "log10_lr"])
+    result = invoke(paths, tmp_path, *mutation, "--theta", "0.03")
+    assert result.exit_code == 0, result.output
+    with_theta = float(read(tmp_path / "out.csv").set_index("case_id").loc["C1", "log10_lr"])
+    assert math.isfinite(with_theta) and with_theta != without
