@@ -329,13 +329,14 @@ def _remains_rows(
     result: SearchResult, remains_ids: Sequence[str], family_ids: Sequence[str]
 ) -> Iterable[tuple]:
     posterior = result.remains_posterior()
-    r, rank = np.nonzero(result.remains_top.index >= 0)
+    scores, index = result.remains_top.scores, result.remains_top.index
+    r, rank = np.nonzero(index >= 0)
     for i, k in zip(r.tolist(), rank.tolist(), strict=True):
         yield (
             remains_ids[i],
             k + 1,
-            family_ids[result.remains_top.index[i, k]],
-            _num(result.remains_top.scores[i, k]),
+            family_ids[index[i, k]],
+            _num(scores[i, k]),
             _num(posterior[i, k]),
         )
 
@@ -344,13 +345,14 @@ def _family_rows(
     result: SearchResult, remains_ids: Sequence[str], family_ids: Sequence[str]
 ) -> Iterable[tuple]:
     posterior = result.family_posterior()
-    f, rank = np.nonzero(result.family_top.index >= 0)
+    scores, index = result.family_top.scores, result.family_top.index
+    f, rank = np.nonzero(index >= 0)
     for i, k in zip(f.tolist(), rank.tolist(), strict=True):
         yield (
             family_ids[i],
             k + 1,
-            remains_ids[result.family_top.index[i, k]],
-            _num(result.family_top.scores[i, k]),
+            remains_ids[index[i, k]],
+            _num(scores[i, k]),
             _num(posterior[i, k]),
         )
 

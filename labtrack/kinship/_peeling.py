@@ -10,7 +10,7 @@ several families with the same structure but different typed genotypes.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,6 +36,7 @@ def peel(
     mutation: np.ndarray | None = None,
     query: int | None = None,
     batch: int = 1,
+    ties: Sequence[Sequence[tuple[int, int]]] = (),
 ) -> np.ndarray:
     """Joint probability of the typed genotypes (and of the query person's ordered genotype).
 
@@ -45,6 +46,9 @@ def peel(
     mutation : float64, shape (n, n), or None (no mutation)
     query : index of an untyped person whose ordered genotype is kept, or None
     batch : B
+    ties : groups of founder alleles (person index, 0 paternal / 1 maternal) that are one
+        allele drawn once from `freqs` (identical by descent in the population: theta); every
+        founder allele in no group is drawn on its own. Only with 1-D `freqs`.
 
     Returns float64 shape (B,) without query; shape (B, n, n) with query, entry [b, x, y] =
     P(typed genotypes of family b, query paternal allele x, query maternal allele y).
@@ -66,11 +70,18 @@ def peel(
             for side in (0, 1):
                 slots[i, side] = _Slot(label, np.arange(n), False)
                 label += 1
+    tied = {slot: k for k, group in enumerate(ties) for slot in group}
+    for group in ties:
+        operands += [freqs, [label]]
+        for slot in group:
+            operands += _identity_factor(slots[slot], label, n)
+        label += 1
     for i in range(structure.size):
         for side, parent in ((0, structure.father[i]), (1, structure.mother[i])):
             child = slots[i, side]
             if parent < 0:
-                operands += _founder_factor(child, freqs)
+                if (i, side) not in tied:
+                    operands += _founder_factor(child, freqs)
             else:
                 operands += _transmission_factor(
                     slots[parent, 0], slots[parent, 1], child, mutation, batch
@@ -133,6 +144,12 @@ def _contract(factors: list[Factor], output: list[int]) -> np.ndarray:
     if len(factors) <= 2:
         return np.einsum(*operands, output)
     return np.einsum(*operands, output, optimize="greedy")
+
+
+def _identity_factor(slot: _Slot, label: int, n: int) -> list[object]:
+    """1 where the slot's allele equals the shared allele `label` (n states)."""
+    values = (slot.lookup[..., None] == np.arange(n)).astype(np.float64)
+    return [values, [_BATCH, slot.label, label] if slot.batched else [slot.label, label]]
 
 
 def _founder_factor(slot: _Slot, freqs: np.ndarray) -> list[object]:

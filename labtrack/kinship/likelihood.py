@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from labtrack.kinship._inheritance import inheritance_likelihood
+from labtrack.kinship._partitions import partition_likelihood
 from labtrack.kinship._peeling import peel
 from labtrack.kinship._structure import Structure, relevant_structure
 from labtrack.kinship.pedigree import Pedigree
@@ -32,7 +33,8 @@ def pedigree_likelihood(
     freqs : float64, shape (n,), the marker's allele frequencies (summing to 1)
     theta : Balding–Nichols coancestry; all founder alleles (and `extra_founders`) jointly
     mutation : float64, shape (n, n), rows summing to 1, applied to every transmission; None for
-        no mutation. theta > 0 together with mutation is not supported (ValueError).
+        no mutation. theta > 0 with mutation sums over the founder alleles' identity-by-descent
+        partitions (at most 10 founder alleles after pruning, else ValueError).
     extra_founders : genotypes of further persons unrelated to the pedigree (e.g. the unknown
         under H2), drawn jointly with the founders when theta > 0
     lump : merge the alleles nobody carries into one (exact without mutation, and with a
@@ -64,12 +66,14 @@ def structure_likelihood(
         return 1.0
     if not 0.0 <= theta < 1.0:
         raise ValueError(f"theta {theta} is not in [0, 1)")
-    if theta > 0 and mutation is not None and not _is_identity(mutation):
-        raise ValueError("theta together with a mutation model is not supported")
-    if theta > 0:
+    if mutation is not None and _is_identity(mutation):
+        mutation = None
+    if theta > 0 and mutation is None:
         return inheritance_likelihood(structure, typed, freqs, theta)
     if lump:
         freqs, mutation, typed = lumped(freqs, mutation, typed)
+    if theta > 0:
+        return partition_likelihood(structure, typed, freqs, theta, mutation)
     arrays = {i: np.asarray([g], dtype=np.intp) for i, g in typed.items()}
     return float(peel(structure, arrays, freqs, mutation)[0])
 

@@ -7,8 +7,6 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from labtrack.kinship.freqs import FrequencyTable, MarkerFrequencies
 from labtrack.kinship.likelihood import pedigree_likelihood
 from labtrack.kinship.markers import canonical_marker
@@ -180,14 +178,14 @@ def case_lr(
     if skipped:
         warnings.append(f"markers not in the frequency table, skipped: {', '.join(skipped)}")
     if no_relative:
-        warnings.append("no typed relative in the family: LR 1 at every locus")
+        warnings.append("no typed relative in the family: the LR carries no kinship evidence")
+    missing = pedigree.person(pedigree.missing_person_id)
+    if missing.sample_id:
+        warnings.append(
+            f"the missing person has sample {missing.sample_id}; it is not used for kinship "
+            "(compare it by direct matching)"
+        )
+    if unknown_sample_id in samples.values():
+        warnings.append(f"the unknown sample {unknown_sample_id} is also a reference of the family")
     return CaseLR(case_id, tuple(loci), tuple(skipped), no_relative, tuple(warnings))
 
-
-def total_log10_lr(locus_lrs: np.ndarray) -> float:
-    """log10 of the product of per-locus LRs, shape (L,): NaN if any is NaN, -inf if any is 0."""
-    values = np.asarray(locus_lrs, dtype=np.float64)
-    if np.isnan(values).any():
-        return math.nan
-    with np.errstate(divide="ignore"):
-        return float(np.sum(np.log10(values)))

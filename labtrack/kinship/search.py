@@ -36,8 +36,6 @@ from labtrack.kinship._topk import OPEN_CUTOFF, TopK
 FAMILY_BLOCK = 512
 #: Default number of remains per tile (tile height).
 REMAINS_BLOCK = 128
-#: Pending candidates that trigger a merge into the running lists.
-_MERGE_EVERY = 65_536
 
 Progress = Callable[[int, int], None]
 
@@ -239,39 +237,47 @@ def search_chunk(
     n_above = np.zeros(n, dtype=np.int64)
     n_undef = np.zeros(n, dtype=np.int64)
     undefined = tables.undefined_columns()
-    fpending = _Pending()
-    fcut = ftop.cutoffs()
-    for b0 in range(0, n, block_size):
-        tile_rows = rows[b0 : b0 + block_size]
-        rpending = _Pending()
-        rcut = rtop.cutoffs()[b0 : b0 + block_size]
-        for j, block in enumerate(tables.blocks):
-            f0 = int(tables.block_starts[j])
+    rcut = rtop.cutoffs()
+    n_blocks = len(tables.blocks)
+    # family block outer: one stacked block (a few MB) stays in cache while the remains stream
+    for j, block in enumerate(tables.blocks):
+        f0 = int(tables.block_starts[j])
+        width = block.shape[1]
+        rpending, fpending = _Pending(), _Pending()
+        fcut = ftop.cutoffs(slice(f0, f0 + width))
+        for b0 in range(0, n, block_size):
+            tile_rows = rows[b0 : b0 + block_size]
+            b1 = b0 + len(tile_rows)
             scores = score_tile(block, tile_rows)
-            n_above[b0 : b0 + len(tile_rows)] += np.count_nonzero(scores > log10_thr, axis=1)
             if undefined[j].size:
-                n_undef[b0 : b0 + len(tile_rows)] += np.isnan(scores[:, undefined[j]]).sum(axis=1)
-            width = scores.shape[1]
-            r, c, tightened = _candidates(scores, rcut[:, None], top_k, axis=1)
-            rpending.add(r + b0, c + f0, scores[r, c])
-            if tightened:
-                rpending.flush(rtop)
-                rcut = rtop.cutoffs()[b0 : b0 + block_size]
-            r, c, tightened = _candidates(scores, fcut[None, f0 : f0 + width], top_k, axis=0)
-            fpending.add(c + f0, r + b0 + start, scores[r, c])
-            if tightened:
-                fpending.flush(ftop)
-                fcut = ftop.cutoffs()
-            if rpending.size > 2 * top_k * len(tile_rows):
-                rpending.flush(rtop)
-                rcut = rtop.cutoffs()[b0 : b0 + block_size]
-            if fpending.size > max(_MERGE_EVERY, 2 * ftop.scores.size):
-                fpending.flush(ftop)
-                fcut = ftop.cutoffs()
+                n_undef[b0:b1] += np.isnan(scores[:, undefined[j]]).sum(axis=1)
+            # maxima first (NaN ignored): most rows and columns hold nothing new after warm-up
+            row_max = np.fmax.reduce(scores, axis=1)
+            hot = np.flatnonzero(row_max > log10_thr)
+            if hot.size:
+                n_above[b0 + hot] += np.count_nonzero(scores[hot] > log10_thr, axis=1)
+            hot = np.flatnonzero(row_max >= rcut[b0:b1])
+            if hot.size:
+                sub = scores[hot]
+                r, c, tightened = _candidates(sub, rcut[b0 + hot, None], top_k, axis=1)
+                rpending.add(hot[r] + b0, c + f0, sub[r, c])
+                if tightened:
+                    rpending.flush(rtop)
+                    rcut[b0:b1] = rtop.cutoffs(slice(b0, b1))
+            col_max = np.fmax.reduce(scores, axis=0)
+            hot = np.flatnonzero(col_max >= fcut)
+            if hot.size:
+                sub = scores[:, hot]
+                r, c, tightened = _candidates(sub, fcut[None, hot], top_k, axis=0)
+                fpending.add(hot[c] + f0, r + b0 + start, sub[r, c])
+                if tightened or fpending.size > 4 * top_k * width:
+                    fpending.flush(ftop)
+                    fcut = ftop.cutoffs(slice(f0, f0 + width))
         rpending.flush(rtop)
+        rcut = rtop.cutoffs()
+        fpending.flush(ftop)
         if progress is not None:
-            progress(min(b0 + block_size, n), n)
-    fpending.flush(ftop)
+            progress(n * (j + 1) // n_blocks, n)
     return ChunkResult(start, rtop, ftop, n_above, n_undef)
 
 
@@ -281,15 +287,14 @@ def combine(chunks: Sequence[ChunkResult], n_remains: int, *, prior: float) -> S
     if not chunks:
         raise ValueError("no chunks to combine")
     k = chunks[0].remains_top.k
-    n_fam = chunks[0].family_top.scores.shape[0]
+    n_fam = chunks[0].family_top.keys.shape[0]
     rtop = TopK.empty(n_remains, k)
     ftop = TopK.empty(n_fam, k)
     n_above = np.zeros(n_remains, dtype=np.int64)
     n_undef = np.zeros(n_remains, dtype=np.int64)
     for chunk in chunks:
         sl = slice(chunk.start, chunk.start + chunk.n_above.size)
-        rtop.scores[sl] = chunk.remains_top.scores
-        rtop.index[sl] = chunk.remains_top.index
+        rtop.keys[sl] = chunk.remains_top.keys
         n_above[sl] = chunk.n_above
         n_undef[sl] = chunk.n_undefined
         ftop.merge_topk(chunk.family_top)

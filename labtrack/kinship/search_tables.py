@@ -12,7 +12,8 @@ unseen alleles in the search give exactly the per-case LR.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -125,40 +126,66 @@ def build_search_tables(
     *,
     theta: float = 0.0,
     family_block: int = FAMILY_BLOCK,
+    n_threads: int = 1,
     progress: Callable[[int, int], None] | None = None,
 ) -> SearchTables:
     """Family LR tables of every locus, log10 float32, laid out for the search.
 
     Per group and locus, families are split by which relatives are typed there; each subset
     calls `mp_lr_tables` once (the pedigree with only those relatives typed). Families with no
-    typed relative at a locus contribute log10 LR 0 there.
+    typed relative at a locus contribute log10 LR 0 there. n_threads > 1 computes (group,
+    locus) pairs in threads (NumPy releases the GIL in the heavy parts).
     """
-    markers = [f.marker for f in freqs]
     sizes = [n_genotypes(len(f.alleles)) for f in freqs]
-    tables = SearchTables.allocate(markers, family_ids, sizes, family_block=family_block)
-    total = len(groups) * len(freqs)
-    done = 0
-    for group in groups:
-        typed_ids = list(group.pedigree.typed_person_ids)
-        for locus, f in enumerate(freqs):
-            rel = group.relatives[:, :, locus, :]  # (F_g, n_typed, 2)
-            typed = rel[:, :, 0] >= 0
-            patterns, which = np.unique(typed, axis=0, return_inverse=True)
-            for p, pattern in enumerate(patterns):
-                if not pattern.any():
-                    continue
-                sel = np.flatnonzero(which.reshape(-1) == p)
-                sub = group.pedigree.with_typed(
-                    [t for t, on in zip(typed_ids, pattern, strict=True) if on]
-                )
-                lr = mp_lr_tables(sub, rel[sel][:, pattern, :], f.freqs, theta=theta)
-                with np.errstate(divide="ignore"):
-                    log10_lr = np.log10(lr)
-                tables.fill(locus, group.families[sel], log10_lr)
-            done += 1
-            if progress is not None:
-                progress(done, total)
+    tables = SearchTables.allocate(
+        [f.marker for f in freqs], family_ids, sizes, family_block=family_block
+    )
+    tasks = [(group, locus) for group in groups for locus in range(len(freqs))]
+
+    def run(task: tuple[FamilyGroup, int]) -> tuple[int, list[tuple[np.ndarray, np.ndarray]]]:
+        group, locus = task
+        return locus, _group_locus_tables(group, locus, freqs[locus], theta)
+
+    if n_threads > 1:
+        with ThreadPoolExecutor(max_workers=n_threads) as pool:
+            _fill_all(tables, pool.map(run, tasks), len(tasks), progress)
+    else:
+        _fill_all(tables, map(run, tasks), len(tasks), progress)
     return tables
+
+
+def _fill_all(
+    tables: SearchTables,
+    results: Iterable[tuple[int, list[tuple[np.ndarray, np.ndarray]]]],
+    total: int,
+    progress: Callable[[int, int], None] | None,
+) -> None:
+    for done, (locus, parts) in enumerate(results, start=1):
+        for families, log10_lr in parts:
+            tables.fill(locus, families, log10_lr)
+        if progress is not None:
+            progress(done, total)
+
+
+def _group_locus_tables(
+    group: FamilyGroup, locus: int, freqs: MarkerFrequencies, theta: float
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(families, log10 LR float32 (m, G_l)) per subset of typed relatives at one locus."""
+    typed_ids = list(group.pedigree.typed_person_ids)
+    rel = group.relatives[:, :, locus, :]  # (F_g, n_typed, 2)
+    typed = rel[:, :, 0] >= 0
+    patterns, which = np.unique(typed, axis=0, return_inverse=True)
+    parts = []
+    for p, pattern in enumerate(patterns):
+        if not pattern.any():
+            continue
+        sel = np.flatnonzero(which.reshape(-1) == p)
+        kept = [t for t, on in zip(typed_ids, pattern, strict=True) if on]
+        sub = group.pedigree.with_typed(kept)
+        lr = mp_lr_tables(sub, rel[sel][:, pattern, :], freqs.freqs, theta=theta)
+        with np.errstate(divide="ignore"):
+            parts.append((group.families[sel], np.log10(lr).astype(np.float32)))
+    return parts
 
 
 @dataclass(frozen=True)
@@ -183,6 +210,7 @@ def prepare_search(
     *,
     theta: float = 0.0,
     family_block: int = FAMILY_BLOCK,
+    n_threads: int = 1,
     progress: Callable[[int, int], None] | None = None,
 ) -> PreparedSearch:
     """Encode profiles and build the family tables for a search of `remains_ids`.
@@ -205,6 +233,7 @@ def prepare_search(
         [p.family_id for p in pedigrees],
         theta=theta,
         family_block=family_block,
+        n_threads=n_threads,
         progress=progress,
     )
     genotypes = genotype_indices(encode_profiles(profiles, list(remains_ids), freqs))

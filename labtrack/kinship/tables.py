@@ -15,6 +15,7 @@ from labtrack.kinship._inheritance import inheritance_query_joint
 from labtrack.kinship._lumped_tables import is_inbred, lumped_tables
 from labtrack.kinship._peeling import peel
 from labtrack.kinship._structure import relevant_structure
+from labtrack.kinship._theta_tables import theta_query_genotypes
 from labtrack.kinship.mutation import MutationModel
 from labtrack.kinship.pedigree import Pedigree
 
@@ -99,7 +100,7 @@ def mp_lr_tables(
     Returns float64, shape (F, n_genotypes(n_alleles)); row f equals `mp_lr_table` of family f
     (NaN rows for inconsistent references). Without theta, P(missing person's genotype,
     relatives) is computed by one peeling pass per batch of families (numpy broadcasting over
-    F); with theta > 0 each family is computed on its own (slow: exact but not vectorised).
+    F); with theta > 0 by an inheritance-vector sum shared by all families, batched likewise.
     """
     freqs = np.asarray(freqs, dtype=np.float64)
     typed_ids = list(pedigree.typed_person_ids)
@@ -116,13 +117,9 @@ def mp_lr_tables(
         if mutation.kind == "stepwise":
             raise ValueError("mp_lr_tables has no allele labels; use mp_lr_table for stepwise")
     if theta > 0:
-        rows = [
-            _theta_table(
-                pedigree, dict(zip(typed_ids, map(tuple, g), strict=True)), freqs, theta, matrix
-            )
-            for g in genotypes
-        ]
-        return np.stack(rows) if rows else np.empty((0, n_genotypes(len(freqs))))
+        if matrix is not None:
+            raise ValueError("theta together with a mutation model is not supported")
+        return _theta_tables(pedigree, typed_ids, genotypes, freqs, theta)
     return _peeled_tables(pedigree, typed_ids, genotypes, freqs, matrix)
 
 
@@ -157,6 +154,32 @@ def _peeled_tables(
         table[total == 0] = np.nan
         out[start : start + step] = table
     return out
+
+
+def _theta_tables(
+    pedigree: Pedigree,
+    typed_ids: list[str],
+    genotypes: np.ndarray,
+    freqs: np.ndarray,
+    theta: float,
+) -> np.ndarray:
+    """theta > 0, vectorised over families: genotypes (F, T, 2) -> LR tables (F, G)."""
+    mp = pedigree.missing_person_id
+    h1_structure = relevant_structure(pedigree, [*typed_ids, mp])
+    h1 = theta_query_genotypes(
+        h1_structure, [h1_structure.index(pid) for pid in typed_ids],
+        h1_structure.index(mp), genotypes, freqs, theta,
+    )
+    h2_structure = relevant_structure(pedigree, typed_ids).with_extra_founders(1)
+    h2 = theta_query_genotypes(
+        h2_structure, [h2_structure.index(pid) for pid in typed_ids],
+        h2_structure.index("#extra0"), genotypes, freqs, theta,
+    )
+    undefined = h2.sum(axis=1) == 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        table = np.divide(h1, h2, out=h1)
+    table[undefined] = np.nan
+    return table
 
 
 def _theta_table(

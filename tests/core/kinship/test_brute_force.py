@@ -20,25 +20,38 @@ SHAPES = [
 ]
 
 
-def brute_force(pedigree: Pedigree, typed: dict, freqs: np.ndarray, m: np.ndarray) -> float:
+def balding_nichols(alleles: list[int], freqs: np.ndarray, theta: float) -> float:
+    """Sequential Balding–Nichols probability of a list of founder alleles."""
+    prob = 1.0
+    for k, a in enumerate(alleles):
+        seen = alleles[:k].count(a)
+        prob *= (seen * theta + (1 - theta) * freqs[a]) / (1 + (k - 1) * theta)
+    return prob
+
+
+def brute_force(
+    pedigree: Pedigree, typed: dict, freqs: np.ndarray, m: np.ndarray, theta: float = 0.0
+) -> float:
     n = len(freqs)
     persons = pedigree.persons
     index = {p.person_id: k for k, p in enumerate(persons)}
     total = 0.0
     for genotypes in itertools.product(itertools.product(range(n), repeat=2), repeat=len(persons)):
         prob = 1.0
+        founder_alleles: list[int] = []
         for k, person in enumerate(persons):
             pat, mat = genotypes[k]
             if person.person_id in typed and sorted(typed[person.person_id]) != sorted((pat, mat)):
                 prob = 0.0
                 break
             if person.is_founder:
-                prob *= freqs[pat] * freqs[mat]
+                founder_alleles += [pat, mat]
             else:
                 f = genotypes[index[person.father_id]]
                 mo = genotypes[index[person.mother_id]]
                 prob *= 0.5 * (m[f[0], pat] + m[f[1], pat]) * 0.5 * (m[mo[0], mat] + m[mo[1], mat])
-        total += prob
+        if prob:
+            total += prob * balding_nichols(founder_alleles, freqs, theta)
     return total
 
 
@@ -58,4 +71,26 @@ def test_peeling_equals_brute_force(pedigree: Pedigree, model: str) -> None:
         typed = {ids[k]: tuple(int(a) for a in rng.integers(0, 3, size=2)) for k in chosen}
         expected = brute_force(pedigree, typed, freqs, np.eye(3) if matrix is None else matrix)
         got = pedigree_likelihood(pedigree, typed, freqs, mutation=matrix)
+        assert got == pytest.approx(expected, rel=1e-12, abs=1e-300)
+
+
+@pytest.mark.parametrize("pedigree", SHAPES, ids=lambda p: p.family_id)
+@pytest.mark.parametrize("model", ["none", "equal", "stepwise"])
+def test_theta_with_and_without_mutation_equals_brute_force(pedigree: Pedigree, model: str) -> None:
+    """theta alone (inheritance vectors) and theta with mutation (founder-allele partitions)."""
+    rng = np.random.default_rng(11)
+    freqs = np.array([0.2, 0.3, 0.5])
+    theta = 0.05
+    matrix = {
+        "none": None,
+        "equal": equal_matrix(3, 0.05),
+        "stepwise": stepwise_matrix(["10", "11", "11.2"], 0.05, 0.01, 0.5),
+    }[model]
+    ids = pedigree.person_ids
+    for _ in range(3):
+        chosen = rng.choice(len(ids), size=3, replace=False)
+        typed = {ids[k]: tuple(int(a) for a in rng.integers(0, 3, size=2)) for k in chosen}
+        m = np.eye(3) if matrix is None else matrix
+        expected = brute_force(pedigree, typed, freqs, m, theta)
+        got = pedigree_likelihood(pedigree, typed, freqs, theta=theta, mutation=matrix)
         assert got == pytest.approx(expected, rel=1e-12, abs=1e-300)

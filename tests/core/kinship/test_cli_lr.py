@@ -103,6 +103,10 @@ def test_family_without_typed_relative_is_reported(tmp_path: Path) -> None:
     assert "no typed relative" in result.output
     row = read(tmp_path / "out.csv").iloc[0]
     assert float(row.lr) == 1.0 and row.loci_used == "0"
+    result = invoke(job(tmp_path, cases="case_id,family_id,unknown_sample_id\nC4,F1,REF1\n"),
+                    tmp_path)
+    assert result.exit_code == 0, result.output
+    assert "also a reference" in result.output
 
 
 def test_bad_input_lists_every_problem_and_writes_nothing(tmp_path: Path) -> None:
@@ -158,3 +162,16 @@ def test_per_locus_mutation_rates(tmp_path: Path) -> None:
     invoke(paths, tmp_path, "--mutation-model", "equal", "--mutation-rates", str(rates))
     lower = float(read(tmp_path / "out.csv").set_index("case_id").loc["C1", "log10_lr"])
     assert lower == pytest.approx(low - 1, abs=0.01)  # LR proportional to the rate
+
+
+def test_theta_with_mutation(tmp_path: Path) -> None:
+    """Both at once: a mutation-explained mismatch stays finite, theta lowers the LR."""
+    genotypes = GENOTYPES.replace("UNK1,M1,1,3", "UNK1,M1,3,4")
+    paths = job(tmp_path, genotypes=genotypes)
+    mutation = ("--mutation-model", "equal", "--mutation-rate", "0.002")
+    assert invoke(paths, tmp_path, *mutation).exit_code == 0
+    without = float(read(tmp_path / "out.csv").set_index("case_id").loc["C1", "log10_lr"])
+    result = invoke(paths, tmp_path, *mutation, "--theta", "0.03")
+    assert result.exit_code == 0, result.output
+    with_theta = float(read(tmp_path / "out.csv").set_index("case_id").loc["C1", "log10_lr"])
+    assert math.isfinite(with_theta) and with_theta != without

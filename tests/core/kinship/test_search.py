@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from labtrack.kinship._topk import TopK
+from labtrack.kinship._topk import TopK, decode, encode
 from labtrack.kinship.search import (
     SearchTables,
     posterior_from_log10,
@@ -42,16 +42,17 @@ def dense(tables, geno):
     return acc
 
 
-def dense_topk(scores: np.ndarray, k: int) -> TopK:
-    """Per row: finite scores, descending, ties by column ascending."""
-    out = TopK.empty(scores.shape[0], k)
+def dense_topk(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: finite scores, descending, ties by column ascending -> (scores, index)."""
+    top_scores = np.full((scores.shape[0], k), -np.inf, dtype=np.float32)
+    top_index = np.full((scores.shape[0], k), -1, dtype=np.int64)
     for i, row in enumerate(scores):
         cols = [j for j in range(row.size) if np.isfinite(row[j])]
         cols.sort(key=lambda j: (-row[j], j))
         for rank, j in enumerate(cols[:k]):
-            out.scores[i, rank] = row[j]
-            out.index[i, rank] = j
-    return out
+            top_scores[i, rank] = row[j]
+            top_index[i, rank] = j
+    return top_scores, top_index
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -75,12 +76,12 @@ def test_blocked_search_equals_dense(seed, family_block, block_size, chunk_size,
         n_threads=n_threads,
     )
     full = dense(tables, geno)
-    want_r = dense_topk(full, k)
-    np.testing.assert_array_equal(res.remains_top.index, want_r.index)
-    np.testing.assert_array_equal(res.remains_top.scores, want_r.scores)
-    want_f = dense_topk(full.T, k)
-    np.testing.assert_array_equal(res.family_top.index, want_f.index)
-    np.testing.assert_array_equal(res.family_top.scores, want_f.scores)
+    want_scores, want_index = dense_topk(full, k)
+    np.testing.assert_array_equal(res.remains_top.index, want_index)
+    np.testing.assert_array_equal(res.remains_top.scores, want_scores)
+    want_scores, want_index = dense_topk(full.T, k)
+    np.testing.assert_array_equal(res.family_top.index, want_index)
+    np.testing.assert_array_equal(res.family_top.scores, want_scores)
     np.testing.assert_array_equal(res.n_above, (full > 1.0).sum(axis=1))
     np.testing.assert_array_equal(res.n_undefined, np.isnan(full).sum(axis=1))
     assert res.prior == pytest.approx(1 / 53)
@@ -144,3 +145,32 @@ def test_progress_reports_all_remains():
     search(st, geno, block_size=5, n_threads=2, progress=lambda d, t: seen.append((d, t)))
     assert seen[-1][1] == 37
     assert max(d for d, _ in seen) == 37
+
+
+def test_sort_keys_order_scores_then_index():
+    scores = np.array(
+        [3.5, -2.0, 0.0, -0.0, 3.5, -1e30, 1e-30, np.finfo(np.float32).min], dtype=np.float32
+    )
+    index = np.array([7, 1, 4, 2, 3, 0, 9, 5])
+    keys = encode(scores, index)
+    order = np.argsort(keys)
+    want = sorted(range(8), key=lambda i: (-float(scores[i]), int(index[i])))
+    # -0.0 and 0.0 compare equal as floats but have distinct keys: both orders are stable
+    assert [int(index[i]) for i in order][:2] == [3, 7]
+    assert [i for i in order if scores[i] != 0] == [i for i in want if scores[i] != 0]
+    back_scores, back_index = decode(keys)
+    np.testing.assert_array_equal(back_scores, scores)
+    np.testing.assert_array_equal(back_index, index)
+
+
+def test_topk_merge_keeps_k_best_per_owner():
+    top = TopK.empty(3, 2)
+    top.merge(
+        np.array([0, 0, 0, 2]),
+        np.array([5, 6, 7, 1]),
+        np.array([1.0, 2.0, 2.0, np.nan], dtype=np.float32),
+    )
+    top.merge(np.array([0, 1]), np.array([1, 2]), np.array([2.0, -np.inf], dtype=np.float32))
+    assert top.index.tolist() == [[1, 6], [-1, -1], [-1, -1]]
+    assert top.scores[0].tolist() == [2.0, 2.0]
+    assert top.cutoffs()[0] == 2.0
