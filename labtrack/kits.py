@@ -74,7 +74,8 @@ def get_kit(name: str) -> Kit | None:
 
 
 def detect_kit(loci: set[str]) -> Kit | None:
-    """The smallest kit whose loci include every locus in ``loci``; None if no kit does.
+    """The smallest commercial kit whose loci include every locus in ``loci`` (else the generic
+    CODIS set); None if no kit does.
 
     >>> detect_kit({"D3S1358", "vWA", "SE33", "QS1"}).name
     'ESSplex SE QS'
@@ -82,4 +83,4 @@ def detect_kit(loci: set[str]) -> Kit | None:
     candidates = [kit for kit in KITS.values() if loci <= set(kit.loci)]
     if not candidates:
         return None
-    return min(candidates, key=lambda kit: (len(kit.loci), kit.name != GENERIC_KIT))
+    return min(candidates, key=lambda kit: (kit.name == GENERIC_KIT, len(kit.loci)))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from labtrack.errors import InputProblem
@@ -33,6 +34,17 @@ def _positive_int(text: str) -> int | None:
     if value <= 0:
         raise ValueError
     return value
+
+
+def _counts(record: dict[str, str], number: int, problem: Callable[..., None]) -> dict[str, int | None]:
+    extra: dict[str, int | None] = {}
+    for name in ("count", "n_alleles"):
+        value = record.get(name, "")
+        try:
+            extra[name] = _positive_int(value) if value else None
+        except ValueError:
+            problem(f"{name} {value!r} is not a positive whole number", number, name)
+    return extra
 
 
 def read_frequencies(raw: bytes, *, filename: str) -> tuple[list[FrequencyRow], list[InputProblem]]:
@@ -79,22 +91,20 @@ def read_frequencies(raw: bytes, *, filename: str) -> tuple[list[FrequencyRow], 
         if not 0 < frequency <= 1:
             problem(f"frequency {frequency} is not in (0, 1]", number, "frequency")
             continue
-        extra: dict[str, int | None] = {}
-        for name in ("count", "n_alleles"):
-            value = record.get(name, "")
-            try:
-                extra[name] = _positive_int(value) if value else None
-            except ValueError:
-                problem(f"{name} {value!r} is not a positive whole number", number, name)
+        extra = _counts(record, number, problem)
         if (marker, allele) in seen:
             problem(f"allele {allele} of {marker} appears twice", number, "allele")
             continue
         seen.add((marker, allele))
         rows.append(FrequencyRow(marker, allele, frequency, extra.get("count"), extra.get("n_alleles")))
+    problems.extend(_check_sums(rows, filename))
+    return rows, problems
+
+
+def _check_sums(rows: list[FrequencyRow], filename: str) -> list[InputProblem]:
     sums: dict[str, float] = {}
     for row in rows:
         sums[row.marker] = sums.get(row.marker, 0.0) + row.frequency
-    for marker, total in sums.items():
-        if abs(total - 1.0) > SUM_TOLERANCE:
-            problem(f"the frequencies of {marker} sum to {total:.4f}, not 1", field=marker)
-    return rows, problems
+    return [InputProblem(message=f"the frequencies of {marker} sum to {total:.4f}, not 1",
+                         field=marker, file=filename)
+            for marker, total in sums.items() if abs(total - 1.0) > SUM_TOLERANCE]

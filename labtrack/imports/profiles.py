@@ -22,6 +22,7 @@ from labtrack.kits import QUALITY_SENSORS, SEX_MARKER, Y_MARKERS, is_autosomal
 
 OFF_LADDER = "OL"
 NO_CALL = frozenset({"", "NA", "N/A", "NAN"})
+_LETTER_ALLELES = frozenset({"X", "Y", "OL", "Q", "S"})
 _REPEAT = re.compile(r"^\d{1,2}(\.\d)?$")
 _BOUND = re.compile(r"^[<>]\d{1,2}(\.\d)?$")
 
@@ -42,8 +43,11 @@ def check_allele(locus: str, token: str) -> str | None:
 
 
 def clean_token(raw: object) -> str:
-    text = str(raw if raw is not None else "").strip().upper()
-    return "" if text in NO_CALL else text
+    text = str(raw if raw is not None else "").strip()
+    upper = text.upper()
+    if upper in NO_CALL:
+        return ""
+    return upper if upper in _LETTER_ALLELES else text
 
 
 @dataclass

@@ -22,7 +22,6 @@ from labtrack.models import (
 )
 from labtrack.services.transaction import write
 
-
 # --- missing persons -------------------------------------------------------------------------
 
 def list_missing_persons(session: Session) -> list[MissingPerson]:

@@ -99,7 +99,10 @@ def _owners(session: Session, parsed: ParsedFile, origin: str | None,
     return owners
 
 
-def _current_versions(session: Session, owners: Iterable[_Owner]) -> dict[int, tuple[int, int, dict[str, tuple[str, str]]]]:
+Current = dict[int, tuple[int, int, dict[str, tuple[str, str]]]]
+
+
+def _current_versions(session: Session, owners: Iterable[_Owner]) -> Current:
     """sample id → (profile id, version, genotypes) of its current profile."""
     sample_ids = sorted({o.sample_id for o in owners if o.sample_id is not None})
     result: dict[int, tuple[int, int, dict[str, tuple[str, str]]]] = {}

@@ -50,7 +50,8 @@ def index() -> Any:
     form = DonorForm()
     if request.method == "POST":
         if not can_see_identities():
-            return render_template("errors/error.html", status=403, message=_("Coordinators register donors."), problems=[]), 403
+            message = _("Coordinators register donors.")
+            return render_template("errors/error.html", status=403, message=message, problems=[]), 403
         if form.validate_on_submit():
             donor, sample = families.register_donor(
                 session=db, by=current_user, code=form.code.data or "", sex=form.sex.data or "U",

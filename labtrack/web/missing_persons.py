@@ -14,7 +14,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from labtrack.db import get_session
 from labtrack.services import exports, families
-from labtrack.web.access import ADMIN, ALL_ROLES, COORDINATOR, can_see_identities, roles_required
+from labtrack.web.access import ALL_ROLES, can_see_identities, roles_required
 from labtrack.web.identity import may_see_missing_person
 
 bp = Blueprint("missing_persons", __name__, url_prefix="/missing-persons")
@@ -45,7 +45,8 @@ def index() -> Any:
     form = MissingPersonForm()
     if request.method == "POST":
         if not can_see_identities():
-            return render_template("errors/error.html", status=403, message=_("Coordinators register missing persons."), problems=[]), 403
+            message = _("Coordinators register missing persons.")
+            return render_template("errors/error.html", status=403, message=message, problems=[]), 403
         if form.validate_on_submit():
             values = {k: v for k, v in form.data.items() if k not in ("csrf_token", "case_number", "sex")}
             person = families.register_missing_person(session=db, by=current_user,
