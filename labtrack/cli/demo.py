@@ -30,7 +30,7 @@ def _print_report(report: demo_service.DemoReport) -> None:
 @click.command("demo")
 @with_appcontext
 def demo() -> None:
-    """Load the demo data (two sites, remains, samples, families) into the database."""
+    """Load the demo data (sites, remains, samples, families, profiles) into the database."""
     with standalone_session() as db:
         _print_report(demo_service.load_demo(db))
 

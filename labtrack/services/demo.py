@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import csv
+import hashlib
 import json
 import secrets
 from dataclasses import dataclass, field
@@ -19,17 +19,18 @@ from labtrack.models import (
     CustodyItem,
     Donor,
     Family,
-    FrequencyEntry,
     FrequencyTable,
     MissingPerson,
     PedigreeMember,
+    ProfileImport,
     Remains,
     Sample,
     Site,
+    StaffMember,
     StorageLocation,
     User,
 )
-from labtrack.services import accounts
+from labtrack.services import accounts, frequencies, profile_import, quality
 from labtrack.services.transaction import write
 
 DEMO_ACTOR = "demo-loader"
@@ -50,26 +51,30 @@ def _date(value: str | None) -> date | None:
 
 def load_frequency_table(session: Session, path: Path, *, name: str, source: str,
                          make_default: bool, actor: User | str) -> FrequencyTable | None:
-    """Load a ``freqs.csv`` (marker,allele,frequency[,count,n_alleles]) unless a table of that name exists."""
+    """Load a validated ``freqs.csv`` (see ``labtrack.services.frequencies``) unless a table of
+    that name exists."""
     if session.exec(select(FrequencyTable).where(FrequencyTable.name == name)).first():
         return None
-    import hashlib
+    return frequencies.import_table(session=session, raw=path.read_bytes(), filename=path.name,
+                                    name=name, source=source, make_default=make_default, by=actor)
 
-    raw = path.read_bytes()
-    rows = csv.DictReader(line for line in raw.decode("utf-8-sig").splitlines() if not line.startswith("#"))
-    with write(session, actor=actor, reason=f"frequency table {name} loaded"):
-        table = FrequencyTable(name=name, source=source, file_sha256=hashlib.sha256(raw).hexdigest(),
-                               is_default=make_default)
-        session.add(table)
-        session.flush()
-        session.add_all([
-            FrequencyEntry(table_id=table.id or 0, marker=row["marker"], allele=row["allele"],
-                           frequency=float(row["frequency"]),
-                           count=int(row["count"]) if row.get("count") else None,
-                           n_alleles=int(row["n_alleles"]) if row.get("n_alleles") else None)
-            for row in rows
-        ])
-    return table
+
+def _profiles(session: Session, report: DemoReport, admin: User) -> None:
+    """Staff elimination profiles, then the demo samples' profiles (``fixtures/demo/*.csv``,
+    simulated by ``labtrack.simulation``), each file once."""
+    folder = fixtures_dir() / "demo"
+    for code, role in (("STAFF-01", "DNA analyst"), ("STAFF-02", "field team, exhumation")):
+        if not session.exec(select(StaffMember).where(StaffMember.code == code)).first():
+            quality.add_staff_member(session=session, code=code, role_description=role, by=admin)
+            report.count("staff_members")
+    for filename, origin in (("staff_profiles.csv", "staff"), ("profiles.csv", None)):
+        raw = (folder / filename).read_bytes()
+        digest = hashlib.sha256(raw).hexdigest()
+        if session.exec(select(ProfileImport).where(ProfileImport.file_sha256 == digest)).first():
+            continue
+        record = profile_import.import_profiles(session=session, raw=raw, filename=filename,
+                                                by=admin, origin=origin)
+        report.created["profiles"] = report.created.get("profiles", 0) + record.n_profiles
 
 
 def _users(session: Session, data: list[dict[str, Any]], report: DemoReport) -> None:
@@ -202,4 +207,5 @@ def load_demo(session: Session, path: Path | None = None) -> DemoReport:
                             source="NIST STRBase 1036 U.S. population, revised 2017 (public domain)",
                             make_default=True, actor=admin):
         report.count("frequency_tables")
+    _profiles(session, report, admin)
     return report

@@ -1,0 +1,110 @@
+"""Allele-frequency tables in the ``freqs.csv`` format (pure: bytes in, rows or problems out).
+
+``marker,allele,frequency[,count,n_alleles]``; lines starting with ``#`` are comments. Checks:
+known marker, allele token, frequency a number in (0, 1], count/n_alleles positive integers, no
+duplicate (marker, allele), and the frequencies of each marker sum to 1 within ``SUM_TOLERANCE``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from labtrack.errors import InputProblem
+from labtrack.imports.markers import canonical_marker
+from labtrack.imports.profiles import check_allele
+
+SUM_TOLERANCE = 0.02
+REQUIRED = ("marker", "allele", "frequency")
+
+
+@dataclass(frozen=True)
+class FrequencyRow:
+    marker: str
+    allele: str
+    frequency: float
+    count: int | None
+    n_alleles: int | None
+
+
+def _positive_int(text: str) -> int | None:
+    value = int(text)
+    if value <= 0:
+        raise ValueError
+    return value
+
+
+def _counts(record: dict[str, str], number: int, problem: Callable[..., None]) -> dict[str, int | None]:
+    extra: dict[str, int | None] = {}
+    for name in ("count", "n_alleles"):
+        value = record.get(name, "")
+        try:
+            extra[name] = _positive_int(value) if value else None
+        except ValueError:
+            problem(f"{name} {value!r} is not a positive whole number", number, name)
+    return extra
+
+
+def read_frequencies(raw: bytes, *, filename: str) -> tuple[list[FrequencyRow], list[InputProblem]]:
+    problems: list[InputProblem] = []
+
+    def problem(message: str, row: int | None = None, field: str | None = None) -> None:
+        problems.append(InputProblem(message=message, row=row, field=field, file=filename))
+
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        problem("the file is not UTF-8 text")
+        return [], problems
+    lines = [(number, line) for number, line in enumerate(text.splitlines(), start=1)
+             if line.strip() and not line.lstrip().startswith("#")]
+    if not lines:
+        problem("the file has no header row")
+        return [], problems
+    reader = csv.DictReader(io.StringIO("\n".join(line for _, line in lines)))
+    header = [name.strip() for name in reader.fieldnames or []]
+    missing = [name for name in REQUIRED if name not in header]
+    if missing:
+        problem(f"missing column(s) {', '.join(missing)} (expected marker,allele,frequency)",
+                row=lines[0][0], field="header")
+        return [], problems
+    rows: list[FrequencyRow] = []
+    seen: set[tuple[str, str]] = set()
+    for (number, _line), record in zip(lines[1:], reader, strict=False):
+        record = {(k or "").strip(): (v or "").strip() for k, v in record.items()}
+        marker = canonical_marker(record["marker"])
+        if marker is None:
+            problem(f"unknown marker {record['marker']!r}", number, "marker")
+            continue
+        allele = record["allele"].upper()
+        reason = check_allele(marker, allele) if allele != "OL" else "OL is not an allele"
+        if reason:
+            problem(reason, number, "allele")
+            continue
+        try:
+            frequency = float(record["frequency"])
+        except ValueError:
+            problem(f"frequency {record['frequency']!r} is not a number", number, "frequency")
+            continue
+        if not 0 < frequency <= 1:
+            problem(f"frequency {frequency} is not in (0, 1]", number, "frequency")
+            continue
+        extra = _counts(record, number, problem)
+        if (marker, allele) in seen:
+            problem(f"allele {allele} of {marker} appears twice", number, "allele")
+            continue
+        seen.add((marker, allele))
+        rows.append(FrequencyRow(marker, allele, frequency, extra.get("count"), extra.get("n_alleles")))
+    problems.extend(_check_sums(rows, filename))
+    return rows, problems
+
+
+def _check_sums(rows: list[FrequencyRow], filename: str) -> list[InputProblem]:
+    sums: dict[str, float] = {}
+    for row in rows:
+        sums[row.marker] = sums.get(row.marker, 0.0) + row.frequency
+    return [InputProblem(message=f"the frequencies of {marker} sum to {total:.4f}, not 1",
+                         field=marker, file=filename)
+            for marker, total in sums.items() if abs(total - 1.0) > SUM_TOLERANCE]

@@ -1,0 +1,134 @@
+"""GeneMapper ID / ID-X style genotype tables and the design's long CSV (pandas).
+
+Layouts real labs produce, all handled here:
+
+* one row per sample x marker: ``Sample Name, Marker, [Dye], Allele 1..n, [Size n], [Height n]``
+  (also R-style ``Sample.Name``/``Allele.1``, ``SampleName``/``Allele1``; the long CSV of the
+  design ``sample_id,marker,allele1,allele2`` is this layout);
+* one row per sample: ``Sample File, Sample Name, <marker>, Height, <marker>, Height, ...`` with
+  comma lists in the cells (``10, 11, , ,``);
+* tab or comma (or ``, ``) separated, CRLF, UTF-8 byte-order mark, trailing separators, blank
+  lines, ``NA`` and empty cells, quoted fields.
+
+Row numbers are file line numbers (the header is row 1).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pandas as pd
+
+from labtrack.imports.markers import canonical_marker
+from labtrack.imports.profiles import ParsedFile, ProfileBuilder, UnreadableFile, clean_token
+
+_ALLELE_COLUMN = re.compile(r"^allele\s*(\d+)$")
+_SAMPLE_COLUMNS = ("sample name", "samplename", "sample_id", "sample id", "sampleid", "ud1")
+_PEAK_COLUMN = re.compile(r"^(size|height|data point|peak area)\s*\d*$")
+
+
+def _column_key(name: object) -> str:
+    return re.sub(r"\s+", " ", str(name).replace(".", " ").replace("\ufeff", "").strip().lower())
+
+
+def _decode(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            return raw.decode("cp1252")
+        except UnicodeDecodeError as error:  # pragma: no cover - cp1252 decodes almost anything
+            raise UnreadableFile("the file is not text (UTF-8 or Windows-1252)") from error
+
+
+def read_table(raw: bytes) -> pd.DataFrame:
+    """The file as a DataFrame of strings; index = file line number of each row."""
+    text = _decode(raw)
+    lines = text.splitlines()
+    header = next((line for line in lines if line.strip()), "")
+    if not header:
+        raise UnreadableFile("the file is empty")
+    separator = "\t" if "\t" in header else ","
+    try:
+        frame = pd.read_csv(io.StringIO(text), sep=separator, dtype=str, keep_default_na=False,
+                            skip_blank_lines=False, skipinitialspace=True, engine="python",
+                            index_col=False)
+    except (pd.errors.ParserError, csv_error()) as error:
+        raise UnreadableFile(f"the table cannot be parsed: {error}") from error
+    frame = frame.fillna("")
+    frame.index = frame.index + 2
+    frame = frame.loc[:, [not str(c).startswith("Unnamed:") or frame[c].str.strip().ne("").any()
+                          for c in frame.columns]]
+    blank = frame.apply(lambda column: column.str.strip().eq("")).all(axis=1)
+    return frame[~blank]
+
+
+def csv_error() -> type[Exception]:
+    import csv
+
+    return csv.Error
+
+
+def read_genemapper(raw: bytes, *, filename: str, sha256: str,
+                    file_format: str = "genemapper") -> ParsedFile:
+    """Read a GeneMapper-style table (either layout) into profiles and problems."""
+    parsed = ParsedFile(filename=filename, file_format=file_format, sha256=sha256)
+    frame = read_table(raw)
+    keys = {_column_key(c): c for c in frame.columns}
+    sample_column = next((keys[k] for k in _SAMPLE_COLUMNS if k in keys), None)
+    if sample_column is None:
+        raise UnreadableFile("no sample column (expected 'Sample Name' or 'sample_id')")
+    builder = ProfileBuilder(parsed)
+    if "marker" in keys:
+        _read_per_marker(frame, sample_column, keys, builder)
+    else:
+        _read_per_sample(frame, sample_column, builder)
+    builder.finish()
+    return parsed
+
+
+def _read_per_marker(frame: pd.DataFrame, sample_column: str, keys: dict[str, str],
+                     builder: ProfileBuilder) -> None:
+    allele_columns = sorted(((int(m.group(1)), column) for key, column in keys.items()
+                             if (m := _ALLELE_COLUMN.match(key))), key=lambda pair: pair[0])
+    if not allele_columns:
+        raise UnreadableFile("no allele columns (expected 'Allele 1', 'Allele 2', ...)")
+    marker_column = keys["marker"]
+    names = frame[marker_column].str.strip()
+    canonical = {name: canonical_marker(name) for name in names.unique()}
+    samples = frame[sample_column].str.strip()
+    if "sample file" in keys:  # replicate runs of one sample name are told apart by run file
+        builder.run_of = dict(zip(frame.index, frame[keys["sample file"]].str.strip(), strict=True))
+    else:  # ... or by a new block of rows for a name seen before
+        block, previous, seen = 0, None, set()
+        for row, sample in zip(frame.index, samples, strict=True):
+            if sample != previous:
+                block += 1 if sample in seen else 0
+                seen.add(sample)
+                previous = sample
+            builder.run_of[int(row)] = f"block {block}" if block else ""
+    values = frame[[column for _, column in allele_columns]].to_numpy()
+    for row, sample, marker, cells in zip(frame.index, samples, names, values, strict=True):
+        tokens = [clean_token(cell) for cell in cells]
+        builder.add(sample, marker, tokens, row=int(row), field_name="Marker",
+                    canonical=canonical[marker])
+
+
+def _read_per_sample(frame: pd.DataFrame, sample_column: str, builder: ProfileBuilder) -> None:
+    marker_columns = [(column, canonical_marker(str(column))) for column in frame.columns
+                      if column != sample_column and not _PEAK_COLUMN.match(_column_key(column))
+                      and _column_key(column) not in ("sample file", "sample id", "panel", "dye")]
+    unknown = [column for column, name in marker_columns if name is None]
+    if not [name for _, name in marker_columns if name]:
+        raise UnreadableFile("no 'Marker' column and no marker-named columns")
+    for column in unknown:
+        builder.parsed.problem(f"unknown marker column {str(column)!r}", row=1, field=str(column))
+    for row, record in frame.iterrows():
+        sample = str(record[sample_column]).strip()
+        for column, name in marker_columns:
+            if name is None:
+                continue
+            tokens = [clean_token(token) for token in str(record[column]).split(",")]
+            builder.add(sample, str(column), tokens, row=int(str(row)), field_name=str(column),
+                        canonical=name)

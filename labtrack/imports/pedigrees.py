@@ -1,0 +1,159 @@
+"""``pedigrees.csv`` (pure): read and validate, write back byte for byte.
+
+Columns ``family_id,person_id,father_id,mother_id,sex,sample_id,missing``; one row per person;
+parents blank for founders; sex ``1``/``M`` male, ``2``/``F`` female, ``0``/blank unknown;
+``missing`` is 1 for exactly one person per family. Refused, with the reason: unknown parent,
+a father who is female or a mother who is male, a person who is their own ancestor (a loop),
+two people with one ID, no or several missing persons in a family, a missing person with a
+sample.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+
+from labtrack.errors import InputProblem
+
+COLUMNS = ["family_id", "person_id", "father_id", "mother_id", "sex", "sample_id", "missing"]
+_SEX = {"1": "M", "M": "M", "2": "F", "F": "F", "0": "U", "": "U", "U": "U"}
+SEX_CODE = {"M": "1", "F": "2", "U": "0"}
+
+
+@dataclass(frozen=True)
+class PedigreeRow:
+    family_id: str
+    person_id: str
+    father_id: str
+    mother_id: str
+    sex: str  # M, F, U
+    sample_id: str
+    missing: bool
+    row: int | None = None
+
+
+def read_pedigrees(raw: bytes, *, filename: str) -> tuple[list[PedigreeRow], list[InputProblem]]:
+    problems: list[InputProblem] = []
+
+    def problem(message: str, row: int | None = None, field: str | None = None) -> None:
+        problems.append(InputProblem(message=message, row=row, field=field, file=filename))
+
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        problem("the file is not UTF-8 text")
+        return [], problems
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader, None)
+    if header is None or [h.strip() for h in header] != COLUMNS:
+        problem(f"the header must be {','.join(COLUMNS)}", row=1, field="header")
+        return [], problems
+    rows: list[PedigreeRow] = []
+    for number, cells in enumerate(reader, start=2):
+        if not any(cell.strip() for cell in cells):
+            continue
+        if len(cells) != len(COLUMNS):
+            problem(f"expected {len(COLUMNS)} fields, found {len(cells)}", number)
+            continue
+        values = dict(zip(COLUMNS, (cell.strip() for cell in cells), strict=True))
+        ok = True
+        for name in ("family_id", "person_id"):
+            if not values[name]:
+                problem(f"{name} is empty", number, name)
+                ok = False
+        sex = _SEX.get(values["sex"].upper())
+        if sex is None:
+            problem(f"sex {values['sex']!r} is not 1/M, 2/F or 0/blank", number, "sex")
+            ok = False
+        if values["missing"] not in ("0", "1", ""):
+            problem(f"missing {values['missing']!r} is not 0 or 1", number, "missing")
+            ok = False
+        if ok:
+            rows.append(PedigreeRow(values["family_id"], values["person_id"], values["father_id"],
+                                    values["mother_id"], sex or "U", values["sample_id"],
+                                    values["missing"] == "1", number))
+    for family_rows in group_families(rows).values():
+        problems.extend(validate_family(family_rows, filename=filename))
+    return rows, problems
+
+
+def group_families(rows: list[PedigreeRow]) -> dict[str, list[PedigreeRow]]:
+    families: dict[str, list[PedigreeRow]] = {}
+    for row in rows:
+        families.setdefault(row.family_id, []).append(row)
+    return families
+
+
+def validate_family(rows: list[PedigreeRow], *, filename: str | None = None) -> list[InputProblem]:
+    """Every problem of one family's rows."""
+    problems: list[InputProblem] = []
+    family = rows[0].family_id if rows else ""
+
+    def problem(message: str, row: int | None = None, field: str | None = None) -> None:
+        problems.append(InputProblem(message=f"family {family}: {message}", row=row, field=field,
+                                     file=filename))
+
+    people: dict[str, PedigreeRow] = {}
+    for row in rows:
+        if row.person_id in people:
+            problem(f"person {row.person_id} appears twice", row.row, "person_id")
+        people[row.person_id] = row
+    for row in rows:
+        for field, parent_id, wrong_sex, role in (("father_id", row.father_id, "F", "father"),
+                                                 ("mother_id", row.mother_id, "M", "mother")):
+            if not parent_id:
+                continue
+            parent = people.get(parent_id)
+            if parent is None:
+                problem(f"{role} {parent_id} of {row.person_id} is not a person of the family",
+                        row.row, field)
+            elif parent.sex == wrong_sex:
+                problem(f"{role} {parent_id} of {row.person_id} has sex "
+                        f"{'female' if wrong_sex == 'F' else 'male'}", row.row, field)
+            elif parent_id == row.person_id:
+                problem(f"{row.person_id} is their own {role}", row.row, field)
+        if row.father_id and row.father_id == row.mother_id:
+            problem(f"{row.person_id} has the same person as father and mother", row.row, "mother_id")
+        if row.missing and row.sample_id:
+            problem(f"missing person {row.person_id} cannot have a reference sample", row.row, "sample_id")
+    for person_id in _in_loops(people):
+        problem(f"{person_id} is their own ancestor (a loop in the family tree)",
+                people[person_id].row, "person_id")
+    missing = [row for row in rows if row.missing]
+    if not missing:
+        problem("no missing person (missing=1 for exactly one person)", rows[0].row if rows else None, "missing")
+    elif len(missing) > 1:
+        problem(f"{len(missing)} missing persons ({', '.join(r.person_id for r in missing)}) "
+                f"where exactly one is expected", missing[1].row, "missing")
+    return problems
+
+
+def _in_loops(people: dict[str, PedigreeRow]) -> list[str]:
+    """People who are their own ancestor."""
+    looped = []
+    for start in people:
+        stack = [p for p in (people[start].father_id, people[start].mother_id) if p in people]
+        seen: set[str] = set()
+        while stack:
+            current = stack.pop()
+            if current == start:
+                looped.append(start)
+                break
+            if current in seen:
+                continue
+            seen.add(current)
+            row = people[current]
+            stack.extend(p for p in (row.father_id, row.mother_id) if p in people)
+    return looped
+
+
+def write_pedigrees(rows: list[PedigreeRow]) -> bytes:
+    """The rows as ``pedigrees.csv`` (sex written 1/2/0, missing 0/1, ``\\n`` line ends)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for row in rows:
+        writer.writerow([row.family_id, row.person_id, row.father_id, row.mother_id,
+                         SEX_CODE[row.sex], row.sample_id, "1" if row.missing else "0"])
+    return out.getvalue().encode("utf-8")

@@ -1,0 +1,103 @@
+"""Exports of profiles, pedigrees and missing-person lists to CSV and Excel.
+
+Cells that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``, or a
+tab/carriage return) are prefixed with ``'`` (formula injection, CWE-1236).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+
+from openpyxl import Workbook
+from sqlmodel import Session, select
+
+from labtrack.models import MissingPerson, Profile, ProfileAllele, Sample, StaffMember
+from labtrack.services import families
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+Table = tuple[list[str], list[list[object]]]
+
+
+def safe_cell(value: object) -> object:
+    """``'=1+1`` for ``=1+1``; numbers and None unchanged."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def to_csv(table: Table) -> bytes:
+    header, rows = table
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows([[safe_cell(v) for v in row] for row in rows])
+    return out.getvalue().encode("utf-8")
+
+
+def to_xlsx(table: Table, *, title: str) -> bytes:
+    header, rows = table
+    book = Workbook()
+    sheet = book.active
+    sheet.title = title[:31]
+    sheet.append(header)
+    for row in rows:
+        sheet.append([safe_cell(v) for v in row])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def profiles_table(session: Session) -> Table:
+    """One row per current profile and locus (long format plus QC columns)."""
+    rows = session.exec(
+        select(Sample.accession, StaffMember.code, Profile.origin, Profile.version, Profile.kit,
+               Profile.is_mixture, Profile.searchable, ProfileAllele.locus, ProfileAllele.allele1,
+               ProfileAllele.allele2, ProfileAllele.extra_alleles)
+        .join(ProfileAllele, ProfileAllele.profile_id == Profile.id)  # type: ignore[arg-type]
+        .join(Sample, Sample.id == Profile.sample_id, isouter=True)  # type: ignore[arg-type]
+        .join(StaffMember, StaffMember.id == Profile.staff_member_id, isouter=True)  # type: ignore[arg-type]
+        .where(Profile.superseded == False)  # noqa: E712
+        .order_by(Profile.id, ProfileAllele.locus)
+    ).all()
+    header = ["sample_id", "marker", "allele1", "allele2", "extra_alleles", "origin", "version",
+              "kit", "mixture", "searchable"]
+    return header, [[acc or staff, locus, a1, a2, extra, origin, version, kit, int(mix), int(search)]
+                    for acc, staff, origin, version, kit, mix, search, locus, a1, a2, extra in rows]
+
+
+def pedigrees_table(session: Session) -> Table:
+    from labtrack.imports.pedigrees import COLUMNS, SEX_CODE
+
+    return list(COLUMNS), [[r.family_id, r.person_id, r.father_id, r.mother_id, SEX_CODE[r.sex],
+                            r.sample_id, int(r.missing)] for r in families.pedigree_rows(session)]
+
+
+def missing_persons_table(session: Session, *, identities: bool) -> Table:
+    """Missing persons; names, circumstances and contacts only when ``identities`` (blind processing)."""
+    header: list[str] = ["case_number", "sex", "birth_year", "status"]
+    if identities:
+        header += ["name_ar", "name_latin", "disappeared_on", "disappearance_place", "circumstances",
+                   "contact_name", "contact_phone", "contact_relation"]
+    rows: list[list[object]] = []
+    for p in session.exec(select(MissingPerson).order_by(MissingPerson.case_number)):
+        row: list[object] = [p.case_number, p.sex, p.birth_year, p.status]
+        if identities:
+            row += [p.name_ar, p.name_latin, p.disappeared_on.isoformat() if p.disappeared_on else "",
+                    p.disappearance_place, p.circumstances, p.contact_name, p.contact_phone,
+                    p.contact_relation]
+        rows.append(row)
+    return header, rows
+
+
+def export(table: Table, *, fmt: str, title: str) -> tuple[bytes, str]:
+    """(content, mimetype) for ``fmt`` ``csv`` or ``xlsx``."""
+    if fmt == "xlsx":
+        return to_xlsx(table, title=title), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return to_csv(table), "text/csv"
+
+
+def header_only(table: Table) -> Sequence[str]:
+    return table[0]

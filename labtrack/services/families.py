@@ -1,0 +1,278 @@
+"""Missing persons, donors (with their reference samples) and families (pedigrees)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from labtrack import ids
+from labtrack.errors import Conflict, NotFound, ProblemList
+from labtrack.imports.pedigrees import PedigreeRow, group_families, read_pedigrees, write_pedigrees
+from labtrack.models import (
+    CustodyItem,
+    Donor,
+    Family,
+    MissingPerson,
+    PedigreeMember,
+    Sample,
+    User,
+)
+from labtrack.services.transaction import write
+
+# --- missing persons -------------------------------------------------------------------------
+
+def list_missing_persons(session: Session) -> list[MissingPerson]:
+    return list(session.exec(select(MissingPerson).order_by(MissingPerson.case_number)))
+
+
+def get_missing_person(session: Session, person_id: int) -> MissingPerson:
+    person = session.get(MissingPerson, person_id)
+    if person is None:
+        raise NotFound(f"No missing person #{person_id}.")
+    return person
+
+
+def register_missing_person(*, session: Session, by: User, case_number: str, sex: str = "U",
+                            **details: object) -> MissingPerson:
+    case_number = case_number.strip()
+    problems = ProblemList()
+    if not case_number:
+        problems.add("a case number is required", field="case_number")
+    if sex not in ("M", "F", "U"):
+        problems.add("sex must be M, F or U", field="sex")
+    problems.raise_if_any("The missing person was not registered")
+    if session.exec(select(MissingPerson).where(MissingPerson.case_number == case_number)).first():
+        raise Conflict(f"Case number {case_number} is registered already.")
+    with write(session, actor=by, reason=f"missing person {case_number} registered"):
+        person = MissingPerson(case_number=case_number, sex=sex, **details)  # type: ignore[arg-type]
+        session.add(person)
+    return person
+
+
+def has_approved_identification(session: Session, missing_person_id: int) -> bool:
+    """True when an identification of this missing person was recorded (analysts may then see
+    the identity)."""
+    from labtrack.models import Identification
+
+    statement = select(Identification).where(Identification.missing_person_id == missing_person_id)
+    return session.exec(statement).first() is not None
+
+
+# --- donors --------------------------------------------------------------------------------------
+
+def list_donors(session: Session) -> list[Donor]:
+    return list(session.exec(select(Donor).order_by(Donor.code)))
+
+
+def get_donor(session: Session, donor_id: int) -> Donor:
+    donor = session.get(Donor, donor_id)
+    if donor is None:
+        raise NotFound(f"No donor #{donor_id}.")
+    return donor
+
+
+def reference_samples(session: Session, donor_id: int) -> list[Sample]:
+    return list(session.exec(select(Sample).where(Sample.donor_id == donor_id).order_by(Sample.id)))  # type: ignore[arg-type]
+
+
+def register_donor(*, session: Session, by: User, code: str, sex: str = "U", name_ar: str = "",
+                   name_latin: str = "", birth_year: int | None = None, phone: str = "",
+                   address: str = "", sample_type: str = "buccal_swab",
+                   collected_on: date | None = None) -> tuple[Donor, Sample]:
+    """A donor with their first reference sample (``REF-nnnnn-A``) and its custody item."""
+    code = code.strip()
+    problems = ProblemList()
+    if not code:
+        problems.add("a donor code is required", field="code")
+    if sex not in ("M", "F", "U"):
+        problems.add("sex must be M, F or U", field="sex")
+    problems.raise_if_any("The donor was not registered")
+    if session.exec(select(Donor).where(Donor.code == code)).first():
+        raise Conflict(f"Donor {code} is registered already.")
+    with write(session, actor=by, reason=f"donor {code} registered"):
+        donor = Donor(code=code, sex=sex, name_ar=name_ar, name_latin=name_latin,
+                      birth_year=birth_year, phone=phone, address=address)
+        session.add(donor)
+        session.flush()
+        sample = _new_reference_sample(session, donor, sample_type, collected_on)
+    return donor, sample
+
+
+def _next_reference_number(session: Session) -> int:
+    count = session.exec(select(func.count()).select_from(Sample).where(Sample.donor_id != None)).one()  # noqa: E711
+    number = int(count) + 1
+    while session.exec(select(Sample).where(Sample.accession == ids.reference_id(number, "A"))).first():
+        number += 1
+    return number
+
+
+def _new_reference_sample(session: Session, donor: Donor, sample_type: str,
+                          collected_on: date | None) -> Sample:
+    accession = ids.reference_id(_next_reference_number(session), "A")
+    sample = Sample(accession=accession, donor_id=donor.id, sample_type=sample_type,
+                    collected_on=collected_on)
+    session.add(sample)
+    session.flush()
+    session.add(CustodyItem(accession=accession, kind="sample", sample_id=sample.id))
+    return sample
+
+
+# --- families and pedigrees ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class MemberView:
+    """A pedigree member as pages, exports and drawings need it (no names: blind processing)."""
+
+    id: int
+    person_code: str
+    sex: str
+    father: str
+    mother: str
+    relation: str
+    donor_id: int | None
+    donor_code: str
+    sample_accession: str
+    missing_person_id: int | None
+    case_number: str
+
+    @property
+    def typed(self) -> bool:
+        return bool(self.sample_accession)
+
+    @property
+    def missing(self) -> bool:
+        return self.missing_person_id is not None
+
+
+def list_families(session: Session) -> list[Family]:
+    return list(session.exec(select(Family).order_by(Family.code)))
+
+
+def get_family(session: Session, family_id: int) -> Family:
+    family = session.get(Family, family_id)
+    if family is None:
+        raise NotFound(f"No family #{family_id}.")
+    return family
+
+
+def members(session: Session, family: Family) -> list[MemberView]:
+    rows = list(session.exec(select(PedigreeMember).where(PedigreeMember.family_id == family.id)
+                             .order_by(PedigreeMember.id)))  # type: ignore[arg-type]
+    by_id = {m.id: m for m in rows}
+    donors = {d.id: d for d in session.exec(select(Donor).where(
+        Donor.id.in_([m.donor_id for m in rows if m.donor_id])))}  # type: ignore[union-attr]
+    samples: dict[int, str] = {}
+    for sample in session.exec(select(Sample).where(Sample.donor_id.in_(list(donors)))  # type: ignore[union-attr]
+                               .order_by(Sample.id)):  # type: ignore[arg-type]
+        samples.setdefault(sample.donor_id or 0, sample.accession)
+    missing = {p.id: p.case_number for p in session.exec(select(MissingPerson).where(
+        MissingPerson.id.in_([m.missing_person_id for m in rows if m.missing_person_id])))}  # type: ignore[union-attr]
+    return [MemberView(
+        id=m.id or 0, person_code=m.person_code, sex=m.sex,
+        father=by_id[m.father_id].person_code if m.father_id in by_id else "",
+        mother=by_id[m.mother_id].person_code if m.mother_id in by_id else "",
+        relation=m.relation_label, donor_id=m.donor_id,
+        donor_code=donors[m.donor_id].code if m.donor_id in donors else "",
+        sample_accession=samples.get(m.donor_id or -1, ""),
+        missing_person_id=m.missing_person_id,
+        case_number=missing.get(m.missing_person_id, "") if m.missing_person_id else "",
+    ) for m in rows]
+
+
+def families_of_donor(session: Session, donor_id: int) -> list[Family]:
+    return list(session.exec(select(Family).join(PedigreeMember, PedigreeMember.family_id == Family.id)  # type: ignore[arg-type]
+                             .where(PedigreeMember.donor_id == donor_id).order_by(Family.code)))
+
+
+def families_of_missing_person(session: Session, person_id: int) -> list[Family]:
+    return list(session.exec(select(Family).join(PedigreeMember, PedigreeMember.family_id == Family.id)  # type: ignore[arg-type]
+                             .where(PedigreeMember.missing_person_id == person_id).order_by(Family.code)))
+
+
+def pedigree_rows(session: Session, families: list[Family] | None = None) -> list[PedigreeRow]:
+    """Rows of the ``pedigrees.csv`` exchange format (sample_id = the donor's reference sample)."""
+    rows = []
+    for family in families if families is not None else list_families(session):
+        for m in members(session, family):
+            rows.append(PedigreeRow(family.code, m.person_code, m.father, m.mother, m.sex,
+                                    m.sample_accession, m.missing))
+    return rows
+
+
+def export_pedigrees(session: Session) -> bytes:
+    return write_pedigrees(pedigree_rows(session))
+
+
+def import_pedigrees(*, session: Session, raw: bytes, filename: str, by: User) -> list[Family]:
+    """Create the families of a ``pedigrees.csv`` (all or nothing).
+
+    ``sample_id`` must be the accession of a registered reference sample; the member is then that
+    sample's donor. The missing member is linked to the missing person whose case number is the
+    family ID when there is one; otherwise a missing person is registered with case number
+    ``<family_id>`` for the coordinators to complete. A family ID that exists is refused."""
+    rows, problems = read_pedigrees(raw, filename=filename)
+    found = ProblemList(problems)
+    families = group_families(rows)
+    if not rows and not problems:
+        found.add("the file has no rows", file=filename)
+    for code, family_rows in families.items():
+        if session.exec(select(Family).where(Family.code == code)).first():
+            found.add(f"family {code} exists already", row=family_rows[0].row, field="family_id",
+                      file=filename)
+    donors: dict[str, int] = {}
+    for row in rows:
+        if not row.sample_id:
+            continue
+        try:
+            accession = ids.validate(row.sample_id)
+        except ids.InvalidAccession as error:
+            found.add(f"{row.sample_id!r} is not a reference sample barcode: {error}", row=row.row,
+                      field="sample_id", file=filename)
+            continue
+        sample = session.exec(select(Sample).where(Sample.accession == accession)).first()
+        if sample is None or sample.donor_id is None:
+            found.add(f"no reference sample {accession} is registered", row=row.row,
+                      field="sample_id", file=filename)
+        else:
+            donors[row.sample_id] = sample.donor_id
+    found.raise_if_any(f"{filename}: no pedigree was imported")
+    created = []
+    with write(session, actor=by, reason=f"pedigrees imported from {filename}"):
+        for code, family_rows in families.items():
+            family = Family(code=code)
+            session.add(family)
+            session.flush()
+            created.append(family)
+            _add_members(session, family, family_rows, donors)
+    return created
+
+
+def _add_members(session: Session, family: Family, rows: list[PedigreeRow],
+                 donors: dict[str, int]) -> None:
+    by_code: dict[str, PedigreeMember] = {}
+    pending = list(rows)
+    while pending:  # parents first (the file may list children before parents)
+        ready = [r for r in pending if all(p in by_code or not p for p in (r.father_id, r.mother_id))]
+        for row in ready:
+            missing_id = None
+            if row.missing:
+                person = session.exec(select(MissingPerson).where(MissingPerson.case_number == family.code)).first()
+                if person is None:
+                    person = MissingPerson(case_number=family.code, sex=row.sex)
+                    session.add(person)
+                    session.flush()
+                missing_id = person.id
+            member = PedigreeMember(
+                family_id=family.id or 0, person_code=row.person_id, sex=row.sex,
+                father_id=by_code[row.father_id].id if row.father_id else None,
+                mother_id=by_code[row.mother_id].id if row.mother_id else None,
+                donor_id=donors.get(row.sample_id) if row.sample_id else None,
+                missing_person_id=missing_id,
+                relation_label="missing person" if row.missing else "")
+            session.add(member)
+            session.flush()
+            by_code[row.person_id] = member
+            pending.remove(row)

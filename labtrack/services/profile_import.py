@@ -1,0 +1,265 @@
+"""Import STR profiles from a file: all or nothing, with a report of every rejected row.
+
+``import_profiles`` reads the file (``labtrack.imports.reader``), then checks against the
+database: the file was not imported before (its SHA-256), every sample barcode is a valid
+accession of an existing sample (or, for ``origin="staff"``, an existing staff code), no profile
+duplicates the sample's current one. Any problem → ``ValidationFailed`` listing them all, nothing
+stored.
+
+Storage uses bulk SQLAlchemy core inserts (``executemany``) inside one ``transaction.write``, for
+speed. The audit hook sees only ORM flushes, so the ``ProfileImport`` row and the versions it
+supersedes go through the ORM (audited row by row), and the bulk-inserted profiles and alleles are
+covered by one audit summary entry (``record_event`` action ``bulk_import``) holding the file hash,
+the number of profiles and alleles, and the id range of the inserted profiles.
+
+Quality control at import: a profile enters the search set (``searchable``) only when it is not a
+possible mixture, has at least ``min_loci`` typed autosomal loci, and — for remains — does not
+match a staff elimination profile (then ``qc_notes`` names the staff code).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, insert
+from sqlmodel import Session, select
+
+from labtrack import ids
+from labtrack.errors import Conflict, ProblemList
+from labtrack.imports.profiles import ParsedFile, ParsedProfile, UnreadableFile
+from labtrack.imports.reader import read_profiles
+from labtrack.models import Profile, ProfileAllele, ProfileImport, Sample, StaffMember, User
+from labtrack.services import audit
+from labtrack.services.quality import DEFAULT_MIN_SEARCH_LOCI, staff_genotypes, staff_match
+from labtrack.services.transaction import write
+
+_CHUNK = 5000
+_PROFILE = Profile.__table__  # type: ignore[attr-defined]
+_ALLELE = ProfileAllele.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class _Owner:
+    sample_id: int | None
+    staff_member_id: int | None
+    origin: str
+
+
+def _chunks(values: list[Any]) -> Iterator[list[Any]]:
+    for start in range(0, len(values), _CHUNK):
+        yield values[start:start + _CHUNK]
+
+
+def check_file(raw: bytes, *, filename: str, file_format: str = "auto",
+               kit: str | None = None) -> ParsedFile:
+    """Read and validate a file without storing anything (sample IDs need not exist).
+    Raises ``UnreadableFile`` when the file cannot be read at all."""
+    return read_profiles(raw, filename=filename, file_format=file_format, kit=kit)
+
+
+def _owners(session: Session, parsed: ParsedFile, origin: str | None,
+            problems: ProblemList) -> dict[str, _Owner]:
+    names = sorted({p.sample_id for p in parsed.profiles})
+    owners: dict[str, _Owner] = {}
+    if origin == "staff":
+        for chunk in _chunks(names):
+            for member_id, code in session.exec(
+                    select(StaffMember.id, StaffMember.code).where(StaffMember.code.in_(chunk))):  # type: ignore[attr-defined]
+                owners[code] = _Owner(None, member_id, "staff")
+        for profile in parsed.profiles:
+            if profile.sample_id not in owners:
+                problems.add(f"unknown staff member {profile.sample_id!r}", row=profile.row,
+                             field="sample", file=parsed.filename)
+        return owners
+    accessions: dict[str, str] = {}
+    for name in names:
+        try:
+            accessions[name] = ids.validate(name)
+        except ids.InvalidAccession as error:
+            row = next(p.row for p in parsed.profiles if p.sample_id == name)
+            problems.add(f"{name!r} is not a sample barcode: {error}", row=row, field="sample",
+                         file=parsed.filename)
+    wanted = sorted(set(accessions.values()))
+    found: dict[str, _Owner] = {}
+    for chunk in _chunks(wanted):
+        for sample_id, accession, remains_id, donor_id in session.exec(
+                select(Sample.id, Sample.accession, Sample.remains_id, Sample.donor_id)
+                .where(Sample.accession.in_(chunk))):  # type: ignore[attr-defined]
+            kind = "remains" if remains_id else "reference" if donor_id else "personal_effect"
+            found[accession] = _Owner(sample_id, None, kind)
+    for name, accession in accessions.items():
+        if accession in found:
+            owners[name] = found[accession]
+        else:
+            row = next(p.row for p in parsed.profiles if p.sample_id == name)
+            problems.add(f"unknown sample barcode {accession}: no such sample is registered",
+                         row=row, field="sample", file=parsed.filename)
+    return owners
+
+
+Current = dict[int, tuple[int, int, dict[str, tuple[str, str]]]]
+
+
+def _current_versions(session: Session, owners: Iterable[_Owner]) -> Current:
+    """sample id → (profile id, version, genotypes) of its current profile."""
+    sample_ids = sorted({o.sample_id for o in owners if o.sample_id is not None})
+    result: dict[int, tuple[int, int, dict[str, tuple[str, str]]]] = {}
+    for chunk in _chunks(sample_ids):
+        rows = session.exec(
+            select(Profile.sample_id, Profile.id, Profile.version, ProfileAllele.locus,
+                   ProfileAllele.allele1, ProfileAllele.allele2)
+            .join(ProfileAllele, ProfileAllele.profile_id == Profile.id, isouter=True)  # type: ignore[arg-type]
+            .where(Profile.sample_id.in_(chunk), Profile.superseded == False)  # type: ignore[union-attr]  # noqa: E712
+        ).all()
+        for sample_id, profile_id, version, locus, a1, a2 in rows:
+            entry = result.setdefault(sample_id, (profile_id, version, {}))
+            if locus:
+                entry[2][locus] = (a1, a2)
+    return result
+
+
+def _genotypes(profile: ParsedProfile) -> dict[str, tuple[str, str]]:
+    return {locus: call.stored()[:2] for locus, call in profile.loci.items()}
+
+
+def import_profiles(*, session: Session, raw: bytes, filename: str, by: User | str,
+                    file_format: str = "auto", kit: str | None = None, origin: str | None = None,
+                    min_loci: int = DEFAULT_MIN_SEARCH_LOCI) -> ProfileImport:
+    """Store every profile of the file, or nothing (``ValidationFailed`` lists every problem)."""
+    try:
+        parsed = read_profiles(raw, filename=filename, file_format=file_format, kit=kit)
+    except UnreadableFile as error:
+        problems = ProblemList()
+        problems.add(str(error), file=filename)
+        problems.raise_if_any("The file cannot be read")
+        raise  # pragma: no cover
+    return store_parsed(session=session, parsed=parsed, by=by, origin=origin, min_loci=min_loci)
+
+
+def store_parsed(*, session: Session, parsed: ParsedFile, by: User | str, origin: str | None = None,
+                 min_loci: int = DEFAULT_MIN_SEARCH_LOCI) -> ProfileImport:
+    """Store an already read file (see ``import_profiles``)."""
+    previous = session.exec(select(ProfileImport).where(ProfileImport.file_sha256 == parsed.sha256)).first()
+    if previous is not None:
+        raise Conflict(f"This file was imported already (import #{previous.id}, {previous.filename}, "
+                       f"{previous.at:%Y-%m-%d %H:%M} UTC, SHA-256 {parsed.sha256[:12]}…): "
+                       f"nothing was stored.")
+    problems = ProblemList(list(parsed.problems))
+    if not parsed.profiles:
+        problems.add("the file holds no profile", file=parsed.filename)
+    owners = _owners(session, parsed, origin, problems)
+    current = _current_versions(session, owners.values())
+    seen: dict[str, int] = {}
+    for profile in parsed.profiles:
+        owner = owners.get(profile.sample_id)
+        if owner is None or owner.sample_id is None:
+            continue
+        existing = current.get(owner.sample_id)
+        if existing and _same(existing[2], _genotypes(profile)):
+            problems.add(f"duplicate profile: sample {profile.sample_id} already has this profile "
+                         f"(version {existing[1]})", row=profile.row, field="sample",
+                         file=parsed.filename)
+        seen[profile.sample_id] = seen.get(profile.sample_id, 0) + 1
+    problems.raise_if_any(f"{parsed.filename}: nothing was imported")
+    staff = staff_genotypes(session) if origin != "staff" else {}
+    with write(session, actor=by, reason=f"profiles imported from {parsed.filename}"):
+        record = ProfileImport(filename=parsed.filename[:255], file_sha256=parsed.sha256,
+                               file_format=parsed.file_format, kit=parsed.kit,
+                               n_profiles=len(parsed.profiles),
+                               imported_by_id=by.id if isinstance(by, User) and by.id else _system_user(session))
+        session.add(record)
+        session.flush()
+        versions = _supersede(session, current, owners)
+        rows = _profile_rows(parsed, owners, versions, record.id or 0, staff, min_loci)
+        inserted = session.execute(insert(_PROFILE).returning(_PROFILE.c.id, sort_by_parameter_order=True),
+                                   rows).scalars().all() if rows else []
+        alleles = [
+            {"profile_id": profile_id, "locus": locus, "allele1": a1, "allele2": a2, "extra_alleles": extra}
+            for profile_id, profile in zip(inserted, parsed.profiles, strict=True)
+            for locus, call in profile.loci.items()
+            for a1, a2, extra in (call.stored(),)
+        ]
+        for chunk in _chunks(alleles):
+            session.execute(insert(_ALLELE), chunk)
+        audit.record_event(session, action="bulk_import", entity_type="profile_import",
+                           entity_id=str(record.id), details={
+                               "file": parsed.filename, "file_sha256": parsed.sha256,
+                               "format": parsed.file_format, "kit": parsed.kit,
+                               "profiles": len(inserted), "alleles": len(alleles),
+                               "profile_ids": [min(inserted), max(inserted)] if inserted else []})
+    return record
+
+
+def _system_user(session: Session) -> int:
+    user = session.exec(select(User).where(User.role == "admin").order_by(User.id)).first()  # type: ignore[arg-type]
+    if user is None or user.id is None:
+        raise Conflict("an import needs a user account to attribute it to")
+    return user.id
+
+
+def _same(a: dict[str, tuple[str, str]], b: dict[str, tuple[str, str]]) -> bool:
+    return {k: tuple(sorted(v)) for k, v in a.items()} == {k: tuple(sorted(v)) for k, v in b.items()}
+
+
+def _supersede(session: Session, current: dict[int, tuple[int, int, dict[str, tuple[str, str]]]],
+               owners: dict[str, _Owner]) -> dict[int, int]:
+    """Mark the current versions of re-typed samples superseded; sample id → next version."""
+    sample_ids = {o.sample_id for o in owners.values() if o.sample_id is not None}
+    versions: dict[int, int] = {}
+    superseded = [entry[0] for sample_id, entry in current.items() if sample_id in sample_ids]
+    for profile in session.exec(select(Profile).where(Profile.id.in_(superseded))) if superseded else []:  # type: ignore[union-attr]
+        profile.superseded = True
+        session.add(profile)
+    if sample_ids:
+        for chunk in _chunks(sorted(sample_ids)):
+            for sample_id, top in session.exec(
+                    select(Profile.sample_id, func.max(Profile.version))
+                    .where(Profile.sample_id.in_(chunk)).group_by(Profile.sample_id)):  # type: ignore[union-attr]
+                versions[sample_id] = int(top)
+    session.flush()
+    return versions
+
+
+def _profile_rows(parsed: ParsedFile, owners: dict[str, _Owner], versions: dict[int, int],
+                  import_id: int, staff: dict[str, dict[str, tuple[str, str]]],
+                  min_loci: int) -> list[dict[str, Any]]:
+    rows = []
+    last_of: dict[str, int] = {}
+    for index, profile in enumerate(parsed.profiles):
+        last_of[profile.sample_id] = index
+    for index, profile in enumerate(parsed.profiles):
+        owner = owners[profile.sample_id]
+        notes = [profile.qc_notes()] if profile.qc_notes() else []
+        n_loci = profile.n_autosomal_loci
+        searchable = (owner.origin in ("remains", "reference") and not profile.is_mixture
+                      and n_loci >= min_loci)
+        if n_loci < min_loci:
+            notes.append(f"{n_loci} typed autosomal loci, fewer than {min_loci}: not searched")
+        if owner.origin == "remains" and staff:
+            hit = staff_match(_genotypes(profile), staff)
+            if hit:
+                searchable = False
+                notes.append(f"STAFF MATCH: matches staff member {hit[0]} at {hit[1]} loci "
+                             f"(contamination?)")
+        version = 1
+        if owner.sample_id is not None:
+            version = versions.get(owner.sample_id, 0) + 1
+            versions[owner.sample_id] = version
+        rows.append({
+            "sample_id": owner.sample_id, "staff_member_id": owner.staff_member_id,
+            "origin": owner.origin, "version": version if owner.sample_id is not None else 1,
+            "kit": parsed.kit, "is_mixture": profile.is_mixture, "n_autosomal_loci": n_loci,
+            "searchable": searchable, "qc_notes": "; ".join(notes), "import_id": import_id,
+            "source_row": profile.row,
+            "superseded": index != last_of[profile.sample_id],
+            "created_at": _now(),
+        })
+    return rows
+
+
+def _now() -> Any:
+    from labtrack.models import utcnow
+
+    return utcnow()

@@ -1,0 +1,61 @@
+"""Reading stored profiles: lists, one profile with its alleles, reference profiles for CMF."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session, select
+
+from labtrack.errors import NotFound
+from labtrack.models import Profile, ProfileAllele, ProfileImport, Sample, StaffMember
+
+
+@dataclass(frozen=True)
+class ProfileRow:
+    profile: Profile
+    owner: str  # sample accession or staff code
+
+
+def list_profiles(session: Session, *, include_superseded: bool = False, limit: int = 500) -> list[ProfileRow]:
+    statement = (select(Profile, Sample.accession, StaffMember.code)
+                 .join(Sample, Sample.id == Profile.sample_id, isouter=True)  # type: ignore[arg-type]
+                 .join(StaffMember, StaffMember.id == Profile.staff_member_id, isouter=True)  # type: ignore[arg-type]
+                 .order_by(Profile.id.desc()).limit(limit))  # type: ignore[union-attr]
+    if not include_superseded:
+        statement = statement.where(Profile.superseded == False)  # noqa: E712
+    return [ProfileRow(p, accession or code or "") for p, accession, code in session.exec(statement)]
+
+
+def get_profile(session: Session, profile_id: int) -> tuple[ProfileRow, list[ProfileAllele]]:
+    profile = session.get(Profile, profile_id)
+    if profile is None:
+        raise NotFound(f"No profile #{profile_id}.")
+    owner = ""
+    if profile.sample_id:
+        sample = session.get(Sample, profile.sample_id)
+        owner = sample.accession if sample else ""
+    elif profile.staff_member_id:
+        member = session.get(StaffMember, profile.staff_member_id)
+        owner = member.code if member else ""
+    alleles = list(session.exec(select(ProfileAllele).where(ProfileAllele.profile_id == profile_id)
+                                .order_by(ProfileAllele.locus)))
+    return ProfileRow(profile, owner), alleles
+
+
+def list_imports(session: Session, limit: int = 50) -> list[ProfileImport]:
+    return list(session.exec(select(ProfileImport).order_by(ProfileImport.id.desc()).limit(limit)))  # type: ignore[union-attr]
+
+
+def reference_profiles(session: Session) -> list[tuple[str, dict[str, tuple[str, ...]]]]:
+    """(reference sample accession, {locus: alleles}) of current reference profiles (for CMF)."""
+    rows = session.exec(
+        select(Sample.accession, ProfileAllele.locus, ProfileAllele.allele1, ProfileAllele.allele2)
+        .join(Profile, Profile.sample_id == Sample.id)  # type: ignore[arg-type]
+        .join(ProfileAllele, ProfileAllele.profile_id == Profile.id)  # type: ignore[arg-type]
+        .where(Profile.origin == "reference", Profile.superseded == False)  # noqa: E712
+        .order_by(Sample.accession, ProfileAllele.locus)
+    ).all()
+    result: dict[str, dict[str, tuple[str, ...]]] = {}
+    for accession, locus, a1, a2 in rows:
+        result.setdefault(accession, {})[locus] = (a1,) if a1 == a2 else (a1, a2)
+    return list(result.items())

@@ -1,0 +1,107 @@
+"""Donors: reference samples, families, consent (contacts for coordinators and admins only)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from labtrack.db import get_session
+from labtrack.services import consent, families
+from labtrack.web.access import ADMIN, ALL_ROLES, COORDINATOR, can_see_identities, roles_required
+from labtrack.web.identity import may_see_donor
+from labtrack.web.missing_persons import SEX_CHOICES
+
+bp = Blueprint("donors", __name__, url_prefix="/donors")
+
+
+class DonorForm(FlaskForm):
+    code = StringField(_l("Donor code"), validators=[DataRequired(), Length(max=32)])
+    name_ar = StringField(_l("Name (Arabic)"), validators=[Length(max=200)])
+    name_latin = StringField(_l("Name (Latin script)"), validators=[Length(max=200)])
+    sex = SelectField(_l("Sex"), choices=SEX_CHOICES)
+    birth_year = IntegerField(_l("Birth year"), validators=[Optional(), NumberRange(1900, 2100)])
+    phone = StringField(_l("Phone"), validators=[Length(max=50)])
+    address = TextAreaField(_l("Address"))
+
+
+class ConsentForm(FlaskForm):
+    identification_only = BooleanField(_l("Use for identification only"), default=True)
+    retention_years = IntegerField(_l("Retention (years)"), validators=[Optional(), NumberRange(1, 100)])
+    contact_for_results = BooleanField(_l("Contact the donor with results"), default=True)
+    given_on = DateField(_l("Given on"), validators=[DataRequired()])
+    collected_by = StringField(_l("Collected by"), validators=[DataRequired(), Length(max=200)])
+
+
+class WithdrawForm(FlaskForm):
+    note = StringField(_l("How the withdrawal was expressed"), validators=[DataRequired(), Length(max=500)])
+
+
+@bp.route("/", methods=["GET", "POST"])
+@roles_required(*ALL_ROLES)
+def index() -> Any:
+    db = get_session()
+    form = DonorForm()
+    if request.method == "POST":
+        if not can_see_identities():
+            message = _("Coordinators register donors.")
+            return render_template("errors/error.html", status=403, message=message, problems=[]), 403
+        if form.validate_on_submit():
+            donor, sample = families.register_donor(
+                session=db, by=current_user, code=form.code.data or "", sex=form.sex.data or "U",
+                name_ar=form.name_ar.data or "", name_latin=form.name_latin.data or "",
+                birth_year=form.birth_year.data, phone=form.phone.data or "",
+                address=form.address.data or "")
+            flash(_("Donor %(code)s registered; reference sample %(sample)s.", code=donor.code,
+                    sample=sample.accession), "success")
+            return redirect(url_for("donors.detail", donor_id=donor.id))
+    return render_template("donors/index.html", donors=families.list_donors(db), form=form,
+                           identities=can_see_identities()), (422 if form.errors else 200)
+
+
+@bp.route("/<int:donor_id>")
+@roles_required(*ALL_ROLES)
+def detail(donor_id: int) -> Any:
+    db = get_session()
+    donor = families.get_donor(db, donor_id)
+    return render_template("donors/detail.html", donor=donor, identity=may_see_donor(db, donor_id),
+                           samples=families.reference_samples(db, donor_id),
+                           families=families.families_of_donor(db, donor_id),
+                           records=consent.records(db, donor_id),
+                           active=consent.has_consent(db, donor_id),
+                           consent_form=ConsentForm(), withdraw_form=WithdrawForm())
+
+
+@bp.route("/<int:donor_id>/consent", methods=["POST"])
+@roles_required(COORDINATOR, ADMIN)
+def grant_consent(donor_id: int) -> Any:
+    form = ConsentForm()
+    if not form.validate_on_submit():
+        for name, errors in form.errors.items():
+            flash(f"{getattr(form, name).label.text}: {'; '.join(errors)}", "error")
+        return redirect(url_for("donors.detail", donor_id=donor_id))
+    consent.grant(session=get_session(), donor_id=donor_id, by=current_user,
+                  identification_only=bool(form.identification_only.data),
+                  retention_years=form.retention_years.data,
+                  contact_for_results=bool(form.contact_for_results.data),
+                  given_on=form.given_on.data, collected_by=form.collected_by.data or "")
+    flash(_("Consent recorded."), "success")
+    return redirect(url_for("donors.detail", donor_id=donor_id))
+
+
+@bp.route("/<int:donor_id>/consent/<int:grant_id>/withdraw", methods=["POST"])
+@roles_required(COORDINATOR, ADMIN)
+def withdraw_consent(donor_id: int, grant_id: int) -> Any:
+    form = WithdrawForm()
+    if not form.validate_on_submit():
+        flash(_("Say how the withdrawal was expressed (e.g. signed form, phone call)."), "error")
+        return redirect(url_for("donors.detail", donor_id=donor_id))
+    consent.withdraw(session=get_session(), grant_id=grant_id, by=current_user, note=form.note.data or "")
+    flash(_("Consent withdrawn: the donor's profiles are excluded from every future search."), "success")
+    return redirect(url_for("donors.detail", donor_id=donor_id))

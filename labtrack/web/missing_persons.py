@@ -1,0 +1,80 @@
+"""Missing persons: list, detail (identity for coordinators and admins only), registration, export."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import DateField, FloatField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from labtrack.db import get_session
+from labtrack.services import exports, families
+from labtrack.web.access import ALL_ROLES, can_see_identities, roles_required
+from labtrack.web.identity import may_see_missing_person
+
+bp = Blueprint("missing_persons", __name__, url_prefix="/missing-persons")
+SEX_CHOICES = [("U", _l("unknown")), ("M", _l("male")), ("F", _l("female"))]
+
+
+class MissingPersonForm(FlaskForm):
+    case_number = StringField(_l("Case number"), validators=[DataRequired(), Length(max=32)])
+    name_ar = StringField(_l("Name (Arabic)"), validators=[Length(max=200)])
+    name_latin = StringField(_l("Name (Latin script)"), validators=[Length(max=200)])
+    sex = SelectField(_l("Sex"), choices=SEX_CHOICES)
+    birth_year = IntegerField(_l("Birth year"), validators=[Optional(), NumberRange(1900, 2100)])
+    disappeared_on = DateField(_l("Disappeared on"), validators=[Optional()])
+    disappearance_place = StringField(_l("Place of disappearance"), validators=[Length(max=200)])
+    circumstances = TextAreaField(_l("Circumstances"))
+    height_cm = FloatField(_l("Height (cm)"), validators=[Optional(), NumberRange(50, 250)])
+    dental_notes = TextAreaField(_l("Dental notes"))
+    distinguishing_marks = TextAreaField(_l("Distinguishing marks"))
+    contact_name = StringField(_l("Family contact"), validators=[Length(max=200)])
+    contact_phone = StringField(_l("Contact phone"), validators=[Length(max=50)])
+    contact_relation = StringField(_l("Contact's relation"), validators=[Length(max=50)])
+
+
+@bp.route("/", methods=["GET", "POST"])
+@roles_required(*ALL_ROLES)
+def index() -> Any:
+    db = get_session()
+    form = MissingPersonForm()
+    if request.method == "POST":
+        if not can_see_identities():
+            message = _("Coordinators register missing persons.")
+            return render_template("errors/error.html", status=403, message=message, problems=[]), 403
+        if form.validate_on_submit():
+            values = {k: v for k, v in form.data.items() if k not in ("csrf_token", "case_number", "sex")}
+            person = families.register_missing_person(session=db, by=current_user,
+                                                      case_number=form.case_number.data or "",
+                                                      sex=form.sex.data or "U",
+                                                      **{k: v for k, v in values.items() if v not in (None, "")})
+            flash(_("Missing person %(case)s registered.", case=person.case_number), "success")
+            return redirect(url_for("missing_persons.detail", person_id=person.id))
+    persons = families.list_missing_persons(db)
+    return render_template("missing_persons/index.html", persons=persons, form=form,
+                           identities=can_see_identities()), (422 if form.errors else 200)
+
+
+@bp.route("/<int:person_id>")
+@roles_required(*ALL_ROLES)
+def detail(person_id: int) -> Any:
+    db = get_session()
+    person = families.get_missing_person(db, person_id)
+    return render_template("missing_persons/detail.html", person=person,
+                           identity=may_see_missing_person(db, person.id),
+                           families=families.families_of_missing_person(db, person_id))
+
+
+@bp.route("/export")
+@roles_required(*ALL_ROLES)
+def export() -> Any:
+    fmt = "xlsx" if request.args.get("format") == "xlsx" else "csv"
+    table = exports.missing_persons_table(get_session(), identities=can_see_identities())
+    content, mimetype = exports.export(table, fmt=fmt, title="missing persons")
+    return Response(content, mimetype=mimetype,
+                    headers={"Content-Disposition": f"attachment; filename=missing-persons.{fmt}"})

@@ -1,0 +1,103 @@
+"""DNA profiles: list, import (all or nothing, with the problem table), detail, QC, exports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, SelectField
+
+from labtrack.db import get_session
+from labtrack.errors import ValidationFailed
+from labtrack.imports.cmf import export_cmf
+from labtrack.imports.profiles import UnreadableFile
+from labtrack.kits import KITS
+from labtrack.services import exports, profile_import, profiles, quality
+from labtrack.web.access import ADMIN, ANALYST, roles_required
+
+bp = Blueprint("profiles", __name__, url_prefix="/profiles")
+
+
+class ProfileUploadForm(FlaskForm):
+    file = FileField(_l("Profile file (long CSV, GeneMapper export or CODIS CMF)"), validators=[FileRequired()])
+    file_format = SelectField(_l("Format"), choices=[("auto", _l("detect")), ("long", "long CSV"),
+                                                     ("genemapper", "GeneMapper"), ("cmf", "CODIS CMF")])
+    kit = SelectField(_l("Kit"), choices=[("", _l("detect from the loci"))] + [(k, k) for k in KITS])
+    staff = BooleanField(_l("Staff elimination profiles (names are staff codes)"))
+    check_only = BooleanField(_l("Only check the file (store nothing)"))
+
+
+def _index(form: ProfileUploadForm, **extra: Any) -> Any:
+    db = get_session()
+    return render_template("profiles/index.html", rows=profiles.list_profiles(db), form=form,
+                           imports=profiles.list_imports(db), **extra)
+
+
+@bp.route("/")
+@roles_required(ANALYST, ADMIN)
+def index() -> Any:
+    return _index(ProfileUploadForm())
+
+
+@bp.route("/import", methods=["POST"])
+@roles_required(ANALYST, ADMIN)
+def import_file() -> Any:
+    form = ProfileUploadForm()
+    if not form.validate_on_submit():
+        flash(_("Choose a file to import."), "error")
+        return redirect(url_for("profiles.index"))
+    upload = form.file.data
+    raw, filename = upload.read(), upload.filename or "upload"
+    kit = form.kit.data or None
+    if form.check_only.data:
+        try:
+            parsed = profile_import.check_file(raw, filename=filename, file_format=form.file_format.data, kit=kit)
+        except UnreadableFile as error:
+            return _index(form, error=f"{filename}: {error}"), 422
+        return _index(form, checked=parsed, problems=parsed.problems)
+    try:
+        record = profile_import.import_profiles(
+            session=get_session(), raw=raw, filename=filename, by=current_user,
+            file_format=form.file_format.data or "auto", kit=kit,
+            origin="staff" if form.staff.data else None,
+            min_loci=int(current_app.config.get("MIN_SEARCH_LOCI", 12)))
+    except ValidationFailed as error:
+        return _index(form, error=error.message, problems=error.problems), 422
+    flash(_("Imported %(n)d profiles from %(file)s (kit %(kit)s).", n=record.n_profiles,
+            file=record.filename, kit=record.kit), "success")
+    return redirect(url_for("profiles.index"))
+
+
+@bp.route("/<int:profile_id>")
+@roles_required(ANALYST, ADMIN)
+def detail(profile_id: int) -> Any:
+    row, alleles = profiles.get_profile(get_session(), profile_id)
+    return render_template("profiles/detail.html", row=row, alleles=alleles)
+
+
+@bp.route("/quality")
+@roles_required(ANALYST, ADMIN)
+def quality_report() -> Any:
+    db = get_session()
+    flagged = [r for r in profiles.list_profiles(db, limit=5000) if "STAFF MATCH" in r.profile.qc_notes]
+    return render_template("profiles/quality.html", duplicates=quality.duplicate_report(db), flagged=flagged)
+
+
+@bp.route("/export")
+@roles_required(ANALYST, ADMIN)
+def export() -> Any:
+    fmt = request.args.get("format", "csv")
+    db = get_session()
+    if fmt == "cmf":
+        content = export_cmf(profiles.reference_profiles(db), category="Missing Person Reference")
+        return Response(content, mimetype="application/xml",
+                        headers={"Content-Disposition": "attachment; filename=references-cmf.xml"})
+    fmt = "xlsx" if fmt == "xlsx" else "csv"
+    content, mimetype = exports.export(exports.profiles_table(db), fmt=fmt, title="profiles")
+    return Response(content, mimetype=mimetype,
+                    headers={"Content-Disposition": f"attachment; filename=profiles.{fmt}"})
