@@ -2,8 +2,8 @@
 
 Sheet and roll labels carry a Code 128 barcode (bars from python-barcode, drawn as vector
 rectangles by reportlab) with the ID in text under the bars. Tube labels are too narrow for
-Code 128 and carry a QR code (reportlab) with the ID in text. What a scanner reads is exactly
-the ID text.
+Code 128 and carry a QR code (the ``qrcode`` package, drawn by reportlab) with the ID in
+text. What a scanner reads is exactly the ID text.
 """
 
 from __future__ import annotations
@@ -12,10 +12,9 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import qrcode
 from barcode import Code128
-from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
-from reportlab.graphics import renderPDF
+from qrcode.constants import ERROR_CORRECT_M
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
@@ -51,12 +50,21 @@ def _draw_code128(canvas: Canvas, text: str, x: float, y: float, width: float, h
             run_start = None
 
 
+def qr_matrix(text: str) -> list[list[bool]]:
+    """QR code modules of ``text`` (the ``qrcode`` package), quiet zone of 2 modules included."""
+    code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=2)
+    code.add_data(text)
+    code.make(fit=True)
+    return code.get_matrix()
+
+
 def _draw_qr(canvas: Canvas, text: str, x: float, y: float, size: float) -> None:
-    widget = QrCodeWidget(text, barLevel="M")
-    bx0, by0, bx1, by1 = widget.getBounds()
-    drawing = Drawing(size, size, transform=[size / (bx1 - bx0), 0, 0, size / (by1 - by0), 0, 0])
-    drawing.add(widget)
-    renderPDF.draw(drawing, canvas, x, y)
+    matrix = qr_matrix(text)
+    module = size / len(matrix)
+    for row, line in enumerate(matrix):
+        for col, dark in enumerate(line):
+            if dark:
+                canvas.rect(x + col * module, y + size - (row + 1) * module, module, module, stroke=0, fill=1)
 
 
 def _fit(text: str, limit: int) -> str:

@@ -38,7 +38,8 @@ def event_line(session: Session, event: CustodyEvent) -> custody_forms.EventLine
     if seal and event.seal_intact is not None:
         seal += " (intact)" if event.seal_intact else " (BROKEN)"
     return custody_forms.EventLine(
-        event_id=event.id or 0, at=f"{event.at:%Y-%m-%d %H:%M:%S}", action=ACTION_LABELS.get(event.action, event.action),
+        event_id=event.id or 0, at=f"{event.at:%Y-%m-%d %H:%M:%S}",
+        action=ACTION_LABELS.get(event.action, event.action),
         source=_place(session, event.from_user_id, event.from_location_id, ""),
         destination=_place(session, event.to_user_id, event.to_location_id, event.to_party),
         seal=seal, recorded_by=recorder.username if recorder else "?", note=note)

@@ -150,3 +150,10 @@ def get_remains(session: Session, accession: str) -> Remains:
 
 def remains_of_site(session: Session, site: Site) -> list[Remains]:
     return list(session.exec(select(Remains).where(Remains.site_id == site.id).order_by(Remains.number)))
+
+
+def get_site_by_id(session: Session, site_id: int) -> Site:
+    site = session.get(Site, site_id)
+    if site is None:
+        raise NotFound(f"no site {site_id}")
+    return site

@@ -33,12 +33,13 @@ NAVIGATION: list[tuple[str, Any, tuple[str, ...]]] = [
 
 
 def _blueprints() -> list[Any]:
-    from labtrack.web import admin, auth, main
+    from labtrack.web import admin, auth, custody, labels, main, samples, sites, storage
     from labtrack.web.api import bp as api_bp
     from labtrack.web.api import load_api_modules
 
     load_api_modules()
-    return [auth.bp, main.bp, admin.bp, api_bp]
+    return [auth.bp, main.bp, admin.bp, api_bp,
+            sites.bp, samples.bp, storage.bp, custody.bp, labels.bp]
 
 
 def select_locale() -> str:
