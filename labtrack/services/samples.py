@@ -14,8 +14,9 @@ from labtrack.services.transaction import write
 REMAINS_SAMPLE_TYPES: tuple[str, ...] = ("femur", "tibia", "petrous", "tooth", "other_bone", "tissue")
 
 
-def _new_sample(session: Session, *, remains: Remains, sample_type: str, by: User,
+def add_sample(session: Session, *, remains: Remains, sample_type: str, by: User,
                 collected_on: date | None, notes: str, resampled_from: Sample | None) -> Sample:
+    """Create a sample of ``remains`` with its custody item and first event, inside an open write."""
     from labtrack.services import custody
 
     number = remains.next_sample_number
@@ -40,7 +41,7 @@ def take_sample(*, session: Session, remains_accession: str, sample_type: str, b
 
     remains = get_remains(session, remains_accession)
     with write(session, actor=by, reason=f"sample taken from {remains.accession}"):
-        sample = _new_sample(session, remains=remains, sample_type=sample_type, by=by,
+        sample = add_sample(session, remains=remains, sample_type=sample_type, by=by,
                              collected_on=collected_on or date.today(), notes=notes,
                              resampled_from=None)
     return sample
@@ -86,7 +87,7 @@ def resample(*, session: Session, accession: str, by: User, sample_type: str | N
     if kind not in REMAINS_SAMPLE_TYPES:
         raise ValidationFailed(f"sample type must be one of {', '.join(REMAINS_SAMPLE_TYPES)}")
     with write(session, actor=by, reason=f"re-sampling of {failed.accession}"):
-        sample = _new_sample(session, remains=remains, sample_type=kind, by=by,
+        sample = add_sample(session, remains=remains, sample_type=kind, by=by,
                              collected_on=date.today(), notes=notes, resampled_from=failed)
     return sample
 
