@@ -49,8 +49,9 @@ MULTI_KEY: dict[str, str] = {"لا": "b", "لإ": "T", "لأ": "G", "لآ": "B"}
 
 
 def has_layout_characters(text: str) -> bool:
-    """True when ``text`` contains characters that a Latin layout never types."""
-    return any(ord(char) > 127 for char in text)
+    """True when ``text`` contains characters that only another layout types into an ID
+    (non-ASCII, or ASCII punctuation such as ``]`` that the Arabic layout types for shifted letters)."""
+    return any(ord(char) > 127 or char in LAYOUT_TO_LATIN for char in text)
 
 
 def _segments(text: str) -> list[list[str]]:

@@ -12,9 +12,10 @@ def commands() -> list[click.Command]:
     from labtrack.cli.database import database
     from labtrack.cli.demo import demo, quickstart
     from labtrack.cli.kinship import kinship
+    from labtrack.cli.labels import labels
     from labtrack.cli.users import users
 
-    return [audit, database, demo, quickstart, kinship, users]
+    return [audit, database, demo, quickstart, kinship, users, labels]
 
 
 def init_app(app: Flask) -> None:
