@@ -290,6 +290,9 @@ def _build(session: Session, request: EventRequest, row: int, by: User, batch_re
         conflicts.append(InputProblem(message, field="item", row=row))
         return None
     last = state.last_event
+    seal = request.seal_number.strip()
+    if not seal and state.in_transit and last is not None:
+        seal = last.seal_number  # receiving a shipment: the seal that was checked is the one it was sent under
     return CustodyEvent(
         event_key=request.event_key or None, item_id=item.id or 0,
         previous_event_id=last.id if last else None, action=request.action,
@@ -299,7 +302,7 @@ def _build(session: Session, request: EventRequest, row: int, by: User, batch_re
                     by.id if request.action in ("receive", "return") and targets.to_location is None else None),
         to_location_id=targets.to_location.id if targets.to_location else None,
         to_party=request.to_party.strip(), reason=request.reason.strip(),
-        seal_number=request.seal_number.strip(), seal_intact=request.seal_intact,
+        seal_number=seal, seal_intact=request.seal_intact,
         shipment_ref=request.shipment_ref.strip(), batch_ref=batch_ref,
         corrects_event_id=request.corrects_event_id, recorded_by_id=by.id or 0, method=request.method,
     )

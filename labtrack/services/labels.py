@@ -75,7 +75,7 @@ def print_labels(*, session: Session, accessions: list[str], layout: str, by: Us
     with write(session, actor=by, reason=reason.strip() or f"{len(items)} label(s) printed"):
         number = issued_documents.reserve_number(session)
         document = issued_documents.record_issue(
-            session, number=number, kind=f"labels-{layout}", record_type="custody_item",
+            session, number=number, kind="labels", record_type="custody_item",
             record_id=items[0].id, pdf=content, by=by,
             params={"items": [item.accession for item in items], "layout": layout})
         prints = [LabelPrint(item_id=item.id or 0, layout=layout, reprint=item.id in printed_before,
