@@ -36,3 +36,34 @@ def make_user(db: Session, role: str, username: str | None = None) -> UserWithPa
 
 def users_of_every_role(db: Session) -> dict[str, UserWithPassword]:
     return {role: make_user(db, role) for role in ROLES}
+
+
+def make_site(db: Session, by: User, code: str = "QTF") -> object:
+    from labtrack.services import intake
+
+    return intake.create_site(session=db, data=intake.SiteInput(code=code, name_en=f"Site {code}"), by=by)
+
+
+def make_remains(db: Session, by: User, site_code: str = "QTF") -> object:
+    from labtrack.services import intake
+
+    return intake.register_remains(session=db, site_code=site_code, by=by,
+                                   data=intake.RemainsInput(remains_type="complete_body",
+                                                            recovery_team="Field team 1"))
+
+
+def make_box(db: Session, by: User, number: int = 1) -> object:
+    """A room R01 > freezer F01 > shelf S01 > box B<number> (created as needed); returns the box."""
+    from labtrack.services import storage
+
+    parts = [("room", 1, "Bone room"), ("freezer", 1, "Freezer 1"), ("shelf", 1, "Shelf 1")]
+    parent = None
+    for level, n, name in parts:
+        accession = storage.ids.location_id(*(["R01", "F01", "S01"][: len(storage._parts(parent)) + 1]))
+        try:
+            parent = storage.get_location(db, accession)
+        except Exception:
+            parent = storage.create_location(session=db, name=name, level=level, number=n,
+                                             parent_accession=parent.accession if parent else None, by=by)
+    return storage.create_location(session=db, name=f"Box {number}", level="box", number=number,
+                                   parent_accession=parent.accession if parent else None, by=by)

@@ -13,11 +13,12 @@ def commands() -> list[click.Command]:
     from labtrack.cli.demo import demo, quickstart
     from labtrack.cli.freqs import freqs
     from labtrack.cli.kinship import kinship
+    from labtrack.cli.labels import labels
     from labtrack.cli.pedigrees import pedigrees
     from labtrack.cli.profiles import profiles
     from labtrack.cli.users import users
 
-    return [audit, database, demo, quickstart, kinship, users, profiles, pedigrees, freqs]
+    return [audit, database, demo, quickstart, kinship, users, profiles, pedigrees, freqs, labels]
 
 
 def init_app(app: Flask) -> None:

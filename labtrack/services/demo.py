@@ -30,7 +30,7 @@ from labtrack.models import (
     StorageLocation,
     User,
 )
-from labtrack.services import accounts, frequencies, profile_import, quality
+from labtrack.services import accounts, custody, frequencies, intake, profile_import, quality, samples, storage
 from labtrack.services.transaction import write
 
 DEMO_ACTOR = "demo-loader"
@@ -89,7 +89,7 @@ def _users(session: Session, data: list[dict[str, Any]], report: DemoReport) -> 
         report.count("users")
 
 
-def _sites_and_remains(session: Session, data: dict[str, Any], report: DemoReport) -> None:
+def _sites_and_remains(session: Session, data: dict[str, Any], report: DemoReport, admin: User) -> None:
     sites: dict[str, Site] = {}
     for spec in data["sites"]:
         site = session.exec(select(Site).where(Site.code == spec["code"])).first()
@@ -102,29 +102,20 @@ def _sites_and_remains(session: Session, data: dict[str, Any], report: DemoRepor
     if session.exec(select(Remains)).first() is not None:
         return
     for spec in data["remains"]:
-        site = sites[spec["site"]]
-        number = site.next_remains_number
-        site.next_remains_number += 1
         fields = {k: v for k, v in spec.items() if k not in ("site", "samples", "recovered_on")}
-        remains = Remains(accession=ids.remains_id(site.code, number), site_id=site.id or 0,
-                          number=number, recovered_on=_date(spec.get("recovered_on")), **fields)
-        session.add_all([site, remains])
-        session.flush()
-        session.add(CustodyItem(accession=remains.accession, kind="remains", remains_id=remains.id))
+        remains = intake.add_remains(session=session, site=sites[spec["site"]], by=admin,
+                                     data=intake.RemainsInput(recovered_on=_date(spec.get("recovered_on")),
+                                                              **fields))
+        custody.add_first_event(session=session, accession=remains.accession, by=admin,
+                                to_party=remains.recovery_team or "field team")
         report.count("remains")
         for sample_spec in spec.get("samples", []):
-            n = remains.next_sample_number
-            remains.next_sample_number += 1
-            sample = Sample(accession=ids.sample_id(remains.accession, n), remains_id=remains.id,
-                            number=n, sample_type=sample_spec["sample_type"],
-                            collected_on=remains.recovered_on)
-            session.add_all([remains, sample])
-            session.flush()
-            session.add(CustodyItem(accession=sample.accession, kind="sample", sample_id=sample.id))
+            samples.add_sample(session, remains=remains, sample_type=sample_spec["sample_type"], by=admin,
+                               collected_on=remains.recovered_on, notes="", resampled_from=None)
             report.count("samples")
 
 
-def _locations(session: Session, data: list[dict[str, Any]], report: DemoReport) -> None:
+def _locations(session: Session, data: list[dict[str, Any]], report: DemoReport, admin: User) -> None:
     by_parts: dict[tuple[str, ...], StorageLocation] = {}
     for spec in data:
         parts = tuple(spec["parts"])
@@ -132,16 +123,16 @@ def _locations(session: Session, data: list[dict[str, Any]], report: DemoReport)
         location = session.exec(select(StorageLocation).where(StorageLocation.accession == accession)).first()
         if location is None:
             parent = by_parts.get(parts[:-1])
-            location = StorageLocation(accession=accession, name=spec["name"], level=spec["level"],
-                                       parent_id=parent.id if parent else None)
-            session.add(location)
-            session.flush()
-            session.add(CustodyItem(accession=accession, kind="location", location_id=location.id))
+            location = storage.add_location(session=session, name=spec["name"], level=spec["level"],
+                                            number=int(parts[-1][1:]), parent=parent)
+            custody.add_first_event(session=session, accession=accession, by=admin, to_location=parent,
+                                    to_party="" if parent else "lab")
             report.count("locations")
         by_parts[parts] = location
 
 
-def _families(session: Session, data: dict[str, Any], report: DemoReport, actor_id: int) -> None:
+def _families(session: Session, data: dict[str, Any], report: DemoReport, actor: User) -> None:
+    actor_id = actor.id or 0
     missing: dict[str, MissingPerson] = {}
     for spec in data["missing_persons"]:
         person = session.exec(select(MissingPerson).where(MissingPerson.case_number == spec["case_number"])).first()
@@ -164,6 +155,8 @@ def _families(session: Session, data: dict[str, Any], report: DemoReport, actor_
             session.add(sample)
             session.flush()
             session.add(CustodyItem(accession=accession, kind="sample", sample_id=sample.id))
+            session.flush()
+            custody.add_first_event(session=session, accession=accession, by=actor, to_party="family coordinator")
             session.add(ConsentRecord(donor_id=donor.id or 0, identification_only=True, retention_years=25,
                                       contact_for_results=True, given_on=date(2025, 6, 1),
                                       collected_by="Demo coordinator", recorded_by_id=actor_id))
@@ -200,9 +193,9 @@ def load_demo(session: Session, path: Path | None = None) -> DemoReport:
     admin = session.exec(select(User).where(User.role == "admin")).first()
     assert admin is not None and admin.id is not None
     with write(session, actor=admin, reason="demo data loaded"):
-        _sites_and_remains(session, data, report)
-        _locations(session, data["locations"], report)
-        _families(session, data, report, admin.id)
+        _sites_and_remains(session, data, report, admin)
+        _locations(session, data["locations"], report, admin)
+        _families(session, data, report, admin)
     if load_frequency_table(session, fixtures_dir() / "freqs" / "nist1036.csv", name="NIST 1036 (all)",
                             source="NIST STRBase 1036 U.S. population, revised 2017 (public domain)",
                             make_default=True, actor=admin):

@@ -24,6 +24,10 @@ def write(session: Session, *, actor: User | str, reason: str = "") -> Iterator[
     ``labtrack.services.audit``). On any exception the transaction is rolled back, so a failure
     leaves the database unchanged. Database constraint violations become ``Conflict``.
     """
+    if ACTOR_KEY in session.info:
+        # already inside a unit of work: join it (the outer ``write`` commits or rolls back)
+        yield session
+        return
     if session.in_transaction():
         # a read earlier in the request opened a transaction: end it so that ours starts fresh
         session.rollback()

@@ -33,13 +33,27 @@ NAVIGATION: list[tuple[str, Any, tuple[str, ...]]] = [
 
 
 def _blueprints() -> list[Any]:
-    from labtrack.web import admin, auth, donors, families, main, matching, missing_persons, profiles
+    from labtrack.web import (
+        admin,
+        auth,
+        custody,
+        donors,
+        families,
+        labels,
+        main,
+        matching,
+        missing_persons,
+        profiles,
+        samples,
+        sites,
+        storage,
+    )
     from labtrack.web.api import bp as api_bp
     from labtrack.web.api import load_api_modules
 
     load_api_modules()
-    return [auth.bp, main.bp, admin.bp, families.bp, missing_persons.bp, donors.bp, profiles.bp,
-            matching.bp, api_bp]
+    return [auth.bp, main.bp, admin.bp, sites.bp, samples.bp, storage.bp, custody.bp, labels.bp, families.bp,
+            missing_persons.bp, donors.bp, profiles.bp, matching.bp, api_bp]
 
 
 def select_locale() -> str:

@@ -138,3 +138,17 @@ def test_user_records_are_audited_without_secrets(db: Session) -> None:
     user = make_user(db, "admin")
     entry = audit.history(db, "user_account", str(user.id))[0]
     assert '"password_hash":"***"' in entry.after_json
+
+
+def test_nested_write_joins_the_outer_transaction(db: Session) -> None:
+    with pytest.raises(RuntimeError), write(db, actor="tester"):
+        db.add(Site(code="NNA", name_en="outer"))
+        with write(db, actor="tester"):
+            db.add(Site(code="NNB", name_en="inner"))
+        raise RuntimeError("outer fails after the inner block")
+    assert db.exec(select(Site)).all() == []
+    with write(db, actor="tester"):
+        db.add(Site(code="NNC", name_en="outer"))
+        with write(db, actor="tester"):
+            db.add(Site(code="NND", name_en="inner"))
+    assert {s.code for s in db.exec(select(Site)).all()} == {"NNC", "NND"}

@@ -9,7 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session, select
 
-from labtrack.models import ROLES, CustodyItem, Remains, Sample, Site
+from labtrack.models import ROLES, CustodyItem, Remains, Sample, Site, StorageLocation
 from labtrack.services import demo
 from tests.conftest import login
 
@@ -30,6 +30,8 @@ def _param_values(db: Session) -> dict[str, object]:
         "sample_accession": sample.accession,
         "item_accession": item.accession,
         "filename": "css/labtrack.css",
+        "location_accession": db.exec(select(StorageLocation)).first().accession,
+        "batch_ref": "B-NO-SUCH-BATCH",
     }
 
 

@@ -20,7 +20,7 @@ def csrf_for_browser_sessions() -> None:
     page's CSRF token in ``X-CSRFToken``."""
     if request.method not in UNSAFE or g.get("auth_via_token") or not current_user.is_authenticated:
         return
-    if not current_app.config.get("WTF_CSRF_ENABLED", True):
+    if not current_app.config.get("WTF_CSRF_ENABLED", True):  # tests switch CSRF off for forms and API alike
         return
     try:
         validate_csrf(request.headers.get("X-CSRFToken", ""))
@@ -30,4 +30,4 @@ def csrf_for_browser_sessions() -> None:
 
 def load_api_modules() -> None:
     """Import the area modules so that their operations register on ``bp``."""
-    from labtrack.web.api import matching, system  # noqa: F401
+    from labtrack.web.api import custody, intake, matching, system  # noqa: F401

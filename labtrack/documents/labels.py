@@ -1,0 +1,175 @@
+"""Label renderers (pure: data in, bytes out): A4 sheet, thermal roll, tube, Zebra ZPL.
+
+Sheet and roll labels carry a Code 128 barcode (bars from python-barcode, drawn as vector
+rectangles by reportlab) with the ID in text under the bars. Tube labels are too narrow for
+Code 128 and carry a QR code (the ``qrcode`` package, drawn by reportlab) with the ID in
+text. What a scanner reads is exactly the ID text.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import qrcode
+from barcode import Code128
+from qrcode.constants import ERROR_CORRECT_M
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+
+LAYOUTS: tuple[str, ...] = ("sheet", "roll", "tube", "zpl")
+QUIET_MODULES = 10
+MAX_MODULE_MM = 0.33
+
+
+@dataclass(frozen=True)
+class LabelData:
+    accession: str
+    item_type: str  # "remains", "sample: femur", "location: box"
+    site: str = ""  # site code and name, or location name
+
+
+def code128_modules(text: str) -> str:
+    """The bar pattern of ``text`` as '1' (bar) and '0' (space) modules, without quiet zones."""
+    return Code128(text).build()[0]
+
+
+def _draw_code128(canvas: Canvas, text: str, x: float, y: float, width: float, height: float) -> None:
+    """Draw ``text`` as Code 128 centred in the box (x, y, width, height), quiet zones included."""
+    modules = code128_modules(text)
+    module = min(MAX_MODULE_MM * mm, width / (len(modules) + 2 * QUIET_MODULES))
+    left = x + (width - module * len(modules)) / 2
+    run_start = None
+    for i, bit in enumerate(modules + "0"):
+        if bit == "1" and run_start is None:
+            run_start = i
+        elif bit == "0" and run_start is not None:
+            canvas.rect(left + run_start * module, y, (i - run_start) * module, height, stroke=0, fill=1)
+            run_start = None
+
+
+def qr_matrix(text: str) -> list[list[bool]]:
+    """QR code modules of ``text`` (the ``qrcode`` package), quiet zone of 2 modules included."""
+    code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=2)
+    code.add_data(text)
+    code.make(fit=True)
+    return code.get_matrix()
+
+
+def _draw_qr(canvas: Canvas, text: str, x: float, y: float, size: float) -> None:
+    matrix = qr_matrix(text)
+    module = size / len(matrix)
+    for row, line in enumerate(matrix):
+        for col, dark in enumerate(line):
+            if dark:
+                canvas.rect(x + col * module, y + size - (row + 1) * module, module, module, stroke=0, fill=1)
+
+
+def _fit(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _code128_label(canvas: Canvas, label: LabelData, x: float, y: float, w: float, h: float,
+                   small: bool) -> None:
+    pad = 2 * mm if not small else 1.2 * mm
+    title = 6.5 if small else 8
+    canvas.setFont("Helvetica", title)
+    canvas.drawString(x + pad, y + h - pad - title, _fit(label.site, 40 if small else 48))
+    canvas.drawString(x + pad, y + h - pad - 2 * title - 1, _fit(label.item_type, 40 if small else 48))
+    text_size = 8 if small else 10
+    canvas.setFont("Helvetica-Bold", text_size)
+    canvas.drawCentredString(x + w / 2, y + pad, label.accession)
+    bar_bottom = y + pad + text_size + 1
+    bar_top = y + h - pad - 2 * title - 3
+    _draw_code128(canvas, label.accession, x + pad, bar_bottom, w - 2 * pad, bar_top - bar_bottom)
+
+
+def _canvas(buffer: io.BytesIO, size: tuple[float, float], title: str) -> Canvas:
+    canvas = Canvas(buffer, pagesize=size, invariant=1, pageCompression=1)
+    canvas.setTitle(title)
+    canvas.setAuthor("labtrack")
+    return canvas
+
+
+def render_sheet(labels: Sequence[LabelData], *, columns: int = 3, rows: int = 8) -> bytes:
+    """A4 sheet of ``columns`` × ``rows`` labels (70 × 37 mm for 3 × 8)."""
+    buffer = io.BytesIO()
+    canvas = _canvas(buffer, A4, "labtrack labels (A4 sheet)")
+    page_w, page_h = A4
+    w, h = page_w / columns, page_h / rows
+    per_page = columns * rows
+    for index, label in enumerate(labels):
+        if index and index % per_page == 0:
+            canvas.showPage()
+        slot = index % per_page
+        col, row = slot % columns, slot // columns
+        _code128_label(canvas, label, col * w, page_h - (row + 1) * h, w, h, small=False)
+    canvas.save()
+    return buffer.getvalue()
+
+
+def render_roll(labels: Sequence[LabelData], *, width_mm: float = 50, height_mm: float = 25) -> bytes:
+    """Thermal roll: one label per page of ``width_mm`` × ``height_mm``."""
+    buffer = io.BytesIO()
+    size = (width_mm * mm, height_mm * mm)
+    canvas = _canvas(buffer, size, "labtrack labels (roll)")
+    for index, label in enumerate(labels):
+        if index:
+            canvas.showPage()
+        _code128_label(canvas, label, 0, 0, size[0], size[1], small=True)
+    canvas.save()
+    return buffer.getvalue()
+
+
+def render_tube(labels: Sequence[LabelData], *, width_mm: float = 38, height_mm: float = 13) -> bytes:
+    """Tube labels (one per page): a QR code on the left, the ID and item type on the right."""
+    buffer = io.BytesIO()
+    size = (width_mm * mm, height_mm * mm)
+    canvas = _canvas(buffer, size, "labtrack labels (tube)")
+    code = size[1] - 1 * mm
+    for index, label in enumerate(labels):
+        if index:
+            canvas.showPage()
+        _draw_qr(canvas, label.accession, 0.5 * mm, 0.5 * mm, code)
+        x = code + 1.5 * mm
+        body, check = label.accession[:-3], label.accession[-2:]
+        canvas.setFont("Helvetica-Bold", 6)
+        canvas.drawString(x, size[1] - 4 * mm, body)
+        canvas.drawString(x, size[1] - 7 * mm, f"-{check}")
+        canvas.setFont("Helvetica", 5)
+        canvas.drawString(x, 1.5 * mm, _fit(label.item_type, 22))
+    canvas.save()
+    return buffer.getvalue()
+
+
+def _zpl_text(text: str) -> str:
+    return "".join(ch if 32 <= ord(ch) < 127 and ch not in "^~\\" else "?" for ch in text)
+
+
+def render_zpl(labels: Sequence[LabelData], *, dpi: int = 203) -> bytes:
+    """ZPL II for Zebra printers, 50 × 25 mm labels: Code 128 with the ID printed under it."""
+    dots = dpi / 25.4
+    out = []
+    for label in labels:
+        out.append("\n".join([
+            "^XA", "^CI28", f"^PW{round(50 * dots)}", f"^LL{round(25 * dots)}",
+            f"^FO16,12^A0N,20,20^FD{_zpl_text(label.site)[:34]}^FS",
+            f"^FO16,36^A0N,20,20^FD{_zpl_text(label.item_type)[:34]}^FS",
+            f"^FO16,62^BY2^BCN,80,Y,N,N^FD{label.accession}^FS",
+            "^XZ",
+        ]))
+    return ("\n".join(out) + "\n").encode("ascii")
+
+
+def render(labels: Sequence[LabelData], layout: str) -> bytes:
+    if layout == "sheet":
+        return render_sheet(labels)
+    if layout == "roll":
+        return render_roll(labels)
+    if layout == "tube":
+        return render_tube(labels)
+    if layout == "zpl":
+        return render_zpl(labels)
+    raise ValueError(f"unknown label layout {layout!r}; one of {', '.join(LAYOUTS)}")

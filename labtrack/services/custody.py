@@ -1,0 +1,487 @@
+"""Chain of custody: record hand-overs (append-only), derive where an item is and who holds it.
+
+Public entry points for other areas: ``record_event`` (one event) and ``record_batch`` (several,
+all or nothing). Both take the same keyword arguments as ``EventRequest``.
+
+Concurrency: every event stores ``previous_event_id`` = the item's latest event when it was
+recorded; the column is unique (and one first event per item is allowed), so two stations that
+move the same item at once cannot both succeed; the loser gets a ``Conflict`` naming the item.
+A station that validated a scan passes ``expected_previous_event_id`` so that a move made by
+someone else between scan and confirmation is refused instead of silently chained.
+
+Idempotency: a client-supplied ``event_key`` is unique; a retried request returns the event
+recorded the first time.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field, replace
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from labtrack import ids
+from labtrack.errors import Conflict, DomainError, InputProblem, NotFound, ValidationFailed
+from labtrack.models import CustodyEvent, CustodyItem, StorageLocation, User
+from labtrack.models.custody import CAPTURE_METHODS, CUSTODY_ACTIONS
+from labtrack.services.transaction import write
+
+STATION_ACTIONS: tuple[str, ...] = ("receive", "store", "handover", "ship", "return")
+
+
+@dataclass(frozen=True)
+class EventRequest:
+    """One custody event to record. ``to_user`` is a User, or give ``to_badge`` (USR-…)."""
+
+    item_accession: str
+    action: str
+    to_user: User | None = None
+    to_badge: str = ""
+    to_location: str = ""
+    to_party: str = ""
+    seal_number: str = ""
+    seal_intact: bool | None = None
+    shipment_ref: str = ""
+    reason: str = ""
+    from_location: str = ""  # where the station says the item is (refused when it is not there)
+    expected_previous_event_id: int | None = None
+    corrects_event_id: int | None = None
+    event_key: str | None = None
+    method: str = "typed"
+
+
+@dataclass(frozen=True)
+class ItemState:
+    """Where an item is now, derived from its latest event."""
+
+    item: CustodyItem
+    last_event: CustodyEvent | None
+    location: StorageLocation | None = None
+    holder: User | None = None
+
+    @property
+    def registered(self) -> bool:
+        return self.last_event is not None
+
+    @property
+    def in_transit(self) -> bool:
+        return self.last_event is not None and self.last_event.action == "ship"
+
+    @property
+    def released(self) -> bool:
+        return self.last_event is not None and self.last_event.action == "release"
+
+    def describe(self) -> str:
+        event = self.last_event
+        if event is None:
+            return "not registered"
+        if event.action == "ship":
+            return f"in transit to {event.to_party or 'an outside party'} under seal {event.seal_number}"
+        if event.action == "release":
+            return f"released to {event.to_party}"
+        parts = []
+        if self.location is not None:
+            parts.append(f"at {self.location.accession} ({self.location.name})")
+        if self.holder is not None:
+            parts.append(f"with {self.holder.full_name}")
+        if not parts and event.to_party:
+            parts.append(f"with {event.to_party}")
+        return ", ".join(parts) or "place unknown"
+
+
+@dataclass
+class BatchResult:
+    events: list[CustodyEvent]
+    replayed: list[bool] = field(default_factory=list)
+    batch_ref: str = ""
+
+    @property
+    def all_replayed(self) -> bool:
+        return bool(self.replayed) and all(self.replayed)
+
+
+# ---------------------------------------------------------------- reading
+
+
+def get_item(session: Session, accession: str) -> CustodyItem:
+    """The custody item of a valid accession ID (check characters verified first)."""
+    try:
+        full = ids.validate(accession)
+    except ids.InvalidAccession as error:
+        raise ValidationFailed(str(error), [InputProblem(str(error), field="item")]) from error
+    item = session.exec(select(CustodyItem).where(CustodyItem.accession == full)).first()
+    if item is None:
+        raise NotFound(f"{full} is a valid ID but no such item is registered")
+    return item
+
+
+def latest_event(session: Session, item: CustodyItem) -> CustodyEvent | None:
+    return session.exec(select(CustodyEvent).where(CustodyEvent.item_id == item.id)
+                        .order_by(col(CustodyEvent.id).desc()).limit(1)).first()
+
+
+def state_of(session: Session, item: CustodyItem) -> ItemState:
+    event = latest_event(session, item)
+    if event is None:
+        return ItemState(item, None)
+    location = session.get(StorageLocation, event.to_location_id) if event.to_location_id else None
+    holder = session.get(User, event.to_user_id) if event.to_user_id else None
+    return ItemState(item, event, location, holder)
+
+
+def events_of(session: Session, item: CustodyItem) -> list[CustodyEvent]:
+    return list(session.exec(select(CustodyEvent).where(CustodyEvent.item_id == item.id)
+                             .order_by(col(CustodyEvent.id))))
+
+
+def events_of_batch(session: Session, batch_ref: str) -> list[CustodyEvent]:
+    return list(session.exec(select(CustodyEvent).where(CustodyEvent.batch_ref == batch_ref)
+                             .order_by(col(CustodyEvent.id))))
+
+
+def items_at(session: Session, location: StorageLocation) -> list[CustodyItem]:
+    """Items whose latest event puts them at ``location``."""
+    latest = (select(CustodyEvent.item_id, CustodyEvent.to_location_id)
+              .where(~col(CustodyEvent.id).in_(
+                  select(CustodyEvent.previous_event_id).where(col(CustodyEvent.previous_event_id) != None)))  # noqa: E711
+              .subquery())
+    statement = (select(CustodyItem).join(latest, latest.c.item_id == CustodyItem.id)
+                 .where(latest.c.to_location_id == location.id).order_by(CustodyItem.accession))
+    return list(session.exec(statement))
+
+
+# ---------------------------------------------------------------- rules
+
+
+@dataclass(frozen=True)
+class Targets:
+    to_user: User | None
+    to_location: StorageLocation | None
+    from_location: StorageLocation | None
+
+
+def rule_problem(state: ItemState, request: EventRequest, targets: Targets, *,
+                 partial: bool = False) -> str | None:
+    """Why ``request`` cannot be applied to an item in ``state`` (None when it can).
+
+    ``partial``: the station checks a scan before the destination is chosen; skip the checks
+    that need the destination.
+    """
+    acc, action, event = state.item.accession, request.action, state.last_event
+    if action == "register":
+        return f"{acc} is registered already (first event {event.id})" if event else None
+    if event is None:
+        return f"{acc} has no custody record yet: it must be registered (labelled) first"
+    if state.released:
+        return f"{acc} was released to {event.to_party} on {event.at:%Y-%m-%d}; no further custody events"
+    if targets.from_location is not None and (
+            state.location is None or state.location.id != targets.from_location.id):
+        return f"{acc} is not at {targets.from_location.accession}: it is {state.describe()}"
+    if action == "correction":
+        return None if partial else _destination_problem(request, targets)
+    if action == "receive" and not (state.in_transit or event.action == "register"):
+        if state.holder is not None and state.location is None and event.action in ("handover", "receive"):
+            return None  # received at the bench from a colleague
+        return f"{acc} is already in the lab ({state.describe()}); use move or hand-over instead"
+    if state.in_transit and action not in ("receive", "return"):
+        return f"{acc} is {state.describe()}: receive it before any other action"
+    if action == "return" and not (state.in_transit or (state.holder and state.location is None)):
+        return f"{acc} is {state.describe()}: only a shipped or handed-over item can be returned"
+    if action == "store" and targets.to_location is not None:
+        if targets.to_location.accession == acc:
+            return f"{acc} cannot be stored inside itself"
+        if state.location is not None and state.location.id == targets.to_location.id:
+            return f"{acc} is already at {targets.to_location.accession}"
+    if (action == "handover" and targets.to_user is not None and state.holder is not None
+            and state.holder.id == targets.to_user.id and state.location is None):
+        return f"{acc} is already with {targets.to_user.full_name}"
+    if partial:
+        return None
+    return _destination_problem(request, targets)
+
+
+def _destination_problem(request: EventRequest, targets: Targets) -> str | None:
+    action = request.action
+    if action == "store" and targets.to_location is None:
+        return "moving to storage needs a destination location (scan or choose it)"
+    if action == "handover" and targets.to_user is None:
+        return "a hand-over needs the person who takes the item (scan their badge)"
+    if action == "ship" and not request.seal_number.strip():
+        return "sending out needs the seal number"
+    if action in ("ship", "release") and not request.to_party.strip():
+        return f"{'sending out' if action == 'ship' else 'release'} needs the receiving party"
+    if action == "correction":
+        if request.corrects_event_id is None:
+            return "a correction must name the event it corrects"
+        if not request.reason.strip():
+            return "a correction needs a reason"
+    return None
+
+
+def _resolve_targets(session: Session, request: EventRequest, row: int,
+                     problems: list[InputProblem]) -> Targets:
+    to_user = request.to_user
+    if to_user is None and request.to_badge.strip():
+        try:
+            badge = ids.validate(request.to_badge)
+            to_user = session.exec(select(User).where(User.badge == badge)).first()
+            if to_user is None:
+                problems.append(InputProblem(f"no person has badge {badge}", field="to_badge", row=row))
+        except ids.InvalidAccession as error:
+            problems.append(InputProblem(f"badge: {error}", field="to_badge", row=row))
+    if to_user is not None and not to_user.active:
+        problems.append(InputProblem(f"{to_user.username} is not an active user", field="to_badge", row=row))
+    locations = []
+    for name in ("to_location", "from_location"):
+        value = getattr(request, name).strip()
+        location = None
+        if value:
+            try:
+                location = session.exec(select(StorageLocation).where(
+                    StorageLocation.accession == ids.validate(value))).first()
+                if location is None:
+                    problems.append(InputProblem(f"no storage location {value}", field=name, row=row))
+            except ids.InvalidAccession as error:
+                problems.append(InputProblem(f"location: {error}", field=name, row=row))
+        locations.append(location)
+    return Targets(to_user, locations[0], locations[1])
+
+
+# ---------------------------------------------------------------- writing
+
+
+def _find_by_key(session: Session, key: str | None) -> CustodyEvent | None:
+    if not key:
+        return None
+    return session.exec(select(CustodyEvent).where(CustodyEvent.event_key == key)).first()
+
+
+def _build(session: Session, request: EventRequest, row: int, by: User, batch_ref: str,
+           problems: list[InputProblem], conflicts: list[InputProblem]) -> CustodyEvent | None:
+    if request.action not in CUSTODY_ACTIONS:
+        problems.append(InputProblem(f"unknown action {request.action!r}; one of {', '.join(CUSTODY_ACTIONS)}",
+                                     field="action", row=row))
+        return None
+    if request.method not in CAPTURE_METHODS:
+        problems.append(InputProblem(f"method must be one of {', '.join(CAPTURE_METHODS)}", field="method", row=row))
+        return None
+    try:
+        item = get_item(session, request.item_accession)
+    except DomainError as error:
+        problems.append(InputProblem(error.message, field="item", row=row))
+        return None
+    targets = _resolve_targets(session, request, row, problems)
+    state = state_of(session, item)
+    if request.corrects_event_id is not None:
+        corrected = session.get(CustodyEvent, request.corrects_event_id)
+        if corrected is None or corrected.item_id != item.id:
+            problems.append(InputProblem(f"event {request.corrects_event_id} is not an event of {item.accession}",
+                                         field="corrects_event_id", row=row))
+            return None
+    if (request.expected_previous_event_id is not None and state.last_event is not None
+            and state.last_event.id != request.expected_previous_event_id):
+        conflicts.append(InputProblem(
+            f"{item.accession} was moved by another station since it was scanned: it is now {state.describe()}",
+            field="item", row=row))
+        return None
+    message = rule_problem(state, request, targets)
+    if message:
+        conflicts.append(InputProblem(message, field="item", row=row))
+        return None
+    last = state.last_event
+    seal = request.seal_number.strip()
+    if not seal and state.in_transit and last is not None:
+        seal = last.seal_number  # receiving a shipment: the seal that was checked is the one it was sent under
+    return CustodyEvent(
+        event_key=request.event_key or None, item_id=item.id or 0,
+        previous_event_id=last.id if last else None, action=request.action,
+        from_user_id=last.to_user_id if last else None,
+        from_location_id=last.to_location_id if last else None,
+        to_user_id=(targets.to_user.id if targets.to_user else
+                    by.id if request.action in ("receive", "return") and targets.to_location is None else None),
+        to_location_id=targets.to_location.id if targets.to_location else None,
+        to_party=request.to_party.strip(), reason=request.reason.strip(),
+        seal_number=seal, seal_intact=request.seal_intact,
+        shipment_ref=request.shipment_ref.strip(), batch_ref=batch_ref,
+        corrects_event_id=request.corrects_event_id, recorded_by_id=by.id or 0, method=request.method,
+    )
+
+
+def new_batch_ref() -> str:
+    return f"B-{uuid.uuid4().hex[:12].upper()}"
+
+
+def _record(session: Session, requests: list[EventRequest], by: User, batch_ref: str) -> BatchResult:
+    with write(session, actor=by, reason=f"custody batch {batch_ref}"):
+        events: list[CustodyEvent] = []
+        replayed: list[bool] = []
+        problems: list[InputProblem] = []
+        conflicts: list[InputProblem] = []
+        seen: dict[str, int] = {}
+        for row, request in enumerate(requests, start=1):
+            earlier = _find_by_key(session, request.event_key)
+            if earlier is not None:
+                events.append(earlier)
+                replayed.append(True)
+                continue
+            accession = ids.normalise(request.item_accession)
+            if accession in seen:
+                problems.append(InputProblem(f"{accession} is twice in this batch (rows {seen[accession]} and {row})",
+                                             field="item", row=row))
+                continue
+            seen[accession] = row
+            event = _build(session, request, row, by, batch_ref, problems, conflicts)
+            if event is not None:
+                events.append(event)
+                replayed.append(False)
+        if problems:
+            everything = problems + conflicts
+            raise ValidationFailed(everything[0].message if len(everything) == 1 else
+                                   f"Nothing was recorded: {len(everything)} problems", everything)
+        if conflicts:
+            raise Conflict(conflicts[0].message if len(conflicts) == 1 else
+                           f"Nothing was recorded: {len(conflicts)} items are not where the action needs them",
+                           conflicts)
+        fresh = [event for event, again in zip(events, replayed, strict=True) if not again]
+        try:
+            session.add_all(fresh)
+            session.flush()
+        except IntegrityError as error:
+            raise _concurrency_conflict(session, fresh, error) from error
+    return BatchResult(events, replayed, batch_ref)
+
+
+def _concurrency_conflict(session: Session, events: list[CustodyEvent], error: IntegrityError) -> Conflict:
+    text = str(error.orig)
+    items = ", ".join(sorted({str(e.item_id) for e in events}))
+    if "event_key" in text:
+        return Conflict("the same event key was sent twice at once; retry to get the recorded event")
+    return Conflict(f"another station recorded a custody event for the same item at the same moment "
+                    f"(item ids {items}); nothing was recorded, scan again to see where it is now")
+
+
+def record_batch(*, session: Session, requests: list[EventRequest], by: User,
+                 batch_ref: str = "") -> BatchResult:
+    """Record several events in one transaction: all are recorded, or none (every problem listed).
+
+    Requests whose ``event_key`` was recorded before return that event (``replayed``)."""
+    if not requests:
+        raise ValidationFailed("no items to record")
+    batch_ref = batch_ref.strip() or new_batch_ref()
+    try:
+        return _record(session, requests, by, batch_ref)
+    except Conflict:
+        keys = [r.event_key for r in requests]
+        if all(keys):
+            session.rollback()
+            earlier = [_find_by_key(session, key) for key in keys]
+            if all(e is not None for e in earlier):  # a concurrent retry won the race
+                return BatchResult([e for e in earlier if e is not None], [True] * len(earlier),
+                                   batch_ref)
+        raise
+
+
+def record_event(*, session: Session, item_accession: str, action: str, by: User,
+                 to_user: User | None = None, to_location: str = "", to_party: str = "",
+                 seal_number: str = "", reason: str = "", batch_ref: str = "",
+                 **more: object) -> CustodyEvent:
+    """Record one custody event (e.g. ``action="release", to_party="family of MP-2025-0001"``).
+
+    Further keyword arguments are the fields of ``EventRequest`` (``seal_intact``, ``event_key``,
+    ``corrects_event_id``, ``from_location``, ``expected_previous_event_id``, ``method``, ...).
+    """
+    request = EventRequest(item_accession=item_accession, action=action, to_user=to_user,
+                           to_location=to_location, to_party=to_party, seal_number=seal_number,
+                           reason=reason)
+    request = replace(request, **more)  # type: ignore[arg-type]
+    return record_batch(session=session, requests=[request], by=by, batch_ref=batch_ref).events[0]
+
+
+def add_first_event(*, session: Session, accession: str, by: User | str, to_user: User | None = None,
+                    to_party: str = "", to_location: StorageLocation | None = None) -> CustodyEvent:
+    """The ``register`` event of a new item, inside an open write (intake, sampling, demo data)."""
+    item = session.exec(select(CustodyItem).where(CustodyItem.accession == accession)).one()
+    recorder = by if isinstance(by, User) else to_user
+    if recorder is None or recorder.id is None:
+        raise ValidationFailed("a first custody event needs the user who registers the item")
+    event = CustodyEvent(item_id=item.id or 0, action="register", to_user_id=to_user.id if to_user else None,
+                         to_party=to_party, to_location_id=to_location.id if to_location else None,
+                         recorded_by_id=recorder.id, method="system", reason="label attached")
+    session.add(event)
+    session.flush()
+    return event
+
+
+def correct_event(*, session: Session, event_id: int, by: User, reason: str, to_user: User | None = None,
+                  to_location: str = "", to_party: str = "") -> CustodyEvent:
+    """Correct a wrong event with a new one that references it (the wrong one stays)."""
+    wrong = session.get(CustodyEvent, event_id)
+    if wrong is None:
+        raise NotFound(f"no custody event {event_id}")
+    item = session.get(CustodyItem, wrong.item_id)
+    assert item is not None
+    if not (to_user or to_location.strip() or to_party.strip()):
+        raise ValidationFailed("a correction must say where the item really is (person, location or party)")
+    return record_event(session=session, item_accession=item.accession, action="correction", by=by,
+                        to_user=to_user, to_location=to_location, to_party=to_party, reason=reason,
+                        corrects_event_id=event_id)
+
+
+# ---------------------------------------------------------------- scanning station
+
+
+@dataclass(frozen=True)
+class ScanAnswer:
+    """The station's answer to one scan."""
+
+    ok: bool
+    kind: str  # item, badge, location-target, repeat, error
+    message: str
+    accession: str = ""
+    expected_previous_event_id: int | None = None
+    where: str = ""
+
+
+def validate_scan(*, session: Session, raw: str, action: str, batch: list[str],
+                  to_location: str = "", from_location: str = "", to_badge: str = "") -> ScanAnswer:
+    """Check one scan for the station: check characters, item exists, where it is, double scan.
+
+    A badge answers ``kind="badge"`` (the person who takes the items); a location scanned while
+    moving to storage with no destination yet answers ``kind="location-target"``.
+    """
+    from labtrack.scanning import duplicate_in_batch, read_scan
+
+    reading = read_scan(raw)
+    if not reading.ok:
+        return ScanAnswer(False, "error", reading.error or "unreadable scan")
+    accession = reading.accession or ""
+    if reading.kind == "badge":
+        user = session.exec(select(User).where(User.badge == accession)).first()
+        if user is None or not user.active:
+            return ScanAnswer(False, "error", f"{accession}: no active person has this badge", accession)
+        return ScanAnswer(True, "badge", f"{user.full_name}", accession)
+    if reading.kind == "location" and action == "store" and not to_location:
+        exists = session.exec(select(StorageLocation).where(StorageLocation.accession == accession)).first()
+        if exists is None:
+            return ScanAnswer(False, "error", f"{accession}: no such storage location", accession)
+        return ScanAnswer(True, "location-target", f"{exists.name}", accession)
+    if action not in STATION_ACTIONS:
+        return ScanAnswer(False, "error", f"choose an action first ({', '.join(STATION_ACTIONS)})", accession)
+    if duplicate_in_batch(accession, [ids.normalise(code) for code in batch]):
+        return ScanAnswer(False, "error", f"{accession} is already in this batch (scanned twice)", accession)
+    item = session.exec(select(CustodyItem).where(CustodyItem.accession == accession)).first()
+    if item is None:
+        return ScanAnswer(False, "error", f"{accession} is a valid ID but no such item is registered", accession)
+    problems: list[InputProblem] = []
+    request = EventRequest(item_accession=accession, action=action, to_badge=to_badge,
+                           to_location=to_location, from_location=from_location)
+    targets = _resolve_targets(session, request, 1, problems)
+    if problems:
+        return ScanAnswer(False, "error", problems[0].message, accession)
+    state = state_of(session, item)
+    message = rule_problem(state, request, targets, partial=True)
+    if message:
+        return ScanAnswer(False, "error", message, accession)
+    return ScanAnswer(True, "item", f"{accession}: {item.kind}, {state.describe()}", accession,
+                      state.last_event.id if state.last_event else None, state.describe())

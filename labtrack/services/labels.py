@@ -1,0 +1,89 @@
+"""Label printing: render labels for custody items and record every print and reprint."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, select
+
+from labtrack import ids
+from labtrack.documents import labels as label_documents
+from labtrack.errors import ProblemList, ValidationFailed
+from labtrack.models import CustodyItem, LabelPrint, Remains, Sample, Site, StorageLocation, User
+from labtrack.services import issued_documents
+from labtrack.services.transaction import write
+
+
+def label_data(session: Session, item: CustodyItem) -> label_documents.LabelData:
+    """What a label shows besides the barcode: site (or location name) and item type."""
+    if item.kind == "location":
+        location = session.get(StorageLocation, item.location_id)
+        return label_documents.LabelData(item.accession, f"location: {location.level if location else ''}",
+                                         location.name if location else "")
+    if item.kind == "sample":
+        sample = session.get(Sample, item.sample_id)
+        assert sample is not None
+        remains = session.get(Remains, sample.remains_id) if sample.remains_id else None
+        site = session.get(Site, remains.site_id) if remains else None
+        return label_documents.LabelData(item.accession, f"sample: {sample.sample_type}",
+                                         f"{site.code} {site.name_en}" if site else "reference sample")
+    remains = session.get(Remains, item.remains_id)
+    assert remains is not None
+    site = session.get(Site, remains.site_id)
+    return label_documents.LabelData(item.accession, f"remains: {remains.remains_type.replace('_', ' ')}",
+                                     f"{site.code} {site.name_en}" if site else "")
+
+
+def resolve_items(session: Session, accessions: list[str]) -> list[CustodyItem]:
+    """Custody items for the given IDs, in order; every bad ID is reported at once."""
+    problems = ProblemList()
+    items: list[CustodyItem] = []
+    seen: set[str] = set()
+    for row, text in enumerate(accessions, start=1):
+        try:
+            accession = ids.validate(text)
+        except ids.InvalidAccession as error:
+            problems.add(str(error), field="items", row=row)
+            continue
+        if accession in seen:
+            continue
+        seen.add(accession)
+        item = session.exec(select(CustodyItem).where(CustodyItem.accession == accession)).first()
+        if item is None:
+            problems.add(f"{accession} is a valid ID but no such item is registered", field="items", row=row)
+            continue
+        items.append(item)
+    if not accessions:
+        problems.add("no item IDs given", field="items")
+    problems.raise_if_any("No labels were printed")
+    return items
+
+
+def print_labels(*, session: Session, accessions: list[str], layout: str, by: User,
+                 reason: str = "") -> tuple[bytes, list[LabelPrint]]:
+    """Render labels and record a ``LabelPrint`` for each item; a reprint needs a reason."""
+    if layout not in label_documents.LAYOUTS:
+        raise ValidationFailed(f"layout must be one of {', '.join(label_documents.LAYOUTS)}")
+    items = resolve_items(session, accessions)
+    printed_before = set(session.exec(select(LabelPrint.item_id).where(
+        col(LabelPrint.item_id).in_([item.id for item in items]))))
+    reprints = [item.accession for item in items if item.id in printed_before]
+    if reprints and not reason.strip():
+        raise ValidationFailed(
+            f"{', '.join(reprints[:10])}{' …' if len(reprints) > 10 else ''}: labels were printed before; "
+            "a reprint needs a reason (e.g. label damaged)")
+    data = [label_data(session, item) for item in items]
+    content = label_documents.render(data, layout)
+    with write(session, actor=by, reason=reason.strip() or f"{len(items)} label(s) printed"):
+        number = issued_documents.reserve_number(session)
+        document = issued_documents.record_issue(
+            session, number=number, kind="labels", record_type="custody_item",
+            record_id=items[0].id, pdf=content, by=by,
+            params={"items": [item.accession for item in items], "layout": layout})
+        prints = [LabelPrint(item_id=item.id or 0, layout=layout, reprint=item.id in printed_before,
+                             reason=reason.strip(), printed_by_id=by.id or 0, document_id=document.id)
+                  for item in items]
+        session.add_all(prints)
+    return content, prints
+
+
+def prints_of(session: Session, item: CustodyItem) -> list[LabelPrint]:
+    return list(session.exec(select(LabelPrint).where(LabelPrint.item_id == item.id).order_by(col(LabelPrint.id))))

@@ -1,0 +1,83 @@
+"""Scanning station, custody history of an item, corrections, custody forms and manifests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from labtrack.db import get_session
+from labtrack.scanning import LAYOUT_TO_LATIN, MULTI_KEY, REPEAT_WINDOW_S
+from labtrack.services import accounts, custody, custody_documents, labels
+from labtrack.web.access import ADMIN, ANALYST, TECHNICIAN, roles_required
+from labtrack.web.form_values import FormValues
+
+bp = Blueprint("custody", __name__, url_prefix="/custody")
+STAFF = (TECHNICIAN, ANALYST, ADMIN)
+
+
+@bp.route("/station")
+@roles_required(TECHNICIAN, ADMIN)
+def station() -> Any:
+    return render_template("custody/station.html", actions=custody.STATION_ACTIONS,
+                           layout_map={**LAYOUT_TO_LATIN, **MULTI_KEY}, repeat_window=REPEAT_WINDOW_S)
+
+
+@bp.route("/items/<item_accession>")
+@roles_required(*STAFF)
+def item(item_accession: str) -> Any:
+    db = get_session()
+    found = custody.get_item(db, item_accession)
+    events = custody.events_of(db, found)
+    corrected = {event.corrects_event_id for event in events if event.corrects_event_id}
+    return render_template("custody/item.html", item=found, state=custody.state_of(db, found),
+                           lines=[custody_documents.event_line(db, event) for event in events],
+                           corrected=corrected, label=labels.label_data(db, found),
+                           prints=labels.prints_of(db, found))
+
+
+@bp.route("/items/<item_accession>/corrections", methods=["POST"])
+@roles_required(TECHNICIAN, ADMIN)
+def correct(item_accession: str) -> Any:
+    form = FormValues()
+    event_id = form.number("event_id", int)
+    if event_id is None:
+        form.problems.add("choose the event to correct", field="event_id")
+    form.raise_if_any("The correction cannot be recorded")
+    db = get_session()
+    to_user = None
+    if form.text("to_badge"):
+        to_user = accounts.find_by_badge(db, form.text("to_badge").upper())
+        if to_user is None:
+            form.problems.add("no person has this badge", field="to_badge")
+            form.raise_if_any("The correction cannot be recorded")
+    custody.correct_event(session=db, event_id=int(event_id or 0), by=current_user._get_current_object(),
+                          reason=form.text("reason"), to_user=to_user, to_location=form.text("to_location"),
+                          to_party=form.text("to_party"))
+    flash(_("Correction recorded; the corrected event stays in the history."), "success")
+    return redirect(url_for("custody.item", item_accession=item_accession))
+
+
+def _pdf(data: bytes, name: str) -> Response:
+    return Response(data, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{name}.pdf"'})
+
+
+@bp.route("/items/<item_accession>/form.pdf")
+@roles_required(*STAFF)
+def custody_form(item_accession: str) -> Any:
+    document, pdf = custody_documents.issue_custody_form(
+        session=get_session(), accession=item_accession, by=current_user._get_current_object(),
+        lab_name=current_app.config["LAB_NAME"])
+    return _pdf(pdf, document.number)
+
+
+@bp.route("/batches/<batch_ref>/manifest.pdf")
+@roles_required(*STAFF)
+def manifest(batch_ref: str) -> Any:
+    document, pdf = custody_documents.issue_manifest(
+        session=get_session(), batch_ref=batch_ref, by=current_user._get_current_object(),
+        lab_name=current_app.config["LAB_NAME"])
+    return _pdf(pdf, document.number)
