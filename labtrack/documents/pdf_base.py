@@ -21,9 +21,8 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 import arabic_reshaper
+import qrcode
 from bidi.algorithm import get_display
-from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4
@@ -65,13 +64,16 @@ def clean_text(text: str) -> str:
     return "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cf") or ch in "\n")
 
 
-def shape(text: str) -> str:
+def shape(text: str, *, rtl: bool | None = None) -> str:
     """Text in drawing order: Arabic is reshaped and reordered right-to-left (bidi), mixed
-    Arabic/Latin runs keep their own order, diacritics (harakat) are kept."""
+    Arabic/Latin runs keep their own order, diacritics (harakat) are kept. ``rtl=True`` forces a
+    right-to-left paragraph (a leading bullet or number then stays on the right)."""
     text = clean_text(text)
     if not has_arabic(text):
         return text
-    return str(get_display(_RESHAPER.reshape(text)))
+    if rtl is None:
+        return str(get_display(_RESHAPER.reshape(text)))
+    return str(get_display(_RESHAPER.reshape(text), base_dir="R" if rtl else "L"))
 
 
 def styles() -> dict[str, ParagraphStyle]:
@@ -90,9 +92,9 @@ def styles() -> dict[str, ParagraphStyle]:
     }
 
 
-def para(text: str, style: ParagraphStyle) -> Paragraph:
+def para(text: str, style: ParagraphStyle, *, rtl: bool | None = None) -> Paragraph:
     """A paragraph of plain text (escaped; Arabic shaped)."""
-    return Paragraph(escape(shape(text)), style)
+    return Paragraph(escape(shape(text, rtl=rtl)), style)
 
 
 def rtl_lines(text: str, style: ParagraphStyle, width_chars: int = 70) -> list[Paragraph]:
@@ -104,12 +106,12 @@ def rtl_lines(text: str, style: ParagraphStyle, width_chars: int = 70) -> list[P
         for word in words:
             candidate = f"{line} {word}".strip()
             if len(candidate) > width_chars and line:
-                out.append(para(line, style))
+                out.append(para(line, style, rtl=True))
                 line = word
             else:
                 line = candidate
         if line:
-            out.append(para(line, style))
+            out.append(para(line, style, rtl=True))
     return out
 
 
@@ -147,11 +149,26 @@ class QrCode(Flowable):
 
 
 def draw_qr(canvas: Canvas, text: str, x: float, y: float, size: float) -> None:
-    widget = QrCodeWidget(text, barLevel="M")
-    left, bottom, right, top = widget.getBounds()
-    drawing = Drawing(size, size, transform=[size / (right - left), 0, 0, size / (top - bottom), 0, 0])
-    drawing.add(widget)
-    drawing.drawOn(canvas, x, y)
+    """Draw a QR code (error correction M, quiet zone included) as filled squares."""
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=2)
+    code.add_data(text)
+    code.make(fit=True)
+    matrix = code.get_matrix()
+    cell = size / len(matrix)
+    canvas.saveState()
+    canvas.setFillColor(colors.white)
+    canvas.rect(x, y, size, size, stroke=0, fill=1)
+    canvas.setFillColor(colors.black)
+    for row_index, row in enumerate(matrix):
+        for col_index, dark in enumerate(row):
+            if dark:
+                canvas.rect(x + col_index * cell, y + size - (row_index + 1) * cell, cell, cell, stroke=0, fill=1)
+    canvas.restoreState()
+
+
+def qr_target(params: dict[str, Any], number: str) -> str:
+    """What the QR code says: the record's URL path and the document number."""
+    return f"{params.get('record_path', '/')}?doc={number}"
 
 
 @dataclass(frozen=True)
