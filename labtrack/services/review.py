@@ -363,3 +363,15 @@ def send_back(*, session: Session, match_id: int, by: User, reason: str) -> Matc
 
 def is_confirmed(ctx: MatchContext) -> bool:
     return ctx.status == CONFIRMED
+
+
+def sites(session: Session) -> list[Site]:
+    return list(session.exec(select(Site).order_by(Site.code)))
+
+
+def user_names(session: Session, user_ids: list[int]) -> dict[int, str]:
+    return {uid: (u.full_name if (u := session.get(User, uid)) else f"user {uid}") for uid in set(user_ids)}
+
+
+def identification_of_match(session: Session, match_id: int) -> Identification | None:
+    return next((i for i in identification.active(session) if i.match_id == match_id), None)

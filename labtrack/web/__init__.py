@@ -34,11 +34,16 @@ NAVIGATION: list[tuple[str, Any, tuple[str, ...]]] = [
 
 def _blueprints() -> list[Any]:
     from labtrack.web import admin, auth, main
+    from labtrack.web import dashboard as dashboard_web
+    from labtrack.web import documents as documents_web
+    from labtrack.web import notifications as notifications_web
+    from labtrack.web import review as review_web
     from labtrack.web.api import bp as api_bp
     from labtrack.web.api import load_api_modules
 
     load_api_modules()
-    return [auth.bp, main.bp, admin.bp, api_bp]
+    return [auth.bp, main.bp, admin.bp, api_bp,
+            review_web.bp, documents_web.bp, notifications_web.bp, dashboard_web.bp]
 
 
 def select_locale() -> str:
