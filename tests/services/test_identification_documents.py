@@ -99,8 +99,8 @@ def test_no_certificate_for_an_unapproved_identification(db: Session) -> None:
                    password=PASSWORD)
     # a row written around the review (e.g. by a script) is not an approved identification
     with write(db, actor="script"):
-        rogue = Identification(match_id=c.match.id, remains_id=c.remains.id, missing_person_id=c.family.missing_person.id,
-                               approved_by_id=first.id)
+        rogue = Identification(match_id=c.match.id, remains_id=c.remains.id,
+                               missing_person_id=c.family.missing_person.id, approved_by_id=first.id)
         db.add(rogue)
     with pytest.raises(Conflict, match="not been approved by a second analyst"):
         docs.issue_certificate(session=db, identification_id=rogue.id, by=first.user)
