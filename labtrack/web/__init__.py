@@ -48,12 +48,17 @@ def _blueprints() -> list[Any]:
         sites,
         storage,
     )
+    from labtrack.web import dashboard as dashboard_web
+    from labtrack.web import documents as documents_web
+    from labtrack.web import notifications as notifications_web
+    from labtrack.web import review as review_web
     from labtrack.web.api import bp as api_bp
     from labtrack.web.api import load_api_modules
 
     load_api_modules()
     return [auth.bp, main.bp, admin.bp, sites.bp, samples.bp, storage.bp, custody.bp, labels.bp, families.bp,
-            missing_persons.bp, donors.bp, profiles.bp, matching.bp, api_bp]
+            missing_persons.bp, donors.bp, profiles.bp, matching.bp, review_web.bp, documents_web.bp,
+            notifications_web.bp, dashboard_web.bp, api_bp]
 
 
 def select_locale() -> str:

@@ -1,0 +1,218 @@
+"""Reusable pieces for every PDF labtrack issues (pure: data in, bytes out).
+
+- ``register_fonts()``: the embedded Amiri font (Arabic and Latin glyphs, SIL OFL, see
+  ``labtrack/static/fonts/OFL-Amiri.txt``) as ``Amiri`` / ``Amiri-Bold``.
+- ``shape(text)``: Arabic shaped (joined letter forms, ``arabic-reshaper``) and put in visual
+  right-to-left order (``python-bidi``), ready to draw; Latin text passes through unchanged.
+- ``build_pdf(story, meta)``: a reproducible PDF (reportlab ``invariant=1``: fixed creation
+  date and document ID), with the document number, issue date, "RE-ISSUE of ..." when it is a
+  re-issue, and a QR code pointing back to the record on every page.
+- ``styles()`` and ``table(...)``: the house paragraph styles and a plain grid table.
+"""
+
+from __future__ import annotations
+
+import io
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+
+import arabic_reshaper
+import qrcode
+from bidi.algorithm import get_display
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_LEFT, TA_RIGHT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Table, TableStyle
+
+FONTS_DIR = Path(__file__).resolve().parent.parent / "static" / "fonts"
+FONT, FONT_BOLD = "Amiri", "Amiri-Bold"
+PAGE_SIZE = A4
+MARGIN = 18 * mm
+
+
+def register_fonts() -> None:
+    """Register Amiri (regular and bold) once per process."""
+    if FONT in pdfmetrics.getRegisteredFontNames():
+        return
+    pdfmetrics.registerFont(TTFont(FONT, str(FONTS_DIR / "Amiri-Regular.ttf")))
+    pdfmetrics.registerFont(TTFont(FONT_BOLD, str(FONTS_DIR / "Amiri-Bold.ttf")))
+    pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT, boldItalic=FONT_BOLD)
+
+
+def has_arabic(text: str) -> bool:
+    return any("\u0600" <= ch <= "\u06ff" or "\u0750" <= ch <= "\u077f" or "\ufb50" <= ch <= "\ufeff"
+               for ch in text)
+
+
+_RESHAPER = arabic_reshaper.ArabicReshaper(configuration={"delete_harakat": False,
+                                                         "support_ligatures": False})
+
+
+def clean_text(text: str) -> str:
+    """NFC-normalised text without control characters (bidi overrides, zero-width marks)
+    that would scramble a printed name; tatweel (ـ) is kept."""
+    text = unicodedata.normalize("NFC", text or "")
+    return "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cf") or ch in "\n")
+
+
+def shape(text: str, *, rtl: bool | None = None) -> str:
+    """Text in drawing order: Arabic is reshaped and reordered right-to-left (bidi), mixed
+    Arabic/Latin runs keep their own order, diacritics (harakat) are kept. ``rtl=True`` forces a
+    right-to-left paragraph (a leading bullet or number then stays on the right)."""
+    text = clean_text(text)
+    if not has_arabic(text):
+        return text
+    if rtl is None:
+        return str(get_display(_RESHAPER.reshape(text)))
+    return str(get_display(_RESHAPER.reshape(text), base_dir="R" if rtl else "L"))
+
+
+def styles() -> dict[str, ParagraphStyle]:
+    register_fonts()
+    base = ParagraphStyle("body", fontName=FONT, fontSize=10, leading=14, alignment=TA_LEFT)
+    return {
+        "body": base,
+        "small": ParagraphStyle("small", parent=base, fontSize=8, leading=10),
+        "title": ParagraphStyle("title", parent=base, fontName=FONT_BOLD, fontSize=16, leading=22,
+                                spaceAfter=6),
+        "heading": ParagraphStyle("heading", parent=base, fontName=FONT_BOLD, fontSize=12, leading=17,
+                                  spaceBefore=8, spaceAfter=4),
+        "rtl": ParagraphStyle("rtl", parent=base, alignment=TA_RIGHT, fontSize=11, leading=17),
+        "rtl_heading": ParagraphStyle("rtl_heading", parent=base, fontName=FONT_BOLD, alignment=TA_RIGHT,
+                                      fontSize=13, leading=19, spaceBefore=8, spaceAfter=4),
+    }
+
+
+def para(text: str, style: ParagraphStyle, *, rtl: bool | None = None) -> Paragraph:
+    """A paragraph of plain text (escaped; Arabic shaped)."""
+    return Paragraph(escape(shape(text, rtl=rtl)), style)
+
+
+def rtl_lines(text: str, style: ParagraphStyle, width_chars: int = 70) -> list[Paragraph]:
+    """Arabic prose as right-aligned lines, wrapped in logical order *before* reordering (a
+    paragraph wrapped after reordering would read its lines bottom-up)."""
+    out: list[Paragraph] = []
+    for block in clean_text(text).split("\n"):
+        words, line = block.split(), ""
+        for word in words:
+            candidate = f"{line} {word}".strip()
+            if len(candidate) > width_chars and line:
+                out.append(para(line, style, rtl=True))
+                line = word
+            else:
+                line = candidate
+        if line:
+            out.append(para(line, style, rtl=True))
+    return out
+
+
+def table(rows: Sequence[Sequence[Any]], *, col_widths: Sequence[float] | None = None,
+          highlight_rows: Sequence[int] = (), font_size: float = 8.5, header: bool = True) -> Table:
+    """A grid table; cells are text (shaped). ``highlight_rows`` (0-based, header included) are
+    shaded as inconsistent."""
+    register_fonts()
+    cell = ParagraphStyle("cell", fontName=FONT, fontSize=font_size, leading=font_size + 2.5)
+    data = [[Paragraph(escape(shape("" if value is None else str(value))), cell) for value in row]
+            for row in rows]
+    result = Table(data, colWidths=col_widths, repeatRows=1 if header else 0)
+    commands: list[Any] = [
+        ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+    ]
+    if header:
+        commands.append(("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e6e6e6")))
+    for index in highlight_rows:
+        commands.append(("BACKGROUND", (0, index), (-1, index), colors.HexColor("#f8d7da")))
+    result.setStyle(TableStyle(commands))
+    return result
+
+
+class QrCode(Flowable):
+    """A QR code of ``text`` (what a phone reads is exactly that text)."""
+
+    def __init__(self, text: str, size: float = 28 * mm) -> None:
+        super().__init__()
+        self.text, self.size = text, size
+        self.width = self.height = size
+
+    def draw(self) -> None:
+        draw_qr(self.canv, self.text, 0, 0, self.size)
+
+
+def draw_qr(canvas: Canvas, text: str, x: float, y: float, size: float) -> None:
+    """Draw a QR code (error correction M, quiet zone included) as filled squares."""
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=2)
+    code.add_data(text)
+    code.make(fit=True)
+    matrix = code.get_matrix()
+    cell = size / len(matrix)
+    canvas.saveState()
+    canvas.setFillColor(colors.white)
+    canvas.rect(x, y, size, size, stroke=0, fill=1)
+    canvas.setFillColor(colors.black)
+    for row_index, row in enumerate(matrix):
+        for col_index, dark in enumerate(row):
+            if dark:
+                canvas.rect(x + col_index * cell, y + size - (row_index + 1) * cell, cell, cell, stroke=0, fill=1)
+    canvas.restoreState()
+
+
+def qr_target(params: dict[str, Any], number: str) -> str:
+    """What the QR code says: the record's URL path and the document number."""
+    return f"{params.get('record_path', '/')}?doc={number}"
+
+
+@dataclass(frozen=True)
+class DocumentMeta:
+    """What every page prints: title, number, issue date, QR target, re-issue marker."""
+
+    title: str
+    number: str
+    issue_date: str  # ISO date, part of the stored params (so re-rendering gives the same bytes)
+    qr_text: str
+    reissue_of: str | None = None
+    lab_name: str = ""
+
+
+def _page_decoration(meta: DocumentMeta) -> Any:
+    def draw(canvas: Canvas, doc: Any) -> None:
+        canvas.saveState()
+        width, height = PAGE_SIZE
+        canvas.setFont(FONT_BOLD, 9)
+        canvas.drawString(MARGIN, height - 12 * mm, shape(meta.lab_name))
+        canvas.setFont(FONT, 9)
+        canvas.drawRightString(width - MARGIN, height - 12 * mm, f"{meta.number}   issued {meta.issue_date}")
+        if meta.reissue_of:
+            canvas.setFont(FONT_BOLD, 10)
+            canvas.setFillColor(colors.HexColor("#a61b1b"))
+            canvas.drawRightString(width - MARGIN, height - 16.5 * mm, f"RE-ISSUE of {meta.reissue_of}")
+            canvas.setFillColor(colors.black)
+        draw_qr(canvas, meta.qr_text, width - MARGIN - 20 * mm, 8 * mm, 20 * mm)
+        canvas.setFont(FONT, 7.5)
+        canvas.drawString(MARGIN, 12 * mm, f"{meta.title} · {meta.number} · page {doc.page}")
+        canvas.drawString(MARGIN, 8.5 * mm, f"Verify: {meta.qr_text}")
+        canvas.restoreState()
+
+    return draw
+
+
+def build_pdf(story: list[Flowable], meta: DocumentMeta) -> bytes:
+    """Render ``story`` to PDF bytes, reproducibly (same input → same bytes → same SHA-256)."""
+    register_fonts()
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(buffer, pagesize=PAGE_SIZE, leftMargin=MARGIN, rightMargin=MARGIN,
+                            topMargin=22 * mm, bottomMargin=32 * mm, title=f"{meta.title} {meta.number}",
+                            author=meta.lab_name or "labtrack", creator="labtrack", producer="labtrack",
+                            subject=meta.number, invariant=1)
+    decoration = _page_decoration(meta)
+    doc.build(story, onFirstPage=decoration, onLaterPages=decoration)
+    return buffer.getvalue()

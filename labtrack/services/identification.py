@@ -1,0 +1,113 @@
+"""Identifications (append-only) and the re-association of commingled remains.
+
+    identify(*, session, match, remains, missing_person, by) -> Identification
+        # inside transaction.write (called by review.approve): links the remains to the
+        # missing person's Individual (created on first identification), sets the missing
+        # person's status to "identified", and appends the Identification row.
+    active_for_remains(session, remains_id) -> Identification | None
+    active_for_person(session, missing_person_id) -> list[Identification]
+    get(session, identification_id) -> Identification        # NotFound
+    certificate_facts(session, identification_id) -> dict    # everything a document needs
+
+Commingled remains: every remains identified to the same missing person is linked to one
+``Individual`` (``Remains.individual_id``); an Identification is a re-association when the
+missing person already had an earlier identification.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session, select
+
+from labtrack.errors import Conflict, NotFound
+from labtrack.models import Identification, Individual, Match, MissingPerson, Remains, User
+
+
+def _retracted_ids(session: Session) -> set[int]:
+    return {rid for rid in session.exec(select(Identification.retracts_id)
+                                        .where(Identification.retraction == True)) if rid}  # noqa: E712
+
+
+def active(session: Session) -> list[Identification]:
+    """Identifications that are neither retractions nor retracted, oldest first."""
+    retracted = _retracted_ids(session)
+    rows = session.exec(select(Identification).where(Identification.retraction == False)  # noqa: E712
+                        .order_by(Identification.id))  # type: ignore[arg-type]
+    return [row for row in rows if row.id not in retracted]
+
+
+def active_for_remains(session: Session, remains_id: int) -> Identification | None:
+    return next((i for i in active(session) if i.remains_id == remains_id), None)
+
+
+def active_for_person(session: Session, missing_person_id: int) -> list[Identification]:
+    return [i for i in active(session) if i.missing_person_id == missing_person_id]
+
+
+def get(session: Session, identification_id: int) -> Identification:
+    row = session.get(Identification, identification_id)
+    if row is None or row.retraction:
+        raise NotFound(f"identification {identification_id} does not exist")
+    return row
+
+
+def identify(*, session: Session, match: Match, remains: Remains, missing_person: MissingPerson,
+             by: User) -> Identification:
+    """Record that ``remains`` are ``missing_person`` (inside ``transaction.write``)."""
+    if active_for_remains(session, remains.id or 0) is not None:
+        raise Conflict(f"remains {remains.accession} are already identified")
+    individual = session.exec(select(Individual).where(Individual.missing_person_id == missing_person.id)).first()
+    if individual is None:
+        individual = Individual(missing_person_id=missing_person.id)
+        session.add(individual)
+        session.flush()
+    if remains.individual_id not in (None, individual.id):
+        raise Conflict(f"remains {remains.accession} belong to another individual ({remains.individual_id})")
+    remains.individual_id = individual.id
+    missing_person.status = "identified"
+    session.add_all([remains, missing_person])
+    row = Identification(match_id=match.id, remains_id=remains.id or 0, missing_person_id=missing_person.id or 0,
+                         individual_id=individual.id, log10_lr=match.log10_lr, posterior=match.posterior,
+                         basis="DNA kinship analysis (four-eyes review)", approved_by_id=by.id or 0)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def is_reassociation(session: Session, ident: Identification) -> bool:
+    """True when the missing person had been identified from other remains before this one."""
+    return any(i.id < (ident.id or 0) for i in active_for_person(session, ident.missing_person_id)
+               if i.id is not None)
+
+
+def certificate_facts(session: Session, identification_id: int) -> dict[str, Any]:
+    """Plain data about one identification and all remains of the same individual."""
+    from labtrack.models import Site, User
+
+    ident = get(session, identification_id)
+    person = session.get(MissingPerson, ident.missing_person_id)
+    assert person is not None
+    remains_rows = [session.get(Remains, i.remains_id) for i in active_for_person(session, person.id or 0)]
+    parts = []
+    for r in remains_rows:
+        if r is None:
+            continue
+        site = session.get(Site, r.site_id)
+        parts.append({"accession": r.accession, "type": r.remains_type, "elements": r.anatomical_elements,
+                      "site_code": site.code if site else "", "site_name_en": site.name_en if site else "",
+                      "site_name_ar": site.name_ar if site else "",
+                      "recovered_on": r.recovered_on.isoformat() if r.recovered_on else ""})
+    approver = session.get(User, ident.approved_by_id)
+    return {
+        "identification_id": ident.id, "match_id": ident.match_id, "case_number": person.case_number,
+        "name_ar": person.name_ar, "name_latin": person.name_latin, "sex": person.sex,
+        "birth_year": person.birth_year, "disappeared_on": person.disappeared_on.isoformat()
+        if person.disappeared_on else "", "disappearance_place": person.disappearance_place,
+        "remains_accession": next((p["accession"] for p in parts
+                                   if p["accession"] == getattr(session.get(Remains, ident.remains_id),
+                                                                "accession", None)), ""),
+        "parts": parts, "log10_lr": ident.log10_lr, "posterior": ident.posterior, "basis": ident.basis,
+        "identified_on": ident.at.date().isoformat(), "approved_by": approver.full_name if approver else "",
+        "contact_name": person.contact_name, "contact_relation": person.contact_relation,
+    }

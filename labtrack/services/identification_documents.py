@@ -1,0 +1,205 @@
+"""Issuing the PDFs of review and identification: DNA match report, identification certificate,
+family notification report (Arabic and English); re-issues; re-rendering a stored document.
+
+    issue_match_report(*, session, match_id, by, lab_name="") -> tuple[IssuedDocument, bytes]
+    issue_certificate(*, session, identification_id, by, lab_name="") -> tuple[IssuedDocument, bytes]
+    issue_notification(*, session, identification_id, by, lab_name="", lab_contact="")
+        -> tuple[IssuedDocument, bytes]
+    reissue(*, session, document_id, by, reason) -> tuple[IssuedDocument, bytes]
+    render_stored(document) -> bytes          # same bytes (and SHA-256) as when issued
+    documents_for(session, record_type, record_id) -> list[IssuedDocument]
+
+Every document goes through ``labtrack.services.issued_documents.issue`` (number, SHA-256 in the
+audit log). ``params_json`` holds everything the renderer needs, including the issue date, so
+re-rendering gives identical bytes (reportlab ``invariant=1``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from sqlmodel import Session, select
+
+from labtrack.documents import certificate, match_report, notification_report
+from labtrack.errors import Conflict, NotFound, ProblemList
+from labtrack.models import FrequencyEntry, IssuedDocument, Signature, User, utcnow
+from labtrack.review_rules import CONFIRMED
+from labtrack.services import identification, issued_documents, review
+
+RENDERERS: dict[str, Callable[[dict[str, Any], str], bytes]] = {
+    "match_report": match_report.render,
+    "certificate": certificate.render,
+    "notification": notification_report.render,
+}
+RECORD_TYPES = {"match_report": "match", "certificate": "identification", "notification": "identification"}
+
+
+def _today() -> str:
+    return utcnow().date().isoformat()
+
+
+def _user_name(session: Session, user_id: int) -> str:
+    user = session.get(User, user_id)
+    return user.full_name if user else f"user {user_id}"
+
+
+def _reviewers(session: Session, ctx: review.MatchContext) -> list[list[str]]:
+    rows = []
+    for r in ctx.reviews:
+        signature = session.get(Signature, r.signature_id) if r.signature_id else None
+        rows.append([r.step.replace("_", " "), _user_name(session, r.by_user_id),
+                     r.at.strftime("%Y-%m-%d %H:%M"), signature.content_sha256 if signature else "—"])
+    return rows
+
+
+def match_report_params(session: Session, ctx: review.MatchContext, *, lab_name: str = "") -> dict[str, Any]:
+    markers = {locus.marker for locus in ctx.loci}
+    alleles = {(locus.marker, a) for locus in ctx.loci for g in (locus.remains, *locus.relatives.values())
+               for a in g}
+    frequencies: list[list[Any]] = []
+    if ctx.frequency_table is not None and markers:
+        entries = session.exec(select(FrequencyEntry).where(
+            FrequencyEntry.table_id == ctx.frequency_table.id,
+            FrequencyEntry.marker.in_(sorted(markers))))  # type: ignore[attr-defined]
+        frequencies = sorted([e.marker, e.allele, e.frequency] for e in entries if (e.marker, e.allele) in alleles)
+    relatives = {str(m.id): f"{m.relation_label or m.person_code} ({m.person_code})"
+                 for m in ctx.members if m.donor_id is not None}
+    return {
+        "match_id": ctx.match.id, "run_id": ctx.run.id, "engine_version": ctx.run.engine_version,
+        "run_params": ctx.params, "frequency_table": ctx.frequency_table.name if ctx.frequency_table else "",
+        "remains_accession": ctx.remains.accession, "sample_accession": ctx.sample.accession,
+        "site_code": ctx.site.code, "family_code": ctx.family.code,
+        "case_number": ctx.missing_person.case_number if ctx.missing_person else "",
+        "log10_lr": ctx.match.log10_lr, "posterior": ctx.match.posterior, "prior": ctx.match.prior,
+        "loci": [locus.as_dict() for locus in ctx.loci], "relatives": relatives, "frequencies": frequencies,
+        "reviewers": _reviewers(session, ctx), "status": ctx.status.replace("_", " "),
+        "issue_date": _today(), "record_path": f"/review/matches/{ctx.match.id}", "lab_name": lab_name,
+    }
+
+
+def _issue(session: Session, *, kind: str, record_id: int, by: User, params: dict[str, Any],
+           language: str = "en", reissue_of: IssuedDocument | None = None, reason: str = ""
+           ) -> tuple[IssuedDocument, bytes]:
+    params = json.loads(json.dumps(params, default=str))  # exactly what will be stored
+    renderer = RENDERERS[kind]
+    return issued_documents.issue(session, kind=kind, record_type=RECORD_TYPES[kind], record_id=record_id, by=by,
+                                  render=lambda number: renderer(params, number), params=params,
+                                  language=language, reissue_of=reissue_of, reason=reason)
+
+
+def issue_match_report(*, session: Session, match_id: int, by: User, lab_name: str = ""
+                       ) -> tuple[IssuedDocument, bytes]:
+    ctx = review.load(session, match_id)
+    if ctx.loci_error:
+        raise Conflict(f"the per-locus evidence of match {match_id} is unreadable: {ctx.loci_error}")
+    return _issue(session, kind="match_report", record_id=match_id, by=by,
+                  params=match_report_params(session, ctx, lab_name=lab_name))
+
+
+def _approved_identification(session: Session, identification_id: int) -> tuple[Any, review.MatchContext]:
+    ident = identification.get(session, identification_id)
+    if ident.match_id is None:
+        raise Conflict(f"identification {identification_id} has no reviewed match: no document can be issued")
+    ctx = review.load(session, ident.match_id)
+    if ctx.status != CONFIRMED:
+        raise Conflict(f"identification {identification_id} has not been approved by a second analyst "
+                       f"(match {ident.match_id} is {ctx.status.replace('_', ' ')}): no document can be issued")
+    if identification.active_for_remains(session, ident.remains_id) is None:
+        raise Conflict(f"identification {identification_id} was retracted")
+    return ident, ctx
+
+
+def certificate_params(session: Session, identification_id: int, *, lab_name: str = "") -> dict[str, Any]:
+    ident, ctx = _approved_identification(session, identification_id)
+    facts = identification.certificate_facts(session, identification_id)
+    sig_rows = []
+    for r in ctx.reviews:
+        if r.signature_id:
+            sig = session.get(Signature, r.signature_id)
+            if sig is not None:
+                sig_rows.append([sig.meaning, _user_name(session, sig.user_id), sig.at.strftime("%Y-%m-%d %H:%M"),
+                                 sig.content_sha256])
+    report = session.exec(select(IssuedDocument).where(IssuedDocument.kind == "match_report",
+                                                       IssuedDocument.record_id == ident.match_id)
+                          .order_by(IssuedDocument.id.desc())).first()  # type: ignore[union-attr]
+    return facts | {"signatures": sig_rows, "match_report": report.number if report else "",
+                    "issue_date": _today(), "record_path": f"/review/identifications/{identification_id}",
+                    "lab_name": lab_name}
+
+
+def issue_certificate(*, session: Session, identification_id: int, by: User, lab_name: str = ""
+                      ) -> tuple[IssuedDocument, bytes]:
+    return _issue(session, kind="certificate", record_id=identification_id, by=by,
+                  params=certificate_params(session, identification_id, lab_name=lab_name))
+
+
+def notification_params(session: Session, identification_id: int, *, lab_name: str = "",
+                        lab_contact: str = "") -> dict[str, Any]:
+    _approved_identification(session, identification_id)
+    facts = identification.certificate_facts(session, identification_id)
+    problems = ProblemList()
+    if not (facts["name_ar"] or facts["name_latin"]):
+        problems.add("the missing person has no name on record", field="name")
+    problems.raise_if_any("The notification report cannot be issued")
+    from labtrack.models import MissingPerson
+
+    person = session.exec(select(MissingPerson).where(MissingPerson.case_number == facts["case_number"])).one()
+    return {
+        "name_ar": facts["name_ar"], "name_latin": facts["name_latin"], "case_number": facts["case_number"],
+        "contact_name": facts["contact_name"], "identified_on": facts["identified_on"],
+        "parts": [{k: part[k] for k in ("accession", "site_name_en", "site_name_ar", "recovered_on")}
+                  for part in facts["parts"]],
+        "more_parts_expected": bool(person.wait_for_more_parts), "lab_name": lab_name, "lab_contact": lab_contact,
+        "issue_date": _today(), "record_path": f"/notifications/persons/{person.id}",
+    }
+
+
+def issue_notification(*, session: Session, identification_id: int, by: User, lab_name: str = "",
+                       lab_contact: str = "") -> tuple[IssuedDocument, bytes]:
+    return _issue(session, kind="notification", record_id=identification_id, by=by, language="ar",
+                  params=notification_params(session, identification_id, lab_name=lab_name,
+                                             lab_contact=lab_contact))
+
+
+def get_document(session: Session, document_id: int) -> IssuedDocument:
+    document = session.get(IssuedDocument, document_id)
+    if document is None or document.kind not in RENDERERS:
+        raise NotFound(f"document {document_id} does not exist")
+    return document
+
+
+def original_of(session: Session, document: IssuedDocument) -> IssuedDocument:
+    while document.reissue_of_id is not None:
+        parent = session.get(IssuedDocument, document.reissue_of_id)
+        if parent is None:
+            break
+        document = parent
+    return document
+
+
+def reissue(*, session: Session, document_id: int, by: User, reason: str) -> tuple[IssuedDocument, bytes]:
+    """A new copy of the same document (same record, same content), numbered anew, printed
+    "RE-ISSUE of <original number>", with today's issue date."""
+    if not (reason or "").strip():
+        problems = ProblemList()
+        problems.add("a reason is required to re-issue a document", field="reason")
+        problems.raise_if_any("The document cannot be re-issued")
+    document = get_document(session, document_id)
+    original = original_of(session, document)
+    params = json.loads(original.params_json) | {"reissue_of": original.number, "issue_date": _today()}
+    return _issue(session, kind=document.kind, record_id=document.record_id or 0, by=by, params=params,
+                  language=document.language, reissue_of=original, reason=f"re-issue: {reason.strip()}")
+
+
+def render_stored(document: IssuedDocument) -> bytes:
+    """Re-render a stored document from its params (identical bytes when nothing was altered)."""
+    return RENDERERS[document.kind](json.loads(document.params_json), document.number)
+
+
+def documents_for(session: Session, record_type: str, record_id: int) -> list[IssuedDocument]:
+    return list(session.exec(select(IssuedDocument).where(IssuedDocument.record_type == record_type,
+                                                          IssuedDocument.record_id == record_id)
+                             .order_by(IssuedDocument.id)))  # type: ignore[arg-type]
+

@@ -1,0 +1,377 @@
+"""Four-eyes review of candidate matches (status derived from append-only ``MatchReview`` rows).
+
+Signatures (all keyword-only; each call is one transaction, all-or-nothing)::
+
+    load(session, match_id) -> MatchContext
+    queue(session, *, site_id=None, status=None, strength=None, limit=500) -> list[QueueRow]
+    propose(*, session, match_id, by, decision, reason, password,
+            threshold=DEFAULT_THRESHOLD) -> MatchReview          # decision "confirm" | "reject"
+    approve(*, session, match_id, by, password, reason="",
+            threshold=DEFAULT_THRESHOLD) -> Approval             # .identification when confirmed
+    send_back(*, session, match_id, by, reason) -> MatchReview
+    competitors(session, ctx) -> list[Competitor]
+
+Rules: the first analyst proposes (confirm or reject, with a reason) and signs "reviewed" with
+the password; a second, different analyst approves (signs "approved") or sends back. Confirming
+needs the posterior ≥ the identification threshold (``IDENTIFICATION_THRESHOLD``, 0.9995) and no
+competing candidate: another unresolved match of the same remains (to another family), or of
+the same missing person from other remains — unless that one is itself proposed for
+confirmation and not both remains are complete bodies (then it is a body part of the same
+individual: commingled remains re-associated). The per-locus format is documented in
+``labtrack.review_rules``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel import Session, select
+
+from labtrack import review_rules
+from labtrack.errors import Conflict, NotFound, PermissionDenied, ProblemList
+from labtrack.models import (
+    Family,
+    FrequencyTable,
+    Identification,
+    Match,
+    MatchReview,
+    MatchRun,
+    MissingPerson,
+    PedigreeMember,
+    Profile,
+    Remains,
+    Sample,
+    Site,
+    User,
+)
+from labtrack.review_rules import (
+    CONFIRMED,
+    OPEN,
+    PROPOSED_CONFIRM,
+    PROPOSED_REJECT,
+    UNRESOLVED,
+    LocusEvidence,
+    PerLocusFormatError,
+)
+from labtrack.services import identification, signatures
+from labtrack.services.transaction import write
+
+DEFAULT_THRESHOLD = 0.9995
+DECISIONS = {"confirm": "propose_confirm", "reject": "propose_reject"}
+
+
+@dataclass
+class MatchContext:
+    """A match with everything needed to review it."""
+
+    match: Match
+    run: MatchRun
+    profile: Profile
+    sample: Sample
+    remains: Remains
+    site: Site
+    family: Family
+    members: list[PedigreeMember]
+    missing_person: MissingPerson | None
+    reviews: list[MatchReview]
+    frequency_table: FrequencyTable | None = None
+    loci: list[LocusEvidence] = field(default_factory=list)
+    loci_error: str = ""
+
+    @property
+    def status(self) -> str:
+        return review_rules.review_status([r.step for r in self.reviews])
+
+    @property
+    def params(self) -> dict[str, Any]:
+        try:
+            value = json.loads(self.run.params_json or "{}")
+        except json.JSONDecodeError:
+            return {"unreadable": self.run.params_json}
+        return value if isinstance(value, dict) else {"value": value}
+
+    @property
+    def proposal(self) -> MatchReview | None:
+        """The open proposal (the last propose step, when the status is proposed_*)."""
+        if self.status not in (PROPOSED_CONFIRM, PROPOSED_REJECT):
+            return None
+        return next(r for r in reversed(self.reviews) if r.step.startswith("propose_"))
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    match_id: int
+    run_id: int
+    remains_accession: str
+    site_code: str
+    family_code: str
+    case_number: str
+    log10_lr: float
+    posterior: float
+    strength: str
+    status: str
+    created_at: Any
+
+
+@dataclass(frozen=True)
+class Competitor:
+    match_id: int
+    remains_accession: str
+    case_number: str
+    status: str
+    why: str
+
+
+@dataclass(frozen=True)
+class Approval:
+    review: MatchReview
+    identification: Identification | None
+
+
+def _get(session: Session, model: Any, key: int | None, what: str) -> Any:
+    row = session.get(model, key) if key is not None else None
+    if row is None:
+        raise NotFound(f"{what} {key} does not exist")
+    return row
+
+
+def load(session: Session, match_id: int) -> MatchContext:
+    match = _get(session, Match, match_id, "match")
+    profile = _get(session, Profile, match.profile_id, "profile")
+    sample = _get(session, Sample, profile.sample_id, "sample")
+    if sample.remains_id is None:
+        raise NotFound(f"match {match_id} is not about a remains profile")
+    remains = _get(session, Remains, sample.remains_id, "remains")
+    members = list(session.exec(select(PedigreeMember).where(PedigreeMember.family_id == match.family_id)
+                                .order_by(PedigreeMember.id)))  # type: ignore[arg-type]
+    missing_member = next((m for m in members if m.missing_person_id is not None), None)
+    run = _get(session, MatchRun, match.run_id, "match run")
+    ctx = MatchContext(
+        match=match, run=run, profile=profile, sample=sample, remains=remains,
+        site=_get(session, Site, remains.site_id, "site"),
+        family=_get(session, Family, match.family_id, "family"), members=members,
+        missing_person=session.get(MissingPerson, missing_member.missing_person_id) if missing_member else None,
+        reviews=list(session.exec(select(MatchReview).where(MatchReview.match_id == match_id)
+                                  .order_by(MatchReview.id))),  # type: ignore[arg-type]
+        frequency_table=session.get(FrequencyTable, run.frequency_table_id),
+    )
+    try:
+        ctx.loci = review_rules.parse_per_locus(match.per_locus_json or "[]")
+    except PerLocusFormatError as error:
+        ctx.loci_error = str(error)
+    return ctx
+
+
+def evidence(ctx: MatchContext) -> dict[str, Any]:
+    """The match evidence that signatures cover (canonical JSON → SHA-256)."""
+    return {
+        "match_id": ctx.match.id, "run_id": ctx.run.id, "engine_version": ctx.run.engine_version,
+        "params": ctx.params, "frequency_table": ctx.frequency_table.name if ctx.frequency_table else None,
+        "remains": ctx.remains.accession, "sample": ctx.sample.accession, "profile_id": ctx.profile.id,
+        "family": ctx.family.code,
+        "case_number": ctx.missing_person.case_number if ctx.missing_person else None,
+        "log10_lr": ctx.match.log10_lr, "posterior": ctx.match.posterior, "prior": ctx.match.prior,
+        "per_locus": [locus.as_dict() for locus in ctx.loci],
+    }
+
+
+def anthropology(ctx: MatchContext) -> review_rules.Comparison | None:
+    if ctx.missing_person is None:
+        return None
+    r, p = ctx.remains, ctx.missing_person
+    return review_rules.compare(
+        review_rules.RemainsEstimates(sex=r.est_sex, age_min=r.est_age_min, age_max=r.est_age_max,
+                                      stature_cm=r.est_stature_cm),
+        review_rules.AnteMortem(sex=p.sex, birth_date=p.birth_date, birth_year=p.birth_year,
+                                disappeared_on=p.disappeared_on, height_cm=p.height_cm))
+
+
+# --- the queue and competitors -----------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Summary:
+    match: Match
+    remains: Remains
+    site: Site
+    family: Family
+    missing_person_id: int | None
+    case_number: str
+    status: str
+
+
+def _summaries(session: Session) -> list[_Summary]:
+    rows = session.exec(
+        select(Match, Remains, Site, Family)
+        .join(Profile, Profile.id == Match.profile_id)  # type: ignore[arg-type]
+        .join(Sample, Sample.id == Profile.sample_id)  # type: ignore[arg-type]
+        .join(Remains, Remains.id == Sample.remains_id)  # type: ignore[arg-type]
+        .join(Site, Site.id == Remains.site_id)  # type: ignore[arg-type]
+        .join(Family, Family.id == Match.family_id)  # type: ignore[arg-type]
+    ).all()
+    missing = {fid: (mid, case) for fid, mid, case in session.exec(
+        select(PedigreeMember.family_id, MissingPerson.id, MissingPerson.case_number)
+        .join(MissingPerson, MissingPerson.id == PedigreeMember.missing_person_id))}  # type: ignore[arg-type]
+    steps: dict[int, list[str]] = {}
+    for match_id, step in session.exec(select(MatchReview.match_id, MatchReview.step).order_by(MatchReview.id)):  # type: ignore[arg-type]
+        steps.setdefault(match_id, []).append(step)
+    return [
+        _Summary(match, remains, site, family, *missing.get(family.id, (None, "")),
+                 review_rules.review_status(steps.get(match.id or 0, [])))
+        for match, remains, site, family in rows
+    ]
+
+
+def queue(session: Session, *, site_id: int | None = None, status: str | None = None,
+          strength: str | None = None, limit: int = 500) -> list[QueueRow]:
+    """Candidate matches, newest run first, strongest first within a run."""
+    rows = []
+    for s in _summaries(session):
+        if site_id is not None and s.site.id != site_id:
+            continue
+        if status and s.status != status:
+            continue
+        band = review_rules.strength(s.match.log10_lr)
+        if strength and band != strength:
+            continue
+        rows.append(QueueRow(s.match.id or 0, s.match.run_id, s.remains.accession, s.site.code, s.family.code,
+                             s.case_number, s.match.log10_lr, s.match.posterior, band, s.status,
+                             s.match.created_at))
+    rows.sort(key=lambda r: (-r.run_id, -r.log10_lr, r.match_id))
+    return rows[:limit]
+
+
+def competitors(session: Session, ctx: MatchContext) -> list[Competitor]:
+    """Unresolved candidates that compete with this match (see the module docstring)."""
+    mine = ctx.missing_person.id if ctx.missing_person else None
+    found = []
+    for s in _summaries(session):
+        if s.match.id == ctx.match.id or s.status not in UNRESOLVED:
+            continue
+        same_remains = s.remains.id == ctx.remains.id
+        same_person = mine is not None and s.missing_person_id == mine
+        if same_remains and not same_person:
+            found.append(Competitor(s.match.id or 0, s.remains.accession, s.case_number, s.status,
+                                    "same remains, another family"))
+        elif same_person and not same_remains:
+            both_bodies = s.remains.remains_type == ctx.remains.remains_type == "complete_body"
+            if s.status != PROPOSED_CONFIRM or both_bodies:
+                found.append(Competitor(s.match.id or 0, s.remains.accession, s.case_number, s.status,
+                                        "same missing person, other remains"))
+    return found
+
+
+# --- the steps -----------------------------------------------------------------------------
+
+def _require_reason(reason: str, what: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        problems = ProblemList()
+        problems.add(f"a reason is required to {what}", field="reason")
+        problems.raise_if_any(f"Cannot {what}")
+    return reason
+
+
+def _identified_remains_conflict(session: Session, ctx: MatchContext) -> None:
+    existing = identification.active_for_remains(session, ctx.remains.id or 0)
+    if existing is not None:
+        raise Conflict(f"remains {ctx.remains.accession} are already identified "
+                       f"(identification {existing.id}); retract it first")
+
+
+def propose(*, session: Session, match_id: int, by: User, decision: str, reason: str, password: str,
+            threshold: float = DEFAULT_THRESHOLD) -> MatchReview:
+    """First analyst: propose to confirm or reject (signed "reviewed")."""
+    if decision not in DECISIONS:
+        raise Conflict(f"unknown decision {decision!r}: choose confirm or reject")
+    reason = _require_reason(reason, f"propose to {decision}")
+    ctx = load(session, match_id)
+    if ctx.status != OPEN:
+        raise Conflict(f"match {match_id} is {ctx.status.replace('_', ' ')}: it cannot be proposed again")
+    if decision == "confirm":
+        _check_confirmable(session, ctx, threshold)
+    content = evidence(ctx) | {"step": DECISIONS[decision], "reason": reason}
+    with write(session, actor=by, reason=f"match {match_id}: proposed to {decision}"):
+        signature = signatures.sign(session=session, user=by, password=password, meaning="reviewed",
+                                    record_type="match", record_id=match_id, content=content)
+        review = MatchReview(match_id=match_id, step=DECISIONS[decision], reason=reason,
+                             by_user_id=by.id or 0, signature_id=signature.id)
+        session.add(review)
+    return review
+
+
+def _check_confirmable(session: Session, ctx: MatchContext, threshold: float) -> None:
+    if ctx.missing_person is None:
+        raise Conflict(f"family {ctx.family.code} has no missing person in its pedigree")
+    if ctx.loci_error:
+        raise Conflict(f"the per-locus evidence of match {ctx.match.id} is unreadable: {ctx.loci_error}")
+    if ctx.match.posterior < threshold:
+        raise Conflict(f"posterior {ctx.match.posterior:.6f} is below the identification threshold "
+                       f"{threshold:.6f}: the match cannot be confirmed")
+    _identified_remains_conflict(session, ctx)
+
+
+def approve(*, session: Session, match_id: int, by: User, password: str, reason: str = "",
+            threshold: float = DEFAULT_THRESHOLD) -> Approval:
+    """Second analyst: approve the proposal (signed "approved"). Approving a confirmation creates
+    the identification (see ``labtrack.services.identification.identify``)."""
+    ctx = load(session, match_id)
+    proposal = ctx.proposal
+    if proposal is None:
+        raise Conflict(f"match {match_id} is {ctx.status.replace('_', ' ')}: there is no proposal to approve")
+    if proposal.by_user_id == by.id:
+        raise PermissionDenied("You proposed this decision: a second, different analyst must approve it.")
+    if proposal.step == "propose_confirm":
+        _check_confirmable(session, ctx, threshold)
+        rivals = competitors(session, ctx)
+        if rivals:
+            listed = "; ".join(f"match {c.match_id} ({c.remains_accession} / {c.case_number}: {c.why}, "
+                               f"{c.status.replace('_', ' ')})" for c in rivals)
+            raise Conflict(f"competing candidates are still open; reject them first: {listed}")
+    content = evidence(ctx) | {"step": "approve", "proposal": proposal.step, "proposal_id": proposal.id,
+                               "reason": reason.strip()}
+    created = None
+    with write(session, actor=by, reason=f"match {match_id}: {proposal.step.replace('propose_', '')} approved"):
+        signature = signatures.sign(session=session, user=by, password=password, meaning="approved",
+                                    record_type="match", record_id=match_id, content=content)
+        review = MatchReview(match_id=match_id, step="approve", reason=reason.strip(), by_user_id=by.id or 0,
+                             signature_id=signature.id)
+        session.add(review)
+        session.flush()
+        if proposal.step == "propose_confirm":
+            assert ctx.missing_person is not None
+            created = identification.identify(session=session, match=ctx.match, remains=ctx.remains,
+                                              missing_person=ctx.missing_person, by=by)
+    return Approval(review, created)
+
+
+def send_back(*, session: Session, match_id: int, by: User, reason: str) -> MatchReview:
+    """Second analyst: send the proposal back for another look (the match is open again)."""
+    reason = _require_reason(reason, "send the proposal back")
+    ctx = load(session, match_id)
+    proposal = ctx.proposal
+    if proposal is None:
+        raise Conflict(f"match {match_id} is {ctx.status.replace('_', ' ')}: there is no proposal to send back")
+    if proposal.by_user_id == by.id:
+        raise PermissionDenied("You proposed this decision: a second, different analyst must review it.")
+    with write(session, actor=by, reason=f"match {match_id}: proposal sent back"):
+        review = MatchReview(match_id=match_id, step="send_back", reason=reason, by_user_id=by.id or 0)
+        session.add(review)
+    return review
+
+
+def is_confirmed(ctx: MatchContext) -> bool:
+    return ctx.status == CONFIRMED
+
+
+def sites(session: Session) -> list[Site]:
+    return list(session.exec(select(Site).order_by(Site.code)))
+
+
+def user_names(session: Session, user_ids: list[int]) -> dict[int, str]:
+    return {uid: (u.full_name if (u := session.get(User, uid)) else f"user {uid}") for uid in set(user_ids)}
+
+
+def identification_of_match(session: Session, match_id: int) -> Identification | None:
+    return next((i for i in identification.active(session) if i.match_id == match_id), None)

@@ -1,0 +1,126 @@
+"""Review of candidate matches: queue, match page, four-eyes steps; identification record page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from markupsafe import Markup
+
+from labtrack import review_rules
+from labtrack.db import get_session
+from labtrack.documents import pedigree_svg
+from labtrack.services import identification, identification_documents, review
+from labtrack.web.access import ADMIN, ANALYST, COORDINATOR, can_see_identities, roles_required
+from labtrack.web.review_forms import ApproveForm, IssueForm, ProposeForm, ReissueForm, SendBackForm
+
+bp = Blueprint("review", __name__, url_prefix="/review")
+REVIEWERS = (ANALYST, ADMIN)
+
+
+def _int_arg(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+@bp.route("/")
+@roles_required(*REVIEWERS)
+def queue() -> Any:
+    db = get_session()
+    status = request.args.get("status") if request.args.get("status") in review_rules.STATUSES else None
+    strength = request.args.get("strength") if request.args.get("strength") in review_rules.STRENGTHS else None
+    rows = review.queue(db, site_id=_int_arg("site"), status=status, strength=strength)
+    return render_template("review/queue.html", rows=rows, sites=review.sites(db), statuses=review_rules.STATUSES,
+                           strengths=review_rules.STRENGTHS, selected={"site": _int_arg("site"), "status": status,
+                                                                       "strength": strength})
+
+
+def _pedigree(ctx: review.MatchContext) -> Markup:
+    codes = {m.id: m.person_code for m in ctx.members}
+    drawn = [
+        pedigree_svg.DrawnMember(m.person_code, m.sex, codes.get(m.father_id, ""), codes.get(m.mother_id, ""),
+                                 typed=m.donor_id is not None, missing=m.missing_person_id is not None,
+                                 label=m.relation_label)
+        for m in ctx.members
+    ]
+    return Markup(pedigree_svg.draw(drawn))  # noqa: S704 - every label is escaped by the drawing module
+
+
+@bp.route("/matches/<int:match_id>")
+@roles_required(*REVIEWERS)
+def match(match_id: int) -> Any:
+    db = get_session()
+    ctx = review.load(db, match_id)
+    names_visible = can_see_identities() or ctx.status == review_rules.CONFIRMED
+    labels = {str(m.id): f"{m.relation_label or m.person_code} ({m.person_code})" for m in ctx.members
+              if m.donor_id is not None}
+    return render_template(
+        "review/match.html", ctx=ctx, comparison=review.anthropology(ctx), competitors=review.competitors(db, ctx),
+        names_visible=names_visible, show_circumstances=can_see_identities(), relative_labels=labels,
+        pedigree=_pedigree(ctx), users=review.user_names(db, [r.by_user_id for r in ctx.reviews]),
+        threshold=current_app.config["IDENTIFICATION_THRESHOLD"],
+        documents=identification_documents.documents_for(db, "match", match_id),
+        identification=review.identification_of_match(db, match_id),
+        propose_form=ProposeForm(), approve_form=ApproveForm(), send_back_form=SendBackForm(),
+        issue_form=IssueForm(), reissue_form=ReissueForm(), me=current_user.id)
+
+
+def _form_problems(form: Any) -> bool:
+    if form.validate_on_submit():
+        return False
+    for name, errors in form.errors.items():
+        label = getattr(form, name).label.text if hasattr(form, name) else name
+        for error in errors:
+            flash(f"{label}: {error}", "error")
+    return True
+
+
+@bp.route("/matches/<int:match_id>/propose", methods=["POST"])
+@roles_required(*REVIEWERS)
+def propose(match_id: int) -> Any:
+    form = ProposeForm()
+    if not _form_problems(form):
+        review.propose(session=get_session(), match_id=match_id, by=current_user, decision=form.decision.data,
+                       reason=form.reason.data or "", password=form.password.data or "",
+                       threshold=current_app.config["IDENTIFICATION_THRESHOLD"])
+        flash(_("Your proposal is recorded and signed. A second analyst must now approve it."), "success")
+    return redirect(url_for("review.match", match_id=match_id))
+
+
+@bp.route("/matches/<int:match_id>/approve", methods=["POST"])
+@roles_required(*REVIEWERS)
+def approve(match_id: int) -> Any:
+    form = ApproveForm()
+    if not _form_problems(form):
+        result = review.approve(session=get_session(), match_id=match_id, by=current_user,
+                                password=form.password.data or "", reason=form.reason.data or "",
+                                threshold=current_app.config["IDENTIFICATION_THRESHOLD"])
+        if result.identification is not None:
+            flash(_("Approved and signed: the remains are identified."), "success")
+        else:
+            flash(_("Approved and signed."), "success")
+    return redirect(url_for("review.match", match_id=match_id))
+
+
+@bp.route("/matches/<int:match_id>/send-back", methods=["POST"])
+@roles_required(*REVIEWERS)
+def send_back(match_id: int) -> Any:
+    form = SendBackForm()
+    if not _form_problems(form):
+        review.send_back(session=get_session(), match_id=match_id, by=current_user, reason=form.reason.data or "")
+        flash(_("The proposal was sent back; the match is open again."), "success")
+    return redirect(url_for("review.match", match_id=match_id))
+
+
+@bp.route("/identifications/<int:identification_id>")
+@roles_required(ANALYST, COORDINATOR, ADMIN)
+def identification_record(identification_id: int) -> Any:
+    db = get_session()
+    ident = identification.get(db, identification_id)
+    return render_template("review/identification.html", ident=ident,
+                           facts=identification.certificate_facts(db, identification_id),
+                           documents=identification_documents.documents_for(db, "identification", identification_id),
+                           issue_form=IssueForm(), reissue_form=ReissueForm(),
+                           can_notify=current_user.role in (COORDINATOR, ADMIN))

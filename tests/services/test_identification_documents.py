@@ -1,0 +1,112 @@
+"""Match report, certificate, notification report: content, refusals, re-issues, reproducibility."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+from sqlmodel import Session, select
+
+from labtrack.errors import Conflict, NotFound, ValidationFailed
+from labtrack.models import AuditEntry, Identification, IssuedDocument
+from labtrack.services import identification_documents as docs
+from labtrack.services import review
+from labtrack.services.transaction import write
+from tests import factories
+from tests.factories import PASSWORD
+from tests.pdf_text import pdf_text, render_png
+from tests.review_factories import make_candidate
+
+
+@pytest.fixture
+def identified(db: Session):
+    first, second = factories.make_user(db, "analyst", "ana1"), factories.make_user(db, "analyst", "ana2")
+    c = make_candidate(db, first.user)
+    review.propose(session=db, match_id=c.match.id, by=first.user, decision="confirm", reason="consistent",
+                   password=PASSWORD)
+    approval = review.approve(session=db, match_id=c.match.id, by=second.user, password=PASSWORD)
+    return c, approval.identification, first, second
+
+
+def test_match_report_text(db: Session, identified) -> None:
+    c, _ident, first, second = identified
+    document, pdf = docs.issue_match_report(session=db, match_id=c.match.id, by=first.user, lab_name="Test lab")
+    text = pdf_text(pdf)
+    for expected in (document.number, c.remains.accession, c.family.family.code,
+                     c.family.missing_person.case_number, "9.2000", "99.9999 %", "0.001", "D3S1358", "9.3/9.3",
+                     "mutation", "labtrack-kinship 0.1.0", "theta=0.01", "Test Analyst", "approve",
+                     f"/review/matches/{c.match.id}?doc={document.number}"):
+        assert expected in text, expected
+    # blind: the analysts' report carries no names
+    assert c.family.missing_person.name_latin not in text
+
+
+def test_certificate_text_and_audit(db: Session, identified) -> None:
+    c, ident, first, _ = identified
+    document, pdf = docs.issue_certificate(session=db, identification_id=ident.id, by=first.user)
+    text = pdf_text(pdf)
+    for expected in (document.number, "Ahmad Khalil al-Masri", "أحمد خليل المصري", c.remains.accession,
+                     "QTF mass grave", c.family.missing_person.case_number, "approved", "reviewed",
+                     "DNA kinship analysis"):
+        assert expected in text, expected
+    entry = db.exec(select(AuditEntry).where(AuditEntry.action == "issue_document")).one()
+    assert json.loads(entry.after_json)["sha256"] == hashlib.sha256(pdf).hexdigest() == document.sha256
+
+
+def test_notification_report_arabic_and_png(db: Session, identified) -> None:
+    c, ident, _, _ = identified
+    coordinator = factories.make_user(db, "coordinator")
+    document, pdf = docs.issue_notification(session=db, identification_id=ident.id, by=coordinator.user,
+                                            lab_name="Test lab", lab_contact="+000 111 222")
+    text = pdf_text(pdf)
+    assert "أحمد خليل المصري" in text  # logical order after extraction (NFKC folds presentation forms)
+    assert "تقرير إبلاغ العائلة" in text
+    for expected in (document.number, "Ahmad Khalil al-Masri", c.remains.accession, "What happens next",
+                     "+000 111 222", c.family.missing_person.case_number):
+        assert expected in text, expected
+    png = render_png(pdf, "notification-report-page1")
+    assert png.stat().st_size > 10_000
+
+
+def test_rerendering_reproduces_the_stored_hash(db: Session, identified) -> None:
+    c, ident, first, _ = identified
+    issued = [docs.issue_match_report(session=db, match_id=c.match.id, by=first.user)[0],
+              docs.issue_certificate(session=db, identification_id=ident.id, by=first.user)[0],
+              docs.issue_notification(session=db, identification_id=ident.id, by=first.user)[0]]
+    for document in issued:
+        stored = db.get(IssuedDocument, document.id)
+        assert hashlib.sha256(docs.render_stored(stored)).hexdigest() == stored.sha256
+
+
+def test_reissue_keeps_record_and_says_so(db: Session, identified) -> None:
+    _c, ident, first, _ = identified
+    original, _ = docs.issue_certificate(session=db, identification_id=ident.id, by=first.user)
+    with pytest.raises(ValidationFailed):
+        docs.reissue(session=db, document_id=original.id, by=first.user, reason=" ")
+    copy, pdf = docs.reissue(session=db, document_id=original.id, by=first.user, reason="family lost it")
+    again, _ = docs.reissue(session=db, document_id=copy.id, by=first.user, reason="second copy")
+    assert copy.reissue_of_id == original.id and again.reissue_of_id == original.id
+    assert (copy.record_type, copy.record_id) == (original.record_type, original.record_id)
+    assert copy.number != original.number
+    assert f"RE-ISSUE of {original.number}" in pdf_text(pdf)
+    assert hashlib.sha256(docs.render_stored(db.get(IssuedDocument, copy.id))).hexdigest() == copy.sha256
+
+
+def test_no_certificate_for_an_unapproved_identification(db: Session) -> None:
+    first = factories.make_user(db, "analyst", "ana1")
+    c = make_candidate(db, first.user)
+    review.propose(session=db, match_id=c.match.id, by=first.user, decision="confirm", reason="ok",
+                   password=PASSWORD)
+    # a row written around the review (e.g. by a script) is not an approved identification
+    with write(db, actor="script"):
+        rogue = Identification(match_id=c.match.id, remains_id=c.remains.id,
+                               missing_person_id=c.family.missing_person.id, approved_by_id=first.id)
+        db.add(rogue)
+    with pytest.raises(Conflict, match="not been approved by a second analyst"):
+        docs.issue_certificate(session=db, identification_id=rogue.id, by=first.user)
+    with pytest.raises(Conflict):
+        docs.issue_notification(session=db, identification_id=rogue.id, by=first.user)
+    with pytest.raises(NotFound):
+        docs.issue_certificate(session=db, identification_id=9999, by=first.user)
+    assert db.exec(select(IssuedDocument)).all() == []

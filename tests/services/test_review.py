@@ -1,0 +1,156 @@
+"""Four-eyes review: proposals, approvals, refusals, identification, commingled remains."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import Session, select
+
+from labtrack.errors import AuthenticationFailed, Conflict, PermissionDenied, ValidationFailed
+from labtrack.models import Identification, Individual, MatchReview, MissingPerson, Remains, Signature
+from labtrack.services import review, signatures
+from tests import factories
+from tests.factories import PASSWORD
+from tests.review_factories import make_candidate, make_family, make_match, make_remains
+
+
+@pytest.fixture
+def analysts(db: Session) -> tuple[factories.UserWithPassword, factories.UserWithPassword]:
+    return factories.make_user(db, "analyst", "ana1"), factories.make_user(db, "analyst", "ana2")
+
+
+def _propose(db: Session, match_id: int, who: factories.UserWithPassword, decision: str = "confirm") -> None:
+    review.propose(session=db, match_id=match_id, by=who.user, decision=decision, reason="all loci consistent",
+                   password=PASSWORD)
+
+
+def test_confirm_then_approve_identifies_and_signs(db: Session, analysts) -> None:
+    first, second = analysts
+    c = make_candidate(db, first.user)
+    _propose(db, c.match.id, first)
+    assert review.load(db, c.match.id).status == "proposed_confirm"
+    approval = review.approve(session=db, match_id=c.match.id, by=second.user, password=PASSWORD)
+    ctx = review.load(db, c.match.id)
+    assert ctx.status == "confirmed"
+    ident = approval.identification
+    assert ident is not None and ident.remains_id == c.remains.id
+    assert db.get(MissingPerson, c.family.missing_person.id).status == "identified"
+    remains = db.get(Remains, c.remains.id)
+    individual = db.get(Individual, remains.individual_id)
+    assert individual.missing_person_id == c.family.missing_person.id
+    sigs = db.exec(select(Signature).order_by(Signature.id)).all()
+    assert [(s.meaning, s.user_id) for s in sigs] == [("reviewed", first.id), ("approved", second.id)]
+    expected = signatures.content_sha256(review.evidence(ctx) | {
+        "step": "approve", "proposal": "propose_confirm", "proposal_id": ctx.reviews[0].id, "reason": ""})
+    assert sigs[1].content_sha256 == expected
+    assert ctx.reviews[1].signature_id == sigs[1].id
+
+
+def test_approving_own_proposal_is_refused(db: Session, analysts) -> None:
+    first, _ = analysts
+    c = make_candidate(db, first.user)
+    _propose(db, c.match.id, first)
+    with pytest.raises(PermissionDenied, match="second, different analyst"):
+        review.approve(session=db, match_id=c.match.id, by=first.user, password=PASSWORD)
+    assert review.load(db, c.match.id).status == "proposed_confirm"
+    assert db.exec(select(Identification)).all() == []
+
+
+def test_wrong_password_signs_nothing(db: Session, analysts) -> None:
+    first, second = analysts
+    c = make_candidate(db, first.user)
+    with pytest.raises(AuthenticationFailed, match="password is not correct"):
+        review.propose(session=db, match_id=c.match.id, by=first.user, decision="confirm", reason="ok",
+                       password="wrong password")
+    assert db.exec(select(MatchReview)).all() == [] and db.exec(select(Signature)).all() == []
+    _propose(db, c.match.id, first)
+    with pytest.raises(AuthenticationFailed):
+        review.approve(session=db, match_id=c.match.id, by=second.user, password="nope")
+    assert len(db.exec(select(Signature)).all()) == 1
+    assert db.exec(select(Identification)).all() == []
+    assert db.get(MissingPerson, c.family.missing_person.id).status == "missing"
+
+
+def test_below_threshold_cannot_be_confirmed(db: Session, analysts) -> None:
+    first, _ = analysts
+    c = make_candidate(db, first.user, log10_lr=3.0, posterior=0.99)
+    with pytest.raises(Conflict, match="below the identification threshold"):
+        _propose(db, c.match.id, first)
+    _propose(db, c.match.id, first, decision="reject")  # rejecting is always possible
+    assert review.load(db, c.match.id).status == "proposed_reject"
+
+
+def test_threshold_is_configurable(db: Session, analysts) -> None:
+    first, _ = analysts
+    c = make_candidate(db, first.user, log10_lr=3.0, posterior=0.99)
+    review.propose(session=db, match_id=c.match.id, by=first.user, decision="confirm", reason="ok",
+                   password=PASSWORD, threshold=0.98)
+    assert review.load(db, c.match.id).status == "proposed_confirm"
+
+
+def test_reason_is_required(db: Session, analysts) -> None:
+    first, _ = analysts
+    c = make_candidate(db, first.user)
+    with pytest.raises(ValidationFailed) as info:
+        review.propose(session=db, match_id=c.match.id, by=first.user, decision="reject", reason="  ",
+                       password=PASSWORD)
+    assert info.value.problems[0].field == "reason"
+
+
+def test_competing_candidate_must_be_rejected_first(db: Session, analysts) -> None:
+    first, second = analysts
+    c = make_candidate(db, first.user)
+    other_family = make_family(db, name_ar="يوسف عمر", name_latin="Yusuf Omar")
+    rival = make_match(db, run=c.run, remains=c.remains, family=other_family, log10_lr=5.0, posterior=0.99)
+    _propose(db, c.match.id, first)
+    with pytest.raises(Conflict, match=f"match {rival.id}.*same remains, another family"):
+        review.approve(session=db, match_id=c.match.id, by=second.user, password=PASSWORD)
+    assert db.exec(select(Identification)).all() == []
+    assert db.exec(select(Signature).where(Signature.meaning == "approved")).all() == []
+    _propose(db, rival.id, first, decision="reject")
+    review.approve(session=db, match_id=rival.id, by=second.user, password=PASSWORD)
+    assert review.load(db, rival.id).status == "rejected"
+    assert review.approve(session=db, match_id=c.match.id, by=second.user, password=PASSWORD).identification
+
+
+def test_send_back_reopens(db: Session, analysts) -> None:
+    first, second = analysts
+    c = make_candidate(db, first.user)
+    _propose(db, c.match.id, first)
+    with pytest.raises(PermissionDenied):
+        review.send_back(session=db, match_id=c.match.id, by=first.user, reason="check TH01")
+    review.send_back(session=db, match_id=c.match.id, by=second.user, reason="check TH01")
+    assert review.load(db, c.match.id).status == "open"
+    with pytest.raises(Conflict, match="no proposal to approve"):
+        review.approve(session=db, match_id=c.match.id, by=second.user, password=PASSWORD)
+
+
+def test_commingled_parts_become_one_individual(db: Session, analysts) -> None:
+    first, second = analysts
+    c = make_candidate(db, first.user)
+    part = make_remains(db, c.site, remains_type="isolated_part", est_sex="U", est_stature_cm=None)
+    second_match = make_match(db, run=c.run, remains=part, family=c.family)
+    # the part's match competes while it is merely open ...
+    _propose(db, c.match.id, first)
+    with pytest.raises(Conflict, match="same missing person, other remains"):
+        review.approve(session=db, match_id=c.match.id, by=second.user, password=PASSWORD)
+    # ... but not once it is proposed for confirmation too: the two are parts of one individual
+    _propose(db, second_match.id, first)
+    review.approve(session=db, match_id=c.match.id, by=second.user, password=PASSWORD)
+    review.approve(session=db, match_id=second_match.id, by=second.user, password=PASSWORD)
+    first_remains, part_remains = db.get(Remains, c.remains.id), db.get(Remains, part.id)
+    assert first_remains.individual_id == part_remains.individual_id is not None
+    assert len(db.exec(select(Individual)).all()) == 1
+    assert len(db.exec(select(Identification)).all()) == 2
+
+
+def test_queue_orders_and_filters(db: Session, analysts) -> None:
+    first, _ = analysts
+    c = make_candidate(db, first.user)
+    weak = make_match(db, run=c.run, remains=make_remains(db, c.site), family=c.family, log10_lr=2.5,
+                      posterior=0.5)
+    rows = review.queue(db)
+    assert [r.match_id for r in rows] == [c.match.id, weak.id]
+    assert [r.match_id for r in review.queue(db, strength="moderate")] == [weak.id]
+    _propose(db, c.match.id, first)
+    assert [r.match_id for r in review.queue(db, status="open")] == [weak.id]
+    assert review.queue(db, site_id=c.site.id + 100) == []
