@@ -74,6 +74,7 @@ def start_run(*, session: Session, by: User, params: RunParameters, frequency_ta
         threading.Thread(target=execute_run, args=(app, run.id), daemon=True, name=f"match-run-{run.id}").start()
     elif app is not None:
         execute_run(app, run.id or 0)
+        session.refresh(run)
     return run
 
 
@@ -104,7 +105,8 @@ def _search_function(address: str) -> Iterator[Callable[..., Any] | None]:
         yield lambda tables, genotypes, **kw: search_dask(client, tables, genotypes, **kw)
 
 
-def _store_matches(session: Session, run: MatchRun, candidates: list[Candidate], actor: User | str) -> int:
+def _store_matches(session: Session, run: MatchRun, candidates: list[Candidate], actor: User | str,
+                   counts: tuple[int, int]) -> int:
     samples = {c.remains_sample_id for c in candidates}
     profiles: dict[str, int] = {}
     for accession in samples:
@@ -129,6 +131,7 @@ def _store_matches(session: Session, run: MatchRun, candidates: list[Candidate],
             ))
             stored += 1
         run.status, run.progress, run.finished_at, run.n_matches = "done", 1.0, utcnow(), stored
+        run.n_remains, run.n_families = counts
         session.add(run)
     return stored
 
@@ -166,8 +169,7 @@ def execute_run(app: Flask, run_id: int) -> None:
             with tempfile.TemporaryDirectory(prefix="labtrack-run-") as tmp:
                 search_input.write(Path(tmp))
                 candidates, n_remains, n_families = run_on_files(Path(tmp), params, _Progress(session, run, actor))
-            run.n_remains, run.n_families = n_remains, n_families
-            _store_matches(session, run, candidates, actor)
+            _store_matches(session, run, candidates, actor, (n_remains, n_families))
         except Exception as error:  # noqa: BLE001 - the run records why it failed
             session.rollback()
             message = "; ".join(str(p) for p in error.problems) if isinstance(error, InputError) else str(error)
@@ -180,7 +182,7 @@ def execute_run(app: Flask, run_id: int) -> None:
 
 
 def get_run(session: Session, run_id: int) -> MatchRun:
-    run = session.get(MatchRun, run_id)
+    run = session.get(MatchRun, run_id, populate_existing=True)  # progress is written by another session
     if run is None:
         raise NotFound(f"no match run {run_id}")
     return run

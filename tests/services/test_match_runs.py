@@ -1,0 +1,97 @@
+"""Match runs over the stored demo data: background job, progress, candidates stored for review."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlmodel import Session, select
+
+from labtrack.errors import ValidationFailed
+from labtrack.models import AuditEntry, Family, Match, Profile, Sample, User
+from labtrack.services import demo, match_runs
+
+
+@pytest.fixture
+def demo_db(db: Session) -> Session:
+    demo.load_demo(db)
+    return db
+
+
+def _analyst(db: Session) -> User:
+    user = db.exec(select(User).where(User.role == "analyst")).first()
+    assert user is not None
+    return user
+
+
+def _matches(db: Session, run_id: int) -> dict[tuple[str, str], Match]:
+    found = {}
+    for match in db.exec(select(Match).where(Match.run_id == run_id)).all():
+        profile = db.get(Profile, match.profile_id)
+        sample = db.get(Sample, profile.sample_id) if profile else None
+        family = db.get(Family, match.family_id)
+        assert sample is not None and family is not None
+        found[(sample.accession, family.code)] = match
+    return found
+
+
+def test_run_finds_the_demo_son_of_family_1_with_evidence(app: Flask, demo_db: Session) -> None:
+    run = match_runs.start_run(session=demo_db, by=_analyst(demo_db), params=match_runs.RunParameters(),
+                               app=app, background=False)
+    run = match_runs.get_run(demo_db, run.id or 0)
+    assert run.status == "done" and run.progress == 1.0 and run.error == ""
+    assert run.n_families == 4 and run.n_remains >= 4
+    assert json.loads(run.params_json)["top_k"] == 5 and run.engine_version.startswith("labtrack-kinship")
+    found = _matches(demo_db, run.id or 0)
+    femur = next(accession for accession, family in found if family == "FAM-0001" and accession.startswith("QTF-00001"))
+    best = found[(femur, "FAM-0001")]
+    assert best.rank == 1 and best.log10_lr > 10 and best.posterior > 0.9995
+    rows = json.loads(best.per_locus_json)
+    assert {"marker", "remains", "relatives", "lr", "log10_lr", "flag"} <= set(rows[0])
+    total = sum(r["log10_lr"] for r in rows if r["log10_lr"] is not None)
+    assert math.isclose(total, best.log10_lr, abs_tol=1e-6)
+    assert all(m.log10_lr >= 3.0 for m in found.values())
+    # progress was written while it ran, and each write is in the audit log
+    progress_entries = demo_db.exec(select(AuditEntry).where(AuditEntry.reason == "match run progress")).all()
+    assert len(progress_entries) >= 3
+
+
+def test_a_run_that_fails_records_why(app: Flask, db: Session) -> None:
+    demo.load_demo(db)
+    from labtrack.models import FrequencyEntry
+    from labtrack.services.transaction import write
+
+    # an empty frequency table: the search input cannot be read
+    entries = db.exec(select(FrequencyEntry)).all()
+    with write(db, actor="test-setup"):
+        for entry in entries:
+            db.delete(entry)
+    run = match_runs.start_run(session=db, by=_analyst(db), params=match_runs.RunParameters(), app=app,
+                               background=False)
+    assert run.status == "failed" and run.error
+    assert db.exec(select(Match)).all() == []
+
+
+def test_bad_parameters_are_refused(app: Flask, demo_db: Session) -> None:
+    with pytest.raises(ValidationFailed) as info:
+        match_runs.start_run(session=demo_db, by=_analyst(demo_db),
+                             params=match_runs.RunParameters(theta=0.7, top_k=0), app=app, background=False)
+    assert {p.field for p in info.value.problems} == {"theta", "top_k"}
+
+
+def test_run_from_the_page_and_the_api(client: FlaskClient, demo_db: Session, login_as) -> None:  # noqa: ANN001
+    login_as("analyst")
+    response = client.post("/matching/", data={"theta": "0", "top_k": "3", "report_log10_lr": "3"})
+    assert response.status_code == 302
+    run_page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert 'data-status="done"' in run_page
+    api = client.post("/api/v1/match-runs", json={"top_k": 2})
+    assert api.status_code == 202
+    run_id = api.get_json()["id"]
+    status = client.get(f"/api/v1/match-runs/{run_id}").get_json()
+    assert status["status"] == "done" and status["n_matches"] >= 4
+    bad = client.post("/api/v1/match-runs", json={"theta": 2})
+    assert bad.status_code == 422 and bad.get_json()["problems"][0]["field"] == "theta"
