@@ -8,8 +8,8 @@ The match-run writer stores a JSON **list**, one object per locus, in kit order:
 
     [{"marker": "D3S1358",
       "remains": ["15", "16"],                 # the remains genotype, two allele strings
-      "relatives": {"12": ["15", "17"],        # PedigreeMember.id (as text) -> genotype
-                    "13": ["16", "16"]},       #   of each typed relative at this locus
+      "relatives": {"F": ["15", "17"],         # PedigreeMember.person_code -> genotype
+                    "M": ["16", "16"]},        #   of each typed relative at this locus
       "lr": 3.2,                               # likelihood ratio at this locus (float >= 0)
       "log10_lr": 0.505,                       # log10 of it (null when lr == 0)
       "flag": ""},                             # "" or a short code, e.g. "inconsistent"

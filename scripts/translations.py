@@ -1,7 +1,6 @@
 """Extract user-facing strings, merge them into the Arabic catalogue, compile it.
 
     python scripts/translations.py            # extract + update + compile
-    python scripts/translations.py --check    # exit 1 when the compiled catalogue is stale
 """
 
 from __future__ import annotations

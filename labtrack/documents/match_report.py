@@ -3,7 +3,7 @@
 ``render(params, number) -> bytes``; ``params`` (JSON-safe, stored with the issued document):
 ``match_id, run_id, engine_version, run_params (dict), frequency_table, remains_accession,
 sample_accession, site_code, family_code, case_number, log10_lr, posterior, prior, loci (list of
-per-locus dicts, see labtrack.review_rules), relatives ({member id: label}), frequencies
+per-locus dicts, see labtrack.review_rules), relatives ({person code: label}), frequencies
 ([[marker, allele, frequency], ...]), reviewers ([[step, name, at, sha256], ...]), status,
 issue_date, record_path, lab_name, reissue_of``.
 """
@@ -45,7 +45,7 @@ def render(params: dict[str, Any], number: str) -> bytes:
     ]
     story += [table(facts, col_widths=[55 * mm, 115 * mm], header=False), Spacer(1, 4 * mm)]
     relatives = p.get("relatives", {})
-    ids = sorted(relatives, key=lambda k: int(k) if str(k).isdigit() else 0)
+    ids = sorted(relatives)
     header = ["Locus", "Remains", *[relatives[i] for i in ids], "LR", "log10 LR", "Flag"]
     rows: list[list[Any]] = [header]
     highlight = []

@@ -64,7 +64,7 @@ def match_report_params(session: Session, ctx: review.MatchContext, *, lab_name:
             FrequencyEntry.table_id == ctx.frequency_table.id,
             FrequencyEntry.marker.in_(sorted(markers))))  # type: ignore[attr-defined]
         frequencies = sorted([e.marker, e.allele, e.frequency] for e in entries if (e.marker, e.allele) in alleles)
-    relatives = {str(m.id): f"{m.relation_label or m.person_code} ({m.person_code})"
+    relatives = {m.person_code: f"{m.relation_label or m.person_code} ({m.person_code})"
                  for m in ctx.members if m.donor_id is not None}
     return {
         "match_id": ctx.match.id, "run_id": ctx.run.id, "engine_version": ctx.run.engine_version,

@@ -54,7 +54,7 @@ def match(match_id: int) -> Any:
     db = get_session()
     ctx = review.load(db, match_id)
     names_visible = can_see_identities() or ctx.status == review_rules.CONFIRMED
-    labels = {str(m.id): f"{m.relation_label or m.person_code} ({m.person_code})" for m in ctx.members
+    labels = {m.person_code: f"{m.relation_label or m.person_code} ({m.person_code})" for m in ctx.members
               if m.donor_id is not None}
     return render_template(
         "review/match.html", ctx=ctx, comparison=review.anthropology(ctx), competitors=review.competitors(db, ctx),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import math
 
 from flask import Flask
@@ -122,6 +123,8 @@ def test_the_whole_path(app: Flask, client: FlaskClient, db: Session) -> None:
     assert match.log10_lr > 10 and match.posterior > 0.9995
     page = client.get(f"/review/matches/{match.id}").get_data(as_text=True)
     assert remains.accession in page and NAME_AR not in page and NAME_LATIN not in page  # blind processing
+    d3 = next(row for row in json.loads(match.per_locus_json) if row["marker"] == "D3S1358")
+    assert "/".join(d3["relatives"]["F"]) in page and "/".join(d3["remains"]) in page
 
     # four eyes: the first analyst proposes, the second approves, each signing with a password
     proposed = client.post(f"/review/matches/{match.id}/propose", follow_redirects=True, data={
