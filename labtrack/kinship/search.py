@@ -12,10 +12,11 @@ Values: -inf is an exclusion (LR 0 at some locus; never reported), NaN is undefi
 relatives contradict their own pedigree: never reported, counted in `n_undefined`).
 
 Memory: the families are cut into blocks of `family_block` columns, each a stacked table of all
-loci (rows: genotypes of all loci plus one zero row for untyped loci); a tile of `block_size`
-remains x one family block is scored (float32 adds in locus order, so every pair gets the same
-bits whatever the tiling), reduced at once (candidates for the running top-k lists, counts) and
-dropped. Peak extra memory is a few tiles plus the top-k lists.
+loci (rows: genotypes of all loci plus one zero row for untyped loci; ~5 MB for 20 loci and 512
+families, so it stays in cache). For each family block, tiles of `block_size` remains are scored
+(float32 adds in locus order, so every pair gets the same bits whatever the tiling), reduced at
+once (row and column maxima; candidates for the running top-k lists where they can enter; the
+count above the threshold) and dropped. Peak extra memory is a few tiles plus the lists.
 
 Order: lists are sorted by log10 LR descending, then by index ascending, so that block sizes,
 threads and the Dask split never change a result.
@@ -31,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from labtrack.kinship._topk import OPEN_CUTOFF, TopK
+from labtrack.kinship.posterior import posterior_from_log10
 
 #: Default number of families per stacked table block (tile width).
 FAMILY_BLOCK = 512
@@ -171,12 +173,15 @@ class SearchResult:
     prior: float
 
     def remains_posterior(self) -> np.ndarray:
-        """Posterior of each remains' top-k families: float64, shape (R, k) (NaN: empty)."""
-        return posterior_from_log10(self.remains_top.scores, self.prior)
+        """Posterior of each remains' top-k families: float64, shape (R, k) (0 in empty slots).
+
+        LR * prior / (LR * prior + 1 - prior), computed from log10 LR without overflow.
+        """
+        return np.asarray(posterior_from_log10(self.remains_top.scores, self.prior))
 
     def family_posterior(self) -> np.ndarray:
-        """Posterior of each family's top-k remains: float64, shape (F, k) (NaN: empty)."""
-        return posterior_from_log10(self.family_top.scores, self.prior)
+        """Posterior of each family's top-k remains: float64, shape (F, k) (0 in empty slots)."""
+        return np.asarray(posterior_from_log10(self.family_top.scores, self.prior))
 
 
 @dataclass
@@ -188,19 +193,6 @@ class ChunkResult:
     family_top: TopK
     n_above: np.ndarray
     n_undefined: np.ndarray
-
-
-def posterior_from_log10(log10_lr: np.ndarray, prior: float) -> np.ndarray:
-    """Posterior probability of identity, LR*prior / (LR*prior + 1 - prior), computed in log10.
-
-    log10_lr : float array (any shape); -inf gives 0, NaN and empty slots (-inf index) give NaN
-    only when the input is NaN. Returns float64 of the same shape.
-    """
-    if not 0.0 < prior < 1.0:
-        raise ValueError(f"prior {prior} not in (0, 1)")
-    x = np.asarray(log10_lr, dtype=np.float64) + np.log10(prior) - np.log10(1.0 - prior)
-    with np.errstate(over="ignore"):
-        return 1.0 / (1.0 + np.power(10.0, -x))
 
 
 def score_tile(block: np.ndarray, rows: np.ndarray) -> np.ndarray:
