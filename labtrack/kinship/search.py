@@ -250,7 +250,9 @@ def search_chunk(
                 n_above[b0 + hot] += np.count_nonzero(scores[hot] > log10_thr, axis=1)
             hot = np.flatnonzero(row_max >= rcut[b0:b1])
             if hot.size:
-                sub = scores[hot]
+                sub = scores[hot] if 2 * hot.size < len(tile_rows) else scores
+                if sub is scores:
+                    hot = np.arange(len(tile_rows))
                 r, c, tightened = _candidates(sub, rcut[b0 + hot, None], top_k, axis=1)
                 rpending.add(hot[r] + b0, c + f0, sub[r, c])
                 if tightened:
@@ -259,7 +261,9 @@ def search_chunk(
             col_max = np.fmax.reduce(scores, axis=0)
             hot = np.flatnonzero(col_max >= fcut)
             if hot.size:
-                sub = scores[:, hot]
+                sub = scores[:, hot] if 4 * hot.size < width else scores
+                if sub is scores:
+                    hot = np.arange(width)
                 r, c, tightened = _candidates(sub, fcut[None, hot], top_k, axis=0)
                 fpending.add(hot[c] + f0, r + b0 + start, sub[r, c])
                 if tightened or fpending.size > 4 * top_k * width:
