@@ -195,14 +195,26 @@ class ChunkResult:
     n_undefined: np.ndarray
 
 
-def score_tile(block: np.ndarray, rows: np.ndarray) -> np.ndarray:
+def score_tile(
+    block: np.ndarray,
+    rows: np.ndarray,
+    out: np.ndarray | None = None,
+    work: np.ndarray | None = None,
+) -> np.ndarray:
     """log10 LR of a tile: block float32 (n_rows, F_j), rows intp (R_b, L) -> float32 (R_b, F_j).
 
     Adds the loci in order 0..L-1 in float32, so a pair's score never depends on the tiling.
+    out, work : optional float32 buffers of at least R_b rows and exactly F_j columns, reused
+    across tiles (no allocation per locus: allocator churn is costly, e.g. in Dask workers).
+    Row indices must be valid (`SearchTables.rows` checks them).
     """
-    acc = block[rows[:, 0]]
+    n, width = rows.shape[0], block.shape[1]
+    acc = np.empty((n, width), dtype=np.float32) if out is None else out[:n]
+    tmp = np.empty((n, width), dtype=np.float32) if work is None else work[:n]
+    np.take(block, rows[:, 0], axis=0, out=acc, mode="clip")
     for locus in range(1, rows.shape[1]):
-        acc += block[rows[:, locus]]
+        np.take(block, rows[:, locus], axis=0, out=tmp, mode="clip")
+        acc += tmp
     return acc
 
 
@@ -236,11 +248,13 @@ def search_chunk(
         f0 = int(tables.block_starts[j])
         width = block.shape[1]
         rpending, fpending = _Pending(), _Pending()
+        out = np.empty((min(block_size, max(n, 1)), width), dtype=np.float32)
+        work = np.empty_like(out)
         fcut = ftop.cutoffs(slice(f0, f0 + width))
         for b0 in range(0, n, block_size):
             tile_rows = rows[b0 : b0 + block_size]
             b1 = b0 + len(tile_rows)
-            scores = score_tile(block, tile_rows)
+            scores = score_tile(block, tile_rows, out, work)
             if undefined[j].size:
                 n_undef[b0:b1] += np.isnan(scores[:, undefined[j]]).sum(axis=1)
             # maxima first (NaN ignored): most rows and columns hold nothing new after warm-up
