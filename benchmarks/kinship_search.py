@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import resource
 import time
@@ -49,7 +50,7 @@ def main() -> None:
 
     report: dict[str, object] = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": f"{platform.machine()}, {len(__import__('os').sched_getaffinity(0))} cores",
+        "machine": f"{platform.machine()}, {len(os.sched_getaffinity(0))} cores",
         "families": args.families,
         "remains": args.remains,
         "loci": args.loci,
@@ -60,14 +61,15 @@ def main() -> None:
     groups, freqs, genotypes = search_inputs(data, table)
     report["simulate_s"] = round(time.perf_counter() - t, 2)
 
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), time.process_time()
     tables = build_search_tables(groups, freqs, list(data.family_ids), n_threads=args.threads)
     report["table_build_s"] = round(time.perf_counter() - t, 2)
+    report["table_build_cpu_s"] = round(time.process_time() - cpu, 2)
     report["table_gb"] = round(sum(b.nbytes for b in tables.blocks) / 1024**3, 2)
     report["genotype_rows"] = int(tables.offsets[-1])
     report["rss_after_tables_gb"] = round(peak_rss_gb(), 2)
 
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), time.process_time()
     if args.dask:
         from labtrack.kinship.distributed import dask_client, search_dask
 
@@ -80,6 +82,8 @@ def main() -> None:
                         block_size=args.block_size)  # fmt: skip
     search_s = time.perf_counter() - t
     report["search_s"] = round(search_s, 2)
+    report["search_cpu_s"] = round(time.process_time() - cpu, 2)  # this process (not Dask)
+    report["load_average_1min"] = round(os.getloadavg()[0], 2)
     report["ns_per_pair"] = round(search_s / (args.remains * args.families) * 1e9, 2)
     report["peak_rss_gb"] = round(peak_rss_gb(), 2)
 

@@ -97,9 +97,13 @@ def lr_command(
     for result in results:
         for warning in result.warnings:
             click.echo(f"warning: case {result.case_id}: {warning}", err=True)
-    _write(out_path, CASE_COLUMNS, [case_row(r) for r in results])
-    if per_locus_path is not None:
-        _write(per_locus_path, LOCUS_COLUMNS, [row for r in results for row in locus_rows(r)])
+    try:
+        _write(out_path, CASE_COLUMNS, [case_row(r) for r in results])
+        if per_locus_path is not None:
+            rows = [row for r in results for row in locus_rows(r)]
+            _write(per_locus_path, LOCUS_COLUMNS, rows)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write the output: {exc}") from exc
     click.echo(f"{len(results)} case(s) written to {out_path}")
 
 

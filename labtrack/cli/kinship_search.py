@@ -59,6 +59,13 @@ DEFAULT_FREQS = Path(__file__).resolve().parents[2] / "fixtures" / "freqs" / "ni
     help="run on Dask: a scheduler address, or 'local' for a LocalCluster",
 )
 @click.option(
+    "--theta",
+    type=click.FloatRange(0, 1, max_open=True),
+    default=0.0,
+    show_default=True,
+    help="Balding–Nichols θ of the family tables",
+)
+@click.option(
     "--threads",
     type=click.IntRange(min=1),
     default=None,
@@ -84,6 +91,7 @@ def search_command(
     threshold: float,
     prior: float | None,
     dask_address: str | None,
+    theta: float,
     threads: int | None,
     families_out: Path | None,
     summary_out: Path | None,
@@ -94,7 +102,14 @@ def search_command(
     """Blind search of remains against families."""
     started = time.perf_counter()
     try:
-        remains_ids, prepared = _load(freqs_path, genotypes_path, pedigrees_path, remains_path)
+        remains_ids, prepared = _load(
+            freqs_path,
+            genotypes_path,
+            pedigrees_path,
+            remains_path,
+            theta=theta,
+            n_threads=threads or os.cpu_count() or 1,
+        )
     except InputError as exc:
         raise click.ClickException(str(exc)) from exc
     tables = prepared.tables
@@ -212,7 +227,13 @@ def simulate_command(
 
 
 def _load(
-    freqs_path: Path, genotypes_path: Path, pedigrees_path: Path, remains_path: Path
+    freqs_path: Path,
+    genotypes_path: Path,
+    pedigrees_path: Path,
+    remains_path: Path,
+    *,
+    theta: float,
+    n_threads: int,
 ) -> tuple[list[str], PreparedSearch]:
     """Read and cross-check the inputs (InputError with every problem), then build tables."""
     problems: list[InputProblem] = []
@@ -254,7 +275,13 @@ def _load(
                 )
     progress = _Progress("family tables (shape x locus)")
     prepared = prepare_search(
-        table, list(pedigrees.values()), profiles, remains_ids, progress=progress
+        table,
+        list(pedigrees.values()),
+        profiles,
+        remains_ids,
+        theta=theta,
+        n_threads=n_threads,
+        progress=progress,
     )
     progress.close()
     return remains_ids, prepared

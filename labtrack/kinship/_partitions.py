@@ -40,7 +40,10 @@ def partition_likelihood(
     arrays = {i: np.asarray([g], dtype=np.intp) for i, g in typed.items()}
     denominator = math.prod(1.0 + (i - 1) * theta for i in range(len(slots)))
     total = 0.0
+    possible = [set(typed[i]) if i in typed else None for i, _ in slots]
     for blocks in set_partitions(len(slots)):
+        if not all(_feasible(block, possible) for block in blocks):
+            continue  # typed founders with no allele in common cannot share one
         weight = math.prod(
             (1.0 - theta) * math.factorial(len(b) - 1) * theta ** (len(b) - 1) for b in blocks
         )
@@ -49,6 +52,16 @@ def partition_likelihood(
         ties = [[slots[k] for k in block] for block in blocks if len(block) > 1]
         total += weight * float(peel(structure, arrays, freqs, mutation, ties=ties)[0])
     return total / denominator
+
+
+def _feasible(block: list[int], possible: list[set[int] | None]) -> bool:
+    common: set[int] | None = None
+    for k in block:
+        if possible[k] is not None:
+            common = set(possible[k]) if common is None else common & possible[k]
+            if not common:
+                return False
+    return True
 
 
 def set_partitions(n: int) -> Iterator[list[list[int]]]:

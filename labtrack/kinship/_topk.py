@@ -96,13 +96,13 @@ class TopK:
         """`merge` with candidates already encoded."""
         order = np.argsort(owner, kind="stable")
         owner, keys = owner[order], keys[order]
-        touched, starts, counts = np.unique(owner, return_index=True, return_counts=True)
+        touched, starts, counts = _runs(owner)
         if counts.max() > self.k:  # keep at most k candidates per owner: bounded padding
             order = np.lexsort((keys, owner))
             owner, keys = owner[order], keys[order]
             rank = np.arange(owner.size) - np.repeat(starts, counts)
             owner, keys = owner[rank < self.k], keys[rank < self.k]
-            touched, starts, counts = np.unique(owner, return_index=True, return_counts=True)
+            touched, starts, counts = _runs(owner)
         width = self.k + int(counts.max())
         pad = np.full((touched.size, width), EMPTY, dtype=np.int64)
         pad[:, : self.k] = self.keys[touched]
@@ -116,3 +116,11 @@ class TopK:
         owner, slot = np.nonzero(other.keys != EMPTY)
         if owner.size:
             self.merge_keys(owner.astype(np.int64), other.keys[owner, slot])
+
+
+def _runs(sorted_owner: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct values of a sorted int array with the start and length of each run."""
+    edge = np.flatnonzero(sorted_owner[1:] != sorted_owner[:-1]) + 1
+    starts = np.concatenate([[0], edge])
+    counts = np.diff(np.append(starts, sorted_owner.size))
+    return sorted_owner[starts], starts, counts

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import dask
 import numpy as np
 from dask.distributed import Client, LocalCluster, as_completed
 
@@ -24,18 +25,25 @@ from labtrack.kinship.search import (
     search_chunk,
 )
 
+#: glibc mmap threshold for worker processes (bytes). Dask's nanny sets MALLOC_TRIM_THRESHOLD_,
+#: which freezes glibc's mmap threshold at 128 KiB: every tile-sized temporary then becomes an
+#: mmap/munmap pair and the search runs several times slower. Workers of a cluster started
+#: elsewhere should get the same environment variable (MALLOC_MMAP_THRESHOLD_=67108864).
+WORKER_MMAP_THRESHOLD = 64 * 2**20
+_MMAP_ENV = "distributed.nanny.pre-spawn-environ.MALLOC_MMAP_THRESHOLD_"
+
 
 @contextmanager
 def dask_client(address: str | None = "local", *, n_workers: int = 2) -> Iterator[Client]:
     """A client: `local` (or None) starts a LocalCluster of n_workers single-threaded worker
-    processes, closed on exit; otherwise connect to the scheduler at `address`."""
+    processes (with `WORKER_MMAP_THRESHOLD`), closed on exit; otherwise connect to the
+    scheduler at `address`."""
     if address in (None, "", "local"):
-        with (
-            LocalCluster(
+        with dask.config.set({_MMAP_ENV: WORKER_MMAP_THRESHOLD}):
+            cluster = LocalCluster(
                 n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None
-            ) as cluster,
-            Client(cluster) as client,
-        ):
+            )
+        with cluster, Client(cluster) as client:
             yield client
     else:
         with Client(address) as client:

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from labtrack.kinship.tables import unrelated_genotype_probabilities
+
 #: Candidate pairs verified per batch.
 _BATCH = 1_000_000
 
@@ -99,11 +101,7 @@ def direct_matches(
 def genotype_log10_probabilities(freqs: np.ndarray) -> np.ndarray:
     """log10 P(genotype) of an unrelated person (theta = 0), float64 shape (n (n + 1) / 2,),
     in genotype-index order (p_i^2 for i = j, 2 p_i p_j otherwise)."""
-    freqs = np.asarray(freqs, dtype=np.float64)
-    n = freqs.size
-    j = np.repeat(np.arange(n), np.arange(1, n + 1))
-    i = np.concatenate([np.arange(k + 1) for k in range(n)]) if n else j
-    return np.log10(np.where(i == j, 1.0, 2.0) * freqs[i] * freqs[j])
+    return np.log10(unrelated_genotype_probabilities(np.asarray(freqs, dtype=np.float64)))
 
 
 def _verified(

@@ -12,10 +12,11 @@ Values: -inf is an exclusion (LR 0 at some locus; never reported), NaN is undefi
 relatives contradict their own pedigree: never reported, counted in `n_undefined`).
 
 Memory: the families are cut into blocks of `family_block` columns, each a stacked table of all
-loci (rows: genotypes of all loci plus one zero row for untyped loci); a tile of `block_size`
-remains x one family block is scored (float32 adds in locus order, so every pair gets the same
-bits whatever the tiling), reduced at once (candidates for the running top-k lists, counts) and
-dropped. Peak extra memory is a few tiles plus the top-k lists.
+loci (rows: genotypes of all loci plus one zero row for untyped loci; ~5 MB for 20 loci and 512
+families, so it stays in cache). For each family block, tiles of `block_size` remains are scored
+(float32 adds in locus order, so every pair gets the same bits whatever the tiling), reduced at
+once (row and column maxima; candidates for the running top-k lists where they can enter; the
+count above the threshold) and dropped. Peak extra memory is a few tiles plus the lists.
 
 Order: lists are sorted by log10 LR descending, then by index ascending, so that block sizes,
 threads and the Dask split never change a result.
@@ -31,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from labtrack.kinship._topk import OPEN_CUTOFF, TopK
+from labtrack.kinship.posterior import posterior_from_log10
 
 #: Default number of families per stacked table block (tile width).
 FAMILY_BLOCK = 512
@@ -171,12 +173,15 @@ class SearchResult:
     prior: float
 
     def remains_posterior(self) -> np.ndarray:
-        """Posterior of each remains' top-k families: float64, shape (R, k) (NaN: empty)."""
-        return posterior_from_log10(self.remains_top.scores, self.prior)
+        """Posterior of each remains' top-k families: float64, shape (R, k) (0 in empty slots).
+
+        LR * prior / (LR * prior + 1 - prior), computed from log10 LR without overflow.
+        """
+        return np.asarray(posterior_from_log10(self.remains_top.scores, self.prior))
 
     def family_posterior(self) -> np.ndarray:
-        """Posterior of each family's top-k remains: float64, shape (F, k) (NaN: empty)."""
-        return posterior_from_log10(self.family_top.scores, self.prior)
+        """Posterior of each family's top-k remains: float64, shape (F, k) (0 in empty slots)."""
+        return np.asarray(posterior_from_log10(self.family_top.scores, self.prior))
 
 
 @dataclass
@@ -190,27 +195,26 @@ class ChunkResult:
     n_undefined: np.ndarray
 
 
-def posterior_from_log10(log10_lr: np.ndarray, prior: float) -> np.ndarray:
-    """Posterior probability of identity, LR*prior / (LR*prior + 1 - prior), computed in log10.
-
-    log10_lr : float array (any shape); -inf gives 0, NaN and empty slots (-inf index) give NaN
-    only when the input is NaN. Returns float64 of the same shape.
-    """
-    if not 0.0 < prior < 1.0:
-        raise ValueError(f"prior {prior} not in (0, 1)")
-    x = np.asarray(log10_lr, dtype=np.float64) + np.log10(prior) - np.log10(1.0 - prior)
-    with np.errstate(over="ignore"):
-        return 1.0 / (1.0 + np.power(10.0, -x))
-
-
-def score_tile(block: np.ndarray, rows: np.ndarray) -> np.ndarray:
+def score_tile(
+    block: np.ndarray,
+    rows: np.ndarray,
+    out: np.ndarray | None = None,
+    work: np.ndarray | None = None,
+) -> np.ndarray:
     """log10 LR of a tile: block float32 (n_rows, F_j), rows intp (R_b, L) -> float32 (R_b, F_j).
 
     Adds the loci in order 0..L-1 in float32, so a pair's score never depends on the tiling.
+    out, work : optional float32 buffers of at least R_b rows and exactly F_j columns, reused
+    across tiles (no allocation per locus: allocator churn is costly, e.g. in Dask workers).
+    Row indices must be valid (`SearchTables.rows` checks them).
     """
-    acc = block[rows[:, 0]]
+    n, width = rows.shape[0], block.shape[1]
+    acc = np.empty((n, width), dtype=np.float32) if out is None else out[:n]
+    tmp = np.empty((n, width), dtype=np.float32) if work is None else work[:n]
+    np.take(block, rows[:, 0], axis=0, out=acc, mode="clip")
     for locus in range(1, rows.shape[1]):
-        acc += block[rows[:, locus]]
+        np.take(block, rows[:, locus], axis=0, out=tmp, mode="clip")
+        acc += tmp
     return acc
 
 
@@ -244,11 +248,13 @@ def search_chunk(
         f0 = int(tables.block_starts[j])
         width = block.shape[1]
         rpending, fpending = _Pending(), _Pending()
+        out = np.empty((min(block_size, max(n, 1)), width), dtype=np.float32)
+        work = np.empty_like(out)
         fcut = ftop.cutoffs(slice(f0, f0 + width))
         for b0 in range(0, n, block_size):
             tile_rows = rows[b0 : b0 + block_size]
             b1 = b0 + len(tile_rows)
-            scores = score_tile(block, tile_rows)
+            scores = score_tile(block, tile_rows, out, work)
             if undefined[j].size:
                 n_undef[b0:b1] += np.isnan(scores[:, undefined[j]]).sum(axis=1)
             # maxima first (NaN ignored): most rows and columns hold nothing new after warm-up
@@ -258,7 +264,9 @@ def search_chunk(
                 n_above[b0 + hot] += np.count_nonzero(scores[hot] > log10_thr, axis=1)
             hot = np.flatnonzero(row_max >= rcut[b0:b1])
             if hot.size:
-                sub = scores[hot]
+                sub = scores[hot] if 2 * hot.size < len(tile_rows) else scores
+                if sub is scores:
+                    hot = np.arange(len(tile_rows))
                 r, c, tightened = _candidates(sub, rcut[b0 + hot, None], top_k, axis=1)
                 rpending.add(hot[r] + b0, c + f0, sub[r, c])
                 if tightened:
@@ -267,7 +275,9 @@ def search_chunk(
             col_max = np.fmax.reduce(scores, axis=0)
             hot = np.flatnonzero(col_max >= fcut)
             if hot.size:
-                sub = scores[:, hot]
+                sub = scores[:, hot] if 4 * hot.size < width else scores
+                if sub is scores:
+                    hot = np.arange(width)
                 r, c, tightened = _candidates(sub, fcut[None, hot], top_k, axis=0)
                 fpending.add(hot[c] + f0, r + b0 + start, sub[r, c])
                 if tightened or fpending.size > 4 * top_k * width:

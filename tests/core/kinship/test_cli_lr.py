@@ -175,3 +175,13 @@ def test_theta_with_mutation(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     with_theta = float(read(tmp_path / "out.csv").set_index("case_id").loc["C1", "log10_lr"])
     assert math.isfinite(with_theta) and with_theta != without
+
+
+def test_unwritable_output_is_a_clean_error(tmp_path: Path) -> None:
+    paths = job(tmp_path)
+    args = []
+    for name, path in paths.items():
+        args += [f"--{name}", str(path)]
+    result = CliRunner().invoke(lr_command, [*args, "--out", str(tmp_path / "no" / "out.csv")])
+    assert result.exit_code != 0
+    assert "cannot write the output" in result.output

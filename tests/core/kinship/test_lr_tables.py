@@ -161,3 +161,12 @@ def test_vectorised_theta_tables_equal_single_tables(shape: str) -> None:
         }
         single = mp_lr_table(pedigree, relatives, ALLELES, FREQS, theta=0.02)
         np.testing.assert_allclose(tables[f], single, rtol=1e-10, equal_nan=True)
+
+
+@pytest.mark.parametrize("theta", [0.0, 0.05])
+def test_no_typed_relative_gives_ones(theta: float) -> None:
+    pedigree = shapes()["parent"].with_typed([])
+    tables = mp_lr_tables(pedigree, np.zeros((3, 0, 2), dtype=int), FREQS, theta=theta)
+    np.testing.assert_allclose(tables, 1.0, rtol=1e-12)
+    single = mp_lr_table(pedigree, {}, ALLELES, FREQS, theta=theta)
+    np.testing.assert_allclose(single, 1.0, rtol=1e-12)

@@ -8,7 +8,6 @@ import pytest
 from labtrack.kinship._topk import TopK, decode, encode
 from labtrack.kinship.search import (
     SearchTables,
-    posterior_from_log10,
     query,
     score_pairs,
     search,
@@ -131,11 +130,13 @@ def test_bad_genotype_index_is_refused():
         search(st, np.array([[3]]))
 
 
-def test_posterior():
-    post = posterior_from_log10(np.array([0.0, 4.0, -np.inf]), 0.5)
-    np.testing.assert_allclose(post, [0.5, 1e4 / (1e4 + 1), 0.0])
-    # no overflow for huge LRs
-    assert posterior_from_log10(np.array([400.0]), 1e-5)[0] == 1.0
+def test_posterior_of_the_lists():
+    tables = [np.array([[4.0, 0.0, 400.0]], dtype=np.float32)]
+    st = SearchTables.from_locus_tables(["L0"], ["a", "b", "c"], tables)
+    res = search(st, np.zeros((1, 1), dtype=np.int32), top_k=4, prior=0.5)
+    np.testing.assert_allclose(res.remains_posterior()[0, :3], [1.0, 1e4 / (1e4 + 1), 0.5])
+    assert res.remains_posterior()[0, 3] == 0.0  # empty slot
+    assert search(st, np.zeros((1, 1), dtype=np.int32)).prior == pytest.approx(1 / 3)
 
 
 def test_progress_reports_all_remains():

@@ -141,3 +141,17 @@ def test_bad_input_names_file_row_field_and_writes_nothing(dataset, tmp_path, fi
     assert result.exit_code != 0
     assert message in result.output
     assert not out.exists()
+
+
+def test_theta_lowers_the_evidence(dataset, tmp_path):
+    plain, theta = tmp_path / "plain.csv", tmp_path / "theta.csv"
+    assert CliRunner().invoke(search_command, args(dataset, plain, "--top", "1")).exit_code == 0
+    result = CliRunner().invoke(
+        search_command, args(dataset, theta, "--top", "1", "--theta", "0.03")
+    )
+    assert result.exit_code == 0, result.output
+    a = {r["remains_sample_id"]: float(r["log10_lr"]) for r in rows(plain)}
+    b = {r["remains_sample_id"]: float(r["log10_lr"]) for r in rows(theta)}
+    strong = [r for r, v in a.items() if v > 6]
+    assert strong
+    assert all(b[r] < a[r] for r in strong if r in b)
