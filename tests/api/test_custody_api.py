@@ -103,6 +103,14 @@ def test_browser_session_needs_csrf_header(app, client: FlaskClient, login_as, i
     assert answer.status_code == 403 and "X-CSRFToken" in answer.get_json()["message"]
 
 
+def test_token_clients_need_no_csrf_token_when_csrf_is_on(app, client: FlaskClient, auth, items) -> None:
+    app.config["WTF_CSRF_ENABLED"] = True
+    remains, box = items
+    answer = client.post("/api/v1/custody-events", headers=auth, json={
+        "item": remains[0].accession, "action": "store", "to_location": box.accession})
+    assert answer.status_code == 201, answer.get_json()
+
+
 def test_intake_api(client: FlaskClient, auth) -> None:
     site = client.post("/api/v1/sites", headers=auth, json={"code": "ABC", "name_en": "Test site"})
     assert site.status_code == 201

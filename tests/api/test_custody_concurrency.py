@@ -68,6 +68,7 @@ def test_concurrent_clients_never_duplicate_or_split_an_item(app: Flask, db: Ses
                     assert retry_status == 409, retry
                     assert "another station" in answer["message"] or "already at" in answer["message"]
 
+    app.config["WTF_CSRF_ENABLED"] = True  # as in production: token clients need no CSRF token
     with serve(app) as base:
         threads = [threading.Thread(target=client, args=(n, base)) for n in range(CLIENTS)]
         for thread in threads:
