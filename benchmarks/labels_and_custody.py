@@ -5,7 +5,7 @@
 1. Time to render 1,000 labels (A4 sheet and thermal roll) as one PDF.
 2. A real server (waitress, in a child process) on a fresh SQLite file; N client threads post
    custody events (``POST /api/v1/custody-events``, token auth, keep-alive connections):
-   a) scanner pace: each client scans one item about every 0.5 s (what a bench does);
+   a) scanner pace: each client scans one item about every 2, 1 or 0.5 s;
    b) saturation: each client posts as fast as answers come back.
    Reports median and p99 latency and events per second. Not a test: it only measures.
 """
@@ -149,6 +149,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--server-threads", type=int, default=8)
+    parser.add_argument("--paces", type=float, nargs="*", default=[2.0, 1.0, 0.5],
+                        help="seconds between two scans of one client (scanner pace scenarios)")
     parser.add_argument("--serve", nargs=2, metavar=("DATABASE_URL", "PORT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
@@ -175,8 +177,9 @@ def main() -> None:
                 except OSError:
                     time.sleep(0.1)
             print(f"custody events, {args.clients} clients, SQLite, waitress ({args.server_threads} threads):")
-            _report("scanner pace (one scan per client every ~0.5 s)",
-                    *run_clients(port, token, items, boxes, args.seconds, pace=0.5))
+            for pace in args.paces:
+                _report(f"one scan per client every ~{pace:g} s ({args.clients / pace:.0f} events/s offered)",
+                        *run_clients(port, token, items, boxes, args.seconds, pace=pace))
             _report("saturation (no pause between requests)",
                     *run_clients(port, token, items, boxes, args.seconds, pace=None))
         finally:
