@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import itertools
 import json
 import os
 import platform
@@ -95,10 +96,15 @@ def prepare(database_url: str, clients: int) -> tuple[str, list[list[str]], list
     return token, items, boxes
 
 
+SCENARIOS = itertools.count()
+WHERE: dict[str, int] = {}  # item -> index of the box it is in (each item belongs to one client)
+
+
 def run_clients(port: int, token: str, items: list[list[str]], boxes: list[str], seconds: float,
                 pace: float | None) -> tuple[list[float], int, float]:
     latencies: list[float] = []
     errors = 0
+    scenario = next(SCENARIOS)
     lock = threading.Lock()
     stop_at = time.perf_counter() + seconds
 
@@ -110,18 +116,21 @@ def run_clients(port: int, token: str, items: list[list[str]], boxes: list[str],
         n = 0
         while time.perf_counter() < stop_at:
             item = mine[n % len(mine)]
-            body = json.dumps({"item": item, "action": "store", "to_location": boxes[(n // len(mine)) % 2],
-                               "event_key": f"bench-{number}-{n}-{pace}", "method": "scanned"})
+            WHERE[item] = 1 - WHERE.get(item, 1)
+            body = json.dumps({"item": item, "action": "store", "to_location": boxes[WHERE[item]],
+                               "event_key": f"bench-{scenario}-{number}-{n}", "method": "scanned"})
             start = time.perf_counter()
             connection.request("POST", "/api/v1/custody-events", body=body, headers={
                 "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
             response = connection.getresponse()
-            response.read()
+            payload = response.read()
             elapsed = time.perf_counter() - start
             with lock:
                 latencies.append(elapsed)
                 if response.status != 201:
                     errors += 1
+                    if errors <= 3:
+                        print("    unexpected answer:", response.status, payload[:200])
             n += 1
             if pace:
                 time.sleep(max(0.0, rng.uniform(0.5 * pace, 1.5 * pace) - elapsed))
@@ -176,6 +185,7 @@ def main() -> None:
                     break
                 except OSError:
                     time.sleep(0.1)
+            run_clients(port, token, items, boxes, 3, pace=1.0)  # warm-up (connections, caches), not reported
             print(f"custody events, {args.clients} clients, SQLite, waitress ({args.server_threads} threads):")
             for pace in args.paces:
                 _report(f"one scan per client every ~{pace:g} s ({args.clients / pace:.0f} events/s offered)",

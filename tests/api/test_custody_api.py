@@ -37,6 +37,7 @@ def test_single_event_and_idempotent_retry(client: FlaskClient, db: Session, aut
     retry = client.post("/api/v1/custody-events", json=body, headers=auth)
     assert retry.status_code == 200 and retry.get_json()["replayed"] is True
     assert retry.get_json()["events"][0]["id"] == first.get_json()["events"][0]["id"]
+    assert retry.get_json()["batch_ref"] == first.get_json()["batch_ref"]
     assert len(_events(db)) == 1
 
 
