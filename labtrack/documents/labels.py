@@ -9,8 +9,10 @@ text. What a scanner reads is exactly the ID text.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import qrcode
 from barcode import Code128
@@ -21,6 +23,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 LAYOUTS: tuple[str, ...] = ("sheet", "roll", "tube", "zpl")
 QUIET_MODULES = 10
+_QR_ALPHANUMERIC = re.compile(r"^[0-9A-Z $%*+\-./:]*$")
 MAX_MODULE_MM = 0.33
 
 
@@ -31,9 +34,10 @@ class LabelData:
     site: str = ""  # site code and name, or location name
 
 
+@lru_cache(maxsize=4096)
 def code128_modules(text: str) -> str:
     """The bar pattern of ``text`` as '1' (bar) and '0' (space) modules, without quiet zones."""
-    return Code128(text).build()[0]
+    return str(Code128(text).build()[0])
 
 
 def _draw_code128(canvas: Canvas, text: str, x: float, y: float, width: float, height: float) -> None:
@@ -41,30 +45,46 @@ def _draw_code128(canvas: Canvas, text: str, x: float, y: float, width: float, h
     modules = code128_modules(text)
     module = min(MAX_MODULE_MM * mm, width / (len(modules) + 2 * QUIET_MODULES))
     left = x + (width - module * len(modules)) / 2
+    path = canvas.beginPath()
     run_start = None
     for i, bit in enumerate(modules + "0"):
         if bit == "1" and run_start is None:
             run_start = i
         elif bit == "0" and run_start is not None:
-            canvas.rect(left + run_start * module, y, (i - run_start) * module, height, stroke=0, fill=1)
+            path.rect(left + run_start * module, y, (i - run_start) * module, height)
             run_start = None
+    canvas.drawPath(path, stroke=0, fill=1)
 
 
 def qr_matrix(text: str) -> list[list[bool]]:
-    """QR code modules of ``text`` (the ``qrcode`` package), quiet zone of 2 modules included."""
-    code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=2)
-    code.add_data(text)
-    code.make(fit=True)
+    """QR code modules of ``text`` (the ``qrcode`` package), quiet zone of 2 modules included.
+
+    IDs are upper case, digits and hyphens (QR alphanumeric mode): version 2 holds up to 38 such
+    characters at level M, so the version is fixed unless a longer text needs more.
+    """
+    # a fixed mask pattern is valid QR (decoders read the mask from the format bits) and saves
+    # scoring all eight masks for every label
+    code = qrcode.QRCode(version=2 if len(text) <= 38 else None, error_correction=ERROR_CORRECT_M, border=2,
+                         mask_pattern=4)
+    code.add_data(qrcode.util.QRData(text.encode("ascii"), mode=qrcode.util.MODE_ALPHA_NUM)
+                  if _QR_ALPHANUMERIC.match(text) else text)
+    code.make(fit=len(text) > 38)
     return code.get_matrix()
 
 
 def _draw_qr(canvas: Canvas, text: str, x: float, y: float, size: float) -> None:
     matrix = qr_matrix(text)
     module = size / len(matrix)
+    path = canvas.beginPath()
     for row, line in enumerate(matrix):
-        for col, dark in enumerate(line):
-            if dark:
-                canvas.rect(x + col * module, y + size - (row + 1) * module, module, module, stroke=0, fill=1)
+        start = None
+        for col, dark in enumerate([*line, False]):
+            if dark and start is None:
+                start = col
+            elif not dark and start is not None:  # one rectangle per horizontal run of dark modules
+                path.rect(x + start * module, y + size - (row + 1) * module, (col - start) * module, module)
+                start = None
+    canvas.drawPath(path, stroke=0, fill=1)
 
 
 def _fit(text: str, limit: int) -> str:

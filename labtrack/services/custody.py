@@ -343,6 +343,8 @@ def _record(session: Session, requests: list[EventRequest], by: User, batch_ref:
             raise Conflict(conflicts[0].message if len(conflicts) == 1 else
                            f"Nothing was recorded: {len(conflicts)} items are not where the action needs them",
                            conflicts)
+        if replayed and all(replayed):
+            batch_ref = events[0].batch_ref  # a retried batch: answer with the batch as first recorded
         fresh = [event for event, again in zip(events, replayed, strict=True) if not again]
         try:
             session.add_all(fresh)

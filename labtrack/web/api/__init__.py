@@ -18,7 +18,8 @@ UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 def csrf_for_browser_sessions() -> None:
     """Machines use bearer tokens (no CSRF). A browser session calling the API must send the
     page's CSRF token in ``X-CSRFToken``."""
-    if request.method not in UNSAFE or g.get("auth_via_token") or not current_user.is_authenticated:
+    # current_user first: loading it from a bearer token is what sets g.auth_via_token
+    if request.method not in UNSAFE or not current_user.is_authenticated or g.get("auth_via_token"):
         return
     if not current_app.config.get("WTF_CSRF_ENABLED", True):  # tests switch CSRF off for forms and API alike
         return

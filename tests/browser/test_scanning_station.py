@@ -1,0 +1,80 @@
+"""The scanning station in real headless Chromium: scanner-speed typing, feedback, batch confirmation."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+from sqlmodel import Session, select
+
+from labtrack.models import CustodyEvent, CustodyItem
+from labtrack.scanning import LAYOUT_TO_LATIN, MULTI_KEY
+from tests import factories
+
+pytestmark = pytest.mark.browser
+
+ARABIC_FOR_KEY = {latin: arabic for arabic, latin in LAYOUT_TO_LATIN.items() if not arabic.isdigit()}
+ARABIC_FOR_KEY.update({latin: arabic for arabic, latin in MULTI_KEY.items()})
+
+
+def scan(page, text: str) -> None:
+    page.keyboard.type(text, delay=5)
+    page.keyboard.press("Enter")
+
+
+def wait_lines(page, count: int) -> None:
+    page.wait_for_function(f"document.querySelectorAll('#scans li').length >= {count}", timeout=10_000)
+
+
+def test_scanning_a_batch(app: Flask, db: Session, users: dict, live_server: str, browser_page) -> None:
+    tech = users["technician"]
+    factories.make_site(db, tech.user)
+    first, second, third = (factories.make_remains(db, tech.user) for _ in range(3))
+    app.config["WTF_CSRF_ENABLED"] = True  # the page must send X-CSRFToken like in production
+    page = browser_page
+
+    page.goto(f"{live_server}/login")
+    page.fill("#username", tech.username)
+    page.fill("#password", tech.password)
+    page.click("button[type=submit]")
+    page.goto(f"{live_server}/custody/station")
+    page.click("#scan")
+
+    scan(page, first.accession)
+    wait_lines(page, 1)
+    assert page.get_attribute("#feedback", "class") == "ok"
+    assert first.accession in page.inner_text("#scans li:nth-child(1)")
+
+    scan(page, second.accession.lower())
+    wait_lines(page, 2)
+    assert page.get_attribute("#scans li:nth-child(2)", "class") == "ok"
+
+    mistyped = second.accession[:-2] + ("00" if second.accession[-2:] != "00" else "11")
+    scan(page, mistyped)
+    wait_lines(page, 3)
+    assert page.get_attribute("#scans li:nth-child(3)", "class") == "error"
+    assert "mistyped or misread" in page.inner_text("#scans li:nth-child(3)")
+    assert page.get_attribute("#feedback", "class") == "error"
+
+    scan(page, first.accession)  # double scan
+    wait_lines(page, 4)
+    assert page.get_attribute("#scans li:nth-child(4)", "class") == "error"
+    assert "scanned twice" in page.inner_text("#scans li:nth-child(4)")
+
+    # a scanner on a workstation with the Arabic keyboard layout types Arabic letters
+    scan(page, "".join(ARABIC_FOR_KEY.get(char, char) for char in third.accession))
+    wait_lines(page, 5)
+    assert page.get_attribute("#scans li:nth-child(5)", "class") == "ok"
+    assert third.accession in page.inner_text("#scans li:nth-child(5)")
+
+    page.click("#confirm")
+    page.wait_for_function("document.querySelector('#result').textContent.includes('Recorded')", timeout=10_000)
+    assert "Recorded: 3" in page.inner_text("#result")
+
+    db.rollback()
+    received = db.exec(select(CustodyEvent, CustodyItem).join(CustodyItem, CustodyItem.id == CustodyEvent.item_id)
+                       .where(CustodyEvent.action == "receive")).all()
+    assert sorted(item.accession for _, item in received) == sorted(
+        [first.accession, second.accession, third.accession])
+    assert {event.method for event, _ in received} == {"scanned"}
+    assert {event.to_user_id for event, _ in received} == {tech.id}
+    assert len({event.batch_ref for event, _ in received}) == 1

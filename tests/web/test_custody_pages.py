@@ -1,0 +1,100 @@
+"""Pages: sites, remains, samples, storage, labels, scanning station, custody history."""
+
+from __future__ import annotations
+
+from flask.testing import FlaskClient
+from sqlmodel import Session, select
+
+from labtrack.models import CustodyEvent, LabelPrint, Remains, Sample, Site
+from labtrack.services import custody
+from tests import factories
+
+
+def fresh(db: Session) -> Session:
+    """End the test session's read snapshot so that what the requests committed is seen."""
+    db.rollback()
+    return db
+
+
+def test_register_site_remains_and_sample_through_pages(client: FlaskClient, db: Session, login_as) -> None:
+    login_as("technician")
+    answer = client.post("/sites/", data={"code": "qtf", "name_en": "al-Qutayfah", "name_ar": "القطيفة",
+                                          "latitude": "33.7", "longitude": "36.6", "status": "active"})
+    assert answer.status_code == 302
+    assert fresh(db).exec(select(Site)).one().name_ar == "القطيفة"
+    answer = client.post("/sites/QTF/remains", data={"remains_type": "partial", "depth_m": "1.2",
+                                                     "est_age_min": "20", "est_age_max": "30",
+                                                     "recovery_team": "Team A"})
+    assert answer.status_code == 302
+    remains = fresh(db).exec(select(Remains)).one()
+    page = client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert remains.accession in page and "Team A" in page
+    answer = client.post(f"/samples/from/{remains.accession}", data={"sample_type": "petrous"})
+    sample = fresh(db).exec(select(Sample)).one()
+    assert answer.status_code == 302 and sample.sample_type == "petrous"
+    answer = client.post(f"/samples/{sample.accession}/state", data={"to_state": "profiled"},
+                         headers={"Referer": f"/samples/{sample.accession}"})
+    assert answer.status_code == 302
+    page = client.get(f"/samples/{sample.accession}").get_data(as_text=True)
+    assert "allowed: sealed, failed, consumed" in page
+    db.rollback()
+    assert db.get(Sample, sample.id).state == "collected"
+
+
+def test_bad_numbers_are_reported_by_field(client: FlaskClient, db: Session, login_as) -> None:
+    login_as("technician")
+    client.post("/sites/", data={"code": "QTF", "name_en": "Q"})
+    answer = client.post("/sites/QTF/remains", data={"remains_type": "partial", "depth_m": "deep"},
+                         headers={"Referer": "/sites/QTF"})
+    assert answer.status_code == 302
+    page = client.get("/sites/QTF").get_data(as_text=True)
+    assert "field depth_m" in page and "is not a number" in page
+    assert fresh(db).exec(select(Remains)).all() == []
+
+
+def test_labels_page_prints_pdf_and_records(client: FlaskClient, db: Session, users: dict, login_as) -> None:
+    tech = users["technician"].user
+    factories.make_site(db, tech)
+    remains = factories.make_remains(db, tech)
+    login_as("technician")
+    answer = client.post("/labels/", data={"items": f"{remains.accession}\n", "layout": "tube"})
+    assert answer.status_code == 200 and answer.data.startswith(b"%PDF")
+    answer = client.post("/labels/", data={"items": remains.accession, "layout": "zpl"},
+                         headers={"Referer": "/labels/"})
+    assert answer.status_code == 302  # reprint without a reason: refused with a message
+    answer = client.post("/labels/", data={"items": remains.accession, "layout": "zpl", "reason": "smudged"})
+    assert answer.status_code == 200 and remains.accession.encode() in answer.data
+    assert [p.reprint for p in fresh(db).exec(select(LabelPrint)).all()] == [False, True]
+
+
+def test_station_page_and_item_history(client: FlaskClient, db: Session, users: dict, login_as) -> None:
+    tech = users["technician"].user
+    factories.make_site(db, tech)
+    remains = factories.make_remains(db, tech)
+    box = factories.make_box(db, tech, 1)
+    wrong = custody.record_event(session=db, item_accession=remains.accession, action="store", by=tech,
+                                 to_location=box.accession)
+    login_as("technician")
+    page = client.get("/custody/station").get_data(as_text=True)
+    assert 'id="scan"' in page and "scanning.js" in page and '"\\u0636": "q"' in page
+    answer = client.post(f"/custody/items/{remains.accession}/corrections",
+                         data={"event_id": str(wrong.id), "to_party": "Field team 1", "reason": "never stored"})
+    assert answer.status_code == 302
+    page = client.get(f"/custody/items/{remains.accession}").get_data(as_text=True)
+    assert "CORRECTION" in page and "corrected later" in page and f"corrects event #{wrong.id}" in page
+    db.rollback()
+    events = db.exec(select(CustodyEvent)).all()
+    assert events[-1].corrects_event_id == wrong.id
+    pdf = client.get(f"/custody/items/{remains.accession}/form.pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    assert client.get(f"/storage/{box.accession}").status_code == 200
+
+
+def test_storage_page_creates_locations(client: FlaskClient, db: Session, login_as) -> None:
+    login_as("technician")
+    answer = client.post("/storage/", data={"level": "room", "number": "1", "name": "Bone room"})
+    assert answer.status_code == 302
+    answer = client.post("/storage/", data={"level": "freezer", "number": "x", "name": "F"},
+                         headers={"Referer": "/storage/"})
+    assert answer.status_code == 302
+    assert "is not a whole number" in client.get("/storage/").get_data(as_text=True)
