@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from labtrack.errors import InputProblem
-from labtrack.kits import QUALITY_SENSORS, SEX_MARKER, Y_MARKERS, is_autosomal
+from labtrack.kits import NOT_AUTOSOMAL, QUALITY_SENSORS, SEX_MARKER, Y_MARKERS
 
 OFF_LADDER = "OL"
 NO_CALL = frozenset({"", "NA", "N/A", "NAN"})
@@ -62,7 +62,7 @@ class LocusCall:
 
     @property
     def is_mixed(self) -> bool:
-        return is_autosomal(self.locus) and len(self.alleles) > 2
+        return len(self.alleles) > 2 and self.locus not in NOT_AUTOSOMAL
 
     @property
     def is_typed(self) -> bool:
@@ -71,6 +71,8 @@ class LocusCall:
 
     def stored(self) -> tuple[str, str, str]:
         """(allele1, allele2, extra) as stored: homozygote twice; OL kept; >2 alleles in extra."""
+        if len(self.alleles) == 2 and not self.off_ladder:  # the common case
+            return self.alleles[0], self.alleles[1], ""
         alleles = list(self.alleles)
         if len(alleles) == 1:
             alleles.append(OFF_LADDER if self.off_ladder else alleles[0])
@@ -95,9 +97,13 @@ class ParsedProfile:
 
     @property
     def n_autosomal_loci(self) -> int:
-        return sum(1 for call in self.loci.values() if is_autosomal(call.locus) and call.is_typed)
+        return sum(1 for call in self.loci.values()
+                   if call.locus not in NOT_AUTOSOMAL and call.is_typed)
 
     def qc_notes(self) -> str:
+        if not self.replicate_of and all(len(c.alleles) <= 2 and not c.off_ladder
+                                         for c in self.loci.values()):
+            return ""  # the common case, checked cheaply
         notes = []
         if self.replicate_of:
             notes.append(f"replicate run ({self.replicate_of}) differing from an earlier run")

@@ -29,7 +29,7 @@ from sqlmodel import Session, select
 from labtrack import ids
 from labtrack.errors import Conflict, ProblemList
 from labtrack.imports.profiles import ParsedFile, ParsedProfile, UnreadableFile
-from labtrack.imports.reader import read_profiles
+from labtrack.imports.reader import gc_paused, read_profiles
 from labtrack.models import Profile, ProfileAllele, ProfileImport, Sample, StaffMember, User
 from labtrack.services import audit
 from labtrack.services.quality import DEFAULT_MIN_SEARCH_LOCI, staff_genotypes, staff_match
@@ -170,7 +170,7 @@ def store_parsed(*, session: Session, parsed: ParsedFile, by: User | str, origin
         seen[profile.sample_id] = seen.get(profile.sample_id, 0) + 1
     problems.raise_if_any(f"{parsed.filename}: nothing was imported")
     staff = staff_genotypes(session) if origin != "staff" else {}
-    with write(session, actor=by, reason=f"profiles imported from {parsed.filename}"):
+    with gc_paused(), write(session, actor=by, reason=f"profiles imported from {parsed.filename}"):
         record = ProfileImport(filename=parsed.filename[:255], file_sha256=parsed.sha256,
                                file_format=parsed.file_format, kit=parsed.kit,
                                n_profiles=len(parsed.profiles),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, g, request
+from flask import Blueprint, current_app, g, request
 from flask_login import current_user
 from flask_wtf.csrf import validate_csrf
 from wtforms.validators import ValidationError
@@ -18,7 +18,7 @@ UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 def csrf_for_browser_sessions() -> None:
     """Machines use bearer tokens (no CSRF). A browser session calling the API must send the
     page's CSRF token in ``X-CSRFToken``."""
-    if request.method not in UNSAFE:
+    if request.method not in UNSAFE or not current_app.config.get("WTF_CSRF_ENABLED", True):
         return
     # load the user first: the token loader is what sets g.auth_via_token
     if not current_user.is_authenticated or g.get("auth_via_token"):
