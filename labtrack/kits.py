@@ -35,9 +35,12 @@ class Kit:
         return tuple(locus for locus in self.loci if is_autosomal(locus))
 
 
+NOT_AUTOSOMAL: frozenset[str] = frozenset({SEX_MARKER}) | Y_MARKERS | QUALITY_SENSORS
+
+
 def is_autosomal(locus: str) -> bool:
     """True for autosomal STR loci (not Amelogenin, Y markers or quality sensors)."""
-    return locus != SEX_MARKER and locus not in Y_MARKERS and locus not in QUALITY_SENSORS
+    return locus not in NOT_AUTOSOMAL
 
 
 def _kit(name: str, *loci: str) -> Kit:

@@ -52,7 +52,7 @@ def read_table(raw: bytes) -> pd.DataFrame:
     separator = "\t" if "\t" in header else ","
     try:
         frame = pd.read_csv(io.StringIO(text), sep=separator, dtype=str, keep_default_na=False,
-                            skip_blank_lines=False, skipinitialspace=True, engine="python",
+                            skip_blank_lines=False, skipinitialspace=True, engine="c",
                             index_col=False)
     except (pd.errors.ParserError, csv_error()) as error:
         raise UnreadableFile(f"the table cannot be parsed: {error}") from error
@@ -60,7 +60,7 @@ def read_table(raw: bytes) -> pd.DataFrame:
     frame.index = frame.index + 2
     frame = frame.loc[:, [not str(c).startswith("Unnamed:") or frame[c].str.strip().ne("").any()
                           for c in frame.columns]]
-    blank = frame.apply(lambda column: column.str.strip().eq("")).all(axis=1)
+    blank = frame.eq("").all(axis=1)  # skipinitialspace already made blank cells empty
     return frame[~blank]
 
 
@@ -88,31 +88,41 @@ def read_genemapper(raw: bytes, *, filename: str, sha256: str,
     return parsed
 
 
+def _clean_column(column: pd.Series) -> list[str]:
+    """Cleaned tokens of a column (each distinct value cleaned once)."""
+    cleaned = {value: clean_token(value) for value in column.unique()}
+    return [cleaned[value] for value in column.tolist()]
+
+
+def _runs(rows: list[int], samples: list[str], run_files: list[str] | None) -> list[str]:
+    """Replicate runs: told apart by 'Sample File', or by a new block of rows for a name seen
+    before."""
+    if run_files is not None:
+        return run_files
+    runs, block, previous, seen = [], 0, None, set()
+    for sample in samples:
+        if sample != previous:
+            block += 1 if sample in seen else 0
+            seen.add(sample)
+            previous = sample
+        runs.append(f"block {block}" if block else "")
+    return runs
+
+
 def _read_per_marker(frame: pd.DataFrame, sample_column: str, keys: dict[str, str],
                      builder: ProfileBuilder) -> None:
     allele_columns = sorted(((int(m.group(1)), column) for key, column in keys.items()
                              if (m := _ALLELE_COLUMN.match(key))), key=lambda pair: pair[0])
     if not allele_columns:
         raise UnreadableFile("no allele columns (expected 'Allele 1', 'Allele 2', ...)")
-    marker_column = keys["marker"]
-    names = frame[marker_column].str.strip()
-    canonical = {name: canonical_marker(name) for name in names.unique()}
-    samples = frame[sample_column].str.strip()
-    if "sample file" in keys:  # replicate runs of one sample name are told apart by run file
-        builder.run_of = dict(zip(frame.index, frame[keys["sample file"]].str.strip(), strict=True))
-    else:  # ... or by a new block of rows for a name seen before
-        block, previous, seen = 0, None, set()
-        for row, sample in zip(frame.index, samples, strict=True):
-            if sample != previous:
-                block += 1 if sample in seen else 0
-                seen.add(sample)
-                previous = sample
-            builder.run_of[int(row)] = f"block {block}" if block else ""
-    values = frame[[column for _, column in allele_columns]].to_numpy()
-    for row, sample, marker, cells in zip(frame.index, samples, names, values, strict=True):
-        tokens = [clean_token(cell) for cell in cells]
-        builder.add(sample, marker, tokens, row=int(row), field_name="Marker",
-                    canonical=canonical[marker])
+    markers = frame[keys["marker"]].str.strip().tolist()
+    canonical = {name: canonical_marker(name) for name in set(markers)}
+    samples = frame[sample_column].str.strip().tolist()
+    rows = [int(row) for row in frame.index]
+    run_files = frame[keys["sample file"]].str.strip().tolist() if "sample file" in keys else None
+    tokens = list(zip(*(_clean_column(frame[column]) for _, column in allele_columns), strict=True))
+    builder.add_rows(rows, samples, markers, [canonical[m] for m in markers], tokens,
+                     _runs(rows, samples, run_files), field_name="Marker")
 
 
 def _read_per_sample(frame: pd.DataFrame, sample_column: str, builder: ProfileBuilder) -> None:

@@ -15,10 +15,11 @@ Allele handling, the same for every format:
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from labtrack.errors import InputProblem
-from labtrack.kits import QUALITY_SENSORS, SEX_MARKER, Y_MARKERS, is_autosomal
+from labtrack.kits import NOT_AUTOSOMAL, QUALITY_SENSORS, SEX_MARKER, Y_MARKERS
 
 OFF_LADDER = "OL"
 NO_CALL = frozenset({"", "NA", "N/A", "NAN"})
@@ -61,7 +62,7 @@ class LocusCall:
 
     @property
     def is_mixed(self) -> bool:
-        return is_autosomal(self.locus) and len(self.alleles) > 2
+        return len(self.alleles) > 2 and self.locus not in NOT_AUTOSOMAL
 
     @property
     def is_typed(self) -> bool:
@@ -70,6 +71,8 @@ class LocusCall:
 
     def stored(self) -> tuple[str, str, str]:
         """(allele1, allele2, extra) as stored: homozygote twice; OL kept; >2 alleles in extra."""
+        if len(self.alleles) == 2 and not self.off_ladder:  # the common case
+            return self.alleles[0], self.alleles[1], ""
         alleles = list(self.alleles)
         if len(alleles) == 1:
             alleles.append(OFF_LADDER if self.off_ladder else alleles[0])
@@ -94,9 +97,13 @@ class ParsedProfile:
 
     @property
     def n_autosomal_loci(self) -> int:
-        return sum(1 for call in self.loci.values() if is_autosomal(call.locus) and call.is_typed)
+        return sum(1 for call in self.loci.values()
+                   if call.locus not in NOT_AUTOSOMAL and call.is_typed)
 
     def qc_notes(self) -> str:
+        if not self.replicate_of and all(len(c.alleles) <= 2 and not c.off_ladder
+                                         for c in self.loci.values()):
+            return ""  # the common case, checked cheaply
         notes = []
         if self.replicate_of:
             notes.append(f"replicate run ({self.replicate_of}) differing from an earlier run")
@@ -154,36 +161,54 @@ class ProfileBuilder:
 
     def add(self, sample_id: str, marker_name: str, tokens: list[str], *, row: int | None,
             field_name: str, canonical: str | None) -> None:
-        parsed = self.parsed
-        if not sample_id:
-            parsed.problem("the sample name is empty", row=row, field="sample")
-            return
-        if canonical is None:
-            parsed.problem(f"unknown marker {marker_name!r}", row=row, field=field_name)
-            return
+        """One sample x marker with its (cleaned) allele tokens."""
         run = self.run_of.get(row, "") if row is not None else ""
-        profile = self.by_sample.setdefault((sample_id, run), ParsedProfile(sample_id, row))
-        if canonical in profile.loci:
-            parsed.problem(f"marker {canonical} of sample {sample_id} appears twice "
-                           f"(first in row {profile.loci[canonical].row})", row=row, field=field_name)
-            return
-        alleles: list[str] = []
-        off_ladder = 0
-        bad = False
-        for token in tokens:
-            if not token:
+        self.add_rows([row], [sample_id], [marker_name], [canonical], [tokens], [run],
+                      field_name=field_name)
+
+    def add_rows(self, rows: Sequence[int | None], samples: Sequence[str], markers: Sequence[str],
+                 canonical: Sequence[str | None], tokens: Sequence[Sequence[str]],
+                 runs: Sequence[str], *, field_name: str) -> None:
+        """Many sample x marker rows at once (the fast path of large files: each distinct
+        (locus, token) is checked once)."""
+        problem = self.parsed.problem
+        by_sample = self.by_sample
+        verdicts: dict[tuple[str, str], str | None] = {}
+        for row, sample_id, marker_name, locus, cells, run in zip(
+                rows, samples, markers, canonical, tokens, runs, strict=True):
+            if not sample_id:
+                problem("the sample name is empty", row=row, field="sample")
                 continue
-            reason = check_allele(canonical, token)
-            if reason:
-                parsed.problem(reason, row=row, field=f"{canonical} alleles")
-                bad = True
-            elif token == OFF_LADDER:
-                off_ladder += 1
-            elif token not in alleles:
-                alleles.append(token)
-        if bad or (not alleles and not off_ladder):
-            return
-        profile.loci[canonical] = LocusCall(canonical, tuple(alleles), off_ladder, row)
+            if locus is None:
+                problem(f"unknown marker {marker_name!r}", row=row, field=field_name)
+                continue
+            profile = by_sample.get((sample_id, run))
+            if profile is None:
+                profile = by_sample[(sample_id, run)] = ParsedProfile(sample_id, row)
+            if locus in profile.loci:
+                problem(f"marker {locus} of sample {sample_id} appears twice "
+                        f"(first in row {profile.loci[locus].row})", row=row, field=field_name)
+                continue
+            alleles: list[str] = []
+            off_ladder = 0
+            bad = False
+            for token in cells:
+                if not token:
+                    continue
+                key = (locus, token)
+                if key not in verdicts:
+                    verdicts[key] = check_allele(locus, token)
+                reason = verdicts[key]
+                if reason:
+                    problem(reason, row=row, field=f"{locus} alleles")
+                    bad = True
+                elif token == OFF_LADDER:
+                    off_ladder += 1
+                elif token not in alleles:
+                    alleles.append(token)
+            if bad or (not alleles and not off_ladder):
+                continue
+            profile.loci[locus] = LocusCall(locus, tuple(alleles), off_ladder, row)
 
     def finish(self) -> None:
         """Keep the profiles with at least one call. Replicate runs of one sample (another

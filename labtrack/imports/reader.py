@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from labtrack.imports.cmf import read_cmf
 from labtrack.imports.genemapper import read_genemapper
@@ -11,6 +14,20 @@ from labtrack.kits import GENERIC_KIT, detect_kit, get_kit
 
 FORMATS = ("auto", "long", "genemapper", "cmf")
 LONG_HEADER = ["sample_id", "marker", "allele1", "allele2"]
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while millions of small objects are made (a large
+    file's allele calls): collections triggered by allocation alone would otherwise walk them
+    again and again. Nothing made here forms reference cycles."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def detect_format(raw: bytes) -> str:
@@ -30,11 +47,12 @@ def read_profiles(raw: bytes, *, filename: str, file_format: str = "auto",
         raise UnreadableFile(f"unknown format {file_format!r} (use one of {', '.join(FORMATS)})")
     sha256 = hashlib.sha256(raw).hexdigest()
     chosen = detect_format(raw) if file_format == "auto" else file_format
-    if chosen == "cmf":
-        parsed = read_cmf(raw, filename=filename, sha256=sha256)
-    else:
-        parsed = read_genemapper(raw, filename=filename, sha256=sha256, file_format=chosen)
-    _check_kit(parsed, kit)
+    with gc_paused():
+        if chosen == "cmf":
+            parsed = read_cmf(raw, filename=filename, sha256=sha256)
+        else:
+            parsed = read_genemapper(raw, filename=filename, sha256=sha256, file_format=chosen)
+        _check_kit(parsed, kit)
     return parsed
 
 

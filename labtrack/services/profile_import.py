@@ -23,13 +23,13 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, insert
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from labtrack import ids
 from labtrack.errors import Conflict, ProblemList
 from labtrack.imports.profiles import ParsedFile, ParsedProfile, UnreadableFile
-from labtrack.imports.reader import read_profiles
+from labtrack.imports.reader import gc_paused, read_profiles
 from labtrack.models import Profile, ProfileAllele, ProfileImport, Sample, StaffMember, User
 from labtrack.services import audit
 from labtrack.services.quality import DEFAULT_MIN_SEARCH_LOCI, staff_genotypes, staff_match
@@ -73,22 +73,28 @@ def _owners(session: Session, parsed: ParsedFile, origin: str | None,
                 problems.add(f"unknown staff member {profile.sample_id!r}", row=profile.row,
                              field="sample", file=parsed.filename)
         return owners
-    accessions: dict[str, str] = {}
+    found: dict[str, _Owner] = {}
+
+    def look_up(accessions: list[str]) -> None:
+        for chunk in _chunks(sorted(set(accessions))):
+            for sample_id, accession, remains_id, donor_id in session.exec(
+                    select(Sample.id, Sample.accession, Sample.remains_id, Sample.donor_id)
+                    .where(Sample.accession.in_(chunk))):  # type: ignore[attr-defined]
+                kind = "remains" if remains_id else "reference" if donor_id else "personal_effect"
+                found[accession] = _Owner(sample_id, None, kind)
+
+    look_up(names)  # barcodes as scanned: the common case, no need to re-check them
+    accessions: dict[str, str] = {name: name for name in names if name in found}
     for name in names:
+        if name in accessions:
+            continue
         try:
             accessions[name] = ids.validate(name)
         except ids.InvalidAccession as error:
             row = next(p.row for p in parsed.profiles if p.sample_id == name)
             problems.add(f"{name!r} is not a sample barcode: {error}", row=row, field="sample",
                          file=parsed.filename)
-    wanted = sorted(set(accessions.values()))
-    found: dict[str, _Owner] = {}
-    for chunk in _chunks(wanted):
-        for sample_id, accession, remains_id, donor_id in session.exec(
-                select(Sample.id, Sample.accession, Sample.remains_id, Sample.donor_id)
-                .where(Sample.accession.in_(chunk))):  # type: ignore[attr-defined]
-            kind = "remains" if remains_id else "reference" if donor_id else "personal_effect"
-            found[accession] = _Owner(sample_id, None, kind)
+    look_up([a for n, a in accessions.items() if n != a])
     for name, accession in accessions.items():
         if accession in found:
             owners[name] = found[accession]
@@ -164,7 +170,7 @@ def store_parsed(*, session: Session, parsed: ParsedFile, by: User | str, origin
         seen[profile.sample_id] = seen.get(profile.sample_id, 0) + 1
     problems.raise_if_any(f"{parsed.filename}: nothing was imported")
     staff = staff_genotypes(session) if origin != "staff" else {}
-    with write(session, actor=by, reason=f"profiles imported from {parsed.filename}"):
+    with gc_paused(), write(session, actor=by, reason=f"profiles imported from {parsed.filename}"):
         record = ProfileImport(filename=parsed.filename[:255], file_sha256=parsed.sha256,
                                file_format=parsed.file_format, kit=parsed.kit,
                                n_profiles=len(parsed.profiles),
@@ -173,16 +179,13 @@ def store_parsed(*, session: Session, parsed: ParsedFile, by: User | str, origin
         session.flush()
         versions = _supersede(session, current, owners)
         rows = _profile_rows(parsed, owners, versions, record.id or 0, staff, min_loci)
-        inserted = session.execute(insert(_PROFILE).returning(_PROFILE.c.id, sort_by_parameter_order=True),
-                                   rows).scalars().all() if rows else []
+        inserted = _insert_profiles(session, rows, record.id or 0)
         alleles = [
-            {"profile_id": profile_id, "locus": locus, "allele1": a1, "allele2": a2, "extra_alleles": extra}
+            (profile_id, locus, *call.stored())
             for profile_id, profile in zip(inserted, parsed.profiles, strict=True)
             for locus, call in profile.loci.items()
-            for a1, a2, extra in (call.stored(),)
         ]
-        for chunk in _chunks(alleles):
-            session.execute(insert(_ALLELE), chunk)
+        _executemany(session, _ALLELE, ["profile_id", "locus", "allele1", "allele2", "extra_alleles"], alleles)
         audit.record_event(session, action="bulk_import", entity_type="profile_import",
                            entity_id=str(record.id), details={
                                "file": parsed.filename, "file_sha256": parsed.sha256,
@@ -190,6 +193,31 @@ def store_parsed(*, session: Session, parsed: ParsedFile, by: User | str, origin
                                "profiles": len(inserted), "alleles": len(alleles),
                                "profile_ids": [min(inserted), max(inserted)] if inserted else []})
     return record
+
+
+def _executemany(session: Session, table: Any, columns: list[str], values: list[tuple[Any, ...]]) -> None:
+    """INSERT many rows through the driver's executemany (no per-row SQLAlchemy work)."""
+    connection = session.connection()
+    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    # table and column names come from our own metadata, values are bound parameters
+    sql = (f"INSERT INTO {table.name} ({', '.join(columns)}) "  # noqa: S608
+           f"VALUES ({', '.join([marker] * len(columns))})")
+    for chunk in _chunks(values):
+        connection.exec_driver_sql(sql, chunk)
+
+
+def _insert_profiles(session: Session, rows: list[dict[str, Any]], import_id: int) -> list[int]:
+    """Insert the profile rows; their ids in insertion order."""
+    if not rows:
+        return []
+    columns = list(rows[0])
+    stamp = _PROFILE.c.created_at.type.bind_processor(session.connection().dialect)
+    values = [tuple(stamp(row[c]) if c == "created_at" and stamp else row[c] for c in columns)
+              for row in rows]
+    _executemany(session, _PROFILE, columns, values)
+    ids_in_order = session.execute(select(Profile.id).where(Profile.import_id == import_id)
+                                   .order_by(Profile.id)).scalars().all()  # type: ignore[arg-type]
+    return [int(i) for i in ids_in_order]
 
 
 def _system_user(session: Session) -> int:
@@ -231,10 +259,11 @@ def _profile_rows(parsed: ParsedFile, owners: dict[str, _Owner], versions: dict[
         last_of[profile.sample_id] = index
     for index, profile in enumerate(parsed.profiles):
         owner = owners[profile.sample_id]
-        notes = [profile.qc_notes()] if profile.qc_notes() else []
+        qc = profile.qc_notes()
+        notes = [qc] if qc else []
         n_loci = profile.n_autosomal_loci
-        searchable = (owner.origin in ("remains", "reference") and not profile.is_mixture
-                      and n_loci >= min_loci)
+        mixture = profile.is_mixture
+        searchable = owner.origin in ("remains", "reference") and not mixture and n_loci >= min_loci
         if n_loci < min_loci:
             notes.append(f"{n_loci} typed autosomal loci, fewer than {min_loci}: not searched")
         if owner.origin == "remains" and staff:
@@ -250,7 +279,7 @@ def _profile_rows(parsed: ParsedFile, owners: dict[str, _Owner], versions: dict[
         rows.append({
             "sample_id": owner.sample_id, "staff_member_id": owner.staff_member_id,
             "origin": owner.origin, "version": version if owner.sample_id is not None else 1,
-            "kit": parsed.kit, "is_mixture": profile.is_mixture, "n_autosomal_loci": n_loci,
+            "kit": parsed.kit, "is_mixture": mixture, "n_autosomal_loci": n_loci,
             "searchable": searchable, "qc_notes": "; ".join(notes), "import_id": import_id,
             "source_row": profile.row,
             "superseded": index != last_of[profile.sample_id],

@@ -1,0 +1,124 @@
+"""API: DNA profiles — list, one profile, check or import a file (text content in JSON)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from flask import current_app
+from flask_login import current_user
+from pydantic import BaseModel, Field
+
+from labtrack.db import get_session
+from labtrack.errors import ValidationFailed
+from labtrack.imports.profiles import UnreadableFile
+from labtrack.services import profile_import, profiles
+from labtrack.web.access import ADMIN, ANALYST
+from labtrack.web.api import bp
+from labtrack.web.api.openapi import operation, respond
+
+
+class ProfilePublic(BaseModel):
+    id: int
+    owner: str
+    origin: str
+    version: int
+    kit: str
+    is_mixture: bool
+    n_autosomal_loci: int
+    searchable: bool
+    superseded: bool
+    qc_notes: str
+
+
+class AllelePublic(BaseModel):
+    locus: str
+    allele1: str
+    allele2: str
+    extra_alleles: str
+
+
+class ProfileDetail(ProfilePublic):
+    alleles: list[AllelePublic]
+
+
+class ProfileFile(BaseModel):
+    filename: str = Field(min_length=1, max_length=255)
+    content: str = Field(min_length=1, description="The file's text (CSV, GeneMapper export or CMF XML)")
+    format: Literal["auto", "long", "genemapper", "cmf"] = "auto"
+    kit: str | None = None
+    staff: bool = False
+
+
+class CheckedProfile(BaseModel):
+    sample_id: str
+    loci: int
+    mixture: bool
+
+
+class Problem(BaseModel):
+    file: str | None
+    row: int | None
+    field: str | None
+    message: str
+
+
+class CheckReport(BaseModel):
+    format: str
+    kit: str
+    profiles: list[CheckedProfile]
+    problems: list[Problem]
+
+
+class ImportPublic(BaseModel):
+    id: int
+    filename: str
+    file_sha256: str
+    file_format: str
+    kit: str
+    n_profiles: int
+
+
+def _public(row: profiles.ProfileRow) -> dict[str, Any]:
+    return {**row.profile.model_dump(), "owner": row.owner}
+
+
+@operation(bp, "/profiles", summary="Current profiles (latest 500)", tag="profiles",
+           roles=(ANALYST, ADMIN), response=ProfilePublic, many=True)
+def list_profiles() -> Any:
+    return respond(ProfilePublic, [_public(r) for r in profiles.list_profiles(get_session())])
+
+
+@operation(bp, "/profiles/<int:profile_id>", summary="One profile with its alleles", tag="profiles",
+           roles=(ANALYST, ADMIN), response=ProfileDetail)
+def get_profile(profile_id: int) -> Any:
+    row, alleles = profiles.get_profile(get_session(), profile_id)
+    return respond(ProfileDetail, {**_public(row), "alleles": [a.model_dump() for a in alleles]})
+
+
+def _body() -> ProfileFile:
+    from labtrack.web.api.openapi import parse_body
+
+    return parse_body(ProfileFile)
+
+
+@operation(bp, "/profiles/check", method="POST", summary="Read and validate a file, store nothing",
+           tag="profiles", roles=(ANALYST, ADMIN), body=ProfileFile, response=CheckReport)
+def check_profiles() -> Any:
+    body = _body()
+    try:
+        parsed = profile_import.check_file(body.content.encode("utf-8"), filename=body.filename,
+                                           file_format=body.format, kit=body.kit)
+    except UnreadableFile as error:
+        raise ValidationFailed(f"{body.filename}: {error}") from error
+    return respond(CheckReport, parsed.report())
+
+
+@operation(bp, "/profiles/import", method="POST", summary="Import a file, all or nothing",
+           tag="profiles", roles=(ANALYST, ADMIN), body=ProfileFile, response=ImportPublic, status=201)
+def import_profiles() -> Any:
+    body = _body()
+    record = profile_import.import_profiles(
+        session=get_session(), raw=body.content.encode("utf-8"), filename=body.filename,
+        by=current_user, file_format=body.format, kit=body.kit, origin="staff" if body.staff else None,
+        min_loci=int(current_app.config.get("MIN_SEARCH_LOCI", 12)))
+    return respond(ImportPublic, record, status=201)
