@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, g, request
+from flask import Blueprint, current_app, g, request
 from flask_login import current_user
 from flask_wtf.csrf import validate_csrf
 from wtforms.validators import ValidationError
@@ -18,7 +18,10 @@ UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 def csrf_for_browser_sessions() -> None:
     """Machines use bearer tokens (no CSRF). A browser session calling the API must send the
     page's CSRF token in ``X-CSRFToken``."""
-    if request.method not in UNSAFE or g.get("auth_via_token") or not current_user.is_authenticated:
+    if request.method not in UNSAFE or not current_app.config.get("WTF_CSRF_ENABLED", True):
+        return
+    authenticated = current_user.is_authenticated  # loads the user first: a bearer token sets g.auth_via_token
+    if g.get("auth_via_token") or not authenticated:
         return
     try:
         validate_csrf(request.headers.get("X-CSRFToken", ""))
@@ -28,4 +31,4 @@ def csrf_for_browser_sessions() -> None:
 
 def load_api_modules() -> None:
     """Import the area modules so that their operations register on ``bp``."""
-    from labtrack.web.api import system  # noqa: F401
+    from labtrack.web.api import review, system  # noqa: F401
