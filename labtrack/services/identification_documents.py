@@ -23,6 +23,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from labtrack.documents import certificate, match_report, notification_report
+from labtrack.documents.pdf_base import arabic_name_problems
 from labtrack.errors import Conflict, NotFound, ProblemList
 from labtrack.models import FrequencyEntry, IssuedDocument, Signature, User, utcnow
 from labtrack.review_rules import CONFIRMED
@@ -111,9 +112,19 @@ def _approved_identification(session: Session, identification_id: int) -> tuple[
     return ident, ctx
 
 
+def _check_names(facts: dict[str, Any], message: str) -> None:
+    problems = ProblemList()
+    if not (facts["name_ar"] or facts["name_latin"]):
+        problems.add(f"{facts['case_number']} has no name on record", field="name_latin")
+    for problem in arabic_name_problems(facts["name_ar"] or ""):
+        problems.add(f"{facts['case_number']}: {problem}", field="name_ar")
+    problems.raise_if_any(message)
+
+
 def certificate_params(session: Session, identification_id: int, *, lab_name: str = "") -> dict[str, Any]:
     ident, ctx = _approved_identification(session, identification_id)
     facts = identification.certificate_facts(session, identification_id)
+    _check_names(facts, "The certificate cannot be issued")
     sig_rows = []
     for r in ctx.reviews:
         if r.signature_id:
@@ -139,10 +150,7 @@ def notification_params(session: Session, identification_id: int, *, lab_name: s
                         lab_contact: str = "") -> dict[str, Any]:
     _approved_identification(session, identification_id)
     facts = identification.certificate_facts(session, identification_id)
-    problems = ProblemList()
-    if not (facts["name_ar"] or facts["name_latin"]):
-        problems.add("the missing person has no name on record", field="name")
-    problems.raise_if_any("The notification report cannot be issued")
+    _check_names(facts, "The notification report cannot be issued")
     from labtrack.models import MissingPerson
 
     person = session.exec(select(MissingPerson).where(MissingPerson.case_number == facts["case_number"])).one()

@@ -109,3 +109,40 @@ def test_no_certificate_for_an_unapproved_identification(db: Session) -> None:
     with pytest.raises(NotFound):
         docs.issue_certificate(session=db, identification_id=9999, by=first.user)
     assert db.exec(select(IssuedDocument)).all() == []
+
+
+def _identify_person(db: Session, name_ar: str):
+    first, second = factories.make_user(db, "analyst", "ana1"), factories.make_user(db, "analyst", "ana2")
+    site = factories.make_site(db)
+    remains = factories.make_remains(db, site)
+    family = factories.make_family(db, name_ar=name_ar)
+    match = factories.make_match(db, run=factories.make_run(db, first.user), remains=remains, family=family)
+    review.propose(session=db, match_id=match.id, by=first.user, decision="confirm", reason="ok", password=PASSWORD)
+    return review.approve(session=db, match_id=match.id, by=second.user, password=PASSWORD).identification, first
+
+
+def test_arabic_name_with_diacritics_and_hidden_controls(db: Session) -> None:
+    ident, first = _identify_person(db, "\u202eأَحْمَد\u202c خَلِيل المِصْرِي")
+    _document, pdf = docs.issue_notification(session=db, identification_id=ident.id, by=first.user)
+    assert "أَحْمَد خَلِيل المِصْرِي" in pdf_text(pdf)  # harakat kept, the override character dropped
+    render_png(pdf, "notification-report-diacritics")
+
+
+def test_arabic_name_mixing_scripts_is_refused_with_a_clear_message(db: Session) -> None:
+    ident, first = _identify_person(db, "Ahmad أحمد المصري")
+    for issue in (docs.issue_notification, docs.issue_certificate):
+        with pytest.raises(ValidationFailed) as info:
+            issue(session=db, identification_id=ident.id, by=first.user)
+        assert info.value.problems[0].field == "name_ar"
+        assert "mixes Arabic and Latin letters ('Ahmad')" in info.value.problems[0].message
+    assert db.exec(select(IssuedDocument)).all() == []
+
+
+def test_qr_code_points_back_to_the_record(db: Session, identified) -> None:
+    import subprocess
+
+    _c, ident, first, _ = identified
+    document, pdf = docs.issue_certificate(session=db, identification_id=ident.id, by=first.user)
+    png = render_png(pdf, "certificate-page1")
+    decoded = subprocess.run(["zbarimg", "--quiet", "--raw", str(png)], capture_output=True, text=True).stdout
+    assert decoded.strip() == f"/review/identifications/{ident.id}?doc={document.number}"
