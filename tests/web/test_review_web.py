@@ -175,3 +175,24 @@ def test_dashboard_and_safe_exports(client, db, users) -> None:
     assert sheet["B2"].value.startswith("'=") and sheet["C2"].value == 1
     assert client.get("/dashboard/export?table=nope").status_code == 404
     assert client.get("/dashboard/export?format=exe").status_code == 404
+
+
+def test_record_pages_for_the_qr_codes(client, db, users, second) -> None:
+    c = make_candidate(db, users["analyst"].user)
+    _as(client, users["analyst"])
+    _propose(client, c.match.id)
+    _as(client, second)
+    _approve(client, c.match.id)
+    ident = _fresh(db).exec(select(Identification)).one()
+    page = _page(client, f"/review/identifications/{ident.id}")
+    assert c.remains.accession in page and "Issue family notification report" not in page
+    _as(client, users["coordinator"])
+    page = _page(client, f"/review/identifications/{ident.id}")
+    assert "Issue family notification report" in page and "أحمد خليل المصري" in page
+    page = _page(client, f"/notifications/persons/{c.family.missing_person.id}")
+    assert c.remains.accession in page and "Record handover" in page
+    client.post(f"/notifications/persons/{c.family.missing_person.id}/preferences",
+                data={"notify_preference": "once_at_end", "wait_for_more_parts": "y"})
+    person = _fresh(db).get(type(c.family.missing_person), c.family.missing_person.id)
+    assert (person.notify_preference, person.wait_for_more_parts) == ("once_at_end", True)
+    assert client.get(f"/review/matches/{c.match.id}").status_code == 403  # coordinators do not review
