@@ -34,6 +34,7 @@ RENDERERS: dict[str, Callable[[dict[str, Any], str], bytes]] = {
     "certificate": certificate.render,
     "notification": notification_report.render,
 }
+LAYOUT_VERSION = 1  # bump when a renderer's output changes; keep the old drawing for old params
 RECORD_TYPES = {"match_report": "match", "certificate": "identification", "notification": "identification"}
 
 
@@ -83,7 +84,8 @@ def match_report_params(session: Session, ctx: review.MatchContext, *, lab_name:
 def _issue(session: Session, *, kind: str, record_id: int, by: User, params: dict[str, Any],
            language: str = "en", reissue_of: IssuedDocument | None = None, reason: str = ""
            ) -> tuple[IssuedDocument, bytes]:
-    params = json.loads(json.dumps(params, default=str))  # exactly what will be stored
+    # exactly what will be stored; "layout" lets a later renderer keep drawing old documents the old way
+    params = json.loads(json.dumps({"layout": LAYOUT_VERSION} | params, default=str))
     renderer = RENDERERS[kind]
     return issued_documents.issue(session, kind=kind, record_type=RECORD_TYPES[kind], record_id=record_id, by=by,
                                   render=lambda number: renderer(params, number), params=params,

@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import Session, select
 
 from labtrack.errors import Conflict, NotFound, ValidationFailed
-from labtrack.models import AuditEntry, Identification, IssuedDocument
+from labtrack.models import AuditEntry, FrequencyEntry, Identification, IssuedDocument
 from labtrack.services import identification_documents as docs
 from labtrack.services import review
 from labtrack.services.transaction import write
@@ -30,13 +30,17 @@ def identified(db: Session):
 
 def test_match_report_text(db: Session, identified) -> None:
     c, _ident, first, second = identified
+    with write(db, actor="t"):
+        db.add_all([FrequencyEntry(table_id=c.run.frequency_table_id, marker="D3S1358", allele="15", frequency=0.24615),
+                    FrequencyEntry(table_id=c.run.frequency_table_id, marker="FGA", allele="22", frequency=0.2)])
     document, pdf = docs.issue_match_report(session=db, match_id=c.match.id, by=first.user, lab_name="Test lab")
     text = pdf_text(pdf)
     for expected in (document.number, c.remains.accession, c.family.family.code,
                      c.family.missing_person.case_number, "9.2000", "99.9999 %", "0.001", "D3S1358", "9.3/9.3",
-                     "mutation", "labtrack-kinship 0.1.0", "theta=0.01", "Test Analyst", "approve",
+                     "mutation", "0.24615", "labtrack-kinship 0.1.0", "theta=0.01", "Test Analyst", "approve",
                      f"/review/matches/{c.match.id}?doc={document.number}"):
         assert expected in text, expected
+    assert "FGA" not in text  # only the frequencies of alleles in the evidence
     # blind: the analysts' report carries no names
     assert c.family.missing_person.name_latin not in text
 

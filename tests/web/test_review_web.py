@@ -196,3 +196,38 @@ def test_record_pages_for_the_qr_codes(client, db, users, second) -> None:
     person = _fresh(db).get(type(c.family.missing_person), c.family.missing_person.id)
     assert (person.notify_preference, person.wait_for_more_parts) == ("once_at_end", True)
     assert client.get(f"/review/matches/{c.match.id}").status_code == 403  # coordinators do not review
+
+
+def test_my_routes_by_role_with_real_records(app, db, users, second) -> None:
+    """The shared role matrix runs on demo data without matches; this walks the same rules with a
+    match, an identification and issued documents present, so the pages really render."""
+    from labtrack.services import identification_documents as docs
+
+    c = make_candidate(db, users["analyst"].user)
+    review.propose(session=db, match_id=c.match.id, by=users["analyst"].user, decision="confirm", reason="ok",
+                   password=PASSWORD)
+    ident = review.approve(session=db, match_id=c.match.id, by=second.user, password=PASSWORD).identification
+    report, _ = docs.issue_match_report(session=db, match_id=c.match.id, by=second.user)
+    note, _ = docs.issue_notification(session=db, identification_id=ident.id, by=users["coordinator"].user)
+    pages = {
+        "/review/": {"analyst", "admin"}, f"/review/matches/{c.match.id}": {"analyst", "admin"},
+        f"/review/identifications/{ident.id}": {"analyst", "coordinator", "admin"},
+        f"/documents/{report.id}.pdf": {"analyst", "coordinator", "admin"},
+        f"/documents/{note.id}.pdf": {"coordinator", "admin"},
+        "/notifications/": {"coordinator", "admin"},
+        f"/notifications/persons/{c.family.missing_person.id}": {"coordinator", "admin"},
+        "/dashboard/": {"technician", "analyst", "coordinator", "admin"},
+        "/api/v1/review/matches": {"analyst", "admin"},
+    }
+    failures = []
+    for role, user in users.items():
+        client = app.test_client()
+        login(client, user)
+        for url, allowed in pages.items():
+            status = client.get(url).status_code
+            if status != (200 if role in allowed else 403):
+                failures.append(f"{role} {url}: {status}")
+        names_shown = "Ahmad Khalil al-Masri" in client.get(f"/review/matches/{c.match.id}").get_data(as_text=True)
+        if role in ("analyst", "admin") and not names_shown:
+            failures.append(f"{role}: name hidden after the approved identification")
+    assert failures == []
