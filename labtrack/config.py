@@ -58,4 +58,5 @@ def from_environment(instance_path: Path, environ: dict[str, str] | None = None)
         "IDENTIFICATION_THRESHOLD": float(env.get(ENV_PREFIX + "IDENTIFICATION_THRESHOLD", "0.9995")),
         "DASK_SCHEDULER": env.get(ENV_PREFIX + "DASK_SCHEDULER", ""),
         "LAB_NAME": env.get(ENV_PREFIX + "LAB_NAME", "labtrack DNA identification laboratory"),
+        "LAB_CONTACT": env.get(ENV_PREFIX + "LAB_CONTACT", ""),  # printed on family notification reports
     }

@@ -70,8 +70,9 @@ def render(params: dict[str, Any], number: str) -> bytes:
     story += [Spacer(1, 3 * mm), para(EN_BODY, s["body"]), para("What happens next", s["heading"])]
     for line in EN_NEXT + ([EN_MORE_PARTS] if p.get("more_parts_expected") else []):
         story.append(para("• " + line, s["body"]))
-    story += [Spacer(1, 3 * mm), table([["Contact / للتواصل", p.get("lab_contact", "")]],
-                                       col_widths=[70 * mm, 100 * mm], header=False, font_size=9)]
+    contact = p.get("lab_contact") or "your family coordinator / منسق العائلات"
+    story += [Spacer(1, 3 * mm), table([["Contact / للتواصل", contact]], col_widths=[70 * mm, 100 * mm],
+                                       header=False, font_size=9)]
     meta = DocumentMeta(TITLE, number, p["issue_date"], qr_target(p, number), p.get("reissue_of"),
                         p.get("lab_name", ""))
     return build_pdf(story, meta)

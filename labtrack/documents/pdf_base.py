@@ -64,6 +64,28 @@ def clean_text(text: str) -> str:
     return "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cf") or ch in "\n")
 
 
+def arabic_name_problems(text: str) -> list[str]:
+    """Why an Arabic-script name cannot be printed as it is (empty list: it can).
+
+    Diacritics (harakat), tatweel and Arabic-Indic digits are kept; invisible direction controls
+    are removed by ``clean_text``; Latin letters mixed into the Arabic name are refused, because
+    the reading order of such a mixed line is ambiguous on paper: the Latin spelling belongs in
+    the Latin name field.
+
+    >>> arabic_name_problems("أَحْمَد خَلِيل"), arabic_name_problems("Ahmad أحمد")
+    ([], ["the Arabic name mixes Arabic and Latin letters ('Ahmad'): keep the Latin spelling in the Latin name field"])
+    """
+    text = clean_text(text)
+    problems = []
+    latin = "".join(ch if ch.isascii() and ch.isalpha() else " " for ch in text).split()
+    if latin and has_arabic(text):
+        problems.append(f"the Arabic name mixes Arabic and Latin letters ({' '.join(latin)!r}): keep the Latin "
+                        "spelling in the Latin name field")
+    elif text.strip() and not has_arabic(text):
+        problems.append("the Arabic name has no Arabic letters: keep the Latin spelling in the Latin name field")
+    return problems
+
+
 def shape(text: str, *, rtl: bool | None = None) -> str:
     """Text in drawing order: Arabic is reshaped and reordered right-to-left (bidi), mixed
     Arabic/Latin runs keep their own order, diacritics (harakat) are kept. ``rtl=True`` forces a

@@ -114,7 +114,7 @@ def _work(session: Session) -> dict[str, dict[str, int]]:
         "analyst": {"matches to review": statuses.count(OPEN),
                     "proposals awaiting a second analyst": statuses.count(PROPOSED_CONFIRM)
                     + statuses.count(PROPOSED_REJECT)},
-        "coordinator": {"families to notify": len(worklist.to_notify),
+        "coordinator": {"notifications to make": len(worklist.to_notify),
                         "remains to hand over": len(worklist.to_hand_over)},
     }
 

@@ -23,6 +23,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from labtrack.documents import certificate, match_report, notification_report
+from labtrack.documents.pdf_base import arabic_name_problems
 from labtrack.errors import Conflict, NotFound, ProblemList
 from labtrack.models import FrequencyEntry, IssuedDocument, Signature, User, utcnow
 from labtrack.review_rules import CONFIRMED
@@ -33,6 +34,7 @@ RENDERERS: dict[str, Callable[[dict[str, Any], str], bytes]] = {
     "certificate": certificate.render,
     "notification": notification_report.render,
 }
+LAYOUT_VERSION = 1  # bump when a renderer's output changes; keep the old drawing for old params
 RECORD_TYPES = {"match_report": "match", "certificate": "identification", "notification": "identification"}
 
 
@@ -82,7 +84,8 @@ def match_report_params(session: Session, ctx: review.MatchContext, *, lab_name:
 def _issue(session: Session, *, kind: str, record_id: int, by: User, params: dict[str, Any],
            language: str = "en", reissue_of: IssuedDocument | None = None, reason: str = ""
            ) -> tuple[IssuedDocument, bytes]:
-    params = json.loads(json.dumps(params, default=str))  # exactly what will be stored
+    # exactly what will be stored; "layout" lets a later renderer keep drawing old documents the old way
+    params = json.loads(json.dumps({"layout": LAYOUT_VERSION} | params, default=str))
     renderer = RENDERERS[kind]
     return issued_documents.issue(session, kind=kind, record_type=RECORD_TYPES[kind], record_id=record_id, by=by,
                                   render=lambda number: renderer(params, number), params=params,
@@ -111,9 +114,19 @@ def _approved_identification(session: Session, identification_id: int) -> tuple[
     return ident, ctx
 
 
+def _check_names(facts: dict[str, Any], message: str) -> None:
+    problems = ProblemList()
+    if not (facts["name_ar"] or facts["name_latin"]):
+        problems.add(f"{facts['case_number']} has no name on record", field="name_latin")
+    for problem in arabic_name_problems(facts["name_ar"] or ""):
+        problems.add(f"{facts['case_number']}: {problem}", field="name_ar")
+    problems.raise_if_any(message)
+
+
 def certificate_params(session: Session, identification_id: int, *, lab_name: str = "") -> dict[str, Any]:
     ident, ctx = _approved_identification(session, identification_id)
     facts = identification.certificate_facts(session, identification_id)
+    _check_names(facts, "The certificate cannot be issued")
     sig_rows = []
     for r in ctx.reviews:
         if r.signature_id:
@@ -139,10 +152,7 @@ def notification_params(session: Session, identification_id: int, *, lab_name: s
                         lab_contact: str = "") -> dict[str, Any]:
     _approved_identification(session, identification_id)
     facts = identification.certificate_facts(session, identification_id)
-    problems = ProblemList()
-    if not (facts["name_ar"] or facts["name_latin"]):
-        problems.add("the missing person has no name on record", field="name")
-    problems.raise_if_any("The notification report cannot be issued")
+    _check_names(facts, "The notification report cannot be issued")
     from labtrack.models import MissingPerson
 
     person = session.exec(select(MissingPerson).where(MissingPerson.case_number == facts["case_number"])).one()

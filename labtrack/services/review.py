@@ -113,6 +113,7 @@ class QueueRow:
     strength: str
     status: str
     created_at: Any
+    competing: int = 0  # other unresolved candidates for the same remains or the same missing person
 
 
 @dataclass(frozen=True)
@@ -225,9 +226,18 @@ def _summaries(session: Session) -> list[_Summary]:
 
 def queue(session: Session, *, site_id: int | None = None, status: str | None = None,
           strength: str | None = None, limit: int = 500) -> list[QueueRow]:
-    """Candidate matches, newest run first, strongest first within a run."""
+    """Candidate matches, newest run first, strongest first within a run; ``competing`` counts the
+    other unresolved candidates for the same remains (another person) or the same person (other remains)."""
+    summaries = _summaries(session)
+    open_pairs = [(s.remains.id, s.missing_person_id) for s in summaries if s.status in UNRESOLVED]
+
+    def rivals(s: _Summary) -> int:
+        if s.status not in UNRESOLVED:
+            return 0
+        return sum(1 for r, p in open_pairs if (r == s.remains.id) != (p == s.missing_person_id))
+
     rows = []
-    for s in _summaries(session):
+    for s in summaries:
         if site_id is not None and s.site.id != site_id:
             continue
         if status and s.status != status:
@@ -237,7 +247,7 @@ def queue(session: Session, *, site_id: int | None = None, status: str | None = 
             continue
         rows.append(QueueRow(s.match.id or 0, s.match.run_id, s.remains.accession, s.site.code, s.family.code,
                              s.case_number, s.match.log10_lr, s.match.posterior, band, s.status,
-                             s.match.created_at))
+                             s.match.created_at, rivals(s)))
     rows.sort(key=lambda r: (-r.run_id, -r.log10_lr, r.match_id))
     return rows[:limit]
 
@@ -286,19 +296,31 @@ def propose(*, session: Session, match_id: int, by: User, decision: str, reason:
     if decision not in DECISIONS:
         raise Conflict(f"unknown decision {decision!r}: choose confirm or reject")
     reason = _require_reason(reason, f"propose to {decision}")
-    ctx = load(session, match_id)
-    if ctx.status != OPEN:
-        raise Conflict(f"match {match_id} is {ctx.status.replace('_', ' ')}: it cannot be proposed again")
-    if decision == "confirm":
-        _check_confirmable(session, ctx, threshold)
-    content = evidence(ctx) | {"step": DECISIONS[decision], "reason": reason}
     with write(session, actor=by, reason=f"match {match_id}: proposed to {decision}"):
+        ctx = _locked(session, match_id)
+        if ctx.status != OPEN:
+            raise Conflict(f"match {match_id} is {ctx.status.replace('_', ' ')}: it cannot be proposed again")
+        if decision == "confirm":
+            _check_confirmable(session, ctx, threshold)
+        content = evidence(ctx) | {"step": DECISIONS[decision], "reason": reason}
         signature = signatures.sign(session=session, user=by, password=password, meaning="reviewed",
                                     record_type="match", record_id=match_id, content=content)
         review = MatchReview(match_id=match_id, step=DECISIONS[decision], reason=reason,
                              by_user_id=by.id or 0, signature_id=signature.id)
         session.add(review)
     return review
+
+
+def _locked(session: Session, match_id: int) -> MatchContext:
+    """Inside the write transaction: lock the match and its remains (PostgreSQL ``FOR UPDATE``;
+    SQLite write transactions are serialised already), then read the current state, so that two
+    reviewers acting at once cannot both approve or identify the same remains twice."""
+    session.expire_all()
+    if session.exec(select(Match.id).where(Match.id == match_id).with_for_update()).first() is None:
+        raise NotFound(f"match {match_id} does not exist")
+    ctx = load(session, match_id)
+    session.exec(select(Remains.id).where(Remains.id == ctx.remains.id).with_for_update()).first()
+    return ctx
 
 
 def _check_confirmable(session: Session, ctx: MatchContext, threshold: float) -> None:
@@ -316,23 +338,23 @@ def approve(*, session: Session, match_id: int, by: User, password: str, reason:
             threshold: float = DEFAULT_THRESHOLD) -> Approval:
     """Second analyst: approve the proposal (signed "approved"). Approving a confirmation creates
     the identification (see ``labtrack.services.identification.identify``)."""
-    ctx = load(session, match_id)
-    proposal = ctx.proposal
-    if proposal is None:
-        raise Conflict(f"match {match_id} is {ctx.status.replace('_', ' ')}: there is no proposal to approve")
-    if proposal.by_user_id == by.id:
-        raise PermissionDenied("You proposed this decision: a second, different analyst must approve it.")
-    if proposal.step == "propose_confirm":
-        _check_confirmable(session, ctx, threshold)
-        rivals = competitors(session, ctx)
-        if rivals:
-            listed = "; ".join(f"match {c.match_id} ({c.remains_accession} / {c.case_number}: {c.why}, "
-                               f"{c.status.replace('_', ' ')})" for c in rivals)
-            raise Conflict(f"competing candidates are still open; reject them first: {listed}")
-    content = evidence(ctx) | {"step": "approve", "proposal": proposal.step, "proposal_id": proposal.id,
-                               "reason": reason.strip()}
-    created = None
-    with write(session, actor=by, reason=f"match {match_id}: {proposal.step.replace('propose_', '')} approved"):
+    with write(session, actor=by, reason=f"match {match_id}: proposal approved"):
+        ctx = _locked(session, match_id)
+        proposal = ctx.proposal
+        if proposal is None:
+            raise Conflict(f"match {match_id} is {ctx.status.replace('_', ' ')}: there is no proposal to approve")
+        if proposal.by_user_id == by.id:
+            raise PermissionDenied("You proposed this decision: a second, different analyst must approve it.")
+        if proposal.step == "propose_confirm":
+            _check_confirmable(session, ctx, threshold)
+            rivals = competitors(session, ctx)
+            if rivals:
+                listed = "; ".join(f"match {c.match_id} ({c.remains_accession} / {c.case_number}: {c.why}, "
+                                   f"{c.status.replace('_', ' ')})" for c in rivals)
+                raise Conflict(f"competing candidates are still open; reject them first: {listed}")
+        content = evidence(ctx) | {"step": "approve", "proposal": proposal.step, "proposal_id": proposal.id,
+                                   "reason": reason.strip()}
+        created = None
         signature = signatures.sign(session=session, user=by, password=password, meaning="approved",
                                     record_type="match", record_id=match_id, content=content)
         review = MatchReview(match_id=match_id, step="approve", reason=reason.strip(), by_user_id=by.id or 0,
@@ -349,13 +371,13 @@ def approve(*, session: Session, match_id: int, by: User, password: str, reason:
 def send_back(*, session: Session, match_id: int, by: User, reason: str) -> MatchReview:
     """Second analyst: send the proposal back for another look (the match is open again)."""
     reason = _require_reason(reason, "send the proposal back")
-    ctx = load(session, match_id)
-    proposal = ctx.proposal
-    if proposal is None:
-        raise Conflict(f"match {match_id} is {ctx.status.replace('_', ' ')}: there is no proposal to send back")
-    if proposal.by_user_id == by.id:
-        raise PermissionDenied("You proposed this decision: a second, different analyst must review it.")
     with write(session, actor=by, reason=f"match {match_id}: proposal sent back"):
+        ctx = _locked(session, match_id)
+        proposal = ctx.proposal
+        if proposal is None:
+            raise Conflict(f"match {match_id} is {ctx.status.replace('_', ' ')}: there is no proposal to send back")
+        if proposal.by_user_id == by.id:
+            raise PermissionDenied("You proposed this decision: a second, different analyst must review it.")
         review = MatchReview(match_id=match_id, step="send_back", reason=reason, by_user_id=by.id or 0)
         session.add(review)
     return review

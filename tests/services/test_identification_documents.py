@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import Session, select
 
 from labtrack.errors import Conflict, NotFound, ValidationFailed
-from labtrack.models import AuditEntry, Identification, IssuedDocument
+from labtrack.models import AuditEntry, FrequencyEntry, Identification, IssuedDocument
 from labtrack.services import identification_documents as docs
 from labtrack.services import review
 from labtrack.services.transaction import write
@@ -31,13 +31,17 @@ def identified(db: Session):
 
 def test_match_report_text(db: Session, identified) -> None:
     c, _ident, first, second = identified
+    with write(db, actor="t"):
+        db.add_all([FrequencyEntry(table_id=c.run.frequency_table_id, marker="D3S1358", allele="15", frequency=0.24615),
+                    FrequencyEntry(table_id=c.run.frequency_table_id, marker="FGA", allele="22", frequency=0.2)])
     document, pdf = docs.issue_match_report(session=db, match_id=c.match.id, by=first.user, lab_name="Test lab")
     text = pdf_text(pdf)
     for expected in (document.number, c.remains.accession, c.family.family.code,
                      c.family.missing_person.case_number, "9.2000", "99.9999 %", "0.001", "D3S1358", "9.3/9.3",
-                     "mutation", "labtrack-kinship 0.1.0", "theta=0.01", "Test Analyst", "approve",
+                     "mutation", "0.24615", "labtrack-kinship 0.1.0", "theta=0.01", "Test Analyst", "approve",
                      f"/review/matches/{c.match.id}?doc={document.number}"):
         assert expected in text, expected
+    assert "FGA" not in text  # only the frequencies of alleles in the evidence
     # blind: the analysts' report carries no names
     assert c.family.missing_person.name_latin not in text
 
@@ -110,3 +114,40 @@ def test_no_certificate_for_an_unapproved_identification(db: Session) -> None:
     with pytest.raises(NotFound):
         docs.issue_certificate(session=db, identification_id=9999, by=first.user)
     assert db.exec(select(IssuedDocument)).all() == []
+
+
+def _identify_person(db: Session, name_ar: str):
+    first, second = factories.make_user(db, "analyst", "ana1"), factories.make_user(db, "analyst", "ana2")
+    site = factories.make_site(db)
+    remains = factories.make_remains(db, site)
+    family = factories.make_family(db, name_ar=name_ar)
+    match = factories.make_match(db, run=factories.make_run(db, first.user), remains=remains, family=family)
+    review.propose(session=db, match_id=match.id, by=first.user, decision="confirm", reason="ok", password=PASSWORD)
+    return review.approve(session=db, match_id=match.id, by=second.user, password=PASSWORD).identification, first
+
+
+def test_arabic_name_with_diacritics_and_hidden_controls(db: Session) -> None:
+    ident, first = _identify_person(db, "\u202eأَحْمَد\u202c خَلِيل المِصْرِي")
+    _document, pdf = docs.issue_notification(session=db, identification_id=ident.id, by=first.user)
+    assert "أَحْمَد خَلِيل المِصْرِي" in pdf_text(pdf)  # harakat kept, the override character dropped
+    render_png(pdf, "notification-report-diacritics")
+
+
+def test_arabic_name_mixing_scripts_is_refused_with_a_clear_message(db: Session) -> None:
+    ident, first = _identify_person(db, "Ahmad أحمد المصري")
+    for issue in (docs.issue_notification, docs.issue_certificate):
+        with pytest.raises(ValidationFailed) as info:
+            issue(session=db, identification_id=ident.id, by=first.user)
+        assert info.value.problems[0].field == "name_ar"
+        assert "mixes Arabic and Latin letters ('Ahmad')" in info.value.problems[0].message
+    assert db.exec(select(IssuedDocument)).all() == []
+
+
+def test_qr_code_points_back_to_the_record(db: Session, identified) -> None:
+    import subprocess
+
+    _c, ident, first, _ = identified
+    document, pdf = docs.issue_certificate(session=db, identification_id=ident.id, by=first.user)
+    png = render_png(pdf, "certificate-page1")
+    decoded = subprocess.run(["zbarimg", "--quiet", "--raw", str(png)], capture_output=True, text=True).stdout
+    assert decoded.strip() == f"/review/identifications/{ident.id}?doc={document.number}"

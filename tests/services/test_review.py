@@ -101,6 +101,7 @@ def test_competing_candidate_must_be_rejected_first(db: Session, analysts) -> No
     c = make_candidate(db, first.user)
     other_family = make_family(db, name_ar="يوسف عمر", name_latin="Yusuf Omar")
     rival = make_match(db, run=c.run, remains=c.remains, family=other_family, log10_lr=5.0, posterior=0.99)
+    assert {r.match_id: r.competing for r in review.queue(db)} == {c.match.id: 1, rival.id: 1}
     _propose(db, c.match.id, first)
     with pytest.raises(Conflict, match=f"match {rival.id}.*same remains, another family"):
         review.approve(session=db, match_id=c.match.id, by=second.user, password=PASSWORD)

@@ -176,3 +176,59 @@ def test_dashboard_and_safe_exports(client, db, users) -> None:
     assert sheet["B2"].value.startswith("'=") and sheet["C2"].value == 1
     assert client.get("/dashboard/export?table=nope").status_code == 404
     assert client.get("/dashboard/export?format=exe").status_code == 404
+
+
+def test_record_pages_for_the_qr_codes(client, db, users, second) -> None:
+    c = make_candidate(db, users["analyst"].user)
+    _as(client, users["analyst"])
+    _propose(client, c.match.id)
+    _as(client, second)
+    _approve(client, c.match.id)
+    ident = _fresh(db).exec(select(Identification)).one()
+    page = _page(client, f"/review/identifications/{ident.id}")
+    assert c.remains.accession in page and "Issue family notification report" not in page
+    _as(client, users["coordinator"])
+    page = _page(client, f"/review/identifications/{ident.id}")
+    assert "Issue family notification report" in page and "أحمد خليل المصري" in page
+    page = _page(client, f"/notifications/persons/{c.family.missing_person.id}")
+    assert c.remains.accession in page and "Record handover" in page
+    client.post(f"/notifications/persons/{c.family.missing_person.id}/preferences",
+                data={"notify_preference": "once_at_end", "wait_for_more_parts": "y"})
+    person = _fresh(db).get(type(c.family.missing_person), c.family.missing_person.id)
+    assert (person.notify_preference, person.wait_for_more_parts) == ("once_at_end", True)
+    assert client.get(f"/review/matches/{c.match.id}").status_code == 403  # coordinators do not review
+
+
+def test_my_routes_by_role_with_real_records(app, db, users, second) -> None:
+    """The shared role matrix runs on demo data without matches; this walks the same rules with a
+    match, an identification and issued documents present, so the pages really render."""
+    from labtrack.services import identification_documents as docs
+
+    c = make_candidate(db, users["analyst"].user)
+    review.propose(session=db, match_id=c.match.id, by=users["analyst"].user, decision="confirm", reason="ok",
+                   password=PASSWORD)
+    ident = review.approve(session=db, match_id=c.match.id, by=second.user, password=PASSWORD).identification
+    report, _ = docs.issue_match_report(session=db, match_id=c.match.id, by=second.user)
+    note, _ = docs.issue_notification(session=db, identification_id=ident.id, by=users["coordinator"].user)
+    pages = {
+        "/review/": {"analyst", "admin"}, f"/review/matches/{c.match.id}": {"analyst", "admin"},
+        f"/review/identifications/{ident.id}": {"analyst", "coordinator", "admin"},
+        f"/documents/{report.id}.pdf": {"analyst", "coordinator", "admin"},
+        f"/documents/{note.id}.pdf": {"coordinator", "admin"},
+        "/notifications/": {"coordinator", "admin"},
+        f"/notifications/persons/{c.family.missing_person.id}": {"coordinator", "admin"},
+        "/dashboard/": {"technician", "analyst", "coordinator", "admin"},
+        "/api/v1/review/matches": {"analyst", "admin"},
+    }
+    failures = []
+    for role, user in users.items():
+        client = app.test_client()
+        login(client, user)
+        for url, allowed in pages.items():
+            status = client.get(url).status_code
+            if status != (200 if role in allowed else 403):
+                failures.append(f"{role} {url}: {status}")
+        names_shown = "Ahmad Khalil al-Masri" in client.get(f"/review/matches/{c.match.id}").get_data(as_text=True)
+        if role in ("analyst", "admin") and not names_shown:
+            failures.append(f"{role}: name hidden after the approved identification")
+    assert failures == []

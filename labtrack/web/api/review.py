@@ -1,0 +1,140 @@
+"""API: the review queue, a match's evidence, and the four-eyes steps (signed with the password)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from flask import current_app, request
+from flask_login import current_user
+from pydantic import BaseModel, Field
+
+from labtrack import review_rules
+from labtrack.db import get_session
+from labtrack.services import review
+from labtrack.web.access import ADMIN, ANALYST
+from labtrack.web.api import bp
+from labtrack.web.api.openapi import operation, parse_body, respond
+
+REVIEWERS = (ANALYST, ADMIN)
+
+
+class QueueRowOut(BaseModel):
+    match_id: int
+    run_id: int
+    remains_accession: str
+    site_code: str
+    family_code: str
+    case_number: str
+    log10_lr: float
+    posterior: float
+    strength: str
+    status: str
+
+
+class LocusOut(BaseModel):
+    marker: str
+    remains: list[str]
+    relatives: dict[str, list[str]]
+    lr: float | None
+    log10_lr: float | None
+    flag: str
+    inconsistent: bool
+
+
+class MatchOut(BaseModel):
+    match_id: int
+    status: str
+    remains_accession: str
+    family_code: str
+    case_number: str
+    log10_lr: float
+    posterior: float
+    prior: float
+    engine_version: str
+    params: dict[str, Any]
+    loci: list[LocusOut]
+    contradictions: list[str]
+    competitors: list[int]
+
+
+class ProposeIn(BaseModel):
+    decision: Literal["confirm", "reject"]
+    reason: str = Field(min_length=1, max_length=2000)
+    password: str = Field(min_length=1, max_length=200)
+
+
+class ApproveIn(BaseModel):
+    password: str = Field(min_length=1, max_length=200)
+    reason: str = Field(default="", max_length=2000)
+
+
+class SendBackIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class ReviewOut(BaseModel):
+    id: int
+    match_id: int
+    step: str
+    reason: str
+    by_user_id: int
+    signature_id: int | None
+    identification_id: int | None = None
+
+
+@operation(bp, "/review/matches", summary="Candidate matches to review (filters: site, status, strength)",
+           tag="review", roles=REVIEWERS, response=QueueRowOut, many=True)
+def review_queue() -> Any:
+    site = request.args.get("site", "")
+    status = request.args.get("status") if request.args.get("status") in review_rules.STATUSES else None
+    strength = request.args.get("strength") if request.args.get("strength") in review_rules.STRENGTHS else None
+    rows = review.queue(get_session(), site_id=int(site) if site.isdigit() else None, status=status,
+                        strength=strength)
+    return respond(QueueRowOut, rows)
+
+
+@operation(bp, "/review/matches/<int:match_id>", summary="A match's evidence (no names: blind review)",
+           tag="review", roles=REVIEWERS, response=MatchOut)
+def review_match(match_id: int) -> Any:
+    db = get_session()
+    ctx = review.load(db, match_id)
+    comparison = review.anthropology(ctx)
+    return respond(MatchOut, {
+        "match_id": match_id, "status": ctx.status, "remains_accession": ctx.remains.accession,
+        "family_code": ctx.family.code, "case_number": ctx.missing_person.case_number if ctx.missing_person else "",
+        "log10_lr": ctx.match.log10_lr, "posterior": ctx.match.posterior, "prior": ctx.match.prior,
+        "engine_version": ctx.run.engine_version, "params": ctx.params,
+        "loci": [locus.as_dict() | {"inconsistent": locus.inconsistent} for locus in ctx.loci],
+        "contradictions": [c.message for c in comparison.contradictions] if comparison else [],
+        "competitors": [c.match_id for c in review.competitors(db, ctx)],
+    })
+
+
+@operation(bp, "/review/matches/<int:match_id>/propose", method="POST", summary="First analyst: propose (signed)",
+           tag="review", roles=REVIEWERS, body=ProposeIn, response=ReviewOut, status=201)
+def review_propose(match_id: int) -> Any:
+    body = parse_body(ProposeIn)
+    row = review.propose(session=get_session(), match_id=match_id, by=current_user, decision=body.decision,
+                         reason=body.reason, password=body.password,
+                         threshold=current_app.config["IDENTIFICATION_THRESHOLD"])
+    return respond(ReviewOut, row, 201)
+
+
+@operation(bp, "/review/matches/<int:match_id>/approve", method="POST",
+           summary="Second analyst: approve (signed); confirms the identification", tag="review", roles=REVIEWERS,
+           body=ApproveIn, response=ReviewOut, status=201)
+def review_approve(match_id: int) -> Any:
+    body = parse_body(ApproveIn)
+    result = review.approve(session=get_session(), match_id=match_id, by=current_user, password=body.password,
+                            reason=body.reason, threshold=current_app.config["IDENTIFICATION_THRESHOLD"])
+    out = ReviewOut.model_validate(result.review, from_attributes=True)
+    out.identification_id = result.identification.id if result.identification else None
+    return respond(ReviewOut, out, 201)
+
+
+@operation(bp, "/review/matches/<int:match_id>/send-back", method="POST", summary="Second analyst: send back",
+           tag="review", roles=REVIEWERS, body=SendBackIn, response=ReviewOut, status=201)
+def review_send_back(match_id: int) -> Any:
+    body = parse_body(SendBackIn)
+    return respond(ReviewOut, review.send_back(session=get_session(), match_id=match_id, by=current_user,
+                                               reason=body.reason), 201)
