@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session
 
 from labtrack.db import WRITE_OPTION
@@ -40,9 +40,10 @@ def write(session: Session, *, actor: User | str, reason: str = "") -> Iterator[
     except IntegrityError as error:
         session.rollback()
         raise Conflict(f"The change conflicts with existing records: {_short(error)}") from error
-    except OperationalError as error:
+    except DBAPIError as error:
+        # SQLite: OperationalError; PostgreSQL: the trigger's RAISE arrives as InternalError
         session.rollback()
-        if "append-only" in str(error) or "locked" in str(error):
+        if "append-only" in str(error) or "database is locked" in str(error):
             raise Conflict(_short(error)) from error
         raise
     except BaseException:

@@ -7,7 +7,8 @@ from sqlmodel import Session
 
 from labtrack.services import accounts
 from tests import factories
-from tests.factories import PASSWORD, make_candidate
+from tests.factories import PASSWORD
+from tests.review_factories import make_candidate
 
 
 def _token(db: Session, user: factories.UserWithPassword) -> dict[str, str]:

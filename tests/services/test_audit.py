@@ -152,3 +152,16 @@ def test_nested_write_joins_the_outer_transaction(db: Session) -> None:
         with write(db, actor="tester"):
             db.add(Site(code="NND", name_en="inner"))
     assert {s.code for s in db.exec(select(Site)).all()} == {"NNC", "NND"}
+
+
+def test_changing_an_evidence_row_through_a_service_is_a_conflict_not_a_crash(db: Session) -> None:
+    from labtrack.errors import Conflict
+
+    _add_site(db, "OOO")
+    entry = db.exec(select(AuditEntry)).first()
+    assert entry is not None
+    with pytest.raises(Conflict, match="append-only"), write(db, actor="tester"):
+        entry.actor = "mallory"
+        db.add(entry)
+    db.rollback()
+    assert audit.verify_chain(db).ok

@@ -148,8 +148,7 @@ def test_events_cannot_be_edited(db: Session, setup) -> None:
     from labtrack.services.transaction import write
 
     event = custody.events_of(db, custody.get_item(db, remains.accession))[0]
-    # SQLite's trigger error becomes Conflict; PostgreSQL's surfaces as ProgrammingError (foundation)
-    with pytest.raises(Exception, match="append-only"):
+    with pytest.raises(Conflict, match="append-only"):
         with write(db, actor=tech, reason="tamper"):
             event.to_party = "someone else"
             db.add(event)

@@ -10,7 +10,8 @@ from labtrack.models import CustodyEvent, CustodyItem, MissingPerson
 from labtrack.services import dashboard, handover, notifications, review
 from labtrack.services.transaction import write
 from tests import factories
-from tests.factories import PASSWORD, make_candidate, make_match, make_remains
+from tests.factories import PASSWORD
+from tests.review_factories import make_candidate, make_match, make_remains
 
 
 @pytest.fixture
