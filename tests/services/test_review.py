@@ -190,3 +190,20 @@ def test_two_approvers_at_once_identify_only_once(app, db: Session, analysts) ->
     db.rollback()
     assert len(db.exec(select(Identification)).all()) == 1
     assert [r.step for r in db.exec(select(MatchReview).order_by(MatchReview.id))] == ["propose_confirm", "approve"]
+
+
+def test_unreadable_per_locus_evidence_blocks_confirmation(db: Session, analysts) -> None:
+    from labtrack.models import Match
+    from labtrack.services.transaction import write
+
+    first, _ = analysts
+    c = make_candidate(db, first.user)
+    other = make_family(db)
+    with write(db, actor="t"):
+        bad = Match(run_id=c.run.id, profile_id=c.match.profile_id, family_id=other.family.id,
+                    log10_lr=9.0, posterior=0.99999, prior=0.001, per_locus_json='[{"marker": "FGA"}]')
+        db.add(bad)
+    ctx = review.load(db, bad.id)
+    assert "locus 1 (FGA): 'remains' must be a list" in ctx.loci_error
+    with pytest.raises(Conflict, match="per-locus evidence .* is unreadable"):
+        _propose(db, bad.id, first)
