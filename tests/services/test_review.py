@@ -155,3 +155,56 @@ def test_queue_orders_and_filters(db: Session, analysts) -> None:
     _propose(db, c.match.id, first)
     assert [r.match_id for r in review.queue(db, status="open")] == [weak.id]
     assert review.queue(db, site_id=c.site.id + 100) == []
+
+
+def test_two_approvers_at_once_identify_only_once(app, db: Session, analysts) -> None:
+    import threading
+
+    from labtrack.db import get_engine
+
+    first, second = analysts
+    third = factories.make_user(db, "analyst", "ana3")
+    c = make_candidate(db, first.user)
+    _propose(db, c.match.id, first)
+    outcomes: list[str] = []
+    barrier = threading.Barrier(2, timeout=30)
+    match_id, user_type = c.match.id, type(second.user)
+
+    def approve_as(user_id: int) -> None:
+        try:
+            with Session(get_engine(app), expire_on_commit=False) as own:
+                me = own.get(user_type, user_id)
+                barrier.wait()
+                review.approve(session=own, match_id=match_id, by=me, password=PASSWORD)
+                outcomes.append("approved")
+        except Conflict as error:
+            outcomes.append(f"refused: {error.message}")
+        except Exception as error:  # noqa: BLE001 - reported by the assertion below
+            outcomes.append(f"error: {error!r}")
+
+    threads = [threading.Thread(target=approve_as, args=(u.id,)) for u in (second, third)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes)[0] == "approved" and sorted(outcomes)[1].startswith("refused")
+    db.rollback()
+    assert len(db.exec(select(Identification)).all()) == 1
+    assert [r.step for r in db.exec(select(MatchReview).order_by(MatchReview.id))] == ["propose_confirm", "approve"]
+
+
+def test_unreadable_per_locus_evidence_blocks_confirmation(db: Session, analysts) -> None:
+    from labtrack.models import Match
+    from labtrack.services.transaction import write
+
+    first, _ = analysts
+    c = make_candidate(db, first.user)
+    other = make_family(db)
+    with write(db, actor="t"):
+        bad = Match(run_id=c.run.id, profile_id=c.match.profile_id, family_id=other.family.id,
+                    log10_lr=9.0, posterior=0.99999, prior=0.001, per_locus_json='[{"marker": "FGA"}]')
+        db.add(bad)
+    ctx = review.load(db, bad.id)
+    assert "locus 1 (FGA): 'remains' must be a list" in ctx.loci_error
+    with pytest.raises(Conflict, match="per-locus evidence .* is unreadable"):
+        _propose(db, bad.id, first)

@@ -232,3 +232,15 @@ def test_my_routes_by_role_with_real_records(app, db, users, second) -> None:
         if role in ("analyst", "admin") and not names_shown:
             failures.append(f"{role}: name hidden after the approved identification")
     assert failures == []
+
+
+def test_match_page_with_unreadable_evidence_says_so(client, db, users) -> None:
+    from labtrack.services.transaction import write
+
+    c = make_candidate(db, users["analyst"].user)
+    with write(db, actor="t"):
+        c.match.per_locus_json = "not json"
+        db.add(c.match)
+    _as(client, users["analyst"])
+    page = _page(client, f"/review/matches/{c.match.id}")
+    assert "The per-locus evidence is unreadable" in page and "not valid JSON" in page
