@@ -41,7 +41,7 @@ def dask_client(address: str | None = "local", *, n_workers: int = 2) -> Iterato
     if address in (None, "", "local"):
         with dask.config.set({_MMAP_ENV: WORKER_MMAP_THRESHOLD}):
             cluster = LocalCluster(
-                n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None
+                n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=":0"
             )
         with cluster, Client(cluster) as client:
             yield client
