@@ -242,12 +242,13 @@ def search_chunk(
     n_undef = np.zeros(n, dtype=np.int64)
     undefined = tables.undefined_columns()
     rcut = rtop.cutoffs()
+    rpending = _Pending()
     n_blocks = len(tables.blocks)
     # family block outer: one stacked block (a few MB) stays in cache while the remains stream
     for j, block in enumerate(tables.blocks):
         f0 = int(tables.block_starts[j])
         width = block.shape[1]
-        rpending, fpending = _Pending(), _Pending()
+        fpending = _Pending()
         out = np.empty((min(block_size, max(n, 1)), width), dtype=np.float32)
         work = np.empty_like(out)
         fcut = ftop.cutoffs(slice(f0, f0 + width))
@@ -283,11 +284,13 @@ def search_chunk(
                 if tightened or fpending.size > 4 * top_k * width:
                     fpending.flush(ftop)
                     fcut = ftop.cutoffs(slice(f0, f0 + width))
-        rpending.flush(rtop)
-        rcut = rtop.cutoffs()
+        if rpending.size > n // 2:  # merging every row list is costly: only when worth it
+            rpending.flush(rtop)
+            rcut = rtop.cutoffs()
         fpending.flush(ftop)
         if progress is not None:
             progress(n * (j + 1) // n_blocks, n)
+    rpending.flush(rtop)
     return ChunkResult(start, rtop, ftop, n_above, n_undef)
 
 
