@@ -308,6 +308,10 @@ def propose(*, session: Session, match_id: int, by: User, decision: str, reason:
         review = MatchReview(match_id=match_id, step=DECISIONS[decision], reason=reason,
                              by_user_id=by.id or 0, signature_id=signature.id)
         session.add(review)
+        person = ctx.missing_person
+        if decision == "confirm" and person is not None and person.status == "missing":
+            person.status = "provisionally_matched"  # shown to coordinators; approval makes it identified
+            session.add(person)
     return review
 
 
@@ -380,6 +384,10 @@ def send_back(*, session: Session, match_id: int, by: User, reason: str) -> Matc
             raise PermissionDenied("You proposed this decision: a second, different analyst must review it.")
         review = MatchReview(match_id=match_id, step="send_back", reason=reason, by_user_id=by.id or 0)
         session.add(review)
+        person = ctx.missing_person
+        if person is not None and person.status == "provisionally_matched" and proposal.step == "propose_confirm":
+            person.status = "missing"
+            session.add(person)
     return review
 
 

@@ -50,4 +50,4 @@ def test_csrf_applies_to_browser_sessions_not_tokens(app, client: FlaskClient, d
     login(client, users["analyst"])
     app.config["WTF_CSRF_ENABLED"] = True
     by_session = client.post(url, json={"reason": "x"})
-    assert by_session.status_code == 403 and "X-CSRFToken" in by_session.get_json()["message"]
+    assert by_session.status_code == 400 and "X-CSRFToken" in by_session.get_json()["message"]

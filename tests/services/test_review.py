@@ -67,7 +67,7 @@ def test_wrong_password_signs_nothing(db: Session, analysts) -> None:
         review.approve(session=db, match_id=c.match.id, by=second.user, password="nope")
     assert len(db.exec(select(Signature)).all()) == 1
     assert db.exec(select(Identification)).all() == []
-    assert db.get(MissingPerson, c.family.missing_person.id).status == "missing"
+    assert db.get(MissingPerson, c.family.missing_person.id).status == "provisionally_matched"  # not identified
 
 
 def test_below_threshold_cannot_be_confirmed(db: Session, analysts) -> None:
@@ -208,3 +208,16 @@ def test_unreadable_per_locus_evidence_blocks_confirmation(db: Session, analysts
     assert "locus 1 (FGA): 'remains' must be a list" in ctx.loci_error
     with pytest.raises(Conflict, match="per-locus evidence .* is unreadable"):
         _propose(db, bad.id, first)
+
+
+def test_proposal_marks_the_person_provisionally_matched_and_send_back_reverts(db: Session, analysts) -> None:
+    first, second = analysts
+    c = make_candidate(db, first.user)
+    person_id = c.family.missing_person.id
+    _propose(db, c.match.id, first)
+    assert db.get(MissingPerson, person_id).status == "provisionally_matched"
+    review.send_back(session=db, match_id=c.match.id, by=second.user, reason="check D8 again")
+    assert db.get(MissingPerson, person_id).status == "missing"
+    _propose(db, c.match.id, first)
+    review.approve(session=db, match_id=c.match.id, by=second.user, password=PASSWORD)
+    assert db.get(MissingPerson, person_id).status == "identified"
