@@ -177,6 +177,9 @@ def store_parsed(*, session: Session, parsed: ParsedFile, by: User | str, origin
                                imported_by_id=by.id if isinstance(by, User) and by.id else _system_user(session))
         session.add(record)
         session.flush()
+        if session.connection().dialect.name == "sqlite":
+            # a large transaction: keep its pages in memory instead of spilling (256 MB at most)
+            session.connection().exec_driver_sql("PRAGMA cache_size=-262144")
         versions = _supersede(session, current, owners)
         rows = _profile_rows(parsed, owners, versions, record.id or 0, staff, min_loci)
         inserted = _insert_profiles(session, rows, record.id or 0)
