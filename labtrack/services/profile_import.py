@@ -199,8 +199,17 @@ def store_parsed(*, session: Session, parsed: ParsedFile, by: User | str, origin
 
 
 def _executemany(session: Session, table: Any, columns: list[str], values: list[tuple[Any, ...]]) -> None:
-    """INSERT many rows through the driver's executemany (no per-row SQLAlchemy work)."""
+    """INSERT many rows through the driver (no per-row SQLAlchemy work): COPY on PostgreSQL,
+    executemany on SQLite."""
     connection = session.connection()
+    if connection.dialect.name == "postgresql" and values:
+        raw = connection.connection.dbapi_connection
+        assert raw is not None
+        with raw.cursor() as cursor, cursor.copy(  # type: ignore[attr-defined]
+                f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in values:
+                copy.write_row(row)
+        return
     marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
     # table and column names come from our own metadata, values are bound parameters
     sql = (f"INSERT INTO {table.name} ({', '.join(columns)}) "  # noqa: S608
