@@ -30,7 +30,7 @@ from labtrack import ids
 from labtrack.errors import Conflict, ProblemList
 from labtrack.imports.profiles import ParsedFile, ParsedProfile, UnreadableFile
 from labtrack.imports.reader import gc_paused, read_profiles
-from labtrack.models import Profile, ProfileAllele, ProfileImport, Sample, StaffMember, User
+from labtrack.models import Profile, ProfileAllele, ProfileImport, Sample, StaffMember, User, utcnow
 from labtrack.services import audit
 from labtrack.services.quality import DEFAULT_MIN_SEARCH_LOCI, staff_genotypes, staff_match
 from labtrack.services.transaction import write
@@ -266,6 +266,7 @@ def _profile_rows(parsed: ParsedFile, owners: dict[str, _Owner], versions: dict[
                   import_id: int, staff: dict[str, dict[str, tuple[str, str]]],
                   min_loci: int) -> list[dict[str, Any]]:
     rows = []
+    now = utcnow()
     last_of: dict[str, int] = {}
     for index, profile in enumerate(parsed.profiles):
         last_of[profile.sample_id] = index
@@ -295,12 +296,6 @@ def _profile_rows(parsed: ParsedFile, owners: dict[str, _Owner], versions: dict[
             "searchable": searchable, "qc_notes": "; ".join(notes), "import_id": import_id,
             "source_row": profile.row,
             "superseded": index != last_of[profile.sample_id],
-            "created_at": _now(),
+            "created_at": now,
         })
     return rows
-
-
-def _now() -> Any:
-    from labtrack.models import utcnow
-
-    return utcnow()
