@@ -51,11 +51,13 @@ def set_up(session: Session, n: int) -> list[str]:
             session.flush()
             count = min(PER_SITE, n - site_index * PER_SITE)
             remains = [{"accession": ids.remains_id(code, i), "site_id": site.id, "number": i,
-                        "remains_type": "complete_body", "next_sample_number": 2, "created_at": now} for i in range(1, count + 1)]
+                        "remains_type": "complete_body", "next_sample_number": 2, "created_at": now}
+                       for i in range(1, count + 1)]
             remains_ids = session.execute(insert(Remains.__table__).returning(  # type: ignore[attr-defined]
                 Remains.__table__.c.id, sort_by_parameter_order=True), remains).scalars().all()  # type: ignore[attr-defined]
             samples = [{"accession": ids.sample_id(r["accession"], 1), "remains_id": rid, "number": 1,
-                        "sample_type": "femur", "state": "received", "created_at": now} for r, rid in zip(remains, remains_ids, strict=True)]
+                        "sample_type": "femur", "state": "received", "created_at": now}
+                       for r, rid in zip(remains, remains_ids, strict=True)]
             session.execute(insert(Sample.__table__), samples)  # type: ignore[attr-defined]
             accessions += [s["accession"] for s in samples]
     return accessions

@@ -57,6 +57,27 @@ def generations(members: Sequence[DrawnMember]) -> dict[str, int]:
     return depth
 
 
+def _order_row(row: list[DrawnMember], where: dict[str, tuple[float, float]],
+               mates: dict[str, list[str]]) -> list[DrawnMember]:
+    """Children under their parents, each person followed by their mates in the same row (so a
+    mating line never crosses a third person)."""
+    def under_parents(pair: tuple[int, DrawnMember]) -> tuple[float, int]:
+        index, member = pair
+        xs = [where[p][0] for p in (member.father, member.mother) if p in where]
+        return (sum(xs) / len(xs) if xs else float("inf"), index)
+
+    by_person = {m.person: m for m in row}
+    ordered: list[DrawnMember] = []
+    for _, member in sorted(enumerate(row), key=under_parents):
+        if member in ordered:
+            continue
+        new_mates = [by_person[mate] for mate in dict.fromkeys(mates.get(member.person, []))
+                     if mate in by_person and by_person[mate] not in ordered]
+        # a second mate goes on the other side, so that both mating lines stay short
+        ordered.extend([*new_mates[1:2], member, new_mates[0], *new_mates[2:]] if new_mates else [member])
+    return ordered
+
+
 def draw(members: Sequence[DrawnMember], *, title: str = "") -> str:
     depth = generations(members)
     rows: dict[int, list[DrawnMember]] = {}
@@ -69,7 +90,13 @@ def draw(members: Sequence[DrawnMember], *, title: str = "") -> str:
                           "role": "img", "class": "pedigree"})
     SubElement(svg, "title").text = title or "Pedigree"
     where: dict[str, tuple[float, float]] = {}
+    mates: dict[str, list[str]] = {}
+    for member in members:
+        if member.father in depth and member.mother in depth:
+            mates.setdefault(member.father, []).append(member.mother)
+            mates.setdefault(member.mother, []).append(member.father)
     for generation, row in sorted(rows.items()):
+        row = _order_row(row, where, mates)
         offset = (width - GAP_X * len(row)) / 2 + GAP_X / 2
         for index, member in enumerate(row):
             where[member.person] = (offset + index * GAP_X, MARGIN + SIZE / 2 + generation * GAP_Y)

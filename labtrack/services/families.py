@@ -276,3 +276,58 @@ def _add_members(session: Session, family: Family, rows: list[PedigreeRow],
             session.flush()
             by_code[row.person_id] = member
             pending.remove(row)
+
+
+def create_family(*, session: Session, code: str, by: User, notes: str = "") -> Family:
+    code = code.strip()
+    if not code:
+        problems = ProblemList()
+        problems.add("a family code is required", field="code")
+        problems.raise_if_any("The family was not created")
+    if session.exec(select(Family).where(Family.code == code)).first():
+        raise Conflict(f"Family {code} exists already.")
+    with write(session, actor=by, reason=f"family {code} created"):
+        family = Family(code=code, notes=notes)
+        session.add(family)
+    return family
+
+
+def add_member(*, session: Session, family_id: int, by: User, person_code: str, sex: str = "U",
+               father: str = "", mother: str = "", donor_code: str = "", case_number: str = "",
+               relation: str = "") -> PedigreeMember:
+    """Add one person to a pedigree; the tree is checked again as a whole (parents of the right
+    sex and in the family, at most one missing person, a donor or a missing person, not both)."""
+    family = get_family(session, family_id)
+    person_code, father, mother = person_code.strip(), father.strip(), mother.strip()
+    problems = ProblemList()
+    if not person_code:
+        problems.add("a person code is required", field="person_code")
+    if sex not in ("M", "F", "U"):
+        problems.add("sex must be M, F or U", field="sex")
+    if donor_code and case_number:
+        problems.add("a person is either a donor or the missing person, not both", field="donor_code")
+    donor = session.exec(select(Donor).where(Donor.code == donor_code.strip())).first() if donor_code else None
+    if donor_code and donor is None:
+        problems.add(f"no donor {donor_code}", field="donor_code")
+    person = (session.exec(select(MissingPerson).where(MissingPerson.case_number == case_number.strip())).first()
+              if case_number else None)
+    if case_number and person is None:
+        problems.add(f"no missing person with case number {case_number}", field="case_number")
+    problems.raise_if_any("The person was not added")
+    current = members(session, family)
+    rows = [PedigreeRow(family.code, m.person_code, m.father, m.mother, m.sex, m.sample_accession, m.missing)
+            for m in current]
+    rows.append(PedigreeRow(family.code, person_code, father, mother, sex, "", person is not None))
+    from labtrack.imports.pedigrees import validate_family
+
+    found = [p for p in validate_family(rows) if "no missing person" not in p.message]
+    ProblemList(found).raise_if_any("The person was not added")
+    by_code = {m.person_code: m.id for m in current}
+    with write(session, actor=by, reason=f"person {person_code} added to family {family.code}"):
+        member = PedigreeMember(family_id=family_id, person_code=person_code, sex=sex,
+                                father_id=by_code.get(father), mother_id=by_code.get(mother),
+                                donor_id=donor.id if donor else None,
+                                missing_person_id=person.id if person else None,
+                                relation_label=relation.strip()[:50] or ("missing person" if person else ""))
+        session.add(member)
+    return member

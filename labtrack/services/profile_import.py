@@ -30,7 +30,7 @@ from labtrack import ids
 from labtrack.errors import Conflict, ProblemList
 from labtrack.imports.profiles import ParsedFile, ParsedProfile, UnreadableFile
 from labtrack.imports.reader import gc_paused, read_profiles
-from labtrack.models import Profile, ProfileAllele, ProfileImport, Sample, StaffMember, User
+from labtrack.models import Profile, ProfileAllele, ProfileImport, Sample, StaffMember, User, utcnow
 from labtrack.services import audit
 from labtrack.services.quality import DEFAULT_MIN_SEARCH_LOCI, staff_genotypes, staff_match
 from labtrack.services.transaction import write
@@ -177,6 +177,9 @@ def store_parsed(*, session: Session, parsed: ParsedFile, by: User | str, origin
                                imported_by_id=by.id if isinstance(by, User) and by.id else _system_user(session))
         session.add(record)
         session.flush()
+        if session.connection().dialect.name == "sqlite":
+            # a large transaction: keep its pages in memory instead of spilling (256 MB at most)
+            session.connection().exec_driver_sql("PRAGMA cache_size=-262144")
         versions = _supersede(session, current, owners)
         rows = _profile_rows(parsed, owners, versions, record.id or 0, staff, min_loci)
         inserted = _insert_profiles(session, rows, record.id or 0)
@@ -196,8 +199,17 @@ def store_parsed(*, session: Session, parsed: ParsedFile, by: User | str, origin
 
 
 def _executemany(session: Session, table: Any, columns: list[str], values: list[tuple[Any, ...]]) -> None:
-    """INSERT many rows through the driver's executemany (no per-row SQLAlchemy work)."""
+    """INSERT many rows through the driver (no per-row SQLAlchemy work): COPY on PostgreSQL,
+    executemany on SQLite."""
     connection = session.connection()
+    if connection.dialect.name == "postgresql" and values:
+        raw = connection.connection.dbapi_connection
+        assert raw is not None
+        with raw.cursor() as cursor, cursor.copy(  # type: ignore[attr-defined]
+                f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in values:
+                copy.write_row(row)
+        return
     marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
     # table and column names come from our own metadata, values are bound parameters
     sql = (f"INSERT INTO {table.name} ({', '.join(columns)}) "  # noqa: S608
@@ -254,6 +266,7 @@ def _profile_rows(parsed: ParsedFile, owners: dict[str, _Owner], versions: dict[
                   import_id: int, staff: dict[str, dict[str, tuple[str, str]]],
                   min_loci: int) -> list[dict[str, Any]]:
     rows = []
+    now = utcnow()
     last_of: dict[str, int] = {}
     for index, profile in enumerate(parsed.profiles):
         last_of[profile.sample_id] = index
@@ -283,12 +296,6 @@ def _profile_rows(parsed: ParsedFile, owners: dict[str, _Owner], versions: dict[
             "searchable": searchable, "qc_notes": "; ".join(notes), "import_id": import_id,
             "source_row": profile.row,
             "superseded": index != last_of[profile.sample_id],
-            "created_at": _now(),
+            "created_at": now,
         })
     return rows
-
-
-def _now() -> Any:
-    from labtrack.models import utcnow
-
-    return utcnow()

@@ -11,6 +11,8 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from markupsafe import Markup
+from wtforms import SelectField, StringField
+from wtforms.validators import DataRequired, Length
 
 from labtrack.db import get_session
 from labtrack.documents.pedigree_svg import DrawnMember, draw
@@ -20,6 +22,20 @@ from labtrack.web.access import ADMIN, ALL_ROLES, COORDINATOR, roles_required
 from labtrack.web.identity import may_see_missing_person
 
 bp = Blueprint("families", __name__, url_prefix="/families")
+
+
+class FamilyForm(FlaskForm):
+    code = StringField(_l("Family code"), validators=[DataRequired(), Length(max=40)])
+
+
+class MemberForm(FlaskForm):
+    person_code = StringField(_l("Person code (e.g. F, M, B1)"), validators=[DataRequired(), Length(max=40)])
+    sex = SelectField(_l("Sex"), choices=[("U", _l("unknown")), ("M", _l("male")), ("F", _l("female"))])
+    father = StringField(_l("Father (person code)"), validators=[Length(max=40)])
+    mother = StringField(_l("Mother (person code)"), validators=[Length(max=40)])
+    donor_code = StringField(_l("Donor code (typed relative)"), validators=[Length(max=32)])
+    case_number = StringField(_l("Missing person case number"), validators=[Length(max=32)])
+    relation = StringField(_l("Relation (e.g. mother, brother)"), validators=[Length(max=50)])
 
 
 class PedigreeUploadForm(FlaskForm):
@@ -37,7 +53,36 @@ def _svg(family: Any, members: list[families.MemberView]) -> str:
 def index() -> Any:
     db = get_session()
     rows = [(family, families.members(db, family)) for family in families.list_families(db)]
-    return render_template("families/index.html", rows=rows, form=PedigreeUploadForm())
+    return render_template("families/index.html", rows=rows, form=PedigreeUploadForm(),
+                           family_form=FamilyForm())
+
+
+@bp.route("/new", methods=["POST"])
+@roles_required(COORDINATOR, ADMIN)
+def create() -> Any:
+    form = FamilyForm()
+    if not form.validate_on_submit():
+        flash(_("A family needs a code."), "error")
+        return redirect(url_for("families.index"))
+    family = families.create_family(session=get_session(), code=form.code.data or "", by=current_user)
+    return redirect(url_for("families.detail", family_id=family.id))
+
+
+@bp.route("/<int:family_id>/members", methods=["POST"])
+@roles_required(COORDINATOR, ADMIN)
+def add_member(family_id: int) -> Any:
+    form = MemberForm()
+    if not form.validate_on_submit():
+        flash(_("A person needs a code."), "error")
+        return redirect(url_for("families.detail", family_id=family_id))
+    try:
+        families.add_member(session=get_session(), family_id=family_id, by=current_user,
+                            **{k: v or "" for k, v in form.data.items() if k != "csrf_token"})
+    except ValidationFailed as error:
+        flash(error.message, "error")
+        for problem in error.problems:
+            flash(problem.message, "error")
+    return redirect(url_for("families.detail", family_id=family_id))
 
 
 @bp.route("/<int:family_id>")
@@ -48,8 +93,10 @@ def detail(family_id: int) -> Any:
     members = families.members(db, family)
     missing = [families.get_missing_person(db, m.missing_person_id) for m in members if m.missing_person_id]
     visible = {p.id: may_see_missing_person(db, p.id) for p in missing}
+    svg = Markup(_svg(family, members))  # noqa: S704 - built with ElementTree, every text escaped
     return render_template("families/detail.html", family=family, members=members,
-                           svg=Markup(_svg(family, members)), missing=missing, visible=visible)  # noqa: S704 - built with ElementTree (escaped)
+                           svg=svg, missing=missing, visible=visible,
+                           member_form=MemberForm())
 
 
 @bp.route("/<int:family_id>/pedigree.svg")
@@ -75,7 +122,7 @@ def import_pedigrees() -> Any:
         db = get_session()
         rows = [(family, families.members(db, family)) for family in families.list_families(db)]
         return render_template("families/index.html", rows=rows, form=form, problems=error.problems,
-                               error=error.message), 422
+                               error=error.message, family_form=FamilyForm()), 422
     flash(_("Imported %(n)d families.", n=len(created)), "success")
     return redirect(url_for("families.index"))
 

@@ -26,7 +26,9 @@ class MissingPersonForm(FlaskForm):
     name_ar = StringField(_l("Name (Arabic)"), validators=[Length(max=200)])
     name_latin = StringField(_l("Name (Latin script)"), validators=[Length(max=200)])
     sex = SelectField(_l("Sex"), choices=SEX_CHOICES)
-    birth_year = IntegerField(_l("Birth year"), validators=[Optional(), NumberRange(1900, 2100)])
+    birth_date = DateField(_l("Birth date"), validators=[Optional()])
+    birth_year = IntegerField(_l("Birth year (when the date is not known)"),
+                              validators=[Optional(), NumberRange(1900, 2100)])
     disappeared_on = DateField(_l("Disappeared on"), validators=[Optional()])
     disappearance_place = StringField(_l("Place of disappearance"), validators=[Length(max=200)])
     circumstances = TextAreaField(_l("Circumstances"))

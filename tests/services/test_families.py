@@ -93,3 +93,24 @@ def test_exports_are_safe_against_formula_injection(db: Session, users: dict) ->
     assert "'=HYPERLINK(1)" in values and sheet["A2"].data_type == "s"
     blind = exports.missing_persons_table(db, identities=False)
     assert "name_latin" not in blind[0] and "+cmd" not in exports.to_csv(blind).decode()
+
+
+def test_coordinator_builds_a_family_tree_person_by_person(db: Session, users: dict) -> None:
+    by = coordinator(users)
+    donor, _sample = families.register_donor(session=db, by=by, code="D-7", sex="F")
+    families.register_missing_person(session=db, by=by, case_number="MP-7", sex="M")
+    family = families.create_family(session=db, code="FAM-7", by=by)
+    families.add_member(session=db, family_id=family.id, by=by, person_code="MO", sex="F", donor_code="D-7",
+                        relation="mother")
+    families.add_member(session=db, family_id=family.id, by=by, person_code="FA", sex="M")
+    families.add_member(session=db, family_id=family.id, by=by, person_code="MP", sex="M", father="FA",
+                        mother="MO", case_number="MP-7")
+    with pytest.raises(ValidationFailed) as caught:
+        families.add_member(session=db, family_id=family.id, by=by, person_code="X", sex="M", father="MO")
+    assert "father MO of X has sex female" in str(caught.value.problems)
+    with pytest.raises(ValidationFailed):
+        families.add_member(session=db, family_id=family.id, by=by, person_code="MP2", case_number="MP-7")
+    rows = families.pedigree_rows(db, [family])
+    assert [(r.person_id, r.father_id, r.mother_id, r.missing) for r in rows] == [
+        ("MO", "", "", False), ("FA", "", "", False), ("MP", "FA", "MO", True)]
+    assert rows[0].sample_id == _sample.accession

@@ -114,3 +114,23 @@ def test_profile_pages_and_exports(client: FlaskClient, demo_db: Session, login_
     assert csv_text.startswith("sample_id,marker,allele1,allele2")
     cmf = client.get("/profiles/export?format=cmf")
     assert b"REF-00001-A-CA" in cmf.data and b"CODISImportFile" in cmf.data
+
+
+def test_coordinator_registers_a_missing_person_and_a_donor(client: FlaskClient, db: Session, login_as) -> None:
+    login_as("coordinator")
+    response = client.post("/missing-persons/", data={
+        "case_number": "MP-2026-0009", "name_latin": "Omar (fictional)", "sex": "M",
+        "birth_date": "1990-03-01", "disappeared_on": "2014-02-02", "circumstances": "Detained at branch 215",
+        "height_cm": "171"})
+    assert response.status_code == 302, response.get_data(as_text=True)[-3000:]
+    assert "/missing-persons/" in response.headers["Location"], response.headers["Location"]
+    db.rollback()  # end the test session's read transaction to see the request's commit
+    person = db.exec(select(MissingPerson).where(MissingPerson.case_number == "MP-2026-0009")).one()
+    assert person.circumstances == "Detained at branch 215" and person.birth_date.year == 1990
+    donor = client.post("/donors/", data={"code": "D-0099", "sex": "F", "phone": "+000 1"})
+    assert donor.status_code == 302
+    page = client.get(donor.headers["Location"]).get_data(as_text=True)
+    assert "REF-" in page and "+000 1" in page
+    login_as("technician")
+    refused = client.post("/missing-persons/", data={"case_number": "MP-X"})
+    assert refused.status_code == 403
