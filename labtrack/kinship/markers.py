@@ -1,17 +1,26 @@
-"""Canonical marker names, so that `vWA`/`VWA` or `Penta E`/`PENTA_E`/`Penta_E` are one marker."""
+"""Canonical marker names, so that `vWA`/`VWA`, `Penta E`/`PENTA_E`/`Penta_E`, `D8`/`D8S1179` or
+`AM`/`AMEL`/`Amelogenin` are one marker everywhere (readers, kits, frequency tables, engine).
+Canonical spellings are those of the NIST allele-frequency tables."""
 
 from __future__ import annotations
 
 import re
 
-# Spellings of the usual forensic STR markers, keyed by the name reduced to upper-case letters and
-# digits. Names not listed fall back to upper case with separators turned into "_".
 _KNOWN = (
     "CSF1PO D10S1248 D12S391 D13S317 D16S539 D18S51 D19S433 D1S1656 D21S11 D22S1045 D2S1338 "
     "D2S441 D3S1358 D5S818 D6S1043 D7S820 D8S1179 FGA SE33 TH01 TPOX vWA Penta_C Penta_D "
-    "Penta_E F13A01 F13B FESFPS LPL D17S1301 D20S482 D9S1122 D4S2408 D6S474 D1GATA113 D14S1434"
+    "Penta_E F13A01 F13B FESFPS LPL D17S1301 D20S482 D9S1122 D4S2408 D6S474 D1GATA113 D14S1434 "
+    "AMEL DYS391 DYS570 DYS576 Yindel QS1 QS2"
 ).split()
 _BY_KEY = {re.sub(r"[^0-9A-Z]", "", name.upper()): name for name in _KNOWN}
+# Short and historical names written by analysers and older exports.
+_ALIASES = {
+    "AM": "AMEL", "AMELOGENIN": "AMEL", "AMELO": "AMEL", "THO1": "TH01", "FIBRA": "FGA",
+    "CSF": "CSF1PO", "ACTBP2": "SE33", "D1": "D1S1656", "D2": "D2S1338", "D3": "D3S1358",
+    "D5": "D5S818", "D7": "D7S820", "D8": "D8S1179", "D10": "D10S1248", "D12": "D12S391",
+    "D13": "D13S317", "D16": "D16S539", "D18": "D18S51", "D19": "D19S433", "D21": "D21S11",
+    "D22": "D22S1045",
+}
 
 
 def marker_key(name: str) -> str:
@@ -20,15 +29,25 @@ def marker_key(name: str) -> str:
     return re.sub(r"[^0-9A-Z]", "", name.strip().upper())
 
 
+def known_marker(name: str) -> str | None:
+    """The canonical name of a known marker, or None when the name is not one.
+
+    >>> known_marker("PENTA_E"), known_marker("VWA"), known_marker(" AM"), known_marker("D8")
+    ('Penta_E', 'vWA', 'AMEL', 'D8S1179')
+    >>> known_marker("XYZ") is None
+    True
+    """
+    key = marker_key(name)
+    return _ALIASES.get(key) or _BY_KEY.get(key)
+
+
 def canonical_marker(name: str) -> str:
-    """The canonical spelling of a marker name.
+    """The canonical spelling of a marker name; unknown names are upper-cased with separators
+    turned into "_" (so that files naming the same unknown marker still agree).
 
     >>> canonical_marker("VWA"), canonical_marker("PENTA E"), canonical_marker("penta_e")
     ('vWA', 'Penta_E', 'Penta_E')
-    >>> canonical_marker("d21s11")
-    'D21S11'
+    >>> canonical_marker("d21s11"), canonical_marker("Amelogenin")
+    ('D21S11', 'AMEL')
     """
-    key = marker_key(name)
-    if key in _BY_KEY:
-        return _BY_KEY[key]
-    return re.sub(r"[\s\-.]+", "_", name.strip().upper())
+    return known_marker(name) or re.sub(r"[\s\-.]+", "_", name.strip().upper())
