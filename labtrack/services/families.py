@@ -9,7 +9,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from labtrack import ids
-from labtrack.errors import Conflict, NotFound, ProblemList
+from labtrack.errors import Conflict, InputProblem, NotFound, ProblemList, ValidationFailed
 from labtrack.imports.pedigrees import PedigreeRow, group_families, read_pedigrees, write_pedigrees
 from labtrack.models import (
     CustodyItem,
@@ -20,6 +20,7 @@ from labtrack.models import (
     Sample,
     User,
 )
+from labtrack.services import custody
 from labtrack.services.transaction import write
 
 # --- missing persons -------------------------------------------------------------------------
@@ -97,7 +98,7 @@ def register_donor(*, session: Session, by: User, code: str, sex: str = "U", nam
                       birth_year=birth_year, phone=phone, address=address)
         session.add(donor)
         session.flush()
-        sample = _new_reference_sample(session, donor, sample_type, collected_on)
+        sample = _new_reference_sample(session, donor, sample_type, collected_on, by)
     return donor, sample
 
 
@@ -110,14 +111,64 @@ def _next_reference_number(session: Session) -> int:
 
 
 def _new_reference_sample(session: Session, donor: Donor, sample_type: str,
-                          collected_on: date | None) -> Sample:
-    accession = ids.reference_id(_next_reference_number(session), "A")
+                          collected_on: date | None, by: User, accession: str | None = None) -> Sample:
+    """A reference sample with its custody item and first custody event (collected by ``by``)."""
+    accession = accession or ids.reference_id(_next_reference_number(session), "A")
     sample = Sample(accession=accession, donor_id=donor.id, sample_type=sample_type,
                     collected_on=collected_on)
     session.add(sample)
     session.flush()
     session.add(CustodyItem(accession=accession, kind="sample", sample_id=sample.id))
+    session.flush()
+    custody.add_first_event(session=session, accession=accession, by=by, to_user=by,
+                            to_party="reference sample collection")
     return sample
+
+
+REFERENCE_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def add_reference_sample(*, session: Session, donor_id: int, by: User, sample_type: str = "buccal_swab",
+                         collected_on: date | None = None) -> Sample:
+    """A further reference sample of a donor: same kit number, next letter (``REF-00007-B``)."""
+    donor = get_donor(session, donor_id)
+    existing = reference_samples(session, donor_id)
+    if not existing:
+        with write(session, actor=by, reason=f"reference sample of donor {donor.code}"):
+            return _new_reference_sample(session, donor, sample_type, collected_on, by)
+    number = ids.parse(existing[0].accession).accession.split("-")[1]
+    if len(existing) >= len(REFERENCE_LETTERS):
+        raise Conflict(f"donor {donor.code} has {len(existing)} reference samples already")
+    accession = ids.reference_id(int(number), REFERENCE_LETTERS[len(existing)])
+    with write(session, actor=by, reason=f"reference sample {accession} of donor {donor.code}"):
+        return _new_reference_sample(session, donor, sample_type, collected_on, by, accession)
+
+
+CASE_STATUS_CHANGES = {  # what a coordinator may set; identification statuses come from the review
+    "missing": ("closed",),
+    "provisionally_matched": ("closed",),
+    "identified": ("closed",),
+    "closed": ("missing",),
+}
+
+
+def set_case_status(*, session: Session, person_id: int, status: str, by: User, reason: str) -> MissingPerson:
+    """Close a case (all remains returned, or the family asked to stop) or reopen a closed one.
+
+    Closing releases the notifications the family asked to hear "once at the end"."""
+    person = get_missing_person(session, person_id)
+    allowed = CASE_STATUS_CHANGES.get(person.status, ())
+    if status not in allowed:
+        raise Conflict(f"case {person.case_number} is {person.status.replace('_', ' ')}: it can only become "
+                       f"{' or '.join(allowed) or 'nothing else here'}")
+    if not reason.strip():
+        raise ValidationFailed("say why the case status changes", [InputProblem("a reason is required", "reason")])
+    if status == "missing" and has_approved_identification(session, person_id):
+        status = "identified"
+    with write(session, actor=by, reason=f"case {person.case_number}: {reason.strip()}"):
+        person.status = status
+        session.add(person)
+    return person
 
 
 # --- families and pedigrees ----------------------------------------------------------------------

@@ -39,6 +39,11 @@ class ConsentForm(FlaskForm):
     collected_by = StringField(_l("Collected by"), validators=[DataRequired(), Length(max=200)])
 
 
+class ReferenceSampleForm(FlaskForm):
+    sample_type = SelectField(_l("Sample type"), choices=[("buccal_swab", _l("buccal swab")), ("blood", _l("blood"))])
+    collected_on = DateField(_l("Collected on"), validators=[Optional()])
+
+
 class WithdrawForm(FlaskForm):
     note = StringField(_l("How the withdrawal was expressed"), validators=[DataRequired(), Length(max=500)])
 
@@ -75,7 +80,23 @@ def detail(donor_id: int) -> Any:
                            families=families.families_of_donor(db, donor_id),
                            records=consent.records(db, donor_id),
                            active=consent.has_consent(db, donor_id),
-                           consent_form=ConsentForm(), withdraw_form=WithdrawForm())
+                           consent_form=ConsentForm(), withdraw_form=WithdrawForm(),
+                           sample_form=ReferenceSampleForm())
+
+
+@bp.route("/<int:donor_id>/samples", methods=["POST"])
+@roles_required(COORDINATOR, ADMIN)
+def add_sample(donor_id: int) -> Any:
+    form = ReferenceSampleForm()
+    if not form.validate_on_submit():
+        for name, errors in form.errors.items():
+            flash(f"{getattr(form, name).label.text}: {'; '.join(errors)}", "error")
+        return redirect(url_for("donors.detail", donor_id=donor_id))
+    sample = families.add_reference_sample(session=get_session(), donor_id=donor_id, by=current_user,
+                                           sample_type=form.sample_type.data or "buccal_swab",
+                                           collected_on=form.collected_on.data)
+    flash(_("Reference sample %(sample)s registered; print its label.", sample=sample.accession), "success")
+    return redirect(url_for("donors.detail", donor_id=donor_id))
 
 
 @bp.route("/<int:donor_id>/consent", methods=["POST"])

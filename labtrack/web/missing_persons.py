@@ -14,7 +14,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from labtrack.db import get_session
 from labtrack.services import exports, families
-from labtrack.web.access import ALL_ROLES, can_see_identities, roles_required
+from labtrack.web.access import ADMIN, ALL_ROLES, COORDINATOR, can_see_identities, roles_required
 from labtrack.web.identity import may_see_missing_person
 
 bp = Blueprint("missing_persons", __name__, url_prefix="/missing-persons")
@@ -68,8 +68,28 @@ def detail(person_id: int) -> Any:
     db = get_session()
     person = families.get_missing_person(db, person_id)
     return render_template("missing_persons/detail.html", person=person,
-                           identity=may_see_missing_person(db, person.id),
+                           identity=may_see_missing_person(db, person.id), status_form=CaseStatusForm(),
                            families=families.families_of_missing_person(db, person_id))
+
+
+class CaseStatusForm(FlaskForm):
+    status = SelectField(_l("New case status"),
+                         choices=[("closed", _l("closed")), ("missing", _l("reopened (missing)"))])
+    reason = StringField(_l("Why"), validators=[DataRequired(), Length(max=500)])
+
+
+@bp.route("/<int:person_id>/status", methods=["POST"])
+@roles_required(COORDINATOR, ADMIN)
+def change_status(person_id: int) -> Any:
+    form = CaseStatusForm()
+    if not form.validate_on_submit():
+        for name, errors in form.errors.items():
+            flash(f"{getattr(form, name).label.text}: {'; '.join(errors)}", "error")
+        return redirect(url_for("missing_persons.detail", person_id=person_id))
+    person = families.set_case_status(session=get_session(), person_id=person_id, status=form.status.data or "",
+                                      by=current_user, reason=form.reason.data or "")
+    flash(_("Case %(case)s is now %(status)s.", case=person.case_number, status=person.status), "success")
+    return redirect(url_for("missing_persons.detail", person_id=person_id))
 
 
 @bp.route("/export")
