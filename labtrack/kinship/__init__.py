@@ -30,6 +30,10 @@ from labtrack.kinship.posterior import (
     search_prior,
 )
 from labtrack.kinship.problems import InputError, InputProblem
+from labtrack.kinship.reassociation import DirectMatches, direct_matches
+from labtrack.kinship.search import SearchResult, SearchTables, query, score_pairs, search
+from labtrack.kinship.search_tables import PreparedSearch, build_search_tables, prepare_search
+from labtrack.kinship.simulate import SimulatedData, simulate
 from labtrack.kinship.tables import (
     genotype_alleles,
     genotype_index,
@@ -40,6 +44,18 @@ from labtrack.kinship.tables import (
 )
 
 __all__ = [
+    "DirectMatches",
+    "PreparedSearch",
+    "SearchResult",
+    "SearchTables",
+    "SimulatedData",
+    "build_search_tables",
+    "direct_matches",
+    "prepare_search",
+    "query",
+    "score_pairs",
+    "search",
+    "simulate",
     "FEMALE",
     "IDENTIFICATION_THRESHOLD",
     "MALE",
