@@ -13,7 +13,7 @@ from labtrack.models import AuditEntry, FrequencyEntry, Identification, IssuedDo
 from labtrack.services import identification_documents as docs
 from labtrack.services import review
 from labtrack.services.transaction import write
-from tests import factories
+from tests import factories, review_factories
 from tests.factories import PASSWORD
 from tests.pdf_text import pdf_text, render_png
 from tests.review_factories import make_candidate
@@ -118,10 +118,11 @@ def test_no_certificate_for_an_unapproved_identification(db: Session) -> None:
 
 def _identify_person(db: Session, name_ar: str):
     first, second = factories.make_user(db, "analyst", "ana1"), factories.make_user(db, "analyst", "ana2")
-    site = factories.make_site(db)
-    remains = factories.make_remains(db, site)
-    family = factories.make_family(db, name_ar=name_ar)
-    match = factories.make_match(db, run=factories.make_run(db, first.user), remains=remains, family=family)
+    site = review_factories.make_site(db)
+    remains = review_factories.make_remains(db, site)
+    family = review_factories.make_family(db, name_ar=name_ar)
+    run = review_factories.make_run(db, first.user)
+    match = review_factories.make_match(db, run=run, remains=remains, family=family)
     review.propose(session=db, match_id=match.id, by=first.user, decision="confirm", reason="ok", password=PASSWORD)
     return review.approve(session=db, match_id=match.id, by=second.user, password=PASSWORD).identification, first
 
