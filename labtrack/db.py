@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
 from flask import Flask, current_app, g
@@ -18,6 +20,26 @@ EXTENSION_KEY = "labtrack.engine"
 
 
 WRITE_OPTION = "labtrack_write"
+_WRITER_LOCKS: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.WeakKeyDictionary()
+_WRITER_LOCKS_GUARD = threading.Lock()
+
+
+def writer_lock(engine: Engine) -> AbstractContextManager[object]:
+    """Serialise this process's SQLite write transactions on a Python lock.
+
+    SQLite lets one writer at a time; a waiting connection otherwise polls in its busy handler
+    with sleeps of up to 100 ms, which gives long latency tails when several request threads
+    write at once. Threads of one process queue here instead and start the moment the previous
+    writer commits (other processes still wait through ``busy_timeout``). PostgreSQL needs no
+    lock: a null context.
+    """
+    if engine.dialect.name != "sqlite":
+        return nullcontext()
+    with _WRITER_LOCKS_GUARD:
+        lock = _WRITER_LOCKS.get(engine)
+        if lock is None:
+            lock = _WRITER_LOCKS[engine] = threading.RLock()
+    return lock
 
 
 def _configure_sqlite(engine: Engine) -> None:

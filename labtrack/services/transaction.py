@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session
 
-from labtrack.db import WRITE_OPTION
+from labtrack.db import WRITE_OPTION, writer_lock
 from labtrack.errors import Conflict
 from labtrack.models import User
 
@@ -31,6 +31,11 @@ def write(session: Session, *, actor: User | str, reason: str = "") -> Iterator[
     if session.in_transaction():
         # a read earlier in the request opened a transaction: end it so that ours starts fresh
         session.rollback()
+    with writer_lock(session.get_bind().engine):
+        yield from _unit_of_work(session, actor, reason)
+
+
+def _unit_of_work(session: Session, actor: User | str, reason: str) -> Iterator[Session]:
     session.info[ACTOR_KEY] = actor
     session.info[REASON_KEY] = reason
     try:
