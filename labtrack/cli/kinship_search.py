@@ -14,6 +14,7 @@ import sys
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 import click
 import numpy as np
@@ -352,36 +353,26 @@ def _unknown_markers(
     return problems
 
 
+def _ranked_rows(
+    top: Any, posterior: np.ndarray, row_ids: Sequence[str], column_ids: Sequence[str]
+) -> Iterable[tuple]:
+    """(row id, rank, listed id, log10 LR, posterior) for every filled slot of a top-k list."""
+    scores, index = top.scores, top.index
+    rows, rank = np.nonzero(index >= 0)
+    for i, k in zip(rows.tolist(), rank.tolist(), strict=True):
+        yield (row_ids[i], k + 1, column_ids[index[i, k]], _num(scores[i, k]), _num(posterior[i, k]))
+
+
 def _remains_rows(
     result: SearchResult, remains_ids: Sequence[str], family_ids: Sequence[str]
 ) -> Iterable[tuple]:
-    posterior = result.remains_posterior()
-    scores, index = result.remains_top.scores, result.remains_top.index
-    r, rank = np.nonzero(index >= 0)
-    for i, k in zip(r.tolist(), rank.tolist(), strict=True):
-        yield (
-            remains_ids[i],
-            k + 1,
-            family_ids[index[i, k]],
-            _num(scores[i, k]),
-            _num(posterior[i, k]),
-        )
+    return _ranked_rows(result.remains_top, result.remains_posterior(), remains_ids, family_ids)
 
 
 def _family_rows(
     result: SearchResult, remains_ids: Sequence[str], family_ids: Sequence[str]
 ) -> Iterable[tuple]:
-    posterior = result.family_posterior()
-    scores, index = result.family_top.scores, result.family_top.index
-    f, rank = np.nonzero(index >= 0)
-    for i, k in zip(f.tolist(), rank.tolist(), strict=True):
-        yield (
-            family_ids[i],
-            k + 1,
-            remains_ids[index[i, k]],
-            _num(scores[i, k]),
-            _num(posterior[i, k]),
-        )
+    return _ranked_rows(result.family_top, result.family_posterior(), family_ids, remains_ids)
 
 
 def _direct_rows(
