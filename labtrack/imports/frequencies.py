@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from labtrack.errors import InputProblem
 from labtrack.imports.markers import canonical_marker
 from labtrack.imports.profiles import check_allele
+from labtrack.imports.text import decode_utf8
 
 SUM_TOLERANCE = 0.02
 REQUIRED = ("marker", "allele", "frequency")
@@ -53,11 +54,9 @@ def read_frequencies(raw: bytes, *, filename: str) -> tuple[list[FrequencyRow], 
     def problem(message: str, row: int | None = None, field: str | None = None) -> None:
         problems.append(InputProblem(message=message, row=row, field=field, file=filename))
 
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        problem("the file is not UTF-8 text")
-        return [], problems
+    text, unreadable = decode_utf8(raw, filename=filename)
+    if text is None:
+        return [], [unreadable] if unreadable else []
     lines = [(number, line) for number, line in enumerate(text.splitlines(), start=1)
              if line.strip() and not line.lstrip().startswith("#")]
     if not lines:

@@ -15,6 +15,7 @@ import io
 from dataclasses import dataclass
 
 from labtrack.errors import InputProblem
+from labtrack.imports.text import decode_utf8
 
 COLUMNS = ["family_id", "person_id", "father_id", "mother_id", "sex", "sample_id", "missing"]
 _SEX = {"1": "M", "M": "M", "2": "F", "F": "F", "0": "U", "": "U", "U": "U"}
@@ -39,11 +40,9 @@ def read_pedigrees(raw: bytes, *, filename: str) -> tuple[list[PedigreeRow], lis
     def problem(message: str, row: int | None = None, field: str | None = None) -> None:
         problems.append(InputProblem(message=message, row=row, field=field, file=filename))
 
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        problem("the file is not UTF-8 text")
-        return [], problems
+    text, unreadable = decode_utf8(raw, filename=filename)
+    if text is None:
+        return [], [unreadable] if unreadable else []
     reader = csv.reader(io.StringIO(text))
     header = next(reader, None)
     if header is None or [h.strip() for h in header] != COLUMNS:
