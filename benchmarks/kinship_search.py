@@ -42,7 +42,6 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--top", type=int, default=10)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--block-size", type=int, default=128)
     parser.add_argument("--dask", default=None, help="'local' or a scheduler address")
     parser.add_argument("--no-direct", action="store_true", help="skip remains-to-remains")
     parser.add_argument("--json", type=Path, default=None, help="also write the numbers here")
@@ -75,11 +74,9 @@ def main() -> None:
 
         with dask_client(args.dask, n_workers=args.threads) as client:
             t = time.perf_counter()
-            result = search_dask(client, tables, genotypes, top_k=args.top,
-                                 block_size=args.block_size)  # fmt: skip
+            result = search_dask(client, tables, genotypes, top_k=args.top)
     else:
-        result = search(tables, genotypes, top_k=args.top, n_threads=args.threads,
-                        block_size=args.block_size)  # fmt: skip
+        result = search(tables, genotypes, top_k=args.top, n_threads=args.threads)
     search_s = time.perf_counter() - t
     report["search_s"] = round(search_s, 2)
     report["search_cpu_s"] = round(time.process_time() - cpu, 2)  # this process (not Dask)

@@ -15,7 +15,6 @@ import numpy as np
 from dask.distributed import Client, LocalCluster, as_completed
 
 from labtrack.kinship.search import (
-    REMAINS_BLOCK,
     Progress,
     SearchResult,
     SearchTables,
@@ -58,7 +57,6 @@ def search_dask(
     top_k: int = 10,
     threshold: float = 1e4,
     prior: float | None = None,
-    block_size: int = REMAINS_BLOCK,
     chunk_size: int = 4096,
     progress: Progress | None = None,
 ) -> SearchResult:
@@ -78,7 +76,6 @@ def search_dask(
             s,
             top_k=top_k,
             threshold=threshold,
-            block_size=block_size,
             pure=False,
         )
         for s, e in chunk_bounds(n, chunk_size) or [(0, 0)]

@@ -13,10 +13,12 @@ relatives contradict their own pedigree: never reported, counted in `n_undefined
 
 Memory: the families are cut into blocks of `family_block` columns, each a stacked table of all
 loci (rows: genotypes of all loci plus one zero row for untyped loci; ~5 MB for 20 loci and 512
-families, so it stays in cache). For each family block, tiles of `block_size` remains are scored
-(float32 adds in locus order, so every pair gets the same bits whatever the tiling), reduced at
-once (row and column maxima; candidates for the running top-k lists where they can enter; the
-count above the threshold) and dropped. Peak extra memory is a few tiles plus the lists.
+families, so it stays in cache). For each family block, the compiled kernel
+(`_search_kernel.search_block`, Numba, no GIL) scores every remains of a chunk (float32 adds in
+locus order, so every pair gets the same bits whatever the split), screens the scores against
+the running top-k lists and the threshold with vector compares, and updates the lists in place
+only where a score can enter. No score matrix is stored: memory is the tables plus the lists.
+`score_tile` is the NumPy form of the same sum (single queries, pair look-ups, tests).
 
 Order: lists are sorted by log10 LR descending, then by index ascending, so that block sizes,
 threads and the Dask split never change a result.
@@ -31,13 +33,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from labtrack.kinship._topk import OPEN_CUTOFF, TopK
+from labtrack.kinship._search_kernel import EMPTY_INDEX, search_block
+from labtrack.kinship._topk import EMPTY, TopK, encode
 from labtrack.kinship.posterior import posterior_from_log10
 
-#: Default number of families per stacked table block (tile width).
+#: Default number of families per stacked table block.
 FAMILY_BLOCK = 512
-#: Default number of remains per tile (tile height).
-REMAINS_BLOCK = 128
 
 Progress = Callable[[int, int], None]
 
@@ -225,73 +226,51 @@ def search_chunk(
     *,
     top_k: int = 10,
     threshold: float = 1e4,
-    block_size: int = REMAINS_BLOCK,
     progress: Progress | None = None,
 ) -> ChunkResult:
     """Search remains start:start+R (genotypes int, shape (R, L)) against all families.
 
     The function that every backend maps over blocks of remains; `start` is the global index
-    of the first remains (family top-k lists name remains by global index).
+    of the first remains (family top-k lists name remains by global index). The scoring and the
+    list updates run in the compiled kernel (`_search_kernel.search_block`), one family block per
+    call, without the GIL.
     """
     rows = tables.rows(genotypes)
     n = rows.shape[0]
     log10_thr = np.float32(np.log10(threshold)) if threshold > 0 else np.float32(-np.inf)
-    rtop = TopK.empty(n, top_k)
-    ftop = TopK.empty(tables.n_families, top_k)
+    remains_lists = _Lists(n, top_k)
+    family_lists = _Lists(tables.n_families, top_k)
     n_above = np.zeros(n, dtype=np.int64)
     n_undef = np.zeros(n, dtype=np.int64)
     undefined = tables.undefined_columns()
-    rcut = rtop.cutoffs()
-    rpending = _Pending()
     n_blocks = len(tables.blocks)
-    # family block outer: one stacked block (a few MB) stays in cache while the remains stream
     for j, block in enumerate(tables.blocks):
-        f0 = int(tables.block_starts[j])
-        width = block.shape[1]
-        fpending = _Pending()
-        out = np.empty((min(block_size, max(n, 1)), width), dtype=np.float32)
-        work = np.empty_like(out)
-        fcut = ftop.cutoffs(slice(f0, f0 + width))
-        for b0 in range(0, n, block_size):
-            tile_rows = rows[b0 : b0 + block_size]
-            b1 = b0 + len(tile_rows)
-            scores = score_tile(block, tile_rows, out, work)
-            if undefined[j].size:
-                n_undef[b0:b1] += np.isnan(scores[:, undefined[j]]).sum(axis=1)
-            # maxima first (NaN ignored): most rows and columns hold nothing new after warm-up
-            row_max = np.fmax.reduce(scores, axis=1)
-            hot = np.flatnonzero(row_max > log10_thr)
-            if hot.size:
-                n_above[b0 + hot] += np.count_nonzero(scores[hot] > log10_thr, axis=1)
-            hot = np.flatnonzero(row_max >= rcut[b0:b1])
-            if hot.size:
-                sub = scores[hot] if 2 * hot.size < len(tile_rows) else scores
-                if sub is scores:
-                    hot = np.arange(len(tile_rows))
-                r, c, tightened = _candidates(sub, rcut[b0 + hot, None], top_k, axis=1)
-                rpending.add(hot[r] + b0, c + f0, sub[r, c])
-                if tightened:
-                    rpending.flush(rtop)
-                    rcut[b0:b1] = rtop.cutoffs(slice(b0, b1))
-            col_max = np.fmax.reduce(scores, axis=0)
-            hot = np.flatnonzero(col_max >= fcut)
-            if hot.size:
-                sub = scores[:, hot] if 4 * hot.size < width else scores
-                if sub is scores:
-                    hot = np.arange(width)
-                r, c, tightened = _candidates(sub, fcut[None, hot], top_k, axis=0)
-                fpending.add(hot[c] + f0, r + b0 + start, sub[r, c])
-                if tightened or fpending.size > 4 * top_k * width:
-                    fpending.flush(ftop)
-                    fcut = ftop.cutoffs(slice(f0, f0 + width))
-        if rpending.size > n // 2:  # merging every row list is costly: only when worth it
-            rpending.flush(rtop)
-            rcut = rtop.cutoffs()
-        fpending.flush(ftop)
+        search_block(
+            block, rows, int(tables.block_starts[j]), start, log10_thr,
+            undefined[j].astype(np.int64),
+            remains_lists.scores, remains_lists.index,
+            family_lists.scores, family_lists.index, family_lists.worst,
+            n_above, n_undef,
+        )  # fmt: skip
         if progress is not None:
             progress(n * (j + 1) // n_blocks, n)
-    rpending.flush(rtop)
-    return ChunkResult(start, rtop, ftop, n_above, n_undef)
+    return ChunkResult(start, remains_lists.top(), family_lists.top(), n_above, n_undef)
+
+
+class _Lists:
+    """Top-k lists as the kernel keeps them: scores float32 (n, k) descending, index int64."""
+
+    def __init__(self, n: int, k: int) -> None:
+        self.scores = np.full((n, k), -np.inf, dtype=np.float32)
+        self.index = np.full((n, k), EMPTY_INDEX, dtype=np.int64)
+        self.worst = np.full(n, -np.inf, dtype=np.float32)
+
+    def top(self) -> TopK:
+        """The lists as a TopK (sort keys; EMPTY in free slots)."""
+        empty = self.index == EMPTY_INDEX
+        keys = encode(self.scores, np.where(empty, 0, self.index))
+        keys[empty] = EMPTY
+        return TopK(keys)
 
 
 def combine(chunks: Sequence[ChunkResult], n_remains: int, *, prior: float) -> SearchResult:
@@ -326,7 +305,6 @@ def search(
     top_k: int = 10,
     threshold: float = 1e4,
     prior: float | None = None,
-    block_size: int = REMAINS_BLOCK,
     chunk_size: int | None = None,
     n_threads: int = 1,
     progress: Progress | None = None,
@@ -338,16 +316,15 @@ def search(
     top_k : length of the per-remains and per-family lists
     threshold : LR (not log10) above which a family counts in `n_above`
     prior : prior probability of identity for the posterior, default 1 / F
-    block_size : remains per tile; chunk_size : remains per unit of work (default R / n_threads
-        rounded up to whole tiles); n_threads : threads (NumPy releases the GIL in the adds)
+    chunk_size : remains per unit of work (default R / n_threads, rounded up); n_threads :
+        threads (the compiled kernel releases the GIL, so threads run on separate cores)
     progress : called with (remains done, total)
     """
     genotypes = np.asarray(genotypes)
     n = genotypes.shape[0]
     prior = default_prior(tables.n_families) if prior is None else prior
     if chunk_size is None:
-        per_thread = -(-n // max(n_threads, 1))
-        chunk_size = max(block_size, -(-per_thread // block_size) * block_size)
+        chunk_size = max(1, -(-n // max(n_threads, 1)))
     bounds = chunk_bounds(n, chunk_size) or [(0, 0)]
     done = _Counter(n, progress)
 
@@ -359,7 +336,6 @@ def search(
             s,
             top_k=top_k,
             threshold=threshold,
-            block_size=block_size,
             progress=done.reporter(s),
         )
 
@@ -396,55 +372,6 @@ def score_pairs(
             col = families[sel] - tables.block_starts[j]
             out[sel] += tables.blocks[j][rows[sel, locus], col]
     return out
-
-
-def _candidates(
-    scores: np.ndarray, cut: np.ndarray, k: int, axis: int
-) -> tuple[np.ndarray, np.ndarray, bool]:
-    """(row, column) of tile entries that may enter the top-k lists along `axis`.
-
-    cut : per owner (broadcast against the tile), the list's current cut-off. When that lets
-    far more than k per owner through (fresh lists), the cut-off is first raised to the tile's
-    own k-th best per owner. Ties stay in (>=): the choice among equals is made at the merge.
-    NaN never passes. Returns rows, columns, and whether the cut-offs were raised.
-    """
-    flat = np.flatnonzero(scores >= cut)
-    n = scores.shape[axis]
-    owners = scores.shape[1 - axis]
-    if flat.size <= max(4 * k * owners, 4096) or n <= k:
-        r, c = np.divmod(flat, scores.shape[1])
-        return r, c, False
-    clean = np.where(np.isnan(scores), -np.inf, scores)
-    kth = np.partition(clean, n - k, axis=axis)
-    kth = kth[:, n - k][:, None] if axis == 1 else kth[n - k][None, :]
-    kth = np.where(np.isfinite(kth), kth, OPEN_CUTOFF)
-    flat = np.flatnonzero(scores >= np.maximum(cut, kth))
-    r, c = np.divmod(flat, scores.shape[1])
-    return r, c, True
-
-
-class _Pending:
-    """Candidates waiting to be merged into a TopK."""
-
-    def __init__(self) -> None:
-        self.owner: list[np.ndarray] = []
-        self.other: list[np.ndarray] = []
-        self.scores: list[np.ndarray] = []
-        self.size = 0
-
-    def add(self, owner: np.ndarray, other: np.ndarray, scores: np.ndarray) -> None:
-        if owner.size:
-            self.owner.append(owner)
-            self.other.append(other)
-            self.scores.append(scores)
-            self.size += owner.size
-
-    def flush(self, top: TopK) -> None:
-        if self.size:
-            top.merge(
-                np.concatenate(self.owner), np.concatenate(self.other), np.concatenate(self.scores)
-            )
-        self.__init__()  # type: ignore[misc]
 
 
 class _Counter:

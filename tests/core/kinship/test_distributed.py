@@ -44,7 +44,6 @@ def test_dask_equals_single_process(client):
         top_k=5,
         threshold=3.0,
         chunk_size=7,
-        block_size=3,
         progress=lambda d, t: seen.append(d),
     )
     for a, b in [

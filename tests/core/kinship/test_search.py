@@ -56,10 +56,10 @@ def dense_topk(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 @pytest.mark.parametrize(
-    ("family_block", "block_size", "chunk_size", "n_threads"),
-    [(512, 128, None, 1), (7, 5, None, 1), (1, 1, 3, 1), (16, 4, 11, 2), (53, 37, 37, 1)],
+    ("family_block", "chunk_size", "n_threads"),
+    [(512, None, 1), (7, None, 1), (1, 3, 1), (16, 11, 2), (53, 37, 1)],
 )
-def test_blocked_search_equals_dense(seed, family_block, block_size, chunk_size, n_threads):
+def test_blocked_search_equals_dense(seed, family_block, chunk_size, n_threads):
     markers, tables, geno = random_problem(seed)
     k = 4
     st = SearchTables.from_locus_tables(
@@ -70,7 +70,6 @@ def test_blocked_search_equals_dense(seed, family_block, block_size, chunk_size,
         geno,
         top_k=k,
         threshold=10.0,
-        block_size=block_size,
         chunk_size=chunk_size,
         n_threads=n_threads,
     )
@@ -89,7 +88,7 @@ def test_blocked_search_equals_dense(seed, family_block, block_size, chunk_size,
 def test_ties_are_broken_by_index():
     tables = [np.zeros((2, 6), dtype=np.float32)]
     st = SearchTables.from_locus_tables(["L0"], list("abcdef"), tables, family_block=4)
-    res = search(st, np.zeros((5, 1), dtype=np.int32), top_k=3, block_size=2)
+    res = search(st, np.zeros((5, 1), dtype=np.int32), top_k=3, chunk_size=2)
     assert res.remains_top.index.tolist() == [[0, 1, 2]] * 5
     assert res.family_top.index.tolist() == [[0, 1, 2]] * 6
 
@@ -143,7 +142,7 @@ def test_progress_reports_all_remains():
     markers, tables, geno = random_problem(7)
     st = SearchTables.from_locus_tables(markers, [str(i) for i in range(53)], tables)
     seen = []
-    search(st, geno, block_size=5, n_threads=2, progress=lambda d, t: seen.append((d, t)))
+    search(st, geno, chunk_size=5, n_threads=2, progress=lambda d, t: seen.append((d, t)))
     assert seen[-1][1] == 37
     assert max(d for d, _ in seen) == 37
 
@@ -175,3 +174,30 @@ def test_topk_merge_keeps_k_best_per_owner():
     assert top.index.tolist() == [[1, 6], [-1, -1], [-1, -1]]
     assert top.scores[0].tolist() == [2.0, 2.0]
     assert top.cutoffs()[0] == 2.0
+
+
+@pytest.mark.parametrize(("family_block", "column_strip"), [(512, 512), (512, 48), (300, 7)])
+def test_compiled_kernel_equals_dense_on_wide_blocks(family_block, column_strip, monkeypatch):
+    """Blocks wider than the kernel's screening groups and column strips, many list updates."""
+    import importlib
+
+    from labtrack.kinship import _search_kernel
+
+    search_module = importlib.import_module("labtrack.kinship.search")
+
+    def kernel_with_strip(*args):
+        return _search_kernel.search_block(*args, column_strip)
+
+    monkeypatch.setattr(search_module, "search_block", kernel_with_strip)
+    markers, tables, geno = random_problem(11, n_rem=90, n_fam=700, n_loci=6)
+    k = 7
+    st = SearchTables.from_locus_tables(markers, [f"F{i}" for i in range(700)], tables,
+                                        family_block=family_block)
+    res = search(st, geno, top_k=k, threshold=10.0, n_threads=2)
+    full = dense(tables, geno)
+    for top, scores in ((res.remains_top, full), (res.family_top, full.T)):
+        want_scores, want_index = dense_topk(scores, k)
+        np.testing.assert_array_equal(top.index, want_index)
+        np.testing.assert_array_equal(top.scores, want_scores)
+    np.testing.assert_array_equal(res.n_above, (full > 1.0).sum(axis=1))
+    np.testing.assert_array_equal(res.n_undefined, np.isnan(full).sum(axis=1))
