@@ -6,7 +6,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     LABTRACK_INSTANCE_PATH=/data \
     LABTRACK_DATABASE_URL=sqlite:////data/labtrack.sqlite \
-    LABTRACK_ENV=production
+    LABTRACK_ENV=production \
+    NUMBA_CACHE_DIR=/data/.numba-cache
 
 WORKDIR /app
 COPY pyproject.toml README.md ./
