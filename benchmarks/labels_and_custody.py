@@ -1,6 +1,6 @@
 """Benchmark: label PDFs and custody-event latency/throughput with concurrent scanning clients.
 
-    /work/venv/bin/python benchmarks/labels_and_custody.py [--clients 50] [--seconds 20]
+    python benchmarks/labels_and_custody.py [--clients 50] [--seconds 20]
 
 1. Time to render 1,000 labels (A4 sheet and thermal roll) as one PDF.
 2. A real server (waitress, in a child process) on a fresh SQLite file; N client threads post
@@ -101,8 +101,11 @@ WHERE: dict[str, int] = {}  # item -> index of the box it is in (each item belon
 
 
 def run_clients(port: int, token: str, items: list[list[str]], boxes: list[str], seconds: float,
-                pace: float | None) -> tuple[list[float], int, float]:
+                pace: float | None, burst: bool = False) -> tuple[list[float], int, float]:
+    """pace: seconds between two scans of a client (None: no pause); burst: every client scans
+    once, all at the same instant (a worst case: the whole queue at once)."""
     latencies: list[float] = []
+    barrier = threading.Barrier(len(items)) if burst else None
     errors = 0
     scenario = next(SCENARIOS)
     lock = threading.Lock()
@@ -114,7 +117,14 @@ def run_clients(port: int, token: str, items: list[list[str]], boxes: list[str],
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         mine = items[number]
         n = 0
-        while time.perf_counter() < stop_at:
+        if pace:
+            # independent stations: each starts at its own moment within one pace interval
+            # (50 clients firing their first scan in the same millisecond measure a burst instead)
+            time.sleep(rng.uniform(0, pace))
+        if barrier is not None:
+            connection.connect()
+            barrier.wait()
+        while time.perf_counter() < stop_at or (barrier is not None and n == 0):
             item = mine[n % len(mine)]
             WHERE[item] = 1 - WHERE.get(item, 1)
             body = json.dumps({"item": item, "action": "store", "to_location": boxes[WHERE[item]],
@@ -132,6 +142,8 @@ def run_clients(port: int, token: str, items: list[list[str]], boxes: list[str],
                     if errors <= 3:
                         print("    unexpected answer:", response.status, payload[:200])
             n += 1
+            if barrier is not None:
+                break
             if pace:
                 time.sleep(max(0.0, rng.uniform(0.5 * pace, 1.5 * pace) - elapsed))
         connection.close()
@@ -192,6 +204,9 @@ def main() -> None:
                         *run_clients(port, token, items, boxes, args.seconds, pace=pace))
             _report("saturation (no pause between requests)",
                     *run_clients(port, token, items, boxes, args.seconds, pace=None))
+            bursts = [run_clients(port, token, items, boxes, 0, pace=None, burst=True) for _ in range(5)]
+            _report(f"burst: all {args.clients} clients scan at the same instant (5 times)",
+                    [x for b in bursts for x in b[0]], sum(b[1] for b in bursts), sum(b[2] for b in bursts))
         finally:
             server.terminate()
             server.wait(timeout=10)
