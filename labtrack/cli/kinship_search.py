@@ -239,13 +239,16 @@ def _load(
     """Read and cross-check the inputs (InputError with every problem), then build tables."""
     problems: list[InputProblem] = []
     table = profiles = pedigrees = None
-    for name, read in (
-        ("freqs", lambda: read_freqs(freqs_path)),
-        ("profiles", lambda: read_genotypes(genotypes_path)),
-        ("pedigrees", lambda: read_pedigrees(pedigrees_path)),
+    for name, path, read in (
+        ("freqs", freqs_path, lambda: read_freqs(freqs_path)),
+        ("profiles", genotypes_path, lambda: read_genotypes(genotypes_path)),
+        ("pedigrees", pedigrees_path, lambda: read_pedigrees(pedigrees_path)),
     ):
+        started = time.perf_counter()
+        _say(f"reading {path.name} ...")
         try:
             value = read()
+            _say(f"read {path.name} ({time.perf_counter() - started:.1f} s)")
         except InputError as exc:
             problems += exc.problems
             continue

@@ -8,6 +8,8 @@ Lines starting with `#` are comments. Marker names are normalised with `canonica
 from __future__ import annotations
 
 import io
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,18 +45,25 @@ def _read_table(path: str | Path, required: list[str]) -> tuple[pd.DataFrame, li
         text = Path(path).read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError([InputProblem(name, None, "", f"cannot read file: {exc}")]) from exc
-    kept: list[str] = []
-    line_numbers: list[int] = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        kept.append(line)
-        line_numbers.append(number)
-    if not kept:
+    lines = text.splitlines()
+    plain = (
+        not _SKIPPED_LINE.search(text)
+        and "\r" not in text
+        and bool(lines) and bool(lines[-1].strip())
+        and len(lines) == text.count("\n") + (0 if text.endswith("\n") else 1)  # no other breaks
+    )
+    if not plain:
+        numbered = [(n, line) for n, line in enumerate(lines, start=1)
+                    if line.strip() and not line.lstrip().startswith("#")]  # fmt: skip
+        line_numbers = [n for n, _ in numbered]
+        text = "\n".join(line for _, line in numbered)
+    else:  # no comment or blank line (large machine-written files): line n is row n
+        line_numbers = list(range(1, len(lines) + 1))
+    if not line_numbers:
         raise InputError([InputProblem(name, None, "", "empty file (no header row)")])
     try:
         frame = pd.read_csv(
-            io.StringIO("\n".join(kept)), dtype=str, keep_default_na=False, skipinitialspace=True
+            io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True
         )
     except (pd.errors.ParserError, ValueError) as exc:
         raise InputError([InputProblem(name, None, "", f"not a valid CSV file: {exc}")]) from exc
@@ -64,8 +73,24 @@ def _read_table(path: str | Path, required: list[str]) -> tuple[pd.DataFrame, li
         raise InputError(
             [InputProblem(name, line_numbers[0], c, "required column missing") for c in missing]
         )
-    frame = frame.apply(lambda col: col.str.strip())
+    if _WHITESPACE.search(text) and _PADDED_VALUE.search(text):
+        frame = frame.apply(lambda col: col.str.strip())
     return frame, line_numbers[1:], name
+
+
+#: A comment line or a blank (or whitespace-only) line anywhere in a file.
+_SKIPPED_LINE = re.compile(r"^[^\S\n]*(?:#|\n)", re.MULTILINE)
+#: Any whitespace but a line break (a quick scan: most machine-written files have none).
+_WHITESPACE = re.compile(r"[^\S\n]")
+#: Whitespace next to a separator, a quote or a line end: values need stripping.
+_PADDED_VALUE = re.compile(r"[^\S\n]+(?=[,\"\n]|$)|(?:^|[,\"])[^\S\n]", re.MULTILINE)
+
+
+def _records(frame: pd.DataFrame) -> Iterator[dict[str, str]]:
+    """The rows of a frame as dicts (much faster than ``DataFrame.to_dict("records")``)."""
+    columns = [str(c) for c in frame.columns]
+    for values in zip(*(frame[c].tolist() for c in columns), strict=True):
+        yield dict(zip(columns, values, strict=True))
 
 
 def read_freqs(path: str | Path, *, min_freq: float | None = None) -> FrequencyTable:
@@ -75,7 +100,7 @@ def read_freqs(path: str | Path, *, min_freq: float | None = None) -> FrequencyT
     records: list[tuple[str, str, float, int | None]] = []
     record_rows: list[int] = []
     has_n = "n_alleles" in frame.columns
-    for row, rec in zip(rows, frame.to_dict("records"), strict=True):
+    for row, rec in zip(rows, _records(frame), strict=True):
         marker, allele = rec["marker"], rec["allele"]
         if not marker:
             problems.append(InputProblem(name, row, "marker", "empty marker"))
@@ -120,22 +145,22 @@ def read_genotypes(path: str | Path) -> Genotypes:
     or the same sample and marker twice with different alleles, is a problem (an exact
     repetition is harmless and kept once).
     """
-    frame, rows, name = _read_table(path, ["sample_id", "marker", "allele1", "allele2"])
+    columns = ["sample_id", "marker", "allele1", "allele2"]
+    frame, rows, name = _read_table(path, columns)
     problems: list[InputProblem] = []
     result: Genotypes = {}
-    for row, rec in zip(rows, frame.to_dict("records"), strict=True):
-        sample, marker, a1, a2 = rec["sample_id"], rec["marker"], rec["allele1"], rec["allele2"]
-        bad = False
-        fields = (("sample_id", sample), ("marker", marker), ("allele1", a1), ("allele2", a2))
-        for fld, value in fields:
-            if not value:
-                problems.append(InputProblem(name, row, fld, "empty value"))
-                bad = True
-        if bad:
+    values = zip(rows, *(frame[c].tolist() for c in columns), strict=True)
+    for row, sample, marker, a1, a2 in values:
+        if not (sample and marker and a1 and a2):
+            for fld, value in zip(columns, (sample, marker, a1, a2), strict=True):
+                if not value:
+                    problems.append(InputProblem(name, row, fld, "empty value"))
             continue
         key = canonical_marker(marker)
-        loci = result.setdefault(sample, {})
-        if key in loci:
+        loci = result.get(sample)
+        if loci is None:
+            loci = result[sample] = {}
+        elif key in loci:
             if sorted(loci[key]) != sorted((a1, a2)):
                 message = f"sample {sample} has marker {key} twice with different alleles"
                 problems.append(InputProblem(name, row, "marker", message))
@@ -160,7 +185,7 @@ def read_pedigrees(path: str | Path) -> dict[str, Pedigree]:
     )
     problems: list[InputProblem] = []
     families: dict[str, list[Person]] = {}
-    for row, rec in zip(rows, frame.to_dict("records"), strict=True):
+    for row, rec in zip(rows, _records(frame), strict=True):
         if not rec["family_id"]:
             problems.append(InputProblem(name, row, "family_id", "empty family id"))
             continue
@@ -201,7 +226,7 @@ def read_cases(path: str | Path) -> list[Case]:
     problems: list[InputProblem] = []
     cases: list[Case] = []
     seen: set[str] = set()
-    for row, rec in zip(rows, frame.to_dict("records"), strict=True):
+    for row, rec in zip(rows, _records(frame), strict=True):
         bad = False
         for fld in ("case_id", "family_id", "unknown_sample_id"):
             if not rec[fld]:

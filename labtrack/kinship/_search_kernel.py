@@ -153,3 +153,18 @@ def _offer(
                 remains_worst = remains_scores[r, k - 1]
             if s >= worst[c] and _insert(family_scores, family_index, family, s, remains):
                 worst[c] = family_scores[family, k - 1]
+
+
+@njit(nogil=True, cache=True)
+def fill_columns(
+    block: np.ndarray, first_row: int, columns: np.ndarray, values: np.ndarray, sources: np.ndarray
+) -> None:
+    """block[first_row + g, columns[i]] = values[sources[i], g] for every i and g.
+
+    Writes a family-major table (values: m x G) into columns of a genotype-major block, row by
+    row so that the writes of one genotype row stay close together.
+    """
+    for g in range(values.shape[1]):
+        target = block[first_row + g]
+        for i in range(columns.size):
+            target[columns[i]] = values[sources[i], g]

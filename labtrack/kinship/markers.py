@@ -5,6 +5,7 @@ Canonical spellings are those of the NIST allele-frequency tables."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _KNOWN = (
     "CSF1PO D10S1248 D12S391 D13S317 D16S539 D18S51 D19S433 D1S1656 D21S11 D22S1045 D2S1338 "
@@ -29,6 +30,7 @@ def marker_key(name: str) -> str:
     return re.sub(r"[^0-9A-Z]", "", name.strip().upper())
 
 
+@lru_cache(maxsize=4096)  # readers call it once per row: millions of rows, a few names
 def known_marker(name: str) -> str | None:
     """The canonical name of a known marker, or None when the name is not one.
 
@@ -41,6 +43,7 @@ def known_marker(name: str) -> str | None:
     return _ALIASES.get(key) or _BY_KEY.get(key)
 
 
+@lru_cache(maxsize=4096)
 def canonical_marker(name: str) -> str:
     """The canonical spelling of a marker name; unknown names are upper-cased with separators
     turned into "_" (so that files naming the same unknown marker still agree).

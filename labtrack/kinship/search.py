@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from labtrack.kinship._search_kernel import EMPTY_INDEX, search_block
+from labtrack.kinship._search_kernel import EMPTY_INDEX, fill_columns, search_block
 from labtrack.kinship._topk import EMPTY, TopK, encode
 from labtrack.kinship.posterior import posterior_from_log10
 
@@ -119,10 +119,12 @@ class SearchTables:
         if values.shape != (families.size, hi - lo):
             raise ValueError(f"table shape {values.shape}, expected ({families.size}, {hi - lo})")
         block = np.searchsorted(self.block_starts, families, side="right") - 1
-        for j in np.unique(block):
-            sel = block == j
-            cols = families[sel] - self.block_starts[j]
-            self.blocks[j][lo:hi, cols] = values[sel].T
+        order = np.argsort(block, kind="stable")
+        bounds = np.searchsorted(block[order], np.arange(len(self.blocks) + 1))
+        for j in np.flatnonzero(np.diff(bounds)):
+            sources = order[bounds[j] : bounds[j + 1]]
+            columns = families[sources] - self.block_starts[j]
+            fill_columns(self.blocks[j], int(lo), columns, values, sources)
 
     @property
     def n_families(self) -> int:

@@ -148,3 +148,36 @@ def test_bad_cases(tmp_path: Path) -> None:
     with pytest.raises(InputError) as exc:
         read_cases(path)
     assert {(2, "unknown_sample_id"), (3, "case_id")} <= problems(exc)
+
+
+GENOTYPES_PLAIN = "sample_id,marker,allele1,allele2\nS1,vWA,16,17\nS1,TH01,6,\nS2,VWA,15,15\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "bad_row"),
+    [
+        (GENOTYPES_PLAIN.replace("6,\n", "6,9.3\n"), None),  # plain file: row n = line n
+        (GENOTYPES_PLAIN, 3),
+        ("# export of 2026-11-21\n\n" + GENOTYPES_PLAIN, 5),  # comment and blank line first
+        (GENOTYPES_PLAIN.replace("\n", "\r\n"), 3),  # Windows line ends
+        ("sample_id , marker,allele1,allele2\n S1 ,vWA , 16,17\t\nS1,TH01,6,\nS2,VWA,15,15", 3),
+        (GENOTYPES_PLAIN + "   \n", 3),  # trailing whitespace-only line
+    ],
+)
+def test_genotype_rows_are_numbered_by_file_line(tmp_path: Path, text: str, bad_row: int | None) -> None:
+    """Large machine-written files take a fast path; comments, blank lines, CR LF and padded
+    values take the careful one. Both give the same genotypes and the same line numbers."""
+    path = write(tmp_path, "genotypes.csv", text)
+    if bad_row is None:
+        assert read_genotypes(path) == {"S1": {"vWA": ("16", "17"), "TH01": ("6", "9.3")},
+                                        "S2": {"vWA": ("15", "15")}}
+        return
+    with pytest.raises(InputError) as exc:
+        read_genotypes(path)
+    assert problems(exc) == {(bad_row, "allele2")}
+    assert "genotypes.csv" in str(exc.value)
+
+
+def test_padded_values_are_stripped(tmp_path: Path) -> None:
+    path = write(tmp_path, "genotypes.csv", "sample_id,marker,allele1,allele2\n S1 ,vWA\t, 16 ,\u00a017\n")
+    assert read_genotypes(path) == {"S1": {"vWA": ("16", "17")}}
