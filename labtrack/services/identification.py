@@ -8,6 +8,11 @@
     active_for_person(session, missing_person_id) -> list[Identification]
     get(session, identification_id) -> Identification        # NotFound
     certificate_facts(session, identification_id) -> dict    # everything a document needs
+    retract(*, session, identification_id, by, reason, password) -> Identification
+        # a signed retraction: a new row that references the wrong one (which stays); the
+        # remains leave the individual and the missing person is "missing" again when nothing
+        # else identifies them
+    retraction_of(session, identification_id) -> Identification | None
 
 Commingled remains: every remains identified to the same missing person is linked to one
 ``Individual`` (``Remains.individual_id``); an Identification is a re-association when the
@@ -20,8 +25,10 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from labtrack.errors import Conflict, NotFound
+from labtrack.errors import Conflict, NotFound, ProblemList
 from labtrack.models import Identification, Individual, Match, MissingPerson, Remains, User
+from labtrack.services import signatures
+from labtrack.services.transaction import write
 
 
 def _retracted_ids(session: Session) -> set[int]:
@@ -111,3 +118,51 @@ def certificate_facts(session: Session, identification_id: int) -> dict[str, Any
         "identified_on": ident.at.date().isoformat(), "approved_by": approver.full_name if approver else "",
         "contact_name": person.contact_name, "contact_relation": person.contact_relation,
     }
+
+
+def retraction_of(session: Session, identification_id: int) -> Identification | None:
+    """The retraction row of an identification (None while it stands)."""
+    return session.exec(select(Identification).where(Identification.retracts_id == identification_id,
+                                                     Identification.retraction == True)).first()  # noqa: E712
+
+
+def retract(*, session: Session, identification_id: int, by: User, reason: str, password: str) -> Identification:
+    """Retract an identification found to be wrong (signed with the password, reason required).
+
+    The identification row stays; a new row with ``retraction=True`` references it. The remains
+    are unlinked from the individual unless another standing identification keeps them there;
+    the missing person is "missing" again when no standing identification is left. Documents
+    issued before stay on record; no new certificate or notification can be issued for it.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        problems = ProblemList()
+        problems.add("a reason is required to retract an identification", field="reason")
+        problems.raise_if_any("Cannot retract the identification")
+    with write(session, actor=by, reason=f"identification {identification_id} retracted"):
+        ident = session.exec(select(Identification).where(Identification.id == identification_id)
+                             .with_for_update()).first()
+        if ident is None or ident.retraction:
+            raise NotFound(f"identification {identification_id} does not exist")
+        earlier = retraction_of(session, identification_id)
+        if earlier is not None:
+            raise Conflict(f"identification {identification_id} was retracted already on "
+                           f"{earlier.at:%Y-%m-%d} (record {earlier.id})")
+        content = certificate_facts(session, identification_id) | {"step": "retract", "reason": reason}
+        signatures.sign(session=session, user=by, password=password, meaning="approved",
+                        record_type="identification", record_id=identification_id, content=content)
+        row = Identification(match_id=ident.match_id, remains_id=ident.remains_id,
+                             missing_person_id=ident.missing_person_id, individual_id=ident.individual_id,
+                             log10_lr=ident.log10_lr, posterior=ident.posterior, basis="retraction",
+                             retraction=True, retracts_id=ident.id, reason=reason, approved_by_id=by.id or 0)
+        session.add(row)
+        session.flush()
+        remains = session.get(Remains, ident.remains_id)
+        if remains is not None and active_for_remains(session, remains.id or 0) is None:
+            remains.individual_id = None
+            session.add(remains)
+        person = session.get(MissingPerson, ident.missing_person_id)
+        if person is not None and not active_for_person(session, person.id or 0) and person.status == "identified":
+            person.status = "missing"
+            session.add(person)
+    return row

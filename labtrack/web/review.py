@@ -14,7 +14,7 @@ from labtrack.db import get_session
 from labtrack.documents import pedigree_svg
 from labtrack.services import identification, identification_documents, review
 from labtrack.web.access import ADMIN, ANALYST, COORDINATOR, can_see_identities, roles_required
-from labtrack.web.review_forms import ApproveForm, IssueForm, ProposeForm, ReissueForm, SendBackForm
+from labtrack.web.review_forms import ApproveForm, IssueForm, ProposeForm, ReissueForm, RetractForm, SendBackForm
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 REVIEWERS = (ANALYST, ADMIN)
@@ -119,8 +119,23 @@ def send_back(match_id: int) -> Any:
 def identification_record(identification_id: int) -> Any:
     db = get_session()
     ident = identification.get(db, identification_id)
+    retraction = identification.retraction_of(db, identification_id)
     return render_template("review/identification.html", ident=ident,
                            facts=identification.certificate_facts(db, identification_id),
                            documents=identification_documents.documents_for(db, "identification", identification_id),
-                           issue_form=IssueForm(), reissue_form=ReissueForm(),
-                           can_notify=current_user.role in (COORDINATOR, ADMIN))
+                           issue_form=IssueForm(), reissue_form=ReissueForm(), retract_form=RetractForm(),
+                           retraction=retraction,
+                           retracted_by=review.user_names(db, [retraction.approved_by_id]) if retraction else {},
+                           can_notify=current_user.role in (COORDINATOR, ADMIN),
+                           can_retract=current_user.role in REVIEWERS and retraction is None)
+
+
+@bp.route("/identifications/<int:identification_id>/retract", methods=["POST"])
+@roles_required(*REVIEWERS)
+def retract(identification_id: int) -> Any:
+    form = RetractForm()
+    if not _form_problems(form):
+        identification.retract(session=get_session(), identification_id=identification_id, by=current_user,
+                               reason=form.reason.data or "", password=form.password.data or "")
+        flash(_("The identification is retracted. The remains and the missing person are open again."), "success")
+    return redirect(url_for("review.identification_record", identification_id=identification_id))

@@ -34,6 +34,11 @@ class SendBackForm(FlaskForm):
     reason = TextAreaField(_l("Why is it sent back?"), validators=[DataRequired(), Length(max=2000)])
 
 
+class RetractForm(FlaskForm):
+    reason = TextAreaField(_l("Why is the identification wrong?"), validators=[DataRequired(), Length(max=2000)])
+    password = PasswordField(_l("Your password (electronic signature)"), validators=[DataRequired(), Length(max=200)])
+
+
 class ReissueForm(FlaskForm):
     reason = StringField(_l("Reason for the re-issue"), validators=[DataRequired(), Length(max=500)])
 

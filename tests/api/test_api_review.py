@@ -51,3 +51,35 @@ def test_csrf_applies_to_browser_sessions_not_tokens(app, client: FlaskClient, d
     app.config["WTF_CSRF_ENABLED"] = True
     by_session = client.post(url, json={"reason": "x"})
     assert by_session.status_code == 400 and "X-CSRFToken" in by_session.get_json()["message"]
+
+
+def test_retraction_through_the_api(client: FlaskClient, db: Session, users: dict) -> None:
+    from labtrack.models import Identification, MissingPerson
+    from labtrack.services import review
+
+    first, second = users["analyst"], factories.make_user(db, "analyst", "analyst2")
+    c = make_candidate(db, first.user)
+    review.propose(session=db, match_id=c.match.id, by=first.user, decision="confirm", reason="ok",
+                   password=PASSWORD)
+    ident = review.approve(session=db, match_id=c.match.id, by=second.user, password=PASSWORD).identification
+    url = f"/api/v1/identifications/{ident.id}/retraction"
+    h1 = _token(db, first)
+    assert client.post(url, json={"reason": "mix-up", "password": PASSWORD},
+                       headers=_token(db, users["coordinator"])).status_code == 403
+    empty = client.post(url, json={"reason": "", "password": PASSWORD}, headers=h1)
+    assert empty.status_code == 422 and [p["field"] for p in empty.get_json()["problems"]] == ["reason"]
+    wrong = client.post(url, json={"reason": "mix-up", "password": "x"}, headers=h1)
+    assert wrong.status_code == 401
+    done = client.post(url, json={"reason": "mix-up at the bench", "password": PASSWORD}, headers=h1)
+    assert done.status_code == 201, done.get_json()
+    body = done.get_json()
+    assert body["retraction"] is True and body["retracts_id"] == ident.id and body["reason"] == "mix-up at the bench"
+    again = client.post(url, json={"reason": "twice", "password": PASSWORD}, headers=h1)
+    assert again.status_code == 409 and "retracted already" in again.get_json()["message"]
+    missing = client.post("/api/v1/identifications/9999/retraction", json={"reason": "x", "password": PASSWORD},
+                          headers=h1)
+    assert missing.status_code == 404
+    db.rollback()
+    db.expire_all()
+    assert db.get(MissingPerson, c.family.missing_person.id).status == "missing"
+    assert len(db.exec(Identification.__table__.select()).all()) == 2  # type: ignore[attr-defined]

@@ -244,3 +244,30 @@ def test_match_page_with_unreadable_evidence_says_so(client, db, users) -> None:
     _as(client, users["analyst"])
     page = _page(client, f"/review/matches/{c.match.id}")
     assert "The per-locus evidence is unreadable" in page and "not valid JSON" in page
+
+
+def test_retraction_through_the_page(client, db, users, second) -> None:
+    c = make_candidate(db, users["analyst"].user)
+    review.propose(session=db, match_id=c.match.id, by=users["analyst"].user, decision="confirm", reason="ok",
+                   password=PASSWORD)
+    ident = review.approve(session=db, match_id=c.match.id, by=second.user, password=PASSWORD).identification
+    url = f"/review/identifications/{ident.id}"
+    _as(client, users["coordinator"])
+    assert "Retract this identification" not in _page(client, url)
+    assert client.post(f"{url}/retract", data={"reason": "x", "password": PASSWORD}).status_code == 403
+    _as(client, users["analyst"])
+    assert "Retract this identification" in _page(client, url)
+    page = client.post(f"{url}/retract", data={"reason": "", "password": PASSWORD},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "This field is required" in page and "Retracted" not in page
+    page = client.post(f"{url}/retract", data={"reason": "bone belongs to grave 7", "password": "wrong"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "password is not correct" in page
+    assert _fresh(db).exec(select(Identification).where(Identification.retraction == True)).all() == []  # noqa: E712
+    page = client.post(f"{url}/retract", data={"reason": "bone belongs to grave 7", "password": PASSWORD},
+                       follow_redirects=True).get_data(as_text=True)
+    assert 'id="retracted"' in page and "bone belongs to grave 7" in page
+    assert "Issue identification certificate" not in page and "Retract this identification" not in page
+    row = _fresh(db).exec(select(Identification).where(Identification.retraction == True)).one()  # noqa: E712
+    assert row.retracts_id == ident.id and row.approved_by_id == users["analyst"].id
+    assert "already identified" not in _page(client, f"/review/matches/{c.match.id}")

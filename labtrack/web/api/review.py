@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from labtrack import review_rules
 from labtrack.db import get_session
-from labtrack.services import review
+from labtrack.services import identification, review
 from labtrack.web.access import ADMIN, ANALYST
 from labtrack.web.api import bp
 from labtrack.web.api.openapi import operation, parse_body, respond
@@ -138,3 +138,29 @@ def review_send_back(match_id: int) -> Any:
     body = parse_body(SendBackIn)
     return respond(ReviewOut, review.send_back(session=get_session(), match_id=match_id, by=current_user,
                                                reason=body.reason), 201)
+
+
+class RetractIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000)
+    password: str = Field(min_length=1, max_length=200)
+
+
+class IdentificationOut(BaseModel):
+    id: int
+    match_id: int | None
+    remains_id: int
+    missing_person_id: int
+    retraction: bool
+    retracts_id: int | None
+    reason: str
+    approved_by_id: int
+
+
+@operation(bp, "/identifications/<int:identification_id>/retraction", method="POST",
+           summary="Retract a wrong identification (signed; the record stays, the retraction references it)",
+           tag="review", roles=REVIEWERS, body=RetractIn, response=IdentificationOut, status=201)
+def retract_identification(identification_id: int) -> Any:
+    body = parse_body(RetractIn)
+    row = identification.retract(session=get_session(), identification_id=identification_id, by=current_user,
+                                 reason=body.reason, password=body.password)
+    return respond(IdentificationOut, row, 201)

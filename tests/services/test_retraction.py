@@ -1,0 +1,120 @@
+"""Retracting a wrong identification: a new signed record that references the old one."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy.exc import DBAPIError
+from sqlmodel import Session, select
+
+from labtrack.errors import AuthenticationFailed, Conflict, NotFound, ValidationFailed
+from labtrack.models import Identification, MissingPerson, Remains, Signature
+from labtrack.services import audit, identification, identification_documents, review, signatures
+from tests import factories
+from tests.factories import PASSWORD
+from tests.review_factories import make_candidate, make_match, make_remains, make_run
+
+
+@pytest.fixture
+def analysts(db: Session) -> tuple[factories.UserWithPassword, factories.UserWithPassword]:
+    return factories.make_user(db, "analyst", "ana1"), factories.make_user(db, "analyst", "ana2")
+
+
+def _identify(db: Session, match_id: int, first, second) -> Identification:
+    review.propose(session=db, match_id=match_id, by=first.user, decision="confirm", reason="consistent",
+                   password=PASSWORD)
+    approval = review.approve(session=db, match_id=match_id, by=second.user, password=PASSWORD)
+    assert approval.identification is not None
+    return approval.identification
+
+
+def test_retraction_is_a_new_signed_record_and_reopens_remains_and_person(db: Session, analysts) -> None:
+    first, second = analysts
+    c = make_candidate(db, first.user)
+    ident = _identify(db, c.match.id, first, second)
+    facts = identification.certificate_facts(db, ident.id)
+
+    row = identification.retract(session=db, identification_id=ident.id, by=second.user,
+                                 reason="sample mix-up found at the bench", password=PASSWORD)
+
+    db.expire_all()
+    assert row.retraction and row.retracts_id == ident.id and row.reason == "sample mix-up found at the bench"
+    original = db.get(Identification, ident.id)
+    assert original is not None and not original.retraction  # the wrong record stays as it was
+    assert identification.retraction_of(db, ident.id).id == row.id
+    assert identification.active_for_remains(db, c.remains.id) is None
+    assert db.get(Remains, c.remains.id).individual_id is None
+    assert db.get(MissingPerson, c.family.missing_person.id).status == "missing"
+    signature = db.exec(select(Signature).where(Signature.record_type == "identification")).one()
+    assert signature.user_id == second.id and signature.record_id == ident.id
+    assert signature.content_sha256 == signatures.content_sha256(
+        facts | {"step": "retract", "reason": "sample mix-up found at the bench"})
+    history = audit.history(db, "identification", str(row.id))
+    assert history and history[0].actor_id == second.id and history[0].action == "create"
+    assert audit.verify_chain(db).ok
+
+
+def test_retracted_identification_gets_no_new_documents_and_frees_the_remains(db: Session, analysts) -> None:
+    first, second = analysts
+    c = make_candidate(db, first.user)
+    ident = _identify(db, c.match.id, first, second)
+    identification.retract(session=db, identification_id=ident.id, by=first.user, reason="wrong family",
+                           password=PASSWORD)
+    with pytest.raises(Conflict, match="retracted"):
+        identification_documents.issue_certificate(session=db, identification_id=ident.id, by=first.user)
+    # the remains can now be identified through another match (a later run)
+    other = make_match(db, run=make_run(db, first.user), remains=c.remains, family=c.family)
+    again = _identify(db, other.id, first, second)
+    assert identification.active_for_remains(db, c.remains.id).id == again.id
+    assert db.get(MissingPerson, c.family.missing_person.id).status == "identified"
+
+
+def test_retracting_one_part_keeps_the_other_parts_identified(db: Session, analysts) -> None:
+    first, second = analysts
+    c = make_candidate(db, first.user)
+    part = make_remains(db, c.site, remains_type="isolated_part", est_sex="U", est_stature_cm=None)
+    part_match = make_match(db, run=c.run, remains=part, family=c.family)
+    for match_id in (c.match.id, part_match.id):
+        review.propose(session=db, match_id=match_id, by=first.user, decision="confirm", reason="ok",
+                       password=PASSWORD)
+    body = review.approve(session=db, match_id=c.match.id, by=second.user, password=PASSWORD).identification
+    piece = review.approve(session=db, match_id=part_match.id, by=second.user, password=PASSWORD).identification
+    identification.retract(session=db, identification_id=piece.id, by=second.user, reason="bone of another person",
+                           password=PASSWORD)
+    db.expire_all()
+    assert db.get(Remains, part.id).individual_id is None
+    assert db.get(Remains, c.remains.id).individual_id is not None
+    assert db.get(MissingPerson, c.family.missing_person.id).status == "identified"
+    assert [i.id for i in identification.active_for_person(db, c.family.missing_person.id)] == [body.id]
+
+
+def test_bad_retractions_are_refused_and_change_nothing(db: Session, analysts) -> None:
+    first, second = analysts
+    c = make_candidate(db, first.user)
+    ident = _identify(db, c.match.id, first, second)
+    with pytest.raises(ValidationFailed) as error:
+        identification.retract(session=db, identification_id=ident.id, by=first.user, reason="  ", password=PASSWORD)
+    assert error.value.problems[0].field == "reason"
+    with pytest.raises(AuthenticationFailed):
+        identification.retract(session=db, identification_id=ident.id, by=first.user, reason="x", password="nope")
+    with pytest.raises(NotFound):
+        identification.retract(session=db, identification_id=9999, by=first.user, reason="x", password=PASSWORD)
+    assert db.exec(select(Identification).where(Identification.retraction == True)).all() == []  # noqa: E712
+    assert db.get(MissingPerson, c.family.missing_person.id).status == "identified"
+    row = identification.retract(session=db, identification_id=ident.id, by=first.user, reason="x",
+                                 password=PASSWORD)
+    with pytest.raises(Conflict, match="retracted already"):
+        identification.retract(session=db, identification_id=ident.id, by=second.user, reason="again",
+                               password=PASSWORD)
+    with pytest.raises(NotFound):  # a retraction row is not an identification to retract
+        identification.retract(session=db, identification_id=row.id, by=second.user, reason="y", password=PASSWORD)
+    assert len(db.exec(select(Identification).where(Identification.retraction == True)).all()) == 1  # noqa: E712
+
+
+def test_identification_rows_cannot_be_edited_in_the_database(db: Session, analysts) -> None:
+    first, second = analysts
+    c = make_candidate(db, first.user)
+    ident = _identify(db, c.match.id, first, second)
+    with pytest.raises(DBAPIError, match="append-only"):
+        db.exec(Identification.__table__.update().where(Identification.id == ident.id)  # type: ignore[attr-defined]
+                .values(reason="edited"))
+    db.rollback()
