@@ -114,6 +114,7 @@ class QueueRow:
     status: str
     created_at: Any
     competing: int = 0  # other unresolved candidates for the same remains or the same missing person
+    identified_by: int | None = None  # unresolved, but the remains stand identified by this identification
 
 
 @dataclass(frozen=True)
@@ -236,6 +237,7 @@ def queue(session: Session, *, site_id: int | None = None, status: str | None = 
             return 0
         return sum(1 for r, p in open_pairs if (r == s.remains.id) != (p == s.missing_person_id))
 
+    standing = {i.remains_id: i for i in identification.active(session)}
     rows = []
     for s in summaries:
         if site_id is not None and s.site.id != site_id:
@@ -247,9 +249,18 @@ def queue(session: Session, *, site_id: int | None = None, status: str | None = 
             continue
         rows.append(QueueRow(s.match.id or 0, s.match.run_id, s.remains.accession, s.site.code, s.family.code,
                              s.case_number, s.match.log10_lr, s.match.posterior, band, s.status,
-                             s.match.created_at, rivals(s)))
+                             s.match.created_at, rivals(s), _identified_elsewhere(s, standing)))
     rows.sort(key=lambda r: (-r.run_id, -r.log10_lr, r.match_id))
     return rows[:limit]
+
+
+def _identified_elsewhere(s: _Summary, standing: dict[int, Identification]) -> int | None:
+    """The identification that already names these remains, for a match still waiting for review
+    (typically a later run's candidate for remains identified meanwhile)."""
+    ident = standing.get(s.remains.id or 0)
+    if ident is None or s.status not in UNRESOLVED or ident.match_id == s.match.id:
+        return None
+    return ident.id
 
 
 def competitors(session: Session, ctx: MatchContext) -> list[Competitor]:

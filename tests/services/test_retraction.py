@@ -118,3 +118,16 @@ def test_identification_rows_cannot_be_edited_in_the_database(db: Session, analy
         db.exec(Identification.__table__.update().where(Identification.id == ident.id)  # type: ignore[attr-defined]
                 .values(reason="edited"))
     db.rollback()
+
+
+def test_later_candidates_for_identified_remains_are_flagged_in_the_queue(db: Session, analysts) -> None:
+    first, second = analysts
+    c = make_candidate(db, first.user)
+    ident = _identify(db, c.match.id, first, second)
+    later = make_match(db, run=make_run(db, first.user), remains=c.remains, family=c.family)
+    rows = {r.match_id: r for r in review.queue(db)}
+    assert rows[later.id].status == "open" and rows[later.id].identified_by == ident.id
+    assert rows[c.match.id].identified_by is None  # the match that made the identification
+    identification.retract(session=db, identification_id=ident.id, by=first.user, reason="mix-up",
+                           password=PASSWORD)
+    assert {r.match_id: r for r in review.queue(db)}[later.id].identified_by is None

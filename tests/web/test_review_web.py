@@ -271,3 +271,21 @@ def test_retraction_through_the_page(client, db, users, second) -> None:
     row = _fresh(db).exec(select(Identification).where(Identification.retraction == True)).one()  # noqa: E712
     assert row.retracts_id == ident.id and row.approved_by_id == users["analyst"].id
     assert "already identified" not in _page(client, f"/review/matches/{c.match.id}")
+
+
+def test_queue_flags_candidates_for_remains_identified_meanwhile(client, db, users, second) -> None:
+    from tests.review_factories import make_run
+
+    c = make_candidate(db, users["analyst"].user)
+    review.propose(session=db, match_id=c.match.id, by=users["analyst"].user, decision="confirm", reason="ok",
+                   password=PASSWORD)
+    ident = review.approve(session=db, match_id=c.match.id, by=second.user, password=PASSWORD).identification
+    later = make_match(db, run=make_run(db, users["analyst"].user), remains=c.remains, family=c.family)
+    _as(client, users["analyst"])
+    page = _page(client, "/review/")
+    row = page[page.index(f'data-match="{later.id}"'):]
+    row = row[: row.index("</tr>")]
+    assert f"remains already identified (#{ident.id})" in row
+    assert f"/review/identifications/{ident.id}" in row
+    api = client.get("/api/v1/review/matches").get_json()
+    assert {r["match_id"]: r["identified_by"] for r in api} == {c.match.id: None, later.id: ident.id}

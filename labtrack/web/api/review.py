@@ -29,6 +29,7 @@ class QueueRowOut(BaseModel):
     posterior: float
     strength: str
     status: str
+    identified_by: int | None = Field(default=None, description="identification that already names these remains")
 
 
 class LocusOut(BaseModel):
