@@ -53,6 +53,40 @@ def register_missing_person(*, session: Session, by: User, case_number: str, sex
     return person
 
 
+#: Details of a missing person that a coordinator may correct (not the case number or status).
+EDITABLE_DETAILS: tuple[str, ...] = (
+    "name_ar", "name_latin", "sex", "birth_date", "birth_year", "disappeared_on", "disappearance_place",
+    "circumstances", "height_cm", "dental_notes", "distinguishing_marks", "contact_name", "contact_phone",
+    "contact_relation",
+)
+
+
+def update_missing_person(*, session: Session, person_id: int, by: User, reason: str,
+                          **details: object) -> MissingPerson:
+    """Correct a missing person's details (a typo in a name, a new phone number).
+
+    A reason is required; the audit log keeps the values before and after. Fields not given keep
+    their value; the case number and the status are changed elsewhere (``set_case_status``).
+    """
+    problems = ProblemList()
+    unknown = sorted(set(details) - set(EDITABLE_DETAILS))
+    for name in unknown:
+        problems.add(f"{name} cannot be changed here", field=name)
+    if not (reason or "").strip():
+        problems.add("say why the details are corrected", field="reason")
+    if "sex" in details and details["sex"] not in ("M", "F", "U"):
+        problems.add("sex must be M, F or U", field="sex")
+    problems.raise_if_any("The missing person was not changed")
+    with write(session, actor=by, reason=f"missing person details corrected: {reason.strip()}"):
+        person = get_missing_person(session, person_id)
+        changed = {k: v for k, v in details.items() if getattr(person, k) != v}
+        for name, value in changed.items():
+            setattr(person, name, value)
+        if changed:
+            session.add(person)
+    return person
+
+
 def has_approved_identification(session: Session, missing_person_id: int) -> bool:
     """True when an identification of this missing person was recorded (analysts may then see
     the identity)."""

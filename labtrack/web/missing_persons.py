@@ -62,6 +62,27 @@ def index() -> Any:
                            identities=can_see_identities()), (422 if form.errors else 200)
 
 
+class EditMissingPersonForm(MissingPersonForm):
+    reason = StringField(_l("Why are the details corrected?"), validators=[DataRequired(), Length(max=500)])
+
+
+@bp.route("/<int:person_id>/edit", methods=["GET", "POST"])
+@roles_required(COORDINATOR, ADMIN)
+def edit(person_id: int) -> Any:
+    db = get_session()
+    person = families.get_missing_person(db, person_id)
+    form = EditMissingPersonForm(obj=person)
+    del form.case_number  # the case number identifies the file: it is not edited
+    if form.validate_on_submit():
+        values = {k: v for k, v in form.data.items() if k in families.EDITABLE_DETAILS}
+        values = {k: ("" if v is None and isinstance(getattr(person, k), str) else v) for k, v in values.items()}
+        families.update_missing_person(session=db, person_id=person_id, by=current_user,
+                                       reason=form.reason.data or "", **values)
+        flash(_("The details of %(case)s were corrected.", case=person.case_number), "success")
+        return redirect(url_for("missing_persons.detail", person_id=person_id))
+    return render_template("missing_persons/edit.html", person=person, form=form), (422 if form.errors else 200)
+
+
 @bp.route("/<int:person_id>")
 @roles_required(*ALL_ROLES)
 def detail(person_id: int) -> Any:
