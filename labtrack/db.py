@@ -75,10 +75,12 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
-def install_append_only_guards(connection: Connection) -> None:
-    """Triggers that make the database itself refuse UPDATE and DELETE on evidence tables."""
+def install_append_only_guards(connection: Connection, tables: tuple[str, ...] = APPEND_ONLY_TABLES) -> None:
+    """Triggers that make the database itself refuse UPDATE and DELETE on evidence tables.
+
+    Migrations pass the tables they create (a migration must not depend on today's list)."""
     dialect = connection.dialect.name
-    for table in APPEND_ONLY_TABLES:
+    for table in tables:
         if dialect == "sqlite":
             for op in ("UPDATE", "DELETE"):
                 connection.exec_driver_sql(

@@ -9,6 +9,7 @@ from labtrack.models.identification import (
     FamilyNotification,
     Identification,
     IssuedDocument,
+    IssuedDocumentContent,
     Signature,
 )
 from labtrack.models.matching import Match, MatchReview, MatchRun
@@ -34,12 +35,13 @@ APPEND_ONLY_TABLES: tuple[str, ...] = (
     "identification",
     "family_notification",
     "label_print",
+    "issued_document_content",
 )
 
 __all__ = [
     "APPEND_ONLY_TABLES", "ROLES", "ApiToken", "AuditEntry", "ConsentRecord", "CustodyEvent",
     "CustodyItem", "Donor", "Family", "FamilyNotification", "FrequencyEntry", "FrequencyTable",
-    "Identification", "Individual", "IssuedDocument", "LabelPrint", "Match", "MatchReview",
+    "Identification", "Individual", "IssuedDocument", "IssuedDocumentContent", "LabelPrint", "Match", "MatchReview",
     "MatchRun", "MissingPerson", "PedigreeMember", "Profile", "ProfileAllele", "ProfileImport",
     "Remains", "Sample", "SampleStateChange", "Signature", "Site", "StaffMember",
     "StorageLocation", "User", "metadata", "utcnow",

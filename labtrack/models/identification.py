@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint
+from sqlalchemy import CheckConstraint, Column, LargeBinary
 from sqlmodel import Field, SQLModel
 
 from labtrack.models.base import created_at_field, in_list
@@ -71,6 +71,17 @@ class IssuedDocument(SQLModel, table=True):
     reissue_of_id: int | None = Field(default=None, foreign_key="issued_document.id")
     issued_by_id: int = Field(foreign_key="user_account.id")
     at: datetime = created_at_field()
+
+
+class IssuedDocumentContent(SQLModel, table=True):
+    """Append-only: the exact bytes of an issued document, served on every later download (so a
+    new version of the PDF library or of a layout never changes or locks a document issued
+    before). Kept apart from ``IssuedDocument`` so that lists of documents do not load PDFs."""
+
+    __tablename__ = "issued_document_content"
+
+    document_id: int = Field(foreign_key="issued_document.id", primary_key=True)
+    pdf: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
 class FamilyNotification(SQLModel, table=True):

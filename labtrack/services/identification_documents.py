@@ -7,6 +7,7 @@ family notification report (Arabic and English); re-issues; re-rendering a store
         -> tuple[IssuedDocument, bytes]
     reissue(*, session, document_id, by, reason) -> tuple[IssuedDocument, bytes]
     render_stored(document) -> bytes          # same bytes (and SHA-256) as when issued
+    pdf_of(session, document) -> bytes        # the stored bytes, hash-checked (served on download)
     documents_for(session, record_type, record_id) -> list[IssuedDocument]
 
 Every document goes through ``labtrack.services.issued_documents.issue`` (number, SHA-256 in the
@@ -206,6 +207,20 @@ def reissue(*, session: Session, document_id: int, by: User, reason: str) -> tup
 def render_stored(document: IssuedDocument) -> bytes:
     """Re-render a stored document from its params (identical bytes when nothing was altered)."""
     return RENDERERS[document.kind](json.loads(document.params_json), document.number)
+
+
+def pdf_of(session: Session, document: IssuedDocument) -> bytes:
+    """The document as issued: the stored bytes, checked against the recorded SHA-256.
+
+    Documents issued before the bytes were kept are re-rendered from their parameters and served
+    only when they give the recorded hash again. A mismatch is a Conflict (nothing is served).
+    """
+    pdf = issued_documents.stored_pdf(session, document)
+    if pdf is None:
+        pdf = render_stored(document)
+    if issued_documents.sha256_hex(pdf) != document.sha256:
+        raise Conflict(f"Document {document.number} does not match its recorded SHA-256; it was not served.")
+    return pdf
 
 
 def documents_for(session: Session, record_type: str, record_id: int) -> list[IssuedDocument]:

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from labtrack import ids
 from labtrack.errors import NotFound
-from labtrack.models import IssuedDocument, User, utcnow
+from labtrack.models import IssuedDocument, IssuedDocumentContent, User, utcnow
 from labtrack.services.audit import record_event
 from labtrack.services.transaction import write
 
@@ -42,9 +42,10 @@ def reserve_number(session: Session) -> str:
 def record_issue(session: Session, *, number: str, kind: str, record_type: str, record_id: int | None,
                  pdf: bytes, by: User, params: dict[str, Any] | None = None, language: str = "en",
                  reissue_of: IssuedDocument | None = None) -> IssuedDocument:
-    """Store the document's number and SHA-256, and write the hash to the audit log.
+    """Store the document's number, SHA-256 and bytes, and write the hash to the audit log.
 
-    Must run inside ``transaction.write``. ``params`` must be enough to re-render the same bytes.
+    Must run inside ``transaction.write``. The bytes are what every later download serves;
+    ``params`` (enough to re-render the same bytes) document what the PDF says.
     """
     document = IssuedDocument(
         number=number, kind=kind, record_type=record_type, record_id=record_id, sha256=sha256_hex(pdf),
@@ -53,6 +54,7 @@ def record_issue(session: Session, *, number: str, kind: str, record_type: str, 
     )
     session.add(document)
     session.flush()
+    session.add(IssuedDocumentContent(document_id=document.id or 0, pdf=pdf))
     record_event(session, action="issue_document", entity_type="issued_document", entity_id=str(document.id),
                  details={"number": number, "kind": kind, "sha256": document.sha256,
                           "record_type": record_type, "record_id": record_id,
@@ -79,3 +81,10 @@ def get_by_number(session: Session, number: str) -> IssuedDocument:
     if document is None:
         raise NotFound(f"no document numbered {number!r}")
     return document
+
+
+def stored_pdf(session: Session, document: IssuedDocument) -> bytes | None:
+    """The bytes stored when the document was issued (None for documents issued before labtrack
+    kept them)."""
+    row = session.get(IssuedDocumentContent, document.id)
+    return bytes(row.pdf) if row is not None else None

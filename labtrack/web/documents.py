@@ -11,7 +11,6 @@ from flask_login import current_user
 from labtrack.db import get_session
 from labtrack.errors import Conflict, PermissionDenied
 from labtrack.services import identification_documents as docs
-from labtrack.services.issued_documents import sha256_hex
 from labtrack.web.access import ADMIN, ANALYST, COORDINATOR, roles_required
 from labtrack.web.review_forms import IssueForm, ReissueForm
 
@@ -94,11 +93,13 @@ def reissue(document_id: int) -> Any:
 @bp.route("/<int:document_id>.pdf")
 @roles_required(ANALYST, COORDINATOR, ADMIN)
 def download(document_id: int) -> Any:
-    document = docs.get_document(get_session(), document_id)
+    db = get_session()
+    document = docs.get_document(db, document_id)
     _allowed(document.kind)
-    pdf = docs.render_stored(document)
-    if sha256_hex(pdf) != document.sha256:
+    try:
+        pdf = docs.pdf_of(db, document)
+    except Conflict as error:
         raise Conflict(_("Document %(number)s does not re-render to its recorded SHA-256; it was not served.",
-                         number=document.number))
+                         number=document.number)) from error
     return Response(pdf, mimetype="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="{document.number}.pdf"'})

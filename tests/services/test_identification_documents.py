@@ -152,3 +152,44 @@ def test_qr_code_points_back_to_the_record(db: Session, identified) -> None:
     png = render_png(pdf, "certificate-page1")
     decoded = subprocess.run(["zbarimg", "--quiet", "--raw", str(png)], capture_output=True, text=True).stdout
     assert decoded.strip() == f"/review/identifications/{ident.id}?doc={document.number}"
+
+
+def test_downloads_serve_the_stored_bytes_even_when_the_renderer_changes(client, db: Session, identified,
+                                                                           monkeypatch) -> None:
+    """A new reportlab or a new layout must neither alter nor lock a document issued before."""
+    from labtrack.models import IssuedDocumentContent
+    from labtrack.services import issued_documents
+    from tests.conftest import login
+
+    c, ident, first, _ = identified
+    document, pdf = docs.issue_certificate(session=db, identification_id=ident.id, by=first.user)
+    assert db.get(IssuedDocumentContent, document.id).pdf == pdf
+    monkeypatch.setitem(docs.RENDERERS, "certificate", lambda params, number: b"%PDF-1.4 a newer layout")
+    login(client, first)
+    answer = client.get(f"/documents/{document.id}.pdf")
+    assert answer.status_code == 200 and answer.data == pdf
+    assert hashlib.sha256(answer.data).hexdigest() == document.sha256
+    assert c.remains.accession in pdf_text(answer.data)
+    # a document issued before the bytes were kept is re-rendered, and refused if that differs
+    with write(db, actor=first.user):
+        legacy = IssuedDocument(number="DOC-2025-000001-XX", kind="certificate", record_type="identification",
+                                record_id=ident.id, sha256=issued_documents.sha256_hex(pdf),
+                                params_json=document.params_json, issued_by_id=first.id)
+        db.add(legacy)
+    refused = client.get(f"/documents/{legacy.id}.pdf")
+    assert refused.status_code == 409 and b"does not re-render" in refused.data
+    monkeypatch.setitem(docs.RENDERERS, "certificate", lambda params, number: pdf)
+    assert client.get(f"/documents/{legacy.id}.pdf").data == pdf
+
+
+def test_stored_document_bytes_cannot_be_changed(db: Session, identified) -> None:
+    from sqlalchemy.exc import DBAPIError
+
+    from labtrack.models import IssuedDocumentContent
+
+    c, _ident, first, _ = identified
+    document, _pdf = docs.issue_match_report(session=db, match_id=c.match.id, by=first.user)
+    with pytest.raises(DBAPIError, match="append-only"):
+        db.exec(IssuedDocumentContent.__table__.update()  # type: ignore[attr-defined]
+                .where(IssuedDocumentContent.document_id == document.id).values(pdf=b"forged"))
+    db.rollback()

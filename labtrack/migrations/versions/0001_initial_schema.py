@@ -623,7 +623,10 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_family_notification_missing_person_id'), ['missing_person_id'], unique=False)
 
     # ### end Alembic commands ###
-    install_append_only_guards(op.get_bind())
+    install_append_only_guards(op.get_bind(), (
+        "audit_entry", "custody_event", "sample_state_change", "consent_record", "match_review", "signature",
+        "identification", "family_notification", "label_print",
+    ))
 
 
 def downgrade() -> None:
