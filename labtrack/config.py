@@ -57,6 +57,8 @@ def from_environment(instance_path: Path, environ: dict[str, str] | None = None)
         "MIN_SEARCH_LOCI": int(env.get(ENV_PREFIX + "MIN_SEARCH_LOCI", "12")),
         "IDENTIFICATION_THRESHOLD": float(env.get(ENV_PREFIX + "IDENTIFICATION_THRESHOLD", "0.9995")),
         "DASK_SCHEDULER": env.get(ENV_PREFIX + "DASK_SCHEDULER", ""),
+        # threads of an in-process match run (0: one per CPU core); results never depend on it
+        "MATCH_THREADS": int(env.get(ENV_PREFIX + "MATCH_THREADS", "0")),
         "LAB_NAME": env.get(ENV_PREFIX + "LAB_NAME", "labtrack DNA identification laboratory"),
         "LAB_CONTACT": env.get(ENV_PREFIX + "LAB_CONTACT", ""),  # printed on family notification reports
     }

@@ -81,13 +81,14 @@ def find_candidates(
     prior: float | None = None,
     search_fn: Callable[..., SearchResult] | None = None,
     progress: StageProgress | None = None,
+    n_threads: int = 1,
 ) -> list[Candidate]:
     """Search every remains against every family; return the candidates to review.
 
     A candidate is one of a remains' ``top_k`` families whose search log10 LR is at least
     ``report_log10_lr``; its reported LR and per-locus table are recomputed exactly.
     ``search_fn(tables, genotypes, top_k=..., prior=..., progress=...)`` lets callers run the
-    search on Dask; default: this process.
+    search on Dask; default: this process. ``n_threads``: threads of the table build.
     """
     if not pedigrees or not remains_ids:
         return []
@@ -96,7 +97,7 @@ def find_candidates(
         return None if progress is None else (lambda done, total: progress(name, done, total))
 
     prepared = prepare_search(table, pedigrees, dict(genotypes), list(remains_ids), theta=theta,
-                              progress=stage("tables"))
+                              n_threads=n_threads, progress=stage("tables"))
     run = search_fn or search
     result = run(prepared.tables, prepared.genotypes, top_k=top_k, prior=prior, progress=stage("search"))
     scores, index = result.remains_top.scores, result.remains_top.index

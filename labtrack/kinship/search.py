@@ -320,7 +320,7 @@ def search(
     prior : prior probability of identity for the posterior, default 1 / F
     chunk_size : remains per unit of work (default R / n_threads, rounded up); n_threads :
         threads (the compiled kernel releases the GIL, so threads run on separate cores)
-    progress : called with (remains done, total)
+    progress : called with (remains done, total), from one thread at a time
     """
     genotypes = np.asarray(genotypes)
     n = genotypes.shape[0]
@@ -377,7 +377,8 @@ def score_pairs(
 
 
 class _Counter:
-    """Progress over chunks run in threads: sums what each chunk reports."""
+    """Progress over chunks run in threads: sums what each chunk reports and calls the
+    caller's callback from one thread at a time (callbacks may write to a database session)."""
 
     def __init__(self, total: int, progress: Progress | None) -> None:
         self.total = total
@@ -393,8 +394,7 @@ class _Counter:
         def report(done: int, _total: int) -> None:
             with self.lock:
                 self.done[key] = done
-                total_done = sum(self.done.values())
-            assert self.progress is not None  # noqa: S101
-            self.progress(total_done, self.total)
+                assert self.progress is not None  # noqa: S101
+                self.progress(sum(self.done.values()), self.total)
 
         return report

@@ -6,11 +6,13 @@ parameters, per-locus LRs and the engine version."""
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +24,7 @@ from labtrack.errors import NotFound, ProblemList
 from labtrack.imports.exchange import read_freqs, read_genotypes, read_pedigrees
 from labtrack.kinship.candidates import Candidate, find_candidates
 from labtrack.kinship.problems import InputError
+from labtrack.kinship.search import search
 from labtrack.models import Family, FrequencyTable, Match, MatchRun, Profile, Sample, User, utcnow
 from labtrack.services.transaction import write
 from labtrack.version import __version__
@@ -95,9 +98,9 @@ class _Progress:
 
 
 @contextmanager
-def _search_function(address: str) -> Iterator[Callable[..., Any] | None]:
+def _search_function(address: str, n_threads: int) -> Iterator[Callable[..., Any] | None]:
     if not address:
-        yield None
+        yield partial(search, n_threads=n_threads)
         return
     from labtrack.kinship.distributed import dask_client, search_dask
 
@@ -137,17 +140,20 @@ def _store_matches(session: Session, run: MatchRun, candidates: list[Candidate],
 
 
 def run_on_files(directory: Path, params: RunParameters,
-                 progress: Callable[[str, int, int], None] | None = None) -> tuple[list[Candidate], int, int]:
+                 progress: Callable[[str, int, int], None] | None = None,
+                 n_threads: int = 1) -> tuple[list[Candidate], int, int]:
     """Search the exchange files of ``directory`` (freqs.csv, genotypes.csv, pedigrees.csv,
-    remains.txt). Returns (candidates, number of remains, number of families)."""
+    remains.txt). Returns (candidates, number of remains, number of families). ``n_threads``:
+    threads of an in-process search and of the table build (0: one per CPU core)."""
+    n_threads = n_threads or os.cpu_count() or 1
     table = read_freqs(directory / "freqs.csv")
     genotypes = read_genotypes(directory / "genotypes.csv")
     pedigrees = list(read_pedigrees(directory / "pedigrees.csv").values())
     remains = [line.strip() for line in (directory / "remains.txt").read_text().splitlines() if line.strip()]
-    with _search_function(params.dask) as search_fn:
+    with _search_function(params.dask, n_threads) as search_fn:
         candidates = find_candidates(table, pedigrees, genotypes, remains, theta=params.theta,
                                      top_k=params.top_k, report_log10_lr=params.report_log10_lr,
-                                     search_fn=search_fn, progress=progress)
+                                     search_fn=search_fn, progress=progress, n_threads=n_threads)
     return candidates, len(remains), len(pedigrees)
 
 
@@ -168,7 +174,8 @@ def execute_run(app: Flask, run_id: int) -> None:
             search_input = build_search_input(session=session, frequency_table_id=run.frequency_table_id)
             with tempfile.TemporaryDirectory(prefix="labtrack-run-") as tmp:
                 search_input.write(Path(tmp))
-                candidates, n_remains, n_families = run_on_files(Path(tmp), params, _Progress(session, run, actor))
+                candidates, n_remains, n_families = run_on_files(Path(tmp), params, _Progress(session, run, actor),
+                                                                 n_threads=app.config.get("MATCH_THREADS", 0))
             _store_matches(session, run, candidates, actor, (n_remains, n_families))
         except Exception as error:  # noqa: BLE001 - the run records why it failed
             session.rollback()

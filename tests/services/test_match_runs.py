@@ -42,7 +42,7 @@ def test_run_finds_the_demo_son_of_family_1_with_evidence(app: Flask, demo_db: S
     run = match_runs.start_run(session=demo_db, by=_analyst(demo_db), params=match_runs.RunParameters(),
                                app=app, background=False)
     run = match_runs.get_run(demo_db, run.id or 0)
-    assert run.status == "done" and run.progress == 1.0 and run.error == ""
+    assert (run.status, run.error) == ("done", "") and run.progress == 1.0
     assert run.n_families == 4 and run.n_remains >= 4
     assert json.loads(run.params_json)["top_k"] == 5 and run.engine_version.startswith("labtrack-kinship")
     found = _matches(demo_db, run.id or 0)
@@ -95,3 +95,24 @@ def test_run_from_the_page_and_the_api(client: FlaskClient, demo_db: Session, lo
     assert status["status"] == "done" and status["n_matches"] >= 4
     bad = client.post("/api/v1/match-runs", json={"theta": 2})
     assert bad.status_code == 422 and bad.get_json()["problems"][0]["field"] == "theta"
+
+
+def test_threads_change_nothing_but_speed(tmp_path) -> None:
+    """An in-process run uses LABTRACK_MATCH_THREADS threads (default: one per core); the
+    candidates are the same with one thread or several."""
+    from labtrack.config import from_environment
+    from labtrack.imports.exchange import read_freqs
+    from labtrack.kinship.simulate import simulate
+
+    assert from_environment(tmp_path, {"LABTRACK_MATCH_THREADS": "3"})["MATCH_THREADS"] == 3
+    assert from_environment(tmp_path, {})["MATCH_THREADS"] == 0
+    freqs = read_freqs(match_runs.Path(__file__).resolve().parents[2] / "fixtures" / "freqs" / "nist1036.csv")
+    simulate(120, 60, 15, 7, freqs).write(tmp_path / "set")
+    params = match_runs.RunParameters(top_k=3, report_log10_lr=2.0)
+    one, n_remains, n_families = match_runs.run_on_files(tmp_path / "set", params, n_threads=1)
+    many, _, _ = match_runs.run_on_files(tmp_path / "set", params, n_threads=3)
+    every_core, _, _ = match_runs.run_on_files(tmp_path / "set", params, n_threads=0)
+    assert (n_remains, n_families) == (60, 120) and len(one) > 20
+    key = [(c.remains_sample_id, c.family_id, c.rank, c.log10_lr) for c in one]
+    assert [(c.remains_sample_id, c.family_id, c.rank, c.log10_lr) for c in many] == key
+    assert [(c.remains_sample_id, c.family_id, c.rank, c.log10_lr) for c in every_core] == key

@@ -201,3 +201,27 @@ def test_compiled_kernel_equals_dense_on_wide_blocks(family_block, column_strip,
         np.testing.assert_array_equal(top.scores, want_scores)
     np.testing.assert_array_equal(res.n_above, (full > 1.0).sum(axis=1))
     np.testing.assert_array_equal(res.n_undefined, np.isnan(full).sum(axis=1))
+
+
+def test_progress_callbacks_never_overlap():
+    """Chunks run in threads, but the caller's callback (which may write to a database session)
+    is entered by one thread at a time."""
+    import threading
+    import time
+
+    markers, tables, geno = random_problem(8, n_rem=200, n_fam=600)
+    st = SearchTables.from_locus_tables(markers, [str(i) for i in range(600)], tables, family_block=16)
+    inside, overlaps, calls = threading.Lock(), [], []
+
+    def progress(done, total):
+        if not inside.acquire(blocking=False):
+            overlaps.append(done)
+            return
+        try:
+            calls.append(done)
+            time.sleep(0.001)  # long enough for another thread to arrive
+        finally:
+            inside.release()
+
+    search(st, geno, chunk_size=20, n_threads=4, progress=progress)
+    assert overlaps == [] and len(calls) > 10 and max(calls) == 200
