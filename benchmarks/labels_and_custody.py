@@ -36,7 +36,8 @@ def bench_labels() -> dict[str, float]:
     from labtrack import ids
     from labtrack.documents import labels
 
-    data = [labels.LabelData(ids.sample_id(ids.remains_id("QTF", n), 1), "sample: femur", "QTF al-Qutayfah")
+    data = [labels.LabelData(ids.sample_id(ids.remains_id("QTF", n), 1), "sample: femur", "QTF al-Qutayfah",
+                             "مقبرة القطيفة", "QTF")
             for n in range(1, 1001)]
     results = {}
     for layout in ("sheet", "roll", "tube"):

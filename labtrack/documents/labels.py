@@ -3,7 +3,9 @@
 Sheet and roll labels carry a Code 128 barcode (bars from python-barcode, drawn as vector
 rectangles by reportlab) with the ID in text under the bars. Tube labels are too narrow for
 Code 128 and carry a QR code (the ``qrcode`` package, drawn by reportlab) with the ID in
-text. What a scanner reads is exactly the ID text.
+text. What a scanner reads is exactly the ID text. A site's Arabic name is printed beside its
+code on sheet and roll labels (Amiri, shaped right to left); where both names do not fit, the
+Latin name gives way, then the Arabic font shrinks.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
+from labtrack.documents.pdf_base import FONT, register_fonts, shape
+
 LAYOUTS: tuple[str, ...] = ("sheet", "roll", "tube", "zpl")
 QUIET_MODULES = 10
 _QR_ALPHANUMERIC = re.compile(r"^[0-9A-Z $%*+\-./:]*$")
@@ -32,6 +36,8 @@ class LabelData:
     accession: str
     item_type: str  # "remains", "sample: femur", "location: box"
     site: str = ""  # site code and name, or location name
+    site_ar: str = ""  # the site's Arabic name (printed right-aligned on the site line)
+    site_code: str = ""  # kept when the Latin name must give way to the Arabic one
 
 
 @lru_cache(maxsize=4096)
@@ -96,7 +102,7 @@ def _code128_label(canvas: Canvas, label: LabelData, x: float, y: float, w: floa
     pad = 2 * mm if not small else 1.2 * mm
     title = 6.5 if small else 8
     canvas.setFont("Helvetica", title)
-    canvas.drawString(x + pad, y + h - pad - title, _fit(label.site, 40 if small else 48))
+    _site_line(canvas, label, x + pad, y + h - pad - title, w - 2 * pad, title, 40 if small else 48)
     canvas.drawString(x + pad, y + h - pad - 2 * title - 1, _fit(label.item_type, 40 if small else 48))
     text_size = 8 if small else 10
     canvas.setFont("Helvetica-Bold", text_size)
@@ -104,6 +110,29 @@ def _code128_label(canvas: Canvas, label: LabelData, x: float, y: float, w: floa
     bar_bottom = y + pad + text_size + 1
     bar_top = y + h - pad - 2 * title - 3
     _draw_code128(canvas, label.accession, x + pad, bar_bottom, w - 2 * pad, bar_top - bar_bottom)
+
+
+def _site_line(canvas: Canvas, label: LabelData, x: float, baseline: float, width: float, size: float,
+               limit: int) -> None:
+    """The site (Latin, left) and its Arabic name (right) on one line of ``width`` points."""
+    latin = _fit(label.site, limit)
+    if not label.site_ar:
+        canvas.drawString(x, baseline, latin)
+        return
+    register_fonts()
+    arabic = shape(label.site_ar, rtl=True)
+    arabic_size = size + 1
+    gap = 1.5 * mm
+    if (canvas.stringWidth(latin, "Helvetica", size) + gap + canvas.stringWidth(arabic, FONT, arabic_size)
+            > width):
+        latin = label.site_code or latin.split(" ")[0]
+    room = width - canvas.stringWidth(latin, "Helvetica", size) - gap
+    while arabic_size > 4 and canvas.stringWidth(arabic, FONT, arabic_size) > room:
+        arabic_size -= 0.5
+    canvas.drawString(x, baseline, latin)
+    canvas.setFont(FONT, arabic_size)
+    canvas.drawRightString(x + width, baseline, arabic)
+    canvas.setFont("Helvetica", size)
 
 
 def _canvas(buffer: io.BytesIO, size: tuple[float, float], title: str) -> Canvas:

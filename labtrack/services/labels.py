@@ -24,12 +24,14 @@ def label_data(session: Session, item: CustodyItem) -> label_documents.LabelData
         remains = session.get(Remains, sample.remains_id) if sample.remains_id else None
         site = session.get(Site, remains.site_id) if remains else None
         return label_documents.LabelData(item.accession, f"sample: {sample.sample_type}",
-                                         f"{site.code} {site.name_en}" if site else "reference sample")
+                                         f"{site.code} {site.name_en}" if site else "reference sample",
+                                         site.name_ar if site else "", site.code if site else "")
     remains = session.get(Remains, item.remains_id)
     assert remains is not None
     site = session.get(Site, remains.site_id)
     return label_documents.LabelData(item.accession, f"remains: {remains.remains_type.replace('_', ' ')}",
-                                     f"{site.code} {site.name_en}" if site else "")
+                                     f"{site.code} {site.name_en}" if site else "",
+                                     site.name_ar if site else "", site.code if site else "")
 
 
 def resolve_items(session: Session, accessions: list[str]) -> list[CustodyItem]:

@@ -76,3 +76,29 @@ def test_rendering_is_reproducible() -> None:
 def test_unknown_layout() -> None:
     with pytest.raises(ValueError, match="unknown label layout"):
         labels.render(_data(), "poster")
+
+
+def _arabic_data() -> list[labels.LabelData]:
+    return [labels.LabelData(a, "sample: femur", "QTF al-Qutayfah", "مقبرة القطيفة", "QTF") for a in ACCESSIONS]
+
+
+@pytest.mark.parametrize(("render", "dpi"), [(labels.render_sheet, 300), (labels.render_roll, 600)])
+def test_arabic_site_names_print_and_the_bars_still_decode(render, dpi: int, tmp_path: Path) -> None:
+    from tests.pdf_text import pdf_text, render_png
+
+    pdf = render(_arabic_data())
+    assert sorted(decode(pdf, tmp_path, dpi)) == sorted(ACCESSIONS)
+    text = pdf_text(pdf)
+    assert text.count("مقبرة القطيفة") == len(ACCESSIONS)
+    assert "QTF" in text
+    render_png(pdf, f"labels-arabic-{render.__name__}")
+
+
+def test_latin_site_name_gives_way_when_both_do_not_fit(tmp_path: Path) -> None:
+    from tests.pdf_text import pdf_text
+
+    label = labels.LabelData(ACCESSIONS[0], "remains: partial", "NJH Najha mass grave, eastern trench complex",
+                             "مقبرة نجها الجماعية، مجمّع الخندق الشرقي", "NJH")
+    text = pdf_text(labels.render_roll([label]))
+    assert "Najha" not in text and "NJH" in text and "مقبرة نجها الجماعية" in text
+    assert decode(labels.render_roll([label]), tmp_path, 600) == [ACCESSIONS[0]]

@@ -94,3 +94,14 @@ def test_manifest_lists_the_batch(db: Session, tech, tmp_path: Path) -> None:
     for n, remains in enumerate(items):
         assert remains.accession in text and f"S-{n}" in text
     assert document.number in text and result.batch_ref in text
+
+
+def test_labels_carry_the_sites_arabic_name(db: Session, tech) -> None:
+    from labtrack.services import intake
+    from tests.pdf_text import pdf_text
+
+    intake.create_site(session=db, data=intake.SiteInput(code="NJH", name_en="Najha", name_ar="مقبرة نجها"), by=tech)
+    remains = factories.make_remains(db, tech, site_code="NJH")
+    content, _ = labels.print_labels(session=db, accessions=[remains.accession], layout="sheet", by=tech)
+    text = pdf_text(content)
+    assert remains.accession in text and "NJH Najha" in text and "مقبرة نجها" in text
