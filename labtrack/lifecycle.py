@@ -89,3 +89,22 @@ def guard_resample(current: str) -> None:
 
 def is_terminal(state: str) -> bool:
     return state in _TERMINAL
+
+
+#: Custody actions that also move a sample along its lifecycle, when it stands in the state named:
+#: a sealed sample sent out is in transit; a sample in transit that is received is received.
+CUSTODY_MOVES: Mapping[tuple[str, str], str] = {
+    ("ship", "sealed"): "in_transit",
+    ("receive", "in_transit"): "received",
+}
+
+
+def state_after_custody(action: str, current: str) -> str | None:
+    """The lifecycle state a custody ``action`` moves a sample in ``current`` to (None: no change).
+
+    >>> state_after_custody("ship", "sealed"), state_after_custody("receive", "in_transit")
+    ('in_transit', 'received')
+    >>> state_after_custody("ship", "extracted") is None  # an extract sent out keeps its state
+    True
+    """
+    return CUSTODY_MOVES.get((action, current))

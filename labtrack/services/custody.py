@@ -21,9 +21,9 @@ from dataclasses import dataclass, field, replace
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from labtrack import ids
+from labtrack import ids, lifecycle
 from labtrack.errors import Conflict, DomainError, InputProblem, NotFound, ValidationFailed
-from labtrack.models import CustodyEvent, CustodyItem, StorageLocation, User
+from labtrack.models import CustodyEvent, CustodyItem, Sample, StorageLocation, User
 from labtrack.models.custody import CAPTURE_METHODS, CUSTODY_ACTIONS
 from labtrack.services.transaction import write
 
@@ -351,7 +351,24 @@ def _record(session: Session, requests: list[EventRequest], by: User, batch_ref:
             session.flush()
         except IntegrityError as error:
             raise _concurrency_conflict(session, fresh, error) from error
+        _move_samples(session, fresh, by)
     return BatchResult(events, replayed, batch_ref)
+
+
+def _move_samples(session: Session, events: list[CustodyEvent], by: User) -> None:
+    """Samples follow their custody: shipping a sealed sample puts it in transit, receiving a
+    sample in transit makes it received (``lifecycle.CUSTODY_MOVES``), in the same transaction."""
+    from labtrack.services import samples
+
+    for event in events:
+        item = session.get(CustodyItem, event.item_id)
+        if item is None or item.kind != "sample" or item.sample_id is None:
+            continue
+        sample = session.get(Sample, item.sample_id)
+        target = lifecycle.state_after_custody(event.action, sample.state) if sample else None
+        if sample is not None and target is not None:
+            samples.transition(session=session, accession=sample.accession, to_state=target, by=by,
+                               reason=f"custody event {event.id}: {event.action}")
 
 
 def _concurrency_conflict(session: Session, events: list[CustodyEvent], error: IntegrityError) -> Conflict:

@@ -40,3 +40,14 @@ def test_unknown_states_are_refused() -> None:
         lifecycle.guard_transition("lost", "received")
     with pytest.raises(lifecycle.TransitionRefused, match="unknown"):
         lifecycle.guard_transition("received", "teleported")
+
+
+def test_custody_moves_stay_inside_the_lifecycle() -> None:
+    import doctest
+
+    assert doctest.testmod(lifecycle).failed == 0
+    for (action, current), target in lifecycle.CUSTODY_MOVES.items():
+        lifecycle.guard_transition(current, target)  # every move is an allowed transition
+        assert action in ("ship", "receive")
+    assert lifecycle.state_after_custody("store", "received") is None
+    assert lifecycle.state_after_custody("receive", "sealed") is None  # no skipping "in transit"

@@ -183,3 +183,38 @@ def test_validate_scan_answers(db: Session, users: dict, setup) -> None:
     assert badge.kind in ("badge", "error")
     target = custody.validate_scan(session=db, raw=box1.accession, action="store", batch=[])
     assert target.ok and target.kind == "location-target"
+
+
+def test_samples_follow_their_custody(db: Session, setup) -> None:
+    """Shipping a sealed sample puts it in transit and receiving it makes it received (in the same
+    transaction, with a state change naming the custody event); other states are left alone."""
+    from labtrack.models import Sample, SampleStateChange
+    from labtrack.services import samples
+
+    tech, remains, box1, _ = setup
+    sealed = samples.take_sample(session=db, remains_accession=remains.accession, sample_type="femur", by=tech)
+    samples.transition(session=db, accession=sealed.accession, to_state="sealed", by=tech)
+    loose = samples.take_sample(session=db, remains_accession=remains.accession, sample_type="tooth", by=tech)
+    with pytest.raises(Conflict):  # the batch fails as a whole (no seal number): no state moves either
+        custody.record_batch(session=db, by=tech, requests=[
+            EventRequest(sealed.accession, "ship", to_party="Partner lab", seal_number="S-7"),
+            EventRequest(loose.accession, "ship", to_party="Partner lab")])
+    db.expire_all()
+    assert db.get(Sample, sealed.id).state == "sealed"
+    shipped = custody.record_batch(session=db, by=tech, requests=[
+        EventRequest(sealed.accession, "ship", to_party="Partner lab", seal_number="S-7"),
+        EventRequest(loose.accession, "ship", to_party="Partner lab", seal_number="S-7")]).events
+    db.expire_all()
+    assert (db.get(Sample, sealed.id).state, db.get(Sample, loose.id).state) == ("in_transit", "collected")
+    change = db.exec(select(SampleStateChange).where(SampleStateChange.sample_id == sealed.id)
+                     .order_by(SampleStateChange.id.desc())).first()
+    assert (change.from_state, change.to_state) == ("sealed", "in_transit")
+    assert change.reason == f"custody event {shipped[0].id}: ship" and change.by_user_id == tech.id
+    custody.record_event(session=db, item_accession=sealed.accession, action="receive", by=tech, seal_intact=True)
+    custody.record_event(session=db, item_accession=loose.accession, action="receive", by=tech, seal_intact=True)
+    db.expire_all()
+    assert (db.get(Sample, sealed.id).state, db.get(Sample, loose.id).state) == ("received", "collected")
+    custody.record_event(session=db, item_accession=sealed.accession, action="store", by=tech,
+                         to_location=box1.accession)
+    db.expire_all()
+    assert db.get(Sample, sealed.id).state == "received"
