@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -123,7 +124,7 @@ def import_pedigrees() -> Any:
         rows = [(family, families.members(db, family)) for family in families.list_families(db)]
         return render_template("families/index.html", rows=rows, form=form, problems=error.problems,
                                error=error.message, family_form=FamilyForm()), 422
-    flash(_("Imported %(n)d families.", n=len(created)), "success")
+    flash(ngettext("Imported %(num)d family.", "Imported %(num)d families.", len(created)), "success")
     return redirect(url_for("families.index"))
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -68,8 +69,9 @@ def import_file() -> Any:
             min_loci=int(current_app.config.get("MIN_SEARCH_LOCI", 12)))
     except ValidationFailed as error:
         return _index(form, error=error.message, problems=error.problems), 422
-    flash(_("Imported %(n)d profiles from %(file)s (kit %(kit)s).", n=record.n_profiles,
-            file=record.filename, kit=record.kit), "success")
+    flash(ngettext("Imported %(num)d profile from %(file)s (kit %(kit)s).",
+                   "Imported %(num)d profiles from %(file)s (kit %(kit)s).", record.n_profiles,
+                   file=record.filename, kit=record.kit), "success")
     return redirect(url_for("profiles.index"))
 
 
