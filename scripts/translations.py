@@ -23,7 +23,7 @@ def main() -> None:
         "labtrack", "templates")
     po = TRANSLATIONS / "ar" / "LC_MESSAGES" / "messages.po"
     if po.exists():
-        run("update", "-i", str(POT), "-d", str(TRANSLATIONS), "-l", "ar", "--no-fuzzy-matching")
+        run("update", "-i", str(POT), "-d", str(TRANSLATIONS), "-l", "ar", "--no-fuzzy-matching", "-w", "120")
     else:
         run("init", "-i", str(POT), "-d", str(TRANSLATIONS), "-l", "ar")
     run("compile", "-d", str(TRANSLATIONS), "--use-fuzzy")
