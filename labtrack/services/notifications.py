@@ -16,6 +16,7 @@ released are to hand over (``wait_for_more_parts`` is shown: the family waits be
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from sqlmodel import Session, select
 
@@ -43,11 +44,12 @@ def record_notification(*, session: Session, missing_person_id: int, by: User, m
     problems.raise_if_any("The notification cannot be recorded")
     person = _person(session, missing_person_id)
     idents = identification.active_for_person(session, missing_person_id)
-    if not idents:
+    retracted = [i.id for i in retractions_to_tell(session, missing_person_id)]
+    if not idents and not retracted:
         raise Conflict(f"{person.case_number} has no approved identification: there is nothing to notify")
     if identification_id is None:
-        identification_id = idents[-1].id
-    elif identification_id not in {i.id for i in idents}:
+        identification_id = retracted[0] if retracted else idents[-1].id
+    elif identification_id not in {i.id for i in idents} | set(retracted):
         raise Conflict(f"identification {identification_id} is not an identification of {person.case_number}")
     with write(session, actor=by, reason=f"family of {person.case_number} notified"):
         row = FamilyNotification(missing_person_id=missing_person_id, identification_id=identification_id,
@@ -70,9 +72,37 @@ def set_preferences(*, session: Session, missing_person_id: int, by: User, notif
     return person
 
 
+def _utc(moment: datetime) -> datetime:
+    """SQLite gives back naive datetimes (stored as UTC); PostgreSQL aware ones."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def retractions_to_tell(session: Session, missing_person_id: int | None = None) -> list[Identification]:
+    """Retracted identifications whose family was told of them and not yet of the retraction
+    (the retracted rows, oldest first). Recording a notification for one tells of the retraction."""
+    told: dict[int, list[FamilyNotification]] = {}
+    statement = select(FamilyNotification).where(FamilyNotification.identification_id != None)  # noqa: E711
+    if missing_person_id is not None:
+        statement = statement.where(FamilyNotification.missing_person_id == missing_person_id)
+    for note in session.exec(statement):
+        told.setdefault(note.identification_id or 0, []).append(note)
+    pending = []
+    for retracted_id, notes in told.items():
+        retraction = identification.retraction_of(session, retracted_id)
+        if retraction is None:
+            continue
+        retracted_at = _utc(retraction.at)
+        if any(_utc(n.notified_on) < retracted_at for n in notes) and not any(
+                _utc(n.notified_on) >= retracted_at for n in notes):
+            row = session.get(Identification, retracted_id)
+            if row is not None:
+                pending.append(row)
+    return sorted(pending, key=lambda i: i.id or 0)
+
+
 @dataclass(frozen=True)
 class WorkItem:
-    kind: str  # "first_identification", "later_part", "handover"
+    kind: str  # "first_identification", "later_part", "handover", "retracted"
     missing_person_id: int
     case_number: str
     name: str
@@ -103,6 +133,14 @@ def work_list(session: Session) -> WorkList:
     notified = {n for n in session.exec(select(FamilyNotification.identification_id)) if n}
     released = handover.released_remains_ids(session)
     result = WorkList()
+    for ident in retractions_to_tell(session):
+        person = session.get(MissingPerson, ident.missing_person_id)
+        remains = session.get(Remains, ident.remains_id)
+        if person is not None and remains is not None:
+            result.to_notify.append(WorkItem("retracted", person.id or 0, person.case_number,
+                                             person.name_latin or person.name_ar, ident.id or 0, remains.id or 0,
+                                             remains.accession, person.notify_preference,
+                                             person.wait_for_more_parts))
     seen_people: dict[int, int] = {}
     for ident in identification.active(session):
         person = session.get(MissingPerson, ident.missing_person_id)
@@ -136,6 +174,7 @@ class PersonDetails:
     person: MissingPerson
     identifications: list[tuple[Identification, Remains, bool]]  # (identification, remains, released)
     notifications: list[FamilyNotification]
+    retractions_to_tell: list[Identification] = field(default_factory=list)
 
 
 def person_details(session: Session, missing_person_id: int) -> PersonDetails:
@@ -146,4 +185,5 @@ def person_details(session: Session, missing_person_id: int) -> PersonDetails:
         remains = session.get(Remains, ident.remains_id)
         if remains is not None:
             rows.append((ident, remains, remains.id in released))
-    return PersonDetails(person, rows, notifications_of(session, missing_person_id))
+    return PersonDetails(person, rows, notifications_of(session, missing_person_id),
+                         retractions_to_tell(session, missing_person_id))

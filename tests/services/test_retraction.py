@@ -131,3 +131,41 @@ def test_later_candidates_for_identified_remains_are_flagged_in_the_queue(db: Se
     identification.retract(session=db, identification_id=ident.id, by=first.user, reason="mix-up",
                            password=PASSWORD)
     assert {r.match_id: r for r in review.queue(db)}[later.id].identified_by is None
+
+
+def test_a_family_told_of_a_retracted_identification_is_on_the_work_list(db: Session, analysts, users) -> None:
+    from labtrack.services import notifications
+
+    first, second = analysts
+    coordinator = users["coordinator"].user
+    c = make_candidate(db, first.user)
+    ident = _identify(db, c.match.id, first, second)
+    person_id = c.family.missing_person.id
+    notifications.record_notification(session=db, missing_person_id=person_id, by=coordinator, method="in_person")
+    assert notifications.retractions_to_tell(db) == []
+    identification.retract(session=db, identification_id=ident.id, by=first.user, reason="mix-up",
+                           password=PASSWORD)
+    work = notifications.work_list(db)
+    assert [(i.kind, i.identification_id) for i in work.to_notify] == [("retracted", ident.id)]
+    assert work.to_hand_over == []
+    assert [i.id for i in notifications.person_details(db, person_id).retractions_to_tell] == [ident.id]
+    told = notifications.record_notification(session=db, missing_person_id=person_id, by=coordinator,
+                                             method="phone", note="told of the retraction")
+    assert told.identification_id == ident.id
+    assert notifications.work_list(db).to_notify == []
+    assert notifications.retractions_to_tell(db, person_id) == []
+
+
+def test_a_retraction_before_anyone_was_told_needs_no_notice(db: Session, analysts) -> None:
+    from labtrack.errors import Conflict as NothingToNotify
+    from labtrack.services import notifications
+
+    first, second = analysts
+    c = make_candidate(db, first.user)
+    ident = _identify(db, c.match.id, first, second)
+    identification.retract(session=db, identification_id=ident.id, by=first.user, reason="mix-up",
+                           password=PASSWORD)
+    assert notifications.work_list(db).to_notify == []
+    with pytest.raises(NothingToNotify, match="nothing to notify"):
+        notifications.record_notification(session=db, missing_person_id=c.family.missing_person.id,
+                                          by=first.user, method="phone")

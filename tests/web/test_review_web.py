@@ -289,3 +289,24 @@ def test_queue_flags_candidates_for_remains_identified_meanwhile(client, db, use
     assert f"/review/identifications/{ident.id}" in row
     api = client.get("/api/v1/review/matches").get_json()
     assert {r["match_id"]: r["identified_by"] for r in api} == {c.match.id: None, later.id: ident.id}
+
+
+def test_coordinator_sees_retraction_to_tell(client, db, users, second) -> None:
+    from labtrack.services import identification, notifications
+
+    c = make_candidate(db, users["analyst"].user)
+    review.propose(session=db, match_id=c.match.id, by=users["analyst"].user, decision="confirm", reason="ok",
+                   password=PASSWORD)
+    ident = review.approve(session=db, match_id=c.match.id, by=second.user, password=PASSWORD).identification
+    notifications.record_notification(session=db, missing_person_id=c.family.missing_person.id,
+                                      by=users["coordinator"].user, method="in_person")
+    identification.retract(session=db, identification_id=ident.id, by=second.user, reason="mix-up",
+                           password=PASSWORD)
+    _as(client, users["coordinator"])
+    work = _page(client, "/notifications/")
+    assert "identification retracted: tell the family" in work and c.family.missing_person.case_number in work
+    page = _page(client, f"/notifications/persons/{c.family.missing_person.id}")
+    assert 'id="retraction-notice"' in page and f"Identification #{ident.id} was retracted" in page
+    client.post(f"/notifications/persons/{c.family.missing_person.id}/notified",
+                data={"method": "phone", "note": "told of the retraction"})
+    assert "identification retracted" not in _page(client, "/notifications/")
