@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, select
@@ -68,23 +69,39 @@ def update_missing_person(*, session: Session, person_id: int, by: User, reason:
     A reason is required; the audit log keeps the values before and after. Fields not given keep
     their value; the case number and the status are changed elsewhere (``set_case_status``).
     """
+    person = get_missing_person(session, person_id)
+    return _correct(session, person, by=by, reason=reason, details=details, editable=EDITABLE_DETAILS,
+                    what="missing person")
+
+
+#: Details of a donor that a coordinator may correct (not the donor code).
+EDITABLE_DONOR_DETAILS: tuple[str, ...] = ("name_ar", "name_latin", "sex", "birth_year", "phone", "address")
+
+
+def update_donor(*, session: Session, donor_id: int, by: User, reason: str, **details: object) -> Donor:
+    """Correct a donor's details; same rules as ``update_missing_person`` (the code stays)."""
+    donor = get_donor(session, donor_id)
+    return _correct(session, donor, by=by, reason=reason, details=details, editable=EDITABLE_DONOR_DETAILS,
+                    what="donor")
+
+
+def _correct(session: Session, row: Any, *, by: User, reason: str, details: dict[str, object],
+             editable: tuple[str, ...], what: str) -> Any:
     problems = ProblemList()
-    unknown = sorted(set(details) - set(EDITABLE_DETAILS))
-    for name in unknown:
+    for name in sorted(set(details) - set(editable)):
         problems.add(f"{name} cannot be changed here", field=name)
     if not (reason or "").strip():
         problems.add("say why the details are corrected", field="reason")
     if "sex" in details and details["sex"] not in ("M", "F", "U"):
         problems.add("sex must be M, F or U", field="sex")
-    problems.raise_if_any("The missing person was not changed")
-    with write(session, actor=by, reason=f"missing person details corrected: {reason.strip()}"):
-        person = get_missing_person(session, person_id)
-        changed = {k: v for k, v in details.items() if getattr(person, k) != v}
+    problems.raise_if_any(f"The {what} was not changed")
+    with write(session, actor=by, reason=f"{what} details corrected: {reason.strip()}"):
+        changed = {k: v for k, v in details.items() if getattr(row, k) != v}
         for name, value in changed.items():
-            setattr(person, name, value)
+            setattr(row, name, value)
         if changed:
-            session.add(person)
-    return person
+            session.add(row)
+    return row
 
 
 def has_approved_identification(session: Session, missing_person_id: int) -> bool:

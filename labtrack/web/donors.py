@@ -15,6 +15,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from labtrack.db import get_session
 from labtrack.services import consent, families
 from labtrack.web.access import ADMIN, ALL_ROLES, COORDINATOR, can_see_identities, roles_required
+from labtrack.web.corrections import correction_page
 from labtrack.web.identity import may_see_donor
 from labtrack.web.missing_persons import SEX_CHOICES
 
@@ -68,6 +69,24 @@ def index() -> Any:
             return redirect(url_for("donors.detail", donor_id=donor.id))
     return render_template("donors/index.html", donors=families.list_donors(db), form=form,
                            identities=can_see_identities()), (422 if form.errors else 200)
+
+
+class EditDonorForm(DonorForm):
+    reason = StringField(_l("Why are the details corrected?"), validators=[DataRequired(), Length(max=500)])
+
+
+@bp.route("/<int:donor_id>/edit", methods=["GET", "POST"])
+@roles_required(COORDINATOR, ADMIN)
+def edit(donor_id: int) -> Any:
+    db = get_session()
+    donor = families.get_donor(db, donor_id)
+    form = EditDonorForm(obj=donor)
+    del form.code  # the donor code is on the reference kits: it is not edited
+    return correction_page(
+        form=form, row=donor, editable=families.EDITABLE_DONOR_DETAILS, code=donor.code,
+        action=url_for("donors.edit", donor_id=donor_id), back=url_for("donors.detail", donor_id=donor_id),
+        save=lambda values, reason: families.update_donor(session=db, donor_id=donor_id, by=current_user,
+                                                          reason=reason, **values))
 
 
 @bp.route("/<int:donor_id>")

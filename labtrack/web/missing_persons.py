@@ -15,6 +15,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from labtrack.db import get_session
 from labtrack.services import exports, families
 from labtrack.web.access import ADMIN, ALL_ROLES, COORDINATOR, can_see_identities, roles_required
+from labtrack.web.corrections import correction_page
 from labtrack.web.identity import may_see_missing_person
 
 bp = Blueprint("missing_persons", __name__, url_prefix="/missing-persons")
@@ -73,14 +74,12 @@ def edit(person_id: int) -> Any:
     person = families.get_missing_person(db, person_id)
     form = EditMissingPersonForm(obj=person)
     del form.case_number  # the case number identifies the file: it is not edited
-    if form.validate_on_submit():
-        values = {k: v for k, v in form.data.items() if k in families.EDITABLE_DETAILS}
-        values = {k: ("" if v is None and isinstance(getattr(person, k), str) else v) for k, v in values.items()}
-        families.update_missing_person(session=db, person_id=person_id, by=current_user,
-                                       reason=form.reason.data or "", **values)
-        flash(_("The details of %(case)s were corrected.", case=person.case_number), "success")
-        return redirect(url_for("missing_persons.detail", person_id=person_id))
-    return render_template("missing_persons/edit.html", person=person, form=form), (422 if form.errors else 200)
+    return correction_page(
+        form=form, row=person, editable=families.EDITABLE_DETAILS, code=person.case_number,
+        action=url_for("missing_persons.edit", person_id=person_id),
+        back=url_for("missing_persons.detail", person_id=person_id),
+        save=lambda values, reason: families.update_missing_person(session=db, person_id=person_id,
+                                                                   by=current_user, reason=reason, **values))
 
 
 @bp.route("/<int:person_id>")

@@ -1,4 +1,4 @@
-"""Correcting a missing person's details: reason required, audit keeps before and after."""
+"""Correcting the details of missing persons and donors: reason required, audit keeps before and after."""
 
 from __future__ import annotations
 
@@ -68,3 +68,30 @@ def test_coordinator_corrects_details_on_the_page(client, db: Session, users: di
     assert (stored.name_latin, stored.name_ar, stored.contact_phone) == (
         "Ahmad Khalil al-Masri", "أحمد خليل المصري", "0999")
     assert stored.birth_year is None and stored.circumstances == ""
+
+
+def test_coordinator_corrects_a_donors_details(client, db: Session, users: dict) -> None:
+    from labtrack.models import Donor
+
+    donor, _sample = families.register_donor(session=db, by=users["coordinator"].user, code="DON-0042", sex="F",
+                                             name_latin="Fatima", phone="0111")
+    url = f"/donors/{donor.id}/edit"
+    login(client, users["analyst"])
+    assert client.get(url).status_code == 403
+    client.post("/logout")
+    login(client, users["coordinator"])
+    assert 'id="edit-details"' in client.get(f"/donors/{donor.id}").get_data(as_text=True)
+    form = client.get(url).get_data(as_text=True)
+    assert 'value="Fatima"' in form and 'name="code"' not in form
+    answer = client.post(url, data={"name_latin": "Fatima al-Hasan", "sex": "F", "phone": "0222",
+                                    "reason": "surname was missing"}, follow_redirects=True)
+    assert "The details of DON-0042 were corrected." in answer.get_data(as_text=True)
+    db.rollback()
+    db.expire_all()
+    stored = db.get(Donor, donor.id)
+    assert (stored.code, stored.name_latin, stored.phone) == ("DON-0042", "Fatima al-Hasan", "0222")
+    entry = audit.history(db, "donor", str(donor.id))[-1]
+    assert json.loads(entry.before_json)["phone"] == "0111" and "surname was missing" in entry.reason
+    with pytest.raises(ValidationFailed) as error:
+        families.update_donor(session=db, donor_id=donor.id, by=users["coordinator"].user, reason="x", code="D-1")
+    assert [p.field for p in error.value.problems] == ["code"]
