@@ -53,12 +53,18 @@ def test_retraction_is_a_new_signed_record_and_reopens_remains_and_person(db: Se
     assert audit.verify_chain(db).ok
 
 
-def test_retracted_identification_gets_no_new_documents_and_frees_the_remains(db: Session, analysts) -> None:
-    first, second = analysts
+def _identified_then_retracted(db: Session, first, second):
+    """A candidate confirmed by two analysts, then retracted by the first."""
     c = make_candidate(db, first.user)
     ident = _identify(db, c.match.id, first, second)
     identification.retract(session=db, identification_id=ident.id, by=first.user, reason="wrong family",
                            password=PASSWORD)
+    return c, ident
+
+
+def test_retracted_identification_gets_no_new_documents_and_frees_the_remains(db: Session, analysts) -> None:
+    first, second = analysts
+    c, ident = _identified_then_retracted(db, first, second)
     with pytest.raises(Conflict, match="retracted"):
         identification_documents.issue_certificate(session=db, identification_id=ident.id, by=first.user)
     # the remains can now be identified through another match (a later run)
@@ -161,10 +167,7 @@ def test_a_retraction_before_anyone_was_told_needs_no_notice(db: Session, analys
     from labtrack.services import notifications
 
     first, second = analysts
-    c = make_candidate(db, first.user)
-    ident = _identify(db, c.match.id, first, second)
-    identification.retract(session=db, identification_id=ident.id, by=first.user, reason="mix-up",
-                           password=PASSWORD)
+    c, _ident = _identified_then_retracted(db, first, second)
     assert notifications.work_list(db).to_notify == []
     with pytest.raises(NothingToNotify, match="nothing to notify"):
         notifications.record_notification(session=db, missing_person_id=c.family.missing_person.id,
