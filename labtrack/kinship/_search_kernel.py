@@ -24,7 +24,9 @@ from numba import njit
 
 #: Index of an empty list slot: larger than any real index, so (-inf, EMPTY_INDEX) is the worst.
 EMPTY_INDEX = np.int64(2**62)
-#: Families scored per pass over the remains (keeps the rows read per remains in the L2 cache).
+#: Families scored per pass over the remains. 512 (a whole default block) measured fastest on the
+#: 2-core benchmark machine; narrower strips read fewer bytes per row but pay the per-remains work
+#: more often (``benchmarks/README.md``).
 COLUMN_STRIP = 512
 #: Families screened at once before the exact list updates (a few SIMD registers).
 _GROUP = 16
