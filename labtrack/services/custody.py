@@ -360,7 +360,10 @@ def _move_samples(session: Session, events: list[CustodyEvent], by: User) -> Non
     sample in transit makes it received (``lifecycle.CUSTODY_MOVES``), in the same transaction."""
     from labtrack.services import samples
 
+    moving = {action for action, _state in lifecycle.CUSTODY_MOVES}
     for event in events:
+        if event.action not in moving:
+            continue
         item = session.get(CustodyItem, event.item_id)
         if item is None or item.kind != "sample" or item.sample_id is None:
             continue
