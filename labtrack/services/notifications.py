@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from labtrack.errors import Conflict, NotFound, ProblemList
 from labtrack.models import FamilyNotification, Identification, MissingPerson, Remains, User
@@ -86,15 +86,15 @@ def retractions_to_tell(session: Session, missing_person_id: int | None = None) 
         statement = statement.where(FamilyNotification.missing_person_id == missing_person_id)
     for note in session.exec(statement):
         told.setdefault(note.identification_id or 0, []).append(note)
+    retractions = session.exec(select(Identification).where(
+        Identification.retraction == True, col(Identification.retracts_id).in_(list(told))))  # noqa: E712
     pending = []
-    for retracted_id, notes in told.items():
-        retraction = identification.retraction_of(session, retracted_id)
-        if retraction is None:
-            continue
+    for retraction in retractions:
+        notes = told[retraction.retracts_id or 0]
         retracted_at = _utc(retraction.at)
         if any(_utc(n.notified_on) < retracted_at for n in notes) and not any(
                 _utc(n.notified_on) >= retracted_at for n in notes):
-            row = session.get(Identification, retracted_id)
+            row = session.get(Identification, retraction.retracts_id)
             if row is not None:
                 pending.append(row)
     return sorted(pending, key=lambda i: i.id or 0)
