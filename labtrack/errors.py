@@ -65,6 +65,16 @@ class ProblemList:
             raise ValidationFailed(f"{message} ({len(self.problems)})", self.problems)
 
 
+def require_reason(reason: str, what: str) -> str:
+    """The stripped ``reason``; a ValidationFailed on field "reason" when it is empty."""
+    reason = (reason or "").strip()
+    if not reason:
+        problems = ProblemList()
+        problems.add(f"a reason is required to {what}", field="reason")
+        problems.raise_if_any(f"Cannot {what}")
+    return reason
+
+
 class NotFound(DomainError):
     status = 404
 

@@ -25,7 +25,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from labtrack.errors import Conflict, NotFound, ProblemList
+from labtrack.errors import Conflict, NotFound, require_reason
 from labtrack.models import Identification, Individual, Match, MissingPerson, Remains, User
 from labtrack.services import signatures
 from labtrack.services.transaction import write
@@ -134,11 +134,7 @@ def retract(*, session: Session, identification_id: int, by: User, reason: str, 
     the missing person is "missing" again when no standing identification is left. Documents
     issued before stay on record; no new certificate or notification can be issued for it.
     """
-    reason = (reason or "").strip()
-    if not reason:
-        problems = ProblemList()
-        problems.add("a reason is required to retract an identification", field="reason")
-        problems.raise_if_any("Cannot retract the identification")
+    reason = require_reason(reason, "retract an identification")
     with write(session, actor=by, reason=f"identification {identification_id} retracted"):
         ident = session.exec(select(Identification).where(Identification.id == identification_id)
                              .with_for_update()).first()

@@ -30,7 +30,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from labtrack import review_rules
-from labtrack.errors import Conflict, NotFound, PermissionDenied, ProblemList
+from labtrack.errors import Conflict, NotFound, PermissionDenied, require_reason
 from labtrack.models import (
     Family,
     FrequencyTable,
@@ -285,15 +285,6 @@ def competitors(session: Session, ctx: MatchContext) -> list[Competitor]:
 
 # --- the steps -----------------------------------------------------------------------------
 
-def _require_reason(reason: str, what: str) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        problems = ProblemList()
-        problems.add(f"a reason is required to {what}", field="reason")
-        problems.raise_if_any(f"Cannot {what}")
-    return reason
-
-
 def _identified_remains_conflict(session: Session, ctx: MatchContext) -> None:
     existing = identification.active_for_remains(session, ctx.remains.id or 0)
     if existing is not None:
@@ -306,7 +297,7 @@ def propose(*, session: Session, match_id: int, by: User, decision: str, reason:
     """First analyst: propose to confirm or reject (signed "reviewed")."""
     if decision not in DECISIONS:
         raise Conflict(f"unknown decision {decision!r}: choose confirm or reject")
-    reason = _require_reason(reason, f"propose to {decision}")
+    reason = require_reason(reason, f"propose to {decision}")
     with write(session, actor=by, reason=f"match {match_id}: proposed to {decision}"):
         ctx = _locked(session, match_id)
         if ctx.status != OPEN:
@@ -385,7 +376,7 @@ def approve(*, session: Session, match_id: int, by: User, password: str, reason:
 
 def send_back(*, session: Session, match_id: int, by: User, reason: str) -> MatchReview:
     """Second analyst: send the proposal back for another look (the match is open again)."""
-    reason = _require_reason(reason, "send the proposal back")
+    reason = require_reason(reason, "send the proposal back")
     with write(session, actor=by, reason=f"match {match_id}: proposal sent back"):
         ctx = _locked(session, match_id)
         proposal = ctx.proposal
