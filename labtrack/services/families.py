@@ -21,6 +21,7 @@ from labtrack.models import (
     Sample,
     User,
 )
+from labtrack.models.families import PERSON_SEXES
 from labtrack.services import custody
 from labtrack.services.transaction import write
 
@@ -37,14 +38,18 @@ def get_missing_person(session: Session, person_id: int) -> MissingPerson:
     return person
 
 
+def _check_sex(problems: ProblemList, sex: object) -> None:
+    if sex not in PERSON_SEXES:
+        problems.add("sex must be M, F or U", field="sex")
+
+
 def register_missing_person(*, session: Session, by: User, case_number: str, sex: str = "U",
                             **details: object) -> MissingPerson:
     case_number = case_number.strip()
     problems = ProblemList()
     if not case_number:
         problems.add("a case number is required", field="case_number")
-    if sex not in ("M", "F", "U"):
-        problems.add("sex must be M, F or U", field="sex")
+    _check_sex(problems, sex)
     problems.raise_if_any("The missing person was not registered")
     if session.exec(select(MissingPerson).where(MissingPerson.case_number == case_number)).first():
         raise Conflict(f"Case number {case_number} is registered already.")
@@ -92,8 +97,8 @@ def _correct(session: Session, row: Any, *, by: User, reason: str, details: dict
         problems.add(f"{name} cannot be changed here", field=name)
     if not (reason or "").strip():
         problems.add("say why the details are corrected", field="reason")
-    if "sex" in details and details["sex"] not in ("M", "F", "U"):
-        problems.add("sex must be M, F or U", field="sex")
+    if "sex" in details:
+        _check_sex(problems, details["sex"])
     problems.raise_if_any(f"The {what} was not changed")
     with write(session, actor=by, reason=f"{what} details corrected: {reason.strip()}"):
         changed = {k: v for k, v in details.items() if getattr(row, k) != v}
@@ -139,8 +144,7 @@ def register_donor(*, session: Session, by: User, code: str, sex: str = "U", nam
     problems = ProblemList()
     if not code:
         problems.add("a donor code is required", field="code")
-    if sex not in ("M", "F", "U"):
-        problems.add("sex must be M, F or U", field="sex")
+    _check_sex(problems, sex)
     problems.raise_if_any("The donor was not registered")
     if session.exec(select(Donor).where(Donor.code == code)).first():
         raise Conflict(f"Donor {code} is registered already.")
@@ -404,8 +408,7 @@ def add_member(*, session: Session, family_id: int, by: User, person_code: str, 
     problems = ProblemList()
     if not person_code:
         problems.add("a person code is required", field="person_code")
-    if sex not in ("M", "F", "U"):
-        problems.add("sex must be M, F or U", field="sex")
+    _check_sex(problems, sex)
     if donor_code and case_number:
         problems.add("a person is either a donor or the missing person, not both", field="donor_code")
     donor = session.exec(select(Donor).where(Donor.code == donor_code.strip())).first() if donor_code else None
