@@ -24,14 +24,19 @@ def label_data(session: Session, item: CustodyItem) -> label_documents.LabelData
         remains = session.get(Remains, sample.remains_id) if sample.remains_id else None
         site = session.get(Site, remains.site_id) if remains else None
         return label_documents.LabelData(item.accession, f"sample: {sample.sample_type}",
-                                         f"{site.code} {site.name_en}" if site else "reference sample",
-                                         site.name_ar if site else "", site.code if site else "")
+                                         *_site_fields(site, "reference sample"))
     remains = session.get(Remains, item.remains_id)
     assert remains is not None
     site = session.get(Site, remains.site_id)
     return label_documents.LabelData(item.accession, f"remains: {remains.remains_type.replace('_', ' ')}",
-                                     f"{site.code} {site.name_en}" if site else "",
-                                     site.name_ar if site else "", site.code if site else "")
+                                     *_site_fields(site, ""))
+
+
+def _site_fields(site: Site | None, without: str) -> tuple[str, str, str]:
+    """LabelData's site line, Arabic site name and site code (``without`` when there is no site)."""
+    if site is None:
+        return without, "", ""
+    return f"{site.code} {site.name_en}", site.name_ar, site.code
 
 
 def resolve_items(session: Session, accessions: list[str]) -> list[CustodyItem]:
