@@ -55,20 +55,30 @@ def brute_force(
     return total
 
 
+def _mutation(model: str) -> np.ndarray | None:
+    """The transmission matrix of a model over the three alleles 10, 11, 11.2 (None: no mutation)."""
+    return {
+        "none": None,
+        "equal": equal_matrix(3, 0.05),
+        "stepwise": stepwise_matrix(["10", "11", "11.2"], 0.05, 0.01, 0.5),
+    }[model]
+
+
+def _random_typed(rng: np.random.Generator, pedigree: Pedigree) -> dict[str, tuple[int, int]]:
+    """Three persons of the pedigree typed with random genotypes over three alleles."""
+    ids = pedigree.person_ids
+    chosen = rng.choice(len(ids), size=3, replace=False)
+    return {ids[k]: tuple(int(a) for a in rng.integers(0, 3, size=2)) for k in chosen}
+
+
 @pytest.mark.parametrize("pedigree", SHAPES, ids=lambda p: p.family_id)
 @pytest.mark.parametrize("model", ["none", "equal", "stepwise"])
 def test_peeling_equals_brute_force(pedigree: Pedigree, model: str) -> None:
     rng = np.random.default_rng(7)
     freqs = np.array([0.2, 0.3, 0.5])
-    matrix = {
-        "none": None,
-        "equal": equal_matrix(3, 0.05),
-        "stepwise": stepwise_matrix(["10", "11", "11.2"], 0.05, 0.01, 0.5),
-    }[model]
-    ids = pedigree.person_ids
+    matrix = _mutation(model)
     for _ in range(4):
-        chosen = rng.choice(len(ids), size=3, replace=False)
-        typed = {ids[k]: tuple(int(a) for a in rng.integers(0, 3, size=2)) for k in chosen}
+        typed = _random_typed(rng, pedigree)
         expected = brute_force(pedigree, typed, freqs, np.eye(3) if matrix is None else matrix)
         got = pedigree_likelihood(pedigree, typed, freqs, mutation=matrix)
         assert got == pytest.approx(expected, rel=1e-12, abs=1e-300)
@@ -81,15 +91,9 @@ def test_theta_with_and_without_mutation_equals_brute_force(pedigree: Pedigree, 
     rng = np.random.default_rng(11)
     freqs = np.array([0.2, 0.3, 0.5])
     theta = 0.05
-    matrix = {
-        "none": None,
-        "equal": equal_matrix(3, 0.05),
-        "stepwise": stepwise_matrix(["10", "11", "11.2"], 0.05, 0.01, 0.5),
-    }[model]
-    ids = pedigree.person_ids
+    matrix = _mutation(model)
     for _ in range(3):
-        chosen = rng.choice(len(ids), size=3, replace=False)
-        typed = {ids[k]: tuple(int(a) for a in rng.integers(0, 3, size=2)) for k in chosen}
+        typed = _random_typed(rng, pedigree)
         m = np.eye(3) if matrix is None else matrix
         expected = brute_force(pedigree, typed, freqs, m, theta)
         got = pedigree_likelihood(pedigree, typed, freqs, theta=theta, mutation=matrix)
