@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 
 def bench_labels() -> dict[str, float]:
-    from labtrack import ids
+    from labtrack.core import ids
     from labtrack.documents import labels
 
     data = [labels.LabelData(ids.sample_id(ids.remains_id("QTF", n), 1), "sample: femur", "QTF al-Qutayfah",

@@ -26,11 +26,11 @@ import pandas as pd  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
-from labtrack import ids  # noqa: E402
+from labtrack.core import ids  # noqa: E402
+from labtrack.core.kits import KITS  # noqa: E402
 from labtrack.db import create_schema, make_engine  # noqa: E402
 from labtrack.fixtures_path import fixtures_dir  # noqa: E402
 from labtrack.imports.reader import read_profiles  # noqa: E402
-from labtrack.kits import KITS  # noqa: E402
 from labtrack.models import Remains, Sample, Site, utcnow  # noqa: E402
 from labtrack.services import accounts, profile_import  # noqa: E402
 from labtrack.services.transaction import write  # noqa: E402

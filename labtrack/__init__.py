@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:  # the pure core (labtrack.kinship, labtrack.ids) must not import Flask
+if TYPE_CHECKING:  # the pure core (labtrack.kinship, labtrack.core.ids) must not import Flask
     from flask import Flask
 
 from labtrack.version import __version__  # noqa: F401  (re-exported)

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from labtrack.kits import KITS
+from labtrack.core.kits import KITS
 
 Genotype = dict[str, tuple[str, str]]
 DEMO_SEED = 20250601

@@ -8,7 +8,7 @@ from datetime import date
 
 from sqlmodel import Session, select
 
-from labtrack import ids
+from labtrack.core import ids
 from labtrack.models import (
     CustodyItem,
     Donor,

@@ -8,8 +8,8 @@ import click
 from flask.cli import with_appcontext
 
 from labtrack.cli.profiles import acting_user, fail
+from labtrack.core.errors import DomainError
 from labtrack.db import standalone_session
-from labtrack.errors import DomainError
 from labtrack.services import frequencies
 
 

@@ -8,9 +8,9 @@ import click
 from flask.cli import with_appcontext
 from sqlmodel import select
 
+from labtrack.core.errors import DomainError
 from labtrack.db import standalone_session
 from labtrack.documents.labels import LAYOUTS
-from labtrack.errors import DomainError
 from labtrack.models import User
 from labtrack.services import labels as label_service
 

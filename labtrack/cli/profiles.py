@@ -10,8 +10,8 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlmodel import Session, select
 
+from labtrack.core.errors import DomainError
 from labtrack.db import standalone_session
-from labtrack.errors import DomainError
 from labtrack.imports.profiles import UnreadableFile
 from labtrack.imports.reader import FORMATS
 from labtrack.models import User

@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
+from labtrack.core.errors import DomainError
 from labtrack.db import standalone_session
-from labtrack.errors import DomainError
 from labtrack.models import ROLES
 from labtrack.services import accounts
 

@@ -3,7 +3,7 @@
 ``render(params, number) -> bytes``; ``params`` (JSON-safe, stored with the issued document):
 ``match_id, run_id, engine_version, run_params (dict), frequency_table, remains_accession,
 sample_accession, site_code, family_code, case_number, log10_lr, posterior, prior, loci (list of
-per-locus dicts, see labtrack.review_rules), relatives ({person code: label}), frequencies
+per-locus dicts, see labtrack.core.review_rules), relatives ({person code: label}), frequencies
 ([[marker, allele, frequency], ...]), reviewers ([[step, name, at, sha256], ...]), status,
 issue_date, record_path, lab_name, reissue_of``.
 """

@@ -12,7 +12,7 @@ import io
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from labtrack.errors import InputProblem
+from labtrack.core.errors import InputProblem
 from labtrack.imports.markers import canonical_marker
 from labtrack.imports.profiles import check_allele
 from labtrack.imports.text import decode_utf8

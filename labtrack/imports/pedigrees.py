@@ -14,7 +14,7 @@ import csv
 import io
 from dataclasses import dataclass
 
-from labtrack.errors import InputProblem
+from labtrack.core.errors import InputProblem
 from labtrack.imports.text import decode_utf8
 
 COLUMNS = ["family_id", "person_id", "father_id", "mother_id", "sex", "sample_id", "missing"]

@@ -18,8 +18,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from labtrack.errors import InputProblem
-from labtrack.kits import NOT_AUTOSOMAL, QUALITY_SENSORS, SEX_MARKER, Y_MARKERS
+from labtrack.core.errors import InputProblem
+from labtrack.core.kits import NOT_AUTOSOMAL, QUALITY_SENSORS, SEX_MARKER, Y_MARKERS
 
 OFF_LADDER = "OL"
 NO_CALL = frozenset({"", "NA", "N/A", "NAN"})

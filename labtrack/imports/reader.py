@@ -7,10 +7,10 @@ import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from labtrack.core.kits import GENERIC_KIT, detect_kit, get_kit
 from labtrack.imports.cmf import read_cmf
 from labtrack.imports.genemapper import read_genemapper
 from labtrack.imports.profiles import ParsedFile, UnreadableFile
-from labtrack.kits import GENERIC_KIT, detect_kit, get_kit
 
 FORMATS = ("auto", "long", "genemapper", "cmf")
 LONG_HEADER = ["sample_id", "marker", "allele1", "allele2"]

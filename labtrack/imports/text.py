@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from labtrack.errors import InputProblem
+from labtrack.core.errors import InputProblem
 
 
 def decode_utf8(raw: bytes, *, filename: str) -> tuple[str | None, InputProblem | None]:

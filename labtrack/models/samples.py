@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from labtrack.lifecycle import SAMPLE_STATES
+from labtrack.core.lifecycle import SAMPLE_STATES
 from labtrack.models.base import created_at_field, in_list
 
 SAMPLE_TYPES: tuple[str, ...] = (

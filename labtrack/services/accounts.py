@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlmodel import Session, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from labtrack.errors import AuthenticationFailed, Conflict, ProblemList
+from labtrack.core.errors import AuthenticationFailed, Conflict, ProblemList
 from labtrack.models import ROLES, ApiToken, User, utcnow
 from labtrack.services.transaction import write
 

@@ -12,7 +12,7 @@ from datetime import date
 
 from sqlmodel import Session, select
 
-from labtrack.errors import Conflict, NotFound
+from labtrack.core.errors import Conflict, NotFound
 from labtrack.models import ConsentRecord, Donor, User
 from labtrack.services.transaction import write
 

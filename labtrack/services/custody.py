@@ -21,13 +21,14 @@ from dataclasses import dataclass, field, replace
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from labtrack import ids, lifecycle
-from labtrack.errors import Conflict, DomainError, InputProblem, NotFound, ValidationFailed
+from labtrack.core import custody_rules, ids, lifecycle
+from labtrack.core.errors import Conflict, DomainError, InputProblem, NotFound, ValidationFailed
+from labtrack.core.scanning import duplicate_in_batch, read_scan
 from labtrack.models import CustodyEvent, CustodyItem, Sample, StorageLocation, User
 from labtrack.models.custody import CAPTURE_METHODS, CUSTODY_ACTIONS
 from labtrack.services.transaction import write
 
-STATION_ACTIONS: tuple[str, ...] = ("receive", "store", "handover", "ship", "return")
+STATION_ACTIONS = custody_rules.STATION_ACTIONS
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,8 @@ class EventRequest:
 
 @dataclass(frozen=True)
 class ItemState:
-    """Where an item is now, derived from its latest event."""
+    """Where an item is now, derived from its latest event (the rows; ``standing`` the plain values
+    the custody rules decide on)."""
 
     item: CustodyItem
     last_event: CustodyEvent | None
@@ -61,33 +63,37 @@ class ItemState:
     holder: User | None = None
 
     @property
+    def standing(self) -> custody_rules.Standing:
+        event = self.last_event
+        if event is None:
+            return custody_rules.Standing(self.item.accession)
+        return custody_rules.Standing(
+            self.item.accession, last_action=event.action, last_event_id=event.id, last_at=event.at,
+            to_party=event.to_party, seal_number=event.seal_number,
+            location=_location(self.location), holder=_person(self.holder))
+
+    @property
     def registered(self) -> bool:
         return self.last_event is not None
 
     @property
     def in_transit(self) -> bool:
-        return self.last_event is not None and self.last_event.action == "ship"
+        return self.standing.in_transit
 
     @property
     def released(self) -> bool:
-        return self.last_event is not None and self.last_event.action == "release"
+        return self.standing.released
 
     def describe(self) -> str:
-        event = self.last_event
-        if event is None:
-            return "not registered"
-        if event.action == "ship":
-            return f"in transit to {event.to_party or 'an outside party'} under seal {event.seal_number}"
-        if event.action == "release":
-            return f"released to {event.to_party}"
-        parts = []
-        if self.location is not None:
-            parts.append(f"at {self.location.accession} ({self.location.name})")
-        if self.holder is not None:
-            parts.append(f"with {self.holder.full_name}")
-        if not parts and event.to_party:
-            parts.append(f"with {event.to_party}")
-        return ", ".join(parts) or "place unknown"
+        return self.standing.describe()
+
+
+def _location(location: StorageLocation | None) -> custody_rules.Location | None:
+    return None if location is None else custody_rules.Location(location.id or 0, location.accession, location.name)
+
+
+def _person(user: User | None) -> custody_rules.Person | None:
+    return None if user is None else custody_rules.Person(user.id or 0, user.full_name)
 
 
 @dataclass
@@ -163,60 +169,14 @@ class Targets:
 
 def rule_problem(state: ItemState, request: EventRequest, targets: Targets, *,
                  partial: bool = False) -> str | None:
-    """Why ``request`` cannot be applied to an item in ``state`` (None when it can).
-
-    ``partial``: the station checks a scan before the destination is chosen; skip the checks
-    that need the destination.
-    """
-    acc, action, event = state.item.accession, request.action, state.last_event
-    if action == "register":
-        return f"{acc} is registered already (first event {event.id})" if event else None
-    if event is None:
-        return f"{acc} has no custody record yet: it must be registered (labelled) first"
-    if state.released:
-        return f"{acc} was released to {event.to_party} on {event.at:%Y-%m-%d}; no further custody events"
-    if targets.from_location is not None and (
-            state.location is None or state.location.id != targets.from_location.id):
-        return f"{acc} is not at {targets.from_location.accession}: it is {state.describe()}"
-    if action == "correction":
-        return None if partial else _destination_problem(request, targets)
-    if action == "receive" and not (state.in_transit or event.action == "register"):
-        if state.holder is not None and state.location is None and event.action in ("handover", "receive"):
-            return None  # received at the bench from a colleague
-        return f"{acc} is already in the lab ({state.describe()}); use move or hand-over instead"
-    if state.in_transit and action not in ("receive", "return"):
-        return f"{acc} is {state.describe()}: receive it before any other action"
-    if action == "return" and not (state.in_transit or (state.holder and state.location is None)):
-        return f"{acc} is {state.describe()}: only a shipped or handed-over item can be returned"
-    if action == "store" and targets.to_location is not None:
-        if targets.to_location.accession == acc:
-            return f"{acc} cannot be stored inside itself"
-        if state.location is not None and state.location.id == targets.to_location.id:
-            return f"{acc} is already at {targets.to_location.accession}"
-    if (action == "handover" and targets.to_user is not None and state.holder is not None
-            and state.holder.id == targets.to_user.id and state.location is None):
-        return f"{acc} is already with {targets.to_user.full_name}"
-    if partial:
-        return None
-    return _destination_problem(request, targets)
-
-
-def _destination_problem(request: EventRequest, targets: Targets) -> str | None:
-    action = request.action
-    if action == "store" and targets.to_location is None:
-        return "moving to storage needs a destination location (scan or choose it)"
-    if action == "handover" and targets.to_user is None:
-        return "a hand-over needs the person who takes the item (scan their badge)"
-    if action == "ship" and not request.seal_number.strip():
-        return "sending out needs the seal number"
-    if action in ("ship", "release") and not request.to_party.strip():
-        return f"{'sending out' if action == 'ship' else 'release'} needs the receiving party"
-    if action == "correction":
-        if request.corrects_event_id is None:
-            return "a correction must name the event it corrects"
-        if not request.reason.strip():
-            return "a correction needs a reason"
-    return None
+    """Why ``request`` cannot be applied to an item in ``state`` (None when it can): the pure
+    ``custody_rules.problem`` on the stored rows' values. ``partial``: the station checks a scan
+    before the destination is chosen."""
+    move = custody_rules.Move(
+        request.action, to_user=_person(targets.to_user), to_location=_location(targets.to_location),
+        from_location=_location(targets.from_location), to_party=request.to_party,
+        seal_number=request.seal_number, reason=request.reason, corrects_event_id=request.corrects_event_id)
+    return custody_rules.problem(state.standing, move, partial=partial)
 
 
 def _resolve_targets(session: Session, request: EventRequest, row: int,
@@ -472,8 +432,6 @@ def validate_scan(*, session: Session, raw: str, action: str, batch: list[str],
     A badge answers ``kind="badge"`` (the person who takes the items); a location scanned while
     moving to storage with no destination yet answers ``kind="location-target"``.
     """
-    from labtrack.scanning import duplicate_in_batch, read_scan
-
     reading = read_scan(raw)
     if not reading.ok:
         return ScanAnswer(False, "error", reading.error or "unreadable scan")

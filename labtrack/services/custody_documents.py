@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
+from labtrack.core.errors import NotFound
 from labtrack.documents import custody_forms
-from labtrack.errors import NotFound
 from labtrack.models import CustodyEvent, CustodyItem, IssuedDocument, StorageLocation, User
 from labtrack.services import custody, issued_documents
 from labtrack.services.labels import label_data

@@ -28,8 +28,8 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from labtrack.core.review_rules import OPEN, PROPOSED_CONFIRM, PROPOSED_REJECT
 from labtrack.models import Match, Profile, ProfileAllele, Remains, Sample, Site
-from labtrack.review_rules import OPEN, PROPOSED_CONFIRM, PROPOSED_REJECT
 from labtrack.services import handover, identification, notifications, review
 
 STAGES: tuple[str, ...] = ("recovered", "sampled", "profiled", "matched", "identified", "returned")
@@ -133,7 +133,7 @@ def table(dashboard: Dashboard, name: str) -> tuple[list[str], list[list[Any]]]:
     if name == "work":
         return (["role", "work", "count"],
                 [[role, what, n] for role, items in dashboard.work.items() for what, n in items.items()])
-    from labtrack.errors import NotFound
+    from labtrack.core.errors import NotFound
 
     raise NotFound(f"no dashboard table {name!r}; choose one of {', '.join(TABLES)}")
 

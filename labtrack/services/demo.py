@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from labtrack import ids
+from labtrack.core import ids
 from labtrack.fixtures_path import fixtures_dir
 from labtrack.models import (
     ConsentRecord,

@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from labtrack import ids
-from labtrack.errors import Conflict, InputProblem, NotFound, ProblemList, ValidationFailed
+from labtrack.core import ids
+from labtrack.core.errors import Conflict, InputProblem, NotFound, ProblemList, ValidationFailed
 from labtrack.imports.pedigrees import PedigreeRow, group_families, read_pedigrees, write_pedigrees
 from labtrack.models import (
     CustodyItem,

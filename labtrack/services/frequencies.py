@@ -8,7 +8,7 @@ import pandas as pd
 from sqlalchemy import insert
 from sqlmodel import Session, select
 
-from labtrack.errors import Conflict, NotFound, ProblemList
+from labtrack.core.errors import Conflict, NotFound, ProblemList
 from labtrack.imports.frequencies import read_frequencies
 from labtrack.models import FrequencyEntry, FrequencyTable, User
 from labtrack.services import audit

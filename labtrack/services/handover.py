@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from labtrack.errors import Conflict, NotFound, ProblemList
+from labtrack.core.errors import Conflict, NotFound, ProblemList
 from labtrack.models import CustodyEvent, CustodyItem, Remains, User
 from labtrack.services import identification
 from labtrack.services.transaction import write

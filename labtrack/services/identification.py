@@ -25,7 +25,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from labtrack.errors import Conflict, NotFound, require_reason
+from labtrack.core.errors import Conflict, NotFound, require_reason
 from labtrack.models import Identification, Individual, Match, MissingPerson, Remains, User
 from labtrack.services import signatures
 from labtrack.services.transaction import write

@@ -23,11 +23,11 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from labtrack.core.errors import Conflict, NotFound, ProblemList
+from labtrack.core.review_rules import CONFIRMED
 from labtrack.documents import certificate, match_report, notification_report
 from labtrack.documents.pdf_base import arabic_name_problems
-from labtrack.errors import Conflict, NotFound, ProblemList
 from labtrack.models import FrequencyEntry, IssuedDocument, Signature, User, utcnow
-from labtrack.review_rules import CONFIRMED
 from labtrack.services import identification, issued_documents, review
 
 RENDERERS: dict[str, Callable[[dict[str, Any], str], bytes]] = {

@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from labtrack import ids
-from labtrack.errors import Conflict, NotFound, ProblemList
+from labtrack.core import ids
+from labtrack.core.errors import Conflict, NotFound, ProblemList
 from labtrack.models import CustodyItem, Remains, Site, User
 from labtrack.models.sites import REMAINS_TYPES, SEXES, SITE_STATUSES
 from labtrack.services.transaction import write

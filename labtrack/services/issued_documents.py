@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from labtrack import ids
-from labtrack.errors import NotFound
+from labtrack.core import ids
+from labtrack.core.errors import NotFound
 from labtrack.models import IssuedDocument, IssuedDocumentContent, User, utcnow
 from labtrack.services.audit import record_event
 from labtrack.services.transaction import write

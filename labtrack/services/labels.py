@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
-from labtrack import ids
+from labtrack.core import ids
+from labtrack.core.errors import ProblemList, ValidationFailed
 from labtrack.documents import labels as label_documents
-from labtrack.errors import ProblemList, ValidationFailed
 from labtrack.models import CustodyItem, LabelPrint, Remains, Sample, Site, StorageLocation, User
 from labtrack.services import issued_documents
 from labtrack.services.transaction import write

@@ -19,8 +19,8 @@ from typing import Any
 from flask import Flask
 from sqlmodel import Session, select
 
+from labtrack.core.errors import NotFound, ProblemList
 from labtrack.db import standalone_session
-from labtrack.errors import NotFound, ProblemList
 from labtrack.imports.exchange import read_freqs, read_genotypes, read_pedigrees
 from labtrack.kinship.candidates import Candidate, find_candidates
 from labtrack.kinship.problems import InputError

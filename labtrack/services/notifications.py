@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 
 from sqlmodel import Session, col, select
 
-from labtrack.errors import Conflict, NotFound, ProblemList
+from labtrack.core.errors import Conflict, NotFound, ProblemList
 from labtrack.models import FamilyNotification, Identification, MissingPerson, Remains, User
 from labtrack.models.families import NOTIFY_PREFERENCES
 from labtrack.models.identification import NOTIFICATION_METHODS

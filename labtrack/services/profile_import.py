@@ -26,8 +26,8 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from labtrack import ids
-from labtrack.errors import Conflict, ProblemList
+from labtrack.core import ids
+from labtrack.core.errors import Conflict, ProblemList
 from labtrack.imports.profiles import ParsedFile, ParsedProfile, UnreadableFile
 from labtrack.imports.reader import gc_paused, read_profiles
 from labtrack.models import Profile, ProfileAllele, ProfileImport, Sample, StaffMember, User, utcnow

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
-from labtrack.errors import NotFound
+from labtrack.core.errors import NotFound
 from labtrack.models import Profile, ProfileAllele, ProfileImport, Sample, StaffMember
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
-from labtrack.kits import is_autosomal
+from labtrack.core.kits import is_autosomal
 from labtrack.models import Profile, ProfileAllele, Sample, StaffMember, User
 from labtrack.services.transaction import write
 

@@ -18,7 +18,7 @@ competing candidate: another unresolved match of the same remains (to another fa
 the same missing person from other remains — unless that one is itself proposed for
 confirmation and not both remains are complete bodies (then it is a body part of the same
 individual: commingled remains re-associated). The per-locus format is documented in
-``labtrack.review_rules``.
+``labtrack.core.review_rules``.
 """
 
 from __future__ import annotations
@@ -29,8 +29,17 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from labtrack import review_rules
-from labtrack.errors import Conflict, NotFound, PermissionDenied, require_reason
+from labtrack.core import review_rules
+from labtrack.core.errors import Conflict, NotFound, PermissionDenied, require_reason
+from labtrack.core.review_rules import (
+    CONFIRMED,
+    OPEN,
+    PROPOSED_CONFIRM,
+    PROPOSED_REJECT,
+    UNRESOLVED,
+    LocusEvidence,
+    PerLocusFormatError,
+)
 from labtrack.models import (
     Family,
     FrequencyTable,
@@ -45,15 +54,6 @@ from labtrack.models import (
     Sample,
     Site,
     User,
-)
-from labtrack.review_rules import (
-    CONFIRMED,
-    OPEN,
-    PROPOSED_CONFIRM,
-    PROPOSED_REJECT,
-    UNRESOLVED,
-    LocusEvidence,
-    PerLocusFormatError,
 )
 from labtrack.services import identification, signatures
 from labtrack.services.transaction import write

@@ -1,4 +1,4 @@
-"""Samples taken from remains, their lifecycle (``labtrack.lifecycle``) and its history."""
+"""Samples taken from remains, their lifecycle (``labtrack.core.lifecycle``) and its history."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from datetime import date
 
 from sqlmodel import Session, select
 
-from labtrack import ids, lifecycle
-from labtrack.errors import InvalidTransition, NotFound, ValidationFailed
+from labtrack.core import ids, lifecycle
+from labtrack.core.errors import InvalidTransition, NotFound, ValidationFailed
 from labtrack.models import CustodyItem, Remains, Sample, SampleStateChange, User
 from labtrack.services.transaction import write
 

@@ -22,8 +22,8 @@ from pathlib import Path
 import pandas as pd
 from sqlmodel import Session, select
 
+from labtrack.core.kits import is_autosomal
 from labtrack.imports.pedigrees import SEX_CODE
-from labtrack.kits import is_autosomal
 from labtrack.models import Profile, ProfileAllele, Sample
 from labtrack.services import consent, families, frequencies
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from labtrack.errors import AuthenticationFailed, ValidationFailed
+from labtrack.core.errors import AuthenticationFailed, ValidationFailed
 from labtrack.models import Signature, User
 from labtrack.models.identification import SIGNATURE_MEANINGS
 from labtrack.services.accounts import verify_password

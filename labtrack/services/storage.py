@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from labtrack import ids
-from labtrack.errors import Conflict, NotFound, ProblemList
+from labtrack.core import ids
+from labtrack.core.errors import Conflict, NotFound, ProblemList
 from labtrack.models import CustodyItem, StorageLocation, User
 from labtrack.models.samples import LOCATION_LEVELS
 from labtrack.services.transaction import write

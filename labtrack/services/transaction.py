@@ -8,8 +8,8 @@ from contextlib import contextmanager
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session
 
+from labtrack.core.errors import Conflict
 from labtrack.db import WRITE_OPTION, writer_lock
-from labtrack.errors import Conflict
 from labtrack.models import User
 
 ACTOR_KEY = "labtrack.actor"

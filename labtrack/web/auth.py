@@ -19,8 +19,8 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
+from labtrack.core.errors import AuthenticationFailed
 from labtrack.db import get_session, standalone_session
-from labtrack.errors import AuthenticationFailed
 from labtrack.models import User
 from labtrack.services import accounts
 from labtrack.web.access import ALL_ROLES, public, roles_required

@@ -8,8 +8,8 @@ from flask import Blueprint, Response, current_app, flash, redirect, render_temp
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from labtrack.core.scanning import LAYOUT_TO_LATIN, MULTI_KEY, REPEAT_WINDOW_S
 from labtrack.db import get_session
-from labtrack.scanning import LAYOUT_TO_LATIN, MULTI_KEY, REPEAT_WINDOW_S
 from labtrack.services import accounts, custody, custody_documents, labels
 from labtrack.web.access import ADMIN, ANALYST, TECHNICIAN, roles_required
 from labtrack.web.form_values import FormValues

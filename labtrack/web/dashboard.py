@@ -7,9 +7,9 @@ from typing import Any
 from flask import Blueprint, Response, render_template, request
 from markupsafe import Markup
 
+from labtrack.core.errors import NotFound
 from labtrack.db import get_session
 from labtrack.documents import charts
-from labtrack.errors import NotFound
 from labtrack.services import dashboard
 from labtrack.web.access import ALL_ROLES, roles_required
 

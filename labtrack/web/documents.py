@@ -8,8 +8,8 @@ from flask import Blueprint, Response, current_app, flash, redirect, request, ur
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from labtrack.core.errors import Conflict, PermissionDenied
 from labtrack.db import get_session
-from labtrack.errors import Conflict, PermissionDenied
 from labtrack.services import identification_documents as docs
 from labtrack.web.access import ADMIN, ANALYST, COORDINATOR, roles_required
 from labtrack.web.review_forms import IssueForm, ReissueForm

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from labtrack.errors import DomainError
+from labtrack.core.errors import DomainError
 from labtrack.web.access import is_api_request
 
 log = logging.getLogger(__name__)

@@ -15,9 +15,9 @@ from markupsafe import Markup
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
+from labtrack.core.errors import ValidationFailed
 from labtrack.db import get_session
 from labtrack.documents.pedigree_svg import DrawnMember, draw
-from labtrack.errors import ValidationFailed
 from labtrack.services import exports, families
 from labtrack.web.access import ADMIN, ALL_ROLES, COORDINATOR, roles_required
 from labtrack.web.identity import may_see_missing_person

@@ -6,7 +6,7 @@ from datetime import date
 
 from flask import request
 
-from labtrack.errors import ProblemList
+from labtrack.core.errors import ProblemList
 
 
 class FormValues:

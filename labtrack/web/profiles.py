@@ -13,11 +13,11 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, SelectField
 
+from labtrack.core.errors import ValidationFailed
+from labtrack.core.kits import KITS
 from labtrack.db import get_session
-from labtrack.errors import ValidationFailed
 from labtrack.imports.cmf import export_cmf
 from labtrack.imports.profiles import UnreadableFile
-from labtrack.kits import KITS
 from labtrack.services import exports, profile_import, profiles, quality
 from labtrack.web.access import ADMIN, ANALYST, roles_required
 

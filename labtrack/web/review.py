@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
-from labtrack import review_rules
+from labtrack.core import review_rules
 from labtrack.db import get_session
 from labtrack.documents import pedigree_svg
 from labtrack.services import identification, identification_documents, review

@@ -8,7 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from labtrack import lifecycle
+from labtrack.core import lifecycle
 from labtrack.db import get_session
 from labtrack.services import custody, samples
 from labtrack.web.access import ADMIN, ANALYST, TECHNICIAN, roles_required

@@ -6,8 +6,8 @@ import pytest
 from flask import Flask
 from sqlmodel import Session, select
 
+from labtrack.core.scanning import LAYOUT_TO_LATIN, MULTI_KEY
 from labtrack.models import CustodyEvent, CustodyItem
-from labtrack.scanning import LAYOUT_TO_LATIN, MULTI_KEY
 from tests import factories
 
 pytestmark = pytest.mark.browser

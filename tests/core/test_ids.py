@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from labtrack import ids
+from labtrack.core import ids
 
 ALPHABET_WITH_HYPHEN = ids.ALPHABET + "-"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from labtrack import lifecycle
+from labtrack.core import lifecycle
 
 
 def test_main_path_is_allowed_step_by_step() -> None:

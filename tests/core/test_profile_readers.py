@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from labtrack.core.kits import KITS, detect_kit
 from labtrack.imports.markers import canonical_marker
 from labtrack.imports.profiles import UnreadableFile
 from labtrack.imports.reader import read_profiles
-from labtrack.kits import KITS, detect_kit
 
 REAL = Path(__file__).resolve().parents[1] / "data" / "real-exports"
 

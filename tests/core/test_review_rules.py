@@ -8,8 +8,8 @@ from datetime import date
 
 import pytest
 
-from labtrack import review_rules
-from labtrack.review_rules import (
+from labtrack.core import review_rules
+from labtrack.core.review_rules import (
     AnteMortem,
     PerLocusFormatError,
     RemainsEstimates,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from labtrack import ids
-from labtrack.scanning import (
+from labtrack.core import ids
+from labtrack.core.scanning import (
     LAYOUT_TO_LATIN,
     MULTI_KEY,
     duplicate_in_batch,

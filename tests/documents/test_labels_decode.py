@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from labtrack import ids
+from labtrack.core import ids
 from labtrack.documents import labels
 
 pytestmark = pytest.mark.tools

@@ -16,7 +16,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session, select
 
-from labtrack import ids
+from labtrack.core import ids
 from labtrack.fixtures_path import fixtures_dir
 from labtrack.models import (
     CustodyEvent,

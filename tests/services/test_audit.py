@@ -155,7 +155,7 @@ def test_nested_write_joins_the_outer_transaction(db: Session) -> None:
 
 
 def test_changing_an_evidence_row_through_a_service_is_a_conflict_not_a_crash(db: Session) -> None:
-    from labtrack.errors import Conflict
+    from labtrack.core.errors import Conflict
 
     _add_site(db, "OOO")
     entry = db.exec(select(AuditEntry)).first()

@@ -6,8 +6,8 @@ import pytest
 from flask.testing import FlaskClient
 from sqlmodel import Session, select
 
-from labtrack import ids
-from labtrack.errors import Conflict, ValidationFailed
+from labtrack.core import ids
+from labtrack.core.errors import Conflict, ValidationFailed
 from labtrack.models import CustodyEvent, CustodyItem, MissingPerson
 from labtrack.services import families
 

@@ -7,7 +7,7 @@ import json
 import pytest
 from sqlmodel import Session
 
-from labtrack.errors import ValidationFailed
+from labtrack.core.errors import ValidationFailed
 from labtrack.models import MissingPerson
 from labtrack.services import audit, families
 from tests.conftest import login

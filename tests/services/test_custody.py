@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session, select
 
-from labtrack.errors import Conflict, NotFound, ValidationFailed
+from labtrack.core.errors import Conflict, NotFound, ValidationFailed
 from labtrack.models import CustodyEvent
 from labtrack.services import custody
 from labtrack.services.custody import EventRequest
@@ -52,7 +52,7 @@ def test_mistyped_id_is_refused_before_lookup(db: Session, setup) -> None:
 
 def test_unknown_item(db: Session, setup) -> None:
     tech, *_ = setup
-    from labtrack import ids
+    from labtrack.core import ids
 
     with pytest.raises(ValidationFailed, match="no such item"):
         custody.record_event(session=db, item_accession=ids.remains_id("QTF", 99), action="receive", by=tech)

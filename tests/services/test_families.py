@@ -9,7 +9,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlmodel import Session, func, select
 
-from labtrack.errors import Conflict, ValidationFailed
+from labtrack.core.errors import Conflict, ValidationFailed
 from labtrack.models import Family, FrequencyTable, MissingPerson, PedigreeMember, User
 from labtrack.services import exports, families, frequencies
 
@@ -56,7 +56,7 @@ def test_bad_pedigrees_store_nothing(db: Session, users: dict) -> None:
 
 
 def test_donor_gets_a_barcoded_reference_sample_with_custody_item(db: Session, users: dict) -> None:
-    from labtrack import ids
+    from labtrack.core import ids
     from labtrack.models import CustodyItem
 
     donor, sample = families.register_donor(session=db, by=coordinator(users), code="D-9", sex="F")

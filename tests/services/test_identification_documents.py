@@ -8,7 +8,7 @@ import json
 import pytest
 from sqlmodel import Session, select
 
-from labtrack.errors import Conflict, NotFound, ValidationFailed
+from labtrack.core.errors import Conflict, NotFound, ValidationFailed
 from labtrack.models import AuditEntry, FrequencyEntry, Identification, IssuedDocument
 from labtrack.services import identification_documents as docs
 from labtrack.services import review

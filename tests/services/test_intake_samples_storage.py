@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session, select
 
-from labtrack import ids
-from labtrack.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
+from labtrack.core import ids
+from labtrack.core.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from labtrack.models import CustodyEvent, CustodyItem, SampleStateChange
 from labtrack.services import custody, intake, samples, storage
 from tests import factories

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from labtrack import ids
-from labtrack.errors import ValidationFailed
+from labtrack.core import ids
+from labtrack.core.errors import ValidationFailed
 from labtrack.models import AuditEntry, IssuedDocument, LabelPrint
 from labtrack.services import custody, custody_documents, labels
 from tests import factories

@@ -10,7 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session, select
 
-from labtrack.errors import ValidationFailed
+from labtrack.core.errors import ValidationFailed
 from labtrack.models import AuditEntry, Family, Match, Profile, Sample, User
 from labtrack.services import demo, match_runs
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session, select
 
-from labtrack.errors import Conflict, ValidationFailed
+from labtrack.core.errors import Conflict, ValidationFailed
 from labtrack.models import CustodyEvent, CustodyItem, MissingPerson
 from labtrack.services import dashboard, handover, notifications, review
 from labtrack.services.transaction import write

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, func, select
 
-from labtrack.errors import Conflict, ValidationFailed
+from labtrack.core.errors import Conflict, ValidationFailed
 from labtrack.imports.reader import read_profiles
 from labtrack.models import AuditEntry, Profile, ProfileAllele, ProfileImport, Sample
 from labtrack.services import demo, profile_import, quality

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from labtrack import ids
+from labtrack.core import ids
 from labtrack.imports.reader import read_profiles
 from labtrack.models import Profile, Remains, Sample, Site
 from labtrack.services import profile_import

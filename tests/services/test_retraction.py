@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, select
 
-from labtrack.errors import AuthenticationFailed, Conflict, NotFound, ValidationFailed
+from labtrack.core.errors import AuthenticationFailed, Conflict, NotFound, ValidationFailed
 from labtrack.models import Identification, MissingPerson, Remains, Signature
 from labtrack.services import audit, identification, identification_documents, review, signatures
 from tests import factories
@@ -163,7 +163,7 @@ def test_a_family_told_of_a_retracted_identification_is_on_the_work_list(db: Ses
 
 
 def test_a_retraction_before_anyone_was_told_needs_no_notice(db: Session, analysts) -> None:
-    from labtrack.errors import Conflict as NothingToNotify
+    from labtrack.core.errors import Conflict as NothingToNotify
     from labtrack.services import notifications
 
     first, second = analysts

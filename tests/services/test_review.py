@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session, select
 
-from labtrack.errors import AuthenticationFailed, Conflict, PermissionDenied, ValidationFailed
+from labtrack.core.errors import AuthenticationFailed, Conflict, PermissionDenied, ValidationFailed
 from labtrack.models import Identification, Individual, MatchReview, MissingPerson, Remains, Signature
 from labtrack.services import review, signatures
 from tests import factories

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from sqlmodel import Session, select
 
-from labtrack.errors import Conflict
+from labtrack.core.errors import Conflict
 from labtrack.models import ConsentRecord, Donor, Sample, User
 from labtrack.services import consent, demo
 from labtrack.services.search_input import build_search_input

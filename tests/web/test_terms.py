@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask.testing import FlaskClient
 from sqlmodel import Session
 
-from labtrack import lifecycle, review_rules
+from labtrack.core import lifecycle, review_rules
 from labtrack.models import custody, families, identification, matching, profiles, samples, sites
 from labtrack.services import samples as sample_service
 from labtrack.web.terms import TERMS, term

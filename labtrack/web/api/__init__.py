@@ -7,7 +7,7 @@ from flask_login import current_user
 from flask_wtf.csrf import validate_csrf
 from wtforms.validators import ValidationError
 
-from labtrack.errors import DomainError
+from labtrack.core.errors import DomainError
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 

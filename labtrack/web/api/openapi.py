@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from flask import Blueprint, jsonify, request
 from pydantic import BaseModel, ValidationError
 
-from labtrack.errors import ValidationFailed
+from labtrack.core.errors import ValidationFailed
 from labtrack.web.access import public, roles_required
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -63,7 +63,7 @@ def parse_body(model: type[M]) -> M:
     try:
         return model.model_validate(payload)
     except ValidationError as error:
-        from labtrack.errors import InputProblem
+        from labtrack.core.errors import InputProblem
 
         problems = [
             InputProblem(message=issue["msg"], field=".".join(str(p) for p in issue["loc"]) or None)

@@ -8,8 +8,8 @@ from flask import current_app
 from flask_login import current_user
 from pydantic import BaseModel, Field
 
+from labtrack.core.errors import ValidationFailed
 from labtrack.db import get_session
-from labtrack.errors import ValidationFailed
 from labtrack.imports.profiles import UnreadableFile
 from labtrack.services import profile_import, profiles
 from labtrack.web.access import ADMIN, ANALYST

@@ -8,7 +8,7 @@ from flask import current_app, request
 from flask_login import current_user
 from pydantic import BaseModel, Field
 
-from labtrack import review_rules
+from labtrack.core import review_rules
 from labtrack.db import get_session
 from labtrack.services import identification, review
 from labtrack.web.access import ADMIN, ANALYST

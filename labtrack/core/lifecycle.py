@@ -64,7 +64,7 @@ def guard_transition(current: str, target: str, *, reason: str | None = None) ->
     >>> guard_transition("collected", "profiled")  # doctest: +IGNORE_EXCEPTION_DETAIL
     Traceback (most recent call last):
     ...
-    labtrack.lifecycle.TransitionRefused: cannot go from 'collected' to 'profiled'; allowed: sealed, failed, consumed
+    labtrack.core.lifecycle.TransitionRefused: cannot go from 'collected' to 'profiled'; allowed: sealed, ...
     """
     if current not in TRANSITIONS:
         raise TransitionRefused(current, target, f"unknown sample state {current!r}")

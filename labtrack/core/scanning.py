@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import product
 
-from labtrack import ids
+from labtrack.core import ids
 
 REPEAT_WINDOW_S = 2.0
 _MAX_READINGS = 64

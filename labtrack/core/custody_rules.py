@@ -1,0 +1,171 @@
+"""Custody rules on plain values (pure: no I/O): where an item stands, and whether an action may
+be applied to it there.
+
+``Standing`` is what an item's latest custody event says (the services build it from the stored
+rows); ``Move`` is the action a station or a person asks for, with its destination resolved.
+``problem(standing, move)`` answers with the reason the move is refused, or None.
+
+>>> bench = Standing("QTF-00042-IQ", last_action="receive", last_event_id=7,
+...                  holder=Person(3, "Lina Haddad"))
+>>> bench.describe()
+'with Lina Haddad'
+>>> problem(bench, Move("ship", to_party="ICMP", seal_number="S-1")) is None
+True
+>>> problem(bench, Move("store"))
+'moving to storage needs a destination location (scan or choose it)'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+#: Actions a scanning station offers (registration, correction and release happen elsewhere).
+STATION_ACTIONS: tuple[str, ...] = ("receive", "store", "handover", "ship", "return")
+
+
+@dataclass(frozen=True)
+class Location:
+    """A storage location: its row id, accession ID and name."""
+
+    id: int
+    accession: str
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class Person:
+    """A person who can hold an item: their user id and full name."""
+
+    id: int
+    full_name: str
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where an item stands, from its latest custody event (``last_action`` None: not registered).
+
+    ``location`` and ``holder`` are the event's destination; ``to_party`` the outside party it
+    went to; ``seal_number`` the seal it travels under; ``last_at`` when the event was recorded.
+    """
+
+    accession: str
+    last_action: str | None = None
+    last_event_id: int | None = None
+    last_at: datetime | None = None
+    to_party: str = ""
+    seal_number: str = ""
+    location: Location | None = None
+    holder: Person | None = None
+
+    @property
+    def registered(self) -> bool:
+        return self.last_action is not None
+
+    @property
+    def in_transit(self) -> bool:
+        return self.last_action == "ship"
+
+    @property
+    def released(self) -> bool:
+        return self.last_action == "release"
+
+    def describe(self) -> str:
+        """Where the item is, in a few words (for pages, forms and refusals)."""
+        if self.last_action is None:
+            return "not registered"
+        if self.last_action == "ship":
+            return f"in transit to {self.to_party or 'an outside party'} under seal {self.seal_number}"
+        if self.last_action == "release":
+            return f"released to {self.to_party}"
+        parts = []
+        if self.location is not None:
+            parts.append(f"at {self.location.accession} ({self.location.name})")
+        if self.holder is not None:
+            parts.append(f"with {self.holder.full_name}")
+        if not parts and self.to_party:
+            parts.append(f"with {self.to_party}")
+        return ", ".join(parts) or "place unknown"
+
+
+@dataclass(frozen=True)
+class Move:
+    """A custody action asked for, its destination resolved (``to_user``, ``to_location``) and,
+    when the station says where the item is, ``from_location``."""
+
+    action: str
+    to_user: Person | None = None
+    to_location: Location | None = None
+    from_location: Location | None = None
+    to_party: str = ""
+    seal_number: str = ""
+    reason: str = ""
+    corrects_event_id: int | None = None
+
+
+def problem(standing: Standing, move: Move, *, partial: bool = False) -> str | None:
+    """Why ``move`` cannot be applied to an item that stands as ``standing`` (None when it can).
+
+    Rules: an item is registered once, and nothing else happens before; a released item takes
+    no further event; the station's ``from_location`` must be where the item is; only an item in
+    transit (or just registered, or handed to someone at the bench) is received; an item in
+    transit must be received (or returned) before anything else; only a shipped or handed-over
+    item is returned; an item is not stored inside itself or where it already is, nor handed to
+    the person who holds it. ``partial``: the station checks a scan before the destination is
+    chosen, so the checks that need the destination are skipped.
+    """
+    acc, action = standing.accession, move.action
+    if action == "register":
+        return f"{acc} is registered already (first event {standing.last_event_id})" if standing.registered else None
+    if not standing.registered:
+        return f"{acc} has no custody record yet: it must be registered (labelled) first"
+    if standing.released:
+        day = f"{standing.last_at:%Y-%m-%d}" if standing.last_at else "an earlier day"
+        return f"{acc} was released to {standing.to_party} on {day}; no further custody events"
+    if move.from_location is not None and (
+            standing.location is None or standing.location.id != move.from_location.id):
+        return f"{acc} is not at {move.from_location.accession}: it is {standing.describe()}"
+    if action == "correction":
+        return None if partial else destination_problem(move)
+    return _place_problem(standing, move) or (None if partial else destination_problem(move))
+
+
+def _place_problem(standing: Standing, move: Move) -> str | None:
+    acc, action, holder = standing.accession, move.action, standing.holder
+    if action == "receive" and not (standing.in_transit or standing.last_action == "register"):
+        if holder is not None and standing.location is None and standing.last_action in ("handover", "receive"):
+            return None  # received at the bench from a colleague
+        return f"{acc} is already in the lab ({standing.describe()}); use move or hand-over instead"
+    if standing.in_transit and action not in ("receive", "return"):
+        return f"{acc} is {standing.describe()}: receive it before any other action"
+    if action == "return" and not (standing.in_transit or (holder and standing.location is None)):
+        return f"{acc} is {standing.describe()}: only a shipped or handed-over item can be returned"
+    if action == "store" and move.to_location is not None:
+        if move.to_location.accession == acc:
+            return f"{acc} cannot be stored inside itself"
+        if standing.location is not None and standing.location.id == move.to_location.id:
+            return f"{acc} is already at {move.to_location.accession}"
+    if (action == "handover" and move.to_user is not None and holder is not None
+            and holder.id == move.to_user.id and standing.location is None):
+        return f"{acc} is already with {move.to_user.full_name}"
+    return None
+
+
+def destination_problem(move: Move) -> str | None:
+    """What the action still needs: a storage place, the person who takes it, a seal, a party,
+    or (a correction) the event it corrects and a reason."""
+    action = move.action
+    if action == "store" and move.to_location is None:
+        return "moving to storage needs a destination location (scan or choose it)"
+    if action == "handover" and move.to_user is None:
+        return "a hand-over needs the person who takes the item (scan their badge)"
+    if action == "ship" and not move.seal_number.strip():
+        return "sending out needs the seal number"
+    if action in ("ship", "release") and not move.to_party.strip():
+        return f"{'sending out' if action == 'ship' else 'release'} needs the receiving party"
+    if action == "correction":
+        if move.corrects_event_id is None:
+            return "a correction must name the event it corrects"
+        if not move.reason.strip():
+            return "a correction needs a reason"
+    return None
