@@ -16,9 +16,9 @@ def _bool(value: str | None, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def instance_secret(instance_path: Path) -> str:
-    """Return the secret key kept in the instance folder, generating it on first run (mode 0600)."""
-    path = instance_path / "secret_key"
+def instance_secret(instance_path: Path, name: str = "secret_key") -> str:
+    """Return the secret kept in the instance folder as ``name``, generating it on first run (mode 0600)."""
+    path = instance_path / name
     if path.exists():
         return path.read_text().strip()
     instance_path.mkdir(parents=True, exist_ok=True)
@@ -27,6 +27,15 @@ def instance_secret(instance_path: Path) -> str:
     with os.fdopen(fd, "w") as handle:
         handle.write(key)
     return key
+
+
+def public_base_url(value: str | None) -> str:
+    """The address families and verifiers reach labtrack at (``https://host[/prefix]``), without a
+    trailing slash; empty means "the address of the request" (fine on a single host)."""
+    value = (value or "").strip().rstrip("/")
+    if value and not (value.startswith("https://") or value.startswith("http://")):
+        raise ValueError(f"{ENV_PREFIX}PUBLIC_BASE_URL must start with https:// (or http://), not {value!r}")
+    return value
 
 
 def from_environment(instance_path: Path, environ: dict[str, str] | None = None) -> dict[str, Any]:
@@ -61,4 +70,15 @@ def from_environment(instance_path: Path, environ: dict[str, str] | None = None)
         "MATCH_THREADS": int(env.get(ENV_PREFIX + "MATCH_THREADS", "0")),
         "LAB_NAME": env.get(ENV_PREFIX + "LAB_NAME", "labtrack DNA identification laboratory"),
         "LAB_CONTACT": env.get(ENV_PREFIX + "LAB_CONTACT", ""),  # printed on family notification reports
+        # printed in QR codes and links that leave the building (inquiry receipts)
+        "PUBLIC_BASE_URL": public_base_url(env.get(ENV_PREFIX + "PUBLIC_BASE_URL")),
+        # families' inquiry page: the server key of the code hashes (default: instance/inquiry_key),
+        # scrypt cost, request rate per client, lockouts, how long a page stays open
+        "INQUIRY_KEY": env.get(ENV_PREFIX + "INQUIRY_KEY", ""),
+        "INQUIRY_SCRYPT_N": int(env.get(ENV_PREFIX + "INQUIRY_SCRYPT_N", "16384")),
+        "INQUIRY_RATE_LIMIT": env.get(ENV_PREFIX + "INQUIRY_RATE_LIMIT", "5 per minute;30 per hour"),
+        "INQUIRY_MAX_FAILURES": int(env.get(ENV_PREFIX + "INQUIRY_MAX_FAILURES", "5")),
+        "INQUIRY_LOCKOUT_MINUTES": int(env.get(ENV_PREFIX + "INQUIRY_LOCKOUT_MINUTES", "15")),
+        "INQUIRY_CLIENT_MAX_FAILURES": int(env.get(ENV_PREFIX + "INQUIRY_CLIENT_MAX_FAILURES", "20")),
+        "INQUIRY_SESSION_MINUTES": int(env.get(ENV_PREFIX + "INQUIRY_SESSION_MINUTES", "20")),
     }

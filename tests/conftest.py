@@ -57,6 +57,8 @@ def app_config(database_url: str, tmp_path: Path) -> dict[str, object]:
         "SESSION_COOKIE_SECURE": False,
         "REMEMBER_COOKIE_SECURE": False,
         "ARTIFACTS_DIR": str(tmp_path),
+        "INQUIRY_KEY": "test-inquiry-key-not-for-production",
+        "INQUIRY_SCRYPT_N": 16,  # cheap hashing in tests (production: 16384)
     }
 
 

@@ -12,6 +12,7 @@ from labtrack.models.identification import (
     IssuedDocumentContent,
     Signature,
 )
+from labtrack.models.inquiry import InquiryAccess, InquiryChangeRequest, InquiryCode
 from labtrack.models.matching import Match, MatchReview, MatchRun
 from labtrack.models.profiles import (
     FrequencyEntry,
@@ -36,12 +37,14 @@ APPEND_ONLY_TABLES: tuple[str, ...] = (
     "family_notification",
     "label_print",
     "issued_document_content",
+    "inquiry_access",
 )
 
 __all__ = [
     "APPEND_ONLY_TABLES", "ROLES", "ApiToken", "AuditEntry", "ConsentRecord", "CustodyEvent",
     "CustodyItem", "Donor", "Family", "FamilyNotification", "FrequencyEntry", "FrequencyTable",
-    "Identification", "Individual", "IssuedDocument", "IssuedDocumentContent", "LabelPrint", "Match", "MatchReview",
+    "Identification", "Individual", "InquiryAccess", "InquiryChangeRequest", "InquiryCode", "IssuedDocument",
+    "IssuedDocumentContent", "LabelPrint", "Match", "MatchReview",
     "MatchRun", "MissingPerson", "PedigreeMember", "Profile", "ProfileAllele", "ProfileImport",
     "Remains", "Sample", "SampleStateChange", "Signature", "Site", "StaffMember",
     "StorageLocation", "User", "metadata", "utcnow",

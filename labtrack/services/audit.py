@@ -31,7 +31,7 @@ from labtrack.models import AuditEntry, User, utcnow
 from labtrack.services.transaction import ACTOR_KEY, REASON_KEY
 
 GENESIS = "0" * 64
-SECRET_COLUMNS = frozenset({"password_hash", "token_hash"})
+SECRET_COLUMNS = frozenset({"password_hash", "token_hash", "secret_hash"})
 REDACTED = "***"
 _ADVISORY_LOCK_KEY = 7_203_114  # arbitrary, constant: "the audit chain"
 _AUDIT_TABLE = AuditEntry.__table__  # type: ignore[attr-defined]

@@ -26,6 +26,7 @@ NAVIGATION: list[tuple[str, Any, tuple[str, ...]]] = [
     ("matching.index", _l("Matching"), (ANALYST, ADMIN)),
     ("review.queue", _l("Review"), (ANALYST, ADMIN)),
     ("notifications.index", _l("Notifications"), (COORDINATOR, ADMIN)),
+    ("inquiry_codes.pending", _l("Family requests"), (COORDINATOR, ADMIN)),
     ("dashboard.index", _l("Dashboard"), ALL_ROLES),
     ("admin.users", _l("Users"), (ADMIN,)),
     ("admin.audit_log", _l("Audit log"), (ADMIN,)),
@@ -39,6 +40,8 @@ def _blueprints() -> list[Any]:
         custody,
         donors,
         families,
+        inquiry,
+        inquiry_admin,
         labels,
         main,
         matching,
@@ -58,7 +61,7 @@ def _blueprints() -> list[Any]:
     load_api_modules()
     return [auth.bp, main.bp, admin.bp, sites.bp, samples.bp, storage.bp, custody.bp, labels.bp, families.bp,
             missing_persons.bp, donors.bp, profiles.bp, matching.bp, review_web.bp, documents_web.bp,
-            notifications_web.bp, dashboard_web.bp, api_bp]
+            notifications_web.bp, dashboard_web.bp, inquiry.bp, inquiry_admin.bp, api_bp]
 
 
 def select_locale() -> str:
@@ -66,6 +69,8 @@ def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
     if choice in languages:
         return str(choice)
+    if request.blueprint == "inquiry" and "ar" in languages:
+        return "ar"  # the families' page speaks Arabic first (English is one link away)
     return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 

@@ -14,6 +14,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from labtrack.db import get_session
 from labtrack.services import consent, families
+from labtrack.web import inquiry_admin
 from labtrack.web.access import ADMIN, ALL_ROLES, COORDINATOR, can_see_identities, roles_required
 from labtrack.web.corrections import correction_page
 from labtrack.web.identity import may_see_donor
@@ -66,6 +67,7 @@ def index() -> Any:
                 address=form.address.data or "")
             flash(_("Donor %(code)s registered; reference sample %(sample)s.", code=donor.code,
                     sample=sample.accession), "success")
+            inquiry_admin.issue_code(donor_id=donor.id)
             return redirect(url_for("donors.detail", donor_id=donor.id))
     return render_template("donors/index.html", donors=families.list_donors(db), form=form,
                            identities=can_see_identities()), (422 if form.errors else 200)
@@ -100,7 +102,8 @@ def detail(donor_id: int) -> Any:
                            records=consent.records(db, donor_id),
                            active=consent.has_consent(db, donor_id),
                            consent_form=ConsentForm(), withdraw_form=WithdrawForm(),
-                           sample_form=ReferenceSampleForm())
+                           sample_form=ReferenceSampleForm(),
+                           inquiry=inquiry_admin.panel_context(donor_id=donor_id) if can_see_identities() else None)
 
 
 @bp.route("/<int:donor_id>/samples", methods=["POST"])

@@ -14,6 +14,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from labtrack.db import get_session
 from labtrack.services import exports, families
+from labtrack.web import inquiry_admin
 from labtrack.web.access import ADMIN, ALL_ROLES, COORDINATOR, can_see_identities, roles_required
 from labtrack.web.corrections import correction_page
 from labtrack.web.identity import may_see_missing_person
@@ -57,6 +58,7 @@ def index() -> Any:
                                                       sex=form.sex.data or "U",
                                                       **{k: v for k, v in values.items() if v not in (None, "")})
             flash(_("Missing person %(case)s registered.", case=person.case_number), "success")
+            inquiry_admin.issue_code(missing_person_id=person.id)
             return redirect(url_for("missing_persons.detail", person_id=person.id))
     persons = families.list_missing_persons(db)
     return render_template("missing_persons/index.html", persons=persons, form=form,
@@ -87,9 +89,10 @@ def edit(person_id: int) -> Any:
 def detail(person_id: int) -> Any:
     db = get_session()
     person = families.get_missing_person(db, person_id)
+    inquiry = inquiry_admin.panel_context(missing_person_id=person_id) if can_see_identities() else None
     return render_template("missing_persons/detail.html", person=person,
                            identity=may_see_missing_person(db, person.id), status_form=CaseStatusForm(),
-                           families=families.families_of_missing_person(db, person_id))
+                           families=families.families_of_missing_person(db, person_id), inquiry=inquiry)
 
 
 class CaseStatusForm(FlaskForm):

@@ -52,6 +52,10 @@ TERMS = {
     "certificate": _l("identification certificate"), "notification": _l("family notification report"),
     "reviewed": _l("reviewed"), "approved": _l("approved"), "issued": _l("issued"),
     "in_person": _l("in person"), "phone": _l("by phone"), "letter": _l("by letter"), "other": _l("other"),
+    # families' inquiry codes, accesses and requested changes
+    "replaced": _l("replaced by a new code"), "revoked": _l("revoked"), "accepted": _l("code accepted"),
+    "viewed": _l("page viewed"), "wrong": _l("wrong code"), "malformed": _l("mistyped code"),
+    "locked": _l("refused: locked"), "pending": _l("waiting for confirmation"), "superseded": _l("superseded"),
 }
 
 

@@ -22,13 +22,18 @@ def live_server(app: Flask) -> Iterator[str]:
 
 
 @pytest.fixture
-def browser_page():  # noqa: ANN201
+def chromium():  # noqa: ANN201
+    """Headless Chromium; tests open their own contexts (e.g. a phone and a desk)."""
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"{CHROMIUM} is missing (Debian package chromium): browser tests need it")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        page = browser.new_page()
-        yield page
+        yield browser
         browser.close()
+
+
+@pytest.fixture
+def browser_page(chromium):  # noqa: ANN001, ANN201
+    yield chromium.new_page()

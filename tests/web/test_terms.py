@@ -6,7 +6,7 @@ from flask.testing import FlaskClient
 from sqlmodel import Session
 
 from labtrack.core import lifecycle, review_rules
-from labtrack.models import custody, families, identification, matching, profiles, samples, sites
+from labtrack.models import custody, families, identification, inquiry, matching, profiles, samples, sites
 from labtrack.services import samples as sample_service
 from labtrack.web.terms import TERMS, term
 from tests.conftest import login
@@ -23,6 +23,8 @@ VOCABULARIES = {
     "profile origin": profiles.PROFILE_ORIGINS, "document kind": identification.DOCUMENT_KINDS,
     "signature": identification.SIGNATURE_MEANINGS, "notification method": identification.NOTIFICATION_METHODS,
     "review status": review_rules.STATUSES, "strength": review_rules.STRENGTHS,
+    "inquiry code status": inquiry.INQUIRY_CODE_STATUSES, "inquiry access": inquiry.INQUIRY_OUTCOMES,
+    "family request status": inquiry.CHANGE_STATUSES,
 }
 
 
