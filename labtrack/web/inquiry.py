@@ -173,7 +173,7 @@ def changes() -> Any:
 @bp.route("/end", methods=["POST"])
 @public
 def end() -> Any:
-    """Close the family's page on this device."""
+    """Close the family's page on this device (public)."""
     session.pop(SESSION_KEY, None)
     flash(_("Your page is closed on this device."), "info")
     return redirect(url_for("inquiry.enter"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -42,8 +42,17 @@ def panel_context(*, missing_person_id: int | None = None, donor_id: int | None 
     panel = inquiry_codes.panel(get_session(), missing_person_id=missing_person_id, donor_id=donor_id)
     new = session.pop(NEW_CODE_KEY, None)
     new_code = new if isinstance(new, dict) and panel.active is not None and new.get("id") == panel.active.id else None
+    if new_code is not None:
+        g.inquiry_no_store = True  # the page shows a secret: not kept in the browser's cache or history
     return {"panel": panel, "new_code": new_code, "issue_form": IssueCodeForm(), "revoke_form": RevokeCodeForm(),
             "decide_form": DecideForm(), "format_reference": format_reference, "detail_labels": DETAIL_LABELS}
+
+
+@bp.after_app_request
+def _no_store(response: Response) -> Response:
+    if g.get("inquiry_no_store"):
+        response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _form_ok(form: Any) -> bool:
@@ -59,6 +68,7 @@ def _form_ok(form: Any) -> bool:
 @bp.route("/missing-persons/<int:person_id>/inquiry-code", methods=["POST"])
 @roles_required(*COORDINATORS)
 def issue_for_person(person_id: int) -> Any:
+    """Issue (or re-issue, with a reason) the inquiry code of a case (coordinators, admins)."""
     form = IssueCodeForm()
     if _form_ok(form):
         issue_code(missing_person_id=person_id, reason=form.reason.data or "")
@@ -68,6 +78,7 @@ def issue_for_person(person_id: int) -> Any:
 @bp.route("/donors/<int:donor_id>/inquiry-code", methods=["POST"])
 @roles_required(*COORDINATORS)
 def issue_for_donor(donor_id: int) -> Any:
+    """Issue (or re-issue, with a reason) a donor's inquiry code (coordinators, admins)."""
     form = IssueCodeForm()
     if _form_ok(form):
         issue_code(donor_id=donor_id, reason=form.reason.data or "")
@@ -77,6 +88,7 @@ def issue_for_donor(donor_id: int) -> Any:
 @bp.route("/inquiry-codes/<int:code_id>/revoke", methods=["POST"])
 @roles_required(*COORDINATORS)
 def revoke(code_id: int) -> Any:
+    """Revoke a code, with a reason: the family's page no longer opens with it (coordinators, admins)."""
     db = get_session()
     subject = inquiry_codes.subject_of(db, inquiry_codes.get_code(db, code_id))
     form = RevokeCodeForm()
@@ -119,6 +131,7 @@ def _back(row: Any) -> Any:
 @bp.route("/inquiry-requests/<int:request_id>/confirm", methods=["POST"])
 @roles_required(*COORDINATORS)
 def confirm(request_id: int) -> Any:
+    """Apply a change the family asked for (coordinators, admins)."""
     form = DecideForm()
     if not _form_ok(form):
         return redirect(request.referrer or url_for("inquiry_codes.pending"))
@@ -130,6 +143,7 @@ def confirm(request_id: int) -> Any:
 @bp.route("/inquiry-requests/<int:request_id>/reject", methods=["POST"])
 @roles_required(*COORDINATORS)
 def reject(request_id: int) -> Any:
+    """Decline a change the family asked for, with a reason (coordinators, admins)."""
     form = DecideForm()
     if not _form_ok(form) or not (form.reason.data or "").strip():
         flash(_("Say why the family's change is declined."), "error")

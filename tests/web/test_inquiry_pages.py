@@ -193,7 +193,9 @@ def test_registration_issues_a_code_shown_once_and_printed_on_a_receipt(
     registered = client.post("/missing-persons/", data={"case_number": "MP-2026-0042", "sex": "M",
                                                         "name_ar": "عمر الخطيب", "name_latin": "Omar al-Khatib"})
     assert registered.status_code == 302
-    page = client.get(registered.headers["Location"]).get_data(as_text=True)
+    shown_page = client.get(registered.headers["Location"])
+    assert shown_page.headers["Cache-Control"] == "no-store"
+    page = shown_page.get_data(as_text=True)
     shown = re.search(r'id="new-code-text">([^<]+)<', page).group(1)
     code = core.read_code(shown)
     assert client.get(registered.headers["Location"]).get_data(as_text=True).count(shown) == 0  # only once
