@@ -18,8 +18,8 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from labtrack.core import inquiry_codes as core
-from labtrack.db import get_session
 from labtrack.core.errors import DomainError
+from labtrack.db import get_session
 from labtrack.models import InquiryCode
 from labtrack.services import inquiry_access, inquiry_requests, inquiry_status
 from labtrack.web.access import public
