@@ -247,3 +247,17 @@ def test_donor_registration_issues_a_donor_code(client: FlaskClient, db: Session
     assert opened.status_code == 302
     donor_page = family.get("/inquiry/case").get_data(as_text=True)
     assert "عيناتكم المرجعية" in donor_page and "D-0100" not in donor_page and "+000 1" not in donor_page
+
+
+def test_a_code_typed_on_the_arabic_keyboard_layout_opens_the_page(client: FlaskClient, db: Session,
+                                                                  users: dict) -> None:
+    from labtrack.core.scanning import LAYOUT_TO_LATIN
+
+    case = make_case(db, users["coordinator"].user, 1)
+    code = _issue(db, users, case)
+    key = {latin: arabic for arabic, latin in LAYOUT_TO_LATIN.items() if not arabic.isdigit()}
+    typed = "".join(key.get(char.lower(), char) for char in code.display)  # the keys pressed, layout left on Arabic
+    typed = "".join(chr(0x0660 + int(c)) if c.isdigit() else c for c in typed)  # and Arabic-Indic digits
+    assert not any("A" <= c <= "Z" for c in typed)
+    opened = _open(client, typed)
+    assert opened.status_code == 302 and opened.headers["Location"].endswith("/inquiry/case")
