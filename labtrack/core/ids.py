@@ -4,8 +4,13 @@ Every physical item has a human-readable accession ID that is also its barcode, 
 ``QTF-00042-IQ`` (remains 42 of site QTF), ``QTF-00042-S03-ON`` (its third sample),
 ``REF-01234-A-CK`` (a donor's reference kit), ``LOC-F02-S03-B07-52`` (a storage box).
 
-Each kind has a fixed shape (segment lengths), so a hyphen moved by one place or typed
-instead of a character is refused even though the check character ignores hyphens.
+Each kind has a fixed shape, so a hyphen moved by one place or typed instead of a character is
+refused even though the check character ignores hyphens. Numbers have a minimum width (zero-padded,
+the widths of the first labels printed) and grow beyond it without a leading zero: remains 99,999 of
+site QTF is ``QTF-99999-…``, remains 100,000 is ``QTF-100000-…``. So every label printed before
+stays valid and every number has exactly one ID. ``CAPACITY`` gives the largest number of each
+kind: 10⁷ - 1 remains per site, 99 samples per remains, 10⁸ - 1 reference kits (each with up to 26
+letters), 10⁸ - 1 documents a year, 10⁶ - 1 user badges.
 
 IDs use the alphabet ``0-9 A-Z -`` only: punctuation other than the hyphen differs between
 keyboard layouts, so a keyboard-wedge scanner would type it wrongly on some workstations.
@@ -36,15 +41,29 @@ ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"  # the 36 data characters, val
 _MODULUS = 36
 _POSITION_MODULUS = 31
 _BODY = re.compile(r"^[0-9A-Z]+(?:-[0-9A-Z]+)*$")
-SHAPES: dict[str, re.Pattern[str]] = {
-    "remains": re.compile(r"^(?!REF|LOC|USR|DOC)[A-Z]{3}-\d{5}$"),
-    "sample": re.compile(r"^(?!REF|LOC|USR|DOC)[A-Z]{3}-\d{5}-S\d{2}$"),
-    "reference": re.compile(r"^REF-\d{5}-[A-Z]$"),
-    "location": re.compile(r"^LOC(?:-[A-Z]\d{2}){1,5}$"),
-    "badge": re.compile(r"^USR-\d{4}$"),
-    "document": re.compile(r"^DOC-\d{4}-\d{6}$"),
-}
 
+
+def _number(width: int, max_width: int) -> str:
+    """A number of ``width`` digits (zero-padded), or up to ``max_width`` digits without a leading zero."""
+    return rf"(?:\d{{{width}}}|[1-9]\d{{{width},{max_width - 1}}})"
+
+
+# (minimum width, maximum width) of the number in each kind of ID
+WIDTHS: dict[str, tuple[int, int]] = {
+    "remains": (5, 7), "sample": (2, 2), "reference": (5, 8), "badge": (4, 6), "document": (6, 8),
+}
+CAPACITY: dict[str, int] = {kind: 10 ** high - 1 for kind, (_, high) in WIDTHS.items()}
+
+_SITE = r"(?!REF|LOC|USR|DOC)[A-Z]{3}"
+_REMAINS = _number(*WIDTHS["remains"])
+SHAPES: dict[str, re.Pattern[str]] = {
+    "remains": re.compile(rf"^{_SITE}-{_REMAINS}$"),
+    "sample": re.compile(rf"^{_SITE}-{_REMAINS}-S\d{{2}}$"),
+    "reference": re.compile(rf"^REF-{_number(*WIDTHS['reference'])}-[A-Z]$"),
+    "location": re.compile(r"^LOC(?:-[A-Z]\d{2}){1,5}$"),
+    "badge": re.compile(rf"^USR-{_number(*WIDTHS['badge'])}$"),
+    "document": re.compile(rf"^DOC-\d{{4}}-{_number(*WIDTHS['document'])}$"),
+}
 
 
 class InvalidAccession(ValueError):
@@ -163,20 +182,38 @@ def parse(accession: str) -> ParsedAccession:
     return ParsedAccession(full, kind)
 
 
+class CapacityExceeded(InvalidAccession):
+    """A number beyond what the ID of its kind can hold (see ``CAPACITY``)."""
+
+
+def _digits(kind: str, number: int, lowest: int = 0) -> str:
+    if not lowest <= number <= CAPACITY[kind]:
+        raise CapacityExceeded(f"{kind} number {number} is outside {lowest}..{CAPACITY[kind]}")
+    return f"{number:0{WIDTHS[kind][0]}d}"
+
+
 def remains_id(site_code: str, number: int) -> str:
-    """``QTF``, 42 → ``QTF-00042-<check>``."""
-    return with_check(f"{site_code}-{number:05d}")
+    """``QTF``, 42 → ``QTF-00042-<check>``; 123456 → ``QTF-123456-<check>``."""
+    return with_check(f"{site_code}-{_digits('remains', number)}")
 
 
 def sample_id(remains_accession: str, number: int) -> str:
-    """``QTF-00042-IQ``, 3 → ``QTF-00042-S03-<check>``."""
+    """``QTF-00042-IQ``, 3 → ``QTF-00042-S03-<check>`` (samples 1 to 99 of each remains)."""
     body, _ = split(validate(remains_accession))
-    return with_check(f"{body}-S{number:02d}")
+    return with_check(f"{body}-S{_digits('sample', number, lowest=1)}")
 
 
 def reference_id(number: int, kit_letter: str = "A") -> str:
-    """A donor reference kit: 1234, ``A`` → ``REF-01234-A-<check>``."""
-    return with_check(f"REF-{number:05d}-{kit_letter}")
+    """A donor reference kit: 1234, ``A`` → ``REF-01234-A-<check>``; 1234567 → ``REF-1234567-A-…``."""
+    return with_check(f"REF-{_digits('reference', number)}-{kit_letter}")
+
+
+def reference_number(accession: str) -> int:
+    """The kit number of a reference sample's ID: ``REF-01234-B-…`` → 1234."""
+    parsed = parse(accession)
+    if parsed.kind != "reference":
+        raise InvalidAccession(f"{parsed.accession!r} is not a reference kit ID")
+    return int(parsed.accession.split("-")[1])
 
 
 def location_id(*parts: str) -> str:
@@ -185,10 +222,10 @@ def location_id(*parts: str) -> str:
 
 
 def badge_id(number: int) -> str:
-    """A user badge: 7 → ``USR-0007-<check>``."""
-    return with_check(f"USR-{number:04d}")
+    """A user badge: 7 → ``USR-0007-<check>``; 12345 → ``USR-12345-<check>``."""
+    return with_check(f"USR-{_digits('badge', number)}")
 
 
 def document_number(year: int, number: int) -> str:
-    """An issued document: 2026, 17 → ``DOC-2026-000017-<check>``."""
-    return with_check(f"DOC-{year:04d}-{number:06d}")
+    """An issued document: 2026, 17 → ``DOC-2026-000017-<check>``; 10⁶ → ``DOC-2026-1000000-…``."""
+    return with_check(f"DOC-{year:04d}-{_digits('document', number)}")

@@ -3,6 +3,7 @@
 from labtrack.models.accounts import ROLES, ApiToken, User
 from labtrack.models.audit import AuditEntry
 from labtrack.models.base import metadata, utcnow
+from labtrack.models.counters import AccessionCounter
 from labtrack.models.custody import CustodyEvent, CustodyItem, LabelPrint
 from labtrack.models.families import ConsentRecord, Donor, Family, MissingPerson, PedigreeMember
 from labtrack.models.identification import (
@@ -41,7 +42,7 @@ APPEND_ONLY_TABLES: tuple[str, ...] = (
 )
 
 __all__ = [
-    "APPEND_ONLY_TABLES", "ROLES", "ApiToken", "AuditEntry", "ConsentRecord", "CustodyEvent",
+    "APPEND_ONLY_TABLES", "AccessionCounter", "ROLES", "ApiToken", "AuditEntry", "ConsentRecord", "CustodyEvent",
     "CustodyItem", "Donor", "Family", "FamilyNotification", "FrequencyEntry", "FrequencyTable",
     "Identification", "Individual", "InquiryAccess", "InquiryChangeRequest", "InquiryCode", "IssuedDocument",
     "IssuedDocumentContent", "LabelPrint", "Match", "MatchReview",

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func
 from sqlmodel import Session, select
 
 from labtrack.core import ids
@@ -22,7 +21,7 @@ from labtrack.models import (
     User,
 )
 from labtrack.models.families import PERSON_SEXES
-from labtrack.services import custody
+from labtrack.services import counters, custody
 from labtrack.services.transaction import write
 
 # --- missing persons -------------------------------------------------------------------------
@@ -157,18 +156,21 @@ def register_donor(*, session: Session, by: User, code: str, sex: str = "U", nam
     return donor, sample
 
 
-def _next_reference_number(session: Session) -> int:
-    count = session.exec(select(func.count()).select_from(Sample).where(Sample.donor_id != None)).one()  # noqa: E711
-    number = int(count) + 1
-    while session.exec(select(Sample).where(Sample.accession == ids.reference_id(number, "A"))).first():
-        number += 1
-    return number
+def _next_reference_accession(session: Session) -> str:
+    """``REF-<next kit number>-A-…`` (skipping a number some import took already)."""
+    while True:
+        try:
+            accession = ids.reference_id(counters.next_reference_number(session), "A")
+        except ids.CapacityExceeded as error:
+            raise Conflict(f"no reference kit numbers are left: {error}") from error
+        if session.exec(select(Sample.id).where(Sample.accession == accession)).first() is None:
+            return accession
 
 
 def _new_reference_sample(session: Session, donor: Donor, sample_type: str,
                           collected_on: date | None, by: User, accession: str | None = None) -> Sample:
     """A reference sample with its custody item and first custody event (collected by ``by``)."""
-    accession = accession or ids.reference_id(_next_reference_number(session), "A")
+    accession = accession or _next_reference_accession(session)
     sample = Sample(accession=accession, donor_id=donor.id, sample_type=sample_type,
                     collected_on=collected_on)
     session.add(sample)
@@ -191,10 +193,10 @@ def add_reference_sample(*, session: Session, donor_id: int, by: User, sample_ty
     if not existing:
         with write(session, actor=by, reason=f"reference sample of donor {donor.code}"):
             return _new_reference_sample(session, donor, sample_type, collected_on, by)
-    number = ids.parse(existing[0].accession).accession.split("-")[1]
+    number = ids.reference_number(existing[0].accession)
     if len(existing) >= len(REFERENCE_LETTERS):
         raise Conflict(f"donor {donor.code} has {len(existing)} reference samples already")
-    accession = ids.reference_id(int(number), REFERENCE_LETTERS[len(existing)])
+    accession = ids.reference_id(number, REFERENCE_LETTERS[len(existing)])
     with write(session, actor=by, reason=f"reference sample {accession} of donor {donor.code}"):
         return _new_reference_sample(session, donor, sample_type, collected_on, by, accession)
 

@@ -113,6 +113,8 @@ def add_remains(*, session: Session, site: Site, data: RemainsInput, by: User | 
     """Register remains at ``site`` under the site's next accession ID (inside an open write)."""
     _check_remains(data)
     number = site.next_remains_number
+    if number > ids.CAPACITY["remains"]:
+        raise Conflict(f"site {site.code} has {ids.CAPACITY['remains']:,} remains, as many as its IDs can number")
     site.next_remains_number = number + 1
     values = {k: v for k, v in vars(data).items() if k != "extra"}
     remains = Remains(accession=ids.remains_id(site.code, number), site_id=site.id or 0,

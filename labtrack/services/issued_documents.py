@@ -6,12 +6,12 @@ import hashlib
 import json
 from typing import Any
 
-from sqlalchemy import func
 from sqlmodel import Session, select
 
 from labtrack.core import ids
-from labtrack.core.errors import NotFound
+from labtrack.core.errors import Conflict, NotFound
 from labtrack.models import IssuedDocument, IssuedDocumentContent, User, utcnow
+from labtrack.services import counters
 from labtrack.services.audit import record_event
 from labtrack.services.transaction import write
 
@@ -20,23 +20,18 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def next_document_number(session: Session) -> str:
-    """``DOC-<year>-<n>-<check>``: numbered per year, with check characters like every ID."""
-    year = utcnow().year
-    prefix = f"DOC-{year:04d}-"
-    count = session.exec(
-        select(func.count()).select_from(IssuedDocument).where(IssuedDocument.number.startswith(prefix))  # type: ignore[attr-defined]
-    ).one()
-    return ids.document_number(year, int(count) + 1)
-
-
 def reserve_number(session: Session) -> str:
-    """The number the next issued document will get (to print it on the document itself).
+    """``DOC-<year>-<n>-<check>``, the number of the next issued document (to print it on the
+    document itself): numbered per year, with check characters like every ID.
 
-    Call inside the same ``write`` transaction as ``record_issue`` so that the number cannot be
-    taken in between (writers are serialised; the number column is unique anyway).
+    Call inside the same ``write`` transaction as ``record_issue``: the year's counter is taken
+    there, so the number cannot be taken in between (and the number column is unique anyway).
     """
-    return next_document_number(session)
+    year = utcnow().year
+    try:
+        return ids.document_number(year, counters.next_document_number(session, year))
+    except ids.CapacityExceeded as error:
+        raise Conflict(f"no document numbers are left for {year}: {error}") from error
 
 
 def record_issue(session: Session, *, number: str, kind: str, record_type: str, record_id: int | None,

@@ -7,7 +7,7 @@ from datetime import date
 from sqlmodel import Session, select
 
 from labtrack.core import ids, lifecycle
-from labtrack.core.errors import InvalidTransition, NotFound, ValidationFailed
+from labtrack.core.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from labtrack.models import CustodyItem, Remains, Sample, SampleStateChange, User
 from labtrack.services.transaction import write
 
@@ -20,6 +20,9 @@ def add_sample(session: Session, *, remains: Remains, sample_type: str, by: User
     from labtrack.services import custody
 
     number = remains.next_sample_number
+    if number > ids.CAPACITY["sample"]:
+        raise Conflict(f"remains {remains.accession} have {ids.CAPACITY['sample']} samples, "
+                       "as many as sample IDs can number")
     remains.next_sample_number = number + 1
     sample = Sample(accession=ids.sample_id(remains.accession, number), remains_id=remains.id,
                     number=number, sample_type=sample_type, collected_on=collected_on,

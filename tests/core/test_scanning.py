@@ -33,6 +33,9 @@ def test_documented_rows_of_the_layout() -> None:
 @pytest.mark.parametrize("accession", [
     ids.remains_id("QTF", 42), ids.sample_id(ids.remains_id("NJH", 7), 3), ids.location_id("R01", "F02", "B07"),
     ids.badge_id(12), ids.reference_id(1234, "B"),
+    # shapes with room to grow
+    ids.remains_id("QTF", 1_234_567), ids.sample_id(ids.remains_id("NJH", 100_000), 99),
+    ids.reference_id(12_345_678, "C"), ids.badge_id(123_456), ids.document_number(2026, 10_000_000),
 ])
 def test_ids_typed_on_an_arabic_layout_read_back(accession: str) -> None:
     for typed in (as_typed_on_arabic_layout(accession), as_typed_on_arabic_layout(accession.lower())):

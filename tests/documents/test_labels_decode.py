@@ -16,6 +16,9 @@ pytestmark = pytest.mark.tools
 ACCESSIONS = [
     ids.remains_id("QTF", 1), ids.remains_id("NJH", 12345), ids.sample_id(ids.remains_id("QTF", 42), 3),
     ids.reference_id(1234, "A"), ids.location_id("R01", "F02", "S03", "B07", "P12"), ids.badge_id(7),
+    # the longest IDs of each kind, past the widths of the first labels
+    ids.sample_id(ids.remains_id("QTF", ids.CAPACITY["remains"]), 99),
+    ids.reference_id(ids.CAPACITY["reference"], "Z"), ids.badge_id(ids.CAPACITY["badge"]),
 ]
 
 
