@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from labtrack.cli.kinship_dvi import dvi_command
 from labtrack.cli.kinship_lr import lr_command
 from labtrack.cli.kinship_search import search_command, simulate_command
 
@@ -16,3 +17,4 @@ def kinship() -> None:
 kinship.add_command(lr_command, "lr")
 kinship.add_command(search_command, "search")
 kinship.add_command(simulate_command, "simulate")
+kinship.add_command(dvi_command, "dvi")

@@ -1,0 +1,104 @@
+"""`labtrack kinship dvi DIR --out OUT`: joint DVI of a dataset folder (exchange format, DVI
+extension). Writes pairwise_lr.csv, joint.csv, bmarginal.csv and conclusions.csv into OUT; bad
+input stops with every problem listed and nothing written."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import click
+
+from labtrack.imports.dvi_dataset import read_dvi_dataset
+from labtrack.kinship.dvi import (
+    DEFAULT_MAX_STATES,
+    MAX_INCOMP,
+    THRESHOLD,
+    THRESHOLD2,
+    EventLikelihood,
+    joint,
+    pairwise_log_lr,
+    solve,
+)
+from labtrack.kinship.dvi.report import (
+    CONCLUSION_COLUMNS,
+    PAIRWISE_COLUMNS,
+    conclusion_rows,
+    joint_columns,
+    joint_rows,
+    marginal_columns,
+    marginal_rows,
+    pairwise_rows,
+)
+from labtrack.kinship.problems import InputError
+
+
+@click.command("dvi")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              required=True, help="output folder (created if needed)")
+@click.option("--top", type=click.IntRange(min=1), default=100, show_default=True,
+              help="joint assignments written to joint.csv")
+@click.option("--tolerance", type=click.FloatRange(min=0, max=1e-3), default=None,
+              help="relative mass below which partial assignments are dropped "
+              "(default: 0 = exact when the event is small, else 1e-12)")
+@click.option("--max-states", type=click.IntRange(min=1), default=DEFAULT_MAX_STATES,
+              show_default=True, help="above this the sequential route is used")
+@click.option("--threshold", type=float, default=THRESHOLD, show_default=True,
+              help="LR/GLR threshold for a match (conclusions)")
+@click.option("--threshold2", type=float, default=THRESHOLD2, show_default=True,
+              help="LR threshold of the second step (conclusions)")
+@click.option("--max-incomp", type=int, default=MAX_INCOMP, show_default=True,
+              help="incompatible markers allowed before a pairing is excluded")
+def dvi_command(
+    directory: Path,
+    out_dir: Path,
+    top: int,
+    tolerance: float | None,
+    max_states: int,
+    threshold: float,
+    threshold2: float,
+    max_incomp: int,
+) -> None:
+    """Joint DVI: every assignment of victims to missing persons, ranked, with posterior
+    pairing probabilities and conclusions."""
+    try:
+        problem = read_dvi_dataset(directory)
+        lik = EventLikelihood(problem)
+        pair = pairwise_log_lr(lik)
+        result = joint(problem, lik, tolerance=tolerance, max_states=max_states)
+        conclusions = solve(problem, lik, threshold=threshold, threshold2=threshold2,
+                            max_incomp=max_incomp)  # fmt: skip
+    except InputError as exc:
+        raise click.ClickException(str(exc)) from exc
+    except ValueError as exc:
+        raise click.ClickException(f"cannot compute: {exc}") from exc
+    for warning in problem.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        _write(out_dir / "pairwise_lr.csv", PAIRWISE_COLUMNS, pairwise_rows(problem, pair))
+        _write(out_dir / "joint.csv", joint_columns(result), joint_rows(result, top))
+        _write(out_dir / "bmarginal.csv", marginal_columns(result), marginal_rows(result))
+        _write(out_dir / "conclusions.csv", CONCLUSION_COLUMNS, conclusion_rows(conclusions))
+    except OSError as exc:
+        raise click.ClickException(f"cannot write the output: {exc}") from exc
+    if result.method == "sequential":
+        click.echo(f"note: {result.message}", err=True)
+    elif result.method == "branch-and-bound":
+        click.echo(
+            "note: branch and bound dropped assignments of negligible weight; the posterior "
+            f"mass left out is at most {result.neglected_mass:.3g}", err=True)
+    click.echo(
+        f"{len(problem.victims)} victims, {len(problem.missing_ids)} missing persons in "
+        f"{len(problem.families)} families: {len(result.loglik)} assignments "
+        f"({result.method}, {result.visited} visited, {result.pruned_pairings} pairings "
+        f"excluded by pairwise LR 0); results in {out_dir}"
+    )
+
+
+def _write(path: Path, columns: list[str], rows: list[dict[str, str]]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
