@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import Any
 
 import click
 
+from labtrack.cli.kinship_models import model_options, pop_models
 from labtrack.imports.kinship_job import load_job
 from labtrack.kinship.lr import case_lr
-from labtrack.kinship.mutation import MutationModel
-from labtrack.kinship.problems import InputError, InputProblem
+from labtrack.kinship.problems import InputError
 from labtrack.kinship.report import CASE_COLUMNS, LOCUS_COLUMNS, case_row, locus_rows
 
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -26,22 +27,7 @@ _OUT = click.Path(dir_okay=False, writable=True, path_type=Path)
 @click.option("--cases", "cases_path", type=_FILE, required=True, help="cases.csv")
 @click.option("--out", "out_path", type=_OUT, required=True, help="output CSV, one line a case")
 @click.option("--theta", type=float, default=0.0, show_default=True, help="Balding–Nichols θ")
-@click.option(
-    "--mutation-model",
-    type=click.Choice(["none", "equal", "proportional", "stepwise"]),
-    default="none",
-    show_default=True,
-)
-@click.option("--mutation-rate", type=float, default=None, help="rate per meiosis (all loci)")
-@click.option(
-    "--mutation-rates",
-    "mutation_rates_path",
-    type=_FILE,
-    default=None,
-    help="CSV marker,rate: per-locus rates (others get --mutation-rate, else 0)",
-)
-@click.option("--mutation-rate2", type=float, default=1e-6, show_default=True)
-@click.option("--mutation-range", type=float, default=0.1, show_default=True)
+@model_options
 @click.option("--per-locus", "per_locus_path", type=_OUT, default=None, help="per-locus CSV")
 @click.option(
     "--min-freq",
@@ -56,20 +42,18 @@ def lr_command(
     cases_path: Path,
     out_path: Path,
     theta: float,
-    mutation_model: str,
-    mutation_rate: float | None,
-    mutation_rates_path: Path | None,
-    mutation_rate2: float,
-    mutation_range: float,
     per_locus_path: Path | None,
     min_freq: float | None,
+    **models: Any,
 ) -> None:
-    """Likelihood ratios for the cases of a cases.csv file."""
+    """Likelihood ratios for the cases of a cases.csv file.
+
+    With --dropout/--dropin, a locus of the unknown sample showing one allele (empty allele2 in
+    genotypes.csv) may be a heterozygote whose other allele dropped out; without them it is
+    read as a homozygote."""
     if not 0.0 <= theta < 1.0:
         raise click.BadParameter("theta must be in [0, 1)", param_hint="--theta")
-    mutation = _mutation(
-        mutation_model, mutation_rate, mutation_rates_path, mutation_rate2, mutation_range
-    )
+    mutation, drop = pop_models(models)
     try:
         job = load_job(
             freqs=freqs_path,
@@ -86,6 +70,7 @@ def lr_command(
                 job.freqs,
                 theta=theta,
                 mutation=mutation,
+                drop=drop,
                 case_id=case.case_id,
             )
             for case in job.cases
@@ -105,53 +90,6 @@ def lr_command(
     except OSError as exc:
         raise click.ClickException(f"cannot write the output: {exc}") from exc
     click.echo(f"{len(results)} case(s) written to {out_path}")
-
-
-def _mutation(
-    kind: str,
-    rate: float | None,
-    rates_path: Path | None,
-    rate2: float,
-    range_: float,
-) -> MutationModel | None:
-    if kind == "none":
-        if rate is not None or rates_path is not None:
-            raise click.BadParameter(
-                "a mutation rate needs --mutation-model", param_hint="--mutation-rate"
-            )
-        return None
-    if rate is None and rates_path is None:
-        raise click.BadParameter(
-            "--mutation-model needs --mutation-rate or --mutation-rates",
-            param_hint="--mutation-rate",
-        )
-    try:
-        if rates_path is not None:
-            return MutationModel(
-                kind, _read_rates(rates_path), rate2, range_, default_rate=rate or 0.0
-            )
-        return MutationModel(kind, float(rate or 0.0), rate2, range_)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--mutation-rate") from exc
-
-
-def _read_rates(path: Path) -> dict[str, float]:
-    problems: list[InputProblem] = []
-    rates: dict[str, float] = {}
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        lines = [(n, line) for n, line in enumerate(handle, start=1) if not line.startswith("#")]
-    reader = csv.DictReader(line for _, line in lines)
-    if reader.fieldnames is None or not {"marker", "rate"} <= set(reader.fieldnames):
-        raise click.ClickException(f"{path.name}: columns marker,rate are required")
-    for (number, _), row in zip(lines[1:], reader, strict=False):
-        try:
-            rates[row["marker"].strip()] = float(row["rate"])
-        except (TypeError, ValueError):
-            message = f"not a number: {row['rate']!r}"
-            problems.append(InputProblem(path.name, number, "rate", message))
-    if problems:
-        raise click.ClickException(str(InputError(problems)))
-    return rates
 
 
 def _write(path: Path, columns: list[str], rows: list[dict[str, str]]) -> None:

@@ -16,12 +16,12 @@ from pathlib import Path
 import pandas as pd
 
 from labtrack.kinship.freqs import FrequencyTable
-from labtrack.kinship.markers import canonical_marker
+from labtrack.kinship.markers import canonical_marker, is_x_marker, x_marker_message
 from labtrack.kinship.pedigree import FEMALE, MALE, UNKNOWN_SEX, Pedigree, Person
 from labtrack.kinship.problems import InputError, InputProblem
 
-Genotype = tuple[str, str]
-#: sample_id -> {canonical marker -> (allele1, allele2)}
+Genotype = tuple[str] | tuple[str, str]
+#: sample_id -> {canonical marker -> (allele1, allele2), or (allele1,) when one allele was seen}
 Genotypes = dict[str, dict[str, Genotype]]
 
 
@@ -141,9 +141,11 @@ def read_freqs(path: str | Path, *, min_freq: float | None = None) -> FrequencyT
 def read_genotypes(path: str | Path) -> Genotypes:
     """Read `genotypes.csv` (`sample_id,marker,allele1,allele2`): sample -> marker -> alleles.
 
-    A homozygote has both alleles equal; an untyped locus has no row. A row with one allele only,
-    or the same sample and marker twice with different alleles, is a problem (an exact
-    repetition is harmless and kept once).
+    A homozygote call has both alleles equal; an empty `allele2` means one allele was seen
+    (a possible drop-out: `(allele1,)`, read as a homozygote unless a drop-out model is used);
+    an untyped locus has no row. A row without allele1, the same sample and marker twice with
+    different alleles, or an X-chromosome marker (not modelled: autosomal inheritance would
+    give wrong LRs) is a problem (an exact repetition is harmless and kept once).
     """
     columns = ["sample_id", "marker", "allele1", "allele2"]
     frame, rows, name = _read_table(path, columns)
@@ -151,21 +153,25 @@ def read_genotypes(path: str | Path) -> Genotypes:
     result: Genotypes = {}
     values = zip(rows, *(frame[c].tolist() for c in columns), strict=True)
     for row, sample, marker, a1, a2 in values:
-        if not (sample and marker and a1 and a2):
-            for fld, value in zip(columns, (sample, marker, a1, a2), strict=True):
+        if not (sample and marker and a1):
+            for fld, value in zip(columns[:3], (sample, marker, a1), strict=True):
                 if not value:
                     problems.append(InputProblem(name, row, fld, "empty value"))
             continue
         key = canonical_marker(marker)
+        if is_x_marker(key):
+            problems.append(InputProblem(name, row, "marker", x_marker_message(key)))
+            continue
+        seen: tuple[str] | tuple[str, str] = (a1, a2) if a2 else (a1,)
         loci = result.get(sample)
         if loci is None:
             loci = result[sample] = {}
         elif key in loci:
-            if sorted(loci[key]) != sorted((a1, a2)):
+            if sorted(loci[key]) != sorted(seen):
                 message = f"sample {sample} has marker {key} twice with different alleles"
                 problems.append(InputProblem(name, row, "marker", message))
             continue
-        loci[key] = (a1, a2)
+        loci[key] = seen
     if problems:
         raise InputError(problems)
     return result

@@ -19,6 +19,7 @@ import numpy as np
 
 from labtrack.kinship._peeling import peel
 from labtrack.kinship._structure import Structure
+from labtrack.kinship.mutation import Transmission
 
 MAX_FOUNDER_ALLELES = 10
 
@@ -28,9 +29,10 @@ def partition_likelihood(
     typed: Mapping[int, tuple[int, int]],
     freqs: np.ndarray,
     theta: float,
-    mutation: np.ndarray | None,
+    mutation: np.ndarray | Transmission | None,
 ) -> float:
-    """P(typed genotypes) with Balding–Nichols founders and a mutation matrix (n, n)."""
+    """P(typed genotypes) with Balding–Nichols founders and a mutation matrix (n, n) or a
+    Transmission (female and male matrices)."""
     slots = [(i, side) for i in range(structure.size) if structure.is_founder(i) for side in (0, 1)]
     if len(slots) > MAX_FOUNDER_ALLELES:
         raise ValueError(

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from labtrack.kinship._structure import Structure
+from labtrack.kinship.mutation import Transmission, as_transmission
 
 _BATCH = 0
 
@@ -33,7 +34,7 @@ def peel(
     structure: Structure,
     typed: Mapping[int, np.ndarray],
     freqs: np.ndarray,
-    mutation: np.ndarray | None = None,
+    mutation: np.ndarray | Transmission | None = None,
     query: int | None = None,
     batch: int = 1,
     ties: Sequence[Sequence[tuple[int, int]]] = (),
@@ -43,7 +44,8 @@ def peel(
     structure : persons (all of them enter the computation)
     typed : person index -> int array shape (B, 2), allele indices into `freqs`
     freqs : float64, shape (n,), or (B, n) for per-family (e.g. lumped) frequencies
-    mutation : float64, shape (n, n), or None (no mutation)
+    mutation : float64, shape (n, n) (both sexes), a Transmission (the father's matrix for a
+        child's paternal allele, the mother's for its maternal allele), or None (no mutation)
     query : index of an untyped person whose ordered genotype is kept, or None
     batch : B
     ties : groups of founder alleles (person index, 0 paternal / 1 maternal) that are one
@@ -54,6 +56,7 @@ def peel(
     P(typed genotypes of family b, query paternal allele x, query maternal allele y).
     """
     n = freqs.shape[-1]
+    transmission = as_transmission(mutation)
     slots: dict[tuple[int, int], _Slot] = {}
     operands: list[object] = []
     label = _BATCH + 1
@@ -83,8 +86,9 @@ def peel(
                 if (i, side) not in tied:
                     operands += _founder_factor(child, freqs)
             else:
+                matrix = None if transmission is None else transmission.for_side(side)
                 operands += _transmission_factor(
-                    slots[parent, 0], slots[parent, 1], child, mutation, batch
+                    slots[parent, 0], slots[parent, 1], child, matrix, batch
                 )
     output = [_BATCH]
     if query is not None:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from labtrack.kinship.dropout import as_genotype
 from labtrack.kinship.freqs import FrequencyTable
 from labtrack.kinship.markers import canonical_marker
 
@@ -50,12 +51,13 @@ def direct_match(
 ) -> DirectMatch:
     """LR "same person" vs "unrelated" for two profiles (marker -> (allele, allele)).
 
-    A locus with different genotypes gives LR 0 (no mutation or typing error modelled); a
-    locus with the same genotype gives 1 / match_probability. Unseen alleles get the table's
-    unseen-allele rule. Markers missing from the table are skipped and reported.
+    One allele seen is read as a homozygote. A locus with different genotypes gives LR 0 (no
+    mutation, drop-out or typing error modelled); a locus with the same genotype gives
+    1 / match_probability. Unseen alleles get the table's unseen-allele rule.
+    Markers missing from the table are skipped and reported.
     """
-    one = {canonical_marker(m): g for m, g in first.items()}
-    two = {canonical_marker(m): g for m, g in second.items()}
+    one = {canonical_marker(m): as_genotype(g) for m, g in first.items()}
+    two = {canonical_marker(m): as_genotype(g) for m, g in second.items()}
     shared = sorted(set(one) & set(two))
     skipped = tuple(m for m in shared if m not in table)
     log10_lr = 0.0

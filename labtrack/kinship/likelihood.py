@@ -10,6 +10,7 @@ from labtrack.kinship._inheritance import inheritance_likelihood
 from labtrack.kinship._partitions import partition_likelihood
 from labtrack.kinship._peeling import peel
 from labtrack.kinship._structure import Structure, relevant_structure
+from labtrack.kinship.mutation import Transmission, as_transmission
 from labtrack.kinship.pedigree import Pedigree
 
 #: Genotype as allele indices into the marker's frequency vector.
@@ -22,7 +23,7 @@ def pedigree_likelihood(
     freqs: np.ndarray,
     *,
     theta: float = 0.0,
-    mutation: np.ndarray | None = None,
+    mutation: np.ndarray | Transmission | None = None,
     extra_founders: Sequence[IndexGenotype] = (),
     lump: bool = True,
 ) -> float:
@@ -32,8 +33,9 @@ def pedigree_likelihood(
     genotypes : person_id -> (i, j) allele indices into `freqs`, any person incl. the missing one
     freqs : float64, shape (n,), the marker's allele frequencies (summing to 1)
     theta : Balding–Nichols coancestry; all founder alleles (and `extra_founders`) jointly
-    mutation : float64, shape (n, n), rows summing to 1, applied to every transmission; None for
-        no mutation. theta > 0 with mutation sums over the founder alleles' identity-by-descent
+    mutation : float64, shape (n, n), rows summing to 1, applied to every transmission, or a
+        Transmission (female and male matrices); None for no mutation. theta > 0 with
+        mutation sums over the founder alleles' identity-by-descent
         partitions (at most 10 founder alleles after pruning, else ValueError).
     extra_founders : genotypes of further persons unrelated to the pedigree (e.g. the unknown
         under H2), drawn jointly with the founders when theta > 0
@@ -58,7 +60,7 @@ def structure_likelihood(
     freqs: np.ndarray,
     *,
     theta: float = 0.0,
-    mutation: np.ndarray | None = None,
+    mutation: np.ndarray | Transmission | None = None,
     lump: bool = True,
 ) -> float:
     """`pedigree_likelihood` on a reduced structure (person index -> genotype)."""
@@ -66,7 +68,8 @@ def structure_likelihood(
         return 1.0
     if not 0.0 <= theta < 1.0:
         raise ValueError(f"theta {theta} is not in [0, 1)")
-    if mutation is not None and _is_identity(mutation):
+    mutation = as_transmission(mutation)
+    if mutation is not None and mutation.is_identity():
         mutation = None
     if theta > 0 and mutation is None:
         return inheritance_likelihood(structure, typed, freqs, theta)
@@ -79,36 +82,51 @@ def structure_likelihood(
 
 
 def lumped(
-    freqs: np.ndarray, mutation: np.ndarray | None, typed: Mapping[int, IndexGenotype]
-) -> tuple[np.ndarray, np.ndarray | None, dict[int, IndexGenotype]]:
-    """Merge the alleles that no typed person carries into one allele, when that is exact.
+    freqs: np.ndarray,
+    mutation: np.ndarray | Transmission | None,
+    typed: Mapping[int, IndexGenotype],
+    keep: Sequence[int] = (),
+) -> tuple[np.ndarray, Transmission | None, dict[int, IndexGenotype]]:
+    """Merge the alleles that no typed person carries (and not in `keep`) into one allele, when
+    that is exact.
 
-    Returns (freqs (k,), mutation (k, k) or None, typed re-indexed). Without mutation lumping is
-    always exact; with mutation only if the matrix is lumpable (every lumped row has the same
-    entries in the kept columns); otherwise the inputs come back unchanged.
+    Returns (freqs (k,), mutation (k, k) matrices or None, typed re-indexed). Without mutation
+    lumping is always exact; with mutation only if both matrices are lumpable (every lumped row
+    has the same entries in the kept columns); otherwise the inputs come back unchanged.
     """
-    observed = sorted({a for g in typed.values() for a in g})
+    transmission = as_transmission(mutation)
+    observed = sorted({a for g in typed.values() for a in g} | {int(a) for a in keep})
     n = len(freqs)
     rest = np.setdiff1d(np.arange(n), observed)
     if len(rest) <= 1:
-        return freqs, mutation, dict(typed)
-    if mutation is not None:
-        block = mutation[np.ix_(rest, observed)]
-        if not np.allclose(block, block[0], rtol=1e-12, atol=0):
-            return freqs, mutation, dict(typed)
+        return freqs, transmission, dict(typed)
+    if transmission is not None and not all(
+        _lumpable(m, rest, observed) for m in (transmission.female, transmission.male)
+    ):
+        return freqs, transmission, dict(typed)
     position = {a: k for k, a in enumerate(observed)}
     new_freqs = np.append(freqs[observed], float(freqs[rest].sum()))
     new_mutation = None
-    if mutation is not None:
-        k = len(observed)
-        new_mutation = np.empty((k + 1, k + 1))
-        new_mutation[:k, :k] = mutation[np.ix_(observed, observed)]
-        new_mutation[:k, k] = mutation[np.ix_(observed, rest)].sum(axis=1)
-        new_mutation[k, :k] = mutation[rest[0], observed]
-        new_mutation[k, k] = mutation[rest[0], rest].sum()
+    if transmission is not None:
+        female = _lump_matrix(transmission.female, rest, observed)
+        male = female if transmission.male is transmission.female else _lump_matrix(
+            transmission.male, rest, observed
+        )
+        new_mutation = Transmission(female, male)
     new_typed = {i: (position[g[0]], position[g[1]]) for i, g in typed.items()}
     return new_freqs, new_mutation, new_typed
 
 
-def _is_identity(matrix: np.ndarray) -> bool:
-    return bool(np.array_equal(matrix, np.eye(len(matrix))))
+def _lumpable(matrix: np.ndarray, rest: np.ndarray, observed: list[int]) -> bool:
+    block = matrix[np.ix_(rest, observed)]
+    return bool(np.allclose(block, block[0], rtol=1e-12, atol=0))
+
+
+def _lump_matrix(matrix: np.ndarray, rest: np.ndarray, observed: list[int]) -> np.ndarray:
+    k = len(observed)
+    out = np.empty((k + 1, k + 1))
+    out[:k, :k] = matrix[np.ix_(observed, observed)]
+    out[:k, k] = matrix[np.ix_(observed, rest)].sum(axis=1)
+    out[k, :k] = matrix[rest[0], observed]
+    out[k, k] = matrix[rest[0], rest].sum()
+    return out

@@ -4,16 +4,30 @@ unknown is unrelated to the family (an extra founder)", per locus and in total."
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+
+from labtrack.kinship._inheritance import inheritance_query_joint
+from labtrack.kinship._peeling import peel
+from labtrack.kinship._structure import relevant_structure
+from labtrack.kinship.dropout import (
+    DropModel,
+    as_genotype,
+    is_one_seen,
+    needs_model,
+    observation_probabilities_of,
+)
 from labtrack.kinship.freqs import FrequencyTable, MarkerFrequencies
 from labtrack.kinship.likelihood import pedigree_likelihood
 from labtrack.kinship.markers import canonical_marker
-from labtrack.kinship.mutation import MutationModel
+from labtrack.kinship.mutation import MutationModel, Transmission
 from labtrack.kinship.pedigree import Pedigree
 
 Genotype = tuple[str, str]
+#: What was seen in the unknown at one locus: (a,) one allele seen, (a, b) a call.
+Seen = tuple[str] | tuple[str, str]
 
 #: Locus flags.
 INCONSISTENT = "inconsistent_references"
@@ -41,6 +55,8 @@ class LocusLR:
     used: bool
     unseen_alleles: tuple[str, ...] = ()
     flag: str = ""
+    one_seen: bool = False
+    drop_model: bool = False
 
     @property
     def log10_lr(self) -> float:
@@ -100,66 +116,152 @@ def _log10(value: float) -> float:
 def locus_lr(
     pedigree: Pedigree,
     relatives: Mapping[str, Genotype],
-    unknown: Genotype | None,
+    unknown: Seen | None,
     freqs: MarkerFrequencies,
     *,
     theta: float = 0.0,
     mutation: MutationModel | None = None,
+    drop: DropModel | None = None,
 ) -> LocusLR:
     """LR at one marker.
 
     relatives : person_id -> (allele, allele) of the typed relatives at this marker (the
-        missing person must not be among them)
-    unknown : the unknown sample's genotype, or None if untyped here
+        missing person must not be among them); taken as typed
+    unknown : what was seen in the unknown sample (see `labtrack.kinship.dropout`): (a, b) a
+        call, (a,) one allele seen; None if untyped here
     freqs : the marker's frequencies for this case (unseen alleles already added)
+    drop : drop-out/drop-in model of the unknown; without one, one allele seen is read as a
+        homozygote
     """
     index = {a: k for k, a in enumerate(freqs.alleles)}
     rel = {pid: (index[g[0]], index[g[1]]) for pid, g in relatives.items()}
-    unk = None if unknown is None else (index[unknown[0]], index[unknown[1]])
-    matrix = None
-    if mutation is not None and mutation.rate_for(freqs.marker) > 0:
-        matrix = mutation.matrix(freqs.marker, freqs.alleles, freqs.freqs)
+    transmission = None
+    if mutation is not None:
+        transmission = mutation.transmission(freqs.marker, freqs.alleles, freqs.freqs)
+    used = unknown is not None and bool(rel)
+    one_seen = unknown is not None and is_one_seen(unknown)
+    if unknown is not None and needs_model(unknown, drop):
+        assert drop is not None  # noqa: S101 (needs_model checked it)
+        probabilities = observation_probabilities_of(unknown, freqs.alleles, freqs.freqs, drop)
+        lik_h1, lik_h2 = _observed_likelihoods(
+            pedigree, rel, probabilities, freqs.freqs, theta, transmission
+        )
+        return _locus(freqs, lik_h1, lik_h2, used, "" if used else NO_RELATIVE, one_seen, True)
+    unk = None
+    if unknown is not None:
+        genotype = as_genotype(unknown)
+        unk = (index[genotype[0]], index[genotype[1]])
     extra = [unk] if unk is not None else []
     lik_h2 = pedigree_likelihood(
-        pedigree, rel, freqs.freqs, theta=theta, mutation=matrix, extra_founders=extra
+        pedigree, rel, freqs.freqs, theta=theta, mutation=transmission, extra_founders=extra
     )
-    used = unk is not None and bool(rel)
     flag = "" if used else (NO_UNKNOWN if unk is None else NO_RELATIVE)
     if unk is None:
         lik_h1 = lik_h2
     else:
         with_mp = {**rel, pedigree.missing_person_id: unk}
-        lik_h1 = pedigree_likelihood(pedigree, with_mp, freqs.freqs, theta=theta, mutation=matrix)
+        lik_h1 = pedigree_likelihood(
+            pedigree, with_mp, freqs.freqs, theta=theta, mutation=transmission
+        )
+    return _locus(freqs, lik_h1, lik_h2, used, flag, one_seen, False, untyped=unk is None)
+
+
+def _locus(
+    freqs: MarkerFrequencies,
+    lik_h1: float,
+    lik_h2: float,
+    used: bool,
+    flag: str,
+    one_seen: bool,
+    drop_model: bool,
+    *,
+    untyped: bool = False,
+) -> LocusLR:
     if lik_h2 == 0:
-        return LocusLR(freqs.marker, math.nan, lik_h1, lik_h2, used, freqs.unseen, INCONSISTENT)
-    lr = 1.0 if unk is None else lik_h1 / lik_h2
+        return LocusLR(
+            freqs.marker, math.nan, lik_h1, lik_h2, used, freqs.unseen, INCONSISTENT,
+            one_seen, drop_model,
+        )
+    lr = 1.0 if untyped else lik_h1 / lik_h2
     if lr == 0:
         flag = EXCLUSION
-    return LocusLR(freqs.marker, lr, lik_h1, lik_h2, used, freqs.unseen, flag)
+    return LocusLR(
+        freqs.marker, lr, lik_h1, lik_h2, used, freqs.unseen, flag, one_seen, drop_model
+    )
+
+
+def _observed_likelihoods(
+    pedigree: Pedigree,
+    relatives: Mapping[str, tuple[int, int]],
+    probabilities: np.ndarray,
+    freqs: np.ndarray,
+    theta: float,
+    transmission: Transmission | None,
+) -> tuple[float, float]:
+    """(P(relatives, observation | H1), P(relatives, observation | H2)) where the unknown's
+    genotype is summed over, weighted by P(observation | genotype) (`probabilities`, (n, n))."""
+    mp = pedigree.missing_person_id
+    if theta == 0:
+        structure = relevant_structure(pedigree, [*relatives, mp])
+        typed = {structure.index(pid): np.asarray([g]) for pid, g in relatives.items()}
+        joint = peel(structure, typed, freqs, transmission, query=structure.index(mp))[0]
+        lik_h1 = float(np.sum(joint * probabilities))
+        unrelated = float(freqs @ probabilities @ freqs)
+        if relatives:
+            return lik_h1, pedigree_likelihood(
+                pedigree, dict(relatives), freqs, mutation=transmission
+            ) * unrelated
+        return lik_h1, unrelated
+    if transmission is None:
+        h1_structure = relevant_structure(pedigree, [*relatives, mp])
+        h1_typed = {h1_structure.index(pid): g for pid, g in relatives.items()}
+        h1 = inheritance_query_joint(h1_structure, h1_typed, h1_structure.index(mp), freqs, theta)
+        h2_structure = relevant_structure(pedigree, list(relatives)).with_extra_founders(1)
+        h2_typed = {h2_structure.index(pid): g for pid, g in relatives.items()}
+        h2 = inheritance_query_joint(
+            h2_structure, h2_typed, h2_structure.index("#extra0"), freqs, theta
+        )
+        return float(np.sum(h1 * probabilities)), float(np.sum(h2 * probabilities))
+    # theta and mutation: one exact likelihood per genotype the observation allows
+    lik_h1 = lik_h2 = 0.0
+    xs, ys = np.nonzero(np.triu(probabilities))
+    rel = dict(relatives)
+    for x, y in zip(xs.tolist(), ys.tolist(), strict=True):
+        weight = float(probabilities[x, y])
+        lik_h1 += weight * pedigree_likelihood(
+            pedigree, {**rel, mp: (x, y)}, freqs, theta=theta, mutation=transmission
+        )
+        lik_h2 += weight * pedigree_likelihood(
+            pedigree, rel, freqs, theta=theta, mutation=transmission, extra_founders=[(x, y)]
+        )
+    return lik_h1, lik_h2
 
 
 def case_lr(
     pedigree: Pedigree,
-    genotypes: Mapping[str, Mapping[str, Genotype]],
+    genotypes: Mapping[str, Mapping[str, Sequence[str]]],
     unknown_sample_id: str,
     table: FrequencyTable,
     *,
     theta: float = 0.0,
     mutation: MutationModel | None = None,
+    drop: DropModel | None = None,
     case_id: str = "",
 ) -> CaseLR:
     """LR of one case over every marker typed in the unknown or a relative.
 
-    genotypes : sample_id -> {marker -> (allele, allele)}; the relatives' samples are the
-        pedigree's `sample_id`s (missing person excluded)
+    genotypes : sample_id -> {marker -> (allele, allele) or (allele,) one allele seen}; the
+        relatives' samples are the pedigree's `sample_id`s (missing person excluded); a
+        relative's single allele is read as a homozygote (references are taken as typed)
+    drop : drop-out/drop-in model of the unknown sample (see `locus_lr`)
     Markers absent from the frequency table are skipped and listed in `skipped_markers`.
     """
     samples = pedigree.sample_of()
     unknown_profile = {
-        canonical_marker(m): g for m, g in genotypes.get(unknown_sample_id, {}).items()
+        canonical_marker(m): tuple(g) for m, g in genotypes.get(unknown_sample_id, {}).items()
     }
     relative_profiles = {
-        pid: {canonical_marker(m): g for m, g in genotypes.get(sample, {}).items()}
+        pid: {canonical_marker(m): as_genotype(g) for m, g in genotypes.get(sample, {}).items()}
         for pid, sample in samples.items()
     }
     markers = set(unknown_profile)
@@ -172,7 +274,11 @@ def case_lr(
         unknown = unknown_profile.get(marker)
         alleles = [a for g in relatives.values() for a in g] + list(unknown or ())
         freqs = table.for_case(marker, alleles)
-        loci.append(locus_lr(pedigree, relatives, unknown, freqs, theta=theta, mutation=mutation))
+        loci.append(
+            locus_lr(
+                pedigree, relatives, unknown, freqs, theta=theta, mutation=mutation, drop=drop
+            )
+        )
     no_relative = not any(relative_profiles.values())
     warnings: list[str] = []
     if skipped:

@@ -54,3 +54,25 @@ def canonical_marker(name: str) -> str:
     ('D21S11', 'AMEL')
     """
     return known_marker(name) or re.sub(r"[\s\-.]+", "_", name.strip().upper())
+
+
+#: X-chromosome STRs that are not named DX...: Investigator Argus X-12 and common panels.
+_X_NAMES = {"HPRTB", "GATA172D05", "GATA31E08", "GATA165B12", "GATA144D04", "ARA"}
+
+
+def is_x_marker(name: str) -> bool:
+    """Whether `name` is an X-chromosome STR (DXS..., HPRTB, GATA172D05, ...).
+
+    >>> is_x_marker("DXS10135"), is_x_marker("HPRTB"), is_x_marker("D3S1358")
+    (True, True, False)
+    """
+    key = marker_key(name)
+    return key.startswith("DXS") or key in _X_NAMES
+
+
+def x_marker_message(name: str) -> str:
+    """Why an X-chromosome marker is refused."""
+    return (
+        f"{name} is an X-chromosome marker: X-linked inheritance is not modelled (read as "
+        "autosomal it would give wrong LRs, e.g. father–son); remove it from the file"
+    )

@@ -1,7 +1,10 @@
 """Mutation models (pedmut conventions): equal, proportional, stepwise.
 
 A model gives, for one marker, the matrix M (shape (n, n), rows sum to 1) with M[i, j] the
-probability that a parent's allele i is transmitted as allele j. It acts on every transmission.
+probability that a parent's allele i is transmitted as allele j. Female and male transmissions
+may have their own rates (paternal transmissions mutate several times more often at most STR
+loci): `MutationModel.transmission` gives both matrices as a `Transmission`, and the engine uses
+the male one for every allele a child receives from its father, the female one for its mother's.
 """
 
 from __future__ import annotations
@@ -14,50 +17,128 @@ import numpy as np
 from labtrack.kinship.markers import canonical_marker
 
 MODELS = ("equal", "proportional", "stepwise")
+SEXES = ("female", "male")
+
+Rates = float | Mapping[str, float]
+
+
+@dataclass(frozen=True)
+class Transmission:
+    """The mutation matrices of one marker: `female` for alleles a mother transmits, `male` for
+    alleles a father transmits; float64, shape (n, n), rows summing to 1."""
+
+    female: np.ndarray
+    male: np.ndarray
+
+    @classmethod
+    def same(cls, matrix: np.ndarray) -> Transmission:
+        """One matrix for both sexes."""
+        return cls(matrix, matrix)
+
+    def is_identity(self) -> bool:
+        n = len(self.female)
+        return bool(np.array_equal(self.female, np.eye(n)) and np.array_equal(self.male, np.eye(n)))
+
+    def for_side(self, side: int) -> np.ndarray:
+        """The matrix of a child's paternal (side 0: from the father) or maternal (1) allele."""
+        return self.male if side == 0 else self.female
+
+
+def as_transmission(mutation: np.ndarray | Transmission | None) -> Transmission | None:
+    """A matrix (both sexes), a Transmission, or None (no mutation)."""
+    if mutation is None or isinstance(mutation, Transmission):
+        return mutation
+    return Transmission.same(np.asarray(mutation, dtype=np.float64))
 
 
 @dataclass(frozen=True)
 class MutationModel:
-    """A mutation model: `kind` one of MODELS; `rate` per meiosis (both sexes), global or a dict
-    marker -> rate (markers absent from the dict get `default_rate`); stepwise: `rate2` for
-    changes between microvariant groups and `range` for the geometric decay per repeat."""
+    """A mutation model: `kind` one of MODELS; `rate` per meiosis, global or a dict marker ->
+    rate (markers absent from the dict get `default_rate`); `female_rate` / `male_rate` (same
+    forms) replace `rate` for that sex's transmissions when given; stepwise: `rate2` for changes
+    between microvariant groups and `range` for the geometric decay per repeat."""
 
     kind: str
-    rate: float | Mapping[str, float] = 0.0
+    rate: Rates = 0.0
     rate2: float = 1e-6
     range: float = 0.1
     default_rate: float = 0.0
-    _rates: dict[str, float] = field(default_factory=dict, repr=False, compare=False)
+    female_rate: Rates | None = None
+    male_rate: Rates | None = None
+    _rates: dict[str, dict[str, float]] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.kind not in MODELS:
             raise ValueError(f"unknown mutation model {self.kind!r}; expected one of {MODELS}")
-        rates = (
-            {canonical_marker(k): float(v) for k, v in self.rate.items()}
-            if isinstance(self.rate, Mapping)
-            else {}
-        )
-        for value in [*rates.values(), self.default_rate, self.rate2, self.range]:
-            if not 0 <= value < 1:
-                raise ValueError(f"mutation parameter {value} is not in [0, 1)")
-        if not isinstance(self.rate, Mapping) and not 0 <= float(self.rate) < 1:
-            raise ValueError(f"mutation rate {self.rate} is not in [0, 1)")
+        rates: dict[str, dict[str, float]] = {}
+        for name, value in (("rate", self.rate), ("female_rate", self.female_rate),
+                            ("male_rate", self.male_rate)):
+            if isinstance(value, Mapping):
+                rates[name] = {canonical_marker(k): _checked(float(v), name) for k, v in value.items()}
+            elif value is not None:
+                _checked(float(value), name)
+        for name in ("default_rate", "rate2", "range"):
+            _checked(float(getattr(self, name)), name)
         object.__setattr__(self, "_rates", rates)
 
-    def rate_for(self, marker: str) -> float:
-        """The mutation rate of `marker`."""
-        if isinstance(self.rate, Mapping):
-            return self._rates.get(canonical_marker(marker), self.default_rate)
-        return float(self.rate)
+    def rate_for(self, marker: str, sex: str | None = None) -> float:
+        """The mutation rate of `marker` (for transmissions by a parent of `sex`, if given; with
+        no sex, the mean of the two)."""
+        if sex is None:
+            return 0.5 * (self.rate_for(marker, "female") + self.rate_for(marker, "male"))
+        if sex not in SEXES:
+            raise ValueError(f"unknown sex {sex!r}; expected one of {SEXES}")
+        name = f"{sex}_rate" if getattr(self, f"{sex}_rate") is not None else "rate"
+        value = getattr(self, name)
+        if isinstance(value, Mapping):
+            return self._rates[name].get(canonical_marker(marker), self.default_rate)
+        return float(value)
 
-    def matrix(self, marker: str, alleles: Sequence[str], freqs: np.ndarray) -> np.ndarray:
-        """Mutation matrix of `marker` for these alleles/frequencies: float64, shape (n, n)."""
-        rate = self.rate_for(marker)
+    def is_active(self, marker: str) -> bool:
+        """Whether any transmission at `marker` can mutate."""
+        return self.rate_for(marker, "female") > 0 or self.rate_for(marker, "male") > 0
+
+    def transmission(
+        self, marker: str, alleles: Sequence[str], freqs: np.ndarray
+    ) -> Transmission | None:
+        """Both matrices of `marker`, or None when neither sex mutates there."""
+        if not self.is_active(marker):
+            return None
+        female = self.matrix(marker, alleles, freqs, "female")
+        male = self.matrix(marker, alleles, freqs, "male")
+        return Transmission(female, male)
+
+    def describe(self) -> str:
+        """One line for reports, e.g. `stepwise, rate 0.002 (female 0.001, male 0.003)`."""
+        parts = [self.kind]
+        for name in ("rate", "female_rate", "male_rate"):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            label = name.replace("_", " ")
+            text = "per marker" if isinstance(value, Mapping) else f"{float(value):g}"
+            parts.append(f"{label} {text}")
+        if self.kind == "stepwise":
+            parts.append(f"rate2 {self.rate2:g}, range {self.range:g}")
+        return ", ".join(parts)
+
+    def matrix(
+        self, marker: str, alleles: Sequence[str], freqs: np.ndarray, sex: str | None = None
+    ) -> np.ndarray:
+        """Mutation matrix of `marker` for these alleles/frequencies: float64, shape (n, n)
+        (the rate of transmissions by a parent of `sex`; no sex: the mean rate)."""
+        rate = self.rate_for(marker, sex)
         if self.kind == "equal":
             return equal_matrix(len(alleles), rate)
         if self.kind == "proportional":
             return proportional_matrix(freqs, rate)
         return stepwise_matrix(alleles, rate, self.rate2, self.range)
+
+
+def _checked(value: float, name: str) -> float:
+    if not 0 <= value < 1:
+        raise ValueError(f"mutation {name.replace('_', ' ')} {value} is not in [0, 1)")
+    return value
 
 
 def equal_matrix(n: int, rate: float) -> np.ndarray:

@@ -66,7 +66,7 @@ def encode_profiles(
         for locus, f in enumerate(freqs):
             g = profile.get(f.marker)
             if g is not None:
-                out[n, locus] = (index[locus][g[0]], index[locus][g[1]])
+                out[n, locus] = (index[locus][g[0]], index[locus][g[-1]])  # one seen: homozygote
     return out
 
 

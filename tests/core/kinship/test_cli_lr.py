@@ -113,14 +113,14 @@ def test_bad_input_lists_every_problem_and_writes_nothing(tmp_path: Path) -> Non
     paths = job(
         tmp_path,
         freqs=FREQS.replace("M1,4,0.4", "M1,4,0.0"),
-        genotypes=GENOTYPES + "REF9,M1,1,\n",
+        genotypes=GENOTYPES + "REF9,M1,,1\n",  # allele1 empty (allele2 empty = one seen)
         cases="case_id,family_id,unknown_sample_id\nC1,F1,UNK1\nC9,F9,NOPE\n",
     )
     result = invoke(paths, tmp_path)
     assert result.exit_code != 0
     for expected in (
         "freqs.csv, row 6, field frequency",
-        "genotypes.csv, row 11, field allele2",
+        "genotypes.csv, row 11, field allele1",
         "cases.csv, row 3, field family_id",
     ):
         assert expected in result.output

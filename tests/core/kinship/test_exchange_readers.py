@@ -82,12 +82,18 @@ def test_bad_frequencies_are_all_reported(tmp_path: Path) -> None:
 def test_bad_genotypes(tmp_path: Path) -> None:
     path = write(
         tmp_path, "g.csv",
-        "sample_id,marker,allele1,allele2\nS1,vWA,14,\nS1,VWA,14,15\nS1,vWA,16,17\n,TH01,6,7\n"
-        "S1,vwa,15,14\n",
+        "sample_id,marker,allele1,allele2\nS1,vWA,,14\nS1,VWA,14,15\nS1,vWA,16,17\n,TH01,6,7\n"
+        "S1,vwa,15,14\nS2,DXS10135,18,19\n",
     )
     with pytest.raises(InputError) as exc:
         read_genotypes(path)
-    assert {(2, "allele2"), (4, "marker"), (5, "sample_id")} == problems(exc)
+    assert {(2, "allele1"), (4, "marker"), (5, "sample_id"), (7, "marker")} == problems(exc)
+    assert "X-chromosome marker" in str(exc.value)
+
+
+def test_an_empty_allele2_means_one_allele_seen(tmp_path: Path) -> None:
+    path = write(tmp_path, "g.csv", "sample_id,marker,allele1,allele2\nS1,vWA,14,\nS1,TH01,6,6\n")
+    assert read_genotypes(path) == {"S1": {"vWA": ("14",), "TH01": ("6", "6")}}
 
 
 def test_missing_column(tmp_path: Path) -> None:
@@ -150,17 +156,17 @@ def test_bad_cases(tmp_path: Path) -> None:
     assert {(2, "unknown_sample_id"), (3, "case_id")} <= problems(exc)
 
 
-GENOTYPES_PLAIN = "sample_id,marker,allele1,allele2\nS1,vWA,16,17\nS1,TH01,6,\nS2,VWA,15,15\n"
+GENOTYPES_PLAIN = "sample_id,marker,allele1,allele2\nS1,vWA,16,17\nS1,TH01,,6\nS2,VWA,15,15\n"
 
 
 @pytest.mark.parametrize(
     ("text", "bad_row"),
     [
-        (GENOTYPES_PLAIN.replace("6,\n", "6,9.3\n"), None),  # plain file: row n = line n
+        (GENOTYPES_PLAIN.replace(",,6\n", ",6,9.3\n"), None),  # plain file: row n = line n
         (GENOTYPES_PLAIN, 3),
         ("# export of 2026-11-21\n\n" + GENOTYPES_PLAIN, 5),  # comment and blank line first
         (GENOTYPES_PLAIN.replace("\n", "\r\n"), 3),  # Windows line ends
-        ("sample_id , marker,allele1,allele2\n S1 ,vWA , 16,17\t\nS1,TH01,6,\nS2,VWA,15,15", 3),
+        ("sample_id , marker,allele1,allele2\n S1 ,vWA , 16,17\t\nS1,TH01,,6\nS2,VWA,15,15", 3),
         (GENOTYPES_PLAIN + "   \n", 3),  # trailing whitespace-only line
     ],
 )
@@ -174,7 +180,7 @@ def test_genotype_rows_are_numbered_by_file_line(tmp_path: Path, text: str, bad_
         return
     with pytest.raises(InputError) as exc:
         read_genotypes(path)
-    assert problems(exc) == {(bad_row, "allele2")}
+    assert problems(exc) == {(bad_row, "allele1")}
     assert "genotypes.csv" in str(exc.value)
 
 
