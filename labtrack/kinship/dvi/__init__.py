@@ -21,7 +21,7 @@ from labtrack.kinship.dvi.joint import (
     pairwise_log_lr,
     sequential,
 )
-from labtrack.kinship.dvi.likelihood import EventLikelihood, SexSpecificMutationError
+from labtrack.kinship.dvi.likelihood import EventLikelihood
 from labtrack.kinship.dvi.problem import (
     NOBODY,
     DVIFamily,
@@ -46,7 +46,6 @@ __all__ = [
     "JointResult",
     "MarkerModel",
     "MutationSpec",
-    "SexSpecificMutationError",
     "Victim",
     "family_options",
     "joint",

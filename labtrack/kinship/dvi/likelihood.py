@@ -21,28 +21,24 @@ import numpy as np
 
 from labtrack.kinship.dvi.problem import DVIFamily, DVIProblem, MarkerModel
 from labtrack.kinship.likelihood import pedigree_likelihood
+from labtrack.kinship.mutation import Transmission
 
 IndexGenotype = tuple[int, int]
 
 
-class SexSpecificMutationError(ValueError):
-    """The female and male mutation matrices of a marker differ (the engine takes one)."""
-
-
-def transmission_matrix(model: MarkerModel) -> np.ndarray | None:
-    """The one mutation matrix used for every transmission at this marker (None: none).
-
-    The pedigree engine applies one matrix to all transmissions; a marker whose female and
-    male matrices differ raises SexSpecificMutationError (stated, never silently merged)."""
+def transmission_matrix(model: MarkerModel) -> np.ndarray | Transmission | None:
+    """The mutation of this marker for the engine: None (no mutation), one matrix (both sexes
+    alike) or a `Transmission` with the female and male matrices (a sex without a model does
+    not mutate)."""
     female, male = model.female, model.male
     if female is None and male is None:
         return None
-    if female is not None and male is not None and np.array_equal(female, male):
+    n = len(model.freqs.alleles)
+    female = np.eye(n) if female is None else female
+    male = np.eye(n) if male is None else male
+    if np.array_equal(female, male):
         return female
-    raise SexSpecificMutationError(
-        f"marker {model.marker}: the female and male mutation models differ; the likelihood "
-        "engine applies one model to both sexes"
-    )
+    return Transmission(female=female, male=male)
 
 
 class EventLikelihood:

@@ -22,6 +22,7 @@ from labtrack.kinship.dvi import (
 )
 from labtrack.kinship.freqs import FrequencyTable
 from labtrack.kinship.likelihood import pedigree_likelihood
+from labtrack.kinship.mutation import Transmission
 from labtrack.kinship.pedigree import FEMALE, MALE, Person
 from labtrack.kinship.problems import InputError
 
@@ -97,7 +98,7 @@ def brute_force(problem: DVIProblem) -> dict[tuple[str, ...], float]:
         for k, model in enumerate(problem.markers):
             index = {a: i for i, a in enumerate(model.freqs.alleles)}
             p = model.freqs.freqs
-            matrix = model.female
+            matrix = None if model.female is None else Transmission(model.female, model.male)
             for family in problem.families:
                 typed = {}
                 for pid, sample in family.references.items():
@@ -120,11 +121,12 @@ def brute_force(problem: DVIProblem) -> dict[tuple[str, ...], float]:
 
 
 def build(seed: int, mutation: bool = False) -> DVIProblem:
+    """mutation: equal model, female rate 0.002 and male rate 0.01 (sex-specific)."""
     victims, families, genotypes, table = simulate(seed)
     spec = None
     if mutation:
-        spec = {(m, sex): MutationSpec("equal", 0.01) for m in table.marker_names()
-                for sex in (MALE, FEMALE)}  # fmt: skip
+        spec = {(m, sex): MutationSpec("equal", 0.01 if sex == MALE else 0.002)
+                for m in table.marker_names() for sex in (MALE, FEMALE)}  # fmt: skip
     return DVIProblem.build(victims=victims, families=families, genotypes=genotypes,
                             freqs=table, mutation=spec)  # fmt: skip
 
