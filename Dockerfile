@@ -14,6 +14,7 @@ COPY pyproject.toml README.md ./
 COPY labtrack ./labtrack
 COPY templates ./templates
 COPY fixtures ./fixtures
+COPY scripts/docker-start.sh ./docker-start.sh
 RUN pip install -e . \
     && useradd --system --uid 10001 --home /data labtrack \
     && mkdir -p /data && chown labtrack /data
@@ -22,5 +23,6 @@ USER labtrack
 VOLUME ["/data"]
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz')"
-# Apply migrations, then serve. Put TLS in front (reverse proxy); session cookies are Secure.
-CMD ["sh", "-c", "labtrack db upgrade && exec waitress-serve --host=0.0.0.0 --port=8000 --threads=8 --call labtrack:create_app"]
+# Apply migrations, then run the job worker (labtrack worker) and the web server (waitress) side by
+# side (docker-start.sh). Put TLS in front (reverse proxy); session cookies are Secure.
+CMD ["sh", "/app/docker-start.sh"]

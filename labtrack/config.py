@@ -68,6 +68,13 @@ def from_environment(instance_path: Path, environ: dict[str, str] | None = None)
         "DASK_SCHEDULER": env.get(ENV_PREFIX + "DASK_SCHEDULER", ""),
         # threads of an in-process match run (0: one per CPU core); results never depend on it
         "MATCH_THREADS": int(env.get(ENV_PREFIX + "MATCH_THREADS", "0")),
+        # the job worker (labtrack worker): how often it looks for work, beats, and when a silent
+        # worker's job is taken back; JOBS_INLINE runs queued jobs in the process that queued
+        # them (tests, a one-process demo), never in production
+        "WORKER_POLL_SECONDS": float(env.get(ENV_PREFIX + "WORKER_POLL_SECONDS", "1")),
+        "WORKER_HEARTBEAT_SECONDS": float(env.get(ENV_PREFIX + "WORKER_HEARTBEAT_SECONDS", "5")),
+        "WORKER_STALE_SECONDS": float(env.get(ENV_PREFIX + "WORKER_STALE_SECONDS", "60")),
+        "JOBS_INLINE": _bool(env.get(ENV_PREFIX + "JOBS_INLINE"), False),
         "LAB_NAME": env.get(ENV_PREFIX + "LAB_NAME", "labtrack DNA identification laboratory"),
         "LAB_CONTACT": env.get(ENV_PREFIX + "LAB_CONTACT", ""),  # printed on family notification reports
         # printed in QR codes and links that leave the building (inquiry receipts)

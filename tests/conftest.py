@@ -59,6 +59,7 @@ def app_config(database_url: str, tmp_path: Path) -> dict[str, object]:
         "ARTIFACTS_DIR": str(tmp_path),
         "INQUIRY_KEY": "test-inquiry-key-not-for-production",
         "INQUIRY_SCRYPT_N": 16,  # cheap hashing in tests (production: 16384)
+        "JOBS_INLINE": True,  # queued jobs run in the test process (worker tests start real workers)
     }
 
 

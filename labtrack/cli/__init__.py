@@ -17,8 +17,10 @@ def commands() -> list[click.Command]:
     from labtrack.cli.pedigrees import pedigrees
     from labtrack.cli.profiles import profiles
     from labtrack.cli.users import users
+    from labtrack.cli.worker import jobs_group, match_runs_group, worker
 
-    return [audit, database, demo, quickstart, kinship, users, profiles, pedigrees, freqs, labels]
+    return [audit, database, demo, quickstart, kinship, users, profiles, pedigrees, freqs, labels,
+            worker, jobs_group, match_runs_group]
 
 
 def init_app(app: Flask) -> None:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import click
-from flask import current_app
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from labtrack import migrations_runner
@@ -50,5 +54,17 @@ def quickstart(host: str, port: int) -> None:
     if host in ("127.0.0.1", "localhost", "::1"):
         app.config["SESSION_COOKIE_SECURE"] = False  # plain HTTP on this machine only
         app.config["REMEMBER_COOKIE_SECURE"] = False
+    worker = _start_worker(app)
     click.echo(f"labtrack is serving on http://{host}:{port}/  (log in with a demo login above; Ctrl+C stops)")
-    serve(app, host=host, port=port, threads=8)
+    try:
+        serve(app, host=host, port=port, threads=8)
+    finally:
+        worker.terminate()  # the worker puts a running job back in the queue
+        worker.wait(timeout=30)
+
+
+def _start_worker(app: Flask) -> subprocess.Popen[bytes]:
+    """The job worker (match runs) as a child process on the same database."""
+    env = {**os.environ, "LABTRACK_DATABASE_URL": app.config["DATABASE_URL"],
+           "LABTRACK_INSTANCE_PATH": app.instance_path}
+    return subprocess.Popen([sys.executable, "-m", "labtrack.cli", "worker"], env=env)

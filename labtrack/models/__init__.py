@@ -14,6 +14,7 @@ from labtrack.models.identification import (
     Signature,
 )
 from labtrack.models.inquiry import InquiryAccess, InquiryChangeRequest, InquiryCode
+from labtrack.models.jobs import JOB_ENDED, JOB_STATUSES, Job
 from labtrack.models.matching import Match, MatchReview, MatchRun
 from labtrack.models.profiles import (
     FrequencyEntry,
@@ -45,7 +46,7 @@ __all__ = [
     "APPEND_ONLY_TABLES", "AccessionCounter", "ROLES", "ApiToken", "AuditEntry", "ConsentRecord", "CustodyEvent",
     "CustodyItem", "Donor", "Family", "FamilyNotification", "FrequencyEntry", "FrequencyTable",
     "Identification", "Individual", "InquiryAccess", "InquiryChangeRequest", "InquiryCode", "IssuedDocument",
-    "IssuedDocumentContent", "LabelPrint", "Match", "MatchReview",
+    "IssuedDocumentContent", "JOB_ENDED", "JOB_STATUSES", "Job", "LabelPrint", "Match", "MatchReview",
     "MatchRun", "MissingPerson", "PedigreeMember", "Profile", "ProfileAllele", "ProfileImport",
     "Remains", "Sample", "SampleStateChange", "Signature", "Site", "StaffMember",
     "StorageLocation", "User", "metadata", "utcnow",

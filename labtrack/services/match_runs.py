@@ -1,56 +1,41 @@
-"""Match runs: an analyst starts a blind kinship search over the stored profiles, pedigrees and
-consents with a chosen frequency table; it runs in the background with progress, and every
-candidate above the reporting threshold is stored as a ``Match`` for review, with its
-parameters, per-locus LRs and the engine version."""
+"""Match runs: an analyst (or ``labtrack match-runs start``) queues a blind kinship search over
+the stored profiles, pedigrees and consents with a chosen frequency table; a worker process
+(``labtrack worker``) runs it as a job with stored progress, and every candidate above the
+reporting threshold is stored as a ``Match`` for review, with its parameters, per-locus LRs and
+the engine version. The parameters are one ``MatchParameters`` (``match_parameters.py``)."""
 
 from __future__ import annotations
 
 import json
 import os
 import tempfile
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask
 from sqlmodel import Session, select
 
-from labtrack.core.errors import NotFound, ProblemList
+from labtrack.core.errors import NotFound
 from labtrack.db import standalone_session
 from labtrack.imports.exchange import read_freqs, read_genotypes, read_pedigrees
 from labtrack.kinship.candidates import Candidate, find_candidates
-from labtrack.kinship.problems import InputError
 from labtrack.kinship.search import search
-from labtrack.models import Family, FrequencyTable, Match, MatchRun, Profile, Sample, User, utcnow
+from labtrack.models import Family, FrequencyTable, Job, Match, MatchRun, Profile, Sample, User, utcnow
+from labtrack.services import jobs
+from labtrack.services.match_parameters import MatchParameters
 from labtrack.services.transaction import write
 from labtrack.version import __version__
 
+if TYPE_CHECKING:
+    from labtrack.services.worker import JobContext
+
 ENGINE_VERSION = f"labtrack-kinship {__version__}"
 STAGES = {"tables": (0.0, 0.45), "search": (0.45, 0.9), "evidence": (0.9, 1.0)}
-
-
-@dataclass(frozen=True)
-class RunParameters:
-    """What a match run computes with (stored with the run and each of its matches)."""
-
-    theta: float = 0.0
-    top_k: int = 5
-    report_log10_lr: float = 3.0
-    dask: str = ""  # "" in this process, "local" a LocalCluster, else a scheduler address
-
-    def problems(self) -> ProblemList:
-        found = ProblemList()
-        if not 0.0 <= self.theta < 0.5:
-            found.add("theta must be between 0 and 0.5", field="theta")
-        if not 1 <= self.top_k <= 100:
-            found.add("top-k must be between 1 and 100", field="top_k")
-        if self.report_log10_lr < 0:
-            found.add("the reporting threshold must be an LR of at least 1 (log10 ≥ 0)", field="report_log10_lr")
-        return found
+JOB_KIND = "match_run"
+RunParameters = MatchParameters  # the name used before the parameters moved to their own module
 
 
 def default_table(session: Session) -> FrequencyTable:
@@ -62,32 +47,54 @@ def default_table(session: Session) -> FrequencyTable:
     return table
 
 
-def start_run(*, session: Session, by: User, params: RunParameters, frequency_table_id: int | None = None,
-              app: Flask | None = None, background: bool = True) -> MatchRun:
-    """Queue a run and start it (in a background thread unless ``background`` is False)."""
+def start_run(*, session: Session, by: User, params: MatchParameters, frequency_table_id: int | None = None,
+              app: Flask | None = None) -> MatchRun:
+    """Queue a run as a job for the worker. With ``app.config["JOBS_INLINE"]`` (tests, or a
+    one-process demo) the queue is worked off in this process before returning."""
     params.problems().raise_if_any("The match run cannot start")
     table = session.get(FrequencyTable, frequency_table_id) if frequency_table_id else default_table(session)
     if table is None:
         raise NotFound(f"no frequency table with id {frequency_table_id}")
-    with write(session, actor=by, reason="match run started"):
+    with write(session, actor=by, reason="match run queued"):
         run = MatchRun(started_by_id=by.id or 0, frequency_table_id=table.id or 0,
-                       params_json=json.dumps(asdict(params), sort_keys=True), engine_version=ENGINE_VERSION)
+                       params_json=params.to_json(), engine_version=ENGINE_VERSION)
         session.add(run)
-    if app is not None and background:
-        threading.Thread(target=execute_run, args=(app, run.id), daemon=True, name=f"match-run-{run.id}").start()
-    elif app is not None:
-        execute_run(app, run.id or 0)
+        session.flush()
+        jobs.enqueue(session, kind=JOB_KIND, payload={"run_id": run.id}, by=by, subject_type="match_run",
+                     subject_id=run.id)
+    if app is not None and app.config.get("JOBS_INLINE"):
+        from labtrack.services.worker import run_inline
+
+        run_inline(app)
         session.refresh(run)
     return run
 
 
-class _Progress:
-    """Writes the run's progress at most every 5 %, so the audit log is not flooded."""
+def follow_job(session: Session, job: Job) -> None:
+    """Keep the run's status in line with its job (called inside the job's write): re-queued →
+    queued at 0 %; failed or cancelled → failed with the job's reason."""
+    run = session.get(MatchRun, job.subject_id)
+    if run is None:
+        return
+    if job.status == "queued":
+        run.status, run.progress = "queued", 0.0
+    elif job.status in ("failed", "cancelled"):
+        run.status, run.finished_at = "failed", utcnow()
+        run.error = (job.error or job.status)[:2000]
+    else:
+        return
+    session.add(run)
 
-    def __init__(self, session: Session, run: MatchRun, actor: User | str) -> None:
-        self.session, self.run, self.actor, self.last = session, run, actor, -1.0
+
+class _Progress:
+    """Writes the run's and the job's progress at most every 5 %, so the audit log is not
+    flooded; checks at every step whether the job was cancelled or the worker is stopping."""
+
+    def __init__(self, session: Session, run: MatchRun, actor: User | str, context: JobContext) -> None:
+        self.session, self.run, self.actor, self.context, self.last = session, run, actor, context, -1.0
 
     def __call__(self, stage: str, done: int, total: int) -> None:
+        self.context.check()
         start, end = STAGES[stage]
         value = start + (end - start) * (done / total if total else 1.0)
         if value - self.last >= 0.05 or value >= 1.0:
@@ -95,6 +102,7 @@ class _Progress:
             with write(self.session, actor=self.actor, reason="match run progress"):
                 self.run.progress = min(1.0, round(value, 3))
                 self.session.add(self.run)
+                self.context.progress(self.session, value, stage)
 
 
 @contextmanager
@@ -109,7 +117,7 @@ def _search_function(address: str, n_threads: int) -> Iterator[Callable[..., Any
 
 
 def _store_matches(session: Session, run: MatchRun, candidates: list[Candidate], actor: User | str,
-                   counts: tuple[int, int]) -> int:
+                   counts: tuple[int, int], context: JobContext) -> int:
     samples = {c.remains_sample_id for c in candidates}
     profiles: dict[str, int] = {}
     for accession in samples:
@@ -136,56 +144,53 @@ def _store_matches(session: Session, run: MatchRun, candidates: list[Candidate],
         run.status, run.progress, run.finished_at, run.n_matches = "done", 1.0, utcnow(), stored
         run.n_remains, run.n_families = counts
         session.add(run)
+        context.done(session)  # the job ends in the transaction that stores its results
     return stored
 
 
-def run_on_files(directory: Path, params: RunParameters,
+def run_on_files(directory: Path, params: MatchParameters,
                  progress: Callable[[str, int, int], None] | None = None,
-                 n_threads: int = 1) -> tuple[list[Candidate], int, int]:
+                 n_threads: int = 1, dask: str = "") -> tuple[list[Candidate], int, int]:
     """Search the exchange files of ``directory`` (freqs.csv, genotypes.csv, pedigrees.csv,
     remains.txt). Returns (candidates, number of remains, number of families). ``n_threads``:
-    threads of an in-process search and of the table build (0: one per CPU core)."""
+    threads of an in-process search and of the table build (0: one per CPU core); ``dask``: ""
+    in this process, "local" a LocalCluster, else a scheduler address."""
     n_threads = n_threads or os.cpu_count() or 1
     table = read_freqs(directory / "freqs.csv")
     genotypes = read_genotypes(directory / "genotypes.csv")
     pedigrees = list(read_pedigrees(directory / "pedigrees.csv").values())
     remains = [line.strip() for line in (directory / "remains.txt").read_text().splitlines() if line.strip()]
-    with _search_function(params.dask, n_threads) as search_fn:
-        candidates = find_candidates(table, pedigrees, genotypes, remains, theta=params.theta,
-                                     top_k=params.top_k, report_log10_lr=params.report_log10_lr,
+    with _search_function(dask, n_threads) as search_fn:
+        candidates = find_candidates(table, pedigrees, genotypes, remains, **params.engine_kwargs(),
                                      search_fn=search_fn, progress=progress, n_threads=n_threads)
     return candidates, len(remains), len(pedigrees)
 
 
-def execute_run(app: Flask, run_id: int) -> None:
-    """Run a queued match run to the end (records failure with its reason instead of raising)."""
+def run_job(context: JobContext) -> None:
+    """The worker's handler of a match-run job: search, then store the candidates and end the
+    job in one transaction (a job that stops half-way has stored nothing)."""
     from labtrack.services.search_input import build_search_input
 
+    app = context.app
     with app.app_context(), standalone_session(app) as session:
-        run = session.get(MatchRun, run_id)
+        run = session.get(MatchRun, int(context.payload["run_id"]))
         if run is None:
-            return
+            raise NotFound(f"match run {context.payload['run_id']} does not exist")
         actor: User | str = session.get(User, run.started_by_id) or "match-run"
-        params = RunParameters(**json.loads(run.params_json))
-        try:
-            with write(session, actor=actor, reason="match run running"):
-                run.status = "running"
-                session.add(run)
-            search_input = build_search_input(session=session, frequency_table_id=run.frequency_table_id)
-            with tempfile.TemporaryDirectory(prefix="labtrack-run-") as tmp:
-                search_input.write(Path(tmp))
-                candidates, n_remains, n_families = run_on_files(Path(tmp), params, _Progress(session, run, actor),
-                                                                 n_threads=app.config.get("MATCH_THREADS", 0))
-            _store_matches(session, run, candidates, actor, (n_remains, n_families))
-        except Exception as error:  # noqa: BLE001 - the run records why it failed
-            session.rollback()
-            message = "; ".join(str(p) for p in error.problems) if isinstance(error, InputError) else str(error)
-            with write(session, actor=actor, reason="match run failed"):
-                failed = session.get(MatchRun, run_id)
-                assert failed is not None
-                failed.status, failed.finished_at = "failed", utcnow()
-                failed.error = message[:2000] or type(error).__name__
-                session.add(failed)
+        params = MatchParameters.from_json(run.params_json)
+        with write(session, actor=actor, reason="match run running"):
+            run.status, run.progress, run.error = "running", 0.0, ""
+            session.add(run)
+            context.progress(session, 0.0, "input")
+        search_input = build_search_input(session=session, frequency_table_id=run.frequency_table_id)
+        session.rollback()  # end the read before the long computation
+        with tempfile.TemporaryDirectory(prefix="labtrack-run-") as tmp:
+            search_input.write(Path(tmp))
+            candidates, n_remains, n_families = run_on_files(
+                Path(tmp), params, _Progress(session, run, actor, context),
+                n_threads=app.config.get("MATCH_THREADS", 0), dask=app.config.get("DASK_SCHEDULER", ""))
+        context.check()
+        _store_matches(session, run, candidates, actor, (n_remains, n_families), context)
 
 
 def get_run(session: Session, run_id: int) -> MatchRun:

@@ -1,4 +1,4 @@
-"""Match runs: start a blind search, follow its progress, see its candidates."""
+"""Match runs: queue a blind search, follow its progress, cancel it, see its candidates."""
 
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ from wtforms import FloatField, IntegerField, SelectField
 from wtforms.validators import NumberRange, Optional
 
 from labtrack.db import get_session
-from labtrack.models import FrequencyTable, Match
-from labtrack.services import match_runs
+from labtrack.models import JOB_ENDED, FrequencyTable, Match
+from labtrack.services import jobs, match_runs
+from labtrack.services.match_parameters import MatchParameters
 from labtrack.web.access import ADMIN, ANALYST, roles_required
 
 bp = Blueprint("matching", __name__, url_prefix="/matching")
@@ -28,6 +29,11 @@ class RunForm(FlaskForm):
                          validators=[Optional(), NumberRange(1, 100)])
     report_log10_lr = FloatField(_l("Report candidates with log10 LR at least"), default=3.0,
                                  validators=[Optional(), NumberRange(0, 100)])
+    prior = FloatField(
+        _l("Prior probability of identity"), validators=[Optional(), NumberRange(1e-12, 0.999999)],
+        description=_l("The chance, before the DNA is considered, that a remains is a given family's missing "
+                       "person. Leave empty for 1 / number of families searched: the remains is one of the "
+                       "families' missing, each family alike."))
 
 
 def _form() -> RunForm:
@@ -42,15 +48,13 @@ def _form() -> RunForm:
 def index() -> Any:
     form = _form()
     if form.validate_on_submit():
-        params = match_runs.RunParameters(theta=form.theta.data or 0.0, top_k=form.top_k.data or 5,
-                                          report_log10_lr=form.report_log10_lr.data if form.report_log10_lr.data
-                                          is not None else 3.0,
-                                          dask=current_app.config.get("DASK_SCHEDULER", ""))
+        params = MatchParameters(theta=form.theta.data or 0.0, top_k=form.top_k.data or 5,
+                                 report_log10_lr=form.report_log10_lr.data if form.report_log10_lr.data
+                                 is not None else 3.0, prior=form.prior.data)
         run = match_runs.start_run(session=get_session(), by=current_user, params=params,
                                    frequency_table_id=form.frequency_table_id.data or None,
-                                   app=current_app._get_current_object(),  # type: ignore[attr-defined]
-                                   background=not current_app.config.get("TESTING"))
-        flash(_("Match run %(id)s started.", id=run.id), "success")
+                                   app=current_app._get_current_object())  # type: ignore[attr-defined]
+        flash(_("Match run %(id)s queued; a worker runs it.", id=run.id), "success")
         return redirect(url_for("matching.run", run_id=run.id))
     status = 422 if form.errors else 200
     return render_template("matching/index.html", form=form, runs=match_runs.list_runs(get_session())), status
@@ -62,4 +66,19 @@ def run(run_id: int) -> Any:
     db = get_session()
     match_run = match_runs.get_run(db, run_id)
     matches = db.exec(select(Match).where(Match.run_id == run_id).order_by(Match.log10_lr.desc())).all()  # type: ignore[attr-defined]
-    return render_template("matching/run.html", run=match_run, matches=matches)
+    return render_template("matching/run.html", run=match_run, matches=matches,
+                           job=jobs.job_for(db, "match_run", run_id),
+                           params=MatchParameters.from_json(match_run.params_json))
+
+
+@bp.route("/runs/<int:run_id>/cancel", methods=["POST"])
+@roles_required(ANALYST, ADMIN)
+def cancel(run_id: int) -> Any:
+    db = get_session()
+    job = jobs.job_for(db, "match_run", match_runs.get_run(db, run_id).id or 0)
+    if job is None or job.status in JOB_ENDED:
+        flash(_("This run has ended; there is nothing to cancel."), "error")
+    else:
+        jobs.request_cancel(db, job.id or 0, by=current_user)
+        flash(_("Cancel requested: the run stops at its next step."), "success")
+    return redirect(url_for("matching.run", run_id=run_id))

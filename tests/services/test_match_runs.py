@@ -40,7 +40,7 @@ def _matches(db: Session, run_id: int) -> dict[tuple[str, str], Match]:
 
 def test_run_finds_the_demo_son_of_family_1_with_evidence(app: Flask, demo_db: Session) -> None:
     run = match_runs.start_run(session=demo_db, by=_analyst(demo_db), params=match_runs.RunParameters(),
-                               app=app, background=False)
+                               app=app)
     run = match_runs.get_run(demo_db, run.id or 0)
     assert (run.status, run.error) == ("done", "") and run.progress == 1.0
     assert run.n_families == 4 and run.n_remains >= 4
@@ -69,8 +69,7 @@ def test_a_run_that_fails_records_why(app: Flask, db: Session) -> None:
     with write(db, actor="test-setup"):
         for entry in entries:
             db.delete(entry)
-    run = match_runs.start_run(session=db, by=_analyst(db), params=match_runs.RunParameters(), app=app,
-                               background=False)
+    run = match_runs.start_run(session=db, by=_analyst(db), params=match_runs.RunParameters(), app=app)
     assert run.status == "failed" and run.error
     assert db.exec(select(Match)).all() == []
 
@@ -78,7 +77,7 @@ def test_a_run_that_fails_records_why(app: Flask, db: Session) -> None:
 def test_bad_parameters_are_refused(app: Flask, demo_db: Session) -> None:
     with pytest.raises(ValidationFailed) as info:
         match_runs.start_run(session=demo_db, by=_analyst(demo_db),
-                             params=match_runs.RunParameters(theta=0.7, top_k=0), app=app, background=False)
+                             params=match_runs.RunParameters(theta=0.7, top_k=0), app=app)
     assert {p.field for p in info.value.problems} == {"theta", "top_k"}
 
 

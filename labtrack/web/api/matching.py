@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from labtrack.db import get_session
 from labtrack.services import match_runs
+from labtrack.services.match_parameters import MatchParameters
 from labtrack.web.access import ADMIN, ANALYST
 from labtrack.web.api import bp
 from labtrack.web.api.openapi import operation, parse_body, respond
@@ -21,6 +22,8 @@ class MatchRunCreate(BaseModel):
     theta: float = Field(0.0, ge=0, lt=0.5)
     top_k: int = Field(5, ge=1, le=100)
     report_log10_lr: float = Field(3.0, ge=0)
+    prior: float | None = Field(None, gt=0, lt=1, description="prior probability of identity; "
+                                "default 1 / number of families searched")
 
 
 class MatchRunPublic(BaseModel):
@@ -38,16 +41,15 @@ class MatchRunPublic(BaseModel):
     finished_at: datetime | None
 
 
-@operation(bp, "/match-runs", method="POST", summary="Start a blind kinship search (runs in the background)",
+@operation(bp, "/match-runs", method="POST", summary="Queue a blind kinship search (a worker runs it)",
            tag="matching", roles=(ANALYST, ADMIN), body=MatchRunCreate, response=MatchRunPublic, status=202)
 def create_match_run() -> Any:
     body = parse_body(MatchRunCreate)
-    params = match_runs.RunParameters(theta=body.theta, top_k=body.top_k, report_log10_lr=body.report_log10_lr,
-                                      dask=current_app.config.get("DASK_SCHEDULER", ""))
+    params = MatchParameters(theta=body.theta, top_k=body.top_k, report_log10_lr=body.report_log10_lr,
+                             prior=body.prior)
     run = match_runs.start_run(session=get_session(), by=current_user, params=params,
                                frequency_table_id=body.frequency_table_id,
-                               app=current_app._get_current_object(),  # type: ignore[attr-defined]
-                               background=not current_app.config.get("TESTING"))
+                               app=current_app._get_current_object())  # type: ignore[attr-defined]
     return respond(MatchRunPublic, match_runs.get_run(get_session(), run.id or 0), status=202)
 
 
