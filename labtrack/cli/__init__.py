@@ -11,6 +11,7 @@ def commands() -> list[click.Command]:
     from labtrack.cli.audit import audit
     from labtrack.cli.database import database
     from labtrack.cli.demo import demo, quickstart
+    from labtrack.cli.familias import familias
     from labtrack.cli.freqs import freqs
     from labtrack.cli.kinship import kinship
     from labtrack.cli.labels import labels
@@ -20,7 +21,7 @@ def commands() -> list[click.Command]:
     from labtrack.cli.worker import jobs_group, match_runs_group, worker
 
     return [audit, database, demo, quickstart, kinship, users, profiles, pedigrees, freqs, labels,
-            worker, jobs_group, match_runs_group]
+            worker, jobs_group, match_runs_group, familias]
 
 
 def init_app(app: Flask) -> None:
