@@ -19,11 +19,15 @@ from typing import Any
 import click
 import numpy as np
 
+from labtrack.cli.kinship_models import model_options, pop_models
 from labtrack.imports.exchange import read_freqs, read_genotypes, read_pedigrees
+from labtrack.imports.remains_dropout import read_remains_dropout
+from labtrack.kinship.dropout import DropModel
 from labtrack.kinship.markers import canonical_marker
+from labtrack.kinship.mutation import MutationModel
 from labtrack.kinship.problems import InputError, InputProblem
 from labtrack.kinship.reassociation import direct_matches, genotype_log10_probabilities
-from labtrack.kinship.search import SearchResult, search
+from labtrack.kinship.search import SearchResult, near_miss, search
 from labtrack.kinship.search_tables import PreparedSearch, prepare_search
 from labtrack.kinship.simulate import simulate
 
@@ -82,6 +86,19 @@ DEFAULT_FREQS = Path(__file__).resolve().parents[2] / "fixtures" / "freqs" / "ni
 @click.option("--direct-out", type=_OUT, default=None, help="remains-to-remains direct matches")
 @click.option("--direct-min-loci", type=click.IntRange(min=1), default=10, show_default=True)
 @click.option("--direct-max-mismatches", type=click.IntRange(min=0), default=0, show_default=True)
+@model_options
+@click.option(
+    "--remains-dropout", "remains_dropout_path", type=_FILE, default=None,
+    help="CSV sample_id,dropout: own drop-out probability of badly degraded remains",
+)
+@click.option(
+    "--near", "near_k", type=click.IntRange(min=0), default=5, show_default=True,
+    help="per remains, families excluded by one or two loci only to list in --near-out",
+)
+@click.option(
+    "--near-out", type=_OUT, default=None,
+    help="near misses: families an exclusion at one or two loci keeps out of the top list",
+)
 def search_command(
     freqs_path: Path,
     genotypes_path: Path,
@@ -99,10 +116,22 @@ def search_command(
     direct_out: Path | None,
     direct_min_loci: int,
     direct_max_mismatches: int,
+    **models: Any,
 ) -> None:
-    """Blind search of remains against families."""
+    """Blind search of remains against families.
+
+    With a mutation model and a drop-out/drop-in model the family tables give the same LR as
+    `labtrack kinship lr` with the same options. A family that one or two loci exclude is not
+    silently dropped: it is listed in --near-out for an analyst to look at."""
     started = time.perf_counter()
+    near_k: int = models.pop("near_k")
+    near_out: Path | None = models.pop("near_out")
+    remains_dropout_path: Path | None = models.pop("remains_dropout_path")
+    mutation, drop = pop_models(models)
     try:
+        remains_dropout = (
+            read_remains_dropout(remains_dropout_path) if remains_dropout_path else None
+        )
         remains_ids, prepared = _load(
             freqs_path,
             genotypes_path,
@@ -110,9 +139,14 @@ def search_command(
             remains_path,
             theta=theta,
             n_threads=threads or os.cpu_count() or 1,
+            mutation=mutation,
+            drop=drop,
+            remains_dropout=remains_dropout,
         )
     except InputError as exc:
         raise click.ClickException(str(exc)) from exc
+    except ValueError as exc:
+        raise click.ClickException(f"cannot search: {exc}") from exc
     tables = prepared.tables
     _say(
         f"tables: {tables.n_families} families x {len(tables.markers)} loci "
@@ -126,20 +160,22 @@ def search_command(
             result = search_dask(
                 client,
                 tables,
-                prepared.genotypes,
+                prepared.rows,
                 top_k=top_k,
                 threshold=threshold,
                 prior=prior,
+                near_k=near_k if near_out else 0,
                 progress=progress,
             )
     else:
         result = search(
             tables,
-            prepared.genotypes,
+            prepared.rows,
             top_k=top_k,
             threshold=threshold,
             prior=prior,
             n_threads=threads or os.cpu_count() or 1,
+            near_k=near_k if near_out else 0,
             progress=progress,
         )
     progress.close()
@@ -156,6 +192,14 @@ def search_command(
                 families_out,
                 ["family_id", "rank", "remains_sample_id", "log10_lr", "posterior"],
                 list(_family_rows(result, remains_ids, tables.family_ids)),
+            )
+        )
+    if near_out is not None and result.near_top is not None:
+        outputs.append(
+            (
+                near_out,
+                ["remains_sample_id", "rank", "family_id", "excluded_loci", "log10_lr_other_loci"],
+                list(_near_rows(result, remains_ids, tables.family_ids)),
             )
         )
     if summary_out is not None:
@@ -207,6 +251,15 @@ def search_command(
     default=None,
     help="frequency table [default: fixtures/freqs/nist1036.csv]",
 )
+@click.option("--mutation-rate", type=click.FloatRange(0, 1, max_open=True), default=0.0,
+              show_default=True, help="one-step mutation chance per transmission and locus")
+@click.option("--one-seen", "one_seen_rate", type=click.FloatRange(0, 1, max_open=True),
+              default=0.0, show_default=True,
+              help="chance that a heterozygous remains locus shows one allele (drop-out)")
+@click.option("--failed-loci", type=click.FloatRange(0, 1, max_open=True), default=0.05,
+              show_default=True, help="chance that a remains locus is untyped")
+@click.option("--related-fraction", type=click.FloatRange(0, 1), default=0.8,
+              show_default=True, help="share of remains that are a family's missing person")
 def simulate_command(
     n_families: int,
     n_remains: int,
@@ -214,11 +267,19 @@ def simulate_command(
     seed: int,
     out_dir: Path,
     freqs_path: Path | None,
+    mutation_rate: float,
+    one_seen_rate: float,
+    failed_loci: float,
+    related_fraction: float,
 ) -> None:
     """Write a synthetic data set: freqs, genotypes, pedigrees, remains.txt, truth.csv."""
     try:
         table = read_freqs(freqs_path or DEFAULT_FREQS)
-        data = simulate(n_families, n_remains, n_loci, seed, table)
+        data = simulate(
+            n_families, n_remains, n_loci, seed, table, mutation_rate=mutation_rate,
+            one_seen_rate=one_seen_rate, remains_missing_rate=failed_loci,
+            related_fraction=related_fraction,
+        )
     except InputError as exc:
         raise click.ClickException(str(exc)) from exc
     except ValueError as exc:
@@ -235,6 +296,9 @@ def _load(
     *,
     theta: float,
     n_threads: int,
+    mutation: MutationModel | None = None,
+    drop: DropModel | None = None,
+    remains_dropout: dict[str, float] | None = None,
 ) -> tuple[list[str], PreparedSearch]:
     """Read and cross-check the inputs (InputError with every problem), then build tables."""
     problems: list[InputProblem] = []
@@ -284,6 +348,9 @@ def _load(
         profiles,
         remains_ids,
         theta=theta,
+        mutation=mutation,
+        drop=drop,
+        remains_dropout=remains_dropout,
         n_threads=n_threads,
         progress=progress,
     )
@@ -376,6 +443,18 @@ def _family_rows(
     result: SearchResult, remains_ids: Sequence[str], family_ids: Sequence[str]
 ) -> Iterable[tuple]:
     return _ranked_rows(result.family_top, result.family_posterior(), family_ids, remains_ids)
+
+
+def _near_rows(
+    result: SearchResult, remains_ids: Sequence[str], family_ids: Sequence[str]
+) -> Iterable[tuple]:
+    """(remains, rank, family, excluded loci, log10 LR of the other loci) of the near misses."""
+    assert result.near_top is not None  # noqa: S101
+    scores, index = result.near_top.scores, result.near_top.index
+    excluded, others = near_miss(scores)
+    rows, rank = np.nonzero(index >= 0)
+    for i, k in zip(rows.tolist(), rank.tolist(), strict=True):
+        yield (remains_ids[i], k + 1, family_ids[index[i, k]], int(excluded[i, k]), f"{others[i, k]:.3f}")
 
 
 def _direct_rows(

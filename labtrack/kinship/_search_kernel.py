@@ -11,8 +11,14 @@ depends on tiling, threads or Dask).
 
 Lists are kept as (score, index) pairs sorted by score descending, then index ascending (the
 order of `_topk`); a candidate enters when it beats the list's last entry in that order. NaN
-(undefined) and -inf (exclusion) never enter and never count. Empty slots hold (-inf, EMPTY_INDEX)
-so that any finite score beats them.
+(undefined) never enters and never counts. Empty slots hold (-inf, EMPTY_INDEX) so that any
+finite score beats them.
+
+Exclusions: a locus where the family's LR is 0 is stored as EXCLUDED_LOCUS (-10⁴) rather than
+-inf, so that a score still says how many loci exclude: a score at or below EXCLUSION_CEILING is
+an exclusion and never enters the main lists, but one with one or two excluded loci (above
+NEAR_MISS_FLOOR) enters the remains' *near-miss* list, for an analyst to look at (a mutation or
+a drop-out the models did not explain), instead of vanishing.
 
 The functions release the GIL (``nogil``), so chunks run on several threads at once.
 """
@@ -31,6 +37,12 @@ COLUMN_STRIP = 512
 #: Families screened at once before the exact list updates (a few SIMD registers).
 _GROUP = 16
 _MINUS_INF = np.float32(-np.inf)
+#: log10 LR stored for a locus that excludes the family (LR 0).
+EXCLUDED_LOCUS = np.float32(-1e4)
+#: Scores at or below this have at least one excluded locus (real sums stay far above it).
+EXCLUSION_CEILING = np.float32(-5e3)
+#: Scores above this have at most two excluded loci: near misses.
+NEAR_MISS_FLOOR = np.float32(-2.5e4)
 
 
 @njit(nogil=True, cache=True, inline="always")
@@ -69,6 +81,8 @@ def search_block(
     family_worst: np.ndarray,
     n_above: np.ndarray,
     n_undefined: np.ndarray,
+    near_scores: np.ndarray,
+    near_index: np.ndarray,
     column_strip: int = COLUMN_STRIP,
 ) -> None:
     """Score remains ``rows`` against one family block and update the lists in place.
@@ -81,9 +95,11 @@ def search_block(
     remains_scores / remains_index : (R, k) lists of families (index = global family index)
     family_scores / family_index : (F, k) lists of remains; family_worst (F,) = family_scores[:, -1]
     n_above, n_undefined : int64 (R,), counts added to
+    near_scores / near_index : (R, k_near) near-miss lists of families (k_near may be 0)
     """
     width = block.shape[1]
     k = remains_scores.shape[1]
+    k_near = near_scores.shape[1]
     acc = np.empty(column_strip, dtype=np.float32)
     threshold = np.float32(log10_threshold)
     for c0 in range(0, width, column_strip):
@@ -98,16 +114,20 @@ def search_block(
                     n_undefined[r] += 1
             # vectorised screen (int32 counts; NaN fails every comparison)
             remains_worst = remains_scores[r, k - 1]
+            near_worst = near_scores[r, k_near - 1] if k_near else np.float32(np.inf)
             above = np.int32(0)
             hits = np.int32(0)
             for c in range(strip.size):
                 s = strip[c]
                 above += np.int32(s > threshold)
-                hits += np.int32(s >= worst[c]) | np.int32(s >= remains_worst)
+                hits += np.int32(s >= worst[c]) | np.int32(s >= remains_worst) | (
+                    np.int32(s > NEAR_MISS_FLOOR) & np.int32(s >= near_worst)
+                )
             n_above[r] += above
             if hits:
                 _offer(strip, worst, r, remains_offset + r, family_offset + c0,
-                       remains_scores, remains_index, family_scores, family_index)  # fmt: skip
+                       remains_scores, remains_index, family_scores, family_index,
+                       near_scores, near_index)  # fmt: skip
 
 
 @njit(nogil=True, cache=True, inline="always")
@@ -133,24 +153,33 @@ def _offer(
     remains_index: np.ndarray,
     family_scores: np.ndarray,
     family_index: np.ndarray,
+    near_scores: np.ndarray,
+    near_index: np.ndarray,
 ) -> None:
-    """Offer the scores of remains ``r`` against families first_family.. to both lists, in
+    """Offer the scores of remains ``r`` against families first_family.. to the lists, in
     groups screened first (most groups hold nothing that can enter)."""
     k = remains_scores.shape[1]
+    k_near = near_scores.shape[1]
     remains_worst = remains_scores[r, k - 1]
+    near_worst = near_scores[r, k_near - 1] if k_near else np.float32(np.inf)
     for g0 in range(0, strip.size, _GROUP):
         g1 = min(g0 + _GROUP, strip.size)
         hits = np.int32(0)
         for c in range(g0, g1):
             s = strip[c]
-            hits += np.int32(s >= worst[c]) | np.int32(s >= remains_worst)
+            hits += np.int32(s >= worst[c]) | np.int32(s >= remains_worst) | (
+                np.int32(s > NEAR_MISS_FLOOR) & np.int32(s >= near_worst)
+            )
         if hits == 0:
             continue
         for c in range(g0, g1):
             s = strip[c]
-            if not s > _MINUS_INF:  # -inf (exclusion) or NaN (undefined) never enters
-                continue
             family = first_family + c
+            if not s > EXCLUSION_CEILING:  # an exclusion, or NaN (undefined): not a candidate
+                if k_near and s > NEAR_MISS_FLOOR and s >= near_worst:
+                    if _insert(near_scores, near_index, r, s, family):
+                        near_worst = near_scores[r, k_near - 1]
+                continue
             if s >= remains_worst and _insert(remains_scores, remains_index, r, s, family):
                 remains_worst = remains_scores[r, k - 1]
             if s >= worst[c] and _insert(family_scores, family_index, family, s, remains):

@@ -99,7 +99,7 @@ def find_candidates(
     prepared = prepare_search(table, pedigrees, dict(genotypes), list(remains_ids), theta=theta,
                               n_threads=n_threads, progress=stage("tables"))
     run = search_fn or search
-    result = run(prepared.tables, prepared.genotypes, top_k=top_k, prior=prior, progress=stage("search"))
+    result = run(prepared.tables, prepared.rows, top_k=top_k, prior=prior, progress=stage("search"))
     scores, index = result.remains_top.scores, result.remains_top.index
     chosen = [
         (r, k) for r in range(scores.shape[0]) for k in range(scores.shape[1])

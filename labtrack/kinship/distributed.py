@@ -58,6 +58,7 @@ def search_dask(
     threshold: float = 1e4,
     prior: float | None = None,
     chunk_size: int = 4096,
+    near_k: int = 0,
     progress: Progress | None = None,
 ) -> SearchResult:
     """Blind search of all remains (genotypes int, shape (R, L)) on the cluster of `client`.
@@ -76,6 +77,7 @@ def search_dask(
             s,
             top_k=top_k,
             threshold=threshold,
+            near_k=near_k,
             pure=False,
         )
         for s, e in chunk_bounds(n, chunk_size) or [(0, 0)]

@@ -8,8 +8,11 @@ where `log10_lr_l` (float32, shape (G_l, F)) is the table of the family LR of ev
 genotype of the missing person at locus l (genotype-major, so that one remains reads contiguous
 rows), and g[r, l] is the remains' genotype index at l (-1 untyped: contributes 0).
 
-Values: -inf is an exclusion (LR 0 at some locus; never reported), NaN is undefined (the
-relatives contradict their own pedigree: never reported, counted in `n_undefined`).
+Values: a locus where the family's LR is 0 is stored as EXCLUDED_LOCUS (-10⁴), so a score at or
+below EXCLUSION_CEILING is an exclusion (never in the candidate lists; with one or two excluded
+loci it may enter the remains' near-miss list, `near_k`); `query` and `score_pairs` report
+exclusions as -inf. NaN is undefined (the relatives contradict their own pedigree: never
+reported, counted in `n_undefined`).
 
 Memory: the families are cut into blocks of `family_block` columns, each a stacked table of all
 loci (rows: genotypes of all loci plus one zero row for untyped loci; ~5 MB for 20 loci and 512
@@ -33,7 +36,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from labtrack.kinship._search_kernel import EMPTY_INDEX, fill_columns, search_block
+from labtrack.kinship._search_kernel import (
+    EMPTY_INDEX,
+    EXCLUDED_LOCUS,
+    EXCLUSION_CEILING,
+    fill_columns,
+    search_block,
+)
 from labtrack.kinship._topk import EMPTY, TopK, encode
 from labtrack.kinship.posterior import posterior_from_log10
 
@@ -116,6 +125,7 @@ class SearchTables:
         families = np.asarray(families, dtype=np.int64)
         lo, hi = self.offsets[locus], self.offsets[locus + 1]
         values = np.asarray(log10_lr, dtype=np.float32)
+        values = np.where(values == -np.inf, EXCLUDED_LOCUS, values)  # see the module docstring
         if values.shape != (families.size, hi - lo):
             raise ValueError(f"table shape {values.shape}, expected ({families.size}, {hi - lo})")
         block = np.searchsorted(self.block_starts, families, side="right") - 1
@@ -136,9 +146,10 @@ class SearchTables:
         return np.diff(self.offsets)
 
     def locus_table(self, locus: int) -> np.ndarray:
-        """The table of one locus: float32, shape (G_l, F) (a copy)."""
+        """The table of one locus: float32, shape (G_l, F) (a copy; -inf where LR is 0)."""
         lo, hi = self.offsets[locus], self.offsets[locus + 1]
-        return np.concatenate([b[lo:hi] for b in self.blocks], axis=1)
+        table = np.concatenate([b[lo:hi] for b in self.blocks], axis=1)
+        return np.where(table == EXCLUDED_LOCUS, np.float32(-np.inf), table)
 
     def rows(self, genotypes: np.ndarray) -> np.ndarray:
         """Stacked-table rows of remains genotypes.
@@ -167,6 +178,8 @@ class SearchResult:
     n_above : ndarray, int64, shape (R,): families with log10 LR > log10(threshold)
     n_undefined : ndarray, int64, shape (R,): families with an undefined (NaN) LR
     prior : float, prior probability of identity used for `posterior`
+    near_top : TopK (R, k_near) or None: per remains, the best families excluded by one or two
+        loci only (scores include EXCLUDED_LOCUS per excluded locus; see `near_miss`)
     """
 
     remains_top: TopK
@@ -174,6 +187,7 @@ class SearchResult:
     n_above: np.ndarray
     n_undefined: np.ndarray
     prior: float
+    near_top: TopK | None = None
 
     def remains_posterior(self) -> np.ndarray:
         """Posterior of each remains' top-k families: float64, shape (R, k) (0 in empty slots).
@@ -196,6 +210,7 @@ class ChunkResult:
     family_top: TopK
     n_above: np.ndarray
     n_undefined: np.ndarray
+    near_top: TopK | None = None
 
 
 def score_tile(
@@ -228,6 +243,7 @@ def search_chunk(
     *,
     top_k: int = 10,
     threshold: float = 1e4,
+    near_k: int = 0,
     progress: Progress | None = None,
 ) -> ChunkResult:
     """Search remains start:start+R (genotypes int, shape (R, L)) against all families.
@@ -242,6 +258,7 @@ def search_chunk(
     log10_thr = np.float32(np.log10(threshold)) if threshold > 0 else np.float32(-np.inf)
     remains_lists = _Lists(n, top_k)
     family_lists = _Lists(tables.n_families, top_k)
+    near_lists = _Lists(n, near_k)
     n_above = np.zeros(n, dtype=np.int64)
     n_undef = np.zeros(n, dtype=np.int64)
     undefined = tables.undefined_columns()
@@ -252,11 +269,12 @@ def search_chunk(
             undefined[j].astype(np.int64),
             remains_lists.scores, remains_lists.index,
             family_lists.scores, family_lists.index, family_lists.worst,
-            n_above, n_undef,
+            n_above, n_undef, near_lists.scores, near_lists.index,
         )  # fmt: skip
         if progress is not None:
             progress(n * (j + 1) // n_blocks, n)
-    return ChunkResult(start, remains_lists.top(), family_lists.top(), n_above, n_undef)
+    near = near_lists.top() if near_k else None
+    return ChunkResult(start, remains_lists.top(), family_lists.top(), n_above, n_undef, near)
 
 
 class _Lists:
@@ -284,15 +302,19 @@ def combine(chunks: Sequence[ChunkResult], n_remains: int, *, prior: float) -> S
     n_fam = chunks[0].family_top.keys.shape[0]
     rtop = TopK.empty(n_remains, k)
     ftop = TopK.empty(n_fam, k)
+    first_near = chunks[0].near_top
+    ntop = None if first_near is None else TopK.empty(n_remains, first_near.k)
     n_above = np.zeros(n_remains, dtype=np.int64)
     n_undef = np.zeros(n_remains, dtype=np.int64)
     for chunk in chunks:
         sl = slice(chunk.start, chunk.start + chunk.n_above.size)
         rtop.keys[sl] = chunk.remains_top.keys
+        if ntop is not None and chunk.near_top is not None:
+            ntop.keys[sl] = chunk.near_top.keys
         n_above[sl] = chunk.n_above
         n_undef[sl] = chunk.n_undefined
         ftop.merge_topk(chunk.family_top)
-    return SearchResult(rtop, ftop, n_above, n_undef, prior)
+    return SearchResult(rtop, ftop, n_above, n_undef, prior, ntop)
 
 
 def chunk_bounds(n_remains: int, chunk_size: int) -> list[tuple[int, int]]:
@@ -309,6 +331,7 @@ def search(
     prior: float | None = None,
     chunk_size: int | None = None,
     n_threads: int = 1,
+    near_k: int = 0,
     progress: Progress | None = None,
 ) -> SearchResult:
     """Blind search of all remains against all families in this process (NumPy, threads).
@@ -320,6 +343,8 @@ def search(
     prior : prior probability of identity for the posterior, default 1 / F
     chunk_size : remains per unit of work (default R / n_threads, rounded up); n_threads :
         threads (the compiled kernel releases the GIL, so threads run on separate cores)
+    near_k : length of the per-remains near-miss lists (families excluded by one or two loci
+        only); 0 keeps none
     progress : called with (remains done, total), from one thread at a time
     """
     genotypes = np.asarray(genotypes)
@@ -338,6 +363,7 @@ def search(
             s,
             top_k=top_k,
             threshold=threshold,
+            near_k=near_k,
             progress=done.reporter(s),
         )
 
@@ -354,16 +380,39 @@ def default_prior(n_families: int) -> float:
     return 1.0 / max(n_families, 2)
 
 
+def excluded_loci(scores: np.ndarray) -> np.ndarray:
+    """Number of excluding loci in raw kernel scores (0 for a non-excluded family): int64."""
+    scores = np.asarray(scores, dtype=np.float64)
+    finite = np.isfinite(scores)
+    ratio = np.where(finite, np.minimum(scores, 0.0), 0.0) / float(EXCLUDED_LOCUS)
+    count = np.maximum(np.round(ratio).astype(np.int64), 1)
+    return np.where(finite & (scores > EXCLUSION_CEILING), 0, count)
+
+
+def near_miss(scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(excluded loci, log10 LR of the other loci) of raw near-miss scores: the LR of the
+    loci that do not exclude is what is left once EXCLUDED_LOCUS is taken off per excluded
+    locus (float32 precision: about 10⁻³)."""
+    count = excluded_loci(scores)
+    return count, np.asarray(scores, dtype=np.float64) - count * float(EXCLUDED_LOCUS)
+
+
+def _with_exclusions(scores: np.ndarray) -> np.ndarray:
+    return np.where(scores > EXCLUSION_CEILING, scores, np.where(np.isnan(scores), scores, -np.inf))
+
+
 def query(tables: SearchTables, genotype: np.ndarray) -> np.ndarray:
-    """log10 LR of one new remains against every family: genotype int (L,) -> float32 (F,)."""
+    """log10 LR of one new remains against every family: genotype int (L,) -> float32 (F,);
+    -inf for an excluded family."""
     rows = tables.rows(np.asarray(genotype).reshape(1, -1))
-    return np.concatenate([score_tile(b, rows)[0] for b in tables.blocks])
+    return _with_exclusions(np.concatenate([score_tile(b, rows)[0] for b in tables.blocks]))
 
 
 def score_pairs(
     tables: SearchTables, genotypes: np.ndarray, remains: np.ndarray, families: np.ndarray
 ) -> np.ndarray:
-    """log10 LR of given pairs: remains int (m,) into genotypes (R, L), families int (m,)."""
+    """log10 LR of given pairs: remains int (m,) into genotypes (R, L), families int (m,);
+    -inf for an excluded pair."""
     rows = tables.rows(np.asarray(genotypes)[np.asarray(remains)])
     families = np.asarray(families)
     block = np.searchsorted(tables.block_starts, families, side="right") - 1
@@ -373,7 +422,7 @@ def score_pairs(
             sel = block == j
             col = families[sel] - tables.block_starts[j]
             out[sel] += tables.blocks[j][rows[sel, locus], col]
-    return out
+    return _with_exclusions(out).astype(np.float32)
 
 
 class _Counter:

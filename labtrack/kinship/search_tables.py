@@ -18,10 +18,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from labtrack.kinship.dropout import DropModel
 from labtrack.kinship.freqs import FrequencyTable, MarkerFrequencies
+from labtrack.kinship.mutation import MutationModel
 from labtrack.kinship.pedigree import Pedigree
 from labtrack.kinship.search import FAMILY_BLOCK, SearchTables
-from labtrack.kinship.tables import genotype_index, mp_lr_tables, n_genotypes
+from labtrack.kinship.search_observations import DropClasses, observation_codes, observation_weights
+from labtrack.kinship.tables import genotype_index, mp_lr_tables
 
 #: sample_id -> {canonical marker -> (allele, allele)}
 Profiles = Mapping[str, Mapping[str, tuple[str, str]]]
@@ -71,9 +74,10 @@ def encode_profiles(
 
 
 def genotype_indices(alleles: np.ndarray) -> np.ndarray:
-    """Genotype index per locus from allele indices: int (R, L, 2) -> int32 (R, L), -1 untyped."""
+    """Genotype index per locus from allele indices: int (R, L, 2) -> int32 (R, L), -1 untyped
+    (a negative second allele, one allele seen, is read as a homozygote)."""
     a = np.asarray(alleles, dtype=np.int64)
-    g = genotype_index(a[..., 0], a[..., 1])
+    g = genotype_index(a[..., 0], np.where(a[..., 1] < 0, a[..., 0], a[..., 1]))
     return np.where(a[..., 0] < 0, -1, g).astype(np.int32)
 
 
@@ -125,6 +129,8 @@ def build_search_tables(
     family_ids: Sequence[str],
     *,
     theta: float = 0.0,
+    mutation: MutationModel | None = None,
+    classes: DropClasses | None = None,
     family_block: int = FAMILY_BLOCK,
     n_threads: int = 1,
     progress: Callable[[int, int], None] | None = None,
@@ -132,19 +138,31 @@ def build_search_tables(
     """Family LR tables of every locus, log10 float32, laid out for the search.
 
     Per group and locus, families are split by which relatives are typed there; each subset
-    calls `mp_lr_tables` once (the pedigree with only those relatives typed). Families with no
-    typed relative at a locus contribute log10 LR 0 there. n_threads > 1 computes (group,
+    calls `mp_lr_tables` once (the pedigree with only those relatives typed), under the
+    mutation model if any. With drop classes the rows are observations (see
+    `search_observations`): the genotype tables times the observation weights. Families with
+    no typed relative at a locus contribute log10 LR 0 there. n_threads > 1 computes (group,
     locus) pairs in threads (NumPy releases the GIL in the heavy parts).
     """
-    sizes = [n_genotypes(len(f.alleles)) for f in freqs]
+    classes = classes or DropClasses((), {})
+    if classes.active and theta > 0:
+        raise ValueError(
+            "a drop-out/drop-in model with theta > 0 is not available in the search; use theta 0 "
+            "for the search (candidates can be recomputed with theta by `kinship lr`)"
+        )
+    sizes = [classes.rows(len(f.alleles)) for f in freqs]
     tables = SearchTables.allocate(
         [f.marker for f in freqs], family_ids, sizes, family_block=family_block
     )
+    weights = [
+        observation_weights(f.freqs, classes.models) if classes.active else None for f in freqs
+    ]
     tasks = [(group, locus) for group in groups for locus in range(len(freqs))]
 
     def run(task: tuple[FamilyGroup, int]) -> tuple[int, list[tuple[np.ndarray, np.ndarray]]]:
         group, locus = task
-        return locus, _group_locus_tables(group, locus, freqs[locus], theta)
+        parts = _group_locus_tables(group, locus, freqs[locus], theta, mutation, weights[locus])
+        return locus, parts
 
     if n_threads > 1:
         with ThreadPoolExecutor(max_workers=n_threads) as pool:
@@ -168,9 +186,14 @@ def _fill_all(
 
 
 def _group_locus_tables(
-    group: FamilyGroup, locus: int, freqs: MarkerFrequencies, theta: float
+    group: FamilyGroup,
+    locus: int,
+    freqs: MarkerFrequencies,
+    theta: float,
+    mutation: MutationModel | None = None,
+    weights: np.ndarray | None = None,
 ) -> list[tuple[np.ndarray, np.ndarray]]:
-    """(families, log10 LR float32 (m, G_l)) per subset of typed relatives at one locus."""
+    """(families, log10 LR float32 (m, rows)) per subset of typed relatives at one locus."""
     typed_ids = list(group.pedigree.typed_person_ids)
     rel = group.relatives[:, :, locus, :]  # (F_g, n_typed, 2)
     typed = rel[:, :, 0] >= 0
@@ -182,7 +205,12 @@ def _group_locus_tables(
         sel = np.flatnonzero(which.reshape(-1) == p)
         kept = [t for t, on in zip(typed_ids, pattern, strict=True) if on]
         sub = group.pedigree.with_typed(kept)
-        lr = mp_lr_tables(sub, rel[sel][:, pattern, :], freqs.freqs, theta=theta)
+        lr = mp_lr_tables(
+            sub, rel[sel][:, pattern, :], freqs.freqs, theta=theta, mutation=mutation,
+            marker=freqs.marker, alleles=freqs.alleles,
+        )
+        if weights is not None:
+            lr = lr @ weights
         with np.errstate(divide="ignore"):
             parts.append((group.families[sel], np.log10(lr).astype(np.float32)))
     return parts
@@ -193,13 +221,24 @@ class PreparedSearch:
     """Everything the search needs, encoded.
 
     tables : SearchTables over the families (in the order given) and `freqs` markers
-    genotypes : int32, shape (R, L), remains genotype index per locus (-1 untyped)
+    genotypes : int32, shape (R, L), remains genotype index per locus (-1 untyped; one allele
+        seen read as a homozygote): for direct matching
     freqs : the search-wide frequencies per marker (unseen alleles of the search included)
+    codes : int32, shape (R, L), the table row of each remains locus (what the search looks
+        up; equal to `genotypes` without a drop model)
+    classes : the drop classes of the search
     """
 
     tables: SearchTables
     genotypes: np.ndarray
     freqs: tuple[MarkerFrequencies, ...]
+    codes: np.ndarray | None = None
+    classes: DropClasses | None = None
+
+    @property
+    def rows(self) -> np.ndarray:
+        """What the search looks up: `codes` (`genotypes` when none were made)."""
+        return self.genotypes if self.codes is None else self.codes
 
 
 def prepare_search(
@@ -209,6 +248,9 @@ def prepare_search(
     remains_ids: Sequence[str],
     *,
     theta: float = 0.0,
+    mutation: MutationModel | None = None,
+    drop: DropModel | None = None,
+    remains_dropout: Mapping[str, float] | None = None,
     family_block: int = FAMILY_BLOCK,
     n_threads: int = 1,
     progress: Callable[[int, int], None] | None = None,
@@ -217,8 +259,11 @@ def prepare_search(
 
     Markers: those of the frequency table typed in at least one remains or reference of the
     search (table order). Markers absent from the table are ignored here (callers that must
-    refuse them check first).
+    refuse them check first). mutation : model of every transmission; drop : drop-out/drop-in
+    model of the remains; remains_dropout : remains sample -> its own drop-out probability (a
+    badly degraded sample), same drop-in.
     """
+    classes = DropClasses.build(drop, remains_dropout)
     samples = list(remains_ids) + [s for ped in pedigrees for s in ped.sample_of().values()]
     observed: dict[str, set[str]] = {}
     for sample in samples:
@@ -232,9 +277,12 @@ def prepare_search(
         freqs,
         [p.family_id for p in pedigrees],
         theta=theta,
+        mutation=mutation,
+        classes=classes,
         family_block=family_block,
         n_threads=n_threads,
         progress=progress,
     )
     genotypes = genotype_indices(encode_profiles(profiles, list(remains_ids), freqs))
-    return PreparedSearch(tables, genotypes, tuple(freqs))
+    codes = observation_codes(profiles, list(remains_ids), freqs, classes)
+    return PreparedSearch(tables, genotypes, tuple(freqs), codes, classes)

@@ -8,7 +8,10 @@ blank for remains of no searched family).
 
 Founder alleles are drawn from the frequency table; with probability `rare_rate` a founder
 allele is instead a rare allele absent from the table (label: the largest table allele + 1), so
-that the unseen-allele rule is exercised. Each child receives one random allele of each parent.
+that the unseen-allele rule is exercised. Each child receives one random allele of each parent;
+with `mutation_rate` > 0 a transmitted allele mutates one repeat up or down (stepwise). With
+`one_seen_rate` > 0, a heterozygous locus of a remains shows only one of its alleles (drop-out):
+stored as allele index ONE_SEEN in the second slot, written with an empty `allele2`.
 """
 
 from __future__ import annotations
@@ -23,6 +26,9 @@ from labtrack.kinship._shapes import SHAPES, Shape
 from labtrack.kinship.freqs import FrequencyTable, MarkerFrequencies
 from labtrack.kinship.pedigree import Pedigree, Person
 from labtrack.kinship.search_tables import FamilyGroup, genotype_indices, search_frequencies
+
+#: Second allele slot of a remains locus where only the first allele was seen.
+ONE_SEEN = -2
 
 #: Preferred locus order: the 20 CODIS core loci, then the other usual kit loci.
 LOCUS_ORDER = (
@@ -149,14 +155,19 @@ class SimulatedData:
         typed_n, typed_l = np.nonzero(geno[:, :, 0] >= 0)
         offsets = np.concatenate([[0], np.cumsum([len(a) for a in self.alleles])])
         labels = np.array([a for alleles in self.alleles for a in alleles], dtype=object)
-        a1 = geno[typed_n, typed_l, 0] + offsets[typed_l]
-        a2 = geno[typed_n, typed_l, 1] + offsets[typed_l]
+        one_seen = geno[typed_n, typed_l, 1] == ONE_SEEN
+        first = geno[typed_n, typed_l, 0]
+        second = np.where(one_seen, first, geno[typed_n, typed_l, 1])
+        a1 = first + offsets[typed_l]
+        a2 = second + offsets[typed_l]
+        allele2 = labels[np.maximum(a1, a2)]
+        allele2[one_seen] = ""
         return pd.DataFrame(
             {
                 "sample_id": sample[typed_n],
                 "marker": np.array(self.markers, dtype=object)[typed_l],
-                "allele1": labels[np.minimum(a1, a2)],
-                "allele2": labels[np.maximum(a1, a2)],
+                "allele1": np.where(one_seen, labels[a1], labels[np.minimum(a1, a2)]),
+                "allele2": allele2,
             }
         )
 
@@ -173,6 +184,8 @@ def simulate(
     reference_missing_rate: float = 0.02,
     rare_rate: float = 0.001,
     shapes: tuple[Shape, ...] = SHAPES,
+    mutation_rate: float = 0.0,
+    one_seen_rate: float = 0.0,
 ) -> SimulatedData:
     """Simulate families and remains; deterministic for a seed.
 
@@ -182,7 +195,12 @@ def simulate(
     n_loci : L loci, the first L of `LOCUS_ORDER` found in the table (then the table's others)
     remains_missing_rate / reference_missing_rate : chance that a locus is untyped
     rare_rate : chance that a founder allele is a rare allele absent from the table
+    mutation_rate : chance per transmission and locus of a one-step mutation (up or down)
+    one_seen_rate : chance that a heterozygous remains locus shows one allele only
     """
+    for name, value in (("mutation_rate", mutation_rate), ("one_seen_rate", one_seen_rate)):
+        if not 0.0 <= value < 1.0:
+            raise ValueError(f"{name} {value} is not in [0, 1)")
     rng = np.random.default_rng(seed)
     markers = _choose_markers(freqs_table, n_loci)
     alleles, freqs, two_n = [], [], []
@@ -194,11 +212,12 @@ def simulate(
     weights = np.array([s.weight for s in shapes], dtype=np.float64)
     family_shape = rng.choice(len(shapes), size=n_families, p=weights / weights.sum())
     founders = _FounderDraw(rng, freqs, rare_rate)
+    steps = _Steps([a[:-1] for a in alleles], mutation_rate)
     family_genotypes = []
     missing = np.full((n_families, len(markers), 2), -1, dtype=np.int16)
     for s, shape in enumerate(shapes):
         fam = np.flatnonzero(family_shape == s)
-        geno = _simulate_shape(rng, founders, shape, fam.size)
+        geno = _simulate_shape(rng, founders, shape, fam.size, steps)
         missing[fam] = geno[:, shape.index(shape.missing)]
         typed = [shape.index(p) for p in shape.typed]
         drop = rng.random((fam.size, len(typed), len(markers))) < reference_missing_rate
@@ -215,6 +234,13 @@ def simulate(
     order = rng.permutation(n_remains)
     remains, remains_family = remains[order], remains_family[order]
     remains[rng.random((n_remains, len(markers))) < remains_missing_rate] = -1
+    if one_seen_rate > 0:
+        het = (remains[..., 0] >= 0) & (remains[..., 0] != remains[..., 1])
+        lost = het & (rng.random(het.shape) < one_seen_rate)
+        keep = rng.integers(0, 2, size=het.shape)
+        kept = np.take_along_axis(remains, keep[..., None], axis=2)[..., 0]
+        remains[lost, 0] = kept[lost]
+        remains[lost, 1] = ONE_SEEN
     width = max(6, len(str(max(n_families, n_remains))))
     return SimulatedData(
         markers=tuple(markers),
@@ -250,8 +276,53 @@ class _FounderDraw:
         return out
 
 
+class _Steps:
+    """One-step mutations: per locus, the index of the allele one repeat up and down (-1 none)."""
+
+    def __init__(self, alleles: list[tuple[str, ...]], rate: float) -> None:
+        self.rate = rate
+        self.up: list[np.ndarray] = []
+        self.down: list[np.ndarray] = []
+        for labels in alleles:
+            values = {}
+            for k, label in enumerate(labels):
+                try:
+                    values[round(float(label), 1)] = k
+                except ValueError:
+                    continue
+            up = np.full(len(labels) + 1, -1, dtype=np.int16)  # + the rare allele (never moves)
+            down = up.copy()
+            for value, k in values.items():
+                up[k] = values.get(round(value + 1, 1), -1)
+                down[k] = values.get(round(value - 1, 1), -1)
+            self.up.append(up)
+            self.down.append(down)
+
+    def apply(self, rng: np.random.Generator, allele: np.ndarray) -> np.ndarray:
+        """Mutate transmitted alleles int16 (n, L) in place and return them."""
+        if self.rate <= 0:
+            return allele
+        hit = rng.random(allele.shape) < self.rate
+        upward = rng.random(allele.shape) < 0.5
+        for locus in range(allele.shape[1]):
+            rows = np.flatnonzero(hit[:, locus] & (allele[:, locus] >= 0))
+            if rows.size == 0:
+                continue
+            current = allele[rows, locus]
+            up, down = self.up[locus][current], self.down[locus][current]
+            first = np.where(upward[rows, locus], up, down)
+            other = np.where(upward[rows, locus], down, up)
+            target = np.where(first >= 0, first, other)
+            allele[rows, locus] = np.where(target >= 0, target, current)
+        return allele
+
+
 def _simulate_shape(
-    rng: np.random.Generator, founders: _FounderDraw, shape: Shape, n: int
+    rng: np.random.Generator,
+    founders: _FounderDraw,
+    shape: Shape,
+    n: int,
+    steps: _Steps | None = None,
 ) -> np.ndarray:
     """Genotypes of every person of n families of one shape: int16 (n, n_persons, L, 2)."""
     n_loci = len(founders.cumulative)
@@ -262,9 +333,8 @@ def _simulate_shape(
             continue
         for side, parent in enumerate((father, mother)):
             pick = rng.integers(0, 2, size=(n, n_loci, 1))
-            geno[:, p, :, side] = np.take_along_axis(geno[:, shape.index(parent)], pick, axis=2)[
-                ..., 0
-            ]
+            received = np.take_along_axis(geno[:, shape.index(parent)], pick, axis=2)[..., 0]
+            geno[:, p, :, side] = received if steps is None else steps.apply(rng, received)
     return geno
 
 

@@ -16,7 +16,7 @@ from labtrack.kinship._lumped_tables import is_inbred, lumped_tables
 from labtrack.kinship._peeling import peel
 from labtrack.kinship._structure import relevant_structure
 from labtrack.kinship._theta_tables import theta_query_genotypes
-from labtrack.kinship.mutation import MutationModel
+from labtrack.kinship.mutation import MutationModel, Transmission
 from labtrack.kinship.pedigree import Pedigree
 
 #: Upper bound on the floats of one batch of ordered genotype tables (memory per einsum call).
@@ -72,9 +72,7 @@ def mp_lr_table(
     freqs = np.asarray(freqs, dtype=np.float64)
     position = {a: k for k, a in enumerate(alleles)}
     relatives = {pid: (position[g[0]], position[g[1]]) for pid, g in relative_genotypes.items()}
-    matrix = None
-    if mutation is not None and mutation.rate_for(marker) > 0:
-        matrix = mutation.matrix(marker, alleles, freqs)
+    matrix = None if mutation is None else mutation.transmission(marker, alleles, freqs)
     if theta > 0:
         return _theta_table(pedigree, relatives, freqs, theta, matrix)
     typed_ids = list(relatives)
@@ -90,12 +88,15 @@ def mp_lr_tables(
     theta: float = 0.0,
     mutation: MutationModel | None = None,
     marker: str = "",
+    alleles: Sequence[str] | None = None,
 ) -> np.ndarray:
     """`mp_lr_table` for F families of the same pedigree shape, vectorised across families.
 
     pedigree : the shared shape; its `typed_person_ids` are the typed relatives, in that order
     relative_genotypes : int array, shape (F, n_typed, 2), allele indices into `freqs`
     freqs : float64, shape (n_alleles,)
+    mutation, marker, alleles : optional mutation model, its rates for `marker`; the stepwise
+        model needs the allele labels (repeat numbers)
 
     Returns float64, shape (F, n_genotypes(n_alleles)); row f equals `mp_lr_table` of family f
     (NaN rows for inconsistent references). Without theta, P(missing person's genotype,
@@ -112,10 +113,11 @@ def mp_lr_tables(
     if genotypes.size and (genotypes.min() < 0 or genotypes.max() >= len(freqs)):
         raise ValueError("relative_genotypes holds allele indices outside freqs")
     matrix = None
-    if mutation is not None and mutation.rate_for(marker) > 0:
-        matrix = mutation.matrix(marker, [str(k) for k in range(len(freqs))], freqs)
-        if mutation.kind == "stepwise":
-            raise ValueError("mp_lr_tables has no allele labels; use mp_lr_table for stepwise")
+    if mutation is not None:
+        if alleles is None and mutation.kind == "stepwise":
+            raise ValueError("the stepwise mutation model needs the allele labels (alleles=)")
+        labels = [str(k) for k in range(len(freqs))] if alleles is None else list(alleles)
+        matrix = mutation.transmission(marker, labels, freqs)
     if theta > 0:
         if matrix is not None:
             raise ValueError("theta together with a mutation model is not supported")
@@ -128,7 +130,7 @@ def _peeled_tables(
     typed_ids: list[str],
     genotypes: np.ndarray,
     freqs: np.ndarray,
-    matrix: np.ndarray | None,
+    matrix: Transmission | None,
 ) -> np.ndarray:
     """theta = 0: LR tables from P(relatives, MP ordered genotype). genotypes (F, T, 2)."""
     n = len(freqs)
@@ -187,7 +189,7 @@ def _theta_table(
     relatives: Mapping[str, tuple[int, int]],
     freqs: np.ndarray,
     theta: float,
-    matrix: np.ndarray | None,
+    matrix: Transmission | None,
 ) -> np.ndarray:
     """theta > 0: one inheritance-vector pass per hypothesis, the missing person (H1) or the
     unrelated extra founder (H2) left free: LR = P(rel, g | H1) / P(rel, g | H2)."""

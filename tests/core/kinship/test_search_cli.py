@@ -155,3 +155,80 @@ def test_theta_lowers_the_evidence(dataset, tmp_path):
     strong = [r for r, v in a.items() if v > 6]
     assert strong
     assert all(b[r] < a[r] for r in strong if r in b)
+
+
+@pytest.fixture(scope="module")
+def degraded_grave(tmp_path_factory) -> Path:
+    """A mass grave as bone gives it: one-step mutations, one allele seen at 30 % of
+    heterozygous loci, 10 % of loci failed."""
+    out = tmp_path_factory.mktemp("degraded")
+    result = CliRunner().invoke(simulate_command, [
+        "--families", "150", "--remains", "120", "--loci", "20", "--seed", "8", "--out", str(out),
+        "--mutation-rate", "0.02", "--one-seen", "0.3", "--failed-loci", "0.1",
+        "--related-fraction", "1",
+    ])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def true_family_ranks(d: Path, out: Path) -> dict[str, int | None]:
+    truth = {r["remains_sample_id"]: r["family_id"] for r in rows(d / "truth.csv") if r["family_id"]}
+    ranks: dict[str, int | None] = dict.fromkeys(truth)
+    for row in rows(out):
+        if truth.get(row["remains_sample_id"]) == row["family_id"]:
+            ranks[row["remains_sample_id"]] = int(row["rank"])
+    return ranks
+
+
+def test_degraded_grave_loses_no_true_family_with_the_models(degraded_grave: Path, tmp_path: Path) -> None:
+    d = degraded_grave
+    shapes = {r["family_id"]: r for r in rows(d / "pedigrees.csv") if r["missing"] == "1"}
+    parents = {r["family_id"] for r in rows(d / "pedigrees.csv")
+               if r["person_id"] in ("FA", "MO") and r["sample_id"]}
+    # without the models, true families vanish: excluded, and nothing says why
+    plain = tmp_path / "plain.csv"
+    near = tmp_path / "near.csv"
+    result = CliRunner().invoke(search_command, args(d, plain, "--top", "10", "--near-out", str(near)))
+    assert result.exit_code == 0, result.output
+    lost = [r for r, rank in true_family_ranks(d, plain).items() if rank is None]
+    assert lost, "the simulated grave should defeat the search without models"
+    # ...but the near-miss list names most of them with the loci that exclude
+    truth = {r["remains_sample_id"]: r["family_id"] for r in rows(d / "truth.csv")}
+    listed = {(r["remains_sample_id"], r["family_id"]): r for r in rows(near)}
+    named = [r for r in lost if (r, truth[r]) in listed]
+    assert len(named) >= len(lost) // 2
+    assert all(int(listed[(r, truth[r])]["excluded_loci"]) in (1, 2) for r in named)
+    # with the models: no true family lost, every family with a typed parent in its top 10
+    models = tmp_path / "models.csv"
+    result = CliRunner().invoke(search_command, args(
+        d, models, "--top", "10", "--mutation-model", "stepwise", "--mutation-rate", "0.02",
+        "--dropout", "0.2",
+    ))
+    assert result.exit_code == 0, result.output
+    ranks = true_family_ranks(d, models)
+    assert len(ranks) == 120 and len(shapes) == 150
+    missing_parents = [r for r, rank in ranks.items() if rank is None and truth[r] in parents]
+    assert missing_parents == []
+    top1 = sum(rank == 1 for rank in ranks.values())
+    plain_top1 = sum(rank == 1 for rank in true_family_ranks(d, plain).values())
+    assert top1 > plain_top1
+
+
+def test_bad_model_files_name_the_row(degraded_grave: Path, tmp_path: Path) -> None:
+    rates = tmp_path / "rates.csv"
+    rates.write_text("marker,female_rate,male_rate\nD3S1358,0.001,x\nvWA,0.002,1.5\n")
+    result = CliRunner().invoke(search_command, args(
+        degraded_grave, tmp_path / "o.csv", "--mutation-model", "stepwise", "--mutation-rates", str(rates)))
+    assert result.exit_code != 0
+    assert "rates.csv, row 2, field male_rate" in result.output
+    assert "rates.csv, row 3, field male_rate" in result.output
+    dropout = tmp_path / "dropout.csv"
+    dropout.write_text("sample_id,dropout\nRM-000001,1.2\n")
+    result = CliRunner().invoke(search_command, args(
+        degraded_grave, tmp_path / "o.csv", "--remains-dropout", str(dropout)))
+    assert result.exit_code != 0
+    assert "dropout.csv, row 2, field dropout" in result.output
+    assert not (tmp_path / "o.csv").exists()
+    result = CliRunner().invoke(search_command, args(
+        degraded_grave, tmp_path / "o.csv", "--mutation-model", "geometric", "--mutation-rate", "0.1"))
+    assert result.exit_code == 2 and "geometric" in result.output
