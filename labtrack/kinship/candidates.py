@@ -2,8 +2,11 @@
 
 The search (``labtrack.kinship.search``) ranks every family for every remains by table look-ups;
 this module takes the top candidates above a reporting threshold and recomputes each one as an
-exact case (``case_lr``, per-case unseen-allele rule, as ``labtrack kinship lr`` does), so that
-the number stored for review is exactly the case LR an analyst would reproduce.
+exact case (``case_lr``, per-case unseen-allele rule, as ``labtrack kinship lr`` does, under the
+same mutation and drop-out models), so that the number stored for review is exactly the case LR
+an analyst would reproduce. Each locus carries its reading (consistent as typed, only through a
+mutation, only through drop-out, excluding: ``consistency``). Families that one or two loci
+exclude come back as *near misses* (LR 0, never proposable) instead of vanishing.
 """
 
 from __future__ import annotations
@@ -15,14 +18,18 @@ from typing import Any
 
 import numpy as np
 
+from labtrack.kinship.consistency import READINGS, read_locus
+from labtrack.kinship.dropout import DropModel
 from labtrack.kinship.freqs import FrequencyTable
 from labtrack.kinship.lr import CaseLR, case_lr
+from labtrack.kinship.markers import canonical_marker
+from labtrack.kinship.mutation import MutationModel
 from labtrack.kinship.pedigree import Pedigree
 from labtrack.kinship.posterior import posterior_from_log10
-from labtrack.kinship.search import SearchResult, search
+from labtrack.kinship.search import SearchResult, near_miss, search
 from labtrack.kinship.search_tables import prepare_search
 
-Genotypes = Mapping[str, Mapping[str, tuple[str, str]]]
+Genotypes = Mapping[str, Mapping[str, Sequence[str]]]
 #: progress(stage, done, total); stage is "tables", "search" or "evidence"
 StageProgress = Callable[[str, int, int], None]
 
@@ -39,12 +46,38 @@ class Candidate:
     prior: float
     loci_used: int
     per_locus: list[dict[str, Any]] = field(default_factory=list)
+    near_miss: bool = False
+    excluded_loci: tuple[str, ...] = ()
+
+    @property
+    def flagged_loci(self) -> list[dict[str, Any]]:
+        """The loci an analyst must look at (a mutation, a drop-out, an exclusion)."""
+        return [row for row in self.per_locus if row.get("reading") not in (None, "consistent", "not_compared")]
+
+
+@dataclass(frozen=True)
+class CaseModels:
+    """The models of a run: mutation of every transmission, drop-out/drop-in of the remains,
+    and per-sample drop-out overrides (same drop-in)."""
+
+    mutation: MutationModel | None = None
+    drop: DropModel | None = None
+    remains_dropout: Mapping[str, float] = field(default_factory=dict)
+
+    def drop_for(self, sample: str) -> DropModel | None:
+        own = self.remains_dropout.get(sample)
+        if own is None:
+            return self.drop
+        return DropModel(float(own), self.drop.dropin if self.drop else 0.0)
 
 
 def per_locus_evidence(case: CaseLR, pedigree: Pedigree, genotypes: Genotypes,
-                       unknown_sample_id: str) -> list[dict[str, Any]]:
-    """Per-locus rows for review: ``{"marker", "remains": [a1, a2] | None,
-    "relatives": {person_id: [a1, a2]}, "lr", "log10_lr", "flag", "used"}`` (LR NaN → None)."""
+                       unknown_sample_id: str, table: FrequencyTable | None = None,
+                       models: CaseModels | None = None) -> list[dict[str, Any]]:
+    """Per-locus rows for review: ``{"marker", "remains": [a1, a2] | [a1] (one seen) | None,
+    "relatives": {person_id: [a1, a2]}, "lr", "log10_lr", "flag", "used", "one_seen",
+    "reading", "reading_text", "steps"}`` (LR NaN → None; reading only with `table`)."""
+    models = models or CaseModels()
     rows = []
     samples = pedigree.sample_of()
     unknown = {k.upper(): v for k, v in genotypes.get(unknown_sample_id, {}).items()}
@@ -57,7 +90,7 @@ def per_locus_evidence(case: CaseLR, pedigree: Pedigree, genotypes: Genotypes,
         }
         lr = None if math.isnan(locus.lr) else locus.lr
         log10 = None if lr is None else (None if lr == 0 else math.log10(lr))
-        rows.append({
+        row: dict[str, Any] = {
             "marker": locus.marker,
             "remains": list(unknown[key]) if key in unknown else None,
             "relatives": relatives,
@@ -65,7 +98,17 @@ def per_locus_evidence(case: CaseLR, pedigree: Pedigree, genotypes: Genotypes,
             "log10_lr": log10,
             "flag": locus.flag,
             "used": locus.used,
-        })
+            "one_seen": locus.one_seen,
+        }
+        if table is not None and locus.marker in table:
+            seen = unknown.get(key)
+            alleles = [a for g in relatives.values() for a in g] + list(seen or ())
+            reading = read_locus(
+                pedigree, relatives, seen, table.for_case(canonical_marker(locus.marker), alleles),
+                mutation=models.mutation, drop=models.drop_for(unknown_sample_id),
+            )
+            row.update(reading=reading.status, reading_text=READINGS[reading.status], steps=reading.steps)
+        rows.append(row)
     return rows
 
 
@@ -82,14 +125,23 @@ def find_candidates(
     search_fn: Callable[..., SearchResult] | None = None,
     progress: StageProgress | None = None,
     n_threads: int = 1,
+    mutation: MutationModel | None = None,
+    drop: DropModel | None = None,
+    remains_dropout: Mapping[str, float] | None = None,
+    near_k: int = 0,
 ) -> list[Candidate]:
     """Search every remains against every family; return the candidates to review.
 
     A candidate is one of a remains' ``top_k`` families whose search log10 LR is at least
-    ``report_log10_lr``; its reported LR and per-locus table are recomputed exactly.
-    ``search_fn(tables, genotypes, top_k=..., prior=..., progress=...)`` lets callers run the
-    search on Dask; default: this process. ``n_threads``: threads of the table build.
+    ``report_log10_lr``; its reported LR and per-locus table (with each locus' reading) are
+    recomputed exactly under the same models. Up to ``near_k`` families per remains that one or
+    two loci exclude come back as near misses (``near_miss=True``, posterior 0, the LR of the
+    other loci in ``log10_lr`` only if it reaches the threshold).
+    ``search_fn(tables, genotypes, top_k=..., prior=..., progress=..., near_k=...)`` lets
+    callers run the search on Dask; default: this process. ``n_threads``: threads of the
+    table build. mutation, drop, remains_dropout: the run's models (see `CaseModels`).
     """
+    models = CaseModels(mutation, drop, dict(remains_dropout or {}))
     if not pedigrees or not remains_ids:
         return []
 
@@ -97,26 +149,60 @@ def find_candidates(
         return None if progress is None else (lambda done, total: progress(name, done, total))
 
     prepared = prepare_search(table, pedigrees, dict(genotypes), list(remains_ids), theta=theta,
+                              mutation=mutation, drop=drop, remains_dropout=models.remains_dropout,
                               n_threads=n_threads, progress=stage("tables"))
     run = search_fn or search
-    result = run(prepared.tables, prepared.rows, top_k=top_k, prior=prior, progress=stage("search"))
+    result = run(prepared.tables, prepared.rows, top_k=top_k, prior=prior, progress=stage("search"),
+                 near_k=near_k)
     scores, index = result.remains_top.scores, result.remains_top.index
     chosen = [
         (r, k) for r in range(scores.shape[0]) for k in range(scores.shape[1])
         if index[r, k] >= 0 and np.isfinite(scores[r, k]) and scores[r, k] >= report_log10_lr
     ]
+    near = _near_misses(result, report_log10_lr)
     candidates: list[Candidate] = []
+    total = len(chosen) + len(near)
     for done, (r, k) in enumerate(chosen, start=1):
         pedigree = pedigrees[int(index[r, k])]
         sample = remains_ids[r]
-        case = case_lr(pedigree, genotypes, sample, table, theta=theta, case_id=f"{sample}~{pedigree.family_id}")
+        case = case_lr(pedigree, genotypes, sample, table, theta=theta, mutation=mutation,
+                       drop=models.drop_for(sample), case_id=f"{sample}~{pedigree.family_id}")
         log10 = case.log10_lr
         if not math.isnan(log10) and log10 >= report_log10_lr:
             candidates.append(Candidate(
                 remains_sample_id=sample, family_id=pedigree.family_id, rank=k + 1, log10_lr=log10,
                 posterior=float(posterior_from_log10(log10, result.prior)), prior=result.prior,
-                loci_used=case.loci_used, per_locus=per_locus_evidence(case, pedigree, genotypes, sample),
+                loci_used=case.loci_used,
+                per_locus=per_locus_evidence(case, pedigree, genotypes, sample, table, models),
             ))
         if progress is not None:
-            progress("evidence", done, len(chosen))
+            progress("evidence", done, total)
+    for done, (r, k) in enumerate(near, start=len(chosen) + 1):
+        pedigree = pedigrees[int(result.near_top.index[r, k])]  # type: ignore[union-attr]
+        sample = remains_ids[r]
+        case = case_lr(pedigree, genotypes, sample, table, theta=theta, mutation=mutation,
+                       drop=models.drop_for(sample), case_id=f"{sample}~{pedigree.family_id}")
+        excluded = tuple(locus.marker for locus in case.loci if locus.lr == 0)
+        if excluded and not math.isnan(case.log10_lr):
+            others = sum(locus.log10_lr for locus in case.loci if locus.lr > 0)
+            candidates.append(Candidate(
+                remains_sample_id=sample, family_id=pedigree.family_id, rank=k + 1, log10_lr=others,
+                posterior=0.0, prior=result.prior, loci_used=case.loci_used,
+                per_locus=per_locus_evidence(case, pedigree, genotypes, sample, table, models),
+                near_miss=True, excluded_loci=excluded,
+            ))
+        if progress is not None:
+            progress("evidence", done, total)
     return candidates
+
+
+def _near_misses(result: SearchResult, report_log10_lr: float) -> list[tuple[int, int]]:
+    """(remains, slot) of the near misses whose other loci reach the reporting threshold."""
+    if result.near_top is None:
+        return []
+    scores, index = result.near_top.scores, result.near_top.index
+    _, others = near_miss(scores)
+    return [
+        (r, k) for r in range(scores.shape[0]) for k in range(scores.shape[1])
+        if index[r, k] >= 0 and others[r, k] >= report_log10_lr
+    ]

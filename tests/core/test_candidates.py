@@ -57,3 +57,52 @@ def test_no_families_or_remains_gives_no_candidates() -> None:
     table, genotypes, pedigrees, remains = _public()
     assert find_candidates(table, [], genotypes, remains) == []
     assert find_candidates(table, pedigrees, genotypes, []) == []
+
+
+def _degraded_son() -> tuple:
+    """PUB-RM008 (the son of PUB-008's typed father and mother) as bone gives it: one locus
+    mutated one step away from what his father gave, another showing only his mother's allele."""
+    table, genotypes, pedigrees, remains = _public()
+    genotypes = {s: dict(p) for s, p in genotypes.items()}
+    son, father, mother = (genotypes[s] for s in ("PUB-RM008", "PUB-REF008-B", "PUB-REF008-A"))
+    mutated = dropped = None
+    for marker in sorted(set(son) & set(father) & set(mother)):
+        x, y = son[marker]
+        fa, mo = set(father[marker]), set(mother[marker])
+        if x in mo and x not in fa:
+            x, y = y, x
+        if marker not in table or x not in fa or x in mo or y not in mo or y in fa:
+            continue
+        if mutated is None and x.isdigit() and str(int(x) + 1) not in fa | mo | {y}:
+            son[marker] = (str(int(x) + 1), y)
+            mutated = marker
+        elif dropped is None:
+            son[marker] = (y,)
+            dropped = marker
+    assert mutated and dropped
+    return table, genotypes, pedigrees, remains, mutated, dropped
+
+
+def test_a_mutated_son_with_a_dropped_allele_is_found_and_each_locus_says_why() -> None:
+    from labtrack.kinship.dropout import DropModel
+    from labtrack.kinship.mutation import MutationModel
+
+    table, genotypes, pedigrees, remains, mutated, dropped = _degraded_son()
+    # without the models the true family is excluded: it must come back as a near miss
+    plain = find_candidates(table, pedigrees, genotypes, ["PUB-RM008"], report_log10_lr=2.0, near_k=5)
+    assert not [c for c in plain if c.family_id == "PUB-008" and not c.near_miss]
+    near = next(c for c in plain if c.family_id == "PUB-008" and c.near_miss)
+    assert set(near.excluded_loci) == {mutated, dropped}
+    assert near.posterior == 0.0
+    readings = {row["marker"]: row["reading"] for row in near.per_locus}
+    assert readings[mutated] == "mutation" and readings[dropped] == "dropout"
+    # with the models it is the first candidate, and the two loci are flagged with the reason
+    found = find_candidates(table, pedigrees, genotypes, ["PUB-RM008"], report_log10_lr=2.0,
+                            mutation=MutationModel("stepwise", 0.002), drop=DropModel(0.1))
+    best = next(c for c in found if c.family_id == "PUB-008")
+    assert best.rank == 1 and not best.near_miss and best.log10_lr > 15
+    rows = {row["marker"]: row for row in best.per_locus}
+    assert rows[mutated]["reading"] == "mutation" and rows[mutated]["steps"] == 1.0
+    assert rows[dropped]["reading"] == "dropout" and rows[dropped]["remains"] == list(genotypes["PUB-RM008"][dropped])
+    assert {row["marker"] for row in best.flagged_loci} == {mutated, dropped}
+    assert all(r["reading"] in ("consistent", "not_compared") for m, r in rows.items() if m not in (mutated, dropped))
