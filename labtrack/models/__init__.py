@@ -15,7 +15,7 @@ from labtrack.models.identification import (
 )
 from labtrack.models.inquiry import InquiryAccess, InquiryChangeRequest, InquiryCode
 from labtrack.models.jobs import JOB_ENDED, JOB_STATUSES, Job
-from labtrack.models.matching import Match, MatchReview, MatchRun
+from labtrack.models.matching import Match, MatchEvidence, MatchReview, MatchRun
 from labtrack.models.profiles import (
     FrequencyEntry,
     FrequencyTable,
@@ -34,6 +34,7 @@ APPEND_ONLY_TABLES: tuple[str, ...] = (
     "sample_state_change",
     "consent_record",
     "match_review",
+    "match_evidence",
     "signature",
     "identification",
     "family_notification",
@@ -46,7 +47,7 @@ __all__ = [
     "APPEND_ONLY_TABLES", "AccessionCounter", "ROLES", "ApiToken", "AuditEntry", "ConsentRecord", "CustodyEvent",
     "CustodyItem", "Donor", "Family", "FamilyNotification", "FrequencyEntry", "FrequencyTable",
     "Identification", "Individual", "InquiryAccess", "InquiryChangeRequest", "InquiryCode", "IssuedDocument",
-    "IssuedDocumentContent", "JOB_ENDED", "JOB_STATUSES", "Job", "LabelPrint", "Match", "MatchReview",
+    "IssuedDocumentContent", "JOB_ENDED", "JOB_STATUSES", "Job", "LabelPrint", "Match", "MatchEvidence", "MatchReview",
     "MatchRun", "MissingPerson", "PedigreeMember", "Profile", "ProfileAllele", "ProfileImport",
     "Remains", "Sample", "SampleStateChange", "Signature", "Site", "StaffMember",
     "StorageLocation", "User", "metadata", "utcnow",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, UniqueConstraint
+from sqlalchemy import CheckConstraint, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from labtrack.models.base import created_at_field, in_list, timestamp_field
@@ -31,20 +31,35 @@ class MatchRun(SQLModel, table=True):
     n_families: int = Field(default=0)
     n_matches: int = Field(default=0)
     error: str = Field(default="")
+    # what it searched: {"full": true} or {"remains": [accessions], "families": [codes]}, and the
+    # SHA-256 of exactly that input; what it did to the candidates, and the problems it skipped
+    scope_json: str = Field(default='{"full": true}')
+    input_sha256: str = Field(default="", max_length=64)
+    outcome_json: str = Field(default="{}")
     created_at: datetime = created_at_field()
     finished_at: datetime | None = timestamp_field()
 
 
 class Match(SQLModel, table=True):
-    """A candidate: a remains profile against a family, above the reporting threshold."""
+    """A candidate: a remains sample against a family, above the reporting threshold.
+
+    A pair (remains sample, family) has at most one candidate that is not closed. A newer
+    computation updates its numbers (``run_id`` is the run that computed them; every earlier
+    set of numbers stays in ``MatchEvidence``); a candidate that no longer holds is closed with
+    the reason. ``sample_id`` repeats the profile's sample so that the database can keep the rule."""
 
     __tablename__ = "match"
-    __table_args__ = (UniqueConstraint("run_id", "profile_id", "family_id"),)
+    __table_args__ = (
+        UniqueConstraint("run_id", "profile_id", "family_id"),
+        Index("uq_match_open_pair", "sample_id", "family_id", unique=True,
+              sqlite_where=text("closed_at IS NULL"), postgresql_where=text("closed_at IS NULL")),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     run_id: int = Field(foreign_key="match_run.id", index=True)
     profile_id: int = Field(foreign_key="profile.id", index=True)
     family_id: int = Field(foreign_key="family.id", index=True)
+    sample_id: int | None = Field(default=None, index=True)
     log10_lr: float
     posterior: float
     prior: float
@@ -52,6 +67,33 @@ class Match(SQLModel, table=True):
     loci_used: int = Field(default=0)
     per_locus_json: str = Field(default="[]")
     created_at: datetime = created_at_field()
+    computed_at: datetime | None = timestamp_field()
+    previous_id: int | None = Field(default=None)  # the pair's earlier candidate, when one was reopened
+    closed_at: datetime | None = timestamp_field()
+    closed_reason: str = Field(default="")
+    closed_by_run_id: int | None = Field(default=None)
+
+
+class MatchEvidence(SQLModel, table=True):
+    """Append-only: each distinct computation of a candidate (its numbers when first found and
+    every time a later run changed them), so earlier numbers are never lost."""
+
+    __tablename__ = "match_evidence"
+
+    id: int | None = Field(default=None, primary_key=True)
+    match_id: int = Field(foreign_key="match.id", index=True)
+    run_id: int = Field(foreign_key="match_run.id", index=True)
+    profile_id: int = Field(foreign_key="profile.id")
+    change: str = Field(default="new", max_length=20)  # new | updated | after_review
+    log10_lr: float
+    posterior: float
+    prior: float
+    rank: int = Field(default=1)
+    loci_used: int = Field(default=0)
+    per_locus_json: str = Field(default="[]")
+    params_json: str = Field(default="{}")
+    inputs_sha256: str = Field(default="", max_length=64)
+    at: datetime = created_at_field()
 
 
 class MatchReview(SQLModel, table=True):

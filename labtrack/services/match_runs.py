@@ -11,6 +11,7 @@ import os
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import asdict
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,8 +24,8 @@ from labtrack.db import standalone_session
 from labtrack.imports.exchange import read_freqs, read_genotypes, read_pedigrees
 from labtrack.kinship.candidates import Candidate, find_candidates
 from labtrack.kinship.search import search
-from labtrack.models import Family, FrequencyTable, Job, Match, MatchRun, Profile, Sample, User, utcnow
-from labtrack.services import jobs
+from labtrack.models import FrequencyTable, Job, MatchRun, User, utcnow
+from labtrack.services import candidates, jobs
 from labtrack.services.match_parameters import MatchParameters
 from labtrack.services.transaction import write
 from labtrack.version import __version__
@@ -116,36 +117,18 @@ def _search_function(address: str, n_threads: int) -> Iterator[Callable[..., Any
         yield lambda tables, genotypes, **kw: search_dask(client, tables, genotypes, **kw)
 
 
-def _store_matches(session: Session, run: MatchRun, candidates: list[Candidate], actor: User | str,
+def _store_matches(session: Session, run: MatchRun, found: list[Candidate], actor: User | str,
                    counts: tuple[int, int], context: JobContext) -> int:
-    samples = {c.remains_sample_id for c in candidates}
-    profiles: dict[str, int] = {}
-    for accession in samples:
-        row = session.exec(
-            select(Profile.id).join(Sample, Sample.id == Profile.sample_id)  # type: ignore[arg-type]
-            .where(Sample.accession == accession, Profile.superseded == False)  # noqa: E712
-            .order_by(Profile.version.desc())  # type: ignore[attr-defined]
-        ).first()
-        if row is not None:
-            profiles[accession] = int(row)
-    families = {f.code: f.id for f in session.exec(select(Family)).all()}
-    stored = 0
+    """Apply the run's candidates (one open candidate per pair, see ``services.candidates``), end
+    the run and its job: one transaction."""
     with write(session, actor=actor, reason=f"match run {run.id} results"):
-        for candidate in candidates:
-            profile_id, family_id = profiles.get(candidate.remains_sample_id), families.get(candidate.family_id)
-            if profile_id is None or family_id is None:
-                continue
-            session.add(Match(
-                run_id=run.id or 0, profile_id=profile_id, family_id=family_id, log10_lr=candidate.log10_lr,
-                posterior=candidate.posterior, prior=candidate.prior, rank=candidate.rank,
-                loci_used=candidate.loci_used, per_locus_json=json.dumps(candidate.per_locus),
-            ))
-            stored += 1
-        run.status, run.progress, run.finished_at, run.n_matches = "done", 1.0, utcnow(), stored
+        outcome = candidates.store(session, run, found, candidates.Scope(full=True))
+        run.status, run.progress, run.finished_at, run.n_matches = "done", 1.0, utcnow(), outcome.reported
         run.n_remains, run.n_families = counts
+        run.outcome_json = json.dumps(asdict(outcome) | {"reported": outcome.reported}, sort_keys=True)
         session.add(run)
         context.done(session)  # the job ends in the transaction that stores its results
-    return stored
+    return outcome.reported
 
 
 def run_on_files(directory: Path, params: MatchParameters,
@@ -191,6 +174,15 @@ def run_job(context: JobContext) -> None:
                 n_threads=app.config.get("MATCH_THREADS", 0), dask=app.config.get("DASK_SCHEDULER", ""))
         context.check()
         _store_matches(session, run, candidates, actor, (n_remains, n_families), context)
+
+
+def outcome(run: MatchRun) -> dict[str, Any]:
+    """What the run did to the candidates (counts, skipped problems); {} before it ends."""
+    try:
+        value = json.loads(run.outcome_json or "{}")
+    except json.JSONDecodeError:
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 def get_run(session: Session, run_id: int) -> MatchRun:

@@ -45,6 +45,7 @@ from labtrack.models import (
     FrequencyTable,
     Identification,
     Match,
+    MatchEvidence,
     MatchReview,
     MatchRun,
     MissingPerson,
@@ -52,6 +53,7 @@ from labtrack.models import (
     Profile,
     Remains,
     Sample,
+    Signature,
     Site,
     User,
 )
@@ -211,6 +213,7 @@ def _summaries(session: Session) -> list[_Summary]:
         .join(Remains, Remains.id == Sample.remains_id)  # type: ignore[arg-type]
         .join(Site, Site.id == Remains.site_id)  # type: ignore[arg-type]
         .join(Family, Family.id == Match.family_id)  # type: ignore[arg-type]
+        .where(Match.closed_at == None)  # type: ignore[arg-type]  # noqa: E711  (closed: no longer holds)
     ).all()
     missing = {fid: (mid, case) for fid, mid, case in session.exec(
         select(PedigreeMember.family_id, MissingPerson.id, MissingPerson.case_number)
@@ -300,6 +303,7 @@ def propose(*, session: Session, match_id: int, by: User, decision: str, reason:
     reason = require_reason(reason, f"propose to {decision}")
     with write(session, actor=by, reason=f"match {match_id}: proposed to {decision}"):
         ctx = _locked(session, match_id)
+        _refuse_closed(ctx)
         if ctx.status != OPEN:
             raise Conflict(f"match {match_id} is {ctx.status.replace('_', ' ')}: it cannot be proposed again")
         if decision == "confirm":
@@ -329,6 +333,23 @@ def _locked(session: Session, match_id: int) -> MatchContext:
     return ctx
 
 
+def _refuse_closed(ctx: MatchContext) -> None:
+    if ctx.match.closed_at is not None:
+        raise Conflict(f"candidate {ctx.match.id} was closed: {ctx.match.closed_reason}")
+
+
+def _refuse_changed_since(session: Session, ctx: MatchContext, proposal: MatchReview) -> None:
+    """The proposal's signature covers the evidence as it was; a later computation changed it."""
+    signature = session.get(Signature, proposal.signature_id) if proposal.signature_id else None
+    if signature is None:
+        return
+    signed = evidence(ctx) | {"step": proposal.step, "reason": proposal.reason}
+    if signatures.content_sha256(signed) != signature.content_sha256:
+        raise Conflict(f"the evidence of match {ctx.match.id} changed after it was proposed (recomputed by "
+                       f"match run {ctx.match.run_id}); send the proposal back so that it is proposed again "
+                       "on the evidence as it is now")
+
+
 def _check_confirmable(session: Session, ctx: MatchContext, threshold: float) -> None:
     if ctx.missing_person is None:
         raise Conflict(f"family {ctx.family.code} has no missing person in its pedigree")
@@ -346,11 +367,13 @@ def approve(*, session: Session, match_id: int, by: User, password: str, reason:
     the identification (see ``labtrack.services.identification.identify``)."""
     with write(session, actor=by, reason=f"match {match_id}: proposal approved"):
         ctx = _locked(session, match_id)
+        _refuse_closed(ctx)
         proposal = ctx.proposal
         if proposal is None:
             raise Conflict(f"match {match_id} is {ctx.status.replace('_', ' ')}: there is no proposal to approve")
         if proposal.by_user_id == by.id:
             raise PermissionDenied("You proposed this decision: a second, different analyst must approve it.")
+        _refuse_changed_since(session, ctx, proposal)
         if proposal.step == "propose_confirm":
             _check_confirmable(session, ctx, threshold)
             rivals = competitors(session, ctx)
@@ -391,6 +414,12 @@ def send_back(*, session: Session, match_id: int, by: User, reason: str) -> Matc
             person.status = "missing"
             session.add(person)
     return review
+
+
+def history(session: Session, match_id: int) -> list[MatchEvidence]:
+    """Every distinct computation of the candidate, newest first."""
+    return list(session.exec(select(MatchEvidence).where(MatchEvidence.match_id == match_id)
+                             .order_by(MatchEvidence.id.desc())))  # type: ignore[union-attr]
 
 
 def is_confirmed(ctx: MatchContext) -> bool:

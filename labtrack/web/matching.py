@@ -14,7 +14,7 @@ from wtforms import FloatField, IntegerField, SelectField
 from wtforms.validators import NumberRange, Optional
 
 from labtrack.db import get_session
-from labtrack.models import JOB_ENDED, FrequencyTable, Match
+from labtrack.models import JOB_ENDED, FrequencyTable, Match, MatchEvidence
 from labtrack.services import jobs, match_runs
 from labtrack.services.match_parameters import MatchParameters
 from labtrack.web.access import ADMIN, ANALYST, roles_required
@@ -65,9 +65,11 @@ def index() -> Any:
 def run(run_id: int) -> Any:
     db = get_session()
     match_run = match_runs.get_run(db, run_id)
-    matches = db.exec(select(Match).where(Match.run_id == run_id).order_by(Match.log10_lr.desc())).all()  # type: ignore[attr-defined]
-    return render_template("matching/run.html", run=match_run, matches=matches,
-                           job=jobs.job_for(db, "match_run", run_id),
+    computed = db.exec(select(MatchEvidence).where(MatchEvidence.run_id == run_id)
+                       .order_by(MatchEvidence.log10_lr.desc())).all()  # type: ignore[attr-defined]
+    closed = db.exec(select(Match).where(Match.closed_by_run_id == run_id).order_by(Match.id)).all()  # type: ignore[arg-type]
+    return render_template("matching/run.html", run=match_run, computed=computed, closed=closed,
+                           outcome=match_runs.outcome(match_run), job=jobs.job_for(db, "match_run", run_id),
                            params=MatchParameters.from_json(match_run.params_json))
 
 

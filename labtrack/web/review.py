@@ -64,7 +64,8 @@ def match(match_id: int) -> Any:
         documents=identification_documents.documents_for(db, "match", match_id),
         identification=review.identification_of_match(db, match_id),
         propose_form=ProposeForm(), approve_form=ApproveForm(), send_back_form=SendBackForm(),
-        issue_form=IssueForm(), reissue_form=ReissueForm(), me=current_user.id)
+        issue_form=IssueForm(), reissue_form=ReissueForm(), me=current_user.id,
+        history=review.history(db, match_id))
 
 
 def _form_problems(form: Any) -> bool:

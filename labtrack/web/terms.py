@@ -41,7 +41,8 @@ TERMS = {
     "withdrawal": _l("consent withdrawn"), "reference": _l("reference"), "staff": _l("staff"),
     # match runs and review
     "queued": _l("queued"), "running": _l("running"), "done": _l("done"), "open": _l("open"),
-    "cancelled": _l("cancelled"), "match_run": _l("match run"),
+    "cancelled": _l("cancelled"), "match_run": _l("match run"), "new": _l("new"), "updated": _l("updated"),
+    "after_review": _l("recomputed after the decision"),
     "proposed_confirm": _l("proposed: confirm"), "proposed_reject": _l("proposed: reject"),
     "confirmed": _l("confirmed"), "rejected": _l("rejected"), "propose_confirm": _l("proposed to confirm"),
     "propose_reject": _l("proposed to reject"), "approve": _l("approved"), "send_back": _l("sent back"),

@@ -110,11 +110,14 @@ def test_sigkill_mid_run_then_restart_completes_the_run_once(app: Flask, db: Ses
                                              AuditEntry.entity_id == str(job_id))).all()
     assert sum('"status":"done"' in e.after_json for e in ended) == 1  # ended exactly once
 
-    # an undisturbed run of the same input finds the same candidates with the same numbers
+    # an undisturbed run of the same input finds the same candidates with the same numbers: every
+    # one unchanged (one open candidate per pair: nothing new, nothing updated, nothing closed)
     app.config["JOBS_INLINE"] = True
     again = match_runs.start_run(session=db, by=analyst, params=MatchParameters(top_k=3), app=app)
-    assert again.status == "done"
-    assert _candidates(db, again.id or 0) == resumed
+    assert again.status == "done" and again.n_matches == len(resumed)
+    outcome = match_runs.outcome(again)
+    assert (outcome["unchanged"], outcome["new"], outcome["updated"], outcome["closed"]) == (len(resumed), 0, 0, 0)
+    assert _candidates(db, run.id or 0) == resumed
 
 
 def test_match_runs_start_wait_and_jobs_list(runner: FlaskCliRunner, db: Session) -> None:

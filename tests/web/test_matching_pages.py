@@ -9,7 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session, select
 
-from labtrack.models import Job, Match, MatchRun
+from labtrack.models import Job, Match, MatchEvidence, MatchRun, Sample
 from labtrack.services import demo
 
 
@@ -51,10 +51,39 @@ def test_the_prior_is_set_per_run_and_shown_with_its_meaning(client: FlaskClient
     assert "0.001 — set for this run" in chosen
     db.rollback()
     runs = db.exec(select(MatchRun).order_by(MatchRun.id)).all()  # type: ignore[arg-type]
-    priors = [{m.prior for m in db.exec(select(Match).where(Match.run_id == r.id)).all()} for r in runs]
-    assert priors == [{0.25}, {0.001}]
+    priors = [{e.prior for e in db.exec(select(MatchEvidence).where(MatchEvidence.run_id == r.id)).all()}
+              for r in runs]
+    assert priors == [{0.25}, {0.001}]  # the second run updated the same candidates: new prior, new numbers
+    assert {m.prior for m in db.exec(select(Match)).all()} == {0.001}
     bad = client.post("/matching/", data={"top_k": "3", "report_log10_lr": "3", "prior": "1.5"})
     assert bad.status_code == 422
     client.get("/language/ar")
     arabic = client.get(f"/matching/runs/{runs[1].id}").get_data(as_text=True)
     assert "الاحتمال المسبق للتطابق" in arabic and "محدد لهذه العملية" in arabic
+
+
+def test_run_and_match_pages_show_updates_history_and_closures(client: FlaskClient, db: Session,
+                                                                login_as) -> None:  # noqa: ANN001
+    from tests.services.test_candidates import FEMUR, _retype
+
+    demo.load_demo(db)
+    analyst = login_as("analyst")
+    client.post("/matching/", data={"top_k": "3", "report_log10_lr": "3"})
+    second = client.post("/matching/", data={"top_k": "3", "report_log10_lr": "3", "theta": "0.02"},
+                         follow_redirects=True).get_data(as_text=True)
+    assert re.search(r"Candidates: 0 new, [1-9]\d* updated, \d+ unchanged, 0 reopened after a rejection", second)
+    db.rollback()
+    femur = db.exec(select(Match).join(Sample, Sample.id == Match.sample_id)  # type: ignore[arg-type]
+                    .where(Sample.accession == FEMUR)).one()
+    page = client.get(f"/review/matches/{femur.id}").get_data(as_text=True)
+    assert "Earlier computations" in page and page.count('href="/matching/runs/') >= 2
+    _retype(db, analyst, FEMUR, like="NJH-00002-S01-JA")
+    third = client.post("/matching/", data={"top_k": "3", "report_log10_lr": "3", "theta": "0.02"},
+                        follow_redirects=True).get_data(as_text=True)
+    assert "Closed by this run" in third and "was superseded by a new typing" in third
+    closed_page = client.get(f"/review/matches/{femur.id}").get_data(as_text=True)
+    assert "This candidate is closed: it no longer holds and cannot be reviewed." in closed_page
+    assert "the remains profile (version 1) was superseded by a new typing" in closed_page
+    client.get("/language/ar")
+    arabic = client.get(f"/review/matches/{femur.id}")
+    assert arabic.status_code == 200 and "هذا المرشح مغلق" in arabic.get_data(as_text=True)

@@ -1,0 +1,228 @@
+"""The lifecycle of candidates: one open candidate per (remains sample, family) pair.
+
+``store(...)`` takes what a run found and, inside the run's final write:
+
+* a pair with no candidate gets a new one (and its first ``MatchEvidence`` row);
+* an open candidate (not yet decided) whose numbers changed is updated in place — ``run_id``
+  becomes the new run, the new numbers are a new ``MatchEvidence`` row, the earlier rows stay;
+  unchanged numbers write nothing (so a pending proposal stays valid);
+* a decided candidate is never changed: a confirmed one keeps its numbers (a changed computation
+  is recorded as evidence ``after_review``); a rejected one whose evidence changed is closed and
+  a new candidate opened for review (``previous_id`` points back);
+* an open candidate in the run's scope that the run no longer reports is closed, with the reason
+  (profile superseded or no longer searchable, a donor's consent withdrawn, or below the
+  reporting threshold / outside the top k). Confirmed candidates are never closed here.
+
+A full run's scope is every pair; a run of one remains (or one family) covers that remains' (that
+family's) pairs only.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sqlmodel import Session, select
+
+from labtrack.core import review_rules
+from labtrack.kinship.candidates import Candidate
+from labtrack.models import (
+    Family,
+    Match,
+    MatchEvidence,
+    MatchReview,
+    MatchRun,
+    PedigreeMember,
+    Profile,
+    Sample,
+    utcnow,
+)
+from labtrack.services import consent
+
+_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which pairs a run looked at: all (``full``), or those of some remains samples and/or families."""
+
+    full: bool = True
+    sample_ids: frozenset[int] = frozenset()
+    family_ids: frozenset[int] = frozenset()
+
+    def covers(self, sample_id: int | None, family_id: int) -> bool:
+        return self.full or sample_id in self.sample_ids or family_id in self.family_ids
+
+
+@dataclass
+class Outcome:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    after_review: int = 0
+    reopened: int = 0
+    closed: int = 0
+    skipped: list[str] = field(default_factory=list)
+
+    @property
+    def reported(self) -> int:
+        return self.new + self.updated + self.unchanged + self.after_review + self.reopened
+
+
+def _current_profiles(session: Session, accessions: Iterable[str]) -> dict[str, tuple[int, int]]:
+    """accession → (current profile id, sample id)."""
+    found: dict[str, tuple[int, int]] = {}
+    wanted = sorted(set(accessions))
+    for start in range(0, len(wanted), _CHUNK):
+        rows = session.exec(
+            select(Sample.accession, Profile.id, Sample.id, Profile.version)
+            .join(Profile, Profile.sample_id == Sample.id)  # type: ignore[arg-type]
+            .where(Sample.accession.in_(wanted[start:start + _CHUNK]),  # type: ignore[attr-defined]
+                   Profile.superseded == False)  # noqa: E712
+        ).all()
+        best: dict[str, int] = {}
+        for accession, profile_id, sample_id, version in rows:
+            if version >= best.get(accession, 0):
+                best[accession] = version
+                found[accession] = (int(profile_id), int(sample_id))
+    return found
+
+
+def _open_in_scope(session: Session, scope: Scope) -> dict[tuple[int | None, int], Match]:
+    statement = select(Match).where(Match.closed_at == None)  # type: ignore[arg-type]  # noqa: E711
+    if not scope.full:
+        conditions = []
+        if scope.sample_ids:
+            conditions.append(Match.sample_id.in_(sorted(scope.sample_ids)))  # type: ignore[union-attr]
+        if scope.family_ids:
+            conditions.append(Match.family_id.in_(sorted(scope.family_ids)))  # type: ignore[attr-defined]
+        if not conditions:
+            return {}
+        from sqlalchemy import or_
+
+        statement = statement.where(or_(*conditions))
+    return {(m.sample_id, m.family_id): m for m in session.exec(statement).all()}
+
+
+def _statuses(session: Session, match_ids: list[int]) -> dict[int, str]:
+    steps: dict[int, list[str]] = {}
+    for start in range(0, len(match_ids), _CHUNK):
+        for match_id, step in session.exec(
+                select(MatchReview.match_id, MatchReview.step)
+                .where(MatchReview.match_id.in_(match_ids[start:start + _CHUNK]))  # type: ignore[attr-defined]
+                .order_by(MatchReview.id)):  # type: ignore[arg-type]
+            steps.setdefault(match_id, []).append(step)
+    return {match_id: review_rules.review_status(steps.get(match_id, [])) for match_id in match_ids}
+
+
+def _same_numbers(match: Match, profile_id: int, candidate: Candidate, per_locus: str) -> bool:
+    return (match.profile_id == profile_id and abs(match.log10_lr - candidate.log10_lr) <= 1e-9
+            and abs(match.prior - candidate.prior) <= 1e-15 and match.rank == candidate.rank
+            and match.per_locus_json == per_locus)
+
+
+def _evidence(match_id: int, run: MatchRun, profile_id: int, candidate: Candidate, per_locus: str,
+              change: str, inputs_sha256: str = "") -> MatchEvidence:
+    return MatchEvidence(match_id=match_id, run_id=run.id or 0, profile_id=profile_id, change=change,
+                         log10_lr=candidate.log10_lr, posterior=candidate.posterior, prior=candidate.prior,
+                         rank=candidate.rank, loci_used=candidate.loci_used, per_locus_json=per_locus,
+                         params_json=run.params_json, inputs_sha256=inputs_sha256)
+
+
+def store(session: Session, run: MatchRun, found: list[Candidate], scope: Scope,
+          inputs_sha256: dict[tuple[str, str], str] | None = None) -> Outcome:
+    """Apply a run's candidates (inside the caller's write). ``inputs_sha256``: per
+    (remains sample accession, family code), the hash of the candidate's inputs, when known."""
+    outcome = Outcome()
+    profiles = _current_profiles(session, (c.remains_sample_id for c in found))
+    families = {f.code: f.id for f in session.exec(select(Family)).all()}
+    existing = _open_in_scope(session, scope)
+    statuses = _statuses(session, [m.id or 0 for m in existing.values()])
+    now = utcnow()
+    seen: set[tuple[int | None, int]] = set()
+    for candidate in found:
+        ids, family_id = profiles.get(candidate.remains_sample_id), families.get(candidate.family_id)
+        if ids is None or family_id is None:
+            outcome.skipped.append(f"{candidate.remains_sample_id} / {candidate.family_id}: no longer in the database")
+            continue
+        profile_id, sample_id = ids
+        key = (sample_id, family_id)
+        seen.add(key)
+        per_locus = json.dumps(candidate.per_locus)
+        digest = (inputs_sha256 or {}).get((candidate.remains_sample_id, candidate.family_id), "")
+        match = existing.get(key)
+        status = statuses.get(match.id or 0, review_rules.OPEN) if match is not None else None
+        if match is not None and _same_numbers(match, profile_id, candidate, per_locus):
+            outcome.unchanged += 1
+            continue
+        if match is not None and status == review_rules.CONFIRMED:
+            session.add(_evidence(match.id or 0, run, profile_id, candidate, per_locus, "after_review", digest))
+            outcome.after_review += 1
+            continue
+        if match is not None and status in review_rules.UNRESOLVED:
+            match.run_id, match.profile_id, match.log10_lr = run.id or 0, profile_id, candidate.log10_lr
+            match.posterior, match.prior, match.rank = candidate.posterior, candidate.prior, candidate.rank
+            match.loci_used, match.per_locus_json, match.computed_at = candidate.loci_used, per_locus, now
+            session.add(match)
+            session.add(_evidence(match.id or 0, run, profile_id, candidate, per_locus, "updated", digest))
+            outcome.updated += 1
+            continue
+        previous_id = None
+        if match is not None:  # rejected before, and the evidence has changed: a new review
+            _close(match, run, now, f"new evidence in match run {run.id}: a new candidate was opened for review")
+            session.add(match)
+            session.flush()
+            previous_id = match.id
+            outcome.reopened += 1
+        else:
+            outcome.new += 1
+        created = Match(run_id=run.id or 0, profile_id=profile_id, family_id=family_id, sample_id=sample_id,
+                        log10_lr=candidate.log10_lr, posterior=candidate.posterior, prior=candidate.prior,
+                        rank=candidate.rank, loci_used=candidate.loci_used, per_locus_json=per_locus,
+                        computed_at=now, previous_id=previous_id)
+        session.add(created)
+        session.flush()
+        session.add(_evidence(created.id or 0, run, profile_id, candidate, per_locus, "new", digest))
+    gone = [m for key, m in existing.items() if key not in seen and scope.covers(m.sample_id, m.family_id)
+            and statuses.get(m.id or 0) in review_rules.UNRESOLVED]
+    if gone:
+        reasons = _why_gone(session, gone, run)
+        for match in gone:
+            _close(match, run, now, reasons[match.id or 0])
+            session.add(match)
+            outcome.closed += 1
+    return outcome
+
+
+def _close(match: Match, run: MatchRun, now: object, reason: str) -> None:
+    match.closed_at, match.closed_reason, match.closed_by_run_id = now, reason[:2000], run.id  # type: ignore[assignment]
+
+
+def _why_gone(session: Session, gone: list[Match], run: MatchRun) -> dict[int, str]:
+    """A reason a person can read for each candidate the run no longer reports."""
+    profiles = {p.id: p for p in session.exec(
+        select(Profile).where(Profile.id.in_([m.profile_id for m in gone])))}  # type: ignore[union-attr]
+    consenting = consent.consenting_donor_ids(session)
+    family_ids = sorted({m.family_id for m in gone})
+    withdrawn: set[int] = set()
+    for family_id, donor_id in session.exec(
+            select(PedigreeMember.family_id, PedigreeMember.donor_id)
+            .where(PedigreeMember.family_id.in_(family_ids), PedigreeMember.donor_id != None)):  # type: ignore[attr-defined]  # noqa: E711
+        if donor_id not in consenting:
+            withdrawn.add(family_id)
+    params = json.loads(run.params_json or "{}")
+    reasons = {}
+    for match in gone:
+        profile = profiles.get(match.profile_id)
+        if profile is not None and profile.superseded:
+            why = f"the remains profile (version {profile.version}) was superseded by a new typing"
+        elif profile is not None and (not profile.searchable or profile.is_mixture):
+            why = f"the remains profile (version {profile.version}) is no longer searchable"
+        elif match.family_id in withdrawn:
+            why = "a donor of the family has no active consent (withdrawn): the family's evidence changed"
+        else:
+            why = (f"no longer reported: below the reporting threshold (log10 LR "
+                   f"{params.get('report_log10_lr', '?')}) or outside the top {params.get('top_k', '?')}")
+        reasons[match.id or 0] = f"match run {run.id}: {why}"
+    return reasons
