@@ -34,8 +34,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     instance = Path(app.instance_path)
     instance.mkdir(parents=True, exist_ok=True)
     environ = dict(os.environ)
-    if test_config and "SECRET_KEY" in test_config:
-        environ["LABTRACK_SECRET_KEY"] = str(test_config["SECRET_KEY"])
+    for secret in ("SECRET_KEY", "AUDIT_KEY"):  # given keys: nothing generated in the instance folder
+        if test_config and secret in test_config:
+            environ["LABTRACK_" + secret] = str(test_config[secret])
     app.config.update(config.from_environment(instance, environ))
     if test_config:
         app.config.update(test_config)

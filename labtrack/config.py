@@ -82,6 +82,10 @@ def from_environment(instance_path: Path, environ: dict[str, str] | None = None)
         # families' inquiry page: the server key of the code hashes (default: instance/inquiry_key),
         # scrypt cost, request rate per client, lockouts, how long a page stays open
         "INQUIRY_KEY": env.get(ENV_PREFIX + "INQUIRY_KEY", ""),
+        # the audit chain's HMAC key and its checkpoint file, both outside the database
+        "AUDIT_KEY": env.get(ENV_PREFIX + "AUDIT_KEY") or instance_secret(instance_path, "audit_key"),
+        "AUDIT_CHECKPOINT_FILE": env.get(ENV_PREFIX + "AUDIT_CHECKPOINT_FILE")
+        or str(instance_path / "audit-checkpoints.jsonl"),
         "INQUIRY_SCRYPT_N": int(env.get(ENV_PREFIX + "INQUIRY_SCRYPT_N", "16384")),
         "INQUIRY_RATE_LIMIT": env.get(ENV_PREFIX + "INQUIRY_RATE_LIMIT", "5 per minute;30 per hour"),
         "INQUIRY_MAX_FAILURES": int(env.get(ENV_PREFIX + "INQUIRY_MAX_FAILURES", "5")),

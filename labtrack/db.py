@@ -148,7 +148,11 @@ def _close_session(_exc: BaseException | None) -> None:
 
 
 def init_app(app: Flask) -> None:
-    app.extensions[EXTENSION_KEY] = make_engine(app.config["DATABASE_URL"])
+    from labtrack.services import audit_seal
+
+    engine = make_engine(app.config["DATABASE_URL"])
+    audit_seal.register(engine, audit_seal.seal_from_config(app.config))
+    app.extensions[EXTENSION_KEY] = engine
     app.teardown_appcontext(_close_session)
 
 

@@ -60,6 +60,8 @@ def app_config(database_url: str, tmp_path: Path) -> dict[str, object]:
         "INQUIRY_KEY": "test-inquiry-key-not-for-production",
         "INQUIRY_SCRYPT_N": 16,  # cheap hashing in tests (production: 16384)
         "JOBS_INLINE": True,  # queued jobs run in the test process (worker tests start real workers)
+        "AUDIT_KEY": "test-audit-key-not-for-production",
+        "AUDIT_CHECKPOINT_FILE": str(tmp_path / "audit-checkpoints.jsonl"),
     }
 
 

@@ -9,6 +9,7 @@ from flask.cli import FlaskGroup
 
 def commands() -> list[click.Command]:
     from labtrack.cli.audit import audit
+    from labtrack.cli.backup import backup, restore
     from labtrack.cli.database import database
     from labtrack.cli.demo import demo, quickstart
     from labtrack.cli.familias import familias
@@ -20,8 +21,8 @@ def commands() -> list[click.Command]:
     from labtrack.cli.users import users
     from labtrack.cli.worker import jobs_group, match_runs_group, worker
 
-    return [audit, database, demo, quickstart, kinship, users, profiles, pedigrees, freqs, labels,
-            worker, jobs_group, match_runs_group, familias]
+    return [audit, backup, restore, database, demo, quickstart, kinship, users, profiles, pedigrees, freqs,
+            labels, worker, jobs_group, match_runs_group, familias]
 
 
 def init_app(app: Flask) -> None:

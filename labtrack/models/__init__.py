@@ -39,6 +39,7 @@ APPEND_ONLY_TABLES: tuple[str, ...] = (
     "identification",
     "family_notification",
     "label_print",
+    "issued_document",
     "issued_document_content",
     "inquiry_access",
 )

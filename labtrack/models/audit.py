@@ -27,3 +27,6 @@ class AuditEntry(SQLModel, table=True):
     after_json: str = Field(default="null")
     prev_hash: str = Field(max_length=64, unique=True)
     entry_hash: str = Field(max_length=64, unique=True)
+    # HMAC-SHA-256 of entry_hash with the audit key kept outside the database (None: written
+    # before the chain was keyed, or by a tool without the key)
+    mac: str | None = Field(default=None, max_length=64)

@@ -5,7 +5,10 @@ one entry per inserted, updated or deleted row, with the row before and after. T
 that no write can be forgotten; it refuses to flush changes made without a declared actor.
 
 Chain: ``entry_hash = SHA-256(prev_hash + canonical JSON of the entry)``; the first entry's
-``prev_hash`` is 64 zeros. Appends are serialised (PostgreSQL: a transaction-scoped advisory lock;
+``prev_hash`` is 64 zeros. Each entry also carries ``mac = HMAC(audit key, entry_hash)`` with a key
+kept outside the database, and every commit appends a signed checkpoint of the chain head to a file
+outside the database (``labtrack.services.audit_seal``): re-hashing, forged appends and deleted tails
+are caught by ``verify_chain``. Appends are serialised (PostgreSQL: a transaction-scoped advisory lock;
 SQLite: every transaction begins IMMEDIATE), and ``prev_hash`` is unique, so concurrent writers
 cannot fork the chain.
 """
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import hmac
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -28,6 +32,8 @@ from sqlmodel import Session
 from sqlmodel import select as orm_select
 
 from labtrack.models import AuditEntry, User, utcnow
+from labtrack.services import audit_seal
+from labtrack.services.audit_seal import Checkpoint, Seal
 from labtrack.services.transaction import ACTOR_KEY, REASON_KEY
 
 GENESIS = "0" * 64
@@ -104,21 +110,28 @@ def _chain_head(connection: Connection) -> tuple[int, str]:
     return (int(row[0]), str(row[1])) if row else (0, GENESIS)
 
 
-def append_entries(connection: Connection, changes: list[dict[str, Any]]) -> None:
-    """Append ``changes`` (dicts with action, entity_type, ...) to the chain on ``connection``."""
+def append_entries(connection: Connection, changes: list[dict[str, Any]],
+                   session: OrmSession | None = None) -> None:
+    """Append ``changes`` (dicts with action, entity_type, ...) to the chain on ``connection``.
+
+    With ``session``, the new head is remembered there and checkpointed after the commit."""
     if not changes:
         return
     _lock_chain(connection)
     seq, prev = _chain_head(connection)
     at = utcnow().isoformat()
+    seal = audit_seal.seal_of(connection.engine)
     rows = []
     for change in changes:
         seq += 1
         entry = {"seq": seq, "at": at, **change}
         digest = entry_hash(prev, entry)
-        rows.append({**entry, "prev_hash": prev, "entry_hash": digest})
+        mac = seal.entry_mac(digest) if seal is not None else None
+        rows.append({**entry, "prev_hash": prev, "entry_hash": digest, "mac": mac})
         prev = digest
     connection.execute(_AUDIT_TABLE.insert(), rows)
+    if session is not None:
+        audit_seal.remember_head(session, seq, prev, at)
 
 
 def _actor(session: OrmSession) -> tuple[int | None, str]:
@@ -153,7 +166,7 @@ def _after_flush(session: OrmSession, _flush_context: UOWTransaction) -> None:
             "before_json": canonical_json(before),
             "after_json": canonical_json(after),
         })
-    append_entries(session.connection(), changes)
+    append_entries(session.connection(), changes, session)
 
 
 def install_hook() -> None:
@@ -170,7 +183,7 @@ def record_event(session: Session, *, action: str, entity_type: str, entity_id: 
         "actor_id": actor_id, "actor": actor_name, "action": action, "entity_type": entity_type,
         "entity_id": entity_id, "reason": str(session.info.get(REASON_KEY, "")),
         "before_json": canonical_json(None), "after_json": canonical_json(details),
-    }])
+    }], session)
 
 
 @dataclass(frozen=True)
@@ -189,6 +202,9 @@ class ChainBreak:
 class VerifyResult:
     entries: int
     first_break: ChainBreak | None
+    unkeyed: int = 0  # entries written before the chain was keyed (a prefix of the log)
+    checkpoints: int = 0  # checkpoints compared with the log
+    last_checkpoint: int = 0  # the highest seq a checkpoint vouches for
 
     @property
     def ok(self) -> bool:
@@ -199,29 +215,98 @@ def _entries(session: Session) -> Iterator[AuditEntry]:
     yield from session.exec(orm_select(AuditEntry).order_by(AuditEntry.seq))  # type: ignore[arg-type]
 
 
-def verify_chain(session: Session) -> VerifyResult:
-    """Walk the chain in order and name the first entry that was altered, removed or reordered."""
+def _checkpoint_map(checkpoints: list[Checkpoint]) -> dict[int, list[Checkpoint]]:
+    by_seq: dict[int, list[Checkpoint]] = {}
+    for checkpoint in checkpoints:
+        by_seq.setdefault(checkpoint.seq, []).append(checkpoint)
+    return by_seq
+
+
+def _checkpoint_problem(entry: AuditEntry, anchors: list[Checkpoint]) -> str | None:
+    for anchor in anchors:
+        if not entry.entry_hash.startswith(anchor.entry_hash):
+            return (f"differs from the chain head recorded in {anchor.source} "
+                    f"({anchor.printed()}): the log was rewritten from here or earlier")
+    return None
+
+
+def _mac_problem(entry: AuditEntry, seal: Seal | None, keyed_seen: bool) -> str | None:
+    if entry.mac is None:
+        if keyed_seen:
+            return ("carries no audit key signature although earlier entries do: "
+                    "it was forged or re-written without the key")
+        return None
+    if seal is not None and not hmac.compare_digest(entry.mac, seal.entry_mac(entry.entry_hash)):
+        return ("its audit key signature (HMAC) does not match: the entry was forged, or the log "
+                "re-hashed, by someone without the audit key")
+    return None
+
+
+def verify_chain(session: Session, *, seal: Seal | None = None,
+                 checkpoints: list[Checkpoint] | None = None) -> VerifyResult:
+    """Walk the chain in order and name the first entry that was altered, removed, reordered,
+    forged or re-hashed; then check that no checkpoint lies beyond the end of the log (a deleted
+    tail). ``seal`` checks the entries' HMACs; ``checkpoints`` are the anchors kept outside."""
+    anchors = _checkpoint_map(checkpoints or [])
+    last_anchor = max(anchors, default=0)
     prev = GENESIS
     expected_seq = 1
-    count = 0
+    count = unkeyed = 0
+    keyed_seen = False
+
+    def result(entry: AuditEntry | None, problem: str | None) -> VerifyResult:
+        brk = ChainBreak(entry.seq, entry.id, problem) if entry is not None and problem else None
+        return VerifyResult(count, brk, unkeyed, len(checkpoints or []), last_anchor)
+
     for entry in _entries(session):
         count += 1
-        data = entry.model_dump()
         if entry.seq != expected_seq:
-            return VerifyResult(count, ChainBreak(
-                entry.seq, entry.id,
-                f"expected entry seq {expected_seq} here: entries were removed or reordered"))
+            return result(entry, f"expected entry seq {expected_seq} here: entries were removed or reordered")
         if entry.prev_hash != prev:
-            return VerifyResult(count, ChainBreak(
-                entry.seq, entry.id,
-                "does not link to the previous entry: an entry before it was removed, "
-                "altered or reordered"))
-        if entry_hash(prev, data) != entry.entry_hash:
-            return VerifyResult(count, ChainBreak(
-                entry.seq, entry.id, "content does not match its hash: the entry was altered"))
+            return result(entry, "does not link to the previous entry: an entry before it was removed, "
+                                 "altered or reordered")
+        if entry_hash(prev, entry.model_dump()) != entry.entry_hash:
+            return result(entry, "content does not match its hash: the entry was altered")
+        problem = _mac_problem(entry, seal, keyed_seen) or _checkpoint_problem(entry, anchors.get(entry.seq, []))
+        if problem:
+            return result(entry, problem)
+        keyed_seen = keyed_seen or entry.mac is not None
+        unkeyed += entry.mac is None
         prev = entry.entry_hash
         expected_seq += 1
-    return VerifyResult(count, None)
+    if last_anchor >= expected_seq:
+        source = anchors[last_anchor][0].source
+        return VerifyResult(count, ChainBreak(
+            expected_seq, None,
+            f"missing: the log ends at seq {expected_seq - 1} but {source} records seq {last_anchor}: "
+            f"entries {expected_seq}..{last_anchor} were deleted"), unkeyed, len(checkpoints or []), last_anchor)
+    return result(None, None)
+
+
+def head(session: Session) -> Checkpoint | None:
+    """The current chain head (to print on a document)."""
+    seq, digest = _chain_head(session.connection())
+    return Checkpoint(seq, digest, "database") if seq else None
+
+
+class LogEntryTampered(RuntimeError):
+    """An audit entry read to check something fails its own hash or key signature."""
+
+
+def logged_state(session: Session, entity_type: str, entity_id: str) -> dict[str, Any] | None:
+    """The row as the audit log last recorded it (``after_json`` of its last entry), after checking
+    that entry's own hash and key signature; None when the log never saw the row."""
+    entries = history(session, entity_type, entity_id)
+    if not entries:
+        return None
+    entry = entries[-1]
+    seal = audit_seal.seal_of(session.get_bind().engine)  # type: ignore[union-attr]
+    if entry_hash(entry.prev_hash, entry.model_dump()) != entry.entry_hash or (
+            seal is not None and entry.mac is not None
+            and not hmac.compare_digest(entry.mac, seal.entry_mac(entry.entry_hash))):
+        raise LogEntryTampered(f"audit entry seq {entry.seq} of {entity_type} {entity_id} was altered")
+    state = json.loads(entry.after_json)
+    return state if isinstance(state, dict) else None
 
 
 def history(session: Session, entity_type: str, entity_id: str) -> list[AuditEntry]:

@@ -11,9 +11,10 @@ from sqlmodel import Session, select
 from labtrack.core.errors import Conflict, NotFound, ProblemList
 from labtrack.imports.frequencies import read_frequencies
 from labtrack.models import FrequencyEntry, FrequencyTable, User
-from labtrack.services import audit
+from labtrack.services import audit, audit_deep
 from labtrack.services.transaction import write
 
+_ENTRY = FrequencyEntry.__table__  # type: ignore[attr-defined]
 FREQ_COLUMNS = ["marker", "allele", "frequency", "count", "n_alleles"]
 
 
@@ -43,8 +44,10 @@ def import_table(*, session: Session, raw: bytes, filename: str, name: str, sour
             {"table_id": table.id, "marker": r.marker, "allele": r.allele, "frequency": r.frequency,
              "count": r.count, "n_alleles": r.n_alleles} for r in rows])
         audit.record_event(session, action="bulk_import", entity_type="frequency_table",
-                           entity_id=str(table.id), details={"file": filename, "file_sha256": digest,
-                                                             "entries": len(rows)})
+                           entity_id=str(table.id), details={
+                               "file": filename, "file_sha256": digest, "entries": len(rows),
+                               "group_digests": {_ENTRY.name: {str(table.id): audit_deep.group_digest(
+                                   _ENTRY, audit_deep.rows_of(session, _ENTRY, _ENTRY.c.table_id == table.id))}}})
     return table
 
 

@@ -218,7 +218,8 @@ def pdf_of(session: Session, document: IssuedDocument) -> bytes:
     pdf = issued_documents.stored_pdf(session, document)
     if pdf is None:
         pdf = render_stored(document)
-    if issued_documents.sha256_hex(pdf) != document.sha256:
+    digest = issued_documents.sha256_hex(pdf)
+    if digest != document.sha256 or digest != issued_documents.logged_sha256(session, document):
         raise Conflict(f"Document {document.number} does not match its recorded SHA-256; it was not served.")
     return pdf
 

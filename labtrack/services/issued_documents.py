@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from labtrack.core import ids
 from labtrack.core.errors import Conflict, NotFound
 from labtrack.models import IssuedDocument, IssuedDocumentContent, User, utcnow
-from labtrack.services import counters
+from labtrack.services import audit, counters
 from labtrack.services.audit import record_event
 from labtrack.services.transaction import write
 
@@ -69,6 +69,16 @@ def issue(session: Session, *, kind: str, record_type: str, record_id: int | Non
                                 record_id=record_id, pdf=pdf, by=by, params=params, language=language,
                                 reissue_of=reissue_of)
     return document, pdf
+
+
+def logged_sha256(session: Session, document: IssuedDocument) -> str | None:
+    """The SHA-256 the audit log recorded when the document was issued (its register row as
+    created), so that swapping a document's bytes and its hash column together is still seen."""
+    try:
+        state = audit.logged_state(session, "issued_document", str(document.id))
+    except audit.LogEntryTampered:
+        return None
+    return str(state["sha256"]) if state and "sha256" in state else None
 
 
 def get_by_number(session: Session, number: str) -> IssuedDocument:

@@ -31,7 +31,7 @@ from labtrack.core.errors import Conflict, ProblemList
 from labtrack.imports.profiles import ParsedFile, ParsedProfile, UnreadableFile
 from labtrack.imports.reader import gc_paused, read_profiles
 from labtrack.models import Profile, ProfileAllele, ProfileImport, Sample, StaffMember, User, utcnow
-from labtrack.services import audit
+from labtrack.services import audit, audit_deep
 from labtrack.services.quality import DEFAULT_MIN_SEARCH_LOCI, staff_genotypes, staff_match
 from labtrack.services.transaction import write
 
@@ -194,8 +194,22 @@ def store_parsed(*, session: Session, parsed: ParsedFile, by: User | str, origin
                                "file": parsed.filename, "file_sha256": parsed.sha256,
                                "format": parsed.file_format, "kit": parsed.kit,
                                "profiles": len(inserted), "alleles": len(alleles),
-                               "profile_ids": [min(inserted), max(inserted)] if inserted else []})
+                               "profile_ids": [min(inserted), max(inserted)] if inserted else [],
+                               **_row_digests(session, record.id or 0)})
     return record
+
+
+def _row_digests(session: Session, import_id: int) -> dict[str, Any]:
+    """A digest per stored profile row and per profile's alleles, read back as stored, so that
+    ``labtrack audit verify --deep`` can tell a genotype changed behind the application's back."""
+    profiles = audit_deep.rows_of(session, _PROFILE, _PROFILE.c.import_id == import_id)
+    alleles = audit_deep.rows_of(session, _ALLELE, _ALLELE.c.profile_id.in_(
+        select(_PROFILE.c.id).where(_PROFILE.c.import_id == import_id)))
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for row in alleles:
+        groups.setdefault(str(row["profile_id"]), []).append(row)
+    return {"row_digests": {_PROFILE.name: {str(row["id"]): audit_deep.row_digest(_PROFILE, row) for row in profiles}},
+            "allele_digests": {key: audit_deep.group_digest(_ALLELE, rows) for key, rows in groups.items()}}
 
 
 def _executemany(session: Session, table: Any, columns: list[str], values: list[tuple[Any, ...]]) -> None:

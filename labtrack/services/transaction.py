@@ -11,6 +11,7 @@ from sqlmodel import Session
 from labtrack.core.errors import Conflict
 from labtrack.db import WRITE_OPTION, writer_lock
 from labtrack.models import User
+from labtrack.services import audit_seal
 
 ACTOR_KEY = "labtrack.actor"
 REASON_KEY = "labtrack.reason"
@@ -42,6 +43,7 @@ def _unit_of_work(session: Session, actor: User | str, reason: str) -> Iterator[
         session.connection(execution_options={WRITE_OPTION: True})
         yield session
         session.commit()
+        audit_seal.checkpoint_after_commit(session)
     except IntegrityError as error:
         session.rollback()
         raise Conflict(f"The change conflicts with existing records: {_short(error)}") from error
@@ -55,6 +57,7 @@ def _unit_of_work(session: Session, actor: User | str, reason: str) -> Iterator[
         session.rollback()
         raise
     finally:
+        audit_seal.forget_head(session)
         session.info.pop(ACTOR_KEY, None)
         session.info.pop(REASON_KEY, None)
 
