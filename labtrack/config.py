@@ -57,6 +57,10 @@ def from_environment(instance_path: Path, environ: dict[str, str] | None = None)
         "PERMANENT_SESSION_LIFETIME": int(env.get(ENV_PREFIX + "SESSION_MINUTES", "480")) * 60,
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": int(env.get(ENV_PREFIX + "MAX_UPLOAD_MB", "64")) * 1024 * 1024,
+        # how long a request waits for another connection's database lock before answering 503
+        "DB_BUSY_SECONDS": float(env.get(ENV_PREFIX + "DB_BUSY_SECONDS", "10")),
+        # reverse proxies in front that set X-Forwarded-For/-Proto/-Host (0: none, trust no header)
+        "TRUSTED_PROXIES": int(env.get(ENV_PREFIX + "TRUSTED_PROXIES", "0")),
         "RATELIMIT_STORAGE_URI": env.get(ENV_PREFIX + "RATELIMIT_STORAGE_URI", "memory://"),
         "LOGIN_RATE_LIMIT": env.get(ENV_PREFIX + "LOGIN_RATE_LIMIT", "10 per minute"),
         "LOGIN_MAX_FAILURES": int(env.get(ENV_PREFIX + "LOGIN_MAX_FAILURES", "5")),

@@ -24,6 +24,23 @@ _WRITER_LOCKS: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.Weak
 _WRITER_LOCKS_GUARD = threading.Lock()
 
 
+_BUSY_SECONDS: weakref.WeakKeyDictionary[Engine, float] = weakref.WeakKeyDictionary()
+
+
+class WriterBusy(RuntimeError):
+    """This process's writers queued longer than the bounded wait (``busy_seconds``)."""
+
+
+@contextmanager
+def _bounded(lock: threading.RLock, seconds: float) -> Iterator[None]:
+    if not lock.acquire(timeout=seconds):
+        raise WriterBusy("database is locked: other writers of this process held it too long")
+    try:
+        yield
+    finally:
+        lock.release()
+
+
 def writer_lock(engine: Engine) -> AbstractContextManager[object]:
     """Serialise this process's SQLite write transactions on a Python lock.
 
@@ -39,10 +56,10 @@ def writer_lock(engine: Engine) -> AbstractContextManager[object]:
         lock = _WRITER_LOCKS.get(engine)
         if lock is None:
             lock = _WRITER_LOCKS[engine] = threading.RLock()
-    return lock
+    return _bounded(lock, _BUSY_SECONDS.get(engine, 10.0))
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, busy_ms: int) -> None:
     """Foreign keys on, WAL, a generous busy timeout, and BEGIN IMMEDIATE for write transactions
     (``labtrack.services.transaction.write``) so that writers are serialised up front and the
     audit hash chain can never fork; reads use a plain deferred BEGIN and never block writers."""
@@ -52,8 +69,9 @@ def _configure_sqlite(engine: Engine) -> None:
         dbapi_connection.isolation_level = None  # let SQLAlchemy's begin event issue BEGIN
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
-        if engine.url.database not in (None, "", ":memory:"):
+        cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
+        if engine.url.database not in (None, "", ":memory:") and \
+                cursor.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
@@ -64,15 +82,19 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-def make_engine(url: str) -> Engine:
-    """Create the engine for ``url`` (SQLite file or PostgreSQL)."""
+def make_engine(url: str, busy_seconds: float = 10) -> Engine:
+    """Create the engine for ``url`` (SQLite file or PostgreSQL). A statement waits at most
+    ``busy_seconds`` for another connection's lock, then fails (answered 503 "busy, try again")."""
+    busy_ms = max(int(busy_seconds * 1000), 1)
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
-        _configure_sqlite(engine)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy_ms / 1000})
+        _configure_sqlite(engine, busy_ms)
+        _BUSY_SECONDS[engine] = busy_ms / 1000
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20,
+                         connect_args={"options": f"-c lock_timeout={busy_ms}"} if "options=" not in url else {})
 
 
 def install_append_only_guards(connection: Connection, tables: tuple[str, ...] = APPEND_ONLY_TABLES) -> None:
@@ -150,7 +172,7 @@ def _close_session(_exc: BaseException | None) -> None:
 def init_app(app: Flask) -> None:
     from labtrack.services import audit_seal
 
-    engine = make_engine(app.config["DATABASE_URL"])
+    engine = make_engine(app.config["DATABASE_URL"], float(app.config.get("DB_BUSY_SECONDS", 10)))
     audit_seal.register(engine, audit_seal.seal_from_config(app.config))
     app.extensions[EXTENSION_KEY] = engine
     app.teardown_appcontext(_close_session)

@@ -93,5 +93,12 @@ class PermissionDenied(DomainError):
     status = 403
 
 
+class Busy(DomainError):
+    """The database is locked by another writer for longer than the bounded wait: try again."""
+
+    status = 503
+    retry_after = 5
+
+
 class AuthenticationFailed(DomainError):
     status = 401

@@ -8,8 +8,8 @@ from contextlib import contextmanager
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session
 
-from labtrack.core.errors import Conflict
-from labtrack.db import WRITE_OPTION, writer_lock
+from labtrack.core.errors import Busy, Conflict
+from labtrack.db import WRITE_OPTION, WriterBusy, writer_lock
 from labtrack.models import User
 from labtrack.services import audit_seal
 
@@ -32,8 +32,11 @@ def write(session: Session, *, actor: User | str, reason: str = "") -> Iterator[
     if session.in_transaction():
         # a read earlier in the request opened a transaction: end it so that ours starts fresh
         session.rollback()
-    with writer_lock(session.get_bind().engine):
-        yield from _unit_of_work(session, actor, reason)
+    try:
+        with writer_lock(session.get_bind().engine):
+            yield from _unit_of_work(session, actor, reason)
+    except WriterBusy as error:
+        raise Busy(BUSY_MESSAGE) from error
 
 
 def _unit_of_work(session: Session, actor: User | str, reason: str) -> Iterator[Session]:
@@ -50,7 +53,9 @@ def _unit_of_work(session: Session, actor: User | str, reason: str) -> Iterator[
     except DBAPIError as error:
         # SQLite: OperationalError; PostgreSQL: the trigger's RAISE arrives as InternalError
         session.rollback()
-        if "append-only" in str(error) or "database is locked" in str(error):
+        if is_busy(error):
+            raise Busy(BUSY_MESSAGE) from error
+        if "append-only" in str(error):
             raise Conflict(_short(error)) from error
         raise
     except BaseException:
@@ -60,6 +65,15 @@ def _unit_of_work(session: Session, actor: User | str, reason: str) -> Iterator[
         audit_seal.forget_head(session)
         session.info.pop(ACTOR_KEY, None)
         session.info.pop(REASON_KEY, None)
+
+
+BUSY_MESSAGE = "The database is busy with another change; nothing was saved. Try again in a few seconds."
+
+
+def is_busy(error: BaseException) -> bool:
+    """A lock wait that ran out (SQLite busy timeout, PostgreSQL lock_timeout)."""
+    text = str(error)
+    return "database is locked" in text or "lock timeout" in text or "canceling statement due to lock" in text
 
 
 def _short(error: Exception) -> str:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, flash, g, jsonify, redirect, render_template, request
+from flask import Flask, flash, g, jsonify, make_response, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
-from labtrack.core.errors import DomainError
+from labtrack.core.errors import Busy, DomainError
+from labtrack.services.transaction import is_busy
 from labtrack.web.access import is_api_request
 
 log = logging.getLogger(__name__)
@@ -28,8 +30,23 @@ def _rollback() -> None:
         session.rollback()
 
 
+def handle_busy(error: Busy) -> Any:
+    """503 with Retry-After, for people and the API alike (a form is not re-posted blindly)."""
+    _rollback()
+    message = _("The database is busy with another change; nothing was saved. Try again in a few seconds.")
+    if is_api_request():
+        response = api_error(503, "busy", message)
+    else:
+        response = make_response(render_template("errors/error.html", status=503, message=message,
+                                                 problems=[]), 503)
+    response.headers["Retry-After"] = str(Busy.retry_after)
+    return response
+
+
 def handle_domain_error(error: DomainError) -> Any:
     _rollback()
+    if isinstance(error, Busy):
+        return handle_busy(error)
     problems = [problem.as_dict() for problem in error.problems]
     if is_api_request():
         return api_error(error.status, type(error).__name__, error.message, problems)
@@ -58,6 +75,8 @@ def handle_csrf_error(error: CSRFError) -> Any:
 
 
 def handle_unexpected(error: Exception) -> Any:
+    if isinstance(error, OperationalError) and is_busy(error):
+        return handle_busy(Busy(str(error)))  # a read that waited its bounded time for a lock
     _rollback()
     log.exception("unexpected error")
     message = _("Something went wrong on our side; nothing was saved. The error was logged.")

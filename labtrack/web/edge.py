@@ -1,0 +1,67 @@
+"""The HTTP edge: trusted reverse proxies, security headers, ids out of range.
+
+- ``LABTRACK_TRUSTED_PROXIES=N``: N proxies in front set ``X-Forwarded-For/-Proto/-Host``;
+  werkzeug's ``ProxyFix`` takes the client address from them, so login and signature limits key on
+  the real client (0, the default, trusts no header: a client could otherwise pick its address).
+- Security headers by flask-talisman: a Content-Security-Policy with no inline script or style,
+  ``frame-ancestors 'none'`` (the signing forms cannot be framed), nosniff, a strict
+  Referrer-Policy, and HSTS on HTTPS requests.
+- ``<int:...>`` in routes accepts only ids a database integer can hold; anything longer is a 404.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from flask_talisman import Talisman
+from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
+
+MAX_ID = 2**63 - 1
+
+CSP: dict[str, Any] = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": ["'self'", "data:"],
+    "font-src": "'self'",
+    "connect-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'none'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+
+talisman = Talisman()
+
+
+class BoundedInt(IntegerConverter):
+    """``<int:x>`` limited to 0..2**63-1: a larger number matches no route (404, never a 500)."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:  # noqa: A002 (werkzeug's name)
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def install_converters(app: Flask) -> None:
+    """Before any blueprint is registered."""
+    app.url_map.converters["int"] = BoundedInt
+
+
+def init_app(app: Flask) -> None:
+    proxies = int(app.config.get("TRUSTED_PROXIES", 0))
+    if proxies > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
+    talisman.init_app(
+        app,
+        force_https=False,  # the TLS proxy redirects; HSTS is sent on HTTPS requests
+        strict_transport_security=True,
+        strict_transport_security_max_age=31536000,
+        content_security_policy=CSP,
+        frame_options="DENY",
+        referrer_policy="strict-origin-when-cross-origin",
+        session_cookie_secure=bool(app.config.get("SESSION_COOKIE_SECURE", True)),
+        session_cookie_http_only=True,
+        x_content_type_options=True,
+    )
