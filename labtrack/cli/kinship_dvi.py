@@ -5,6 +5,7 @@ input stops with every problem listed and nothing written."""
 from __future__ import annotations
 
 import csv
+import math
 from pathlib import Path
 
 import click
@@ -44,6 +45,9 @@ from labtrack.kinship.problems import InputError
               "(default: 0 = exact when the event is small, else 1e-12)")
 @click.option("--max-states", type=click.IntRange(min=1), default=DEFAULT_MAX_STATES,
               show_default=True, help="above this the sequential route is used")
+@click.option("--min-lr", type=click.FloatRange(min=0, max=1e-3), default=0.0,
+              show_default=True, help="pairings with a pairwise LR below this are dropped "
+              "like exclusions (their mass is added to the reported bound)")
 @click.option("--threshold", type=float, default=THRESHOLD, show_default=True,
               help="LR/GLR threshold for a match (conclusions)")
 @click.option("--threshold2", type=float, default=THRESHOLD2, show_default=True,
@@ -56,6 +60,7 @@ def dvi_command(
     top: int,
     tolerance: float | None,
     max_states: int,
+    min_lr: float,
     threshold: float,
     threshold2: float,
     max_incomp: int,
@@ -66,7 +71,8 @@ def dvi_command(
         problem = read_dvi_dataset(directory)
         lik = EventLikelihood(problem)
         pair = pairwise_log_lr(lik)
-        result = joint(problem, lik, tolerance=tolerance, max_states=max_states)
+        result = joint(problem, lik, tolerance=tolerance, max_states=max_states, top=top,
+                       min_log_lr=math.log(min_lr) if min_lr > 0 else -math.inf)
         conclusions = solve(problem, lik, threshold=threshold, threshold2=threshold2,
                             max_incomp=max_incomp)  # fmt: skip
     except InputError as exc:
@@ -85,15 +91,15 @@ def dvi_command(
         raise click.ClickException(f"cannot write the output: {exc}") from exc
     if result.method == "sequential":
         click.echo(f"note: {result.message}", err=True)
-    elif result.method == "branch-and-bound":
+    if result.neglected_mass > 0:
         click.echo(
-            "note: branch and bound dropped assignments of negligible weight; the posterior "
-            f"mass left out is at most {result.neglected_mass:.3g}", err=True)
+            "note: assignments of negligible weight were dropped; the posterior mass left out "
+            f"is at most {result.neglected_mass:.3g}", err=True)
     click.echo(
         f"{len(problem.victims)} victims, {len(problem.missing_ids)} missing persons in "
-        f"{len(problem.families)} families: {len(result.loglik)} assignments "
-        f"({result.method}, {result.visited} visited, {result.pruned_pairings} pairings "
-        f"excluded by pairwise LR 0); results in {out_dir}"
+        f"{len(problem.families)} families: {result.n_assignments} assignments in "
+        f"{result.components} independent parts ({result.method}, {result.visited} visited, "
+        f"{result.pruned_pairings} pairings excluded); results in {out_dir}"
     )
 
 

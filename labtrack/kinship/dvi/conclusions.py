@@ -81,6 +81,19 @@ class _State:
                      for v in self.victims}  # fmt: skip
         self.fixed: dict[str, dict[str, str]] = {f.family_id: {} for f in problem.families}
         self._base: dict[str, float] = {}
+        self._single: dict[tuple[int, str], dict[str, np.ndarray]] = {}
+
+    def single(self, plain: bool, m: str) -> dict[str, np.ndarray]:
+        """victim -> per-marker log LR of victim = m alone (nothing fixed in the family),
+        with (plain=False) or without (plain=True) mutation; computed once per missing
+        person for every victim allowed to be m."""
+        key = (int(plain), m)
+        if key not in self._single:
+            victims = [v for v in self.problem.victim_ids if m in self.problem.pairings[v]]
+            lik = self.plain if plain else self.lik
+            table = lik.pair_marker_log_lrs(m, victims)
+            self._single[key] = dict(zip(victims, table, strict=True))
+        return self._single[key]
 
     def base(self, family: str) -> float:
         key = family + "|" + repr(sorted(self.fixed[family].items()))
@@ -91,12 +104,16 @@ class _State:
     def log_lr(self, v: str, m: str) -> float:
         """Pairwise log LR of v = m given the identifications fixed in m's family."""
         family = self.lik.family_of(m)
+        if not self.fixed[family]:
+            return float(self.single(False, m)[v].sum())
         score = self.lik.family_log_lr(family, {**self.fixed[family], m: v})
         return score - self.base(family) if score > -math.inf else -math.inf
 
     def incompatible(self, v: str, m: str) -> int:
         """Markers where v = m is impossible without mutation (forrel's findExclusions)."""
         family = self.lik.family_of(m)
+        if not self.fixed[family]:
+            return int(np.sum(np.isneginf(self.single(True, m)[v])))
         with_v = self.plain.marker_logliks(family, {**self.fixed[family], m: v})
         without = self.plain.marker_logliks(family, self.fixed[family])
         return int(np.sum(np.isneginf(with_v) & np.isfinite(without)))

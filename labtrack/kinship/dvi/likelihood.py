@@ -15,13 +15,17 @@ victim, the pairwise LR). Natural logs throughout; -inf for an impossible assign
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 import numpy as np
 
 from labtrack.kinship.dvi.problem import DVIFamily, DVIProblem, MarkerModel
 from labtrack.kinship.likelihood import pedigree_likelihood
 from labtrack.kinship.mutation import Transmission
+from labtrack.kinship.pedigree import Pedigree
+from labtrack.kinship.problems import InputError, InputProblem
+from labtrack.kinship.tables import genotype_index, mp_lr_table
 
 IndexGenotype = tuple[int, int]
 
@@ -39,6 +43,27 @@ def transmission_matrix(model: MarkerModel) -> np.ndarray | Transmission | None:
     if np.array_equal(female, male):
         return female
     return Transmission(female=female, male=male)
+
+
+class _GivenMatrix:
+    """The marker's given mutation matrix (both sexes) in the shape `mp_lr_table` asks of a
+    `MutationModel` (`transmission`, and `rate_for`/`matrix`)."""
+
+    kind = "given"
+
+    def __init__(self, matrix: np.ndarray) -> None:
+        self._matrix = matrix
+
+    def transmission(self, marker: str, alleles: Sequence[str], freqs: np.ndarray) -> Transmission:
+        return Transmission(female=self._matrix, male=self._matrix)
+
+    def rate_for(self, marker: str, sex: str | None = None) -> float:
+        return float(1.0 - np.min(np.diag(self._matrix)))
+
+    def matrix(
+        self, marker: str, alleles: Sequence[str], freqs: np.ndarray, sex: str | None = None
+    ) -> np.ndarray:
+        return self._matrix
 
 
 class EventLikelihood:
@@ -67,6 +92,57 @@ class EventLikelihood:
         self._cache: dict[tuple[str, int, tuple[tuple[str, IndexGenotype], ...]], float] = {}
         #: natural log of P(references) per family (nobody placed)
         self.family_base = {f.family_id: self.family_loglik(f.family_id, {}) for f in problem.families}
+        bad = [
+            InputProblem("pedigrees", None, "sample_id",
+                         f"family {f}: the references contradict the pedigree at "
+                         f"{', '.join(self._impossible_markers(f))}")
+            for f, value in self.family_base.items() if value == -math.inf
+        ]  # fmt: skip
+        if bad:
+            raise InputError(bad)
+        self._pair_cache: dict[str, tuple[tuple[str, ...], np.ndarray]] = {}
+
+    def _impossible_markers(self, family_id: str) -> list[str]:
+        values = self.marker_logliks(family_id, {})
+        return [self.problem.markers[k].marker for k in np.flatnonzero(np.isneginf(values))]
+
+    def pair_marker_log_lrs(self, missing_id: str, victims: Sequence[str]) -> np.ndarray:
+        """Per-marker natural-log LR of each victim alone at `missing_id` (the family's other
+        missing persons untyped): float64 (V, n_markers); 0 where the victim is untyped.
+
+        Markers with no mutation or one matrix for both sexes use the engine's LR table of
+        every genotype of the missing person (`mp_lr_table`, one call per marker); markers with
+        different female and male matrices the pedigree likelihood per distinct victim
+        genotype. Equal to `marker_log_lrs` for one victim (tested)."""
+        family = self.families[self._family_of[missing_id]]
+        pedigree = Pedigree(family.family_id, tuple(
+            replace(p, missing=p.person_id == missing_id) for p in family.pedigree.persons))
+        out = np.zeros((len(victims), len(self._matrices)))
+        for k, model in enumerate(self.problem.markers):
+            rows = [(i, g) for i, v in enumerate(victims) if (g := self._geno[v][k]) is not None]
+            if not rows:
+                continue
+            matrix = self._matrices[k]
+            if not isinstance(matrix, Transmission):
+                relatives = {pid: self.problem.genotypes[s][model.marker]
+                             for pid, s in family.references.items()
+                             if model.marker in self.problem.genotypes.get(s, {})}  # fmt: skip
+                table = mp_lr_table(
+                    pedigree, relatives, model.freqs.alleles, model.freqs.freqs,
+                    mutation=None if matrix is None else _GivenMatrix(matrix),  # type: ignore[arg-type]
+                    marker=model.marker,
+                )
+                index = np.array([genotype_index(g[0], g[1]) for _, g in rows])
+                with np.errstate(divide="ignore"):
+                    out[[i for i, _ in rows], k] = np.log(table[index])
+                continue
+            base = self._marker(family, k, {})
+            p = model.freqs.freqs
+            for i, g in rows:
+                lik = self._marker(family, k, {missing_id: victims[i]})
+                hw = math.log((1.0 if g[0] == g[1] else 2.0) * p[g[0]] * p[g[1]])
+                out[i, k] = lik - base - hw if lik > -math.inf else -math.inf
+        return out
 
     def _genotype(self, sample: str, k: int) -> IndexGenotype | None:
         marker = self.problem.markers[k].marker

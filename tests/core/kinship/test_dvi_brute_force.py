@@ -210,3 +210,22 @@ def test_event_likelihood_decomposes() -> None:
     truth = brute_force(problem)
     nobody = tuple(NOBODY for _ in problem.victim_ids)
     assert lik.loglik0 == pytest.approx(truth[nobody], abs=1e-9)
+
+
+def test_stated_prior_and_independent_parts() -> None:
+    """Posteriors with per-pairing prior weights equal the brute-force weights times the
+    prior; the event splits into independent parts and the count of assignments is theirs."""
+    problem = build(2, mutation=True)
+    truth = {k: v for k, v in brute_force(problem).items() if v > -math.inf}
+    victims = problem.victim_ids
+    prior = {(v, NOBODY): math.log(0.3) for v in victims}
+    prior |= {(v, m): math.log(0.7) for v in victims for m in problem.pairings[v] if m != NOBODY}
+    result = joint(problem, prior=prior, tolerance=0.0)
+    assert result.n_assignments == len(truth)
+    weights = {k: v + sum(prior[(victims[i], c)] for i, c in enumerate(k))
+               for k, v in truth.items()}  # fmt: skip
+    top = max(weights.values())
+    total = sum(math.exp(w - top) for w in weights.values())
+    for k, p in zip(keyed(result), result.posterior(), strict=True):
+        assert p == pytest.approx(math.exp(weights[k] - top) / total, abs=1e-12)
+        assert keyed(result)[k] == pytest.approx(truth[k], abs=1e-9)  # loglik has no prior

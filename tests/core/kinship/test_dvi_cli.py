@@ -53,7 +53,7 @@ def test_outputs_of_a_small_event(tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = run(DATA, out)
     assert result.exit_code == 0, result.output
-    assert "10 assignments (exact" in result.output
+    assert "10 assignments in 2 independent parts (exact" in result.output
     header = (out / "joint.csv").read_text().splitlines()[0]
     assert header == "rank,V1,V2,V3,loglik,log10_lr_vs_best,log10_lr_vs_null,posterior"
     assert (out / "pairwise_lr.csv").read_text().splitlines()[0] == (
