@@ -17,6 +17,7 @@ from labtrack.kinship.pedigree import FEMALE
 from labtrack.kinship.problems import InputError
 
 _FAM = click.Path(exists=True, dir_okay=False, path_type=Path)
+_FAM_CSV = click.Path(exists=True, dir_okay=False, path_type=Path)
 LR_COLUMNS = ["hypothesis", "marker", "loglik", "log10_lr"]
 
 
@@ -187,3 +188,60 @@ def _write(path: Path, columns: list[str], rows: list[dict[str, str]]) -> None:
         writer = csv.DictWriter(handle, fieldnames=columns, lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
+
+
+@familias.command("write")
+@click.option("--freqs", "freqs_path", type=_FAM_CSV, required=True, help="freqs.csv")
+@click.option("--genotypes", "genotypes_path", type=_FAM_CSV, required=True,
+              help="genotypes.csv")
+@click.option("--pedigrees", "pedigrees_path", type=_FAM_CSV, required=True,
+              help="pedigrees.csv")
+@click.option("--family", "family_id", required=True, help="family_id in pedigrees.csv")
+@click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path),
+              required=True, help="the .fam file to write")
+@click.option("--mutation-model", type=click.Choice(["none", "equal", "proportional",
+                                                     "stepwise"]), default="none",
+              show_default=True)  # fmt: skip
+@click.option("--mutation-rate", type=click.FloatRange(min=0, max=0.5), default=0.0,
+              show_default=True)  # fmt: skip
+def write_command(
+    freqs_path: Path,
+    genotypes_path: Path,
+    pedigrees_path: Path,
+    family_id: str,
+    out_path: Path,
+    mutation_model: str,
+    mutation_rate: float,
+) -> None:
+    """Write one family of exchange files as a Familias .fam file (its pedigree as the one
+    hypothesis, the references' genotypes, the frequency database)."""
+    from labtrack.imports.exchange import read_freqs, read_genotypes, read_pedigrees
+    from labtrack.kinship.familias import (
+        FamLocus,
+        FamMutation,
+        family_fam,
+        format_fam,
+    )
+
+    try:
+        table = read_freqs(freqs_path)
+        genotypes = read_genotypes(genotypes_path)
+        pedigrees = read_pedigrees(pedigrees_path)
+    except InputError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if family_id not in pedigrees:
+        raise click.ClickException(f"family {family_id} is not in {pedigrees_path.name}")
+    code = {"none": 0, "equal": 0, "proportional": 1, "stepwise": 4}[mutation_model]
+    rate = 0.0 if mutation_model == "none" else mutation_rate
+    model = FamMutation(code, "equal" if code == 0 else
+                        "proportional" if code == 1 else "stepwise", rate, 1e-6, 0.1)  # fmt: skip
+    loci = []
+    for marker in table.marker_names():
+        alleles, freqs = table.alleles_and_freqs(marker)
+        loci.append(FamLocus(marker, alleles, freqs, model, model))
+    try:
+        text = format_fam(family_fam(pedigrees[family_id], genotypes, loci))
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    out_path.write_text(text, encoding="utf-8", newline="")
+    click.echo(f"family {family_id} written to {out_path}")

@@ -615,3 +615,80 @@ def dvi_problem(fam: FamFile):  # noqa: ANN201 - DVIProblem (import kept local: 
     table = FrequencyTable.from_rows(rows, source="database")
     return DVIProblem.build(victims=victims, families=families, genotypes=genotypes,
                             freqs=table, mutation=mutation or None, source="fam")  # fmt: skip
+
+
+# -- writing ---------------------------------------------------------------------------------
+def format_fam(fam: FamFile) -> str:
+    """The text of a .fam file (Familias 3 layout, as pedFamilias::readFam reads it) for the
+    persons, pedigree hypotheses and database of `fam` (not DVI projects). Persons that are only
+    in some pedigrees become that pedigree's extra persons."""
+    if fam.dvi:
+        raise ValueError("writing DVI projects is not supported")
+    out: list[str] = [f'"Output from Familias, version {fam.version}"', '"Written by labtrack"',
+                      fam.version, '""']  # fmt: skip
+    persons = list(fam.persons)
+    index = {p.person_id: k for k, p in enumerate(persons)}
+    locus_index = {x.name: k for k, x in enumerate(fam.loci)}
+    out.append(str(len(persons)))
+    for p in persons:
+        out += [_q(p.person_id), "#FALSE#", "-1", "#FALSE#",
+                "#TRUE#" if p.sex == MALE else "#FALSE#", str(len(p.genotypes))]  # fmt: skip
+        for marker, (a, b) in p.genotypes.items():
+            locus = fam.loci[locus_index[marker]]
+            out += [str(locus.alleles.index(a)), str(locus.alleles.index(b)),
+                    str(locus_index[marker])]  # fmt: skip
+    out += ['"Known relations"', "0", "0", "0", str(len(fam.pedigrees))]
+    for k, ped in enumerate(fam.pedigrees):
+        extra = [p for p in ped.persons if p.person_id not in index]
+        females = [p for p in extra if p.sex == FEMALE]
+        males = [p for p in extra if p.sex != FEMALE]
+        local = dict(index)
+        for p in females + males:
+            local[p.person_id] = len(local)
+        rels = [(local[parent], local[p.person_id]) for p in ped.persons
+                for parent in (p.father_id, p.mother_id) if parent]  # fmt: skip
+        out += [str(k), _q(ped.name), str(len(females)), str(len(males)), str(len(rels))]
+        for parent, child in rels:
+            out += [str(parent), str(child)]
+    out.append(f"#FALSE# (#Databases: 1 ;Theta/Kinship/Fst: {fam.theta:g} )")
+    out += [str(len(fam.loci)), "#TRUE#", _q(fam.database_name or "labtrack")]
+    for x in fam.loci:
+        size = f"{x.database_size:g}" if x.database_size is not None else "0"
+        out += [_q(x.name), repr(x.female.rate), repr(x.male.rate), str(x.female.code),
+                str(x.male.code), str(len(x.alleles)), repr(x.female.range), repr(x.male.range),
+                repr(x.female.rate2), repr(x.male.rate2), "#FALSE#", "0",
+                f"{len(x.alleles)}\t(DatabaseSize = {size} , Dropout probability = 0 , "
+                "Minor allele frequency = 0 )"]  # fmt: skip
+        for a, f in zip(x.alleles, x.freqs, strict=True):
+            out += [_q(a), repr(float(f))]
+    return "\r\n".join(out) + "\r\n"
+
+
+def _q(text: str) -> str:
+    if '"' in text or "\n" in text:
+        raise ValueError(f"a name with a quote or a line break cannot be written: {text!r}")
+    return f'"{text}"'
+
+
+def family_fam(
+    pedigree: Pedigree,
+    genotypes: Mapping[str, Mapping[str, Genotype]],
+    loci: Sequence[FamLocus],
+    *,
+    version: str = "3.3.1",
+    database_name: str = "labtrack",
+) -> FamFile:
+    """A labtrack family as a Familias file: every person of the pedigree (the typed ones with
+    their reference genotypes, the missing person untyped), one hypothesis named after the
+    family. `genotypes` : sample_id -> {marker -> alleles}; markers absent from `loci` are
+    left out."""
+    names = {x.name for x in loci}
+    samples = pedigree.sample_of()
+    persons = []
+    for p in pedigree.persons:
+        sample = samples.get(p.person_id)
+        g = {m: a for m, a in genotypes.get(sample, {}).items() if m in names} if sample else {}
+        persons.append(FamPerson(p.person_id, p.sex if p.sex in (MALE, FEMALE) else MALE, g))
+    hypothesis = FamPedigree(pedigree.family_id, tuple(
+        Person(p.person_id, p.father_id, p.mother_id, p.sex) for p in pedigree.persons))
+    return FamFile(version, 0.0, database_name, tuple(loci), tuple(persons), (hypothesis,))

@@ -9,16 +9,20 @@ Method (exact where it says so):
    victims at its missing persons (including nobody), with the family's LR
    (`EventLikelihood.family_log_lr`); options with LR 0 are dropped together with every
    extension of them.
-3. The event's assignments are the combinations of one option per family using each victim at
-   most once. They are built family by family as NumPy arrays (victim bitsets), ordering the
-   families by their best LR.  Branch and bound: a partial assignment is dropped when even its
-   best completion (sum of the remaining families' best options, conflicts ignored) times the
-   number of its completions is below `tolerance` times the best complete assignment found so
-   far. Every dropped mass is added up; `neglected_mass` bounds the posterior mass left out
-   (0 = exact). With `tolerance = 0` nothing is dropped and the enumeration is exact.
-4. When more than `max_states` partial assignments would be kept, the joint route stops and
-   the *sequential* route is used instead (`method = "sequential"`): identifications are fixed
-   one at a time by the largest LR given those already fixed; there are no posteriors then.
+3. Families sharing no candidate victim (directly or through other families) form independent
+   parts; each part is enumerated on its own, posteriors are products over the parts and the
+   listed best assignments are the k best sums over the parts.
+4. A part's assignments are the combinations of one option per family using each victim at
+   most once, built family by family as NumPy arrays (victim bitsets), families ordered by
+   their best LR. Branch and bound: a partial assignment is dropped when the mass of all its
+   completions, bounded by the product over the remaining families of their options' summed
+   likelihood ratios (conflicts ignored), is below `tolerance` times the best complete
+   assignment found so far. Every dropped mass is added up; `neglected_mass` bounds the
+   posterior mass left out (0 = exact). With `tolerance = 0` nothing is dropped.
+5. When a part needs more than `max_states` partial assignments (or placements in one
+   family), the *sequential* route is used in that part (`method = "sequential"`):
+   identifications are fixed one at a time by the largest LR given those already fixed; there
+   are no posteriors then.
 """
 
 from __future__ import annotations
@@ -413,10 +417,10 @@ def _enumerate(
     family log LRs; score = ll plus prior weights; neglected = dropped mass in units of
     exp(reference); reference = best score seen while building; visited)."""
     words = max(1, (n_victims + 63) // 64)
-    best_rest = np.array([float(f.score.max()) for f in families] + [0.0])
-    suffix_best = np.cumsum(best_rest[::-1])[::-1]  # suffix_best[k] = sum_{j>=k} max_j
-    counts = np.array([math.log(len(f.pairs)) for f in families] + [0.0])
-    suffix_count = np.cumsum(counts[::-1])[::-1]
+    # Mass of the completions from family k on, conflicts ignored (an upper bound):
+    # prod_{j>=k} sum_o exp(score_jo), in logs.
+    log_mass = np.array([_logsumexp(f.score) for f in families] + [0.0])
+    suffix_mass = np.cumsum(log_mass[::-1])[::-1]
     masks = np.zeros((1, words), dtype=np.uint64)
     score = np.zeros(1)
     ll = np.zeros(1)
@@ -437,7 +441,7 @@ def _enumerate(
             ok = ~np.any(masks & omasks[o], axis=1)
             idx = np.flatnonzero(ok)
             s = score[idx] + family.score[o]
-            bound = s + suffix_best[k + 1] + suffix_count[k + 1]
+            bound = s + suffix_mass[k + 1]
             if log_tol > -math.inf:
                 drop = bound < reference + log_tol
                 if drop.any():
@@ -475,6 +479,11 @@ def _enumerate(
                 assignments[rows, vindex[v]] = missing_index[m]
         ptr = parents[k][ptr]
     return assignments, ll, score, neglected, reference, visited
+
+
+def _logsumexp(values: np.ndarray) -> float:
+    top = float(np.max(values))
+    return top + math.log(float(np.exp(values - top).sum()))
 
 
 def sequential(
