@@ -72,6 +72,12 @@ def from_environment(instance_path: Path, environ: dict[str, str] | None = None)
         "DASK_SCHEDULER": env.get(ENV_PREFIX + "DASK_SCHEDULER", ""),
         # threads of an in-process match run (0: one per CPU core); results never depend on it
         "MATCH_THREADS": int(env.get(ENV_PREFIX + "MATCH_THREADS", "0")),
+        # the lab's default kinship models of a match run (each run may choose others): real bone
+        # mutates and drops alleles, so both are on by default
+        "MUTATION_MODEL": env.get(ENV_PREFIX + "MUTATION_MODEL", "stepwise"),
+        "MUTATION_RATE": float(env.get(ENV_PREFIX + "MUTATION_RATE", "0.002")),
+        "DROPOUT": float(env.get(ENV_PREFIX + "DROPOUT", "0.05")),
+        "DROPIN": float(env.get(ENV_PREFIX + "DROPIN", "0.0")),
         # the job worker (labtrack worker): how often it looks for work, beats, and when a silent
         # worker's job is taken back; JOBS_INLINE runs queued jobs in the process that queued
         # them (tests, a one-process demo), never in production

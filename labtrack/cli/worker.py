@@ -81,15 +81,23 @@ def match_runs_group() -> None:
 @click.option("--report-log10-lr", type=float, default=3.0, show_default=True)
 @click.option("--prior", type=float, default=None,
               help="Prior probability of identity (default: 1 / number of families searched).")
+@click.option("--mutation-model", type=click.Choice(["none", "equal", "proportional", "stepwise"]), default=None,
+              help="Mutation model (default: the lab's, LABTRACK_MUTATION_MODEL).")
+@click.option("--mutation-rate", type=float, default=None, help="Per meiosis (default: the lab's).")
+@click.option("--dropout", type=float, default=None, help="Drop-out probability of the remains (default: the lab's).")
+@click.option("--dropin", type=float, default=None, help="Drop-in probability of the remains (default: the lab's).")
 @click.option("--frequency-table", "table_id", type=int, default=None, help="Table id (default: the default table).")
 @click.option("--user", "username", default=None, help="Who starts it (default: the first admin).")
 @click.option("--wait", is_flag=True, help="Wait until a worker has run it; exit 1 if it failed.")
 @with_appcontext
-def start(theta: float, top_k: int, report_log10_lr: float, prior: float | None, table_id: int | None,
+def start(theta: float, top_k: int, report_log10_lr: float, prior: float | None, mutation_model: str | None,
+          mutation_rate: float | None, dropout: float | None, dropin: float | None, table_id: int | None,
           username: str | None, wait: bool) -> None:
-    """Queue a full match run for the worker."""
-    params = MatchParameters(theta=theta, top_k=top_k, report_log10_lr=report_log10_lr, prior=prior)
+    """Queue a full match run for the worker (mutation and drop-out models: the lab's unless given)."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    params = MatchParameters.lab_default(
+        app.config, theta=theta, top_k=top_k, report_log10_lr=report_log10_lr, prior=prior,
+        mutation_model=mutation_model, mutation_rate=mutation_rate, dropout=dropout, dropin=dropin)
     with standalone_session() as db:
         try:
             run = match_runs.start_run(session=db, by=acting_user(db, username), params=params,

@@ -49,16 +49,31 @@ class LocusEvidence:
     lr: float | None
     log10_lr: float | None
     flag: str = ""
+    #: how the locus reads (labtrack.kinship.consistency): consistent, mutation, dropout, ...
+    reading: str = ""
+    #: repeat steps of the mutation the reading needs (None if none)
+    steps: float | None = None
 
     @property
     def inconsistent(self) -> bool:
         """A locus to highlight: flagged by the engine, or excluding (LR 0)."""
         return bool(self.flag) or (self.lr is not None and self.lr == 0)
 
+    @property
+    def one_seen(self) -> bool:
+        """Only one allele was seen in the remains (a possible drop-out)."""
+        return len(self.remains) == 1
+
+    @property
+    def needs_a_person(self) -> bool:
+        """Consistent only through a mutation or a drop-out, or excluding: an analyst must look."""
+        return self.reading not in ("", "consistent", "not_compared") or self.inconsistent
+
     def as_dict(self) -> dict[str, Any]:
         return {"marker": self.marker, "remains": list(self.remains),
                 "relatives": {k: list(v) for k, v in sorted(self.relatives.items())},
-                "lr": self.lr, "log10_lr": self.log10_lr, "flag": self.flag}
+                "lr": self.lr, "log10_lr": self.log10_lr, "flag": self.flag,
+                "reading": self.reading, "steps": self.steps}
 
 
 class PerLocusFormatError(ValueError):
@@ -80,6 +95,15 @@ def _number(value: Any) -> float | None:
     if value is None or isinstance(value, bool) or not isinstance(value, int | float):
         return None
     return float(value)
+
+
+def _reading(entry: dict[str, Any], where: str, problems: list[str]) -> tuple[str, float | None]:
+    """The locus' reading (text) and mutation steps (a number or None)."""
+    reading = entry.get("reading") or ""
+    if not isinstance(reading, str):
+        problems.append(f"{where}: 'reading' must be text")
+        reading = str(reading)
+    return reading, _number(entry.get("steps"))
 
 
 def parse_per_locus(text: str | list[Any]) -> list[LocusEvidence]:
@@ -107,9 +131,10 @@ def parse_per_locus(text: str | list[Any]) -> list[LocusEvidence]:
             problems.append(f"{where}: 'marker' is missing")
             continue
         where = f"locus {index} ({marker})"
-        remains = _genotype(entry.get("remains"))
+        raw_remains = entry.get("remains", "missing")
+        remains = () if raw_remains is None else _genotype(raw_remains)  # null: untyped in the remains
         if remains is None:
-            problems.append(f"{where}: 'remains' must be a list of one or two alleles")
+            problems.append(f"{where}: 'remains' must be a list of one or two alleles, or null (untyped)")
         relatives: dict[str, tuple[str, ...]] = {}
         raw_relatives = entry.get("relatives", {})
         if not isinstance(raw_relatives, dict):
@@ -130,8 +155,9 @@ def parse_per_locus(text: str | list[Any]) -> list[LocusEvidence]:
         if not isinstance(flag, str):
             problems.append(f"{where}: 'flag' must be text")
             flag = str(flag)
+        reading, steps = _reading(entry, where, problems)
         if remains is not None:
-            loci.append(LocusEvidence(marker.strip(), remains, relatives, lr, log10_lr, flag))
+            loci.append(LocusEvidence(marker.strip(), remains, relatives, lr, log10_lr, flag, reading, steps))
     if problems:
         raise PerLocusFormatError(problems)
     return loci

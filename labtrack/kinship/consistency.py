@@ -84,7 +84,7 @@ def read_locus(
     mutation_model = mutation or EXPLAIN_MUTATION
     by_drop = locus_lr(pedigree, rel, seen, freqs, drop=drop_model).lr if one_seen or drop_model.dropin else 0.0
     by_mutation = locus_lr(pedigree, rel, as_genotype(seen), freqs, mutation=mutation_model).lr
-    steps = repeat_steps(seen, [a for g in rel.values() for a in g])
+    steps = _mutation_steps(pedigree, rel, as_genotype(seen), freqs)
     if by_drop > 0 or by_mutation > 0:
         if by_drop >= by_mutation:
             return LocusReading(DROPOUT)
@@ -93,6 +93,28 @@ def read_locus(
     if both > 0:
         return LocusReading(MUTATION_AND_DROPOUT, steps)
     return LocusReading(EXCLUDED, steps)
+
+
+def _mutation_steps(
+    pedigree: Pedigree, relatives: Mapping[str, tuple[str, str]], unknown: tuple[str, str],
+    freqs: MarkerFrequencies,
+) -> float | None:
+    """The smallest repeat change of one of the unknown's alleles, to an allele a relative
+    carries, that makes the locus consistent as typed (None if no such change)."""
+    theirs = sorted({a for g in relatives.values() for a in g})
+    best: float | None = None
+    for k in (0, 1):
+        for allele in theirs:
+            try:
+                step = abs(float(unknown[k]) - float(allele))
+            except ValueError:
+                continue
+            if step == 0 or (best is not None and step >= best):
+                continue
+            changed = (allele, unknown[1]) if k == 0 else (unknown[0], allele)
+            if locus_lr(pedigree, relatives, changed, freqs).lr > 0:
+                best = round(step, 1)
+    return best if best is not None else repeat_steps(unknown, theirs)
 
 
 def repeat_steps(unknown: Sequence[str], relative_alleles: Sequence[str]) -> float | None:

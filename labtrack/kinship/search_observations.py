@@ -13,7 +13,9 @@ observation o is the LR table averaged over the genotypes that could show o:
 which is exactly P(relatives, o | H1) / P(relatives, o | H2) when P(g | H2) is the unrelated
 person's genotype probability (theta = 0): so the search equals `labtrack kinship lr` with the
 same model. The weights form a matrix W (G, K (G + n)) and the observation table of a family
-block is one matrix product `LR @ W`.
+block is one matrix product `LR @ W`. With theta > 0 the unrelated person's genotype depends on
+the relatives, so the two joint probabilities are averaged separately:
+LR(o) = (P(rel, g | H1) @ P(o | g)) / (P(rel, g | H2) @ P(o | g)).
 """
 
 from __future__ import annotations
@@ -26,7 +28,9 @@ import numpy as np
 from labtrack.kinship._genotypes import genotype_alleles
 from labtrack.kinship.dropout import DropModel, observation_probabilities
 from labtrack.kinship.freqs import MarkerFrequencies
-from labtrack.kinship.tables import genotype_index, n_genotypes, unrelated_genotype_probabilities
+from labtrack.kinship.tables import genotype_index, n_genotypes, observation_weights
+
+__all__ = ["DropClasses", "observation_codes", "observation_likelihoods", "observation_weights"]
 
 
 @dataclass(frozen=True)
@@ -66,28 +70,24 @@ class DropClasses:
         return len(self.models) * (n_genotypes(n_alleles) + n_alleles)
 
 
-def observation_weights(freqs: np.ndarray, models: Sequence[DropModel]) -> np.ndarray:
-    """W such that (LR tables (F, G)) @ W = observation tables (F, K (G + n)); float64."""
+def observation_likelihoods(freqs: np.ndarray, models: Sequence[DropModel]) -> np.ndarray:
+    """P(observation o | genotype g): float64, shape (G, K (G + n)), observations per drop class
+    as the module docstring lays them out."""
     p = np.asarray(freqs, dtype=np.float64)
     n = len(p)
     g = n_genotypes(n)
     i, j = genotype_alleles(n)
-    unrelated = unrelated_genotype_probabilities(p)
     blocks = []
     for model in models:
-        weights = np.zeros((g, g + n))
+        block = np.zeros((g, g + n))
         for o in range(g + n):
             if o < g:
                 seen = sorted({int(i[o]), int(j[o])})
-                homozygote_call = i[o] == j[o]
+                homozygote_call = bool(i[o] == j[o])
             else:
                 seen, homozygote_call = [o - g], False
-            probabilities = observation_probabilities(seen, bool(homozygote_call), p, model)[i, j]
-            column = unrelated * probabilities
-            total = column.sum()
-            if total > 0:
-                weights[:, o] = column / total
-        blocks.append(weights)
+            block[:, o] = observation_probabilities(seen, homozygote_call, p, model)[i, j]
+        blocks.append(block)
     return np.concatenate(blocks, axis=1)
 
 

@@ -23,7 +23,7 @@ from labtrack.kinship.freqs import FrequencyTable, MarkerFrequencies
 from labtrack.kinship.mutation import MutationModel
 from labtrack.kinship.pedigree import Pedigree
 from labtrack.kinship.search import FAMILY_BLOCK, SearchTables
-from labtrack.kinship.search_observations import DropClasses, observation_codes, observation_weights
+from labtrack.kinship.search_observations import DropClasses, observation_codes, observation_likelihoods
 from labtrack.kinship.tables import genotype_index, mp_lr_tables
 
 #: sample_id -> {canonical marker -> (allele, allele)}
@@ -145,17 +145,12 @@ def build_search_tables(
     locus) pairs in threads (NumPy releases the GIL in the heavy parts).
     """
     classes = classes or DropClasses((), {})
-    if classes.active and theta > 0:
-        raise ValueError(
-            "a drop-out/drop-in model with theta > 0 is not available in the search; use theta 0 "
-            "for the search (candidates can be recomputed with theta by `kinship lr`)"
-        )
     sizes = [classes.rows(len(f.alleles)) for f in freqs]
     tables = SearchTables.allocate(
         [f.marker for f in freqs], family_ids, sizes, family_block=family_block
     )
     weights = [
-        observation_weights(f.freqs, classes.models) if classes.active else None for f in freqs
+        observation_likelihoods(f.freqs, classes.models) if classes.active else None for f in freqs
     ]
     tasks = [(group, locus) for group in groups for locus in range(len(freqs))]
 
@@ -207,10 +202,8 @@ def _group_locus_tables(
         sub = group.pedigree.with_typed(kept)
         lr = mp_lr_tables(
             sub, rel[sel][:, pattern, :], freqs.freqs, theta=theta, mutation=mutation,
-            marker=freqs.marker, alleles=freqs.alleles,
+            marker=freqs.marker, alleles=freqs.alleles, observations=weights,
         )
-        if weights is not None:
-            lr = lr @ weights
         with np.errstate(divide="ignore"):
             parts.append((group.families[sel], np.log10(lr).astype(np.float32)))
     return parts

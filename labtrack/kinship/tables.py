@@ -89,6 +89,7 @@ def mp_lr_tables(
     mutation: MutationModel | None = None,
     marker: str = "",
     alleles: Sequence[str] | None = None,
+    observations: np.ndarray | None = None,
 ) -> np.ndarray:
     """`mp_lr_table` for F families of the same pedigree shape, vectorised across families.
 
@@ -97,6 +98,9 @@ def mp_lr_tables(
     freqs : float64, shape (n_alleles,)
     mutation, marker, alleles : optional mutation model, its rates for `marker`; the stepwise
         model needs the allele labels (repeat numbers)
+    observations : optional P(observation | genotype), shape (G, O) (drop-out/drop-in of the
+        missing person's profile, `search_observations`): the tables are then per observation,
+        shape (F, O), LR = P(relatives, o | H1) / P(relatives, o | H2)
 
     Returns float64, shape (F, n_genotypes(n_alleles)); row f equals `mp_lr_table` of family f
     (NaN rows for inconsistent references). Without theta, P(missing person's genotype,
@@ -121,8 +125,11 @@ def mp_lr_tables(
     if theta > 0:
         if matrix is not None:
             raise ValueError("theta together with a mutation model is not supported")
-        return _theta_tables(pedigree, typed_ids, genotypes, freqs, theta)
-    return _peeled_tables(pedigree, typed_ids, genotypes, freqs, matrix)
+        return _theta_tables(pedigree, typed_ids, genotypes, freqs, theta, observations)
+    tables = _peeled_tables(pedigree, typed_ids, genotypes, freqs, matrix)
+    if observations is None:
+        return tables
+    return tables @ observation_weights(freqs, observations)
 
 
 def _peeled_tables(
@@ -164,8 +171,10 @@ def _theta_tables(
     genotypes: np.ndarray,
     freqs: np.ndarray,
     theta: float,
+    observations: np.ndarray | None = None,
 ) -> np.ndarray:
-    """theta > 0, vectorised over families: genotypes (F, T, 2) -> LR tables (F, G)."""
+    """theta > 0, vectorised over families: genotypes (F, T, 2) -> LR tables (F, G), or (F, O)
+    per observation when `observations` (G, O) is given."""
     mp = pedigree.missing_person_id
     h1_structure = relevant_structure(pedigree, [*typed_ids, mp])
     h1 = theta_query_genotypes(
@@ -178,6 +187,8 @@ def _theta_tables(
         h2_structure.index("#extra0"), genotypes, freqs, theta,
     )
     undefined = h2.sum(axis=1) == 0
+    if observations is not None:
+        h1, h2 = h1 @ observations, h2 @ observations
     with np.errstate(divide="ignore", invalid="ignore"):
         table = np.divide(h1, h2, out=h1)
     table[undefined] = np.nan
@@ -211,3 +222,12 @@ def _theta_table(
     numerator = h1[i, j] + np.where(off, h1[j, i], 0.0)
     denominator = h2[i, j] + np.where(off, h2[j, i], 0.0)
     return numerator / denominator
+
+
+def observation_weights(freqs: np.ndarray, likelihoods: np.ndarray) -> np.ndarray:
+    """W with (LR tables (F, G)) @ W = observation LR tables, theta = 0:
+    W[g, o] = P(g | H2) P(o | g) / sum_g' P(g' | H2) P(o | g')."""
+    unrelated = unrelated_genotype_probabilities(np.asarray(freqs, dtype=np.float64))
+    weighted = unrelated[:, None] * likelihoods
+    total = weighted.sum(axis=0)
+    return np.divide(weighted, total, out=np.zeros_like(weighted), where=total > 0)

@@ -66,6 +66,10 @@ class Match(SQLModel, table=True):
     rank: int = Field(default=1)
     loci_used: int = Field(default=0)
     per_locus_json: str = Field(default="[]")
+    #: a family that one or two loci exclude (LR 0): listed for an analyst, never proposable;
+    #: log10_lr is then the LR of the other loci and posterior 0
+    near_miss: bool = Field(default=False)
+    excluded_loci: str = Field(default="", max_length=400)
     created_at: datetime = created_at_field()
     computed_at: datetime | None = timestamp_field()
     previous_id: int | None = Field(default=None)  # the pair's earlier candidate, when one was reopened

@@ -119,7 +119,7 @@ def _statuses(session: Session, match_ids: list[int]) -> dict[int, str]:
 def _same_numbers(match: Match, profile_id: int, candidate: Candidate, per_locus: str) -> bool:
     return (match.profile_id == profile_id and abs(match.log10_lr - candidate.log10_lr) <= 1e-9
             and abs(match.prior - candidate.prior) <= 1e-15 and match.rank == candidate.rank
-            and match.per_locus_json == per_locus)
+            and match.per_locus_json == per_locus and match.near_miss == candidate.near_miss)
 
 
 def _evidence(match_id: int, run: MatchRun, profile_id: int, candidate: Candidate, per_locus: str,
@@ -164,6 +164,7 @@ def store(session: Session, run: MatchRun, found: list[Candidate], scope: Scope,
             match.run_id, match.profile_id, match.log10_lr = run.id or 0, profile_id, candidate.log10_lr
             match.posterior, match.prior, match.rank = candidate.posterior, candidate.prior, candidate.rank
             match.loci_used, match.per_locus_json, match.computed_at = candidate.loci_used, per_locus, now
+            match.near_miss, match.excluded_loci = candidate.near_miss, ",".join(candidate.excluded_loci)
             session.add(match)
             session.add(_evidence(match.id or 0, run, profile_id, candidate, per_locus, "updated", digest))
             outcome.updated += 1
@@ -180,7 +181,8 @@ def store(session: Session, run: MatchRun, found: list[Candidate], scope: Scope,
         created = Match(run_id=run.id or 0, profile_id=profile_id, family_id=family_id, sample_id=sample_id,
                         log10_lr=candidate.log10_lr, posterior=candidate.posterior, prior=candidate.prior,
                         rank=candidate.rank, loci_used=candidate.loci_used, per_locus_json=per_locus,
-                        computed_at=now, previous_id=previous_id)
+                        computed_at=now, previous_id=previous_id, near_miss=candidate.near_miss,
+                        excluded_loci=",".join(candidate.excluded_loci))
         session.add(created)
         session.flush()
         session.add(_evidence(created.id or 0, run, profile_id, candidate, per_locus, "new", digest))

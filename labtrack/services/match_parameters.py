@@ -9,22 +9,80 @@ one new field here, with its check in ``problems()``: nothing else needs to chan
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from labtrack.core.errors import ProblemList
+from labtrack.kinship.dropout import DropModel
+from labtrack.kinship.mutation import MODELS, MutationModel
+
+#: Mutation model choices of a run ("none": no mutation).
+MUTATION_MODELS = ("none", *MODELS)
+#: The keys a run stored before mutation and drop models existed: such a run used none.
+_BEFORE_MODELS = {"mutation_model": "none", "dropout": 0.0, "dropin": 0.0, "near_k": 0}
 
 
 @dataclass(frozen=True)
 class MatchParameters:
     """theta: Fst (Balding–Nichols); top_k: candidates kept per remains; report_log10_lr: the
     reporting threshold; prior: prior probability that a remains is a given family's missing
-    person (None: 1 / number of families searched, i.e. "one of the families, all alike")."""
+    person (None: 1 / number of families searched, i.e. "one of the families, all alike").
+
+    Real bone (issue: no true relative silently excluded): mutation_model / mutation_rate (per
+    meiosis; mutation_rate_female / _male replace it for that sex), stepwise mutation_rate2 and
+    mutation_range; dropout / dropin of the remains profiles (one allele seen may be a
+    heterozygote whose other allele dropped out); near_k: families per remains excluded by one
+    or two loci only, kept as near misses for an analyst. The defaults are the lab's (on), see
+    `lab_default`; runs stored before these existed read as "no models"."""
 
     theta: float = 0.0
     top_k: int = 5
     report_log10_lr: float = 3.0
     prior: float | None = None
+    mutation_model: str = "stepwise"
+    mutation_rate: float = 0.002
+    mutation_rate_female: float | None = None
+    mutation_rate_male: float | None = None
+    mutation_rate2: float = 1e-6
+    mutation_range: float = 0.1
+    dropout: float = 0.05
+    dropin: float = 0.0
+    near_k: int = 3
+
+    @classmethod
+    def lab_default(cls, config: Mapping[str, Any], **chosen: Any) -> MatchParameters:
+        """The lab's defaults (LABTRACK_MUTATION_MODEL, _MUTATION_RATE, _DROPOUT, _DROPIN; see
+        config.py), overridden by what a run chose (None values are ignored)."""
+        base = {
+            "mutation_model": config.get("MUTATION_MODEL", cls.mutation_model),
+            "mutation_rate": config.get("MUTATION_RATE", cls.mutation_rate),
+            "dropout": config.get("DROPOUT", cls.dropout),
+            "dropin": config.get("DROPIN", cls.dropin),
+        }
+        base.update({k: v for k, v in chosen.items() if v is not None})
+        return cls(**base)
+
+    def mutation(self) -> MutationModel | None:
+        """The mutation model of the run (None: no mutation)."""
+        if self.mutation_model == "none":
+            return None
+        return MutationModel(self.mutation_model, self.mutation_rate, self.mutation_rate2, self.mutation_range,
+                             female_rate=self.mutation_rate_female, male_rate=self.mutation_rate_male)
+
+    def drop(self) -> DropModel | None:
+        """The drop-out/drop-in model of the remains (None: one allele seen read as a homozygote)."""
+        model = DropModel(self.dropout, self.dropin)
+        return model if model.is_active else None
+
+    def describe(self) -> str:
+        """One line for pages and reports."""
+        mutation = self.mutation()
+        drop = self.drop()
+        return "; ".join([
+            f"mutation: {mutation.describe()}" if mutation else "no mutation model",
+            drop.describe() if drop else "no drop-out model",
+        ])
 
     def problems(self) -> ProblemList:
         found = ProblemList()
@@ -36,6 +94,19 @@ class MatchParameters:
             found.add("the reporting threshold must be an LR of at least 1 (log10 ≥ 0)", field="report_log10_lr")
         if self.prior is not None and not 0.0 < self.prior < 1.0:
             found.add("the prior of identity must be above 0 and below 1", field="prior")
+        if self.mutation_model not in MUTATION_MODELS:
+            found.add(f"unknown mutation model {self.mutation_model!r}; expected one of "
+                      f"{', '.join(MUTATION_MODELS)}", field="mutation_model")
+        for name in ("mutation_rate", "mutation_rate_female", "mutation_rate_male", "mutation_rate2",
+                     "mutation_range", "dropout", "dropin"):
+            value = getattr(self, name)
+            if value is not None and not 0.0 <= value < 1.0:
+                found.add(f"{name.replace('_', ' ')} must be at least 0 and below 1", field=name)
+        if self.theta > 0 and self.mutation_model != "none":
+            found.add("theta and a mutation model cannot be combined in a match run yet (the search tables "
+                      "support one or the other): set theta to 0 or the mutation model to none", field="theta")
+        if not 0 <= self.near_k <= 20:
+            found.add("near misses kept per remains must be between 0 and 20", field="near_k")
         return found
 
     def to_json(self) -> str:
@@ -47,9 +118,11 @@ class MatchParameters:
         are left out."""
         value = json.loads(text or "{}")
         known = {f.name for f in fields(cls)}
+        if value and "mutation_model" not in value:
+            value = _BEFORE_MODELS | value
         return cls(**{k: v for k, v in value.items() if k in known})
 
     def engine_kwargs(self) -> dict[str, Any]:
         """Keyword arguments of ``labtrack.kinship.candidates.find_candidates``."""
         return {"theta": self.theta, "top_k": self.top_k, "report_log10_lr": self.report_log10_lr,
-                "prior": self.prior}
+                "prior": self.prior, "mutation": self.mutation(), "drop": self.drop(), "near_k": self.near_k}

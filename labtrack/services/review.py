@@ -351,6 +351,9 @@ def _refuse_changed_since(session: Session, ctx: MatchContext, proposal: MatchRe
 
 
 def _check_confirmable(session: Session, ctx: MatchContext, threshold: float) -> None:
+    if ctx.match.near_miss:
+        raise Conflict(f"match {ctx.match.id} is a near miss: {ctx.match.excluded_loci or 'a locus'} excludes the "
+                       "family (LR 0); it is listed for a person to look at, never to be confirmed")
     if ctx.missing_person is None:
         raise Conflict(f"family {ctx.family.code} has no missing person in its pedigree")
     if ctx.loci_error:

@@ -69,8 +69,8 @@ def searchable_genotypes(session: Session) -> tuple[pd.DataFrame, list[str]]:
     for accession, remains_id, donor_id, locus, a1, a2 in rows:
         if donor_id is not None and donor_id not in consenting:
             continue
-        if not is_autosomal(locus) or "OL" in (a1, a2) or a1[0] in "<>" or a2[0] in "<>":
-            continue
+        if not is_autosomal(locus) or not a1 or "OL" in (a1, a2) or a1[0] in "<>" or a2[:1] in ("<", ">"):
+            continue  # an empty allele2 is kept: one allele seen (a possible drop-out)
         records.append((accession, locus, a1, a2))
         if remains_id is not None:
             remains[accession] = None

@@ -16,7 +16,7 @@ from wtforms.validators import NumberRange, Optional
 from labtrack.db import get_session
 from labtrack.models import JOB_ENDED, FrequencyTable, Match, MatchEvidence
 from labtrack.services import jobs, match_runs
-from labtrack.services.match_parameters import MatchParameters
+from labtrack.services.match_parameters import MUTATION_MODELS, MatchParameters
 from labtrack.web.access import ADMIN, ANALYST, roles_required
 
 bp = Blueprint("matching", __name__, url_prefix="/matching")
@@ -24,6 +24,16 @@ bp = Blueprint("matching", __name__, url_prefix="/matching")
 
 class RunForm(FlaskForm):
     frequency_table_id = SelectField(_l("Allele-frequency table"), coerce=int, validate_choice=False)
+    mutation_model = SelectField(
+        _l("Mutation model"), choices=[(m, m) for m in MUTATION_MODELS], validate_choice=False,
+        description=_l("STR loci mutate in about 1–3 of 1,000 meioses: without a model, a true parent "
+                       "who differs at one locus is excluded."))
+    mutation_rate = FloatField(_l("Mutation rate per meiosis"), validators=[Optional(), NumberRange(0, 0.999)])
+    dropout = FloatField(
+        _l("Drop-out probability of the remains"), validators=[Optional(), NumberRange(0, 0.999)],
+        description=_l("Degraded bone often shows one allele of a heterozygote: with a drop-out "
+                       "probability, a single allele seen is not read as a homozygote."))
+    dropin = FloatField(_l("Drop-in probability of the remains"), validators=[Optional(), NumberRange(0, 0.999)])
     theta = FloatField(_l("Theta (Fst)"), default=0.0, validators=[Optional(), NumberRange(0, 0.49)])
     top_k = IntegerField(_l("Candidates kept per remains (top k)"), default=5,
                          validators=[Optional(), NumberRange(1, 100)])
@@ -37,7 +47,9 @@ class RunForm(FlaskForm):
 
 
 def _form() -> RunForm:
-    form = RunForm()
+    defaults = MatchParameters.lab_default(current_app.config)
+    form = RunForm(data={"mutation_model": defaults.mutation_model, "mutation_rate": defaults.mutation_rate,
+                         "dropout": defaults.dropout, "dropin": defaults.dropin})
     tables = get_session().exec(select(FrequencyTable).order_by(FrequencyTable.name)).all()
     form.frequency_table_id.choices = [(t.id, t.name + (" ★" if t.is_default else "")) for t in tables]
     return form
@@ -48,9 +60,11 @@ def _form() -> RunForm:
 def index() -> Any:
     form = _form()
     if form.validate_on_submit():
-        params = MatchParameters(theta=form.theta.data or 0.0, top_k=form.top_k.data or 5,
-                                 report_log10_lr=form.report_log10_lr.data if form.report_log10_lr.data
-                                 is not None else 3.0, prior=form.prior.data)
+        params = MatchParameters.lab_default(
+            current_app.config, theta=form.theta.data or 0.0, top_k=form.top_k.data or 5,
+            report_log10_lr=form.report_log10_lr.data if form.report_log10_lr.data is not None else 3.0,
+            prior=form.prior.data, mutation_model=form.mutation_model.data or None,
+            mutation_rate=form.mutation_rate.data, dropout=form.dropout.data, dropin=form.dropin.data)
         run = match_runs.start_run(session=get_session(), by=current_user, params=params,
                                    frequency_table_id=form.frequency_table_id.data or None,
                                    app=current_app._get_current_object())  # type: ignore[attr-defined]

@@ -107,3 +107,20 @@ def test_review_status_is_derived_from_steps() -> None:
     assert review_status(["propose_reject", "send_back", "propose_confirm"]) == "proposed_confirm"
     assert review_status(["approve"]) == "open"  # an approval without a proposal means nothing
     assert review_status(["propose_reject", "approve", "propose_confirm"]) == "rejected"
+
+
+def test_per_locus_keeps_the_reading_and_untyped_remains() -> None:
+    loci = parse_per_locus([
+        {"marker": "D8S1179", "remains": ["13"], "relatives": {"F": ["12", "14"]}, "lr": 0.4,
+         "reading": "dropout"},
+        {"marker": "FGA", "remains": ["22", "25"], "relatives": {"F": ["21", "24"]}, "lr": 0.01,
+         "reading": "mutation", "steps": 1},
+        {"marker": "TH01", "remains": None, "relatives": {"F": ["6", "7"]}, "lr": 1.0, "reading": "not_compared"},
+        {"marker": "vWA", "remains": ["16", "17"], "lr": 2.0, "reading": "consistent"},
+    ])
+    dropout, mutation, untyped, plain = loci
+    assert dropout.one_seen and dropout.needs_a_person and dropout.reading == "dropout"
+    assert mutation.steps == 1.0 and mutation.needs_a_person
+    assert untyped.remains == () and not untyped.needs_a_person
+    assert not plain.needs_a_person
+    assert mutation.as_dict()["reading"] == "mutation" and mutation.as_dict()["steps"] == 1.0

@@ -69,7 +69,8 @@ def test_run_and_match_pages_show_updates_history_and_closures(client: FlaskClie
     demo.load_demo(db)
     analyst = login_as("analyst")
     client.post("/matching/", data={"top_k": "3", "report_log10_lr": "3"})
-    second = client.post("/matching/", data={"top_k": "3", "report_log10_lr": "3", "theta": "0.02"},
+    second = client.post("/matching/", data={"top_k": "3", "report_log10_lr": "3", "theta": "0.02",
+                                                       "mutation_model": "none"},
                          follow_redirects=True).get_data(as_text=True)
     assert re.search(r"Candidates: 0 new, [1-9]\d* updated, \d+ unchanged, 0 reopened after a rejection", second)
     db.rollback()
@@ -78,7 +79,8 @@ def test_run_and_match_pages_show_updates_history_and_closures(client: FlaskClie
     page = client.get(f"/review/matches/{femur.id}").get_data(as_text=True)
     assert "Earlier computations" in page and page.count('href="/matching/runs/') >= 2
     _retype(db, analyst, FEMUR, like="NJH-00002-S01-JA")
-    third = client.post("/matching/", data={"top_k": "3", "report_log10_lr": "3", "theta": "0.02"},
+    third = client.post("/matching/", data={"top_k": "3", "report_log10_lr": "3", "theta": "0.02",
+                                                       "mutation_model": "none"},
                         follow_redirects=True).get_data(as_text=True)
     assert "Closed by this run" in third and "was superseded by a new typing" in third
     closed_page = client.get(f"/review/matches/{femur.id}").get_data(as_text=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from flask import current_app
 from flask_login import current_user
@@ -24,6 +24,14 @@ class MatchRunCreate(BaseModel):
     report_log10_lr: float = Field(3.0, ge=0)
     prior: float | None = Field(None, gt=0, lt=1, description="prior probability of identity; "
                                 "default 1 / number of families searched")
+    mutation_model: Literal["none", "equal", "proportional", "stepwise"] | None = Field(
+        None, description="mutation model of every transmission; default: the lab's (stepwise)")
+    mutation_rate: float | None = Field(None, ge=0, lt=1, description="per meiosis; default: the lab's")
+    mutation_rate_female: float | None = Field(None, ge=0, lt=1)
+    mutation_rate_male: float | None = Field(None, ge=0, lt=1)
+    dropout: float | None = Field(None, ge=0, lt=1, description="drop-out probability of the remains; "
+                                  "default: the lab's")
+    dropin: float | None = Field(None, ge=0, lt=1, description="drop-in probability of the remains")
 
 
 class MatchRunPublic(BaseModel):
@@ -45,8 +53,11 @@ class MatchRunPublic(BaseModel):
            tag="matching", roles=(ANALYST, ADMIN), body=MatchRunCreate, response=MatchRunPublic, status=202)
 def create_match_run() -> Any:
     body = parse_body(MatchRunCreate)
-    params = MatchParameters(theta=body.theta, top_k=body.top_k, report_log10_lr=body.report_log10_lr,
-                             prior=body.prior)
+    params = MatchParameters.lab_default(
+        current_app.config, theta=body.theta, top_k=body.top_k, report_log10_lr=body.report_log10_lr,
+        prior=body.prior, mutation_model=body.mutation_model, mutation_rate=body.mutation_rate,
+        mutation_rate_female=body.mutation_rate_female, mutation_rate_male=body.mutation_rate_male,
+        dropout=body.dropout, dropin=body.dropin)
     run = match_runs.start_run(session=get_session(), by=current_user, params=params,
                                frequency_table_id=body.frequency_table_id,
                                app=current_app._get_current_object())  # type: ignore[attr-defined]

@@ -84,7 +84,18 @@ def test_a_degraded_sample_gets_its_own_drop_out(grave: tuple) -> None:
     assert abs(exact.log10_lr - default.log10_lr) > 1e-2  # the override made a difference
 
 
-def test_theta_with_a_drop_model_is_refused_clearly(grave: tuple) -> None:
-    table, genotypes, pedigrees, remains, _ = grave
-    with pytest.raises(ValueError, match="theta"):
-        prepare_search(table, pedigrees, genotypes, remains, theta=0.01, drop=DropModel(0.1))
+def test_theta_with_a_drop_model_equals_the_exact_lr(grave: tuple) -> None:
+    table, genotypes, pedigrees, remains, data = grave
+    drop = DropModel(0.15, 0.02)
+    prepared = prepare_search(table, pedigrees, genotypes, remains, theta=0.02, drop=drop)
+    pairs = [(r, int(f)) for r, f in enumerate(data.remains_family) if f >= 0][:6]
+    got = score_pairs(prepared.tables, prepared.rows, np.array([r for r, _ in pairs]),
+                      np.array([f for _, f in pairs]))
+    for (r, f), value in zip(pairs, got, strict=True):
+        exact = case_lr(pedigrees[f], genotypes, remains[r], table, theta=0.02, drop=drop)
+        if math.isnan(exact.log10_lr):
+            assert np.isnan(value)
+        elif exact.log10_lr == -math.inf:
+            assert value == -np.inf
+        else:
+            assert value == pytest.approx(exact.log10_lr, abs=2e-3, rel=1e-5)

@@ -1,0 +1,156 @@
+"""Real bone in the app: the demo's true son, re-typed from bone with one mutated locus and one
+allele that dropped out, is found by a match run under the lab's default models, and the review
+page names the two loci and why they hold; without the models the family is a near miss that
+names the excluding loci and cannot be confirmed."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlmodel import Session, select
+
+from labtrack.core.errors import Conflict
+from labtrack.imports.exchange import read_freqs, read_genotypes, read_pedigrees
+from labtrack.kinship.dropout import DropModel
+from labtrack.kinship.lr import locus_lr
+from labtrack.kinship.mutation import MutationModel
+from labtrack.models import Family, Match, MatchRun, Profile, ProfileAllele, Sample
+from labtrack.services import demo, review
+from labtrack.services.search_input import build_search_input
+from labtrack.services.transaction import write
+
+SON = "QTF-00001-S01-S0"
+
+
+def _degrade_the_son(db: Session, tmp_path: Path) -> tuple[str, str]:
+    """Re-type the son's femur sample: one locus one repeat away from both parents, one locus
+    showing a single allele the pedigree cannot give twice. Returns (mutated, dropped) markers."""
+    folder = tmp_path / "input"
+    build_search_input(session=db).write(folder)
+    table = read_freqs(folder / "freqs.csv")
+    genotypes = read_genotypes(folder / "genotypes.csv")
+    family = read_pedigrees(folder / "pedigrees.csv")["FAM-0001"]
+    relatives = {pid: genotypes[s] for pid, s in family.sample_of().items() if s in genotypes}
+    son = genotypes[SON]
+    mutated = dropped = None
+    for marker, seen in sorted(son.items()):
+        if len(seen) != 2 or seen[0] == seen[1] or marker not in table:
+            continue
+        rel = {pid: g[marker] for pid, g in relatives.items() if marker in g}
+        if not rel:
+            continue
+
+        def plain_and_model(observed: tuple[str, ...], rel: dict = rel, marker: str = marker,
+                            **models: object) -> tuple[float, float]:
+            alleles = [a for g in rel.values() for a in g] + list(observed)
+            freqs = table.for_case(marker, alleles)
+            return (locus_lr(family, rel, observed, freqs).lr,
+                    locus_lr(family, rel, observed, freqs, **models).lr)  # type: ignore[arg-type]
+
+        for x, y in (seen, seen[::-1]):
+            if mutated is None and x.isdigit():
+                changed = (str(int(x) + 1), y)
+                plain, model = plain_and_model(changed, mutation=MutationModel("stepwise", 0.002))
+                if plain == 0 and model > 0:
+                    mutated, son[marker] = marker, changed
+                    break
+            if dropped is None and marker != mutated:
+                plain, model = plain_and_model((y,), drop=DropModel(0.05))
+                if plain == 0 and model > 0:
+                    dropped, son[marker] = marker, (y,)
+                    break
+    assert mutated and dropped, "the demo son should offer a locus of each kind"
+    profile = db.exec(select(Profile).join(Sample, Sample.id == Profile.sample_id)  # type: ignore[arg-type]
+                      .where(Sample.accession == SON, Profile.superseded == False)).one()  # noqa: E712
+    with write(db, actor="test-setup", reason="re-typed from bone"):
+        for row in db.exec(select(ProfileAllele).where(ProfileAllele.profile_id == profile.id)).all():
+            if row.locus in (mutated, dropped):
+                seen = son[row.locus]
+                row.allele1, row.allele2 = seen[0], seen[1] if len(seen) == 2 else ""
+                db.add(row)
+    return mutated, dropped
+
+
+def _son_match(db: Session, run_id: int) -> Match:
+    family = db.exec(select(Family).where(Family.code == "FAM-0001")).one()
+    for match in db.exec(select(Match).where(Match.run_id == run_id, Match.family_id == family.id)).all():
+        profile = db.get(Profile, match.profile_id)
+        sample = db.get(Sample, profile.sample_id) if profile else None
+        if sample is not None and sample.accession == SON:
+            return match
+    raise AssertionError(f"no match of {SON} with FAM-0001 in run {run_id}")
+
+
+def test_the_degraded_son_is_found_and_the_review_page_says_why(
+        app: Flask, client: FlaskClient, db: Session, login_as, tmp_path: Path) -> None:  # noqa: ANN001
+    demo.load_demo(db)
+    mutated, dropped = _degrade_the_son(db, tmp_path)
+    analyst = login_as("analyst")
+    form = client.get("/matching/").get_data(as_text=True)
+    assert re.search(r'<option[^>]*selected[^>]*value="stepwise"|<option[^>]*value="stepwise"[^>]*selected', form)
+    started = client.post("/matching/", data={"top_k": "5", "report_log10_lr": "3"})
+    assert started.status_code == 302
+    run_page = client.get(started.headers["Location"]).get_data(as_text=True)
+    assert "mutation: stepwise, rate 0.002 per meiosis" in run_page and "drop-out 0.05, drop-in 0.0" in run_page
+    db.rollback()
+    run = db.exec(select(MatchRun).order_by(MatchRun.id.desc())).first()  # type: ignore[attr-defined]
+    assert run is not None and run.status == "done"
+    match = _son_match(db, run.id or 0)
+    assert match.rank == 1 and not match.near_miss and match.posterior > 0.9995
+    page = client.get(f"/review/matches/{match.id}").get_data(as_text=True)
+    flagged = page[page.index('id="flagged-loci"'):]
+    flagged = flagged[:flagged.index("</div>")]
+    assert f'data-locus="{mutated}" data-reading="mutation"' in flagged
+    assert f'data-locus="{dropped}" data-reading="dropout"' in flagged
+    assert "consistent only through a mutation" in flagged and "(1.0 repeat steps)" in flagged
+    assert "consistent only through allelic drop-out" in flagged
+    assert "one allele seen" in page
+    client.get("/language/ar")
+    arabic = client.get(f"/review/matches/{match.id}").get_data(as_text=True)
+    assert "متوافق عبر طفرة فقط" in arabic and "متوافق عبر فقدان أليل فقط" in arabic
+    client.get("/language/en")
+
+    # the same run without the models: the family is a near miss that names both loci
+    plain = client.post("/matching/", data={"top_k": "5", "report_log10_lr": "3", "mutation_model": "none",
+                                            "dropout": "0", "dropin": "0"})
+    assert plain.status_code == 302
+    assert "no mutation model" in client.get(plain.headers["Location"]).get_data(as_text=True)
+    db.rollback()
+    run = db.exec(select(MatchRun).order_by(MatchRun.id.desc())).first()  # type: ignore[attr-defined]
+    near = _son_match(db, run.id or 0)  # type: ignore[union-attr]
+    assert near.near_miss and near.posterior == 0.0
+    assert set(near.excluded_loci.split(",")) == {mutated, dropped}
+    page = client.get(f"/review/matches/{near.id}").get_data(as_text=True)
+    assert 'id="near-miss"' in page and mutated in page and dropped in page
+    with pytest.raises(Conflict, match="near miss"):
+        review.propose(session=db, match_id=near.id or 0, by=analyst.user, decision="confirm",
+                       reason="looks right", password=analyst.password)
+
+
+def test_bad_model_parameters_are_refused_on_the_form(client: FlaskClient, db: Session, login_as) -> None:  # noqa: ANN001
+    demo.load_demo(db)
+    login_as("analyst")
+    bad = client.post("/matching/", data={"top_k": "5", "report_log10_lr": "3", "dropout": "1.5"})
+    assert bad.status_code == 422
+    unknown = client.post("/matching/", data={"top_k": "5", "report_log10_lr": "3", "mutation_model": "geometric"})
+    assert unknown.status_code == 422 and "geometric" in unknown.get_data(as_text=True)
+    db.rollback()
+    assert db.exec(select(MatchRun)).all() == []
+
+
+def test_theta_with_a_mutation_model_is_refused_with_a_reason(client: FlaskClient, db: Session, login_as) -> None:  # noqa: ANN001
+    demo.load_demo(db)
+    login_as("analyst")
+    refused = client.post("/matching/", data={"top_k": "5", "report_log10_lr": "3", "theta": "0.02"})
+    assert refused.status_code == 422
+    assert "theta and a mutation model cannot be combined" in refused.get_data(as_text=True)
+    with_drop_only = client.post("/matching/", data={"top_k": "5", "report_log10_lr": "3", "theta": "0.02",
+                                                     "mutation_model": "none", "dropout": "0.05"})
+    assert with_drop_only.status_code == 302
+    db.rollback()
+    run = db.exec(select(MatchRun)).one()
+    assert run.status == "done", run.error
