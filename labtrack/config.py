@@ -65,6 +65,10 @@ def from_environment(instance_path: Path, environ: dict[str, str] | None = None)
         "LOGIN_RATE_LIMIT": env.get(ENV_PREFIX + "LOGIN_RATE_LIMIT", "10 per minute"),
         "LOGIN_MAX_FAILURES": int(env.get(ENV_PREFIX + "LOGIN_MAX_FAILURES", "5")),
         "LOGIN_LOCKOUT_MINUTES": int(env.get(ENV_PREFIX + "LOGIN_LOCKOUT_MINUTES", "15")),
+        # a session unused this long is logged out (the cookie's lifetime is SESSION_MINUTES)
+        "IDLE_MINUTES": int(env.get(ENV_PREFIX + "IDLE_MINUTES", "30")),
+        # signature and retraction password checks per client (counted apart from logins)
+        "SIGNATURE_RATE_LIMIT": env.get(ENV_PREFIX + "SIGNATURE_RATE_LIMIT", "10 per minute"),
         "BABEL_DEFAULT_LOCALE": env.get(ENV_PREFIX + "DEFAULT_LOCALE", "en"),
         "LANGUAGES": ["en", "ar"],
         "MIN_SEARCH_LOCI": int(env.get(ENV_PREFIX + "MIN_SEARCH_LOCI", "12")),

@@ -38,14 +38,46 @@ def create(username: str, role: str, full_name: str, password: str) -> None:
 @users.command("token")
 @click.argument("username")
 @click.option("--name", required=True, help="What the token is for, e.g. 'bench station 2'.")
+@click.option("--role", type=click.Choice(ROLES), default=None,
+              help="The role the token acts with (default: the user's; only an admin's token may take another).")
+@click.option("--days", type=click.IntRange(1, 3650), default=accounts.TOKEN_DAYS, show_default=True,
+              help="Days until the token expires.")
 @with_appcontext
-def token(username: str, name: str) -> None:
+def token(username: str, name: str, role: str | None, days: int) -> None:
     """Issue a machine token for USERNAME (printed once)."""
     with standalone_session() as db:
         user = next((u for u in accounts.list_users(db) if u.username == username), None)
         if user is None:
             raise click.ClickException(f"no user named {username!r}")
-        click.echo(accounts.issue_token(session=db, user=user, name=name, by="cli"))
+        try:
+            click.echo(accounts.issue_token(session=db, user=user, name=name, by="cli", role=role, days=days))
+        except DomainError as error:
+            raise click.ClickException(error.message) from error
+
+
+@users.command("tokens")
+@with_appcontext
+def tokens() -> None:
+    """List machine tokens: id, name, user, role, expiry, state."""
+    with standalone_session() as db:
+        for row, owner in accounts.list_tokens(db):
+            state = "revoked" if row.revoked_at else "expired" if accounts.token_expired(row) else "active"
+            expires = f"{row.expires_at:%Y-%m-%d}" if row.expires_at else "never"
+            click.echo(f"{row.id}\t{row.name}\t{owner.username if owner else '?'}\t"
+                       f"{row.role or (owner.role if owner else '?')}\t{expires}\t{state}")
+
+
+@users.command("revoke-token")
+@click.argument("token_id", type=int)
+@with_appcontext
+def revoke_token(token_id: int) -> None:
+    """Revoke machine token TOKEN_ID (see `labtrack users tokens`)."""
+    with standalone_session() as db:
+        try:
+            row = accounts.revoke_token(session=db, token_id=token_id, by="cli")
+        except DomainError as error:
+            raise click.ClickException(error.message) from error
+        click.echo(f"Token {row.id} ({row.name}) revoked.")
 
 
 @users.command("list")

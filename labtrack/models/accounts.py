@@ -29,6 +29,8 @@ class User(SQLModel, table=True):
     failed_logins: int = Field(default=0)
     locked_until: datetime | None = timestamp_field()
     created_at: datetime = created_at_field()
+    # part of the session's user id: raised at logout, so every session cookie issued before stops working
+    session_epoch: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
     # Flask-Login protocol
     @property
@@ -44,7 +46,7 @@ class User(SQLModel, table=True):
         return False
 
     def get_id(self) -> str:
-        return str(self.id)
+        return f"{self.id}:{self.session_epoch}"
 
 
 class ApiToken(SQLModel, table=True):
@@ -58,3 +60,7 @@ class ApiToken(SQLModel, table=True):
     token_hash: str = Field(max_length=64, unique=True)
     created_at: datetime = created_at_field()
     revoked_at: datetime | None = timestamp_field()
+    # the role the token acts with (a scanning station's token made by an admin is a technician's);
+    # None: tokens issued before roles were scoped act with their user's role
+    role: str | None = Field(default=None, max_length=20)
+    expires_at: datetime | None = timestamp_field()

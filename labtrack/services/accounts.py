@@ -1,19 +1,44 @@
-"""Users, passwords, login throttling and machine tokens."""
+"""Users, passwords, lockouts, sessions and machine tokens.
+
+Every password check — login, an electronic signature, a retraction — counts toward the same
+lockout (``LOGIN_MAX_FAILURES`` wrong passwords lock the account for ``LOGIN_LOCKOUT_MINUTES``).
+An unknown username costs the same one scrypt check as a known one. A session's user id carries
+the user's ``session_epoch``, raised at logout, so a copied session cookie stops working then.
+Tokens act with the role they were issued for (never more than their user's), expire, and can be
+revoked.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from labtrack.core.errors import AuthenticationFailed, Conflict, ProblemList
+from labtrack.core.errors import (
+    AuthenticationFailed,
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    ProblemList,
+    ValidationFailed,
+)
 from labtrack.models import ROLES, ApiToken, User, utcnow
 from labtrack.services.transaction import write
 
 MIN_PASSWORD_LENGTH = 10
+MAX_FAILURES = 5
+LOCKOUT_MINUTES = 15
+TOKEN_DAYS = 365
+_DUMMY_HASH: list[str] = []  # computed once: refusing an unknown user costs one check, like a known one
+
+
+def _dummy_hash() -> str:
+    if not _DUMMY_HASH:
+        _DUMMY_HASH.append(hash_password(secrets.token_urlsafe(16)))
+    return _DUMMY_HASH[0]
 
 
 def hash_password(password: str) -> str:
@@ -43,32 +68,50 @@ def create_user(*, session: Session, username: str, full_name: str, role: str, p
     return user
 
 
-def authenticate(*, session: Session, username: str, password: str, max_failures: int = 5,
-                 lockout_minutes: int = 15) -> User:
+def _aware(moment: datetime | None) -> datetime | None:
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
+
+
+def is_locked(user: User) -> bool:
+    locked_until = _aware(user.locked_until)
+    return locked_until is not None and locked_until > utcnow()
+
+
+LOCKED_MESSAGE = "Too many wrong passwords: this account is locked for a few minutes. Try again later."
+
+
+def record_failure(session: Session, user_id: int, *, max_failures: int = MAX_FAILURES,
+                   lockout_minutes: int = LOCKOUT_MINUTES, reason: str = "wrong password") -> None:
+    """Count a wrong password in its own transaction (it must survive the refused action's rollback)."""
+    user = session.get(User, user_id)
+    if user is None:
+        return
+    with write(session, actor=user, reason=reason):
+        user.failed_logins += 1
+        if user.failed_logins >= max_failures:
+            user.locked_until = utcnow() + timedelta(minutes=lockout_minutes)
+            user.failed_logins = 0
+        session.add(user)
+
+
+def authenticate(*, session: Session, username: str, password: str, max_failures: int = MAX_FAILURES,
+                 lockout_minutes: int = LOCKOUT_MINUTES) -> User:
     """Check a password. After ``max_failures`` wrong passwords the account is locked for a while.
 
-    The error message is the same for an unknown user and a wrong password.
+    The error message and the work (one scrypt check) are the same for an unknown user and a
+    wrong password.
     """
     user = session.exec(select(User).where(User.username == username.strip())).first()
     failure = AuthenticationFailed("Wrong username or password.")
     if user is None or not user.active:
-        check_password_hash(hash_password("timing-equaliser"), password)
+        check_password_hash(_dummy_hash(), password)
         raise failure
-    now = utcnow()
-    locked_until = user.locked_until
-    if locked_until is not None and locked_until.tzinfo is None:
-        locked_until = locked_until.replace(tzinfo=now.tzinfo)
-    if locked_until is not None and locked_until > now:
-        raise AuthenticationFailed(
-            "Too many failed logins: this account is locked for a few minutes. Try again later."
-        )
+    if is_locked(user):
+        check_password_hash(_dummy_hash(), password)
+        raise AuthenticationFailed(LOCKED_MESSAGE)
     if not check_password_hash(user.password_hash, password):
-        with write(session, actor=user, reason="failed login"):
-            user.failed_logins += 1
-            if user.failed_logins >= max_failures:
-                user.locked_until = now + timedelta(minutes=lockout_minutes)
-                user.failed_logins = 0
-            session.add(user)
+        record_failure(session, user.id or 0, max_failures=max_failures, lockout_minutes=lockout_minutes,
+                       reason="failed login")
         raise failure
     if user.failed_logins or user.locked_until:
         with write(session, actor=user, reason="successful login resets failures"):
@@ -83,26 +126,88 @@ def verify_password(user: User, password: str) -> bool:
     return check_password_hash(user.password_hash, password)
 
 
+def end_sessions(session: Session, user: User) -> None:
+    """Log the user out everywhere: every session cookie issued before stops working."""
+    row = session.get(User, user.id)
+    if row is None:
+        return
+    with write(session, actor=row, reason="logout: sessions ended"):
+        row.session_epoch += 1
+        session.add(row)
+
+
+def user_for_session(session: Session, session_user_id: str) -> User | None:
+    """The user of a session cookie's ``id:epoch``, if the user is active and the epoch current."""
+    user_id, _, epoch = session_user_id.partition(":")
+    if not user_id.isdigit() or not epoch.isdigit():
+        return None  # a cookie from before sessions carried the epoch
+    user = session.get(User, int(user_id))
+    if user is None or not user.active or user.session_epoch != int(epoch):
+        return None
+    return user
+
+
 def _token_digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def issue_token(*, session: Session, user: User, name: str, by: User | str) -> str:
-    """Create a machine token for ``user``; returns the token text (shown once, stored hashed)."""
+def issue_token(*, session: Session, user: User, name: str, by: User | str, role: str | None = None,
+                days: int | None = TOKEN_DAYS) -> str:
+    """Create a machine token for ``user`` acting as ``role`` (default: the user's role; only an
+    admin's token may take another role), expiring after ``days`` (None: never). Returns the token
+    text (shown once, stored hashed)."""
+    role = role or user.role
+    if role not in ROLES:
+        raise ValidationFailed(f"unknown role {role!r}; choose one of {', '.join(ROLES)}")
+    if role != user.role and user.role != "admin":
+        raise PermissionDenied(f"a token of {user.username} ({user.role}) cannot act as {role}")
+    if days is not None and not 1 <= days <= 3650:
+        raise ValidationFailed("a token lasts between 1 and 3650 days")
     token = "lt_" + secrets.token_urlsafe(32)
-    with write(session, actor=by, reason=f"API token {name!r} issued"):
-        session.add(ApiToken(user_id=user.id or 0, name=name, token_hash=_token_digest(token)))
+    expires = utcnow() + timedelta(days=days) if days is not None else None
+    with write(session, actor=by, reason=f"API token {name!r} issued ({role})"):
+        session.add(ApiToken(user_id=user.id or 0, name=name, token_hash=_token_digest(token), role=role,
+                             expires_at=expires))
     return token
 
 
 def user_for_token(session: Session, token: str) -> User | None:
+    """The user a token acts for, as a detached copy carrying the token's role; None when the token
+    is unknown, revoked or expired, or its user inactive."""
     row = session.exec(
         select(ApiToken).where(ApiToken.token_hash == _token_digest(token), ApiToken.revoked_at == None)  # noqa: E711
     ).first()
     if row is None:
         return None
+    if token_expired(row):
+        return None
     user = session.get(User, row.user_id)
-    return user if user is not None and user.active else None
+    if user is None or not user.active:
+        return None
+    acting = User.model_validate(user.model_dump())  # a transient copy: the role change is never saved
+    acting.role = row.role or user.role
+    return acting
+
+
+def token_expired(token: ApiToken) -> bool:
+    expires = _aware(token.expires_at)
+    return expires is not None and expires <= utcnow()
+
+
+def list_tokens(session: Session) -> list[tuple[ApiToken, User | None]]:
+    tokens = session.exec(select(ApiToken).order_by(ApiToken.id)).all()  # type: ignore[arg-type]
+    return [(token, session.get(User, token.user_id)) for token in tokens]
+
+
+def revoke_token(*, session: Session, token_id: int, by: User | str) -> ApiToken:
+    token = session.get(ApiToken, token_id)
+    if token is None:
+        raise NotFound(f"no token #{token_id}")
+    if token.revoked_at is None:
+        with write(session, actor=by, reason=f"API token {token.name!r} revoked"):
+            token.revoked_at = utcnow()
+            session.add(token)
+    return token
 
 
 def get_user(session: Session, user_id: int) -> User | None:

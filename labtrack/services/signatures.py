@@ -16,8 +16,9 @@ from sqlmodel import Session, select
 from labtrack.core.errors import AuthenticationFailed, ValidationFailed
 from labtrack.models import Signature, User
 from labtrack.models.identification import SIGNATURE_MEANINGS
-from labtrack.services.accounts import verify_password
+from labtrack.services.accounts import LOCKED_MESSAGE, is_locked, record_failure, verify_password
 from labtrack.services.audit import canonical_json
+from labtrack.services.transaction import after_rollback
 
 
 def content_sha256(content: dict[str, Any]) -> str:
@@ -25,9 +26,16 @@ def content_sha256(content: dict[str, Any]) -> str:
     return hashlib.sha256(canonical_json(content).encode("utf-8")).hexdigest()
 
 
-def check_password(user: User, password: str) -> None:
-    """Refuse a signature whose password is wrong (checked before anything is written)."""
+def check_password(user: User, password: str, session: Session | None = None) -> None:
+    """Refuse a signature whose password is wrong (checked before anything is written), or whose
+    signer is locked out. With ``session``, a wrong password counts toward the lockout like a
+    failed login (recorded after the refused transaction is rolled back)."""
+    if is_locked(user):
+        raise AuthenticationFailed(LOCKED_MESSAGE)
     if not password or not verify_password(user, password):
+        if session is not None and user.id is not None:
+            user_id = user.id
+            after_rollback(session, lambda: record_failure(session, user_id, reason="wrong signature password"))
         raise AuthenticationFailed("The password is not correct: nothing was signed or changed.")
 
 
@@ -36,7 +44,8 @@ def sign(*, session: Session, user: User, password: str, meaning: str, record_ty
     """Record a signature of ``content``. Must run inside ``transaction.write``."""
     if meaning not in SIGNATURE_MEANINGS:
         raise ValidationFailed(f"unknown signature meaning {meaning!r}")
-    check_password(user, password)
+    current = session.get(User, user.id)  # the stored lockout state, not a copy from the login
+    check_password(current or user, password, session)
     signature = Signature(user_id=user.id or 0, meaning=meaning, record_type=record_type,
                           record_id=record_id, content_sha256=content_sha256(content))
     session.add(signature)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -15,6 +16,14 @@ from labtrack.services import audit_seal
 
 ACTOR_KEY = "labtrack.actor"
 REASON_KEY = "labtrack.reason"
+AFTER_ROLLBACK_KEY = "labtrack.after_rollback"
+log = logging.getLogger(__name__)
+
+
+def after_rollback(session: Session, callback: Callable[[], None]) -> None:
+    """Run ``callback`` once the current unit of work has been rolled back (e.g. to count a wrong
+    signature password, which must not vanish with the refused change). Not run on commit."""
+    session.info.setdefault(AFTER_ROLLBACK_KEY, []).append(callback)
 
 
 @contextmanager
@@ -42,10 +51,12 @@ def write(session: Session, *, actor: User | str, reason: str = "") -> Iterator[
 def _unit_of_work(session: Session, actor: User | str, reason: str) -> Iterator[Session]:
     session.info[ACTOR_KEY] = actor
     session.info[REASON_KEY] = reason
+    committed = False
     try:
         session.connection(execution_options={WRITE_OPTION: True})
         yield session
         session.commit()
+        committed = True
         audit_seal.checkpoint_after_commit(session)
     except IntegrityError as error:
         session.rollback()
@@ -65,6 +76,13 @@ def _unit_of_work(session: Session, actor: User | str, reason: str) -> Iterator[
         audit_seal.forget_head(session)
         session.info.pop(ACTOR_KEY, None)
         session.info.pop(REASON_KEY, None)
+        callbacks = session.info.pop(AFTER_ROLLBACK_KEY, [])
+        if not committed:
+            for callback in callbacks:
+                try:
+                    callback()
+                except Exception:  # noqa: BLE001  (never hide the error that ended the transaction)
+                    log.exception("after-rollback step failed")
 
 
 BUSY_MESSAGE = "The database is busy with another change; nothing was saved. Try again in a few seconds."

@@ -13,7 +13,7 @@ from labtrack.db import get_session
 from labtrack.models import AuditEntry
 from labtrack.services import accounts, audit
 from labtrack.web.access import ADMIN, roles_required
-from labtrack.web.forms import TokenForm, UserForm
+from labtrack.web.forms import RevokeForm, TokenForm, UserForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -31,7 +31,9 @@ def users() -> Any:
         flash(_("User %(name)s created.", name=user.username), "success")
         return redirect(url_for("admin.users"))
     return render_template("admin/users.html", form=form, users=accounts.list_users(db),
-                           token_form=TokenForm()), (422 if form.errors else 200)
+                           token_form=TokenForm(), tokens=accounts.list_tokens(db),
+                           token_expired=accounts.token_expired,
+                           revoke_form=RevokeForm()), (422 if form.errors else 200)
 
 
 @bp.route("/tokens", methods=["POST"])
@@ -39,11 +41,20 @@ def users() -> Any:
 def create_token() -> Any:
     form = TokenForm()
     if not form.validate_on_submit():
-        flash(_("A token needs a name."), "error")
+        flash(_("A token needs a name, a role and a validity of 1 to 3650 days."), "error")
         return redirect(url_for("admin.users"))
     token = accounts.issue_token(session=get_session(), user=current_user, name=form.name.data or "",
-                                 by=current_user)
+                                 by=current_user, role=form.role.data, days=form.days.data)
     flash(_("New token (copy it now, it is shown once): %(token)s", token=token), "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.route("/tokens/<int:token_id>/revoke", methods=["POST"])
+@roles_required(ADMIN)
+def revoke_token(token_id: int) -> Any:
+    if RevokeForm().validate_on_submit():
+        token = accounts.revoke_token(session=get_session(), token_id=token_id, by=current_user)
+        flash(_("Token %(name)s revoked.", name=token.name), "success")
     return redirect(url_for("admin.users"))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -32,11 +33,30 @@ bp = Blueprint("auth", __name__)
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
+    """The session's user: ``id:epoch`` must match the user's current epoch (raised at logout)."""
     with standalone_session() as db:
-        user = accounts.get_user(db, int(user_id))
+        user = accounts.user_for_session(db, user_id)
         if user is not None:
             db.expunge(user)
-        return user if user is not None and user.active else None
+        return user
+
+
+IDLE_KEY = "seen"
+
+
+def end_idle_session() -> None:
+    """Log out a session unused for ``IDLE_MINUTES`` (checked on every request; the time is in the
+    signed cookie, so an old copied cookie is idle too)."""
+    if "_user_id" not in session:
+        return
+    now = int(time.time())
+    seen = session.get(IDLE_KEY)
+    if not isinstance(seen, int) or now - seen > current_app.config["IDLE_MINUTES"] * 60:
+        logout_user()
+        session.clear()
+        flash(_("You were logged out after a while without activity."), "info")
+        return
+    session[IDLE_KEY] = now
 
 
 @login_manager.request_loader
@@ -45,9 +65,8 @@ def load_user_from_token(req: Any) -> User | None:
     if not header.startswith("Bearer "):
         return None
     with standalone_session() as db:
-        user = accounts.user_for_token(db, header[len("Bearer "):].strip())
+        user = accounts.user_for_token(db, header[len("Bearer "):].strip())  # a detached copy
         if user is not None:
-            db.expunge(user)
             g.auth_via_token = True
         return user
 
@@ -77,6 +96,7 @@ def login() -> Any:
         session.clear()
         login_user(user)
         session.permanent = True
+        session[IDLE_KEY] = int(time.time())
         return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form)
 
@@ -84,6 +104,8 @@ def login() -> Any:
 @bp.route("/logout", methods=["POST"])
 @roles_required(*ALL_ROLES)
 def logout() -> Any:
+    if not g.get("auth_via_token"):
+        accounts.end_sessions(get_session(), current_user)  # copies of the cookie stop working too
     logout_user()
     session.clear()
     flash(_("You are logged out."), "info")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms import IntegerField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange
 
 from labtrack.models import ROLES
 
@@ -25,3 +25,9 @@ class UserForm(FlaskForm):
 class TokenForm(FlaskForm):
     name = StringField(_l("Token name (e.g. bench station 2)"),
                        validators=[DataRequired(), Length(max=100)])
+    role = SelectField(_l("Acts as"), choices=[(role, role) for role in ROLES], default="technician")
+    days = IntegerField(_l("Valid for (days)"), default=365, validators=[NumberRange(min=1, max=3650)])
+
+
+class RevokeForm(FlaskForm):
+    """A button (CSRF token only)."""

@@ -14,6 +14,7 @@ from labtrack.db import get_session
 from labtrack.documents import pedigree_svg
 from labtrack.services import identification, identification_documents, review
 from labtrack.web.access import ADMIN, ANALYST, COORDINATOR, can_see_identities, roles_required
+from labtrack.web.extensions import limiter
 from labtrack.web.review_forms import ApproveForm, IssueForm, ProposeForm, ReissueForm, RetractForm, SendBackForm
 
 bp = Blueprint("review", __name__, url_prefix="/review")
@@ -79,6 +80,7 @@ def _form_problems(form: Any) -> bool:
 
 
 @bp.route("/matches/<int:match_id>/propose", methods=["POST"])
+@limiter.limit(lambda: current_app.config["SIGNATURE_RATE_LIMIT"], methods=["POST"])
 @roles_required(*REVIEWERS)
 def propose(match_id: int) -> Any:
     form = ProposeForm()
@@ -91,6 +93,7 @@ def propose(match_id: int) -> Any:
 
 
 @bp.route("/matches/<int:match_id>/approve", methods=["POST"])
+@limiter.limit(lambda: current_app.config["SIGNATURE_RATE_LIMIT"], methods=["POST"])
 @roles_required(*REVIEWERS)
 def approve(match_id: int) -> Any:
     form = ApproveForm()
@@ -132,6 +135,7 @@ def identification_record(identification_id: int) -> Any:
 
 
 @bp.route("/identifications/<int:identification_id>/retract", methods=["POST"])
+@limiter.limit(lambda: current_app.config["SIGNATURE_RATE_LIMIT"], methods=["POST"])
 @roles_required(*REVIEWERS)
 def retract(identification_id: int) -> Any:
     form = RetractForm()

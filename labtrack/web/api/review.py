@@ -14,6 +14,7 @@ from labtrack.services import identification, review
 from labtrack.web.access import ADMIN, ANALYST
 from labtrack.web.api import bp
 from labtrack.web.api.openapi import operation, parse_body, respond
+from labtrack.web.extensions import limiter
 
 REVIEWERS = (ANALYST, ADMIN)
 
@@ -113,6 +114,7 @@ def review_match(match_id: int) -> Any:
 
 @operation(bp, "/review/matches/<int:match_id>/propose", method="POST", summary="First analyst: propose (signed)",
            tag="review", roles=REVIEWERS, body=ProposeIn, response=ReviewOut, status=201)
+@limiter.limit(lambda: current_app.config["SIGNATURE_RATE_LIMIT"])
 def review_propose(match_id: int) -> Any:
     body = parse_body(ProposeIn)
     row = review.propose(session=get_session(), match_id=match_id, by=current_user, decision=body.decision,
@@ -124,6 +126,7 @@ def review_propose(match_id: int) -> Any:
 @operation(bp, "/review/matches/<int:match_id>/approve", method="POST",
            summary="Second analyst: approve (signed); confirms the identification", tag="review", roles=REVIEWERS,
            body=ApproveIn, response=ReviewOut, status=201)
+@limiter.limit(lambda: current_app.config["SIGNATURE_RATE_LIMIT"])
 def review_approve(match_id: int) -> Any:
     body = parse_body(ApproveIn)
     result = review.approve(session=get_session(), match_id=match_id, by=current_user, password=body.password,
