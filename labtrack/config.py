@@ -82,6 +82,10 @@ def from_environment(instance_path: Path, environ: dict[str, str] | None = None)
         "MUTATION_RATE": float(env.get(ENV_PREFIX + "MUTATION_RATE", "0.002")),
         "DROPOUT": float(env.get(ENV_PREFIX + "DROPOUT", "0.05")),
         "DROPIN": float(env.get(ENV_PREFIX + "DROPIN", "0.0")),
+        # the minimum of evidence before an identification can be proposed (loci compared, and a
+        # typed parent or child or two full siblings): a strong LR from a weak family is not proof
+        "EVIDENCE_RULE": _bool(env.get(ENV_PREFIX + "EVIDENCE_RULE"), True),
+        "EVIDENCE_MIN_LOCI": int(env.get(ENV_PREFIX + "EVIDENCE_MIN_LOCI", "12")),
         # the job worker (labtrack worker): how often it looks for work, beats, and when a silent
         # worker's job is taken back; JOBS_INLINE runs queued jobs in the process that queued
         # them (tests, a one-process demo), never in production

@@ -61,6 +61,9 @@ def app_config(database_url: str, tmp_path: Path) -> dict[str, object]:
         "INQUIRY_SCRYPT_N": 16,  # cheap hashing in tests (production: 16384)
         "JOBS_INLINE": True,  # queued jobs run in the test process (worker tests start real workers)
         "AUDIT_KEY": "test-audit-key-not-for-production",
+        # the review factories build three-locus candidates without typed relatives: the
+        # minimum-evidence rule has its own tests (tests/web/test_real_bone_matching.py)
+        "EVIDENCE_RULE": False,
         "AUDIT_CHECKPOINT_FILE": str(tmp_path / "audit-checkpoints.jsonl"),
     }
 

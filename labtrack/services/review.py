@@ -40,6 +40,9 @@ from labtrack.core.review_rules import (
     LocusEvidence,
     PerLocusFormatError,
 )
+from labtrack.kinship.evidence import EvidenceCheck, EvidenceRule, check_evidence
+from labtrack.kinship.pedigree import Pedigree, Person
+from labtrack.kinship.problems import InputError
 from labtrack.models import (
     Family,
     FrequencyTable,
@@ -296,7 +299,7 @@ def _identified_remains_conflict(session: Session, ctx: MatchContext) -> None:
 
 
 def propose(*, session: Session, match_id: int, by: User, decision: str, reason: str, password: str,
-            threshold: float = DEFAULT_THRESHOLD) -> MatchReview:
+            threshold: float = DEFAULT_THRESHOLD, rule: EvidenceRule | None = None) -> MatchReview:
     """First analyst: propose to confirm or reject (signed "reviewed")."""
     if decision not in DECISIONS:
         raise Conflict(f"unknown decision {decision!r}: choose confirm or reject")
@@ -307,7 +310,7 @@ def propose(*, session: Session, match_id: int, by: User, decision: str, reason:
         if ctx.status != OPEN:
             raise Conflict(f"match {match_id} is {ctx.status.replace('_', ' ')}: it cannot be proposed again")
         if decision == "confirm":
-            _check_confirmable(session, ctx, threshold)
+            _check_confirmable(session, ctx, threshold, rule)
         content = evidence(ctx) | {"step": DECISIONS[decision], "reason": reason}
         signature = signatures.sign(session=session, user=by, password=password, meaning="reviewed",
                                     record_type="match", record_id=match_id, content=content)
@@ -350,7 +353,27 @@ def _refuse_changed_since(session: Session, ctx: MatchContext, proposal: MatchRe
                        "on the evidence as it is now")
 
 
-def _check_confirmable(session: Session, ctx: MatchContext, threshold: float) -> None:
+_SEX = {"M": 1, "F": 2}
+
+
+def evidence_check(ctx: MatchContext, rule: EvidenceRule | None) -> EvidenceCheck | None:
+    """The case against the lab's minimum-evidence rule (None without a rule or evidence)."""
+    if rule is None or ctx.missing_person is None or ctx.loci_error:
+        return None
+    codes = {m.id: m.person_code for m in ctx.members}
+    persons = [Person(m.person_code, codes.get(m.father_id or -1), codes.get(m.mother_id or -1), _SEX.get(m.sex, 0),
+                      m.person_code if m.donor_id is not None else None, m.missing_person_id is not None)
+               for m in ctx.members]
+    loci = [locus for locus in ctx.loci if locus.remains and locus.relatives]
+    try:
+        pedigree = Pedigree.build(ctx.family.code, persons)
+        return check_evidence(pedigree, {pid for locus in loci for pid in locus.relatives}, len(loci), rule)
+    except (InputError, KeyError, ValueError) as error:
+        return EvidenceCheck(len(loci), {}, (f"the pedigree cannot be checked: {error}",))
+
+
+def _check_confirmable(session: Session, ctx: MatchContext, threshold: float,
+                       rule: EvidenceRule | None = None) -> None:
     if ctx.match.near_miss:
         raise Conflict(f"match {ctx.match.id} is a near miss: {ctx.match.excluded_loci or 'a locus'} excludes the "
                        "family (LR 0); it is listed for a person to look at, never to be confirmed")
@@ -361,11 +384,15 @@ def _check_confirmable(session: Session, ctx: MatchContext, threshold: float) ->
     if ctx.match.posterior < threshold:
         raise Conflict(f"posterior {ctx.match.posterior:.6f} is below the identification threshold "
                        f"{threshold:.6f}: the match cannot be confirmed")
+    check = evidence_check(ctx, rule)
+    if check is not None and check.weak:
+        raise Conflict(f"family {ctx.family.code} is weak evidence for an identification: {'; '.join(check.reasons)}. "
+                       "Type another relative (see the family's power to identify) before proposing it.")
     _identified_remains_conflict(session, ctx)
 
 
 def approve(*, session: Session, match_id: int, by: User, password: str, reason: str = "",
-            threshold: float = DEFAULT_THRESHOLD) -> Approval:
+            threshold: float = DEFAULT_THRESHOLD, rule: EvidenceRule | None = None) -> Approval:
     """Second analyst: approve the proposal (signed "approved"). Approving a confirmation creates
     the identification (see ``labtrack.services.identification.identify``)."""
     with write(session, actor=by, reason=f"match {match_id}: proposal approved"):
@@ -378,7 +405,7 @@ def approve(*, session: Session, match_id: int, by: User, password: str, reason:
             raise PermissionDenied("You proposed this decision: a second, different analyst must approve it.")
         _refuse_changed_since(session, ctx, proposal)
         if proposal.step == "propose_confirm":
-            _check_confirmable(session, ctx, threshold)
+            _check_confirmable(session, ctx, threshold, rule)
             rivals = competitors(session, ctx)
             if rivals:
                 listed = "; ".join(f"match {c.match_id} ({c.remains_accession} / {c.case_number}: {c.why}, "

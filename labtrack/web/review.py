@@ -12,6 +12,7 @@ from markupsafe import Markup
 from labtrack.core import review_rules
 from labtrack.db import get_session
 from labtrack.documents import pedigree_svg
+from labtrack.kinship.evidence import EvidenceRule
 from labtrack.services import identification, identification_documents, review
 from labtrack.web.access import ADMIN, ANALYST, COORDINATOR, can_see_identities, roles_required
 from labtrack.web.extensions import limiter
@@ -62,11 +63,19 @@ def match(match_id: int) -> Any:
         names_visible=names_visible, show_circumstances=can_see_identities(), relative_labels=labels,
         pedigree=_pedigree(ctx), users=review.user_names(db, [r.by_user_id for r in ctx.reviews]),
         threshold=current_app.config["IDENTIFICATION_THRESHOLD"],
+        evidence_check=review.evidence_check(ctx, evidence_rule()),
         documents=identification_documents.documents_for(db, "match", match_id),
         identification=review.identification_of_match(db, match_id),
         propose_form=ProposeForm(), approve_form=ApproveForm(), send_back_form=SendBackForm(),
         issue_form=IssueForm(), reissue_form=ReissueForm(), me=current_user.id,
         history=review.history(db, match_id))
+
+
+def evidence_rule() -> EvidenceRule | None:
+    """The lab's minimum-evidence rule (LABTRACK_EVIDENCE_RULE, LABTRACK_EVIDENCE_MIN_LOCI)."""
+    if not current_app.config.get("EVIDENCE_RULE", True):
+        return None
+    return EvidenceRule(min_loci=int(current_app.config.get("EVIDENCE_MIN_LOCI", 12)))
 
 
 def _form_problems(form: Any) -> bool:
@@ -87,7 +96,7 @@ def propose(match_id: int) -> Any:
     if not _form_problems(form):
         review.propose(session=get_session(), match_id=match_id, by=current_user, decision=form.decision.data,
                        reason=form.reason.data or "", password=form.password.data or "",
-                       threshold=current_app.config["IDENTIFICATION_THRESHOLD"])
+                       threshold=current_app.config["IDENTIFICATION_THRESHOLD"], rule=evidence_rule())
         flash(_("Your proposal is recorded and signed. A second analyst must now approve it."), "success")
     return redirect(url_for("review.match", match_id=match_id))
 
@@ -100,7 +109,7 @@ def approve(match_id: int) -> Any:
     if not _form_problems(form):
         result = review.approve(session=get_session(), match_id=match_id, by=current_user,
                                 password=form.password.data or "", reason=form.reason.data or "",
-                                threshold=current_app.config["IDENTIFICATION_THRESHOLD"])
+                                threshold=current_app.config["IDENTIFICATION_THRESHOLD"], rule=evidence_rule())
         if result.identification is not None:
             flash(_("Approved and signed: the remains are identified."), "success")
         else:

@@ -154,3 +154,28 @@ def test_theta_with_a_mutation_model_is_refused_with_a_reason(client: FlaskClien
     db.rollback()
     run = db.exec(select(MatchRun)).one()
     assert run.status == "done", run.error
+
+
+def test_a_weak_family_is_flagged_and_cannot_be_proposed(
+        app: Flask, client: FlaskClient, db: Session, login_as) -> None:  # noqa: ANN001
+    from labtrack.kinship.evidence import EvidenceRule
+
+    demo.load_demo(db)
+    analyst = login_as("analyst")
+    assert client.post("/matching/", data={"top_k": "5", "report_log10_lr": "3"}).status_code == 302
+    db.rollback()
+    run = db.exec(select(MatchRun)).one()
+    match = _son_match(db, run.id or 0)
+    app.config.update(EVIDENCE_RULE=True, EVIDENCE_MIN_LOCI=12)
+    page = client.get(f"/review/matches/{match.id}").get_data(as_text=True)
+    assert 'id="weak-family"' not in page  # both parents typed, 20+ loci: not weak
+    app.config["EVIDENCE_MIN_LOCI"] = 99
+    page = client.get(f"/review/matches/{match.id}").get_data(as_text=True)
+    assert 'id="weak-family"' in page and "the rule asks for 99" in page
+    with pytest.raises(Conflict, match="weak evidence for an identification"):
+        review.propose(session=db, match_id=match.id or 0, by=analyst.user, decision="confirm",
+                       reason="strong LR", password=analyst.password, rule=EvidenceRule(min_loci=99))
+    refused = client.post(f"/review/matches/{match.id}/propose",
+                          data={"decision": "confirm", "reason": "strong LR", "password": analyst.password},
+                          follow_redirects=True).get_data(as_text=True)
+    assert "weak evidence for an identification" in refused
