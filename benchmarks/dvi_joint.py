@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import time
 from pathlib import Path
 
@@ -25,12 +26,13 @@ from labtrack.kinship.dvi.simulate import simulate_event
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run(problem: DVIProblem, truth: dict[str, str] | None = None) -> dict[str, object]:
+def run(problem: DVIProblem, truth: dict[str, str] | None = None,
+        min_lr: float = 0.0) -> dict[str, object]:
     t0 = time.perf_counter()
     lik = EventLikelihood(problem)
     pairwise_log_lr(lik)
     t1 = time.perf_counter()
-    result = joint(problem, lik)
+    result = joint(problem, lik, min_log_lr=math.log(min_lr) if min_lr > 0 else -math.inf)
     t2 = time.perf_counter()
     solve(problem, lik)
     t3 = time.perf_counter()
@@ -41,7 +43,7 @@ def run(problem: DVIProblem, truth: dict[str, str] | None = None) -> dict[str, o
         "conclusions_s": round(t3 - t2, 2), "route": result.method,
         "parts": result.components, "assignments": result.n_assignments,
         "visited": result.visited, "pairings_excluded": result.pruned_pairings,
-        "neglected_mass": result.neglected_mass,
+        "neglected_mass": result.neglected_mass, "min_lr": min_lr,
     }  # fmt: skip
     if truth is not None:
         best = {v: result.missing[j] for v, j in zip(result.victims, result.assignments[0],
@@ -59,13 +61,15 @@ def main() -> None:
     parser.add_argument("--loci", type=int, default=20)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--mutation-rate", type=float, default=0.0)
+    parser.add_argument("--min-lr", type=float, default=0.0,
+                        help="pairwise LR floor (as labtrack kinship dvi --min-lr)")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
     rows = {"KETPch4": run(read_dvi_dataset(ROOT / "tests/data/dvi-public/KETPch4"))}
     table = read_freqs(ROOT / "fixtures/freqs/nist1036.csv")
     event = simulate_event(args.victims, args.families, args.loci, args.seed, table,
                            mutation_rate=args.mutation_rate)  # fmt: skip
-    rows["simulated"] = run(event.problem, event.truth)
+    rows["simulated"] = run(event.problem, event.truth, args.min_lr)
     for name, row in rows.items():
         print(name, json.dumps(row))
     if args.json:

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from labtrack.kinship.dvi.joint import DEFAULT_MAX_PLACEMENTS
 from labtrack.kinship.dvi.likelihood import EventLikelihood
 from labtrack.kinship.dvi.problem import NOBODY, DVIProblem
 
@@ -241,13 +242,16 @@ def _am_driven(state: _State, out: list[Conclusion], threshold: float, threshold
             concluded_victims |= _simple(fid, m, lr, threshold2, out)
             continue
         done = _complex(state, fid, left, lr, threshold, out)
-        concluded_victims |= {v for v, _ in done}
+        concluded_victims |= {v for v, _ in done if v}
+        too_large = {n for v, n in done if not v}  # rows already written
         for m in left:
-            if m in {n for _, n in done}:
+            if m in {n for v, n in done if v}:
                 closed_missing.add(m)
             else:
                 open_missing.add(m)
-                out.append(Conclusion("AM", fid, m, "", math.nan, math.nan, INCONCLUSIVE_GLR, ""))
+                if m not in too_large:
+                    out.append(Conclusion("AM", fid, m, "", math.nan, math.nan,
+                                          INCONCLUSIVE_GLR, ""))
     for v in state.victims:
         if v in concluded_victims:
             continue
@@ -303,6 +307,11 @@ def _complex(
     missing) pairs concluded."""
     victims = [v for v in state.victims if state.cand[v] & set(left)]
     options = _family_table(state, fid, left, victims)
+    if options is None:
+        for m in left:
+            out.append(Conclusion("AM", fid, m, "", math.nan, math.nan, INCONCLUSIVE_GLR,
+                                  "too many placements for a joint analysis of the family"))
+        return {("", m) for m in left}
     if not options:
         return set()
     loglik = np.array([s for s, _ in options])
@@ -374,9 +383,10 @@ def _symmetric(
 
 def _family_table(
     state: _State, fid: str, left: list[str], victims: list[str]
-) -> list[tuple[float, dict[str, str]]]:
+) -> list[tuple[float, dict[str, str]]] | None:
     """Every placement of the victims at the family's remaining missing persons with its
-    log LR (given the fixed identifications), best first (ties in enumeration order)."""
+    log LR (given the fixed identifications), best first (ties in enumeration order); None
+    when there are more than DEFAULT_MAX_PLACEMENTS."""
     lik = state.lik
     fixed = state.fixed[fid]
     base = state.base(fid)
@@ -388,6 +398,8 @@ def _family_table(
                 if m in state.cand[v] and v not in option.values():
                     grown.append({**option, m: v})
         options += grown
+        if len(options) > DEFAULT_MAX_PLACEMENTS:
+            return None
     scored = []
     for option in options:
         score = lik.family_log_lr(fid, {**fixed, **option}) if option else base

@@ -41,6 +41,9 @@ from labtrack.kinship.dvi.problem import NOBODY, DVIProblem
 DEFAULT_TOLERANCE = 1e-12
 #: Default cap on the partial assignments kept at any step before the sequential route is used.
 DEFAULT_MAX_STATES = 2_000_000
+#: Default cap on the placements scored in one family (each costs one pedigree likelihood per
+#: marker) before the sequential route is used for its part of the event.
+DEFAULT_MAX_PLACEMENTS = 20_000
 
 
 @dataclass(frozen=True)
@@ -172,6 +175,7 @@ def joint(
     top: int = 1000,
     min_log_lr: float = -math.inf,
     prior: Mapping[tuple[str, str], float] | None = None,
+    max_placements: int = DEFAULT_MAX_PLACEMENTS,
 ) -> JointResult:
     """Rank the joint assignments of `problem` (see the module docstring).
 
@@ -184,6 +188,8 @@ def joint(
         (a bound for one-missing-person families)
     prior : natural-log prior weight per (victim, candidate), candidate a missing id or `*`;
         absent keys weigh 0 (flat)
+    max_placements : placements scored in one family before its part takes the sequential
+        route
     """
     lik = lik or EventLikelihood(problem)
     victims, missing = problem.victim_ids, problem.missing_ids
@@ -211,7 +217,7 @@ def joint(
     visited = 0
     for fams in parts:
         part = _solve_part(lik, fams, candidates, single, vindex, mindex, weight, required,
-                           tolerance, max_states, exact_limit, pair)  # fmt: skip
+                           tolerance, max_states, exact_limit, max_placements)  # fmt: skip
         visited += part.visited
         results.append(part)
     return _combine(lik, results, victims, missing, pruned, visited, top, floored)
@@ -285,12 +291,12 @@ def _solve_part(
     tolerance: float | None,
     max_states: int,
     exact_limit: float,
-    pair: np.ndarray,
+    max_placements: int,
 ) -> _Part:
     victims = sorted({vindex[v] for f in fams for m in lik.families[f].missing
                       for v in candidates.get(m, ())})  # fmt: skip
     try:
-        options = [family_options(lik, f, candidates, single, max_options=max_states)
+        options = [family_options(lik, f, candidates, single, max_options=max_placements)
                    for f in fams]  # fmt: skip
     except _TooLarge:
         options = None
