@@ -15,6 +15,7 @@ from labtrack.models.identification import (
 )
 from labtrack.models.inquiry import InquiryAccess, InquiryChangeRequest, InquiryCode
 from labtrack.models.jobs import JOB_ENDED, JOB_STATUSES, Job
+from labtrack.models.kinship_power import FamilyPower
 from labtrack.models.matching import Match, MatchEvidence, MatchReview, MatchRun
 from labtrack.models.profiles import (
     FrequencyEntry,
@@ -42,11 +43,12 @@ APPEND_ONLY_TABLES: tuple[str, ...] = (
     "issued_document",
     "issued_document_content",
     "inquiry_access",
+    "family_power",
 )
 
 __all__ = [
     "APPEND_ONLY_TABLES", "AccessionCounter", "ROLES", "ApiToken", "AuditEntry", "ConsentRecord", "CustodyEvent",
-    "CustodyItem", "Donor", "Family", "FamilyNotification", "FrequencyEntry", "FrequencyTable",
+    "CustodyItem", "Donor", "Family", "FamilyNotification", "FamilyPower", "FrequencyEntry", "FrequencyTable",
     "Identification", "Individual", "InquiryAccess", "InquiryChangeRequest", "InquiryCode", "IssuedDocument",
     "IssuedDocumentContent", "JOB_ENDED", "JOB_STATUSES", "Job", "LabelPrint", "Match", "MatchEvidence", "MatchReview",
     "MatchRun", "MissingPerson", "PedigreeMember", "Profile", "ProfileAllele", "ProfileImport",

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -18,8 +27,8 @@ from wtforms.validators import DataRequired, Length
 from labtrack.core.errors import ValidationFailed
 from labtrack.db import get_session
 from labtrack.documents.pedigree_svg import DrawnMember, draw
-from labtrack.services import exports, families
-from labtrack.web.access import ADMIN, ALL_ROLES, COORDINATOR, roles_required
+from labtrack.services import exports, families, family_power
+from labtrack.web.access import ADMIN, ALL_ROLES, ANALYST, COORDINATOR, roles_required
 from labtrack.web.identity import may_see_missing_person
 
 bp = Blueprint("families", __name__, url_prefix="/families")
@@ -37,6 +46,25 @@ class MemberForm(FlaskForm):
     donor_code = StringField(_l("Donor code (typed relative)"), validators=[Length(max=32)])
     case_number = StringField(_l("Missing person case number"), validators=[Length(max=32)])
     relation = StringField(_l("Relation (e.g. mother, brother)"), validators=[Length(max=50)])
+
+
+class PowerForm(FlaskForm):
+    """A button: compute the identification power of the family's references."""
+
+
+#: Words for the relatives the power computation may suggest (existing persons by their code).
+NEW_RELATIVES = {
+    "new full sibling": _l("a new full sibling of the missing person"),
+    "new child": _l("a child of the missing person"),
+    "spouse and new child": _l("the spouse and a child of the missing person"),
+    "new parent": _l("a parent of the missing person"),
+}
+
+
+def relative_words(label: str) -> str:
+    if label in NEW_RELATIVES:
+        return str(NEW_RELATIVES[label])
+    return _("person %(code)s of the family tree", code=label)
 
 
 class PedigreeUploadForm(FlaskForm):
@@ -97,7 +125,23 @@ def detail(family_id: int) -> Any:
     svg = Markup(_svg(family, members))  # noqa: S704 - built with ElementTree, every text escaped
     return render_template("families/detail.html", family=family, members=members,
                            svg=svg, missing=missing, visible=visible,
-                           member_form=MemberForm())
+                           member_form=MemberForm(), power=family_power.latest(db, family_id),
+                           power_pending=family_power.pending(db, family_id),
+                           power_form=PowerForm(), relative_words=relative_words)
+
+
+@bp.route("/<int:family_id>/power", methods=["POST"])
+@roles_required(ANALYST, COORDINATOR, ADMIN)
+def compute_power(family_id: int) -> Any:
+    """Queue the identification power computation (a worker job)."""
+    form = PowerForm()
+    if form.validate_on_submit():
+        db = get_session()
+        family_power.request(db, family_id=family_id, by=current_user,
+                             app=current_app._get_current_object())  # type: ignore[attr-defined]
+        flash(_("The identification power is being computed; this page shows it when done."),
+              "info")
+    return redirect(url_for("families.detail", family_id=family_id) + "#power")
 
 
 @bp.route("/<int:family_id>/pedigree.svg")

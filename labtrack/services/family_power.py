@@ -1,0 +1,149 @@
+"""Identification power of a family's references (EP/IP, and which further relative would help
+most), computed by a worker job and kept (append-only `family_power`); the family page shows
+the newest in words."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from flask import Flask
+from sqlmodel import Session, select
+
+from labtrack.core.errors import NotFound
+from labtrack.db import standalone_session
+from labtrack.kinship.freqs import FrequencyTable
+from labtrack.kinship.pedigree import FEMALE, MALE, UNKNOWN_SEX, Pedigree, Person
+from labtrack.kinship.power import THRESHOLDS, power, what_if
+from labtrack.kinship.problems import InputError
+from labtrack.models import Family, FamilyPower, Job, User
+from labtrack.services import families, frequencies, jobs
+from labtrack.services.transaction import write
+
+if TYPE_CHECKING:
+    from labtrack.services.worker import JobContext
+
+JOB_KIND = "family_power"
+#: Simulated true missing persons (inclusion power) and draws per further relative.
+NSIM = 1000
+NSIM_WHAT_IF = 200
+SEED = 20261202
+_SEX = {"M": MALE, "F": FEMALE, "U": UNKNOWN_SEX}
+
+
+@dataclass(frozen=True)
+class PowerView:
+    """What the family page shows."""
+
+    record: FamilyPower
+    ep: float
+    ip: float  # inclusion power at LR >= 1e4
+    best_relative: str
+    best_ip: float
+    can_identify: bool
+    ranked: list[dict[str, Any]]
+    references: list[str]
+
+
+def request(session: Session, *, family_id: int, by: User, app: Flask | None = None) -> Job:
+    """Queue the computation for a family (repeated requests while one waits coalesce). With
+    ``app.config["JOBS_INLINE"]`` the queued jobs run at once in this process."""
+    family = session.get(Family, family_id)
+    if family is None:
+        raise NotFound(f"no family {family_id}")
+    job = jobs.enqueue(session, kind=JOB_KIND, payload={"family_id": family_id}, by=by,
+                       subject_type="family", subject_id=family_id,
+                       dedupe_key=f"{JOB_KIND}:{family_id}")  # fmt: skip
+    if app is not None and app.config.get("JOBS_INLINE"):
+        from labtrack.services.worker import run_inline
+
+        run_inline(app)
+    return job
+
+
+def compute(session: Session, family: Family) -> tuple[dict[str, Any], list[str], int]:
+    """EP/IP of the family's current references: (result, reference samples, table id)."""
+    from labtrack.services.search_input import searchable_genotypes
+
+    rows = families.pedigree_rows(session, [family])
+    genotype_frame, _ = searchable_genotypes(session)
+    samples = {r.sample_id for r in rows if r.sample_id}
+    frame = genotype_frame[genotype_frame["sample_id"].isin(samples)]
+    genotypes: dict[str, dict[str, tuple[str, str]]] = {}
+    for sample, marker, a1, a2 in frame[["sample_id", "marker", "allele1", "allele2"]].itertuples(
+            index=False):
+        genotypes.setdefault(str(sample), {})[str(marker)] = (str(a1), str(a2))
+    persons = [Person(r.person_id, r.father_id or None, r.mother_id or None, _SEX.get(r.sex, 0),
+                      r.sample_id if r.sample_id in genotypes else None, r.missing)
+               for r in rows]  # fmt: skip
+    pedigree = Pedigree.build(family.code, persons)
+    table_row = frequencies.get_table(session)
+    freq = frequencies.table_frame(session, table_row)
+    table = FrequencyTable.from_rows(
+        [(m, a, float(f), int(n) if n == n and n is not None else None)
+         for m, a, f, n in freq[["marker", "allele", "frequency", "n_alleles"]].itertuples(
+             index=False)], min_freq=1e-3)  # fmt: skip
+    base = power(pedigree, genotypes, table, nsim=NSIM, seed=SEED)
+    ranked = what_if(pedigree, genotypes, table, nsim=NSIM_WHAT_IF, seed=SEED, baseline=base)
+    result = {
+        "markers": list(base.markers), "ep": [float(x) for x in base.ep],
+        "ep_total": base.ep_total, "expected_mismatch": base.expected_mismatch,
+        "ip": {f"{t:g}": base.ip(t) for t in THRESHOLDS}, "mean_log10_lr": base.mean_log10_lr,
+        "what_if": [{"relative": w.label, "typed": list(w.typed), "ep": w.ep_total,
+                     "ip": {f"{t:g}": w.ip[t] for t in THRESHOLDS},
+                     "mean_log10_lr": w.mean_log10_lr} for w in ranked],
+        "nsim": NSIM, "nsim_what_if": NSIM_WHAT_IF, "seed": SEED,
+    }  # fmt: skip
+    return result, sorted(genotypes), table_row.id or 0
+
+
+def run_job(context: JobContext) -> None:
+    """The worker's handler: compute, then store the result and end the job in one write."""
+    app = context.app
+    with app.app_context(), standalone_session(app) as session:
+        family = session.get(Family, int(context.payload["family_id"]))
+        if family is None:
+            raise NotFound(f"family {context.payload['family_id']} does not exist")
+        actor: User | str = "family-power"
+        with write(session, actor=actor, reason="identification power computing"):
+            context.progress(session, 0.1, "power")
+        try:
+            result, references, table_id = compute(session, family)
+        except InputError as exc:
+            raise ValueError(f"family {family.code}: {exc}") from exc
+        session.rollback()
+        context.check()
+        with write(session, actor=actor, reason=f"identification power of family {family.code}"):
+            session.add(FamilyPower(
+                family_id=family.id or 0, job_id=context.job_id, frequency_table_id=table_id,
+                references=",".join(references), n_markers=len(result["markers"]),
+                ep_total=float(result["ep_total"]), ip_1e4=float(result["ip"]["10000"]),
+                mean_log10_lr=float(result["mean_log10_lr"]), nsim=NSIM,
+                result_json=json.dumps(result, sort_keys=True),
+            ))  # fmt: skip
+            context.done(session)
+
+
+def latest(session: Session, family_id: int) -> PowerView | None:
+    """The newest computation for the family, ready for the page; None before the first."""
+    record = session.exec(select(FamilyPower).where(FamilyPower.family_id == family_id)
+                          .order_by(FamilyPower.id.desc())).first()  # type: ignore[union-attr]
+    if record is None:
+        return None
+    result = json.loads(record.result_json)
+    ranked = result.get("what_if", [])
+    best = ranked[0] if ranked else {"relative": "", "ip": {"10000": record.ip_1e4}}
+    return PowerView(
+        record=record, ep=record.ep_total, ip=record.ip_1e4,
+        best_relative=best["relative"], best_ip=float(best["ip"]["10000"]),
+        can_identify=bool(np.isfinite(record.ip_1e4) and record.ip_1e4 >= 0.5),
+        ranked=ranked[:5], references=[r for r in record.references.split(",") if r],
+    )  # fmt: skip
+
+
+def pending(session: Session, family_id: int) -> Job | None:
+    """A queued or running computation for the family."""
+    return session.exec(select(Job).where(Job.kind == JOB_KIND, Job.subject_id == family_id,
+                                          Job.status.in_(("queued", "running")))).first()  # type: ignore[attr-defined]

@@ -1,0 +1,100 @@
+"""Identification power of a family's references as a worker job over the demo data: the
+stored numbers are those of the kinship engine on the same references (exported through the
+exchange files), kept append-only, and shown in words on the family page."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.exc import DatabaseError
+from sqlmodel import Session, select
+
+from labtrack.imports.exchange import read_freqs, read_genotypes, read_pedigrees
+from labtrack.kinship.power import power
+from labtrack.models import Family, FamilyPower, Job, User
+from labtrack.services import demo, family_power
+from labtrack.services.search_input import build_search_input
+from labtrack.services.worker import run_inline
+
+
+@pytest.fixture
+def demo_db(db: Session) -> Session:
+    demo.load_demo(db)
+    return db
+
+
+def _user(db: Session, role: str) -> User:
+    user = db.exec(select(User).where(User.role == role)).first()
+    assert user is not None
+    return user
+
+
+def _family(db: Session) -> Family:
+    family = db.exec(select(Family).where(Family.code == "FAM-0001")).first()
+    assert family is not None
+    return family
+
+
+def test_power_job_stores_what_the_engine_computes(app: Flask, demo_db: Session) -> None:
+    family = _family(demo_db)
+    job = family_power.request(demo_db, family_id=family.id or 0, by=_user(demo_db, "coordinator"))
+    again = family_power.request(demo_db, family_id=family.id or 0, by=_user(demo_db, "coordinator"))
+    assert again.id == job.id  # repeated requests coalesce while one waits
+    run_inline(app)
+    demo_db.expire_all()
+    assert demo_db.get(Job, job.id).status == "done"
+    record = demo_db.exec(select(FamilyPower).where(FamilyPower.family_id == family.id)).one()
+    # the same references through the exchange files and the engine directly
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = build_search_input(session=demo_db).write(Path(tmp))
+        pedigree = read_pedigrees(paths["pedigrees.csv"])[family.code]
+        expected = power(pedigree, read_genotypes(paths["genotypes.csv"]),
+                         read_freqs(paths["freqs.csv"], min_freq=1e-3),
+                         nsim=family_power.NSIM, seed=family_power.SEED)  # fmt: skip
+    assert record.ep_total == pytest.approx(expected.ep_total, abs=1e-12)
+    assert record.ip_1e4 == pytest.approx(expected.ip(1e4), abs=1e-12)
+    assert record.n_markers == len(expected.markers) > 0
+    result = json.loads(record.result_json)
+    assert result["ep"] == pytest.approx(list(expected.ep), abs=1e-12)
+    assert result["what_if"] and {"relative", "ep", "ip"} <= set(result["what_if"][0])
+    assert sorted(record.references.split(",")) == sorted(pedigree.sample_of().values())
+    view = family_power.latest(demo_db, family.id or 0)
+    assert view is not None and view.best_relative == result["what_if"][0]["relative"]
+    # append-only: a computation is never changed
+    record.ep_total = 0.5
+    demo_db.add(record)
+    with pytest.raises(DatabaseError):
+        demo_db.commit()
+    demo_db.rollback()
+
+
+def test_family_page_shows_power_in_words(app: Flask, client: FlaskClient, demo_db: Session,
+                                          login_as) -> None:  # noqa: ANN001
+    family = _family(demo_db)
+    login_as("coordinator")
+    page = client.get(f"/families/{family.id}").get_data(as_text=True)
+    assert "Identification power" in page and "not computed yet" in page
+    response = client.post(f"/families/{family.id}/power")
+    assert response.status_code == 302  # JOBS_INLINE: the job ran in the request
+    html = client.get(f"/families/{family.id}").get_data(as_text=True)
+    demo_db.rollback()  # end the test session's read snapshot
+    job = demo_db.exec(select(Job).where(Job.kind == family_power.JOB_KIND)).one()
+    assert (job.status, job.error) == ("done", "")
+    view = family_power.latest(demo_db, family.id or 0)
+    assert view is not None
+    assert (f"These references can identify the missing person with probability {view.ip:.2f}"
+            in html)
+    from labtrack.web.families import relative_words
+
+    with app.test_request_context():
+        assert relative_words(view.best_relative) in html  # the ranked relatives, in words
+    if view.best_ip > view.ip + 0.005:
+        assert f"would raise it to {view.best_ip:.2f}" in html
+    # the same page in Arabic
+    arabic = client.get(f"/families/{family.id}", headers={"Accept-Language": "ar"})
+    assert "قوة التعرف" in arabic.get_data(as_text=True)
