@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import io
 import re
+import warnings
 
 import pandas as pd
 
@@ -42,20 +43,69 @@ def _decode(raw: bytes) -> str:
             raise UnreadableFile("the file is not text (UTF-8 or Windows-1252)") from error
 
 
-def read_table(raw: bytes) -> pd.DataFrame:
-    """The file as a DataFrame of strings; index = file line number of each row."""
-    text = _decode(raw)
+MAX_LINE_CHARS = 65_536  # a wide GeneMapper row is a few thousand characters
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def check_text(text: str) -> list[str]:
+    """Refuse, before parsing, what no genotype table holds: NUL bytes and control characters,
+    and lines longer than ``MAX_LINE_CHARS`` (parsing one would take memory out of proportion).
+    Returns the lines."""
+    found = _CONTROL.search(text)
+    if found:
+        row = text.count("\n", 0, found.start()) + 1
+        what = "a NUL byte" if found.group() == "\x00" else f"the control character U+{ord(found.group()):04X}"
+        raise UnreadableFile(f"row {row} holds {what}: not a text table (nothing was imported)")
     lines = text.splitlines()
+    for number, line in enumerate(lines, start=1):
+        if len(line) > MAX_LINE_CHARS:
+            raise UnreadableFile(f"row {number} is {len(line):,} characters long (at most {MAX_LINE_CHARS:,}): "
+                                 "not a genotype table (nothing was imported)")
+    return lines
+
+
+def _extra_fields(text: str, separator: str) -> str | None:
+    """The first row holding values beyond the header's columns, described; None when extra
+    fields are only empty trailing separators."""
+    import csv
+
+    rows = csv.reader(io.StringIO(text), delimiter=separator, skipinitialspace=True)
+    width = None
+    for number, fields in enumerate(rows, start=1):
+        if width is None:
+            if any(f.strip() for f in fields):
+                width = len(fields)
+            continue
+        extra = [f.strip() for f in fields[width:] if f.strip()]
+        if extra:
+            return (f"row {number} has {len(fields)} fields but the header has {width}: the values "
+                    f"{', '.join(repr(v) for v in extra[:5])} beyond the header would be lost (more "
+                    "alleles than columns: a mixture?); nothing was imported")
+    return None
+
+
+def read_table(raw: bytes) -> pd.DataFrame:
+    """The file as a DataFrame of strings; index = file line number of each row. Refused: rows
+    with values beyond the header (whatever row they are on), control characters, over-long
+    lines."""
+    text = _decode(raw)
+    lines = check_text(text)
     header = next((line for line in lines if line.strip()), "")
     if not header:
         raise UnreadableFile("the file is empty")
     separator = "\t" if "\t" in header else ","
     try:
-        frame = pd.read_csv(io.StringIO(text), sep=separator, dtype=str, keep_default_na=False,
-                            skip_blank_lines=False, skipinitialspace=True, engine="c",
-                            index_col=False)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", pd.errors.ParserWarning)
+            frame = pd.read_csv(io.StringIO(text), sep=separator, dtype=str, keep_default_na=False,
+                                skip_blank_lines=False, skipinitialspace=True, engine="c",
+                                index_col=False)
     except (pd.errors.ParserError, csv_error()) as error:
-        raise UnreadableFile(f"the table cannot be parsed: {error}") from error
+        raise UnreadableFile(_extra_fields(text, separator) or f"the table cannot be parsed: {error}") from error
+    if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
+        problem = _extra_fields(text, separator)
+        if problem:  # pandas dropped values of the first data row without an error
+            raise UnreadableFile(problem)
     frame = frame.fillna("")
     frame.index = frame.index + 2
     frame = frame.loc[:, [not str(c).startswith("Unnamed:") or frame[c].str.strip().ne("").any()

@@ -14,6 +14,7 @@ from labtrack.imports.profiles import ParsedFile, UnreadableFile
 
 FORMATS = ("auto", "long", "genemapper", "cmf")
 LONG_HEADER = ["sample_id", "marker", "allele1", "allele2"]
+MAX_FILE_BYTES = 512 * 1024 * 1024  # ~2 million profiles in the long CSV
 
 
 @contextmanager
@@ -45,6 +46,9 @@ def read_profiles(raw: bytes, *, filename: str, file_format: str = "auto",
     otherwise every problem is listed in the result's ``problems``."""
     if file_format not in FORMATS:
         raise UnreadableFile(f"unknown format {file_format!r} (use one of {', '.join(FORMATS)})")
+    if len(raw) > MAX_FILE_BYTES:
+        raise UnreadableFile(f"the file is {len(raw):,} bytes; at most {MAX_FILE_BYTES:,} are read at once "
+                             "(split it)")
     sha256 = hashlib.sha256(raw).hexdigest()
     chosen = detect_format(raw) if file_format == "auto" else file_format
     with gc_paused():

@@ -268,6 +268,20 @@ def _build(session: Session, request: EventRequest, row: int, by: User, batch_re
     )
 
 
+def _key_reused(session: Session, earlier: CustodyEvent, request: EventRequest, row: int) -> InputProblem | None:
+    """A retry sends the same event again; the same key on a different item or action is a
+    different event that must not be answered "replayed" and dropped."""
+    item = session.get(CustodyItem, earlier.item_id)
+    accession = item.accession if item is not None else "?"
+    if accession == ids.normalise(request.item_accession) and earlier.action == request.action:
+        return None
+    return InputProblem(
+        f"event key {request.event_key!r} was used already for event #{earlier.id} ({earlier.action} of "
+        f"{accession} at {earlier.at:%Y-%m-%d %H:%M} UTC); this {request.action} of "
+        f"{ids.normalise(request.item_accession)} needs a new key: nothing was recorded",
+        field="event_key", row=row)
+
+
 def new_batch_ref() -> str:
     return f"B-{uuid.uuid4().hex[:12].upper()}"
 
@@ -282,6 +296,10 @@ def _record(session: Session, requests: list[EventRequest], by: User, batch_ref:
         for row, request in enumerate(requests, start=1):
             earlier = _find_by_key(session, request.event_key)
             if earlier is not None:
+                reused = _key_reused(session, earlier, request, row)
+                if reused is not None:
+                    conflicts.append(reused)
+                    continue
                 events.append(earlier)
                 replayed.append(True)
                 continue
@@ -358,7 +376,8 @@ def record_batch(*, session: Session, requests: list[EventRequest], by: User,
         if all(keys):
             session.rollback()
             earlier = [_find_by_key(session, key) for key in keys]
-            if all(e is not None for e in earlier):  # a concurrent retry won the race
+            if all(e is not None and _key_reused(session, e, r, 0) is None  # a concurrent retry won the race
+                   for e, r in zip(earlier, requests, strict=True)):
                 return BatchResult([e for e in earlier if e is not None], [True] * len(earlier),
                                    batch_ref)
         raise

@@ -1,13 +1,16 @@
 """Exports of profiles, pedigrees and missing-person lists to CSV and Excel.
 
 Cells that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``, or a
-tab/carriage return) are prefixed with ``'`` (formula injection, CWE-1236).
+tab/carriage return) are prefixed with ``'`` (formula injection, CWE-1236) — on every line of a
+cell that holds line breaks, since a reader that splits at a bare carriage return would start a
+new cell there. CSV quotes every field holding a line break (``\r`` as well as ``\n``).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Sequence
 
 from openpyxl import Workbook
@@ -21,9 +24,17 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 Table = tuple[list[str], list[list[object]]]
 
 
+_LINE_BREAK = re.compile(r"(\r\n|\r|\n)(?=[=+\-@\t\r])")
+
+
 def safe_cell(value: object) -> object:
-    """``'=1+1`` for ``=1+1``; numbers and None unchanged."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
+    """``'=1+1`` for ``=1+1`` (also after each line break inside the cell); numbers and None
+    unchanged."""
+    if not isinstance(value, str):
+        return value
+    if "\r" in value or "\n" in value:
+        value = _LINE_BREAK.sub(lambda m: m.group(1) + "'", value)
+    if value.startswith(_FORMULA_START):
         return "'" + value
     return value
 
@@ -31,7 +42,8 @@ def safe_cell(value: object) -> object:
 def to_csv(table: Table) -> bytes:
     header, rows = table
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    # "\r\n" as terminator makes the writer quote fields holding either character
+    writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(header)
     writer.writerows([[safe_cell(v) for v in row] for row in rows])
     return out.getvalue().encode("utf-8")

@@ -84,6 +84,9 @@ def _owners(session: Session, parsed: ParsedFile, origin: str | None,
                 found[accession] = _Owner(sample_id, None, kind)
 
     look_up(names)  # barcodes as scanned: the common case, no need to re-check them
+    first_row: dict[str, int | None] = {}
+    for profile in parsed.profiles:  # one pass: the rows named in problems (linear in the file)
+        first_row.setdefault(profile.sample_id, profile.row)
     accessions: dict[str, str] = {name: name for name in names if name in found}
     for name in names:
         if name in accessions:
@@ -91,17 +94,15 @@ def _owners(session: Session, parsed: ParsedFile, origin: str | None,
         try:
             accessions[name] = ids.validate(name)
         except ids.InvalidAccession as error:
-            row = next(p.row for p in parsed.profiles if p.sample_id == name)
-            problems.add(f"{name!r} is not a sample barcode: {error}", row=row, field="sample",
+            problems.add(f"{name!r} is not a sample barcode: {error}", row=first_row[name], field="sample",
                          file=parsed.filename)
     look_up([a for n, a in accessions.items() if n != a])
     for name, accession in accessions.items():
         if accession in found:
             owners[name] = found[accession]
         else:
-            row = next(p.row for p in parsed.profiles if p.sample_id == name)
             problems.add(f"unknown sample barcode {accession}: no such sample is registered",
-                         row=row, field="sample", file=parsed.filename)
+                         row=first_row[name], field="sample", file=parsed.filename)
     return owners
 
 
