@@ -43,7 +43,7 @@ DEFAULT_TOLERANCE = 1e-12
 DEFAULT_MAX_STATES = 2_000_000
 #: Default cap on the placements scored in one family (each costs one pedigree likelihood per
 #: marker) before the sequential route is used for its part of the event.
-DEFAULT_MAX_PLACEMENTS = 20_000
+DEFAULT_MAX_PLACEMENTS = 2_000
 
 
 @dataclass(frozen=True)
