@@ -11,7 +11,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from labtrack import migrations_runner
-from labtrack.db import get_engine, standalone_session
+from labtrack.db import get_engine, schema_is_current, standalone_session
 from labtrack.services import demo as demo_service
 
 
@@ -35,6 +35,11 @@ def _print_report(report: demo_service.DemoReport) -> None:
 @with_appcontext
 def demo() -> None:
     """Load the demo data (sites, remains, samples, families, profiles) into the database."""
+    engine = get_engine()
+    if not schema_is_current(engine):
+        raise click.ClickException(
+            f"the database at {engine.url.render_as_string(hide_password=True)} has no labtrack tables yet: "
+            "run `labtrack db upgrade` first (or `labtrack quickstart`, which migrates, loads the demo and serves)")
     with standalone_session() as db:
         _print_report(demo_service.load_demo(db))
 
@@ -58,6 +63,9 @@ def quickstart(host: str, port: int) -> None:
     click.echo(f"labtrack is serving on http://{host}:{port}/  (log in with a demo login above; Ctrl+C stops)")
     try:
         serve(app, host=host, port=port, threads=8)
+    except OSError as error:
+        raise click.ClickException(f"cannot serve on {host}:{port} ({error.strerror or error}): "
+                                   "the port is in use? choose another with --port") from error
     finally:
         worker.terminate()  # the worker puts a running job back in the queue
         worker.wait(timeout=30)

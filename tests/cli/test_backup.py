@@ -144,3 +144,18 @@ def test_restore_into_an_empty_schema(app_config: dict, tmp_path: Path, runner: 
     assert forced.exit_code == 0, forced.output
     assert _codes(url) == {"RSA"}
     get_engine(other).dispose()
+
+
+def test_demo_on_a_database_never_migrated_says_what_to_run(app_config: dict, tmp_path: Path) -> None:
+    app = create_app({**app_config, "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite'}"})
+    result = app.test_cli_runner().invoke(args=["demo"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "has no labtrack tables yet: run `labtrack db upgrade` first" in result.output
+    get_engine(app).dispose()
+
+
+def test_the_licence_is_the_agpl() -> None:
+    text = (Path(__file__).resolve().parents[2] / "LICENSE").read_text(encoding="utf-8")
+    assert text.startswith("GNU AFFERO GENERAL PUBLIC LICENSE\nVersion 3, 19 November 2007")
+    assert "13. Remote Network Interaction; Use with the GNU General Public License." in text.replace("\n", " ")
+    assert "END OF TERMS AND CONDITIONS" in text
