@@ -28,17 +28,17 @@ class MissingPerson(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     case_number: str = Field(max_length=32, unique=True, index=True)
     name_ar: str = Field(default="", max_length=200)
-    name_latin: str = Field(default="", max_length=200)
+    name_latin: str = Field(default="", max_length=200, index=True)
     sex: str = Field(default="U", max_length=1)
     birth_date: date | None = None
-    birth_year: int | None = None
+    birth_year: int | None = Field(default=None, index=True)
     disappeared_on: date | None = None
     disappearance_place: str = Field(default="", max_length=200)
     circumstances: str = Field(default="")
     height_cm: float | None = None
     dental_notes: str = Field(default="")
     distinguishing_marks: str = Field(default="")
-    status: str = Field(default="missing", max_length=24)
+    status: str = Field(default="missing", max_length=24, index=True)
     contact_name: str = Field(default="", max_length=200)
     contact_phone: str = Field(default="", max_length=50)
     contact_relation: str = Field(default="", max_length=50)
@@ -56,7 +56,7 @@ class Donor(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=32, unique=True, index=True)
     name_ar: str = Field(default="", max_length=200)
-    name_latin: str = Field(default="", max_length=200)
+    name_latin: str = Field(default="", max_length=200, index=True)
     sex: str = Field(default="U", max_length=1)
     birth_year: int | None = None
     phone: str = Field(default="", max_length=50)

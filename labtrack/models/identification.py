@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Column, LargeBinary
+from sqlalchemy import CheckConstraint, Column, Index, LargeBinary
 from sqlmodel import Field, SQLModel
 
 from labtrack.models.base import created_at_field, in_list
@@ -58,7 +58,8 @@ class IssuedDocument(SQLModel, table=True):
     """Every PDF that leaves labtrack: number, kind, the record it is about, and its SHA-256."""
 
     __tablename__ = "issued_document"
-    __table_args__ = (CheckConstraint(in_list("kind", DOCUMENT_KINDS), name="kind"),)
+    __table_args__ = (CheckConstraint(in_list("kind", DOCUMENT_KINDS), name="kind"),
+                      Index("ix_issued_document_at", "at"))
 
     id: int | None = Field(default=None, primary_key=True)
     number: str = Field(max_length=40, unique=True, index=True)

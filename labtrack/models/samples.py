@@ -42,7 +42,7 @@ class Sample(SQLModel, table=True):
     missing_person_id: int | None = Field(default=None, foreign_key="missing_person.id", index=True)
     number: int = Field(default=1)
     sample_type: str = Field(max_length=20)
-    state: str = Field(default="collected", max_length=20)
+    state: str = Field(default="collected", max_length=20, index=True)
     failure_reason: str = Field(default="")
     resampled_from_id: int | None = Field(default=None, foreign_key="sample.id")
     collected_on: date | None = None

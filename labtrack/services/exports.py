@@ -11,7 +11,9 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from typing import IO
 
 from openpyxl import Workbook
 from sqlmodel import Session, select
@@ -47,6 +49,37 @@ def to_csv(table: Table) -> bytes:
     writer.writerow(header)
     writer.writerows([[safe_cell(v) for v in row] for row in rows])
     return out.getvalue().encode("utf-8")
+
+
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV_CHUNK_ROWS = 500
+
+
+def csv_chunks(header: Sequence[str], rows: Iterable[Sequence[object]]) -> Iterator[bytes]:
+    """A CSV file in pieces of ``CSV_CHUNK_ROWS`` rows, for a streamed response."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    for count, row in enumerate(rows, start=1):
+        writer.writerow([safe_cell(v) for v in row])
+        if count % CSV_CHUNK_ROWS == 0:
+            yield out.getvalue().encode("utf-8")
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue().encode("utf-8")
+
+
+def xlsx_file(header: Sequence[str], rows: Iterable[Sequence[object]], *, title: str) -> IO[bytes]:
+    """An Excel file written row by row (openpyxl write-only mode) to a temporary file, rewound."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title[:31])
+    sheet.append(list(header))
+    for row in rows:
+        sheet.append([safe_cell(v) for v in row])
+    handle = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 - the response closes it
+    book.save(handle)
+    handle.seek(0)
+    return handle  # type: ignore[return-value]
 
 
 def to_xlsx(table: Table, *, title: str) -> bytes:
@@ -107,7 +140,7 @@ def missing_persons_table(session: Session, *, identities: bool) -> Table:
 def export(table: Table, *, fmt: str, title: str) -> tuple[bytes, str]:
     """(content, mimetype) for ``fmt`` ``csv`` or ``xlsx``."""
     if fmt == "xlsx":
-        return to_xlsx(table, title=title), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        return to_xlsx(table, title=title), XLSX_MIMETYPE
     return to_csv(table), "text/csv"
 
 

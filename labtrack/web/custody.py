@@ -10,7 +10,10 @@ from flask_login import current_user
 
 from labtrack.core.scanning import LAYOUT_TO_LATIN, MULTI_KEY, REPEAT_WINDOW_S
 from labtrack.db import get_session
+from labtrack.models.custody import CAPTURE_METHODS, CUSTODY_ACTIONS, ITEM_KINDS
 from labtrack.services import accounts, custody, custody_documents, labels
+from labtrack.services import lists as list_specs
+from labtrack.web import lists
 from labtrack.web.access import ADMIN, ANALYST, TECHNICIAN, roles_required
 from labtrack.web.form_values import FormValues
 
@@ -23,6 +26,14 @@ STAFF = (TECHNICIAN, ANALYST, ADMIN)
 def station() -> Any:
     return render_template("custody/station.html", actions=custody.STATION_ACTIONS,
                            layout_map={**LAYOUT_TO_LATIN, **MULTI_KEY}, repeat_window=REPEAT_WINDOW_S)
+
+
+@bp.route("/events")
+@roles_required(*STAFF)
+def events() -> Any:
+    """Every custody event, newest first: paged, sorted, filtered (item, action, person, batch), exported."""
+    return lists.show(list_specs.CUSTODY_EVENTS, "custody/events.html", filename="custody-events",
+                      actions=CUSTODY_ACTIONS, kinds=ITEM_KINDS, methods=CAPTURE_METHODS)
 
 
 @bp.route("/items/<item_accession>")

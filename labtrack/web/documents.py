@@ -10,7 +10,10 @@ from flask_login import current_user
 
 from labtrack.core.errors import Conflict, PermissionDenied
 from labtrack.db import get_session
+from labtrack.models.identification import DOCUMENT_KINDS
 from labtrack.services import identification_documents as docs
+from labtrack.services import lists as list_specs
+from labtrack.web import lists
 from labtrack.web.access import ADMIN, ANALYST, COORDINATOR, roles_required
 from labtrack.web.review_forms import IssueForm, ReissueForm
 
@@ -19,6 +22,15 @@ bp = Blueprint("documents", __name__, url_prefix="/documents")
 # who may issue, re-issue and download each kind (the notification report carries names and contacts)
 KIND_ROLES = {"match_report": (ANALYST, COORDINATOR, ADMIN), "certificate": (ANALYST, COORDINATOR, ADMIN),
               "notification": (COORDINATOR, ADMIN)}
+
+
+@bp.route("/")
+@roles_required(ANALYST, COORDINATOR, ADMIN)
+def index() -> Any:
+    """Every issued document of the kinds the role may download: paged, sorted, filtered, exported."""
+    kinds = tuple(kind for kind in DOCUMENT_KINDS
+                  if current_user.role in KIND_ROLES.get(kind, (ANALYST, COORDINATOR, ADMIN)))
+    return lists.show(list_specs.documents(kinds), "documents/index.html", kinds=kinds)
 
 
 def _lab() -> dict[str, str]:

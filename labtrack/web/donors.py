@@ -14,7 +14,8 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from labtrack.db import get_session
 from labtrack.services import consent, families
-from labtrack.web import inquiry_admin
+from labtrack.services import lists as list_specs
+from labtrack.web import inquiry_admin, lists
 from labtrack.web.access import ADMIN, ALL_ROLES, COORDINATOR, can_see_identities, roles_required
 from labtrack.web.corrections import correction_page
 from labtrack.web.identity import may_see_donor
@@ -69,8 +70,7 @@ def index() -> Any:
                     sample=sample.accession), "success")
             inquiry_admin.issue_code(donor_id=donor.id)
             return redirect(url_for("donors.detail", donor_id=donor.id))
-    return render_template("donors/index.html", donors=families.list_donors(db), form=form,
-                           identities=can_see_identities()), (422 if form.errors else 200)
+    return lists.show(list_specs.DONORS, "donors/index.html", form=form, status=422 if form.errors else 200)
 
 
 class EditDonorForm(DonorForm):

@@ -28,6 +28,8 @@ from labtrack.core.errors import ValidationFailed
 from labtrack.db import get_session
 from labtrack.documents.pedigree_svg import DrawnMember, draw
 from labtrack.services import exports, families, family_power
+from labtrack.services import lists as list_specs
+from labtrack.web import lists
 from labtrack.web.access import ADMIN, ALL_ROLES, ANALYST, COORDINATOR, roles_required
 from labtrack.web.identity import may_see_missing_person
 
@@ -80,10 +82,8 @@ def _svg(family: Any, members: list[families.MemberView]) -> str:
 @bp.route("/")
 @roles_required(*ALL_ROLES)
 def index() -> Any:
-    db = get_session()
-    rows = [(family, families.members(db, family)) for family in families.list_families(db)]
-    return render_template("families/index.html", rows=rows, form=PedigreeUploadForm(),
-                           family_form=FamilyForm())
+    return lists.show(list_specs.FAMILIES, "families/index.html", form=PedigreeUploadForm(),
+                      family_form=FamilyForm())
 
 
 @bp.route("/new", methods=["POST"])
@@ -164,10 +164,8 @@ def import_pedigrees() -> Any:
         created = families.import_pedigrees(session=get_session(), raw=upload.read(),
                                             filename=upload.filename or "pedigrees.csv", by=current_user)
     except ValidationFailed as error:
-        db = get_session()
-        rows = [(family, families.members(db, family)) for family in families.list_families(db)]
-        return render_template("families/index.html", rows=rows, form=form, problems=error.problems,
-                               error=error.message, family_form=FamilyForm()), 422
+        return lists.show(list_specs.FAMILIES, "families/index.html", form=form, problems=error.problems,
+                          error=error.message, family_form=FamilyForm(), status=422)
     flash(ngettext("Imported %(num)d family.", "Imported %(num)d families.", len(created)), "success")
     return redirect(url_for("families.index"))
 

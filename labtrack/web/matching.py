@@ -15,8 +15,11 @@ from wtforms.validators import NumberRange, Optional
 
 from labtrack.db import get_session
 from labtrack.models import JOB_ENDED, FrequencyTable, Match, MatchEvidence
+from labtrack.models.matching import RUN_STATUSES
 from labtrack.services import jobs, match_runs
+from labtrack.services import lists as list_specs
 from labtrack.services.match_parameters import MUTATION_MODELS, MatchParameters
+from labtrack.web import lists
 from labtrack.web.access import ADMIN, ANALYST, roles_required
 
 bp = Blueprint("matching", __name__, url_prefix="/matching")
@@ -71,7 +74,8 @@ def index() -> Any:
         flash(_("Match run %(id)s queued; a worker runs it.", id=run.id), "success")
         return redirect(url_for("matching.run", run_id=run.id))
     status = 422 if form.errors else 200
-    return render_template("matching/index.html", form=form, runs=match_runs.list_runs(get_session())), status
+    return lists.show(list_specs.MATCH_RUNS, "matching/index.html", form=form, statuses=RUN_STATUSES,
+                      status=status)
 
 
 @bp.route("/runs/<int:run_id>")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -13,8 +13,9 @@ from wtforms import DateField, FloatField, IntegerField, SelectField, StringFiel
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from labtrack.db import get_session
-from labtrack.services import exports, families
-from labtrack.web import inquiry_admin
+from labtrack.services import families
+from labtrack.services import lists as list_specs
+from labtrack.web import inquiry_admin, lists
 from labtrack.web.access import ADMIN, ALL_ROLES, COORDINATOR, can_see_identities, roles_required
 from labtrack.web.corrections import correction_page
 from labtrack.web.identity import may_see_missing_person
@@ -60,9 +61,8 @@ def index() -> Any:
             flash(_("Missing person %(case)s registered.", case=person.case_number), "success")
             inquiry_admin.issue_code(missing_person_id=person.id)
             return redirect(url_for("missing_persons.detail", person_id=person.id))
-    persons = families.list_missing_persons(db)
-    return render_template("missing_persons/index.html", persons=persons, form=form,
-                           identities=can_see_identities()), (422 if form.errors else 200)
+    return lists.show(list_specs.MISSING_PERSONS, "missing_persons/index.html", filename="missing-persons",
+                      form=form, identities=can_see_identities(), status=422 if form.errors else 200)
 
 
 class EditMissingPersonForm(MissingPersonForm):
@@ -118,8 +118,6 @@ def change_status(person_id: int) -> Any:
 @bp.route("/export")
 @roles_required(*ALL_ROLES)
 def export() -> Any:
-    fmt = "xlsx" if request.args.get("format") == "xlsx" else "csv"
-    table = exports.missing_persons_table(get_session(), identities=can_see_identities())
-    content, mimetype = exports.export(table, fmt=fmt, title="missing persons")
-    return Response(content, mimetype=mimetype,
-                    headers={"Content-Disposition": f"attachment; filename=missing-persons.{fmt}"})
+    """The list's rows as CSV or Excel (``format``), with the list's filters and sort."""
+    return lists.export(list_specs.MISSING_PERSONS, filename="missing-persons",
+                        fmt=request.args.get("format", "csv"))

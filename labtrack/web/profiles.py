@@ -18,7 +18,10 @@ from labtrack.core.kits import KITS
 from labtrack.db import get_session
 from labtrack.imports.cmf import export_cmf
 from labtrack.imports.profiles import UnreadableFile
+from labtrack.models.profiles import PROFILE_ORIGINS
 from labtrack.services import exports, profile_import, profiles, quality
+from labtrack.services import lists as list_specs
+from labtrack.web import lists
 from labtrack.web.access import ADMIN, ANALYST, roles_required
 
 bp = Blueprint("profiles", __name__, url_prefix="/profiles")
@@ -33,10 +36,9 @@ class ProfileUploadForm(FlaskForm):
     check_only = BooleanField(_l("Only check the file (store nothing)"))
 
 
-def _index(form: ProfileUploadForm, **extra: Any) -> Any:
-    db = get_session()
-    return render_template("profiles/index.html", rows=profiles.list_profiles(db), form=form,
-                           imports=profiles.list_imports(db), **extra)
+def _index(form: ProfileUploadForm, status: int = 200, **extra: Any) -> Any:
+    return lists.show(list_specs.PROFILES, "profiles/index.html", form=form, status=status,
+                      imports=profiles.list_imports(get_session()), origins=PROFILE_ORIGINS, **extra)
 
 
 @bp.route("/")
@@ -59,7 +61,7 @@ def import_file() -> Any:
         try:
             parsed = profile_import.check_file(raw, filename=filename, file_format=form.file_format.data, kit=kit)
         except UnreadableFile as error:
-            return _index(form, error=f"{filename}: {error}"), 422
+            return _index(form, status=422, error=f"{filename}: {error}")
         return _index(form, checked=parsed, problems=parsed.problems)
     try:
         record = profile_import.import_profiles(
@@ -68,7 +70,7 @@ def import_file() -> Any:
             origin="staff" if form.staff.data else None,
             min_loci=int(current_app.config.get("MIN_SEARCH_LOCI", 12)))
     except ValidationFailed as error:
-        return _index(form, error=error.message, problems=error.problems), 422
+        return _index(form, status=422, error=error.message, problems=error.problems)
     flash(ngettext("Imported %(num)d profile from %(file)s (kit %(kit)s).",
                    "Imported %(num)d profiles from %(file)s (kit %(kit)s).", record.n_profiles,
                    file=record.filename, kit=record.kit), "success")

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from labtrack.core import lifecycle
 from labtrack.db import get_session
 from labtrack.services import custody, samples
+from labtrack.services import lists as list_specs
+from labtrack.web import lists
 from labtrack.web.access import ADMIN, ANALYST, TECHNICIAN, roles_required
 from labtrack.web.form_values import FormValues
 
@@ -22,11 +24,8 @@ WRITERS = (TECHNICIAN, ANALYST, ADMIN)
 @bp.route("/")
 @roles_required(*READERS)
 def index() -> Any:
-    state = request.args.get("state") or None
-    if state not in lifecycle.SAMPLE_STATES:
-        state = None
-    return render_template("samples/index.html", samples=samples.list_samples(get_session(), state=state),
-                           states=lifecycle.SAMPLE_STATES, state=state)
+    return lists.show(list_specs.SAMPLES, "samples/index.html", states=lifecycle.SAMPLE_STATES,
+                      sample_types=samples.REMAINS_SAMPLE_TYPES)
 
 
 @bp.route("/from/<remains_accession>", methods=["POST"])

@@ -11,7 +11,9 @@ from flask_login import current_user
 from labtrack.db import get_session
 from labtrack.models.sites import REMAINS_TYPES, SEXES, SITE_STATUSES
 from labtrack.services import custody, intake, samples
+from labtrack.services import lists as list_specs
 from labtrack.services.samples import REMAINS_SAMPLE_TYPES
+from labtrack.web import lists
 from labtrack.web.access import ADMIN, ANALYST, COORDINATOR, TECHNICIAN, roles_required
 from labtrack.web.form_values import FormValues
 
@@ -23,7 +25,7 @@ WRITERS = (TECHNICIAN, ADMIN)
 @bp.route("/")
 @roles_required(*READERS)
 def index() -> Any:
-    return render_template("sites/index.html", sites=intake.list_sites(get_session()), statuses=SITE_STATUSES)
+    return lists.show(list_specs.SITES, "sites/index.html", statuses=SITE_STATUSES)
 
 
 @bp.route("/", methods=["POST"])
@@ -45,8 +47,8 @@ def create() -> Any:
 def detail(site_code: str) -> Any:
     db = get_session()
     site = intake.get_site(db, site_code)
-    return render_template("sites/detail.html", site=site, remains=intake.remains_of_site(db, site),
-                           remains_types=REMAINS_TYPES, sexes=SEXES)
+    return lists.show(list_specs.remains_of_site(site.id or 0), "sites/detail.html", filename=f"remains-{site.code}",
+                      site=site, remains_types=REMAINS_TYPES, sexes=SEXES)
 
 
 @bp.route("/<site_code>/remains", methods=["POST"])

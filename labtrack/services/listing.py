@@ -1,0 +1,240 @@
+"""Lists on the server: one component that filters, sorts and pages a SQL query from request
+parameters, counts the total, and gives the same rows, unpaged, to an export.
+
+A list is a ``ListSpec``: the columns (each a SQL expression under a key) and a function that adds
+the joins and fixed conditions. ``parse`` reads the parameters (``page``, ``per``, ``sort``
+(``key`` or ``-key``), ``q`` (text filter) and one parameter per filterable column) without ever
+failing: a bad value falls back to the default and leaves a ``Notice`` saying so. ``page`` runs
+two statements: ``count(*)`` of the filtered query and the page (``ORDER BY`` the sort key and a
+unique tie-breaker, ``LIMIT``/``OFFSET`` on indexed columns). ``rows`` yields every filtered row in
+the same order, in batches, for the exports.
+
+Blind processing: columns marked ``identity`` (names, contacts, circumstances) are left out of the
+statement for roles that may not see identities, so they can be neither shown, sorted, filtered,
+searched nor exported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.sql import Select
+from sqlmodel import Session
+
+from labtrack.core.scanning import read_scan
+
+PER_PAGE_CHOICES: tuple[int, ...] = (25, 50, 100, 200)
+DEFAULT_PER_PAGE = 50
+MAX_QUERY_LENGTH = 200
+EXPORT_BATCH = 1000
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of a list: ``expr`` is selected as ``key``.
+
+    ``search``: matched (case-insensitive substring) by the text filter ``q``; ``choices``: may be
+    filtered to one of these values (``?<key>=<value>``); ``exact``: may be filtered to any one
+    value; ``identity``: a name or contact (left out for blind roles); ``export``: written to exports.
+    """
+
+    key: str
+    expr: Any
+    sortable: bool = True
+    search: bool = False
+    choices: tuple[str, ...] = ()
+    exact: bool = False
+    identity: bool = False
+    export: bool = True
+
+    @property
+    def filterable(self) -> bool:
+        return bool(self.choices) or self.exact
+
+
+@dataclass(frozen=True)
+class ListSpec:
+    """A list: its columns, the joins/conditions (``build(select) -> select``), default order and
+    ``tiebreak`` (a unique column, so that pages never overlap or skip rows)."""
+
+    name: str
+    columns: tuple[Column, ...]
+    build: Callable[[Select[Any]], Select[Any]]
+    tiebreak: Any
+    default_sort: str
+    default_descending: bool = False
+
+    def visible(self, identities: bool) -> tuple[Column, ...]:
+        return tuple(c for c in self.columns if identities or not c.identity)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A parameter that was not used as given: ``kind`` (page, per, sort, filter, q) and the value."""
+
+    kind: str
+    value: str
+
+
+@dataclass(frozen=True)
+class ListRequest:
+    page: int = 1
+    per: int = DEFAULT_PER_PAGE
+    sort: str = ""
+    descending: bool = False
+    q: str = ""
+    filters: Mapping[str, str] = field(default_factory=dict)
+    notices: tuple[Notice, ...] = ()
+
+    def params(self, **changes: object) -> dict[str, object]:
+        """The query parameters of this request (with ``changes``), defaults left out."""
+        values: dict[str, object] = {"q": self.q, **self.filters,
+                                     "sort": ("-" if self.descending else "") + self.sort,
+                                     "per": self.per if self.per != DEFAULT_PER_PAGE else None,
+                                     "page": self.page if self.page != 1 else None}
+        values.update(changes)
+        return {k: v for k, v in values.items() if v not in (None, "")}
+
+
+@dataclass(frozen=True)
+class ListPage:
+    rows: list[Any]
+    total: int
+    request: ListRequest
+    columns: tuple[Column, ...]
+    notices: tuple[Notice, ...]
+
+    @property
+    def page(self) -> int:
+        return self.request.page
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.request.per))
+
+    @property
+    def first(self) -> int:
+        """1-based position of the first row shown (0 when none)."""
+        return (self.page - 1) * self.request.per + 1 if self.rows else 0
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.rows) - 1 if self.rows else 0
+
+
+def _positive_int(text: str | None) -> int | None:
+    text = (text or "").strip()
+    if not text.isascii() or not text.isdigit() or len(text) > 9:
+        return None
+    return int(text) if int(text) >= 1 else None
+
+
+def _text(value: str | None) -> str:
+    """A parameter as text: control characters (NUL, which PostgreSQL refuses, among them) dropped."""
+    return "".join(c for c in (value or "") if c.isprintable() or c == " ").strip()
+
+
+def parse(spec: ListSpec, args: Mapping[str, str], *, identities: bool) -> ListRequest:
+    """Read the list parameters; bad ones fall back to the defaults, each with a ``Notice``."""
+    columns = {c.key: c for c in spec.visible(identities)}
+    notices: list[Notice] = []
+    page = 1
+    if args.get("page"):
+        page = _positive_int(args.get("page")) or 1
+        if str(page) != args.get("page", "").strip():
+            notices.append(Notice("page", args["page"][:40]))
+    per = DEFAULT_PER_PAGE
+    if args.get("per"):
+        wanted = _positive_int(args.get("per"))
+        if wanted in PER_PAGE_CHOICES:
+            per = wanted
+        else:
+            notices.append(Notice("per", args["per"][:40]))
+    sort, descending = spec.default_sort, spec.default_descending
+    raw_sort = (args.get("sort") or "").strip()
+    if raw_sort:
+        key = raw_sort.removeprefix("-")
+        if key in columns and columns[key].sortable:
+            sort, descending = key, raw_sort.startswith("-")
+        else:
+            notices.append(Notice("sort", raw_sort[:40]))
+    q = " ".join(_text(args.get("q")).split())
+    if len(q) > MAX_QUERY_LENGTH:
+        notices.append(Notice("q", q[:40]))
+        q = q[:MAX_QUERY_LENGTH]
+    filters: dict[str, str] = {}
+    for column in columns.values():
+        value = _text(args.get(column.key))
+        if not value or not column.filterable:
+            continue
+        if column.choices and value not in column.choices:
+            notices.append(Notice("filter", f"{column.key}={value[:40]}"))
+            continue
+        filters[column.key] = value[:MAX_QUERY_LENGTH]
+    return ListRequest(page, per, sort, descending, q, filters, tuple(notices))
+
+
+def _like_text(q: str) -> str:
+    """The text to look for: an ID typed with another keyboard layout is read back first."""
+    reading = read_scan(q)
+    return (reading.accession if reading.ok and reading.accession else q).lower()
+
+
+def _filtered(spec: ListSpec, request: ListRequest, identities: bool) -> tuple[Select[Any], tuple[Column, ...]]:
+    columns = spec.visible(identities)
+    statement = spec.build(select(*(c.expr.label(c.key) for c in columns)))
+    by_key = {c.key: c for c in columns}
+    for key, value in request.filters.items():
+        statement = statement.where(by_key[key].expr == value)
+    if request.q:
+        text = _like_text(request.q)
+        searched = [func.lower(c.expr).contains(text, autoescape=True) for c in columns if c.search]
+        if searched:
+            statement = statement.where(or_(*searched))
+    return statement, columns
+
+
+def _ordered(spec: ListSpec, statement: Select[Any], request: ListRequest, columns: Sequence[Column]) -> Select[Any]:
+    expr = next(c.expr for c in columns if c.key == request.sort) if request.sort else spec.tiebreak
+    if request.descending:
+        return statement.order_by(expr.desc(), spec.tiebreak.desc())
+    return statement.order_by(expr.asc(), spec.tiebreak.asc())
+
+
+def page(session: Session, spec: ListSpec, request: ListRequest, *, identities: bool) -> ListPage:
+    """The requested page of the filtered, sorted list and the total (a page past the end shows
+    the last page, with a notice)."""
+    statement, columns = _filtered(spec, request, identities)
+    total = int(session.execute(select(func.count()).select_from(statement.order_by(None).subquery())).scalar_one())
+    notices = list(request.notices)
+    last_page = max(1, -(-total // request.per))
+    if request.page > last_page:
+        notices.append(Notice("page", str(request.page)))
+        request = ListRequest(last_page, request.per, request.sort, request.descending, request.q,
+                              request.filters, request.notices)
+    ordered = _ordered(spec, statement, request, columns)
+    rows = list(session.execute(ordered.limit(request.per).offset((request.page - 1) * request.per)))
+    return ListPage(rows, total, request, columns, tuple(notices))
+
+
+def rows(session: Session, spec: ListSpec, request: ListRequest, *, identities: bool
+         ) -> tuple[list[str], Iterator[list[object]]]:
+    """(header, every filtered row in list order) for an export; rows are read in batches."""
+    statement, columns = _filtered(spec, request, identities)
+    exported = [c for c in columns if c.export]
+    ordered = _ordered(spec, statement, request, columns).execution_options(yield_per=EXPORT_BATCH)
+
+    def generate() -> Iterator[list[object]]:
+        for row in session.execute(ordered):
+            yield [_plain(getattr(row, c.key)) for c in exported]
+
+    return [c.key for c in exported], generate()
+
+
+def _plain(value: object) -> object:
+    if hasattr(value, "isoformat"):
+        return value.isoformat()  # type: ignore[union-attr]
+    return value

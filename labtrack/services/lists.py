@@ -1,0 +1,276 @@
+"""The lists of labtrack as ``listing.ListSpec``: what each list selects, joins, filters and sorts.
+
+Every column that a list sorts by by default is indexed (migrations 0001 and 0005), and every sort
+ends with the row id, so paging is an indexed ``ORDER BY … LIMIT … OFFSET``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql import Select
+
+from labtrack.core.lifecycle import SAMPLE_STATES
+from labtrack.models import (
+    AuditEntry,
+    CustodyEvent,
+    CustodyItem,
+    Donor,
+    Family,
+    IssuedDocument,
+    MatchRun,
+    MissingPerson,
+    PedigreeMember,
+    Profile,
+    Remains,
+    Sample,
+    Site,
+    StaffMember,
+    User,
+)
+from labtrack.models.custody import CAPTURE_METHODS, CUSTODY_ACTIONS, ITEM_KINDS
+from labtrack.models.families import MISSING_STATUSES, PERSON_SEXES
+from labtrack.models.identification import DOCUMENT_KINDS
+from labtrack.models.matching import RUN_STATUSES
+from labtrack.models.profiles import PROFILE_ORIGINS
+from labtrack.models.samples import SAMPLE_TYPES
+from labtrack.models.sites import REMAINS_TYPES, SEXES, SITE_STATUSES
+from labtrack.services.listing import Column, ListSpec
+
+
+def _c(expr: Any) -> Any:
+    """A model attribute as a SQL column expression (for the type checker)."""
+    return expr
+
+
+def _same(statement: Select[Any]) -> Select[Any]:
+    return statement
+
+
+_remains_count = (select(func.count()).where(_c(Remains.site_id) == _c(Site.id))
+                  .correlate(Site).scalar_subquery())
+
+SITES = ListSpec(
+    name="sites",
+    columns=(
+        Column("code", _c(Site.code), search=True),
+        Column("name_en", _c(Site.name_en), search=True),
+        Column("name_ar", _c(Site.name_ar), search=True),
+        Column("governorate", _c(Site.governorate), search=True, exact=True),
+        Column("legal_case_ref", _c(Site.legal_case_ref), search=True),
+        Column("status", _c(Site.status), choices=SITE_STATUSES),
+        Column("remains", _remains_count),
+        Column("id", _c(Site.id), sortable=False, export=False),
+    ),
+    build=lambda s: s.select_from(Site),
+    tiebreak=_c(Site.id), default_sort="code",
+)
+
+
+def remains_of_site(site_id: int) -> ListSpec:
+    """The remains of one site, in the order of their numbers."""
+    return ListSpec(
+        name="remains",
+        columns=(
+            Column("accession", _c(Remains.accession), search=True),
+            Column("number", _c(Remains.number)),
+            Column("remains_type", _c(Remains.remains_type), choices=REMAINS_TYPES),
+            Column("est_sex", _c(Remains.est_sex), choices=SEXES),
+            Column("trench", _c(Remains.trench), search=True, exact=True),
+            Column("grid", _c(Remains.grid), search=True),
+            Column("depth_m", _c(Remains.depth_m)),
+            Column("recovered_on", _c(Remains.recovered_on)),
+            Column("recovery_team", _c(Remains.recovery_team), search=True, exact=True),
+            Column("est_age_min", _c(Remains.est_age_min)),
+            Column("est_age_max", _c(Remains.est_age_max)),
+            Column("est_stature_cm", _c(Remains.est_stature_cm)),
+            Column("anatomical_elements", _c(Remains.anatomical_elements), search=True, sortable=False),
+            Column("id", _c(Remains.id), sortable=False, export=False),
+        ),
+        build=lambda s: s.select_from(Remains).where(_c(Remains.site_id) == site_id),
+        tiebreak=_c(Remains.id), default_sort="number",
+    )
+
+
+SAMPLES = ListSpec(
+    name="samples",
+    columns=(
+        Column("accession", _c(Sample.accession), search=True),
+        Column("site", _c(Site.code), exact=True),
+        Column("sample_type", _c(Sample.sample_type), choices=SAMPLE_TYPES),
+        Column("state", _c(Sample.state), choices=SAMPLE_STATES),
+        Column("failure_reason", _c(Sample.failure_reason), sortable=False, search=True),
+        Column("collected_on", _c(Sample.collected_on)),
+        Column("id", _c(Sample.id), sortable=False, export=False),
+    ),
+    build=lambda s: (s.select_from(Sample).join(Remains, _c(Remains.id) == _c(Sample.remains_id))
+                     .join(Site, _c(Site.id) == _c(Remains.site_id))),
+    tiebreak=_c(Sample.id), default_sort="accession",
+)
+
+_owner = func.coalesce(_c(Sample.accession), _c(StaffMember.code), "")
+PROFILES = ListSpec(
+    name="profiles",
+    columns=(
+        Column("id", _c(Profile.id)),
+        Column("owner", _owner, search=True),
+        Column("origin", _c(Profile.origin), choices=PROFILE_ORIGINS),
+        Column("version", _c(Profile.version)),
+        Column("kit", _c(Profile.kit), exact=True),
+        Column("n_autosomal_loci", _c(Profile.n_autosomal_loci)),
+        Column("is_mixture", _c(Profile.is_mixture)),
+        Column("searchable", _c(Profile.searchable)),
+        Column("qc_notes", _c(Profile.qc_notes), search=True, sortable=False),
+    ),
+    build=lambda s: (s.select_from(Profile)
+                     .join(Sample, _c(Sample.id) == _c(Profile.sample_id), isouter=True)
+                     .join(StaffMember, _c(StaffMember.id) == _c(Profile.staff_member_id), isouter=True)
+                     .where(_c(Profile.superseded).is_(False))),
+    tiebreak=_c(Profile.id), default_sort="id", default_descending=True,
+)
+
+MISSING_PERSONS = ListSpec(
+    name="missing_persons",
+    columns=(
+        Column("case_number", _c(MissingPerson.case_number), search=True),
+        Column("sex", _c(MissingPerson.sex), choices=PERSON_SEXES),
+        Column("birth_year", _c(MissingPerson.birth_year)),
+        Column("status", _c(MissingPerson.status), choices=MISSING_STATUSES),
+        Column("name_ar", _c(MissingPerson.name_ar), search=True, identity=True),
+        Column("name_latin", _c(MissingPerson.name_latin), search=True, identity=True),
+        Column("disappeared_on", _c(MissingPerson.disappeared_on), identity=True),
+        Column("disappearance_place", _c(MissingPerson.disappearance_place), search=True, identity=True,
+               exact=True),
+        Column("circumstances", _c(MissingPerson.circumstances), sortable=False, identity=True),
+        Column("contact_name", _c(MissingPerson.contact_name), identity=True),
+        Column("contact_phone", _c(MissingPerson.contact_phone), sortable=False, identity=True),
+        Column("contact_relation", _c(MissingPerson.contact_relation), sortable=False, identity=True),
+        Column("id", _c(MissingPerson.id), sortable=False, export=False),
+    ),
+    build=lambda s: s.select_from(MissingPerson),
+    tiebreak=_c(MissingPerson.id), default_sort="case_number",
+)
+
+DONORS = ListSpec(
+    name="donors",
+    columns=(
+        Column("code", _c(Donor.code), search=True),
+        Column("sex", _c(Donor.sex), choices=PERSON_SEXES),
+        Column("birth_year", _c(Donor.birth_year)),
+        Column("name_ar", _c(Donor.name_ar), search=True, identity=True),
+        Column("name_latin", _c(Donor.name_latin), search=True, identity=True),
+        Column("phone", _c(Donor.phone), sortable=False, search=True, identity=True),
+        Column("address", _c(Donor.address), sortable=False, identity=True),
+        Column("id", _c(Donor.id), sortable=False, export=False),
+    ),
+    build=lambda s: s.select_from(Donor),
+    tiebreak=_c(Donor.id), default_sort="code",
+)
+
+_members = (select(func.count()).where(_c(PedigreeMember.family_id) == _c(Family.id))
+            .correlate(Family).scalar_subquery())
+_typed = (select(func.count()).where(_c(PedigreeMember.family_id) == _c(Family.id),
+                                     _c(PedigreeMember.donor_id).is_not(None))
+          .correlate(Family).scalar_subquery())
+_missing_cases = (select(func.aggregate_strings(_c(MissingPerson.case_number), " "))
+                  .where(_c(PedigreeMember.family_id) == _c(Family.id),
+                         _c(PedigreeMember.missing_person_id) == _c(MissingPerson.id))
+                  .correlate(Family).scalar_subquery())
+FAMILIES = ListSpec(
+    name="families",
+    columns=(
+        Column("code", _c(Family.code), search=True),
+        Column("members", _members),
+        Column("typed_members", _typed),
+        Column("case_number", _missing_cases, sortable=False),
+        Column("id", _c(Family.id), sortable=False, export=False),
+    ),
+    build=lambda s: s.select_from(Family),
+    tiebreak=_c(Family.id), default_sort="code",
+)
+
+MATCH_RUNS = ListSpec(
+    name="match_runs",
+    columns=(
+        Column("id", _c(MatchRun.id)),
+        Column("created_at", _c(MatchRun.created_at)),
+        Column("status", _c(MatchRun.status), choices=RUN_STATUSES),
+        Column("progress", _c(MatchRun.progress), sortable=False),
+        Column("n_remains", _c(MatchRun.n_remains)),
+        Column("n_families", _c(MatchRun.n_families)),
+        Column("n_matches", _c(MatchRun.n_matches)),
+        Column("engine_version", _c(MatchRun.engine_version), exact=True),
+        Column("finished_at", _c(MatchRun.finished_at)),
+    ),
+    build=lambda s: s.select_from(MatchRun),
+    tiebreak=_c(MatchRun.id), default_sort="id", default_descending=True,
+)
+
+_issuer = aliased(User)
+
+
+def documents(kinds: tuple[str, ...] = DOCUMENT_KINDS) -> ListSpec:
+    """Issued documents of ``kinds`` (the kinds the role may download), newest first."""
+    return ListSpec(
+        name="documents",
+        columns=(
+            Column("number", _c(IssuedDocument.number), search=True),
+            Column("kind", _c(IssuedDocument.kind), choices=kinds),
+            Column("record_type", _c(IssuedDocument.record_type), exact=True),
+            Column("record_id", _c(IssuedDocument.record_id)),
+            Column("language", _c(IssuedDocument.language), choices=("en", "ar")),
+            Column("issued_at", _c(IssuedDocument.at)),
+            Column("issued_by", _c(_issuer.username), exact=True),
+            Column("reissue_of_id", _c(IssuedDocument.reissue_of_id), sortable=False),
+            Column("sha256", _c(IssuedDocument.sha256), sortable=False),
+            Column("id", _c(IssuedDocument.id), sortable=False, export=False),
+        ),
+        build=lambda s: (s.select_from(IssuedDocument)
+                         .join(_issuer, _c(_issuer.id) == _c(IssuedDocument.issued_by_id))
+                         .where(_c(IssuedDocument.kind).in_(kinds))),
+        tiebreak=_c(IssuedDocument.id), default_sort="issued_at", default_descending=True,
+    )
+
+
+_recorder = aliased(User)
+_to_user = aliased(User)
+CUSTODY_EVENTS = ListSpec(
+    name="custody_events",
+    columns=(
+        Column("at", _c(CustodyEvent.at)),
+        Column("accession", _c(CustodyItem.accession), search=True),
+        Column("kind", _c(CustodyItem.kind), choices=ITEM_KINDS),
+        Column("action", _c(CustodyEvent.action), choices=CUSTODY_ACTIONS),
+        Column("to_user", _c(_to_user.username), exact=True),
+        Column("to_party", _c(CustodyEvent.to_party), search=True),
+        Column("batch_ref", _c(CustodyEvent.batch_ref), search=True, exact=True),
+        Column("seal_number", _c(CustodyEvent.seal_number), search=True),
+        Column("recorded_by", _c(_recorder.username), exact=True),
+        Column("method", _c(CustodyEvent.method), choices=CAPTURE_METHODS),
+        Column("reason", _c(CustodyEvent.reason), sortable=False, search=True),
+        Column("id", _c(CustodyEvent.id)),
+    ),
+    build=lambda s: (s.select_from(CustodyEvent)
+                     .join(CustodyItem, _c(CustodyItem.id) == _c(CustodyEvent.item_id))
+                     .join(_recorder, _c(_recorder.id) == _c(CustodyEvent.recorded_by_id))
+                     .join(_to_user, _c(_to_user.id) == _c(CustodyEvent.to_user_id), isouter=True)),
+    tiebreak=_c(CustodyEvent.id), default_sort="id", default_descending=True,
+)
+
+AUDIT_LOG = ListSpec(
+    name="audit_log",
+    columns=(
+        Column("seq", _c(AuditEntry.seq)),
+        Column("at", _c(AuditEntry.at), sortable=False),
+        Column("actor", _c(AuditEntry.actor), search=True, exact=True),
+        Column("action", _c(AuditEntry.action), exact=True),
+        Column("entity_type", _c(AuditEntry.entity_type), exact=True),
+        Column("entity_id", _c(AuditEntry.entity_id), exact=True),
+        Column("reason", _c(AuditEntry.reason), search=True, sortable=False),
+        Column("entry_hash", _c(AuditEntry.entry_hash), sortable=False),
+    ),
+    build=_same,
+    tiebreak=_c(AuditEntry.seq), default_sort="seq", default_descending=True,
+)
