@@ -1,14 +1,14 @@
 """indexes of the server lists: the columns lists sort and filter by (missing persons, donors,
 samples, issued documents)
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-02 17:30:00
 """
 from alembic import op
 
-revision = '0008'
-down_revision = '0007'
+revision = '0010'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
