@@ -56,9 +56,9 @@ CSV_CHUNK_ROWS = 500
 
 
 def csv_chunks(header: Sequence[str], rows: Iterable[Sequence[object]]) -> Iterator[bytes]:
-    """A CSV file in pieces of ``CSV_CHUNK_ROWS`` rows, for a streamed response."""
+    """A CSV file in pieces of ``CSV_CHUNK_ROWS`` rows, for a streamed response (written as ``to_csv``)."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(header)
     for count, row in enumerate(rows, start=1):
         writer.writerow([safe_cell(v) for v in row])

@@ -1,6 +1,6 @@
 """The lists of labtrack as ``listing.ListSpec``: what each list selects, joins, filters and sorts.
 
-Every column that a list sorts by by default is indexed (migrations 0001 and 0010), and every sort
+Every column that a list sorts by by default is indexed (migrations 0001 and 0011), and every sort
 ends with the row id, so paging is an indexed ``ORDER BY … LIMIT … OFFSET``.
 """
 

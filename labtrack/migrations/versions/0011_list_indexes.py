@@ -1,14 +1,14 @@
 """indexes of the server lists: the columns lists sort and filter by (missing persons, donors,
 samples, issued documents)
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-02 17:30:00
 """
 from alembic import op
 
-revision = '0010'
-down_revision = '0009'
+revision = '0011'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 
