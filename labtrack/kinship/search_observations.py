@@ -122,3 +122,19 @@ def observation_codes(
                 code += klass * (n_genotypes(n) + n)
             out[r, locus] = code
     return out
+
+
+def observation_codes_from_indices(
+    alleles: np.ndarray, n_alleles: Sequence[int], classes: DropClasses
+) -> np.ndarray:
+    """`observation_codes` of allele-index arrays (simulations, large imports): int (R, L, 2),
+    -1 untyped, a negative second allele = one allele seen; every remains in class 0."""
+    a = np.asarray(alleles, dtype=np.int64)
+    first, second = a[..., 0], a[..., 1]
+    one_seen = (first >= 0) & (second < 0)
+    as_call = np.where(second < 0, first, second)
+    code = genotype_index(first, as_call)
+    if classes.active:
+        sizes = np.asarray([n_genotypes(n) for n in n_alleles], dtype=np.int64)
+        code = np.where(one_seen, sizes[None, :] + first, code)
+    return np.where(first < 0, -1, code).astype(np.int32)
