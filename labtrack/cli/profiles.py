@@ -73,19 +73,25 @@ def check(file: Path, kit: str | None, file_format: str, as_json: bool) -> None:
 @click.option("--format", "file_format", type=click.Choice(FORMATS), default="auto", show_default=True)
 @click.option("--staff", is_flag=True, help="Staff elimination profiles (sample names are staff codes).")
 @click.option("--user", "username", default=None, help="Who imports (default: the first admin).")
+@click.option("--single-allele", type=click.Choice(["homozygote", "one-seen"]), default=None,
+              help="How a single peak (one allele written once) is read; default per sample kind: "
+                   "remains one-seen (a possible drop-out), references homozygote. An allele written "
+                   "twice is always a homozygote call.")
 @with_appcontext
-def import_(file: Path, kit: str | None, file_format: str, staff: bool, username: str | None) -> None:
+def import_(file: Path, kit: str | None, file_format: str, staff: bool, username: str | None,
+            single_allele: str | None) -> None:
     """Store the profiles of FILE, all or nothing."""
     with standalone_session() as db:
         try:
             record = profile_import.import_profiles(
                 session=db, raw=file.read_bytes(), filename=file.name, by=acting_user(db, username),
                 file_format=file_format, kit=kit, origin="staff" if staff else None,
-                min_loci=int(current_app.config.get("MIN_SEARCH_LOCI", 12)))
+                min_loci=int(current_app.config.get("MIN_SEARCH_LOCI", 12)), single_allele=single_allele)
         except DomainError as error:
             raise fail(error) from error
         click.echo(f"Imported {record.n_profiles} profile(s) from {file.name} "
-                   f"(import #{record.id}, kit {record.kit}).")
+                   f"(import #{record.id}, kit {record.kit}); single peaks read as: "
+                   f"{single_allele or 'remains one allele seen, references homozygote'}.")
 
 
 @profiles.command("export")

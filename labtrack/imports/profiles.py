@@ -59,6 +59,8 @@ class LocusCall:
     alleles: tuple[str, ...]
     off_ladder: int = 0
     row: int | None = None
+    #: the file wrote the single allele twice (a homozygote call), not once (a single peak)
+    homozygote_call: bool = False
 
     @property
     def is_mixed(self) -> bool:
@@ -69,10 +71,16 @@ class LocusCall:
         """A usable genotype: one or two alleles, no off-ladder peak making it uncertain."""
         return 1 <= len(self.alleles) <= 2 and (self.off_ladder == 0 or len(self.alleles) == 2)
 
-    def stored(self) -> tuple[str, str, str]:
-        """(allele1, allele2, extra) as stored: homozygote twice; OL kept; >2 alleles in extra."""
+    def stored(self, one_seen: bool = False) -> tuple[str, str, str]:
+        """(allele1, allele2, extra) as stored: homozygote twice; OL kept; >2 alleles in extra.
+
+        one_seen : a single peak (one allele written once) is stored as one allele seen (allele2
+        empty: a possible drop-out) instead of a homozygote; a homozygote call (the allele
+        written twice) stays a homozygote."""
         if len(self.alleles) == 2 and not self.off_ladder:  # the common case
             return self.alleles[0], self.alleles[1], ""
+        if one_seen and len(self.alleles) == 1 and not self.off_ladder and not self.homozygote_call:
+            return self.alleles[0], "", ""
         alleles = list(self.alleles)
         if len(alleles) == 1:
             alleles.append(OFF_LADDER if self.off_ladder else alleles[0])
@@ -192,9 +200,11 @@ class ProfileBuilder:
             alleles: list[str] = []
             off_ladder = 0
             bad = False
+            written = 0
             for token in cells:
                 if not token:
                     continue
+                written += 1
                 key = (locus, token)
                 if key not in verdicts:
                     verdicts[key] = check_allele(locus, token)
@@ -208,7 +218,8 @@ class ProfileBuilder:
                     alleles.append(token)
             if bad or (not alleles and not off_ladder):
                 continue
-            profile.loci[locus] = LocusCall(locus, tuple(alleles), off_ladder, row)
+            profile.loci[locus] = LocusCall(locus, tuple(alleles), off_ladder, row,
+                                            homozygote_call=len(alleles) == 1 and written >= 2)
 
     def finish(self) -> None:
         """Keep the profiles with at least one call. Replicate runs of one sample (another

@@ -131,9 +131,21 @@ def _genotypes(profile: ParsedProfile) -> dict[str, tuple[str, str]]:
     return {locus: call.stored()[:2] for locus, call in profile.loci.items()}
 
 
+#: How a single peak (one allele written once) is read: "one-seen" (a possible drop-out) or
+#: "homozygote". Default per sample kind: remains one seen, references (fresh swabs) homozygote.
+SINGLE_ALLELE = ("one-seen", "homozygote")
+
+
+def single_allele_reading(origin: str, chosen: str | None) -> str:
+    """The reading of single peaks for a profile of `origin` (the choice, else the kind's default)."""
+    if chosen is not None:
+        return chosen
+    return "one-seen" if origin == "remains" else "homozygote"
+
+
 def import_profiles(*, session: Session, raw: bytes, filename: str, by: User | str,
                     file_format: str = "auto", kit: str | None = None, origin: str | None = None,
-                    min_loci: int = DEFAULT_MIN_SEARCH_LOCI) -> ProfileImport:
+                    min_loci: int = DEFAULT_MIN_SEARCH_LOCI, single_allele: str | None = None) -> ProfileImport:
     """Store every profile of the file, or nothing (``ValidationFailed`` lists every problem)."""
     try:
         parsed = read_profiles(raw, filename=filename, file_format=file_format, kit=kit)
@@ -142,12 +154,19 @@ def import_profiles(*, session: Session, raw: bytes, filename: str, by: User | s
         problems.add(str(error), file=filename)
         problems.raise_if_any("The file cannot be read")
         raise  # pragma: no cover
-    return store_parsed(session=session, parsed=parsed, by=by, origin=origin, min_loci=min_loci)
+    return store_parsed(session=session, parsed=parsed, by=by, origin=origin, min_loci=min_loci,
+                        single_allele=single_allele)
 
 
 def store_parsed(*, session: Session, parsed: ParsedFile, by: User | str, origin: str | None = None,
-                 min_loci: int = DEFAULT_MIN_SEARCH_LOCI) -> ProfileImport:
-    """Store an already read file (see ``import_profiles``)."""
+                 min_loci: int = DEFAULT_MIN_SEARCH_LOCI, single_allele: str | None = None) -> ProfileImport:
+    """Store an already read file (see ``import_profiles``). ``single_allele``: how single
+    peaks are read (`SINGLE_ALLELE`; default per sample kind, see `single_allele_reading`)."""
+    if single_allele is not None and single_allele not in SINGLE_ALLELE:
+        wrong = ProblemList()
+        wrong.add(f"single-allele reading {single_allele!r} is not one of {', '.join(SINGLE_ALLELE)}",
+                  field="single_allele")
+        wrong.raise_if_any("Nothing was imported")
     previous = session.exec(select(ProfileImport).where(ProfileImport.file_sha256 == parsed.sha256)).first()
     if previous is not None:
         raise Conflict(f"This file was imported already (import #{previous.id}, {previous.filename}, "
@@ -182,10 +201,12 @@ def store_parsed(*, session: Session, parsed: ParsedFile, by: User | str, origin
             # a large transaction: keep its pages in memory instead of spilling (256 MB at most)
             session.connection().exec_driver_sql("PRAGMA cache_size=-262144")
         versions = _supersede(session, current, owners)
-        rows = _profile_rows(parsed, owners, versions, record.id or 0, staff, min_loci)
+        readings = {profile.sample_id: single_allele_reading(owners[profile.sample_id].origin, single_allele)
+                    for profile in parsed.profiles}
+        rows = _profile_rows(parsed, owners, versions, record.id or 0, staff, min_loci, readings)
         inserted = _insert_profiles(session, rows, record.id or 0)
         alleles = [
-            (profile_id, locus, *call.stored())
+            (profile_id, locus, *call.stored(one_seen=readings[profile.sample_id] == "one-seen"))
             for profile_id, profile in zip(inserted, parsed.profiles, strict=True)
             for locus, call in profile.loci.items()
         ]
@@ -195,6 +216,9 @@ def store_parsed(*, session: Session, parsed: ParsedFile, by: User | str, origin
                                "file": parsed.filename, "file_sha256": parsed.sha256,
                                "format": parsed.file_format, "kit": parsed.kit,
                                "profiles": len(inserted), "alleles": len(alleles),
+                               "single_allele": single_allele or "per sample kind (remains: one-seen, "
+                                                                 "references: homozygote)",
+                               "one_allele_seen": sum(1 for row in alleles if row[3] == ""),
                                "profile_ids": [min(inserted), max(inserted)] if inserted else [],
                                **_row_digests(session, record.id or 0)})
     return record
@@ -279,7 +303,7 @@ def _supersede(session: Session, current: dict[int, tuple[int, int, dict[str, tu
 
 def _profile_rows(parsed: ParsedFile, owners: dict[str, _Owner], versions: dict[int, int],
                   import_id: int, staff: dict[str, dict[str, tuple[str, str]]],
-                  min_loci: int) -> list[dict[str, Any]]:
+                  min_loci: int, readings: dict[str, str] | None = None) -> list[dict[str, Any]]:
     rows = []
     now = utcnow()
     last_of: dict[str, int] = {}
@@ -294,6 +318,11 @@ def _profile_rows(parsed: ParsedFile, owners: dict[str, _Owner], versions: dict[
         searchable = owner.origin in ("remains", "reference") and not mixture and n_loci >= min_loci
         if n_loci < min_loci:
             notes.append(f"{n_loci} typed autosomal loci, fewer than {min_loci}: not searched")
+        if (readings or {}).get(profile.sample_id) == "one-seen":
+            single = sorted(c.locus for c in profile.loci.values()
+                            if len(c.alleles) == 1 and not c.off_ladder and not c.homozygote_call)
+            if single:
+                notes.append(f"one allele seen (possible drop-out) at {', '.join(single)}")
         if owner.origin == "remains" and staff:
             hit = staff_match(_genotypes(profile), staff)
             if hit:

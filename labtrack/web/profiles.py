@@ -33,6 +33,10 @@ class ProfileUploadForm(FlaskForm):
                                                      ("genemapper", "GeneMapper"), ("cmf", "CODIS CMF")])
     kit = SelectField(_l("Kit"), choices=[("", _l("detect from the loci"))] + [(k, k) for k in KITS])
     staff = BooleanField(_l("Staff elimination profiles (names are staff codes)"))
+    single_allele = SelectField(
+        _l("A single peak (one allele written once) is"),
+        choices=[("", _l("by sample kind: remains one allele seen, references homozygote")),
+                 ("one-seen", _l("one allele seen (a possible drop-out)")), ("homozygote", _l("a homozygote"))])
     check_only = BooleanField(_l("Only check the file (store nothing)"))
 
 
@@ -68,7 +72,7 @@ def import_file() -> Any:
             session=get_session(), raw=raw, filename=filename, by=current_user,
             file_format=form.file_format.data or "auto", kit=kit,
             origin="staff" if form.staff.data else None,
-            min_loci=int(current_app.config.get("MIN_SEARCH_LOCI", 12)))
+            min_loci=int(current_app.config.get("MIN_SEARCH_LOCI", 12)), single_allele=form.single_allele.data or None)
     except ValidationFailed as error:
         return _index(form, status=422, error=error.message, problems=error.problems)
     flash(ngettext("Imported %(num)d profile from %(file)s (kit %(kit)s).",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -128,3 +129,56 @@ def test_mixture_is_stored_but_not_searchable(demo_db: Session) -> None:
     extra = demo_db.exec(select(ProfileAllele).where(ProfileAllele.profile_id == profile.id,
                                                      ProfileAllele.locus == "D10S1248")).one()
     assert extra.extra_alleles  # the third and further peaks are kept
+
+
+def _one_peak_file(demo_db: Session) -> bytes:
+    """The demo's femur and first reference re-typed: at D3S1358 a single peak (allele written
+    once), at vWA a homozygote call (written twice); the other loci as stored."""
+    lines = ["sample_id,marker,allele1,allele2"]
+    for accession in ("QTF-00001-S01-S0", "REF-00001-A-CA"):
+        rows = demo_db.exec(select(ProfileAllele.locus, ProfileAllele.allele1, ProfileAllele.allele2)
+                            .join(Profile, Profile.id == ProfileAllele.profile_id)  # type: ignore[arg-type]
+                            .join(Sample, Sample.id == Profile.sample_id)  # type: ignore[arg-type]
+                            .where(Sample.accession == accession, Profile.superseded == False)).all()  # noqa: E712
+        for locus, a1, a2 in rows:
+            if locus == "D3S1358":
+                lines.append(f"{accession},{locus},{a1},")
+            elif locus == "vWA":
+                lines.append(f"{accession},{locus},{a1},{a1}")
+            else:
+                lines.append(f"{accession},{locus},{a1},{a2}")
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _stored(db: Session, accession: str) -> dict[str, tuple[str, str]]:
+    rows = db.exec(select(ProfileAllele.locus, ProfileAllele.allele1, ProfileAllele.allele2)
+                   .join(Profile, Profile.id == ProfileAllele.profile_id)  # type: ignore[arg-type]
+                   .join(Sample, Sample.id == Profile.sample_id)  # type: ignore[arg-type]
+                   .where(Sample.accession == accession, Profile.superseded == False)).all()  # noqa: E712
+    return {locus: (a1, a2) for locus, a1, a2 in rows}
+
+
+def test_single_peaks_are_one_allele_seen_in_remains_and_homozygotes_in_references(demo_db: Session) -> None:
+    raw = _one_peak_file(demo_db)
+    record = profile_import.import_profiles(session=demo_db, raw=raw, filename="bone.csv", by=admin(demo_db))
+    femur, reference = _stored(demo_db, "QTF-00001-S01-S0"), _stored(demo_db, "REF-00001-A-CA")
+    assert femur["D3S1358"][1] == "" and femur["vWA"][0] == femur["vWA"][1]  # one seen; a homozygote call
+    assert reference["D3S1358"][0] == reference["D3S1358"][1]  # references: a single peak is a homozygote
+    profile = demo_db.exec(select(Profile).join(Sample, Sample.id == Profile.sample_id)  # type: ignore[arg-type]
+                           .where(Sample.accession == "QTF-00001-S01-S0", Profile.superseded == False)).one()  # noqa: E712
+    assert "one allele seen (possible drop-out) at D3S1358" in profile.qc_notes
+    entries = demo_db.exec(select(AuditEntry).where(AuditEntry.entity_type == "profile_import",
+                                                    AuditEntry.entity_id == str(record.id))).all()
+    assert any(re.search(r'"one_allele_seen": ?1\b', e.after_json) for e in entries)
+
+
+def test_the_single_allele_option_overrides_the_default_and_is_checked(demo_db: Session) -> None:
+    raw = _one_peak_file(demo_db)
+    with pytest.raises(ValidationFailed) as caught:
+        profile_import.import_profiles(session=demo_db, raw=raw, filename="bone.csv", by=admin(demo_db),
+                                       single_allele="maybe")
+    assert "single-allele reading 'maybe'" in caught.value.problems[0].message
+    profile_import.import_profiles(session=demo_db, raw=raw, filename="bone.csv", by=admin(demo_db),
+                                   single_allele="homozygote")
+    femur = _stored(demo_db, "QTF-00001-S01-S0")
+    assert femur["D3S1358"][0] == femur["D3S1358"][1]

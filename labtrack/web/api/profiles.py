@@ -47,6 +47,8 @@ class ProfileFile(BaseModel):
     format: Literal["auto", "long", "genemapper", "cmf"] = "auto"
     kit: str | None = None
     staff: bool = False
+    single_allele: Literal["one-seen", "homozygote"] | None = Field(
+        None, description="how a single peak is read; default: remains one allele seen, references homozygote")
 
 
 class CheckedProfile(BaseModel):
@@ -120,5 +122,5 @@ def import_profiles() -> Any:
     record = profile_import.import_profiles(
         session=get_session(), raw=body.content.encode("utf-8"), filename=body.filename,
         by=current_user, file_format=body.format, kit=body.kit, origin="staff" if body.staff else None,
-        min_loci=int(current_app.config.get("MIN_SEARCH_LOCI", 12)))
+        min_loci=int(current_app.config.get("MIN_SEARCH_LOCI", 12)), single_allele=body.single_allele)
     return respond(ImportPublic, record, status=201)
