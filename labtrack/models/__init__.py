@@ -11,6 +11,7 @@ from labtrack.models.identification import (
     Identification,
     IssuedDocument,
     IssuedDocumentContent,
+    RetractionProposal,
     Signature,
 )
 from labtrack.models.inquiry import InquiryAccess, InquiryChangeRequest, InquiryCode
@@ -44,6 +45,7 @@ APPEND_ONLY_TABLES: tuple[str, ...] = (
     "issued_document_content",
     "inquiry_access",
     "family_power",
+    "retraction_proposal",
 )
 
 __all__ = [
@@ -52,6 +54,6 @@ __all__ = [
     "Identification", "Individual", "InquiryAccess", "InquiryChangeRequest", "InquiryCode", "IssuedDocument",
     "IssuedDocumentContent", "JOB_ENDED", "JOB_STATUSES", "Job", "LabelPrint", "Match", "MatchEvidence", "MatchReview",
     "MatchRun", "MissingPerson", "PedigreeMember", "Profile", "ProfileAllele", "ProfileImport",
-    "Remains", "Sample", "SampleStateChange", "Signature", "Site", "StaffMember",
+    "Remains", "RetractionProposal", "Sample", "SampleStateChange", "Signature", "Site", "StaffMember",
     "StorageLocation", "User", "metadata", "utcnow",
 ]

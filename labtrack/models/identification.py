@@ -98,3 +98,17 @@ class FamilyNotification(SQLModel, table=True):
     notified_on: datetime = created_at_field()
     note: str = Field(default="")
     by_user_id: int = Field(foreign_key="user_account.id")
+
+
+class RetractionProposal(SQLModel, table=True):
+    """Append-only: the first analyst's signed proposal to retract an identification; a second
+    analyst's signed approval makes the retraction (four eyes, like the identification itself)."""
+
+    __tablename__ = "retraction_proposal"
+
+    id: int | None = Field(default=None, primary_key=True)
+    identification_id: int = Field(foreign_key="identification.id", index=True, unique=True)
+    reason: str
+    by_user_id: int = Field(foreign_key="user_account.id")
+    signature_id: int = Field(foreign_key="signature.id")
+    at: datetime = created_at_field()

@@ -8,7 +8,8 @@
     active_for_person(session, missing_person_id) -> list[Identification]
     get(session, identification_id) -> Identification        # NotFound
     certificate_facts(session, identification_id) -> dict    # everything a document needs
-    retract(*, session, identification_id, by, reason, password) -> Identification
+    propose_retraction(*, session, identification_id, by, reason, password) -> RetractionProposal
+    retract(*, session, identification_id, by, reason, password) -> Identification  # a second analyst
         # a signed retraction: a new row that references the wrong one (which stays); the
         # remains leave the individual and the missing person is "missing" again when nothing
         # else identifies them
@@ -26,7 +27,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from labtrack.core.errors import Conflict, NotFound, require_reason
-from labtrack.models import Identification, Individual, Match, MissingPerson, Remains, User
+from labtrack.models import Identification, Individual, Match, MissingPerson, Remains, RetractionProposal, User
 from labtrack.services import signatures
 from labtrack.services.transaction import write
 
@@ -126,8 +127,46 @@ def retraction_of(session: Session, identification_id: int) -> Identification | 
                                                      Identification.retraction == True)).first()  # noqa: E712
 
 
+def pending_retraction(session: Session, identification_id: int) -> RetractionProposal | None:
+    """The signed proposal to retract an identification, while no retraction was made."""
+    if retraction_of(session, identification_id) is not None:
+        return None
+    return session.exec(select(RetractionProposal)
+                        .where(RetractionProposal.identification_id == identification_id)).first()
+
+
+def propose_retraction(*, session: Session, identification_id: int, by: User, reason: str,
+                       password: str) -> RetractionProposal:
+    """First analyst: propose retracting an identification found to be wrong (signed, reason
+    required). Nothing changes until a second analyst approves it (``retract``)."""
+    reason = require_reason(reason, "propose to retract an identification")
+    with write(session, actor=by, reason=f"retraction of identification {identification_id} proposed"):
+        ident = session.exec(select(Identification).where(Identification.id == identification_id)
+                             .with_for_update()).first()
+        if ident is None or ident.retraction:
+            raise NotFound(f"identification {identification_id} does not exist")
+        earlier = retraction_of(session, identification_id)
+        if earlier is not None:
+            raise Conflict(f"identification {identification_id} was retracted already on "
+                           f"{earlier.at:%Y-%m-%d} (record {earlier.id})")
+        proposed = session.exec(select(RetractionProposal)
+                                .where(RetractionProposal.identification_id == identification_id)).first()
+        if proposed is not None:
+            raise Conflict(f"a retraction of identification {identification_id} was proposed already on "
+                           f"{proposed.at:%Y-%m-%d}: a second analyst approves it")
+        content = certificate_facts(session, identification_id) | {"step": "propose_retraction", "reason": reason}
+        signature = signatures.sign(session=session, user=by, password=password, meaning="reviewed",
+                                    record_type="retraction_proposal", record_id=identification_id,
+                                    content=content)
+        proposal = RetractionProposal(identification_id=identification_id, reason=reason, by_user_id=by.id or 0,
+                                      signature_id=signature.id or 0)
+        session.add(proposal)
+    return proposal
+
+
 def retract(*, session: Session, identification_id: int, by: User, reason: str, password: str) -> Identification:
-    """Retract an identification found to be wrong (signed with the password, reason required).
+    """Second analyst: approve a proposed retraction (signed with the password, reason required;
+    not the analyst who proposed it): the identification is retracted.
 
     The identification row stays; a new row with ``retraction=True`` references it. The remains
     are unlinked from the individual unless another standing identification keeps them there;
@@ -144,6 +183,13 @@ def retract(*, session: Session, identification_id: int, by: User, reason: str, 
         if earlier is not None:
             raise Conflict(f"identification {identification_id} was retracted already on "
                            f"{earlier.at:%Y-%m-%d} (record {earlier.id})")
+        proposal = session.exec(select(RetractionProposal)
+                                .where(RetractionProposal.identification_id == identification_id)).first()
+        if proposal is None:
+            raise Conflict("a retraction needs two analysts: the first proposes it (signed), a second one "
+                           "approves it; nothing was proposed yet")
+        if proposal.by_user_id == by.id:
+            raise Conflict("you proposed this retraction: a second analyst must approve it")
         content = certificate_facts(session, identification_id) | {"step": "retract", "reason": reason}
         signatures.sign(session=session, user=by, password=password, meaning="approved",
                         record_type="identification", record_id=identification_id, content=content)

@@ -133,14 +133,30 @@ def identification_record(identification_id: int) -> Any:
     db = get_session()
     ident = identification.get(db, identification_id)
     retraction = identification.retraction_of(db, identification_id)
+    proposal = identification.pending_retraction(db, identification_id)
     return render_template("review/identification.html", ident=ident,
                            facts=identification.certificate_facts(db, identification_id),
                            documents=identification_documents.documents_for(db, "identification", identification_id),
                            issue_form=IssueForm(), reissue_form=ReissueForm(), retract_form=RetractForm(),
                            retraction=retraction,
                            retracted_by=review.user_names(db, [retraction.approved_by_id]) if retraction else {},
+                           proposal=proposal,
+                           proposed_by=review.user_names(db, [proposal.by_user_id]) if proposal else {},
                            can_notify=current_user.role in (COORDINATOR, ADMIN),
                            can_retract=current_user.role in REVIEWERS and retraction is None)
+
+
+@bp.route("/identifications/<int:identification_id>/propose-retraction", methods=["POST"])
+@limiter.limit(lambda: current_app.config["SIGNATURE_RATE_LIMIT"], methods=["POST"])
+@roles_required(*REVIEWERS)
+def propose_retraction(identification_id: int) -> Any:
+    form = RetractForm()
+    if not _form_problems(form):
+        identification.propose_retraction(session=get_session(), identification_id=identification_id,
+                                          by=current_user, reason=form.reason.data or "",
+                                          password=form.password.data or "")
+        flash(_("The retraction is proposed. A second analyst approves it."), "success")
+    return redirect(url_for("review.identification_record", identification_id=identification_id))
 
 
 @bp.route("/identifications/<int:identification_id>/retract", methods=["POST"])

@@ -33,6 +33,7 @@ def test_retraction_is_a_new_signed_record_and_reopens_remains_and_person(db: Se
     ident = _identify(db, c.match.id, first, second)
     facts = identification.certificate_facts(db, ident.id)
 
+    _propose(db, ident.id, first)
     row = identification.retract(session=db, identification_id=ident.id, by=second.user,
                                  reason="sample mix-up found at the bench", password=PASSWORD)
 
@@ -53,10 +54,43 @@ def test_retraction_is_a_new_signed_record_and_reopens_remains_and_person(db: Se
     assert audit.verify_chain(db).ok
 
 
+def _propose(db: Session, identification_id: int, analyst) -> None:
+    """The first of the two signatures a retraction needs."""
+    identification.propose_retraction(session=db, identification_id=identification_id, by=analyst.user,
+                                      reason="found to be wrong", password=PASSWORD)
+
+
+def test_a_retraction_needs_a_proposal_and_a_second_analyst(db: Session, analysts) -> None:
+    first, second = analysts
+    c = make_candidate(db, first.user)
+    ident = _identify(db, c.match.id, first, second)
+    with pytest.raises(Conflict, match="a retraction needs two analysts"):
+        identification.retract(session=db, identification_id=ident.id, by=first.user, reason="x", password=PASSWORD)
+    with pytest.raises(AuthenticationFailed):
+        identification.propose_retraction(session=db, identification_id=ident.id, by=first.user, reason="x",
+                                          password="nope")
+    _propose(db, ident.id, first)
+    assert identification.pending_retraction(db, ident.id).by_user_id == first.id
+    with pytest.raises(Conflict, match="proposed already"):
+        _propose(db, ident.id, second)
+    with pytest.raises(Conflict, match="you proposed this retraction: a second analyst must approve it"):
+        identification.retract(session=db, identification_id=ident.id, by=first.user, reason="x", password=PASSWORD)
+    assert identification.active_for_remains(db, c.remains.id) is not None  # nothing changed yet
+    row = identification.retract(session=db, identification_id=ident.id, by=second.user, reason="agreed",
+                                 password=PASSWORD)
+    assert row.retraction and row.approved_by_id == second.id
+    signed = db.exec(select(Signature).where(Signature.record_id == ident.id)
+                     .where(Signature.record_type.in_(["retraction_proposal", "identification"]))).all()  # type: ignore[attr-defined]
+    assert sorted((s.record_type, s.user_id) for s in signed) == [("identification", second.id),
+                                                                  ("retraction_proposal", first.id)]
+    assert identification.pending_retraction(db, ident.id) is None
+
+
 def _identified_then_retracted(db: Session, first, second):
     """A candidate confirmed by two analysts, then retracted by the first."""
     c = make_candidate(db, first.user)
     ident = _identify(db, c.match.id, first, second)
+    _propose(db, ident.id, second)
     identification.retract(session=db, identification_id=ident.id, by=first.user, reason="wrong family",
                            password=PASSWORD)
     return c, ident
@@ -84,6 +118,7 @@ def test_retracting_one_part_keeps_the_other_parts_identified(db: Session, analy
                        password=PASSWORD)
     body = review.approve(session=db, match_id=c.match.id, by=second.user, password=PASSWORD).identification
     piece = review.approve(session=db, match_id=part_match.id, by=second.user, password=PASSWORD).identification
+    _propose(db, piece.id, first)
     identification.retract(session=db, identification_id=piece.id, by=second.user, reason="bone of another person",
                            password=PASSWORD)
     db.expire_all()
@@ -97,6 +132,7 @@ def test_bad_retractions_are_refused_and_change_nothing(db: Session, analysts) -
     first, second = analysts
     c = make_candidate(db, first.user)
     ident = _identify(db, c.match.id, first, second)
+    _propose(db, ident.id, second)
     with pytest.raises(ValidationFailed) as error:
         identification.retract(session=db, identification_id=ident.id, by=first.user, reason="  ", password=PASSWORD)
     assert error.value.problems[0].field == "reason"
@@ -134,6 +170,7 @@ def test_later_candidates_for_identified_remains_are_flagged_in_the_queue(db: Se
     rows = {r.match_id: r for r in review.queue(db)}
     assert rows[later.id].status == "open" and rows[later.id].identified_by == ident.id
     assert rows[c.match.id].identified_by is None  # the match that made the identification
+    _propose(db, ident.id, second)
     identification.retract(session=db, identification_id=ident.id, by=first.user, reason="mix-up",
                            password=PASSWORD)
     assert {r.match_id: r for r in review.queue(db)}[later.id].identified_by is None
@@ -149,6 +186,7 @@ def test_a_family_told_of_a_retracted_identification_is_on_the_work_list(db: Ses
     person_id = c.family.missing_person.id
     notifications.record_notification(session=db, missing_person_id=person_id, by=coordinator, method="in_person")
     assert notifications.retractions_to_tell(db) == []
+    _propose(db, ident.id, second)
     identification.retract(session=db, identification_id=ident.id, by=first.user, reason="mix-up",
                            password=PASSWORD)
     work = notifications.work_list(db)

@@ -257,19 +257,28 @@ def test_retraction_through_the_page(client, db, users, second) -> None:
     assert client.post(f"{url}/retract", data={"reason": "x", "password": PASSWORD}).status_code == 403
     _as(client, users["analyst"])
     assert "Retract this identification" in _page(client, url)
-    page = client.post(f"{url}/retract", data={"reason": "", "password": PASSWORD},
+    page = client.post(f"{url}/propose-retraction", data={"reason": "", "password": PASSWORD},
                        follow_redirects=True).get_data(as_text=True)
     assert "This field is required" in page and "Retracted" not in page
-    page = client.post(f"{url}/retract", data={"reason": "bone belongs to grave 7", "password": "wrong"},
+    page = client.post(f"{url}/propose-retraction", data={"reason": "bone belongs to grave 7", "password": "wrong"},
                        follow_redirects=True).get_data(as_text=True)
     assert "password is not correct" in page
-    assert _fresh(db).exec(select(Identification).where(Identification.retraction == True)).all() == []  # noqa: E712
-    page = client.post(f"{url}/retract", data={"reason": "bone belongs to grave 7", "password": PASSWORD},
+    page = client.post(f"{url}/propose-retraction", data={"reason": "bone belongs to grave 7", "password": PASSWORD},
                        follow_redirects=True).get_data(as_text=True)
-    assert 'id="retracted"' in page and "bone belongs to grave 7" in page
+    assert 'id="retraction-proposal"' in page and "bone belongs to grave 7" in page
+    assert "A second analyst approves it." in page and 'id="retracted"' not in page
+    page = client.post(f"{url}/retract", data={"reason": "agreed", "password": PASSWORD},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "a second analyst must approve it" in page  # the proposer cannot approve
+    assert _fresh(db).exec(select(Identification).where(Identification.retraction == True)).all() == []  # noqa: E712
+    _as(client, second)
+    assert "Approve the retraction (signed)" in _page(client, url)
+    page = client.post(f"{url}/retract", data={"reason": "agreed: grave 7", "password": PASSWORD},
+                       follow_redirects=True).get_data(as_text=True)
+    assert 'id="retracted"' in page and "agreed: grave 7" in page
     assert "Issue identification certificate" not in page and "Retract this identification" not in page
     row = _fresh(db).exec(select(Identification).where(Identification.retraction == True)).one()  # noqa: E712
-    assert row.retracts_id == ident.id and row.approved_by_id == users["analyst"].id
+    assert row.retracts_id == ident.id and row.approved_by_id == second.id
     assert "already identified" not in _page(client, f"/review/matches/{c.match.id}")
 
 
@@ -300,6 +309,8 @@ def test_coordinator_sees_retraction_to_tell(client, db, users, second) -> None:
     ident = review.approve(session=db, match_id=c.match.id, by=second.user, password=PASSWORD).identification
     notifications.record_notification(session=db, missing_person_id=c.family.missing_person.id,
                                       by=users["coordinator"].user, method="in_person")
+    identification.propose_retraction(session=db, identification_id=ident.id, by=users["analyst"].user,
+                                      reason="mix-up", password=PASSWORD)
     identification.retract(session=db, identification_id=ident.id, by=second.user, reason="mix-up",
                            password=PASSWORD)
     _as(client, users["coordinator"])

@@ -160,9 +160,30 @@ class IdentificationOut(BaseModel):
     approved_by_id: int
 
 
+class RetractionProposalOut(BaseModel):
+    id: int
+    identification_id: int
+    reason: str
+    by_user_id: int
+    signature_id: int
+
+
+@operation(bp, "/identifications/<int:identification_id>/retraction-proposal", method="POST",
+           summary="First analyst: propose retracting a wrong identification (signed)",
+           tag="review", roles=REVIEWERS, body=RetractIn, response=RetractionProposalOut, status=201)
+@limiter.limit(lambda: current_app.config["SIGNATURE_RATE_LIMIT"])
+def propose_retraction(identification_id: int) -> Any:
+    body = parse_body(RetractIn)
+    row = identification.propose_retraction(session=get_session(), identification_id=identification_id,
+                                            by=current_user, reason=body.reason, password=body.password)
+    return respond(RetractionProposalOut, row, 201)
+
+
 @operation(bp, "/identifications/<int:identification_id>/retraction", method="POST",
-           summary="Retract a wrong identification (signed; the record stays, the retraction references it)",
+           summary="Second analyst: approve the proposed retraction (signed; the record stays, the retraction "
+                   "references it)",
            tag="review", roles=REVIEWERS, body=RetractIn, response=IdentificationOut, status=201)
+@limiter.limit(lambda: current_app.config["SIGNATURE_RATE_LIMIT"])
 def retract_identification(identification_id: int) -> Any:
     body = parse_body(RetractIn)
     row = identification.retract(session=get_session(), identification_id=identification_id, by=current_user,
