@@ -93,6 +93,8 @@ def from_environment(instance_path: Path, environ: dict[str, str] | None = None)
         "WORKER_HEARTBEAT_SECONDS": float(env.get(ENV_PREFIX + "WORKER_HEARTBEAT_SECONDS", "5")),
         "WORKER_STALE_SECONDS": float(env.get(ENV_PREFIX + "WORKER_STALE_SECONDS", "60")),
         "JOBS_INLINE": _bool(env.get(ENV_PREFIX + "JOBS_INLINE"), False),
+        # continuous matching: new profiles, pedigree and consent changes queue the comparisons they touch
+        "CONTINUOUS_MATCHING": _bool(env.get(ENV_PREFIX + "CONTINUOUS_MATCHING"), True),
         "LAB_NAME": env.get(ENV_PREFIX + "LAB_NAME", "labtrack DNA identification laboratory"),
         "LAB_CONTACT": env.get(ENV_PREFIX + "LAB_CONTACT", ""),  # printed on family notification reports
         # printed in QR codes and links that leave the building (inquiry receipts)

@@ -65,6 +65,7 @@ def app_config(database_url: str, tmp_path: Path) -> dict[str, object]:
         # minimum-evidence rule has its own tests (tests/web/test_real_bone_matching.py)
         "EVIDENCE_RULE": False,
         "AUDIT_CHECKPOINT_FILE": str(tmp_path / "audit-checkpoints.jsonl"),
+        "CONTINUOUS_MATCHING": False,  # on in production; tests of continuous matching turn it on
     }
 
 

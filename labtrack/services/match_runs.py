@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -17,20 +16,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from labtrack.core.errors import NotFound
 from labtrack.db import standalone_session
 from labtrack.imports.exchange import read_freqs, read_genotypes, read_pedigrees
 from labtrack.kinship.candidates import Candidate, find_candidates
-from labtrack.kinship.search import search
-from labtrack.models import FrequencyTable, Job, MatchRun, User, utcnow
+from labtrack.kinship.search import default_prior, search
+from labtrack.models import Family, FrequencyTable, Job, MatchRun, Sample, User, utcnow
 from labtrack.services import candidates, jobs
 from labtrack.services.match_parameters import MatchParameters
 from labtrack.services.transaction import write
 from labtrack.version import __version__
 
 if TYPE_CHECKING:
+    from labtrack.services.search_input import EngineInput
     from labtrack.services.worker import JobContext
 
 ENGINE_VERSION = f"labtrack-kinship {__version__}"
@@ -49,7 +50,8 @@ def default_table(session: Session) -> FrequencyTable:
 
 
 def start_run(*, session: Session, by: User, params: MatchParameters, frequency_table_id: int | None = None,
-              app: Flask | None = None) -> MatchRun:
+              app: Flask | None = None, scope: dict[str, Any] | None = None,
+              dedupe_key: str | None = None) -> MatchRun:
     """Queue a run as a job for the worker. With ``app.config["JOBS_INLINE"]`` (tests, or a
     one-process demo) the queue is worked off in this process before returning."""
     params.problems().raise_if_any("The match run cannot start")
@@ -57,17 +59,30 @@ def start_run(*, session: Session, by: User, params: MatchParameters, frequency_
     if table is None:
         raise NotFound(f"no frequency table with id {frequency_table_id}")
     with write(session, actor=by, reason="match run queued"):
-        run = MatchRun(started_by_id=by.id or 0, frequency_table_id=table.id or 0,
-                       params_json=params.to_json(), engine_version=ENGINE_VERSION)
-        session.add(run)
-        session.flush()
-        jobs.enqueue(session, kind=JOB_KIND, payload={"run_id": run.id}, by=by, subject_type="match_run",
-                     subject_id=run.id)
+        run = queue_run(session, by=by, params=params, table=table, scope=scope, dedupe_key=dedupe_key)
     if app is not None and app.config.get("JOBS_INLINE"):
         from labtrack.services.worker import run_inline
 
         run_inline(app)
         session.refresh(run)
+    return run
+
+
+def queue_run(session: Session, *, by: User, params: MatchParameters, table: FrequencyTable,
+              scope: dict[str, Any] | None = None, dedupe_key: str | None = None) -> MatchRun:
+    """Inside a write: a queued run and its job. ``scope``: ``{"remains": [accessions]}`` and/or
+    ``{"families": [codes]}``; None for a full run. With ``dedupe_key``, a run of the same key
+    still waiting is returned instead of a second one."""
+    if dedupe_key is not None:
+        waiting = session.exec(select(Job).where(Job.dedupe_key == dedupe_key, Job.status == "queued")).first()
+        if waiting is not None and (run := session.get(MatchRun, waiting.subject_id)) is not None:
+            return run
+    run = MatchRun(started_by_id=by.id or 0, frequency_table_id=table.id or 0, params_json=params.to_json(),
+                   engine_version=ENGINE_VERSION, scope_json=json.dumps(scope or {"full": True}, sort_keys=True))
+    session.add(run)
+    session.flush()
+    jobs.enqueue(session, kind=JOB_KIND, payload={"run_id": run.id}, by=by, subject_type="match_run",
+                 subject_id=run.id, dedupe_key=dedupe_key)
     return run
 
 
@@ -118,14 +133,18 @@ def _search_function(address: str, n_threads: int) -> Iterator[Callable[..., Any
 
 
 def _store_matches(session: Session, run: MatchRun, found: list[Candidate], actor: User | str,
-                   counts: tuple[int, int], context: JobContext) -> int:
+                   context: JobContext, *, search: tuple[str, candidates.Scope, EngineInput, float | None]) -> int:
     """Apply the run's candidates (one open candidate per pair, see ``services.candidates``), end
     the run and its job: one transaction."""
+    input_sha256, scope, engine, prior = search
     with write(session, actor=actor, reason=f"match run {run.id} results"):
-        outcome = candidates.store(session, run, found, candidates.Scope(full=True))
+        outcome = candidates.store(session, run, found, scope)
         run.status, run.progress, run.finished_at, run.n_matches = "done", 1.0, utcnow(), outcome.reported
-        run.n_remains, run.n_families = counts
-        run.outcome_json = json.dumps(asdict(outcome) | {"reported": outcome.reported}, sort_keys=True)
+        run.n_remains, run.n_families, run.input_sha256 = len(engine.remains), len(engine.pedigrees), input_sha256
+        effective_prior = found[0].prior if found else (prior if prior is not None else
+                                                        default_prior(len(engine.pedigrees)))
+        run.outcome_json = json.dumps(asdict(outcome) | {"reported": outcome.reported, "prior": effective_prior,
+                                                         "problems": engine.problems}, sort_keys=True)
         session.add(run)
         context.done(session)  # the job ends in the transaction that stores its results
     return outcome.reported
@@ -150,8 +169,9 @@ def run_on_files(directory: Path, params: MatchParameters,
 
 
 def run_job(context: JobContext) -> None:
-    """The worker's handler of a match-run job: search, then store the candidates and end the
-    job in one transaction (a job that stops half-way has stored nothing)."""
+    """The worker's handler of a match-run job: read the run's input from the database (all of
+    it, or the run's scope), search it, then store the candidates and end the job in one
+    transaction (a job that stops half-way has stored nothing)."""
     from labtrack.services.search_input import build_search_input
 
     app = context.app
@@ -161,19 +181,33 @@ def run_job(context: JobContext) -> None:
             raise NotFound(f"match run {context.payload['run_id']} does not exist")
         actor: User | str = session.get(User, run.started_by_id) or "match-run"
         params = MatchParameters.from_json(run.params_json)
+        scope = json.loads(run.scope_json or '{"full": true}')
         with write(session, actor=actor, reason="match run running"):
             run.status, run.progress, run.error = "running", 0.0, ""
             session.add(run)
             context.progress(session, 0.0, "input")
-        search_input = build_search_input(session=session, frequency_table_id=run.frequency_table_id)
+        search_input = build_search_input(session=session, frequency_table_id=run.frequency_table_id,
+                                          remains=scope.get("remains"), families=scope.get("families"))
+        engine = search_input.engine_input()
+        kwargs = params.engine_kwargs()
+        if kwargs.get("prior") is None and scope.get("families") is not None:
+            # a run of some families still weighs each remains against every family of the lab
+            kwargs["prior"] = default_prior(session.exec(select(func.count()).select_from(Family)).one())
+        store_scope = candidates.Scope(
+            full=bool(scope.get("full")),
+            sample_ids=frozenset(session.exec(select(Sample.id).where(
+                Sample.accession.in_(scope.get("remains") or [])))),  # type: ignore[attr-defined]
+            family_ids=frozenset(session.exec(select(Family.id).where(
+                Family.code.in_(scope.get("families") or [])))))  # type: ignore[attr-defined]
         session.rollback()  # end the read before the long computation
-        with tempfile.TemporaryDirectory(prefix="labtrack-run-") as tmp:
-            search_input.write(Path(tmp))
-            candidates, n_remains, n_families = run_on_files(
-                Path(tmp), params, _Progress(session, run, actor, context),
-                n_threads=app.config.get("MATCH_THREADS", 0), dask=app.config.get("DASK_SCHEDULER", ""))
+        n_threads = app.config.get("MATCH_THREADS", 0) or os.cpu_count() or 1
+        with _search_function(app.config.get("DASK_SCHEDULER", ""), n_threads) as search_fn:
+            found = find_candidates(engine.table, engine.pedigrees, engine.genotypes, engine.remains, **kwargs,
+                                    search_fn=search_fn, progress=_Progress(session, run, actor, context),
+                                    n_threads=n_threads)
         context.check()
-        _store_matches(session, run, candidates, actor, (n_remains, n_families), context)
+        _store_matches(session, run, found, actor, context, search=(search_input.sha256(), store_scope, engine,
+                                                                  kwargs.get("prior")))
 
 
 def outcome(run: MatchRun) -> dict[str, Any]:
@@ -183,6 +217,15 @@ def outcome(run: MatchRun) -> dict[str, Any]:
     except json.JSONDecodeError:
         return {}
     return value if isinstance(value, dict) else {}
+
+
+def scope(run: MatchRun) -> dict[str, Any]:
+    """What the run searched: ``{"full": True}``, ``{"remains": [...]}`` or ``{"families": [...]}``."""
+    try:
+        value = json.loads(run.scope_json or "{}")
+    except json.JSONDecodeError:
+        return {"full": True}
+    return value if isinstance(value, dict) else {"full": True}
 
 
 def get_run(session: Session, run_id: int) -> MatchRun:

@@ -12,11 +12,17 @@
   profile in ``genotypes``, e.g. consent withdrawn);
 * ``remains``: the remains sample accessions to search;
 * ``freqs`` (``marker,allele,frequency,count,n_alleles``) of the chosen or default table.
+
+A run may search part of it: some remains against every family, or every remains against some
+families (continuous matching). ``engine_input()`` hands the rows straight to the kinship engine
+(no files); ``sha256()`` is the hash of exactly what was searched: the four exchange files as
+``write()`` would write them, so that the search can be repeated from an export.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -24,8 +30,13 @@ from sqlmodel import Session, select
 
 from labtrack.core.kits import is_autosomal
 from labtrack.imports.pedigrees import SEX_CODE
+from labtrack.kinship.freqs import FrequencyTable
+from labtrack.kinship.markers import canonical_marker
+from labtrack.kinship.pedigree import FEMALE, MALE, UNKNOWN_SEX, Pedigree, Person
+from labtrack.kinship.problems import InputError, InputProblem
 from labtrack.models import Profile, ProfileAllele, Sample
-from labtrack.services import consent, families, frequencies
+from labtrack.services import consent, frequencies
+from labtrack.services import families as families_module
 
 GENOTYPE_COLUMNS = ["sample_id", "marker", "allele1", "allele2"]
 PEDIGREE_COLUMNS = ["family_id", "person_id", "father_id", "mother_id", "sex", "sample_id", "missing"]
@@ -40,16 +51,73 @@ class SearchInput:
     frequency_table_id: int
     frequency_table_name: str
 
+    def files(self) -> dict[str, bytes]:
+        """The exchange files' bytes: ``genotypes.csv``, ``pedigrees.csv``, ``remains.txt``, ``freqs.csv``."""
+        return {
+            "genotypes.csv": self.genotypes.to_csv(index=False, lineterminator="\n").encode("utf-8"),
+            "pedigrees.csv": self.pedigrees.to_csv(index=False, lineterminator="\n").encode("utf-8"),
+            "remains.txt": "".join(f"{s}\n" for s in self.remains).encode("utf-8"),
+            "freqs.csv": self.freqs.to_csv(index=False, lineterminator="\n").encode("utf-8"),
+        }
+
     def write(self, directory: Path | str) -> dict[str, Path]:
         """Write ``genotypes.csv``, ``pedigrees.csv``, ``remains.txt`` and ``freqs.csv``."""
         folder = Path(directory)
         folder.mkdir(parents=True, exist_ok=True)
-        paths = {name: folder / name for name in ("genotypes.csv", "pedigrees.csv", "remains.txt", "freqs.csv")}
-        self.genotypes.to_csv(paths["genotypes.csv"], index=False, lineterminator="\n")
-        self.pedigrees.to_csv(paths["pedigrees.csv"], index=False, lineterminator="\n")
-        paths["remains.txt"].write_text("".join(f"{s}\n" for s in self.remains), encoding="utf-8")
-        self.freqs.to_csv(paths["freqs.csv"], index=False, lineterminator="\n")
+        paths = {}
+        for name, data in self.files().items():
+            paths[name] = folder / name
+            paths[name].write_bytes(data)
         return paths
+
+    def sha256(self) -> str:
+        """SHA-256 over the four files in a fixed order, each as ``name\\n<size>\\n<bytes>``."""
+        digest = hashlib.sha256()
+        for name, data in self.files().items():
+            digest.update(f"{name}\n{len(data)}\n".encode())
+            digest.update(data)
+        return digest.hexdigest()
+
+    def engine_input(self) -> EngineInput:
+        """The engine's objects, built from the rows (no files). A family the engine cannot use is
+        left out and named in ``problems`` (the run goes on with the others)."""
+        if self.freqs.empty:
+            raise InputError([InputProblem(f"frequency table {self.frequency_table_name}", None, "",
+                                           "no frequencies in the table")])
+        table = FrequencyTable.from_rows(
+            ((m, a, float(f), None if n is pd.NA or n is None else int(n))
+             for m, a, f, n in zip(self.freqs["marker"], self.freqs["allele"], self.freqs["frequency"],
+                                   self.freqs["n_alleles"], strict=True)),
+            source=f"frequency table {self.frequency_table_name}")
+        genotypes: dict[str, dict[str, tuple[str, str]]] = {}
+        for sample, marker, a1, a2 in zip(*(self.genotypes[c].tolist() for c in GENOTYPE_COLUMNS), strict=True):
+            genotypes.setdefault(sample, {})[canonical_marker(marker)] = (a1, a2)
+        persons: dict[str, list[Person]] = {}
+        for family, person, father, mother, sex, sample, missing in zip(
+                *(self.pedigrees[c].tolist() for c in PEDIGREE_COLUMNS), strict=True):
+            persons.setdefault(family, []).append(Person(
+                person_id=person, father_id=father or None, mother_id=mother or None,
+                sex=_ENGINE_SEX.get(str(sex), UNKNOWN_SEX), sample_id=sample or None, missing=bool(missing)))
+        pedigrees, problems = [], []
+        for family, members in persons.items():
+            try:
+                pedigrees.append(Pedigree.build(family, members, source=f"family {family}"))
+            except InputError as error:
+                problems.append(f"family {family} was skipped: " + "; ".join(str(p) for p in error.problems))
+        return EngineInput(table=table, pedigrees=pedigrees, genotypes=genotypes, remains=list(self.remains),
+                           problems=problems)
+
+
+_ENGINE_SEX = {"1": MALE, "2": FEMALE, "0": UNKNOWN_SEX}
+
+
+@dataclass
+class EngineInput:
+    table: FrequencyTable
+    pedigrees: list[Pedigree]
+    genotypes: dict[str, dict[str, tuple[str, str]]]
+    remains: list[str]
+    problems: list[str] = field(default_factory=list)
 
 
 def searchable_genotypes(session: Session) -> tuple[pd.DataFrame, list[str]]:
@@ -77,19 +145,32 @@ def searchable_genotypes(session: Session) -> tuple[pd.DataFrame, list[str]]:
     return pd.DataFrame(records, columns=GENOTYPE_COLUMNS), list(remains)
 
 
-def build_search_input(*, session: Session, frequency_table_id: int | None = None) -> SearchInput:
-    genotypes, remains = searchable_genotypes(session)
+def build_search_input(*, session: Session, frequency_table_id: int | None = None,
+                       remains: list[str] | None = None, families: list[str] | None = None) -> SearchInput:
+    """Everything searchable, or only ``remains`` (sample accessions) against every family, or
+    every remains against ``families`` (family codes)."""
+    genotypes, searchable = searchable_genotypes(session)
+    families_rows = families_module.pedigree_rows(session)
+    if families is not None:
+        wanted = set(families)
+        families_rows = [r for r in families_rows if r.family_id in wanted]
+    if remains is not None:
+        chosen = set(remains)
+        searchable = [accession for accession in searchable if accession in chosen]
     typed = set(genotypes["sample_id"])
     pedigree_records = [
         (r.family_id, r.person_id, r.father_id, r.mother_id, SEX_CODE[r.sex],
          r.sample_id if r.sample_id in typed else "", 1 if r.missing else 0)
-        for r in families.pedigree_rows(session)
+        for r in families_rows
     ]
+    if remains is not None or families is not None:  # only the genotypes this search reads
+        used = set(searchable) | {record[5] for record in pedigree_records if record[5]}
+        genotypes = genotypes[genotypes["sample_id"].isin(used)].reset_index(drop=True)
     table = frequencies.get_table(session, frequency_table_id)
     return SearchInput(
         genotypes=genotypes,
         pedigrees=pd.DataFrame(pedigree_records, columns=PEDIGREE_COLUMNS),
-        remains=remains,
+        remains=searchable,
         freqs=frequencies.table_frame(session, table),
         frequency_table_id=table.id or 0,
         frequency_table_name=table.name,

@@ -74,7 +74,7 @@ def test_repeated_runs_keep_one_open_candidate_per_pair(app: Flask, db: Session,
     assert db.exec(select(func.count()).select_from(Match)).one() == len(found)
     assert match_runs.outcome(second) | {"skipped": []} == {
         "new": 0, "updated": 0, "unchanged": len(found), "after_review": 0, "reopened": 0, "closed": 0,
-        "reported": len(found), "skipped": []}
+        "reported": len(found), "skipped": [], "prior": 0.25, "problems": []}
     assert second.n_matches == len(found)
 
 
