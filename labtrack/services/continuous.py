@@ -9,7 +9,7 @@ can forget it) and, just before it commits, queues in the same transaction:
   profile or granted or withdrew consent, against every remains.
 
 Runs of one remains or one family coalesce (a second change before the worker took up the
-first adds nothing). Runs use the parameters of the latest full run (else the defaults) and the
+first adds nothing). Runs use the parameters of the latest full run (else the lab's defaults) and the
 default frequency table; without a frequency table nothing is queued. The setting
 ``CONTINUOUS_MATCHING`` (``LABTRACK_CONTINUOUS_MATCHING``, on by default) turns it off.
 """
@@ -114,7 +114,8 @@ def _queue(session: Session, seen: dict[str, set[int]]) -> None:
     by = _acting_user(session)
     if table is None or by is None:
         return
-    params = _latest_full_parameters(session, MatchParameters)
+    app = _APPS.get(session.get_bind().engine)  # type: ignore[union-attr]
+    params = _latest_full_parameters(session, MatchParameters, app.config if app is not None else {})
     if remains:
         match_runs.queue_run(session, by=by, params=params, table=table, scope={"remains": sorted(remains)},
                              dedupe_key=f"match:remains:{sorted(remains)[0]}" if len(remains) == 1 else None)
@@ -131,13 +132,13 @@ def _acting_user(session: Session) -> User | None:
     return session.exec(select(User).where(User.role == "admin").order_by(User.id)).first()  # type: ignore[arg-type]
 
 
-def _latest_full_parameters(session: Session, parameters: Any) -> Any:
+def _latest_full_parameters(session: Session, parameters: Any, config: Any) -> Any:
     for params_json, scope_json in session.exec(
             select(MatchRun.params_json, MatchRun.scope_json).where(MatchRun.status == "done")
             .order_by(MatchRun.id.desc()).limit(50)):  # type: ignore[union-attr]
         if '"full": true' in scope_json:
             return parameters.from_json(params_json)
-    return parameters()
+    return parameters.lab_default(config)
 
 
 def init_app(app: Flask) -> None:

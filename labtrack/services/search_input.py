@@ -89,9 +89,10 @@ class SearchInput:
              for m, a, f, n in zip(self.freqs["marker"], self.freqs["allele"], self.freqs["frequency"],
                                    self.freqs["n_alleles"], strict=True)),
             source=f"frequency table {self.frequency_table_name}")
-        genotypes: dict[str, dict[str, tuple[str, str]]] = {}
+        genotypes: dict[str, dict[str, tuple[str] | tuple[str, str]]] = {}
         for sample, marker, a1, a2 in zip(*(self.genotypes[c].tolist() for c in GENOTYPE_COLUMNS), strict=True):
-            genotypes.setdefault(sample, {})[canonical_marker(marker)] = (a1, a2)
+            # an empty allele2: one allele seen (a possible drop-out), as the exchange reader reads it
+            genotypes.setdefault(sample, {})[canonical_marker(marker)] = (a1, a2) if a2 else (a1,)
         persons: dict[str, list[Person]] = {}
         for family, person, father, mother, sex, sample, missing in zip(
                 *(self.pedigrees[c].tolist() for c in PEDIGREE_COLUMNS), strict=True):
@@ -115,7 +116,7 @@ _ENGINE_SEX = {"1": MALE, "2": FEMALE, "0": UNKNOWN_SEX}
 class EngineInput:
     table: FrequencyTable
     pedigrees: list[Pedigree]
-    genotypes: dict[str, dict[str, tuple[str, str]]]
+    genotypes: dict[str, dict[str, tuple[str] | tuple[str, str]]]
     remains: list[str]
     problems: list[str] = field(default_factory=list)
 

@@ -183,44 +183,46 @@ def test_a_confirmed_candidate_keeps_its_numbers(app: Flask, db: Session, lab) -
     assert recorded.change == "after_review" and recorded.log10_lr != numbers[0]
 
 
-def test_the_migration_keeps_one_open_candidate_per_pair_of_older_runs(app_config: dict) -> None:
-    """Before 0006 every run added rows: the migration keeps the newest open, closes the others,
-    and records each row's numbers as its first computation."""
-    from alembic import command
+def test_the_migration_keeps_one_open_candidate_per_pair_of_older_runs(app: Flask, db: Session, lab) -> None:  # noqa: ANN001
+    """Before 0006 every run added rows: the migration's backfill fills each row's sample, keeps
+    the newest of a pair open, closes the others, and records each row's numbers as a computation."""
+    import importlib
+    from types import SimpleNamespace
+
     from sqlalchemy import text
 
-    from labtrack import create_app, migrations_runner
-    from labtrack.db import get_engine, standalone_session
+    from labtrack.db import get_engine
 
-    app = create_app(app_config)
-    engine = get_engine(app)
-    migrations_runner.upgrade(engine)
-    with standalone_session(app) as session:
-        demo.load_demo(session)
-        analyst = make_user(session, "analyst", "migrator")
-        _run(app, session, analyst)
-        n_matches = session.exec(select(func.count()).select_from(Match)).one()
-    cfg = migrations_runner.alembic_config(engine)
-    with engine.begin() as connection:
-        cfg.attributes["connection"] = connection
-        command.downgrade(cfg, "0005")
-    with engine.begin() as connection:  # what a second run did before: the same pairs again
+    migration = importlib.import_module("labtrack.migrations.versions.0006_candidates")
+    analyst, _ = lab
+    _run(app, db, analyst)
+    n_matches = db.exec(select(func.count()).select_from(Match)).one()
+    n_evidence = db.exec(select(func.count()).select_from(MatchEvidence)).one()
+    db.rollback()
+    with get_engine(app).begin() as connection:  # the state a second run left before 0006
+        connection.execute(text("DROP INDEX uq_match_open_pair"))
         connection.execute(text(
             "INSERT INTO match_run (started_by_id, status, progress, frequency_table_id, params_json, "
-            "engine_version, n_remains, n_families, n_matches, error, created_at) SELECT started_by_id, status, "
-            "progress, frequency_table_id, params_json, engine_version, n_remains, n_families, n_matches, error, "
-            "created_at FROM match_run"))
+            "engine_version, n_remains, n_families, n_matches, error, scope_json, input_sha256, outcome_json, "
+            "created_at) SELECT started_by_id, status, progress, frequency_table_id, params_json, engine_version, "
+            "n_remains, n_families, n_matches, error, scope_json, input_sha256, outcome_json, created_at "
+            "FROM match_run"))
         connection.execute(text(
             "INSERT INTO match (run_id, profile_id, family_id, log10_lr, posterior, prior, rank, loci_used, "
-            "per_locus_json, created_at) SELECT (SELECT MAX(id) FROM match_run), profile_id, family_id, log10_lr, "
-            "posterior, prior, rank, loci_used, per_locus_json, created_at FROM match"))
-    migrations_runner.upgrade(engine)
-    with standalone_session(app) as session:
-        rows = session.exec(select(Match).order_by(Match.id)).all()  # type: ignore[arg-type]
-        assert len(rows) == 2 * n_matches and all(m.sample_id is not None for m in rows)
-        older, newer = rows[:n_matches], rows[n_matches:]
-        assert all(m.closed_at is None for m in newer)
-        assert [m.closed_reason for m in older] == [
-            f"one open candidate per pair: candidate {m.id} holds this pair" for m in newer]
-        assert session.exec(select(func.count()).select_from(MatchEvidence)).one() == 2 * n_matches
-    engine.dispose()
+            "per_locus_json, near_miss, excluded_loci, closed_reason, created_at) SELECT (SELECT MAX(id) FROM "
+            "match_run), profile_id, family_id, log10_lr, posterior, prior, rank, loci_used, per_locus_json, "
+            "near_miss, excluded_loci, '', created_at FROM match"))
+        connection.execute(text("UPDATE match SET sample_id = NULL, computed_at = NULL"))
+        original_op = migration.op
+        migration.op = SimpleNamespace(get_bind=lambda: connection)
+        try:
+            migration._backfill()
+        finally:
+            migration.op = original_op
+    rows = db.exec(select(Match).order_by(Match.id)).all()  # type: ignore[arg-type]
+    assert len(rows) == 2 * n_matches and all(m.sample_id is not None and m.computed_at for m in rows)
+    older, newer = rows[:n_matches], rows[n_matches:]
+    assert all(m.closed_at is None for m in newer)
+    assert [m.closed_reason for m in older] == [
+        f"one open candidate per pair: candidate {m.id} holds this pair" for m in newer]
+    assert db.exec(select(func.count()).select_from(MatchEvidence)).one() == n_evidence + 2 * n_matches
