@@ -68,8 +68,15 @@ def test_retraction_through_the_api(client: FlaskClient, db: Session, users: dic
                        headers=_token(db, users["coordinator"])).status_code == 403
     empty = client.post(url, json={"reason": "", "password": PASSWORD}, headers=h1)
     assert empty.status_code == 422 and [p["field"] for p in empty.get_json()["problems"]] == ["reason"]
-    wrong = client.post(url, json={"reason": "mix-up", "password": "x"}, headers=h1)
+    unproposed = client.post(url, json={"reason": "mix-up", "password": PASSWORD}, headers=h1)
+    assert unproposed.status_code == 409 and "needs two analysts" in unproposed.get_json()["message"]
+    h2 = _token(db, second)
+    wrong = client.post(f"{url}-proposal", json={"reason": "mix-up", "password": "x"}, headers=h2)
     assert wrong.status_code == 401
+    proposed = client.post(f"{url}-proposal", json={"reason": "mix-up", "password": PASSWORD}, headers=h2)
+    assert proposed.status_code == 201 and proposed.get_json()["by_user_id"] == second.id
+    own = client.post(url, json={"reason": "mine", "password": PASSWORD}, headers=h2)
+    assert own.status_code == 409 and "a second analyst must approve it" in own.get_json()["message"]
     done = client.post(url, json={"reason": "mix-up at the bench", "password": PASSWORD}, headers=h1)
     assert done.status_code == 201, done.get_json()
     body = done.get_json()

@@ -32,3 +32,14 @@ def test_an_event_key_reused_for_another_item_is_refused_with_the_stored_event(
     db.rollback()
     events = db.exec(select(CustodyEvent).where(CustodyEvent.action == "store")).all()
     assert [e.id for e in events] == [stored_id]  # the second item was not moved, nor silently dropped
+
+
+def test_api_times_carry_their_zone(client: FlaskClient, db: Session, users: dict) -> None:
+    tech = users["technician"].user
+    factories.make_site(db, tech)
+    remains, box = factories.make_remains(db, tech), factories.make_box(db, tech, 1)
+    token = accounts.issue_token(session=db, user=tech, name="bench 1", by="test")
+    answer = client.post("/api/v1/custody-events", headers={"Authorization": f"Bearer {token}"},
+                         json={"item": remains.accession, "action": "store", "to_location": box.accession})
+    at = answer.get_json()["events"][0]["at"]
+    assert at.endswith("Z") or at.endswith("+00:00"), at

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from flask import Blueprint, jsonify, request
@@ -72,12 +73,31 @@ def parse_body(model: type[M]) -> M:
         raise ValidationFailed("The request body is not valid", problems) from error
 
 
+def _zoned(model: BaseModel) -> BaseModel:
+    """Times carry their zone: a naive time read back from SQLite is UTC (labtrack stores UTC)."""
+    updates: dict[str, Any] = {}
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        if isinstance(value, datetime) and value.tzinfo is None:
+            updates[name] = value.replace(tzinfo=UTC)
+        elif isinstance(value, BaseModel):
+            updates[name] = _zoned(value)
+        elif isinstance(value, list) and value and isinstance(value[0], BaseModel):
+            updates[name] = [_zoned(item) for item in value]
+    return model.model_copy(update=updates) if updates else model
+
+
+def _dump(model: type[BaseModel], item: Any) -> Any:
+    return _zoned(model.model_validate(item, from_attributes=True)).model_dump(mode="json")
+
+
 def respond(model: type[BaseModel], value: Any, status: int = 200) -> Any:
-    """Serialise ``value`` (one object or a list) through the public model."""
+    """Serialise ``value`` (one object or a list) through the public model; times in UTC with
+    their zone (``...Z``)."""
     if isinstance(value, list):
-        data: Any = [model.model_validate(item, from_attributes=True).model_dump(mode="json") for item in value]
+        data: Any = [_dump(model, item) for item in value]
     else:
-        data = model.model_validate(value, from_attributes=True).model_dump(mode="json")
+        data = _dump(model, value)
     response = jsonify(data)
     response.status_code = status
     return response
