@@ -65,12 +65,12 @@ def verify(checkpoints: tuple[str, ...], deep: bool) -> None:
         click.echo("Warning: no checkpoint was compared; deleting the last entries would not be seen.",
                    err=True)
     if deep:
-        _deep()
+        _deep(seal)
 
 
-def _deep() -> None:
+def _deep(seal: audit_seal.Seal) -> None:
     with standalone_session() as db:
-        found = audit_deep.deep_verify(db)
+        found = audit_deep.deep_verify(db, seal=seal)
     if found.ok:
         click.echo(f"OK: {found.rows} rows agree with the audit log.")
         return

@@ -63,7 +63,15 @@ def canonical_json(value: Any) -> str:
                       default=_jsonable)
 
 
-def _row_values(obj: Any, *, before: bool = False) -> dict[str, Any]:
+def redact(seal: Seal | None, value: Any) -> str:
+    """A secret (a password hash) as logged: ``***`` and, with the audit key, a keyed digest of it,
+    so that deep verification sees a hash swapped behind the app's back without logging it."""
+    if seal is None or value is None:
+        return REDACTED
+    return REDACTED + seal.secret_digest(str(value))
+
+
+def _row_values(obj: Any, *, before: bool = False, seal: Seal | None = None) -> dict[str, Any]:
     state = inspect(obj)
     values: dict[str, Any] = {}
     for attr in state.mapper.column_attrs:
@@ -75,7 +83,7 @@ def _row_values(obj: Any, *, before: bool = False) -> dict[str, Any]:
                 continue
         values[key] = _jsonable(getattr(obj, key))
     for secret in SECRET_COLUMNS & values.keys():
-        values[secret] = REDACTED
+        values[secret] = redact(seal, values[secret])
     return values
 
 
@@ -150,12 +158,13 @@ def _after_flush(session: OrmSession, _flush_context: UOWTransaction) -> None:
         return
     actor_id, actor_name = _actor(session)
     reason = str(session.info.get(REASON_KEY, ""))
+    seal = audit_seal.seal_of(session.get_bind().engine)  # type: ignore[union-attr]
     changes = []
     for action, obj in pending:
         if action == "update" and not session.is_modified(obj, include_collections=False):
             continue
-        before = None if action == "create" else _row_values(obj, before=True)
-        after = None if action == "delete" else _row_values(obj)
+        before = None if action == "create" else _row_values(obj, before=True, seal=seal)
+        after = None if action == "delete" else _row_values(obj, seal=seal)
         changes.append({
             "actor_id": actor_id,
             "actor": actor_name,

@@ -8,7 +8,8 @@ although never logged (inserted behind its back) or logged as deleted, and rows 
 the database no longer has.
 
 Values are compared after normalising the types a database returns differently (times to UTC,
-bytes to hex, numbers to float); secret columns (password hashes) are logged redacted and skipped.
+bytes to hex, numbers to float); secret columns (password hashes) are logged as a keyed digest
+and compared through it (entries from before the digest, a bare ``***``, cannot be compared).
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from sqlalchemy import Boolean, Date, DateTime, Float, Integer, LargeBinary, Str
 from sqlmodel import Session
 
 from labtrack.models import AuditEntry, ProfileAllele, metadata
-from labtrack.services.audit import SECRET_COLUMNS
+from labtrack.services.audit import REDACTED, SECRET_COLUMNS, redact
+from labtrack.services.audit_seal import Seal
 
 # the log itself, and the worker's job queue (heartbeats are operational state written outside
 # the audit on purpose; a job's results are evidence rows of their own and are checked)
@@ -75,11 +77,20 @@ def _normal(column_type: Any, value: Any) -> Any:
 
 
 def _compared_columns(table: Table) -> list[Any]:
-    return [column for column in table.columns if column.name not in SECRET_COLUMNS]
+    return list(table.columns)
+
+
+def as_logged(table: Table, row: dict[str, Any], seal: Seal | None, legacy_secrets: bool = False) -> dict[str, Any]:
+    """A database row with its secret columns redacted as the log writes them (``legacy_secrets``:
+    as a bare ``***``, for entries written before secrets were digested)."""
+    secrets = SECRET_COLUMNS & {column.name for column in table.columns}
+    if not secrets:
+        return row
+    return {**row, **{name: REDACTED if legacy_secrets else redact(seal, row[name]) for name in secrets}}
 
 
 def normal_row(table: Table, values: dict[str, Any]) -> dict[str, Any]:
-    """A row's values in the form compared with the log (secret columns left out)."""
+    """A row's values in the form compared with the log."""
     return {column.name: _normal(column.type, values.get(column.name)) for column in _compared_columns(table)}
 
 
@@ -119,6 +130,7 @@ class _Expected:
     """What the log says, per table: entity id → (seq, digest or None when deleted)."""
 
     rows: dict[str, dict[str, tuple[int, str | None]]] = field(default_factory=dict)
+    legacy: set[tuple[str, str]] = field(default_factory=set)  # (table, id) logged with a bare "***"
     allele_groups: dict[str, tuple[int, str]] = field(default_factory=dict)  # profile id → (seq, digest)
     grouped: dict[str, dict[str, tuple[int, str]]] = field(default_factory=dict)  # table → group → digest
 
@@ -134,8 +146,13 @@ def _expected(session: Session) -> _Expected:
     expected = _Expected()
     for seq, action, entity_type, entity_id, after_json in _log_entries(session):
         if action in ("create", "update", "delete") and entity_type in tables:
-            digest = None if action == "delete" else row_digest(tables[entity_type], json.loads(after_json))
+            state = None if action == "delete" else json.loads(after_json)
+            digest = None if state is None else row_digest(tables[entity_type], state)
             expected.rows.setdefault(entity_type, {})[entity_id] = (seq, digest)
+            if state is not None and any(state.get(name) == REDACTED for name in SECRET_COLUMNS):
+                expected.legacy.add((entity_type, entity_id))
+            else:
+                expected.legacy.discard((entity_type, entity_id))
         elif action == "bulk_import":
             details = json.loads(after_json) or {}
             for table_name, rows in (details.get("row_digests") or {}).items():
@@ -150,6 +167,7 @@ def _expected(session: Session) -> _Expected:
 
 
 def _field_changes(session: Session, table: Table, seq: int, row: dict[str, Any]) -> str:
+    """The fields of ``row`` (already redacted as logged) that differ from log entry ``seq``."""
     action, logged = session.execute(select(AuditEntry.action, AuditEntry.after_json)  # type: ignore[call-overload]
                                      .where(AuditEntry.seq == seq)).one()
     if action == "bulk_import":
@@ -170,7 +188,8 @@ def _rows(session: Session, table: Table) -> Iterator[dict[str, Any]]:
 _GROUP_COLUMN = {"frequency_entry": "table_id"}
 
 
-def _check_table(session: Session, table: Table, expected: _Expected, result: DeepResult, limit: int) -> None:
+def _check_table(session: Session, table: Table, expected: _Expected, result: DeepResult, limit: int,
+                 seal: Seal | None) -> None:
     logged = expected.rows.get(table.name, {})
     seen: set[str] = set()
     groups: dict[str, list[dict[str, Any]]] = {}
@@ -190,6 +209,7 @@ def _check_table(session: Session, table: Table, expected: _Expected, result: De
             groups.setdefault(str(row[group_column]), []).append(row)
             continue
         entry = logged.get(entity_id)
+        row = as_logged(table, row, seal, (table.name, entity_id) in expected.legacy)
         if entry is None:
             report(entity_id, "is not in the audit log: it was inserted behind the application's back")
         elif entry[1] is None:
@@ -208,11 +228,12 @@ def _check_table(session: Session, table: Table, expected: _Expected, result: De
                                               "added, changed or deleted behind the application's back")
 
 
-def deep_verify(session: Session, *, limit: int = 200) -> DeepResult:
-    """Compare every row of every table with the audit log; at most ``limit`` findings are kept."""
+def deep_verify(session: Session, *, seal: Seal | None = None, limit: int = 200) -> DeepResult:
+    """Compare every row of every table with the audit log; at most ``limit`` findings are kept.
+    ``seal``: the audit key, to compare secret columns through their logged digests."""
     expected = _expected(session)
     result = DeepResult()
     for table in metadata.sorted_tables:
         if table.name not in _SKIP_TABLES:
-            _check_table(session, table, expected, result, limit)
+            _check_table(session, table, expected, result, limit, seal)
     return result

@@ -70,6 +70,10 @@ class Seal:
     def entry_mac(self, entry_hash: str) -> str:
         return hmac.new(self.key, ("entry:" + entry_hash).encode("ascii"), hashlib.sha256).hexdigest()
 
+    def secret_digest(self, value: str) -> str:
+        """16 hex of a keyed digest of a secret column's value (never the value itself)."""
+        return hmac.new(self.key, ("secret:" + value).encode("utf-8"), hashlib.sha256).hexdigest()[:16]
+
     def checkpoint_mac(self, seq: int, entry_hash: str) -> str:
         return hmac.new(self.key, f"checkpoint:{seq}:{entry_hash}".encode("ascii"), hashlib.sha256).hexdigest()
 

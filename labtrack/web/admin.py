@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from labtrack.db import get_session
-from labtrack.services import accounts, audit
+from labtrack.db import get_engine, get_session
+from labtrack.services import accounts, audit, audit_seal
 from labtrack.services import lists as list_specs
 from labtrack.web import lists
 from labtrack.web.access import ADMIN, roles_required
@@ -62,5 +63,16 @@ def revoke_token(token_id: int) -> Any:
 @roles_required(ADMIN)
 def audit_log() -> Any:
     """The audit log, paged; the whole chain is verified only when asked for (``?verify=1``)."""
-    result = audit.verify_chain(get_session()) if request.args.get("verify") == "1" else None
+    result = _verify(get_session()) if request.args.get("verify") == "1" else None
     return lists.show(list_specs.AUDIT_LOG, "admin/audit.html", filename="audit-log", result=result)
+
+
+def _verify(db: Any) -> audit.VerifyResult:
+    """The chain, its key signatures and the instance checkpoints (as `labtrack audit verify`)."""
+    seal = audit_seal.seal_of(get_engine())
+    try:
+        anchors = (list(seal.read_checkpoints(Path(seal.checkpoint_file)))
+                   if seal is not None and seal.checkpoint_file and Path(seal.checkpoint_file).is_file() else [])
+    except audit_seal.CheckpointError as error:
+        return audit.VerifyResult(0, audit.ChainBreak(0, None, str(error)))
+    return audit.verify_chain(db, seal=seal, checkpoints=anchors)

@@ -84,6 +84,17 @@ def test_a_role_and_a_name_changed_in_the_database_are_named_with_the_field(
     assert f"missing_person {person.id}: was changed" in output and "now: 'Someone Else'" in output
 
 
+def test_a_password_hash_swapped_in_the_database_is_named_without_logging_it(
+        app: Flask, runner: FlaskCliRunner, db: Session, users: dict) -> None:
+    admin = users["admin"]
+    other = users["technician"]
+    _sql(app, "UPDATE user_account SET password_hash = :h WHERE id = :id",
+         h=db.get(User, other.id).password_hash, id=admin.id)  # the attacker's own password for the admin
+    code, output = _deep(runner)
+    assert code == 1 and f"user_account {admin.id}: was changed" in output and "password_hash" in output
+    assert db.get(User, other.id).password_hash not in output
+
+
 def test_rows_inserted_or_deleted_behind_the_app_are_named(app: Flask, demo: FlaskCliRunner, db: Session) -> None:
     consent_id = db.exec(select(ConsentRecord.id)).first()
     assert consent_id is not None

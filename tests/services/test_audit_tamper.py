@@ -174,3 +174,13 @@ def test_entries_written_before_the_key_existed_are_vouched_for_by_the_first_key
     _sql(app, "UPDATE audit_entry SET mac = NULL WHERE seq < 3")  # a log from before migration 0004
     code, output = _verify(runner)
     assert code == 0 and "the first 2 entries were written before the chain was keyed" in output
+
+
+def test_the_audit_page_checks_the_key_and_the_checkpoints(app: Flask, db: Session, client, login_as) -> None:
+    _add_sites(db, 3)
+    login_as("admin")
+    assert "entries verifies." in client.get("/admin/audit?verify=1").get_data(as_text=True)
+    _drop_guards(app)
+    _sql(app, "DELETE FROM audit_entry WHERE seq = (SELECT max(seq) FROM audit_entry)")
+    page = client.get("/admin/audit?verify=1").get_data(as_text=True)
+    assert "The audit chain is broken:" in page and "records seq" in page and "were deleted" in page
