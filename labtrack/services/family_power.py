@@ -138,7 +138,7 @@ def latest(session: Session, family_id: int) -> PowerView | None:
     return PowerView(
         record=record, ep=record.ep_total, ip=record.ip_1e4,
         best_relative=best["relative"], best_ip=float(best["ip"]["10000"]),
-        can_identify=bool(np.isfinite(record.ip_1e4) and record.ip_1e4 >= 0.5),
+        can_identify=bool(np.isfinite(record.ip_1e4) and record.ip_1e4 >= WEAK_IP),
         ranked=ranked[:5], references=[r for r in record.references.split(",") if r],
     )  # fmt: skip
 
@@ -147,3 +147,22 @@ def pending(session: Session, family_id: int) -> Job | None:
     """A queued or running computation for the family."""
     return session.exec(select(Job).where(Job.kind == JOB_KIND, Job.subject_id == family_id,
                                           Job.status.in_(("queued", "running")))).first()  # type: ignore[attr-defined]
+
+
+#: Below this inclusion power (LR >= 1e4) the references are unlikely to identify.
+WEAK_IP = 0.5
+
+
+def weak_families(session: Session) -> list[tuple[Family, FamilyPower]]:
+    """Families whose newest computation says their references are unlikely to identify the
+    missing person (IP at LR >= 1e4 below WEAK_IP), weakest first: the coordinators' work."""
+    newest: dict[int, FamilyPower] = {}
+    for record in session.exec(select(FamilyPower).order_by(FamilyPower.id)):  # type: ignore[arg-type]
+        newest[record.family_id] = record
+    weak = [r for r in newest.values() if r.ip_1e4 < WEAK_IP]
+    out = []
+    for record in sorted(weak, key=lambda r: (r.ip_1e4, r.family_id)):
+        family = session.get(Family, record.family_id)
+        if family is not None:
+            out.append((family, record))
+    return out

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from labtrack.db import get_session
-from labtrack.services import handover, notifications
+from labtrack.services import family_power, handover, notifications
 from labtrack.web.access import ADMIN, COORDINATOR, roles_required
 from labtrack.web.review_forms import NOTIFY_LABELS, HandoverForm, NotifiedForm, PreferencesForm
 
@@ -31,8 +31,9 @@ def _form_ok(form: Any) -> bool:
 @bp.route("/")
 @roles_required(*COORDINATORS)
 def index() -> Any:
-    return render_template("notifications/index.html", work=notifications.work_list(get_session()),
-                           notify_labels=NOTIFY_LABELS)
+    db = get_session()
+    return render_template("notifications/index.html", work=notifications.work_list(db),
+                           notify_labels=NOTIFY_LABELS, weak=family_power.weak_families(db))
 
 
 @bp.route("/persons/<int:missing_person_id>")

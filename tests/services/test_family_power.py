@@ -98,3 +98,21 @@ def test_family_page_shows_power_in_words(app: Flask, client: FlaskClient, demo_
     # the same page in Arabic
     arabic = client.get(f"/families/{family.id}", headers={"Accept-Language": "ar"})
     assert "قوة التعرف" in arabic.get_data(as_text=True)
+
+
+def test_coordinators_work_list_shows_families_that_cannot_identify(
+        client: FlaskClient, demo_db: Session, login_as) -> None:  # noqa: ANN001
+    family = _family(demo_db)
+    other = demo_db.exec(select(Family).where(Family.code == "FAM-0002")).one()
+    from labtrack.services.transaction import write
+
+    with write(demo_db, actor="family-power", reason="test results"):
+        demo_db.add(FamilyPower(family_id=family.id or 0, ip_1e4=0.12, ep_total=0.3))
+        demo_db.add(FamilyPower(family_id=other.id or 0, ip_1e4=0.2))
+        demo_db.flush()
+        demo_db.add(FamilyPower(family_id=other.id or 0, ip_1e4=0.97))  # newest
+    assert [f.code for f, _ in family_power.weak_families(demo_db)] == ["FAM-0001"]
+    login_as("coordinator")
+    html = client.get("/notifications/").get_data(as_text=True)
+    section = html[html.index('id="weak-references"'):]
+    assert "FAM-0001" in section and "0.12" in section and "FAM-0002" not in section
