@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from labtrack.imports.dvi_dataset import read_dvi_dataset
+from labtrack.imports.exchange import _read_table
 from labtrack.kinship.dvi import (
     DEFAULT_MAX_STATES,
     MAX_INCOMP,
@@ -21,6 +22,7 @@ from labtrack.kinship.dvi import (
     pairwise_log_lr,
     solve,
 )
+from labtrack.kinship.dvi.problem import NOBODY, DVIProblem
 from labtrack.kinship.dvi.report import (
     CONCLUSION_COLUMNS,
     PAIRWISE_COLUMNS,
@@ -31,7 +33,7 @@ from labtrack.kinship.dvi.report import (
     marginal_rows,
     pairwise_rows,
 )
-from labtrack.kinship.problems import InputError
+from labtrack.kinship.problems import InputError, InputProblem
 
 
 @click.command("dvi")
@@ -48,6 +50,9 @@ from labtrack.kinship.problems import InputError
 @click.option("--min-lr", type=click.FloatRange(min=0, max=1e-3), default=0.0,
               show_default=True, help="pairings with a pairwise LR below this are dropped "
               "like exclusions (their mass is added to the reported bound)")
+@click.option("--prior", "prior_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="CSV victim,candidate,weight: prior weight of each pairing "
+              "(candidate a missing person id or *; missing rows weigh 1); default flat")
 @click.option("--threshold", type=float, default=THRESHOLD, show_default=True,
               help="LR/GLR threshold for a match (conclusions)")
 @click.option("--threshold2", type=float, default=THRESHOLD2, show_default=True,
@@ -61,6 +66,7 @@ def dvi_command(
     tolerance: float | None,
     max_states: int,
     min_lr: float,
+    prior_path: Path | None,
     threshold: float,
     threshold2: float,
     max_incomp: int,
@@ -69,10 +75,11 @@ def dvi_command(
     pairing probabilities and conclusions."""
     try:
         problem = read_dvi_dataset(directory)
+        prior = read_prior(prior_path, problem) if prior_path else None
         lik = EventLikelihood(problem)
         pair = pairwise_log_lr(lik)
         result = joint(problem, lik, tolerance=tolerance, max_states=max_states, top=top,
-                       min_log_lr=math.log(min_lr) if min_lr > 0 else -math.inf)
+                       min_log_lr=math.log(min_lr) if min_lr > 0 else -math.inf, prior=prior)
         conclusions = solve(problem, lik, threshold=threshold, threshold2=threshold2,
                             max_incomp=max_incomp)  # fmt: skip
     except InputError as exc:
@@ -101,6 +108,32 @@ def dvi_command(
         f"{result.components} independent parts ({result.method}, {result.visited} visited, "
         f"{result.pruned_pairings} pairings excluded); results in {out_dir}"
     )
+
+
+def read_prior(path: Path, problem: DVIProblem) -> dict[tuple[str, str], float]:
+    """`victim,candidate,weight` -> natural-log prior weights; every problem listed."""
+    frame, rows, name = _read_table(path, ["victim", "candidate", "weight"])
+    problems: list[InputProblem] = []
+    prior: dict[tuple[str, str], float] = {}
+    victims, missing = set(problem.victim_ids), set(problem.missing_ids)
+    for row, (victim, candidate, weight) in zip(
+            rows, frame[["victim", "candidate", "weight"]].itertuples(index=False), strict=True):
+        if victim not in victims:
+            problems.append(InputProblem(name, row, "victim", f"unknown victim {victim!r}"))
+        if candidate != NOBODY and candidate not in missing:
+            problems.append(InputProblem(name, row, "candidate",
+                                         f"unknown missing person {candidate!r}"))
+        try:
+            value = float(weight)
+        except ValueError:
+            value = math.nan
+        if not value > 0 or math.isinf(value):
+            problems.append(InputProblem(name, row, "weight", f"not a positive number: {weight!r}"))
+            continue
+        prior[(victim, candidate)] = math.log(value)
+    if problems:
+        raise InputError(problems)
+    return prior
 
 
 def _write(path: Path, columns: list[str], rows: list[dict[str, str]]) -> None:

@@ -59,3 +59,31 @@ def test_outputs_of_a_small_event(tmp_path: Path) -> None:
     assert (out / "pairwise_lr.csv").read_text().splitlines()[0] == (
         "victim,missing_person_id,family_id,log10_lr")
     assert (out / "bmarginal.csv").read_text().splitlines()[0] == "victim,M1,M2,M3,*"
+
+
+def test_a_stated_prior(tmp_path: Path) -> None:
+    """--prior weights each pairing; the posteriors are those of the API with the same prior,
+    and differ from the flat ones."""
+    import math
+
+    import pandas as pd
+
+    from labtrack.imports.dvi_dataset import read_dvi_dataset
+    from labtrack.kinship.dvi import joint
+
+    prior = tmp_path / "prior.csv"
+    prior.write_text("victim,candidate,weight\nV1,*,9\nV2,M2,0.5\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(dvi_command, [str(DATA), "--out", str(out), "--prior", str(prior)])
+    assert result.exit_code == 0, result.output
+    got = pd.read_csv(out / "joint.csv", dtype=str, keep_default_na=False)
+    api = joint(read_dvi_dataset(DATA), prior={("V1", "*"): math.log(9), ("V2", "M2"): math.log(0.5)})
+    flat = joint(read_dvi_dataset(DATA))
+    assert [float(x) for x in got["posterior"]] == list(api.posterior())
+    assert abs(api.marginals()[0, -1] - flat.marginals()[0, -1]) > 0.1
+    bad = tmp_path / "bad.csv"
+    bad.write_text("victim,candidate,weight\nV9,M1,1\nV1,M1,-2\n", encoding="utf-8")
+    result = CliRunner().invoke(dvi_command, [str(DATA), "--out", str(tmp_path / "o2"),
+                                              "--prior", str(bad)])  # fmt: skip
+    assert result.exit_code == 1
+    assert "unknown victim 'V9'" in result.output and "not a positive number: '-2'" in result.output
