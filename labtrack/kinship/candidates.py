@@ -108,6 +108,8 @@ def per_locus_evidence(case: CaseLR, pedigree: Pedigree, genotypes: Genotypes,
                 mutation=models.mutation, drop=models.drop_for(unknown_sample_id),
             )
             row.update(reading=reading.status, reading_text=READINGS[reading.status], steps=reading.steps)
+        drop = models.drop_for(unknown_sample_id)
+        row["dropout"] = drop.dropout if drop is not None else None
         rows.append(row)
     return rows
 

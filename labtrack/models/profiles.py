@@ -67,6 +67,8 @@ class Profile(SQLModel, table=True):
     import_id: int | None = Field(default=None, foreign_key="profile_import.id", index=True)
     source_row: int | None = None
     superseded: bool = Field(default=False)
+    #: this sample's own drop-out probability (a badly degraded sample); None: the run's
+    dropout: float | None = Field(default=None)
     created_at: datetime = created_at_field()
 
 

@@ -22,6 +22,7 @@ from sqlmodel import Session, select
 from labtrack.core.errors import NotFound
 from labtrack.db import standalone_session
 from labtrack.imports.exchange import read_freqs, read_genotypes, read_pedigrees
+from labtrack.imports.remains_dropout import read_remains_dropout
 from labtrack.kinship.candidates import Candidate, find_candidates
 from labtrack.kinship.search import default_prior, search
 from labtrack.models import Family, FrequencyTable, Job, MatchRun, Sample, User, utcnow
@@ -162,9 +163,12 @@ def run_on_files(directory: Path, params: MatchParameters,
     genotypes = read_genotypes(directory / "genotypes.csv")
     pedigrees = list(read_pedigrees(directory / "pedigrees.csv").values())
     remains = [line.strip() for line in (directory / "remains.txt").read_text().splitlines() if line.strip()]
+    own = directory / "remains_dropout.csv"
+    remains_dropout = read_remains_dropout(own) if own.exists() else {}
     with _search_function(dask, n_threads) as search_fn:
         candidates = find_candidates(table, pedigrees, genotypes, remains, **params.engine_kwargs(),
-                                     search_fn=search_fn, progress=progress, n_threads=n_threads)
+                                     remains_dropout=remains_dropout, search_fn=search_fn, progress=progress,
+                                     n_threads=n_threads)
     return candidates, len(remains), len(pedigrees)
 
 
@@ -203,8 +207,8 @@ def run_job(context: JobContext) -> None:
         n_threads = app.config.get("MATCH_THREADS", 0) or os.cpu_count() or 1
         with _search_function(app.config.get("DASK_SCHEDULER", ""), n_threads) as search_fn:
             found = find_candidates(engine.table, engine.pedigrees, engine.genotypes, engine.remains, **kwargs,
-                                    search_fn=search_fn, progress=_Progress(session, run, actor, context),
-                                    n_threads=n_threads)
+                                    remains_dropout=engine.remains_dropout, search_fn=search_fn,
+                                    progress=_Progress(session, run, actor, context), n_threads=n_threads)
         context.check()
         _store_matches(session, run, found, actor, context, search=(search_input.sha256(), store_scope, engine,
                                                                   kwargs.get("prior")))

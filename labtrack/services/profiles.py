@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
-from labtrack.core.errors import NotFound
-from labtrack.models import Profile, ProfileAllele, ProfileImport, Sample, StaffMember
+from labtrack.core.errors import Conflict, NotFound, require_reason
+from labtrack.models import Profile, ProfileAllele, ProfileImport, Sample, StaffMember, User
+from labtrack.services.transaction import write
 
 
 @dataclass(frozen=True)
@@ -59,3 +60,22 @@ def reference_profiles(session: Session) -> list[tuple[str, dict[str, tuple[str,
     for accession, locus, a1, a2 in rows:
         result.setdefault(accession, {})[locus] = (a1,) if a1 == a2 else (a1, a2)
     return list(result.items())
+
+
+def set_dropout(session: Session, *, profile_id: int, dropout: float | None, by: User, reason: str) -> Profile:
+    """Give a badly degraded remains sample its own drop-out probability (None: the run's),
+    with a reason; audited. Later match runs use it for this sample's LRs."""
+    reason = require_reason(reason, "change a sample's drop-out probability")
+    if dropout is not None and not 0.0 <= dropout < 1.0:
+        raise Conflict(f"drop-out probability {dropout} is not at least 0 and below 1")
+    with write(session, actor=by, reason=reason):
+        profile = session.get(Profile, profile_id)
+        if profile is None:
+            raise NotFound(f"no profile {profile_id}")
+        if profile.origin != "remains":
+            raise Conflict("only remains profiles have a drop-out probability (references are taken as typed)")
+        if profile.superseded:
+            raise Conflict(f"profile {profile_id} was superseded by a re-typing: change the current version")
+        profile.dropout = dropout
+        session.add(profile)
+    return profile

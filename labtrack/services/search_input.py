@@ -50,15 +50,22 @@ class SearchInput:
     freqs: pd.DataFrame
     frequency_table_id: int
     frequency_table_name: str
+    #: remains sample accession -> its own drop-out probability (badly degraded samples)
+    remains_dropout: dict[str, float] = field(default_factory=dict)
 
     def files(self) -> dict[str, bytes]:
-        """The exchange files' bytes: ``genotypes.csv``, ``pedigrees.csv``, ``remains.txt``, ``freqs.csv``."""
-        return {
+        """The exchange files' bytes: ``genotypes.csv``, ``pedigrees.csv``, ``remains.txt``, ``freqs.csv``
+        and, when some remains have their own drop-out probability, ``remains_dropout.csv``."""
+        files = {
             "genotypes.csv": self.genotypes.to_csv(index=False, lineterminator="\n").encode("utf-8"),
             "pedigrees.csv": self.pedigrees.to_csv(index=False, lineterminator="\n").encode("utf-8"),
             "remains.txt": "".join(f"{s}\n" for s in self.remains).encode("utf-8"),
             "freqs.csv": self.freqs.to_csv(index=False, lineterminator="\n").encode("utf-8"),
         }
+        if self.remains_dropout:
+            files["remains_dropout.csv"] = ("sample_id,dropout\n" + "".join(
+                f"{s},{d!r}\n" for s, d in sorted(self.remains_dropout.items()))).encode("utf-8")
+        return files
 
     def write(self, directory: Path | str) -> dict[str, Path]:
         """Write ``genotypes.csv``, ``pedigrees.csv``, ``remains.txt`` and ``freqs.csv``."""
@@ -106,7 +113,7 @@ class SearchInput:
             except InputError as error:
                 problems.append(f"family {family} was skipped: " + "; ".join(str(p) for p in error.problems))
         return EngineInput(table=table, pedigrees=pedigrees, genotypes=genotypes, remains=list(self.remains),
-                           problems=problems)
+                           problems=problems, remains_dropout=dict(self.remains_dropout))
 
 
 _ENGINE_SEX = {"1": MALE, "2": FEMALE, "0": UNKNOWN_SEX}
@@ -119,6 +126,7 @@ class EngineInput:
     genotypes: dict[str, dict[str, tuple[str] | tuple[str, str]]]
     remains: list[str]
     problems: list[str] = field(default_factory=list)
+    remains_dropout: dict[str, float] = field(default_factory=dict)
 
 
 def searchable_genotypes(session: Session) -> tuple[pd.DataFrame, list[str]]:
@@ -175,4 +183,14 @@ def build_search_input(*, session: Session, frequency_table_id: int | None = Non
         freqs=frequencies.table_frame(session, table),
         frequency_table_id=table.id or 0,
         frequency_table_name=table.name,
+        remains_dropout=_own_dropout(session, set(searchable)),
     )
+
+
+def _own_dropout(session: Session, searched: set[str]) -> dict[str, float]:
+    """Searched remains samples whose current profile has its own drop-out probability."""
+    rows = session.exec(
+        select(Sample.accession, Profile.dropout).join(Profile, Profile.sample_id == Sample.id)  # type: ignore[arg-type]
+        .where(Profile.superseded == False, Profile.dropout != None)  # type: ignore[arg-type]  # noqa: E711, E712
+    ).all()
+    return {accession: float(dropout) for accession, dropout in rows if accession in searched}

@@ -11,7 +11,8 @@ from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, SelectField
+from wtforms import BooleanField, FloatField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from labtrack.core.errors import ValidationFailed
 from labtrack.core.kits import KITS
@@ -81,11 +82,31 @@ def import_file() -> Any:
     return redirect(url_for("profiles.index"))
 
 
+class DropoutForm(FlaskForm):
+    dropout = FloatField(_l("This sample's drop-out probability (empty: the run's)"),
+                         validators=[Optional(), NumberRange(0, 0.999)])
+    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
+
+
 @bp.route("/<int:profile_id>")
 @roles_required(ANALYST, ADMIN)
 def detail(profile_id: int) -> Any:
     row, alleles = profiles.get_profile(get_session(), profile_id)
-    return render_template("profiles/detail.html", row=row, alleles=alleles)
+    return render_template("profiles/detail.html", row=row, alleles=alleles,
+                           dropout_form=DropoutForm(data={"dropout": row.profile.dropout}))
+
+
+@bp.route("/<int:profile_id>/dropout", methods=["POST"])
+@roles_required(ANALYST, ADMIN)
+def set_dropout(profile_id: int) -> Any:
+    form = DropoutForm()
+    if not form.validate_on_submit():
+        row, alleles = profiles.get_profile(get_session(), profile_id)
+        return render_template("profiles/detail.html", row=row, alleles=alleles, dropout_form=form), 422
+    profiles.set_dropout(get_session(), profile_id=profile_id, dropout=form.dropout.data, by=current_user,
+                         reason=form.reason.data or "")
+    flash(_("The sample's drop-out probability is recorded; later match runs use it."), "success")
+    return redirect(url_for("profiles.detail", profile_id=profile_id))
 
 
 @bp.route("/quality")

@@ -179,3 +179,32 @@ def test_a_weak_family_is_flagged_and_cannot_be_proposed(
                           data={"decision": "confirm", "reason": "strong LR", "password": analyst.password},
                           follow_redirects=True).get_data(as_text=True)
     assert "weak evidence for an identification" in refused
+
+
+def test_a_badly_degraded_sample_gets_its_own_drop_out(
+        app: Flask, client: FlaskClient, db: Session, login_as, tmp_path: Path) -> None:  # noqa: ANN001
+    import json
+
+    from labtrack.models import AuditEntry
+
+    demo.load_demo(db)
+    _degrade_the_son(db, tmp_path)
+    login_as("analyst")
+    profile = db.exec(select(Profile).join(Sample, Sample.id == Profile.sample_id)  # type: ignore[arg-type]
+                      .where(Sample.accession == SON, Profile.superseded == False)).one()  # noqa: E712
+    assert client.post(f"/profiles/{profile.id}/dropout", data={"dropout": "1.5", "reason": "x"}).status_code == 422
+    assert client.post(f"/profiles/{profile.id}/dropout", data={"dropout": "0.3"}).status_code == 422
+    saved = client.post(f"/profiles/{profile.id}/dropout", data={"dropout": "0.3", "reason": "burnt femur"},
+                        follow_redirects=True).get_data(as_text=True)
+    assert "later match runs use it" in saved and 'data-dropout>0.3' in saved
+    db.rollback()
+    assert db.get(Profile, profile.id).dropout == 0.3  # type: ignore[union-attr]
+    assert db.exec(select(AuditEntry).where(AuditEntry.reason == "burnt femur")).first() is not None
+    reference = db.exec(select(Profile).where(Profile.origin == "reference")).first()
+    assert client.post(f"/profiles/{reference.id}/dropout",  # type: ignore[union-attr]
+                       data={"dropout": "0.3", "reason": "x"}).status_code == 409
+    assert client.post("/matching/", data={"top_k": "5", "report_log10_lr": "3"}).status_code == 302
+    db.rollback()
+    run = db.exec(select(MatchRun)).one()
+    rows = json.loads(_son_match(db, run.id or 0).per_locus_json)
+    assert {row["dropout"] for row in rows} == {0.3}  # stored with each LR
