@@ -6,7 +6,9 @@ can forget it) and, just before it commits, queues in the same transaction:
 * one match run of the remains samples whose profiles were imported or re-typed, against every
   family;
 * one match run of every family whose pedigree changed, or a donor of which got a reference
-  profile or granted or withdrew consent, against every remains.
+  profile or granted or withdrew consent, against every remains;
+* a new identification-power computation of each such family that has one already
+  (``family_power``).
 
 Runs of one remains or one family coalesce (a second change before the worker took up the
 first adds nothing). Runs use the parameters of the latest full run (else the lab's defaults) and the
@@ -107,6 +109,10 @@ def _queue(session: Session, seen: dict[str, set[int]]) -> None:
             PedigreeMember.donor_id.in_(sorted(donors)))))  # type: ignore[union-attr]
     families = sorted(session.exec(select(Family.code).where(Family.id.in_(sorted(family_ids)))).all()) \
         if family_ids else []  # type: ignore[union-attr]
+    if family_ids:  # identification power shown on family pages is kept up to date too
+        from labtrack.services import family_power
+
+        family_power.queue_refresh(session, family_ids, _acting_user(session))
     if not remains and not families:
         return
     table = session.exec(select(FrequencyTable).order_by(FrequencyTable.is_default.desc(),  # type: ignore[attr-defined]

@@ -166,3 +166,16 @@ def weak_families(session: Session) -> list[tuple[Family, FamilyPower]]:
         if family is not None:
             out.append((family, record))
     return out
+
+
+def queue_refresh(session: Session, family_ids: set[int], by: User | None) -> None:
+    """Inside a write (the continuous-matching hook): queue a new computation for each of these
+    families that already has one (its references or pedigree changed); coalesced per family."""
+    if not family_ids or by is None:
+        return
+    computed = set(session.exec(select(FamilyPower.family_id).where(
+        FamilyPower.family_id.in_(sorted(family_ids))).distinct()))  # type: ignore[attr-defined]
+    for family_id in sorted(computed):
+        jobs.enqueue(session, kind=JOB_KIND, payload={"family_id": family_id}, by=by,
+                     subject_type="family", subject_id=family_id,
+                     dedupe_key=f"{JOB_KIND}:{family_id}")  # fmt: skip

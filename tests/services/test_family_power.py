@@ -116,3 +116,23 @@ def test_coordinators_work_list_shows_families_that_cannot_identify(
     html = client.get("/notifications/").get_data(as_text=True)
     section = html[html.index('id="weak-references"'):]
     assert "FAM-0001" in section and "0.12" in section and "FAM-0002" not in section
+
+
+def test_a_changed_family_gets_its_power_recomputed(app: Flask, demo_db: Session) -> None:
+    """Once computed, a family's power is queued again when its pedigree or references change
+    (the continuous-matching hook); families never computed are left alone."""
+    from labtrack.models import PedigreeMember
+    from labtrack.services.transaction import write
+
+    family = _family(demo_db)
+    other = demo_db.exec(select(Family).where(Family.code == "FAM-0002")).one()
+    family_power.request(demo_db, family_id=family.id or 0, by=_user(demo_db, "coordinator"))
+    run_inline(app)
+    demo_db.rollback()
+    app.config["CONTINUOUS_MATCHING"] = True  # the hook is off in tests unless turned on
+    with write(demo_db, actor=_user(demo_db, "coordinator"), reason="tree grows"):
+        demo_db.add(PedigreeMember(family_id=family.id or 0, person_code="NEW1", sex="F"))
+        demo_db.add(PedigreeMember(family_id=other.id or 0, person_code="NEW2", sex="M"))
+    queued = demo_db.exec(select(Job).where(Job.kind == family_power.JOB_KIND,
+                                            Job.status == "queued")).all()  # fmt: skip
+    assert [j.subject_id for j in queued] == [family.id]
