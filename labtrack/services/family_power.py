@@ -63,8 +63,10 @@ def request(session: Session, *, family_id: int, by: User, app: Flask | None = N
     return job
 
 
-def compute(session: Session, family: Family) -> tuple[dict[str, Any], list[str], int]:
-    """EP/IP of the family's current references: (result, reference samples, table id)."""
+def family_input(session: Session, family: Family
+                 ) -> tuple[Pedigree, dict[str, dict[str, tuple[str, str]]], FrequencyTable, int]:
+    """The family as the kinship engine sees it: pedigree (typed = references with searchable
+    profiles), their genotypes, the default frequency table (and its id)."""
     from labtrack.services.search_input import searchable_genotypes
 
     rows = families.pedigree_rows(session, [family])
@@ -85,6 +87,12 @@ def compute(session: Session, family: Family) -> tuple[dict[str, Any], list[str]
         [(m, a, float(f), int(n) if n == n and n is not None else None)
          for m, a, f, n in freq[["marker", "allele", "frequency", "n_alleles"]].itertuples(
              index=False)], min_freq=1e-3)  # fmt: skip
+    return pedigree, genotypes, table, table_row.id or 0
+
+
+def compute(session: Session, family: Family) -> tuple[dict[str, Any], list[str], int]:
+    """EP/IP of the family's current references: (result, reference samples, table id)."""
+    pedigree, genotypes, table, table_id = family_input(session, family)
     base = power(pedigree, genotypes, table, nsim=NSIM, seed=SEED)
     ranked = what_if(pedigree, genotypes, table, nsim=NSIM_WHAT_IF, seed=SEED, baseline=base)
     result = {
@@ -96,7 +104,18 @@ def compute(session: Session, family: Family) -> tuple[dict[str, Any], list[str]
                      "mean_log10_lr": w.mean_log10_lr} for w in ranked],
         "nsim": NSIM, "nsim_what_if": NSIM_WHAT_IF, "seed": SEED,
     }  # fmt: skip
-    return result, sorted(genotypes), table_row.id or 0
+    return result, sorted(genotypes), table_id
+
+
+def fam_file(session: Session, family: Family) -> str:
+    """The family as a Familias .fam file: its tree as one hypothesis, the references'
+    genotypes, the default frequency table (no mutation model)."""
+    from labtrack.kinship.familias import FamLocus, FamMutation, family_fam, format_fam
+
+    pedigree, genotypes, table, _ = family_input(session, family)
+    none = FamMutation(0, "equal", 0.0, 0.0, 0.1)
+    loci = [FamLocus(m, *table.alleles_and_freqs(m), none, none) for m in table.marker_names()]
+    return format_fam(family_fam(pedigree, genotypes, loci))
 
 
 def run_job(context: JobContext) -> None:

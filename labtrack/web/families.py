@@ -130,6 +130,17 @@ def detail(family_id: int) -> Any:
                            power_form=PowerForm(), relative_words=relative_words)
 
 
+@bp.route("/<int:family_id>/familias.fam")
+@roles_required(ANALYST, COORDINATOR, ADMIN)
+def export_fam(family_id: int) -> Any:
+    """The family as a Familias .fam file (tree, references' genotypes, frequency table)."""
+    db = get_session()
+    family = families.get_family(db, family_id)
+    text = family_power.fam_file(db, family)
+    return Response(text.encode("utf-8"), mimetype="application/octet-stream", headers={
+        "Content-Disposition": f'attachment; filename="{family.code}.fam"'})
+
+
 @bp.route("/<int:family_id>/power", methods=["POST"])
 @roles_required(ANALYST, COORDINATOR, ADMIN)
 def compute_power(family_id: int) -> Any:

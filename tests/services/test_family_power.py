@@ -5,6 +5,7 @@ exchange files), kept append-only, and shown in words on the family page."""
 from __future__ import annotations
 
 import json
+import math
 import tempfile
 from pathlib import Path
 
@@ -136,3 +137,33 @@ def test_a_changed_family_gets_its_power_recomputed(app: Flask, demo_db: Session
     queued = demo_db.exec(select(Job).where(Job.kind == family_power.JOB_KIND,
                                             Job.status == "queued")).all()  # fmt: skip
     assert [j.subject_id for j in queued] == [family.id]
+
+
+def test_family_downloads_as_a_familias_file(client: FlaskClient, demo_db: Session,
+                                             login_as) -> None:  # noqa: ANN001
+    """The .fam file of a family reads back (our reader follows pedFamilias::readFam) with its
+    tree, the references' genotypes and the frequency table; its likelihood is the engine's."""
+    from labtrack.kinship.familias import hypothesis_logliks, parse_fam
+    from labtrack.kinship.likelihood import pedigree_likelihood
+
+    family = _family(demo_db)
+    login_as("analyst")
+    response = client.get(f"/families/{family.id}/familias.fam")
+    assert response.status_code == 200
+    assert f'filename="{family.code}.fam"' in response.headers["Content-Disposition"]
+    fam = parse_fam(response.get_data(as_text=True), "download.fam")
+    pedigree, genotypes, table, _ = family_power.family_input(demo_db, family)
+    assert [p.name for p in fam.pedigrees] == [family.code]
+    assert {p.person_id for p in fam.persons} == set(pedigree.person_ids)
+    samples = pedigree.sample_of()
+    for person in fam.persons:
+        want = genotypes.get(samples.get(person.person_id, ""), {})
+        assert dict(person.genotypes) == {m: g for m, g in want.items() if m in table}
+    logliks = hypothesis_logliks(fam, fam.pedigrees[0], {p.person_id: p.genotypes for p in fam.persons})
+    marker = next(m for m, v in logliks.items() if v != 0)
+    locus = fam.locus(marker)
+    index = {a: k for k, a in enumerate(locus.alleles)}
+    typed = {p.person_id: (index[p.genotypes[marker][0]], index[p.genotypes[marker][1]])
+             for p in fam.persons if marker in p.genotypes}  # fmt: skip
+    direct = pedigree_likelihood(pedigree, typed, locus.freqs / locus.freqs.sum())
+    assert logliks[marker] == pytest.approx(math.log(direct), abs=1e-12)
