@@ -7,6 +7,7 @@ import click
 from labtrack.cli.kinship_dvi import dvi_command
 from labtrack.cli.kinship_lr import lr_command
 from labtrack.cli.kinship_power import power_command
+from labtrack.cli.kinship_reproduce import reproduce_command
 from labtrack.cli.kinship_search import search_command, simulate_command
 
 
@@ -20,3 +21,4 @@ kinship.add_command(search_command, "search")
 kinship.add_command(simulate_command, "simulate")
 kinship.add_command(dvi_command, "dvi")
 kinship.add_command(power_command, "power")
+kinship.add_command(reproduce_command, "reproduce")

@@ -97,6 +97,10 @@ class MatchEvidence(SQLModel, table=True):
     per_locus_json: str = Field(default="[]")
     params_json: str = Field(default="{}")
     inputs_sha256: str = Field(default="", max_length=64)
+    #: the exact inputs of this computation (``labtrack.services.snapshots``): remains profile
+    #: version and alleles, pedigree members, their profiles and consents, frequency table,
+    #: parameters and engine version; ``inputs_sha256`` is the SHA-256 of its canonical JSON
+    inputs_json: str = Field(default="", sa_column_kwargs={"server_default": ""})
     at: datetime = created_at_field()
 
 

@@ -38,7 +38,8 @@ from labtrack.models import (
     Sample,
     utcnow,
 )
-from labtrack.services import consent
+from labtrack.services import consent, snapshots
+from labtrack.services.audit import canonical_json
 
 _CHUNK = 500
 
@@ -116,29 +117,45 @@ def _statuses(session: Session, match_ids: list[int]) -> dict[int, str]:
     return {match_id: review_rules.review_status(steps.get(match_id, [])) for match_id in match_ids}
 
 
-def _same_numbers(match: Match, profile_id: int, candidate: Candidate, per_locus: str) -> bool:
-    return (match.profile_id == profile_id and abs(match.log10_lr - candidate.log10_lr) <= 1e-9
+def _same_numbers(match: Match, profile_id: int, candidate: Candidate, per_locus: str,
+                  digests: tuple[str, str]) -> bool:
+    return (digests[0] == digests[1] and match.profile_id == profile_id
+            and abs(match.log10_lr - candidate.log10_lr) <= 1e-9
             and abs(match.prior - candidate.prior) <= 1e-15 and match.rank == candidate.rank
             and match.per_locus_json == per_locus and match.near_miss == candidate.near_miss)
 
 
 def _evidence(match_id: int, run: MatchRun, profile_id: int, candidate: Candidate, per_locus: str,
-              change: str, inputs_sha256: str = "") -> MatchEvidence:
+              change: str, snapshot: tuple[str, str]) -> MatchEvidence:
     return MatchEvidence(match_id=match_id, run_id=run.id or 0, profile_id=profile_id, change=change,
                          log10_lr=candidate.log10_lr, posterior=candidate.posterior, prior=candidate.prior,
                          rank=candidate.rank, loci_used=candidate.loci_used, per_locus_json=per_locus,
-                         params_json=run.params_json, inputs_sha256=inputs_sha256)
+                         params_json=run.params_json, inputs_sha256=snapshot[0], inputs_json=snapshot[1])
 
 
-def store(session: Session, run: MatchRun, found: list[Candidate], scope: Scope,
-          inputs_sha256: dict[tuple[str, str], str] | None = None) -> Outcome:
-    """Apply a run's candidates (inside the caller's write). ``inputs_sha256``: per
-    (remains sample accession, family code), the hash of the candidate's inputs, when known."""
+def _latest_digests(session: Session, match_ids: list[int]) -> dict[int, str]:
+    found: dict[int, tuple[int, str]] = {}
+    for start in range(0, len(match_ids), _CHUNK):
+        for evidence_id, match_id, digest in session.exec(
+                select(MatchEvidence.id, MatchEvidence.match_id, MatchEvidence.inputs_sha256)
+                .where(MatchEvidence.match_id.in_(match_ids[start:start + _CHUNK]))):  # type: ignore[attr-defined]
+            if evidence_id > found.get(match_id, (0, ""))[0]:
+                found[match_id] = (evidence_id, digest)
+    return {match_id: digest for match_id, (_, digest) in found.items()}
+
+
+def store(session: Session, run: MatchRun, found: list[Candidate], scope: Scope) -> Outcome:
+    """Apply a run's candidates (inside the caller's write), each with the snapshot of its inputs."""
     outcome = Outcome()
     profiles = _current_profiles(session, (c.remains_sample_id for c in found))
     families = {f.code: f.id for f in session.exec(select(Family)).all()}
     existing = _open_in_scope(session, scope)
     statuses = _statuses(session, [m.id or 0 for m in existing.values()])
+    stored_digests = _latest_digests(session, [m.id or 0 for m in existing.values()])
+    parts = snapshots.Parts(session)
+    remains_parts = parts.remains(sorted({ids[1] for ids in profiles.values()}))
+    family_parts = parts.families(sorted({families[c.family_id] for c in found if c.family_id in families}))
+    table_part = parts.table(run.frequency_table_id)
     now = utcnow()
     seen: set[tuple[int | None, int]] = set()
     for candidate in found:
@@ -150,10 +167,12 @@ def store(session: Session, run: MatchRun, found: list[Candidate], scope: Scope,
         key = (sample_id, family_id)
         seen.add(key)
         per_locus = json.dumps(candidate.per_locus)
-        digest = (inputs_sha256 or {}).get((candidate.remains_sample_id, candidate.family_id), "")
+        inputs = snapshots.build(remains_parts[sample_id], family_parts[family_id], table_part, run)
+        digest = (snapshots.digest(inputs), canonical_json(inputs))
         match = existing.get(key)
         status = statuses.get(match.id or 0, review_rules.OPEN) if match is not None else None
-        if match is not None and _same_numbers(match, profile_id, candidate, per_locus):
+        if match is not None and _same_numbers(match, profile_id, candidate, per_locus,
+                                               (stored_digests.get(match.id or 0, ""), digest[0])):
             outcome.unchanged += 1
             continue
         if match is not None and status == review_rules.CONFIRMED:

@@ -60,7 +60,7 @@ from labtrack.models import (
     Site,
     User,
 )
-from labtrack.services import identification, signatures
+from labtrack.services import identification, signatures, snapshots
 from labtrack.services.transaction import write
 
 DEFAULT_THRESHOLD = 0.9995
@@ -307,6 +307,7 @@ def propose(*, session: Session, match_id: int, by: User, decision: str, reason:
     with write(session, actor=by, reason=f"match {match_id}: proposed to {decision}"):
         ctx = _locked(session, match_id)
         _refuse_closed(ctx)
+        snapshots.check_unchanged(session, ctx.match, ctx.run)
         if ctx.status != OPEN:
             raise Conflict(f"match {match_id} is {ctx.status.replace('_', ' ')}: it cannot be proposed again")
         if decision == "confirm":
@@ -404,6 +405,7 @@ def approve(*, session: Session, match_id: int, by: User, password: str, reason:
         if proposal.by_user_id == by.id:
             raise PermissionDenied("You proposed this decision: a second, different analyst must approve it.")
         _refuse_changed_since(session, ctx, proposal)
+        snapshots.check_unchanged(session, ctx.match, ctx.run)  # inputs as computed; consent at signing
         if proposal.step == "propose_confirm":
             _check_confirmable(session, ctx, threshold, rule)
             rivals = competitors(session, ctx)

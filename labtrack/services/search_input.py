@@ -129,6 +129,13 @@ class EngineInput:
     remains_dropout: dict[str, float] = field(default_factory=dict)
 
 
+def searched_call(locus: str, allele1: str, allele2: str) -> bool:
+    """Whether a call enters the search: autosomal STR, alleles from the ladder (no ``OL``, no
+    ``<``/``>``); an empty allele2 is kept: one allele seen (a possible drop-out)."""
+    return (is_autosomal(locus) and bool(allele1) and "OL" not in (allele1, allele2) and allele1[0] not in "<>"
+            and allele2[:1] not in ("<", ">"))
+
+
 def searchable_genotypes(session: Session) -> tuple[pd.DataFrame, list[str]]:
     """Genotype rows of the search set and the remains sample accessions among them."""
     consenting = consent.consenting_donor_ids(session)
@@ -146,8 +153,8 @@ def searchable_genotypes(session: Session) -> tuple[pd.DataFrame, list[str]]:
     for accession, remains_id, donor_id, locus, a1, a2 in rows:
         if donor_id is not None and donor_id not in consenting:
             continue
-        if not is_autosomal(locus) or not a1 or "OL" in (a1, a2) or a1[0] in "<>" or a2[:1] in ("<", ">"):
-            continue  # an empty allele2 is kept: one allele seen (a possible drop-out)
+        if not searched_call(locus, a1, a2):
+            continue
         records.append((accession, locus, a1, a2))
         if remains_id is not None:
             remains[accession] = None

@@ -1,0 +1,99 @@
+"""Reviews that hold: each computation keeps a snapshot of its exact inputs; proposing and
+approving refuse when an input changed afterwards (profile re-typed, consent withdrawn, pedigree
+edited) and check consent at signing; a candidate is reproduced bit for bit from its snapshot."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskCliRunner
+from sqlmodel import Session, select
+
+from labtrack.core.errors import Conflict
+from labtrack.models import ConsentRecord, Donor, Family, Identification, MatchEvidence
+from labtrack.services import consent, families, review, snapshots
+from tests.factories import PASSWORD, UserWithPassword, make_user
+from tests.services.test_candidates import FEMUR, _open, _retype, _run
+
+
+@pytest.fixture
+def lab(db: Session) -> tuple[UserWithPassword, UserWithPassword]:
+    from labtrack.services import demo
+
+    demo.load_demo(db)
+    return make_user(db, "analyst", "reviewer1"), make_user(db, "analyst", "reviewer2")
+
+
+def _femur(app: Flask, db: Session, analyst) -> int:  # noqa: ANN001
+    _run(app, db, analyst)
+    return _open(db)[(FEMUR, "FAM-0001")].id or 0
+
+
+def test_each_computation_keeps_the_snapshot_of_its_inputs(app: Flask, db: Session, lab) -> None:  # noqa: ANN001
+    analyst, _ = lab
+    match_id = _femur(app, db, analyst)
+    evidence = db.exec(select(MatchEvidence).where(MatchEvidence.match_id == match_id)).one()
+    snapshot = json.loads(evidence.inputs_json)
+    assert snapshots.digest(snapshot) == evidence.inputs_sha256
+    assert snapshot["remains"]["sample"] == FEMUR and snapshot["remains"]["profile"]["version"] == 1
+    assert snapshot["remains"]["profile"]["alleles"]["D3S1358"] == ["16", "17"]
+    members = {m["person"]: m for m in snapshot["family"]["members"]}
+    typed = [m for m in members.values() if m["profile"]]
+    assert snapshot["family"]["code"] == "FAM-0001" and len(typed) == 2 and all(m["consent"] for m in typed)
+    assert [m["missing"] for m in members.values()].count(True) == 1
+    assert snapshot["frequency_table"]["name"] and len(snapshot["frequency_table"]["entries_sha256"]) == 64
+    assert snapshot["parameters"]["top_k"] == 5 and snapshot["engine"].startswith("labtrack-kinship")
+
+
+def test_proposing_is_refused_after_the_remains_profile_is_retyped(app: Flask, db: Session, lab) -> None:  # noqa: ANN001
+    analyst, _ = lab
+    match_id = _femur(app, db, analyst)
+    _retype(db, analyst, FEMUR, like="NJH-00002-S01-JA")
+    with pytest.raises(Conflict, match=r"changed after it was computed \(the remains profile\)"):
+        review.propose(session=db, match_id=match_id, by=analyst.user, decision="confirm", reason="ok",
+                       password=PASSWORD)
+
+
+def test_approving_is_refused_after_consent_is_withdrawn(app: Flask, db: Session, lab) -> None:  # noqa: ANN001
+    first, second = lab
+    match_id = _femur(app, db, first)
+    review.propose(session=db, match_id=match_id, by=first.user, decision="confirm", reason="consistent",
+                   password=PASSWORD)
+    father = db.exec(select(Donor).where(Donor.code == "D-0002")).one()
+    grant = db.exec(select(ConsentRecord).where(ConsentRecord.donor_id == father.id)).one()
+    consent.withdraw(session=db, grant_id=grant.id or 0, by=first.user, note="the father withdrew")
+    with pytest.raises(Conflict, match="consent is not active for donor\\(s\\) D-0002 of family FAM-0001"):
+        review.approve(session=db, match_id=match_id, by=second.user, password=PASSWORD)
+    assert db.exec(select(Identification)).all() == []
+
+
+def test_approving_is_refused_after_a_pedigree_edit(app: Flask, db: Session, lab) -> None:  # noqa: ANN001
+    first, second = lab
+    match_id = _femur(app, db, first)
+    review.propose(session=db, match_id=match_id, by=first.user, decision="confirm", reason="consistent",
+                   password=PASSWORD)
+    family = db.exec(select(Family).where(Family.code == "FAM-0001")).one()
+    families.add_member(session=db, family_id=family.id or 0, by=first.user, person_code="UNCLE", sex="M")
+    with pytest.raises(Conflict, match=r"changed after it was computed \(the pedigree, its reference profiles"):
+        review.approve(session=db, match_id=match_id, by=second.user, password=PASSWORD)
+    # a new computation takes the edit in; the proposal must then be made again on it
+    _run(app, db, first)
+    with pytest.raises(Conflict, match="changed after it was proposed"):
+        review.approve(session=db, match_id=match_id, by=second.user, password=PASSWORD)
+
+
+def test_a_candidate_is_reproduced_bit_for_bit_from_its_snapshot(app: Flask, db: Session, lab,  # noqa: ANN001
+                                                                 runner: FlaskCliRunner) -> None:
+    analyst, _ = lab
+    match_id = _femur(app, db, analyst)
+    again = snapshots.reproduce(db, match_id)
+    assert again.identical and again.recomputed_log10_lr == again.stored_log10_lr > 10
+    result = runner.invoke(args=["kinship", "reproduce", str(match_id)])
+    assert result.exit_code == 0 and f"match {match_id} reproduced bit for bit" in result.output
+    # the snapshot outlives the data: re-typing the remains does not change what is reproduced
+    _retype(db, analyst, FEMUR, like="NJH-00002-S01-JA")
+    assert snapshots.reproduce(db, match_id).identical
+    missing = runner.invoke(args=["kinship", "reproduce", "9999"])
+    assert missing.exit_code != 0 and "has no snapshot of its inputs" in missing.output
