@@ -22,7 +22,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from labtrack.kinship.dvi.problem import DVIProblem, Victim
+from labtrack.kinship.freqs import FrequencyTable
 from labtrack.kinship.likelihood import pedigree_likelihood
+from labtrack.kinship.markers import canonical_marker
 from labtrack.kinship.mutation import (
     Transmission,
     equal_matrix,
@@ -262,6 +265,8 @@ def parse_fam(text: str, source: str = "file.fam") -> FamFile:
             q += 2
         pedigrees.append(_pedigree(name, ped_ids, ped_sex, rels, source))
         r = q
+    if n_ped == 0 and base_ids:  # pedFamilias: the known relations form the one pedigree
+        pedigrees.append(_pedigree("pedigree", base_ids, base_sex, base_rel, source))
     head = lines.get(r, "the database line")
     if head.startswith("#TRUE#"):
         raise FamError(source, r + 1, "files with precomputed probabilities are not supported")
@@ -559,15 +564,11 @@ def pedigree_lrs(
 MISSING_PREFIX = re.compile(r"^Missing")
 
 
-def dvi_problem(fam: FamFile):  # noqa: ANN201 - DVIProblem (import kept local: no cycle)
+def dvi_problem(fam: FamFile) -> DVIProblem:
     """The DVI project as a `DVIProblem` (dvir's familias2dvir conventions, see the module
     docstring): victims = unidentified persons; per family its second pedigree (or only one),
     the connected part with more than one person; missing persons renamed M1, M2, ...; the
     references keep their names (sample id = person id)."""
-    from labtrack.kinship.dvi.problem import DVIProblem, Victim
-    from labtrack.kinship.freqs import FrequencyTable
-    from labtrack.kinship.markers import canonical_marker
-
     if not fam.dvi:
         raise ValueError("the file has no DVI section")
     genotypes: dict[str, dict[str, Genotype]] = {}

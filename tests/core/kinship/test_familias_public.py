@@ -235,3 +235,23 @@ def test_a_family_written_from_exchange_files(tmp_path: Path) -> None:
     from labtrack.imports.exchange import read_genotypes
 
     assert dict(gf.genotypes) == read_genotypes(power / "genotypes.csv")["paternal_grandparents:GF"]
+
+
+def test_database_only_and_relations_only_files(tmp_path: Path) -> None:
+    """A file with a database only is read as such (and has no hypotheses to compute); a file
+    with persons but no pedigree list takes its known relations as the one pedigree, as
+    pedFamilias does."""
+    from dataclasses import replace
+
+    from labtrack.kinship.familias import format_fam
+
+    fam = load("pedFamilias__inst__extdata__paternity")
+    database = parse_fam(format_fam(replace(fam, persons=(), pedigrees=())), "db.fam")
+    assert database.kind == "database" and len(database.loci) == len(fam.loci)
+    path = tmp_path / "db.fam"
+    path.write_text(format_fam(replace(fam, persons=(), pedigrees=())), encoding="utf-8")
+    result = CliRunner().invoke(familias, ["lr", str(path), "--out", str(tmp_path / "x.csv")])
+    assert result.exit_code == 1 and "no pedigree hypotheses" in result.output
+    persons_only = parse_fam(format_fam(replace(fam, pedigrees=())), "p.fam")
+    assert [p.name for p in persons_only.pedigrees] == ["pedigree"]
+    assert {p.person_id for p in persons_only.pedigrees[0].persons} == {"AF", "MO", "CH"}
