@@ -52,5 +52,5 @@ def render(params: dict[str, Any], number: str) -> bytes:
                        col_widths=[25 * mm, 45 * mm, 35 * mm, 65 * mm], font_size=7))
     story += [Spacer(1, 6 * mm)]
     meta = DocumentMeta(TITLE, number, p["issue_date"], qr_target(p, number), p.get("reissue_of"),
-                        p.get("lab_name", ""))
+                        p.get("lab_name", ""), p.get("audit_head", ""))
     return build_pdf(story, meta)

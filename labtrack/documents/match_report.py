@@ -74,5 +74,5 @@ def render(params: dict[str, Any], number: str) -> bytes:
         story.append(para("Not reviewed yet.", s["body"]))
     story += [Spacer(1, 6 * mm)]
     meta = DocumentMeta(TITLE, number, p["issue_date"], qr_target(p, number), p.get("reissue_of"),
-                        p.get("lab_name", ""))
+                        p.get("lab_name", ""), p.get("audit_head", ""))
     return build_pdf(story, meta)

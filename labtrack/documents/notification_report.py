@@ -74,5 +74,5 @@ def render(params: dict[str, Any], number: str) -> bytes:
     story += [Spacer(1, 3 * mm), table([["Contact / للتواصل", contact]], col_widths=[70 * mm, 100 * mm],
                                        header=False, font_size=9)]
     meta = DocumentMeta(TITLE, number, p["issue_date"], qr_target(p, number), p.get("reissue_of"),
-                        p.get("lab_name", ""))
+                        p.get("lab_name", ""), p.get("audit_head", ""))
     return build_pdf(story, meta)

@@ -203,6 +203,7 @@ class DocumentMeta:
     qr_text: str
     reissue_of: str | None = None
     lab_name: str = ""
+    audit_head: str = ""  # the audit log's head when issued (SEQ:HASH), a checkpoint kept on paper
 
 
 def _page_decoration(meta: DocumentMeta) -> Any:
@@ -222,6 +223,8 @@ def _page_decoration(meta: DocumentMeta) -> Any:
         canvas.setFont(FONT, 7.5)
         canvas.drawString(MARGIN, 12 * mm, f"{meta.title} · {meta.number} · page {doc.page}")
         canvas.drawString(MARGIN, 8.5 * mm, f"Verify: {meta.qr_text}")
+        if meta.audit_head:
+            canvas.drawString(MARGIN, 5 * mm, f"Audit log checkpoint: {meta.audit_head}")
         canvas.restoreState()
 
     return draw

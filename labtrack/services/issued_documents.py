@@ -61,9 +61,16 @@ def issue(session: Session, *, kind: str, record_type: str, record_id: int | Non
           render: Any, params: dict[str, Any] | None = None, language: str = "en",
           reissue_of: IssuedDocument | None = None, reason: str = "") -> tuple[IssuedDocument, bytes]:
     """Reserve a number, render the PDF with it (``render(number) -> bytes``) and record it, in one
-    transaction. Returns the stored record and the PDF bytes."""
+    transaction. ``params`` (the dict the renderer reads) gets ``audit_head``: the audit log's head
+    (``SEQ:HASH``) printed on the document, a checkpoint for ``labtrack audit verify --checkpoint``.
+    Returns the stored record and the PDF bytes."""
     with write(session, actor=by, reason=reason or f"{kind} issued"):
         number = reserve_number(session)
+        if params is not None:
+            # the renderer reads this same dict: the audit log's head is printed on the document
+            # (and stored with the params, so re-rendering gives the same bytes)
+            head = audit.head(session)
+            params["audit_head"] = head.printed() if head else ""
         pdf = render(number)
         document = record_issue(session, number=number, kind=kind, record_type=record_type,
                                 record_id=record_id, pdf=pdf, by=by, params=params, language=language,

@@ -4,6 +4,7 @@ SQL, triggers dropped where needed) are named; an untouched database verifies cl
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -169,3 +170,30 @@ def test_the_document_register_is_append_only(app: Flask, db: Session, approved)
     document, _pdf = docs.issue_certificate(session=db, identification_id=ident.id, by=first.user)
     with pytest.raises(DBAPIError, match="append-only"), get_engine(app).begin() as connection:
         connection.execute(text("UPDATE issued_document SET sha256 = 'x' WHERE id = :id"), {"id": document.id})
+
+
+def test_the_audit_head_printed_on_a_document_catches_truncation(app: Flask, runner: FlaskCliRunner, db: Session,
+                                                                 approved, tmp_path) -> None:
+    from pathlib import Path
+
+    from tests.pdf_text import pdf_text
+
+    _c, ident, first = approved
+    before = int(runner.invoke(args=["audit", "head"]).output.split(":")[0])
+    document, pdf = docs.issue_certificate(session=db, identification_id=ident.id, by=first.user)
+    printed = re.search(r"Audit log checkpoint: (\d+:[0-9a-f]{16})", pdf_text(pdf))
+    assert printed is not None
+    head = printed.group(1)
+    assert int(head.split(":")[0]) >= before
+    assert docs.render_stored(document) == pdf  # the head is in the stored params: same bytes again
+    seq = int(head.split(":")[0])
+    Path(app.config["AUDIT_CHECKPOINT_FILE"]).unlink()  # the attacker removes the file too
+    with get_engine(app).begin() as connection:
+        if connection.dialect.name == "sqlite":
+            connection.exec_driver_sql("DROP TRIGGER audit_entry_no_delete")
+        else:
+            connection.exec_driver_sql("DROP TRIGGER audit_entry_append_only ON audit_entry")
+        connection.execute(text("DELETE FROM audit_entry WHERE seq >= :s"), {"s": seq - 1})
+    result = runner.invoke(args=["audit", "verify", "--checkpoint", head])
+    code, output = result.exit_code, result.output
+    assert code == 1 and f"records seq {seq}" in output and "were deleted" in output
