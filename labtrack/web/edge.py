@@ -6,7 +6,8 @@
 - Security headers by flask-talisman: a Content-Security-Policy with no inline script or style,
   ``frame-ancestors 'none'`` (the signing forms cannot be framed), nosniff, a strict
   Referrer-Policy, and HSTS on HTTPS requests.
-- ``<int:...>`` in routes accepts only ids a database integer can hold; anything longer is a 404.
+- ``<int:...>`` in routes accepts only ids an INTEGER key column can hold (2**31 - 1); anything
+  larger is a 404 before any query (PostgreSQL would refuse it with an error).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from flask_talisman import Talisman
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-MAX_ID = 2**63 - 1
+MAX_ID = 2**31 - 1  # the primary keys are INTEGER columns (32 bits on PostgreSQL)
 
 CSP: dict[str, Any] = {
     "default-src": "'self'",
@@ -37,7 +38,7 @@ talisman = Talisman()
 
 
 class BoundedInt(IntegerConverter):
-    """``<int:x>`` limited to 0..2**63-1: a larger number matches no route (404, never a 500)."""
+    """``<int:x>`` limited to 0..2**31-1: a larger number matches no route (404, never a 500)."""
 
     def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:  # noqa: A002 (werkzeug's name)
         kwargs.setdefault("max", MAX_ID)

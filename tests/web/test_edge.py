@@ -37,11 +37,12 @@ def test_pages_carry_no_inline_script_or_style(client: FlaskClient, login_as) ->
         assert "<style" not in page and " onchange=" not in page and " style=" not in page, path
 
 
-@pytest.mark.parametrize("path", ["/documents/99999999999999999999999.pdf", "/documents/9223372036854775808.pdf"])
-def test_ids_beyond_64_bits_are_404(client: FlaskClient, login_as, path: str) -> None:
+@pytest.mark.parametrize("path", ["/documents/99999999999999999999999.pdf", "/documents/9223372036854775808.pdf",
+                                  "/documents/2147483648.pdf", "/review/matches/2147483648"])
+def test_ids_beyond_the_key_columns_are_404(client: FlaskClient, login_as, path: str) -> None:
     login_as("analyst")
     assert client.get(path).status_code == 404
-    assert client.get("/documents/9223372036854775807.pdf").status_code == 404  # in range, no such row
+    assert client.get("/documents/2147483647.pdf").status_code == 404  # in range, no such row
 
 
 def _limited_app(app_config: dict, proxies: int) -> Flask:
