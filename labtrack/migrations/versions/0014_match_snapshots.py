@@ -1,15 +1,15 @@
 """match snapshots: the exact inputs of each computation of a candidate (match_evidence.inputs_json)
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0014
+Revises: 0013
 """
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
 
-revision = '0013'
-down_revision = '0012'
+revision = '0014'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 
