@@ -167,3 +167,23 @@ def test_family_downloads_as_a_familias_file(client: FlaskClient, demo_db: Sessi
              for p in fam.persons if marker in p.genotypes}  # fmt: skip
     direct = pedigree_likelihood(pedigree, typed, locus.freqs / locus.freqs.sum())
     assert logliks[marker] == pytest.approx(math.log(direct), abs=1e-12)
+
+
+def test_power_through_the_api(client: FlaskClient, demo_db: Session, login_as) -> None:  # noqa: ANN001
+    family = _family(demo_db)
+    login_as("technician")
+    before = client.get(f"/api/v1/families/{family.id}/power").get_json()
+    assert before["computed_at"] is None and before["what_if"] == []
+    assert client.post(f"/api/v1/families/{family.id}/power").status_code == 403
+    login_as("coordinator")
+    response = client.post(f"/api/v1/families/{family.id}/power")
+    assert response.status_code == 202  # JOBS_INLINE: computed in the request
+    body = client.get(f"/api/v1/families/{family.id}/power").get_json()
+    demo_db.rollback()
+    view = family_power.latest(demo_db, family.id or 0)
+    assert view is not None
+    assert body["ep_total"] == view.ep and body["ip"]["10000"] == view.ip
+    assert body["what_if"][0]["relative"] == view.best_relative
+    assert client.get("/api/v1/families/999999/power").status_code == 404
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    assert {"get", "post"} <= set(paths["/api/v1/families/{family_id}/power"])

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
+from datetime import datetime
 from typing import Any
 
+from flask import current_app
+from flask_login import current_user
 from pydantic import BaseModel
 
 from labtrack.db import get_session
-from labtrack.services import families
-from labtrack.web.access import ALL_ROLES
+from labtrack.services import families, family_power
+from labtrack.web.access import ADMIN, ALL_ROLES, ANALYST, COORDINATOR
 from labtrack.web.api import bp
 from labtrack.web.api.openapi import operation, respond
 
@@ -47,3 +51,63 @@ def list_families() -> Any:
            roles=ALL_ROLES, response=FamilyPublic)
 def get_family(family_id: int) -> Any:
     return respond(FamilyPublic, _family(families.get_family(get_session(), family_id)))
+
+
+class RelativeGainPublic(BaseModel):
+    relative: str
+    typed: list[str]
+    ep: float
+    ip: dict[str, float]
+    mean_log10_lr: float
+
+
+class FamilyPowerPublic(BaseModel):
+    """Identification power of the family's references (newest computation): EP, IP at LR
+    thresholds 1 to 1e9 (share of simulated true missing persons), mean log10 LR, and the
+    further relatives ranked by the IP (LR >= 1e4) they would give."""
+
+    family_id: int
+    computed_at: datetime | None
+    references: list[str]
+    n_markers: int
+    ep_total: float
+    expected_mismatch: float
+    ip: dict[str, float]
+    mean_log10_lr: float
+    what_if: list[RelativeGainPublic]
+    pending: bool
+
+
+def _power(family_id: int) -> dict[str, Any]:
+    db = get_session()
+    families.get_family(db, family_id)  # 404 for an unknown family
+    view = family_power.latest(db, family_id)
+    pending = family_power.pending(db, family_id) is not None
+    if view is None:
+        return {"family_id": family_id, "computed_at": None, "references": [], "n_markers": 0,
+                "ep_total": 0.0, "expected_mismatch": 0.0, "ip": {}, "mean_log10_lr": 0.0,
+                "what_if": [], "pending": pending}  # fmt: skip
+    result = json.loads(view.record.result_json)
+    return {"family_id": family_id, "computed_at": view.record.computed_at,
+            "references": view.references, "n_markers": view.record.n_markers,
+            "ep_total": view.record.ep_total,
+            "expected_mismatch": result.get("expected_mismatch", 0.0),
+            "ip": result.get("ip", {}), "mean_log10_lr": view.record.mean_log10_lr,
+            "what_if": result.get("what_if", []), "pending": pending}  # fmt: skip
+
+
+@operation(bp, "/families/<int:family_id>/power", summary="Identification power of a family's "
+           "references (newest computation)", tag="families", roles=ALL_ROLES,
+           response=FamilyPowerPublic)  # fmt: skip
+def get_family_power(family_id: int) -> Any:
+    return respond(FamilyPowerPublic, _power(family_id))
+
+
+@operation(bp, "/families/<int:family_id>/power", method="POST", summary="Queue the "
+           "identification power computation of a family (a worker runs it)", tag="families",
+           roles=(ANALYST, COORDINATOR, ADMIN), response=FamilyPowerPublic, status=202,
+           endpoint="request_family_power")  # fmt: skip
+def request_family_power(family_id: int) -> Any:
+    family_power.request(get_session(), family_id=family_id, by=current_user,
+                         app=current_app._get_current_object())  # type: ignore[attr-defined]
+    return respond(FamilyPowerPublic, _power(family_id), status=202)
