@@ -18,6 +18,23 @@ from reportlab.platypus import Flowable, Spacer
 from labtrack.documents.pdf_base import DocumentMeta, build_pdf, para, qr_target, styles, table
 
 TITLE = "DNA match report"
+#: How each locus reads (labtrack.kinship.consistency), in the report's words.
+READINGS = {
+    "consistent": "consistent as typed",
+    "mutation": "only through a mutation",
+    "dropout": "only through allelic drop-out",
+    "mutation_and_dropout": "only through a mutation and drop-out",
+    "excluded": "excludes the family",
+    "inconsistent_references": "relatives contradict their pedigree",
+    "not_compared": "not compared",
+}
+
+
+def _reading(locus: dict[str, Any]) -> str:
+    text = READINGS.get(locus.get("reading") or "", locus.get("reading") or "")
+    if locus.get("steps"):
+        text += f" ({float(locus['steps']):g} repeat step{'s' if float(locus['steps']) != 1 else ''})"
+    return text
 
 
 def _num(value: Any, digits: int = 4) -> str:
@@ -46,20 +63,30 @@ def render(params: dict[str, Any], number: str) -> bytes:
     story += [table(facts, col_widths=[55 * mm, 115 * mm], header=False), Spacer(1, 4 * mm)]
     relatives = p.get("relatives", {})
     ids = sorted(relatives)
-    header = ["Locus", "Remains", *[relatives[i] for i in ids], "LR", "log10 LR", "Flag"]
+    header = ["Locus", "Remains", *[relatives[i] for i in ids], "LR", "log10 LR", "Flag", "Reading"]
     rows: list[list[Any]] = [header]
     highlight = []
+    through_models = []
     for index, locus in enumerate(p.get("loci", []), start=1):
         rels = locus.get("relatives", {})
-        rows.append([locus["marker"], "/".join(locus["remains"]),
+        seen = locus.get("remains") or []
+        remains = "/".join(seen) + (" (one seen)" if len(seen) == 1 else "") if seen else "—"
+        rows.append([locus["marker"], remains,
                      *["/".join(rels[i]) if i in rels else "—" for i in ids],
-                     _num(locus.get("lr"), 3), _num(locus.get("log10_lr"), 3), locus.get("flag", "")])
-        if locus.get("flag") or locus.get("lr") == 0:
+                     _num(locus.get("lr"), 3), _num(locus.get("log10_lr"), 3), locus.get("flag", ""),
+                     _reading(locus)])
+        needs_a_person = (locus.get("reading") or "consistent") not in ("consistent", "not_compared")
+        if locus.get("flag") or locus.get("lr") == 0 or needs_a_person:
             highlight.append(index)
+        if needs_a_person:
+            through_models.append(f"{locus['marker']}: {_reading(locus)}")
     story += [para("Per-locus results", s["heading"]), table(rows, highlight_rows=highlight)]
     if highlight:
         story.append(para(f"{len(highlight)} locus/loci flagged (shaded): inconsistencies were considered "
                           "by the reviewers.", s["small"]))
+    if through_models:
+        story.append(para("Loci that hold only through the mutation or drop-out model: "
+                          + "; ".join(through_models) + ".", s["body"]))
     freqs = p.get("frequencies", [])
     if freqs:
         story += [para("Allele frequencies used", s["heading"]),

@@ -208,3 +208,22 @@ def test_a_badly_degraded_sample_gets_its_own_drop_out(
     run = db.exec(select(MatchRun)).one()
     rows = json.loads(_son_match(db, run.id or 0).per_locus_json)
     assert {row["dropout"] for row in rows} == {0.3}  # stored with each LR
+
+
+def test_the_dna_match_report_names_the_loci_that_hold_only_through_a_model(
+        app: Flask, client: FlaskClient, db: Session, login_as, tmp_path: Path) -> None:  # noqa: ANN001
+    from labtrack.services import identification_documents
+    from tests.pdf_text import pdf_text
+
+    demo.load_demo(db)
+    mutated, dropped = _degrade_the_son(db, tmp_path)
+    analyst = login_as("analyst")
+    assert client.post("/matching/", data={"top_k": "5", "report_log10_lr": "3"}).status_code == 302
+    db.rollback()
+    match = _son_match(db, db.exec(select(MatchRun)).one().id or 0)
+    _, pdf = identification_documents.issue_match_report(session=db, match_id=match.id or 0, by=analyst.user)
+    text = " ".join(pdf_text(pdf).split())
+    assert "Loci that hold only through the mutation or drop-out model:" in text
+    assert f"{mutated}: only through a mutation (1 repeat step)" in text
+    assert f"{dropped}: only through allelic drop-out" in text
+    assert re.search(r"\(one( \S+)* seen\)", text) and "mutation_model=stepwise" in text  # cells wrap
