@@ -93,8 +93,9 @@ class PermissionDenied(DomainError):
     status = 403
 
 
-class Busy(DomainError):
-    """The database is locked by another writer for longer than the bounded wait: try again."""
+class Busy(Conflict):
+    """The database is locked by another writer for longer than the bounded wait: try again.
+    (A Conflict, so that callers that retry on conflicts, like the worker, retry on it too.)"""
 
     status = 503
     retry_after = 5

@@ -24,7 +24,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from labtrack.core.errors import Conflict, DomainError
-from labtrack.db import get_engine, standalone_session
+from labtrack.db import WriterBusy, get_engine, standalone_session
 from labtrack.models import Job, User
 from labtrack.services import jobs
 
@@ -166,7 +166,7 @@ class Worker:
         while not finished.wait(self.settings.heartbeat_seconds):
             try:
                 ours, cancel = jobs.heartbeat(engine, context.job_id, self.name)
-            except DBAPIError as error:
+            except (DBAPIError, WriterBusy) as error:  # another write of this process holds the lock
                 log.warning("heartbeat of job %s deferred (%s)", context.job_id, error)
                 continue
             if not ours:

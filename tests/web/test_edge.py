@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 from sqlmodel import Session
 
 from labtrack import create_app
+from labtrack.core.errors import Busy, Conflict
 from labtrack.db import create_schema, get_engine
 from labtrack.services import accounts
 from tests.conftest import PG_URL, login
@@ -90,6 +91,9 @@ def test_a_locked_database_answers_503_quickly_and_reads_go_on(app_config: dict,
         answer = client.post("/login", data={"username": users["analyst"].username, "password": "wrong" * 3})
         assert answer.status_code == 503 and answer.headers["Retry-After"] == "5"
         assert "busy" in answer.get_data(as_text=True) and time.monotonic() - started < 5
+        with Session(get_engine(app)) as db, pytest.raises(Conflict) as refused:  # retried like a conflict
+            accounts.issue_token(session=db, user=users["technician"].user, name="later", by="test")
+        assert isinstance(refused.value, Busy) and refused.value.status == 503
     finally:
         holder.execute("ROLLBACK")
         holder.close()
