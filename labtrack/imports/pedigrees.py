@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from labtrack.core.errors import InputProblem
 from labtrack.imports.text import decode_utf8
@@ -126,6 +126,32 @@ def validate_family(rows: list[PedigreeRow], *, filename: str | None = None) -> 
         problem(f"{len(missing)} missing persons ({', '.join(r.person_id for r in missing)}) "
                 f"where exactly one is expected", missing[1].row, "missing")
     return problems
+
+
+def add_missing_parents(rows: list[PedigreeRow]) -> tuple[list[PedigreeRow], list[str]]:
+    """A child with one parent given gets an untyped founder for the other (the kinship engine
+    needs both parents or none). One founder per child: nothing is assumed about the child's
+    siblings (they may be half-siblings). Returns the rows with the founders and one note each."""
+    taken = {row.person_id for row in rows}
+    repaired: list[PedigreeRow] = []
+    added: list[PedigreeRow] = []
+    notes: list[str] = []
+    for row in rows:
+        if bool(row.father_id) == bool(row.mother_id):
+            repaired.append(row)
+            continue
+        role, sex = ("mother", "F") if row.father_id else ("father", "M")
+        code, n = f"{row.person_id}-{role.upper()}", 1
+        while code in taken:
+            n += 1
+            code = f"{row.person_id}-{role.upper()}{n}"
+        taken.add(code)
+        added.append(PedigreeRow(family_id=row.family_id, person_id=code, father_id="", mother_id="", sex=sex,
+                                 sample_id="", missing=False, row=row.row))
+        repaired.append(replace(row, father_id=row.father_id or code, mother_id=row.mother_id or code))
+        notes.append(f"the {role} of {row.person_id} was not given (row {row.row}): added as untyped "
+                     f"founder {code}")
+    return added + repaired, notes
 
 
 def _in_loops(people: dict[str, PedigreeRow]) -> list[str]:

@@ -10,7 +10,13 @@ from sqlmodel import Session, select
 
 from labtrack.core import ids
 from labtrack.core.errors import Conflict, InputProblem, NotFound, ProblemList, ValidationFailed
-from labtrack.imports.pedigrees import PedigreeRow, group_families, read_pedigrees, write_pedigrees
+from labtrack.imports.pedigrees import (
+    PedigreeRow,
+    add_missing_parents,
+    group_families,
+    read_pedigrees,
+    write_pedigrees,
+)
 from labtrack.models import (
     CustodyItem,
     Donor,
@@ -350,16 +356,19 @@ def import_pedigrees(*, session: Session, raw: bytes, filename: str, by: User) -
     created = []
     with write(session, actor=by, reason=f"pedigrees imported from {filename}"):
         for code, family_rows in families.items():
-            family = Family(code=code)
+            # a child with one parent given: an untyped founder for the other, with a note
+            family_rows, notes = add_missing_parents(family_rows)
+            family = Family(code=code, notes="\n".join(f"Import {filename}: {note}" for note in notes))
             session.add(family)
             session.flush()
             created.append(family)
-            _add_members(session, family, family_rows, donors)
+            _add_members(session, family, family_rows, donors,
+                         added={note.rsplit(" ", 1)[-1] for note in notes})
     return created
 
 
 def _add_members(session: Session, family: Family, rows: list[PedigreeRow],
-                 donors: dict[str, int]) -> None:
+                 donors: dict[str, int], added: set[str] | None = None) -> None:
     by_code: dict[str, PedigreeMember] = {}
     pending = list(rows)
     while pending:  # parents first (the file may list children before parents)
@@ -379,7 +388,8 @@ def _add_members(session: Session, family: Family, rows: list[PedigreeRow],
                 mother_id=by_code[row.mother_id].id if row.mother_id else None,
                 donor_id=donors.get(row.sample_id) if row.sample_id else None,
                 missing_person_id=missing_id,
-                relation_label="missing person" if row.missing else "")
+                relation_label="missing person" if row.missing else
+                ("added: parent not given" if row.person_id in (added or set()) else ""))
             session.add(member)
             session.flush()
             by_code[row.person_id] = member
