@@ -26,7 +26,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from flask import Flask
 
     from labtrack import config
-    from labtrack.services import audit, continuous
+    from labtrack.services import audit, continuous, name_index
     from labtrack.web import init_app as init_web
 
     app = Flask(__name__, template_folder=_templates_folder(), instance_relative_config=True,
@@ -42,6 +42,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.update(test_config)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(_ROOT / "translations"))
     audit.install_hook()
+    name_index.install_hook()
     init_web(app)
     continuous.init_app(app)
     from labtrack.cli import init_app as init_cli

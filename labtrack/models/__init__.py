@@ -27,6 +27,7 @@ from labtrack.models.profiles import (
     StaffMember,
 )
 from labtrack.models.samples import Sample, SampleStateChange, StorageLocation
+from labtrack.models.search import NameIndex
 from labtrack.models.sites import Individual, Remains, Site
 
 # Tables whose rows are evidence: the database refuses UPDATE and DELETE on them.
@@ -53,7 +54,7 @@ __all__ = [
     "CustodyItem", "Donor", "Family", "FamilyNotification", "FamilyPower", "FrequencyEntry", "FrequencyTable",
     "Identification", "Individual", "InquiryAccess", "InquiryChangeRequest", "InquiryCode", "IssuedDocument",
     "IssuedDocumentContent", "JOB_ENDED", "JOB_STATUSES", "Job", "LabelPrint", "Match", "MatchEvidence", "MatchReview",
-    "MatchRun", "MissingPerson", "PedigreeMember", "Profile", "ProfileAllele", "ProfileImport",
+    "MatchRun", "MissingPerson", "NameIndex", "PedigreeMember", "Profile", "ProfileAllele", "ProfileImport",
     "Remains", "RetractionProposal", "Sample", "SampleStateChange", "Signature", "Site", "StaffMember",
     "StorageLocation", "User", "metadata", "utcnow",
 ]

@@ -28,9 +28,10 @@ from labtrack.models import AuditEntry, ProfileAllele, metadata
 from labtrack.services.audit import REDACTED, SECRET_COLUMNS, redact
 from labtrack.services.audit_seal import Seal
 
-# the log itself, and the worker's job queue (heartbeats are operational state written outside
-# the audit on purpose; a job's results are evidence rows of their own and are checked)
-_SKIP_TABLES = frozenset({"audit_entry", "alembic_version", "job"})
+# the log itself, the worker's job queue (heartbeats are operational state written outside
+# the audit on purpose; a job's results are evidence rows of their own and are checked) and the
+# name index (search keys derived from the logged names, rebuilt at will: services/name_index.py)
+_SKIP_TABLES = frozenset({"audit_entry", "alembic_version", "job", "name_index"})
 _ALLELE_TABLE = ProfileAllele.__table__.name  # type: ignore[attr-defined]
 _BATCH = 2000
 

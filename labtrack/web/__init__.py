@@ -42,6 +42,7 @@ def _blueprints() -> list[Any]:
         custody,
         donors,
         families,
+        find,
         inquiry,
         inquiry_admin,
         labels,
@@ -61,7 +62,7 @@ def _blueprints() -> list[Any]:
     from labtrack.web.api import load_api_modules
 
     load_api_modules()
-    return [auth.bp, main.bp, admin.bp, sites.bp, samples.bp, storage.bp, custody.bp, labels.bp, families.bp,
+    return [auth.bp, main.bp, find.bp, admin.bp, sites.bp, samples.bp, storage.bp, custody.bp, labels.bp, families.bp,
             missing_persons.bp, donors.bp, profiles.bp, matching.bp, review_web.bp, documents_web.bp,
             notifications_web.bp, dashboard_web.bp, inquiry.bp, inquiry_admin.bp, api_bp]
 

@@ -1,0 +1,158 @@
+"""Find: what the search box of every page looks for (a read model).
+
+1. An accession ID, scanned or typed (the Arabic keyboard layout and Arabic-Indic digits read
+   back as at the scanning station, check characters validated): the item itself.
+2. A case number, donor code, family code or site code, exactly: that record.
+3. For roles who may see identities only: missing persons and donors by name in Arabic or Latin
+   script, with spelling variants (``core.names``), year of birth (``1980``, give or take two
+   years) and place; candidates are taken from the name index in SQL (every word's key, then any
+   word's key) and ranked with rapidfuzz. Technicians and analysts never get names: for them the
+   name index is not read at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from rapidfuzz import fuzz
+from sqlalchemy import and_, or_
+from sqlmodel import Session, col, select
+
+from labtrack.core import names
+from labtrack.core.scanning import read_scan
+from labtrack.models import Donor, Family, IssuedDocument, MissingPerson, NameIndex, Remains, Sample, Site
+from labtrack.models.samples import StorageLocation
+
+MAX_QUERY = 200
+CANDIDATES = 500
+SHOWN = 25
+YEAR_SLACK = 2
+
+
+@dataclass(frozen=True)
+class Target:
+    """The one record the search names: ``kind`` (remains, sample, location, document,
+    missing_person, donor, family, site) and its key (accession, id or code)."""
+
+    kind: str
+    key: str | int
+
+
+@dataclass(frozen=True)
+class Hit:
+    kind: str  # missing_person or donor
+    id: int
+    code: str
+    name_ar: str
+    name_latin: str
+    birth_year: int | None
+    place: str
+    score: float
+
+
+@dataclass
+class FindResult:
+    query: str
+    target: Target | None = None
+    id_problem: str = ""  # an ID whose check characters (or shape) are wrong, or not registered
+    names_searched: bool = False
+    hits: list[Hit] = field(default_factory=list)
+
+
+def _looks_like_id(text: str) -> bool:
+    """A hyphen and digits once the keyboard layout is read back (``QTF-00042-…``), not a name."""
+    reading = read_scan(text)
+    return "-" in reading.text and any(c.isdigit() for c in reading.text)
+
+
+def _by_accession(session: Session, accession: str, kind: str | None) -> Target | None:
+    if kind == "remains" and session.exec(select(Remains.id).where(Remains.accession == accession)).first():
+        return Target("remains", accession)
+    if kind in ("sample", "reference") and session.exec(select(Sample.id).where(Sample.accession == accession)).first():
+        return Target("sample", accession)
+    if kind == "location" and session.exec(select(StorageLocation.id)
+                                           .where(StorageLocation.accession == accession)).first():
+        return Target("location", accession)
+    if kind == "document":
+        found = session.exec(select(IssuedDocument.id).where(IssuedDocument.number == accession)).first()
+        if found:
+            return Target("document", found)
+    return None
+
+
+def _by_code(session: Session, text: str) -> Target | None:
+    code = text.strip()
+    upper = code.upper()
+    codes = {code, upper}
+    if person := session.exec(select(MissingPerson.id).where(col(MissingPerson.case_number).in_(codes))).first():
+        return Target("missing_person", person)
+    if donor := session.exec(select(Donor.id).where(col(Donor.code).in_({code, upper}))).first():
+        return Target("donor", donor)
+    if family := session.exec(select(Family.id).where(col(Family.code).in_({code, upper}))).first():
+        return Target("family", family)
+    if len(upper) == 3 and session.exec(select(Site.id).where(Site.code == upper)).first():
+        return Target("site", upper)
+    return None
+
+
+def _candidates(session: Session, keys: list[str], years: list[int], *, every: bool) -> list[Any]:
+    statement = select(NameIndex)
+    if keys:
+        likes = [col(NameIndex.search_key).contains(f" {key}", autoescape=True) for key in keys]
+        statement = statement.where(and_(*likes) if every else or_(*likes))
+    if years:
+        statement = statement.where(or_(*(col(NameIndex.birth_year).between(y - YEAR_SLACK, y + YEAR_SLACK)
+                                          for y in years)))
+    return list(session.exec(statement.limit(CANDIDATES)))
+
+
+def _hits(session: Session, rows: list[Any], keys: list[str], years: list[int]) -> list[Hit]:
+    wanted = " ".join(keys)
+    persons = {p.id: p for p in session.exec(select(MissingPerson).where(
+        col(MissingPerson.id).in_([r.person_id for r in rows if r.kind == "missing_person"])))}
+    donors = {d.id: d for d in session.exec(select(Donor).where(
+        col(Donor.id).in_([r.person_id for r in rows if r.kind == "donor"])))}
+    hits = []
+    for row in rows:
+        score = fuzz.token_set_ratio(wanted, row.search_key) if keys else 50.0
+        if years and row.birth_year is not None:
+            score += 10 - 2 * min(abs(row.birth_year - y) for y in years)
+        if row.kind == "missing_person" and (p := persons.get(row.person_id)):
+            hits.append(Hit("missing_person", p.id or 0, p.case_number, p.name_ar, p.name_latin, p.birth_year,
+                            p.disappearance_place, score))
+        elif row.kind == "donor" and (d := donors.get(row.person_id)):
+            hits.append(Hit("donor", d.id or 0, d.code, d.name_ar, d.name_latin, d.birth_year, "", score))
+    hits.sort(key=lambda h: (-h.score, h.code))
+    return hits[:SHOWN]
+
+
+def find(session: Session, query: str, *, identities: bool) -> FindResult:
+    """What ``query`` names (see the module docstring). Names only when ``identities``."""
+    text = " ".join("".join(c for c in query if c.isprintable()).split())[:MAX_QUERY]
+    result = FindResult(text)
+    if not text:
+        return result
+    reading = read_scan(text)
+    if reading.ok and reading.accession:
+        result.target = _by_accession(session, reading.accession, reading.kind)
+        if result.target is None:
+            result.id_problem = f"{reading.accession}: no item has this ID."
+        return result
+    result.target = _by_code(session, text)
+    if result.target is not None:
+        return result
+    if _looks_like_id(text) and " " not in text:
+        result.id_problem = reading.error or f"{text}: not an ID"
+        return result
+    if not identities:
+        return result
+    keys, years = names.keys(text), names.query_years(text)
+    if not keys and not years:
+        return result
+    result.names_searched = True
+    rows = _candidates(session, keys, years, every=True)
+    if not rows and len(keys) > 1:
+        rows = _candidates(session, keys, years, every=False)
+    result.hits = _hits(session, rows, keys, years)
+    return result
