@@ -9,11 +9,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import DateField, FloatField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, FloatField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from labtrack.db import get_session
-from labtrack.services import families
+from labtrack.services import duplicates, families
 from labtrack.services import lists as list_specs
 from labtrack.web import inquiry_admin, lists
 from labtrack.web.access import ADMIN, ALL_ROLES, COORDINATOR, can_see_identities, roles_required
@@ -43,17 +43,33 @@ class MissingPersonForm(FlaskForm):
     contact_relation = StringField(_l("Contact's relation"), validators=[Length(max=50)])
 
 
+class RegisterMissingPersonForm(MissingPersonForm):
+    different_person = BooleanField(_l("I have checked the likely duplicates: this is a different person"))
+
+
+def _duplicates(form: RegisterMissingPersonForm) -> list[duplicates.LikelyDuplicate]:
+    return duplicates.likely_duplicates(
+        get_session(), name_ar=form.name_ar.data or "", name_latin=form.name_latin.data or "",
+        birth_year=form.birth_year.data or (form.birth_date.data.year if form.birth_date.data else None),
+        disappearance_place=form.disappearance_place.data or "", disappeared_on=form.disappeared_on.data,
+        contact_phone=form.contact_phone.data or "")
+
+
 @bp.route("/", methods=["GET", "POST"])
 @roles_required(*ALL_ROLES)
 def index() -> Any:
     db = get_session()
-    form = MissingPersonForm()
+    form = RegisterMissingPersonForm()
+    likely: list[duplicates.LikelyDuplicate] = []
     if request.method == "POST":
         if not can_see_identities():
             message = _("Coordinators register missing persons.")
             return render_template("errors/error.html", status=403, message=message, problems=[]), 403
-        if form.validate_on_submit():
-            values = {k: v for k, v in form.data.items() if k not in ("csrf_token", "case_number", "sex")}
+        if form.validate_on_submit() and not form.different_person.data:
+            likely = _duplicates(form)
+        if form.validate_on_submit() and not likely:
+            values = {k: v for k, v in form.data.items()
+                      if k not in ("csrf_token", "case_number", "sex", "different_person")}
             person = families.register_missing_person(session=db, by=current_user,
                                                       case_number=form.case_number.data or "",
                                                       sex=form.sex.data or "U",
@@ -62,7 +78,8 @@ def index() -> Any:
             inquiry_admin.issue_code(missing_person_id=person.id)
             return redirect(url_for("missing_persons.detail", person_id=person.id))
     return lists.show(list_specs.MISSING_PERSONS, "missing_persons/index.html", filename="missing-persons",
-                      form=form, identities=can_see_identities(), status=422 if form.errors else 200)
+                      form=form, identities=can_see_identities(), likely=likely,
+                      status=422 if form.errors else 409 if likely else 200)
 
 
 class EditMissingPersonForm(MissingPersonForm):
