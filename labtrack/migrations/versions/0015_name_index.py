@@ -1,7 +1,7 @@
 """name index: search keys of missing persons' and donors' names (Arabic and Latin variants)
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-02 18:10:00
 """
 import sqlalchemy as sa
@@ -10,8 +10,8 @@ from alembic import op
 
 from labtrack.core import names
 
-revision = '0014'
-down_revision = '0013'
+revision = '0015'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 
