@@ -34,7 +34,15 @@ CSP: dict[str, Any] = {
     "frame-ancestors": "'none'",
 }
 
-talisman = Talisman()
+class _Talisman(Talisman):
+    """Talisman that keeps a stricter Referrer-Policy a blueprint already set (the family inquiry
+    pages send no-referrer: no address of a family's page leaks to other sites)."""
+
+    def _set_referrer_policy_headers(self, headers: Any) -> None:
+        headers.setdefault("Referrer-Policy", self.referrer_policy)
+
+
+talisman = _Talisman()
 
 
 class BoundedInt(IntegerConverter):
