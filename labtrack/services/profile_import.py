@@ -228,13 +228,11 @@ def _row_digests(session: Session, import_id: int) -> dict[str, Any]:
     """A digest per stored profile row and per profile's alleles, read back as stored, so that
     ``labtrack audit verify --deep`` can tell a genotype changed behind the application's back."""
     profiles = audit_deep.rows_of(session, _PROFILE, _PROFILE.c.import_id == import_id)
-    alleles = audit_deep.rows_of(session, _ALLELE, _ALLELE.c.profile_id.in_(
-        select(_PROFILE.c.id).where(_PROFILE.c.import_id == import_id)))
-    groups: dict[str, list[dict[str, Any]]] = {}
-    for row in alleles:
-        groups.setdefault(str(row["profile_id"]), []).append(row)
+    alleles = audit_deep.plain_group_digests(
+        session, _ALLELE, "profile_id", "profile_id IN (SELECT id FROM profile WHERE import_id = :import_id)",
+        {"import_id": import_id})
     return {"row_digests": {_PROFILE.name: {str(row["id"]): audit_deep.row_digest(_PROFILE, row) for row in profiles}},
-            "allele_digests": {key: audit_deep.group_digest(_ALLELE, rows) for key, rows in groups.items()}}
+            "allele_digests": alleles}
 
 
 def _executemany(session: Session, table: Any, columns: list[str], values: list[tuple[Any, ...]]) -> None:
