@@ -22,7 +22,8 @@ def scan(page, text: str) -> None:
 
 
 def wait_lines(page, count: int) -> None:
-    page.wait_for_function(f"document.querySelectorAll('#scans li').length >= {count}", timeout=10_000)
+    # locator waits, not wait_for_function: the page's CSP forbids evaluating strings ('unsafe-eval')
+    page.locator(f"#scans li:nth-child({count})").wait_for(timeout=10_000)
 
 
 def test_scanning_a_batch(app: Flask, db: Session, users: dict, live_server: str, browser_page) -> None:
@@ -67,7 +68,7 @@ def test_scanning_a_batch(app: Flask, db: Session, users: dict, live_server: str
     assert third.accession in page.inner_text("#scans li:nth-child(5)")
 
     page.click("#confirm")
-    page.wait_for_function("document.querySelector('#result').textContent.includes('Recorded')", timeout=10_000)
+    page.locator("#result", has_text="Recorded").wait_for(timeout=10_000)
     assert "Recorded: 3" in page.inner_text("#result")
 
     db.rollback()
