@@ -60,6 +60,31 @@ class CheckpointError(ValueError):
     """A checkpoint line or argument that cannot be read, or whose signature is wrong."""
 
 
+_FDS: dict[Path, int] = {}  # checkpoint files kept open for appending (one per process)
+_MAX_OPEN = 4
+
+
+def _append_fd(path: Path) -> int:
+    """An O_APPEND descriptor of ``path``, reopened when the file was removed or replaced (a
+    descriptor of a deleted file would write checkpoints nowhere). Call under ``_FILE_LOCK``."""
+    fd = _FDS.get(path)
+    if fd is not None:
+        try:
+            if os.stat(path).st_ino == os.fstat(fd).st_ino:
+                return fd
+        except OSError:
+            pass
+        os.close(fd)
+        _FDS.pop(path, None)
+    if len(_FDS) >= _MAX_OPEN:  # many databases in one process (tests): keep a few descriptors only
+        for other in _FDS.values():
+            os.close(other)
+        _FDS.clear()
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    _FDS[path] = fd
+    return fd
+
+
 @dataclass(frozen=True)
 class Seal:
     """The audit key and the checkpoint file of one database."""
@@ -89,11 +114,7 @@ class Seal:
         line = (self.checkpoint_line(seq, entry_hash, at) + "\n").encode("ascii")
         try:
             with _FILE_LOCK:
-                fd = os.open(self.checkpoint_file, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-                try:
-                    os.write(fd, line)
-                finally:
-                    os.close(fd)
+                os.write(_append_fd(self.checkpoint_file), line)
         except OSError:
             _LOG.exception("audit checkpoint seq %s could not be written to %s", seq, self.checkpoint_file)
 
