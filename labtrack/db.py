@@ -20,6 +20,7 @@ EXTENSION_KEY = "labtrack.engine"
 
 
 WRITE_OPTION = "labtrack_write"
+LOCKOUT_KEY = "labtrack.lockout"  # (max failures, lockout minutes) in a session's info
 _WRITER_LOCKS: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.WeakKeyDictionary()
 _WRITER_LOCKS_GUARD = threading.Lock()
 
@@ -149,6 +150,9 @@ def get_session() -> Session:
     """The request's session (created on first use, closed at teardown)."""
     if "db_session" not in g:
         g.db_session = Session(get_engine(), expire_on_commit=False)
+        # the lockout policy for password checks made through this session (signatures, retractions)
+        g.db_session.info[LOCKOUT_KEY] = (current_app.config["LOGIN_MAX_FAILURES"],
+                                          current_app.config["LOGIN_LOCKOUT_MINUTES"])
     session: Session = g.db_session
     return session
 

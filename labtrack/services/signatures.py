@@ -14,9 +14,17 @@ from typing import Any
 from sqlmodel import Session, select
 
 from labtrack.core.errors import AuthenticationFailed, ValidationFailed
+from labtrack.db import LOCKOUT_KEY
 from labtrack.models import Signature, User
 from labtrack.models.identification import SIGNATURE_MEANINGS
-from labtrack.services.accounts import LOCKED_MESSAGE, is_locked, record_failure, verify_password
+from labtrack.services.accounts import (
+    LOCKED_MESSAGE,
+    LOCKOUT_MINUTES,
+    MAX_FAILURES,
+    is_locked,
+    record_failure,
+    verify_password,
+)
 from labtrack.services.audit import canonical_json
 from labtrack.services.transaction import after_rollback
 
@@ -35,7 +43,10 @@ def check_password(user: User, password: str, session: Session | None = None) ->
     if not password or not verify_password(user, password):
         if session is not None and user.id is not None:
             user_id = user.id
-            after_rollback(session, lambda: record_failure(session, user_id, reason="wrong signature password"))
+            max_failures, minutes = session.info.get(LOCKOUT_KEY, (MAX_FAILURES, LOCKOUT_MINUTES))
+            after_rollback(session, lambda: record_failure(session, user_id, max_failures=max_failures,
+                                                           lockout_minutes=minutes,
+                                                           reason="wrong signature password"))
         raise AuthenticationFailed("The password is not correct: nothing was signed or changed.")
 
 

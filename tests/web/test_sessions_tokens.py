@@ -147,3 +147,20 @@ def test_tokens_from_the_command_line(runner, users: dict) -> None:
     assert "revoked" in runner.invoke(args=["users", "tokens"]).output
     refused = runner.invoke(args=["users", "token", users["technician"].username, "--name", "x", "--role", "admin"])
     assert refused.exit_code != 0 and "cannot act as admin" in refused.output
+
+
+def test_the_lab_lockout_policy_applies_to_signatures_on_the_web(app_config: dict) -> None:
+    app = create_app({**app_config, "LOGIN_MAX_FAILURES": 2})
+    create_schema(get_engine(app))
+    with Session(get_engine(app), expire_on_commit=False) as db:
+        analyst = factories.make_user(db, "analyst", "policy1")
+        match_id = make_candidate(db, analyst.user).match.id
+        user_id = analyst.id
+    client = app.test_client()
+    assert client.post("/login", data={"username": "policy1", "password": PASSWORD}).status_code == 302
+    for _ in range(2):
+        client.post(f"/review/matches/{match_id}/propose", data={"decision": "confirm", "reason": "x",
+                                                                 "password": "wrong"})
+    with Session(get_engine(app)) as db:
+        assert accounts.is_locked(db.get(User, user_id))  # after 2 (the lab's setting), not the default 5
+    get_engine(app).dispose()
