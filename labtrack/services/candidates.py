@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlmodel import Session, select
 
@@ -144,8 +145,11 @@ def _latest_digests(session: Session, match_ids: list[int]) -> dict[int, str]:
     return {match_id: digest for match_id, (_, digest) in found.items()}
 
 
-def store(session: Session, run: MatchRun, found: list[Candidate], scope: Scope) -> Outcome:
-    """Apply a run's candidates (inside the caller's write), each with the snapshot of its inputs."""
+def store(session: Session, run: MatchRun, found: list[Candidate], scope: Scope,
+          searched: tuple[Any, dict[str, Any]] | None = None) -> Outcome:
+    """Apply a run's candidates (inside the caller's write), each with the snapshot of its inputs.
+    ``searched``: the run's (genotypes, pedigrees by family code); a candidate whose snapshot no
+    longer describes them (an input changed while the run computed) is skipped and named."""
     outcome = Outcome()
     profiles = _current_profiles(session, (c.remains_sample_id for c in found))
     families = {f.code: f.id for f in session.exec(select(Family)).all()}
@@ -168,6 +172,12 @@ def store(session: Session, run: MatchRun, found: list[Candidate], scope: Scope)
         seen.add(key)
         per_locus = json.dumps(candidate.per_locus)
         inputs = snapshots.build(remains_parts[sample_id], family_parts[family_id], table_part, run)
+        if searched is not None and candidate.family_id in searched[1] and not snapshots.matches_search(
+                inputs, searched[0], searched[1][candidate.family_id]):
+            outcome.skipped.append(f"{candidate.remains_sample_id} / {candidate.family_id}: an input changed while "
+                                   "the run computed; the change queued a new computation")
+            seen.add(key)  # not closed either: the next run decides
+            continue
         digest = (snapshots.digest(inputs), canonical_json(inputs))
         match = existing.get(key)
         status = statuses.get(match.id or 0, review_rules.OPEN) if match is not None else None

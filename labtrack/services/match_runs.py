@@ -139,7 +139,8 @@ def _store_matches(session: Session, run: MatchRun, found: list[Candidate], acto
     the run and its job: one transaction."""
     input_sha256, scope, engine, prior = search
     with write(session, actor=actor, reason=f"match run {run.id} results"):
-        outcome = candidates.store(session, run, found, scope)
+        outcome = candidates.store(session, run, found, scope,
+                                   searched=(engine.genotypes, {p.family_id: p for p in engine.pedigrees}))
         run.status, run.progress, run.finished_at, run.n_matches = "done", 1.0, utcnow(), outcome.reported
         run.n_remains, run.n_families, run.input_sha256 = len(engine.remains), len(engine.pedigrees), input_sha256
         effective_prior = found[0].prior if found else (prior if prior is not None else

@@ -180,6 +180,34 @@ def check_unchanged(session: Session, match: Match, run: MatchRun) -> None:
                        "before it can be reviewed")
 
 
+def _searched_calls(profile: dict[str, Any] | None) -> dict[str, tuple[str, ...]]:
+    from labtrack.kinship.markers import canonical_marker
+    from labtrack.services.search_input import searched_call
+
+    return {canonical_marker(locus): (a1, a2) if a2 else (a1,)
+            for locus, (a1, a2) in ((profile or {}).get("alleles") or {}).items() if searched_call(locus, a1, a2)}
+
+
+def matches_search(snapshot: dict[str, Any], genotypes: Any, pedigree: Any) -> bool:
+    """Whether the snapshot (taken when the results are stored) describes what the run searched:
+    the same calls of the remains and of the consenting typed relatives, the same tree. False when
+    something changed while the run computed (the change has queued a new run)."""
+    remains = snapshot["remains"]
+    if _searched_calls(remains["profile"]) != dict(genotypes.get(remains["sample"], {})):
+        return False
+    sex = {"M": 1, "F": 2, "U": 0}
+    typed = {}
+    for m in snapshot["family"]["members"]:
+        calls = _searched_calls(m["profile"]) if m["profile"] and m["consent"] else {}
+        if calls:
+            typed[m["sample"]] = calls
+    expected = {(m["person"], m["father"] or None, m["mother"] or None, sex[m["sex"]],
+                 m["sample"] if m["sample"] in typed else None, bool(m["missing"]))
+                for m in snapshot["family"]["members"]}
+    searched = {(p.person_id, p.father_id, p.mother_id, p.sex, p.sample_id, p.missing) for p in pedigree.persons}
+    return expected == searched and all(dict(genotypes.get(sample, {})) == calls for sample, calls in typed.items())
+
+
 @dataclass(frozen=True)
 class Reproduction:
     match_id: int

@@ -97,3 +97,31 @@ def test_a_candidate_is_reproduced_bit_for_bit_from_its_snapshot(app: Flask, db:
     assert snapshots.reproduce(db, match_id).identical
     missing = runner.invoke(args=["kinship", "reproduce", "9999"])
     assert missing.exit_code != 0 and "has no snapshot of its inputs" in missing.output
+
+
+def test_an_input_changed_while_the_run_computed_is_not_stored_as_its_snapshot(app: Flask, db: Session,  # noqa: ANN001
+                                                                               lab) -> None:
+    """A run reads its input, the femur is re-typed meanwhile: its numbers (from the old typing) are
+    not stored under a snapshot of the new typing; the change has queued its own computation."""
+    from labtrack.kinship.candidates import find_candidates
+    from labtrack.models import Match, MatchRun
+    from labtrack.services import candidates
+    from labtrack.services.match_parameters import MatchParameters
+    from labtrack.services.search_input import build_search_input
+    from labtrack.services.transaction import write
+
+    analyst, _ = lab
+    match_id = _femur(app, db, analyst)
+    before = build_search_input(session=db).engine_input()  # what a run read before the re-typing
+    _retype(db, analyst, FEMUR, like="NJH-00002-S01-JA")
+    found = find_candidates(before.table, before.pedigrees, before.genotypes, before.remains,
+                            **MatchParameters.from_json(db.exec(select(MatchRun)).one().params_json).engine_kwargs())
+    run = db.exec(select(MatchRun)).one()
+    with write(db, actor=analyst.user, reason="test: a late store"):
+        outcome = candidates.store(db, run, found, candidates.Scope(full=True),
+                                   searched=(before.genotypes, {p.family_id: p for p in before.pedigrees}))
+    assert f"{FEMUR} / FAM-0001: an input changed while the run computed; the change queued a new computation" \
+        in outcome.skipped
+    femur = db.get(Match, match_id, populate_existing=True)
+    assert femur is not None and femur.closed_at is None  # neither closed nor updated: the next run decides
+    assert len(db.exec(select(MatchEvidence).where(MatchEvidence.match_id == match_id)).all()) == 1
