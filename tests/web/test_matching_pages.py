@@ -3,6 +3,7 @@ identity is set per run and shown with its meaning (English and Arabic)."""
 
 from __future__ import annotations
 
+import json
 import re
 
 from flask import Flask
@@ -89,3 +90,20 @@ def test_run_and_match_pages_show_updates_history_and_closures(client: FlaskClie
     client.get("/language/ar")
     arabic = client.get(f"/review/matches/{femur.id}")
     assert arabic.status_code == 200 and "هذا المرشح مغلق" in arabic.get_data(as_text=True)
+
+
+def test_the_api_cancels_a_queued_run_and_shows_what_it_searched(app: Flask, client: FlaskClient, db: Session,
+                                                                 login_as) -> None:  # noqa: ANN001
+    demo.load_demo(db)
+    login_as("analyst")
+    done = client.post("/api/v1/match-runs", json={"top_k": 2}).get_json()
+    assert done["status"] == "done" and json.loads(done["scope_json"]) == {"full": True}
+    assert len(done["input_sha256"]) == 64 and json.loads(done["outcome_json"])["reported"] == done["n_matches"]
+    app.config["JOBS_INLINE"] = False
+    queued = client.post("/api/v1/match-runs", json={"top_k": 2}).get_json()
+    assert queued["status"] == "queued"
+    cancelled = client.post(f"/api/v1/match-runs/{queued['id']}/cancel")
+    assert cancelled.status_code == 202 and cancelled.get_json()["status"] == "failed"
+    assert "before it started" in cancelled.get_json()["error"]
+    again = client.post(f"/api/v1/match-runs/{queued['id']}/cancel")
+    assert again.status_code == 409 and "already ended" in again.get_json()["message"]

@@ -9,8 +9,9 @@ from flask import current_app
 from flask_login import current_user
 from pydantic import BaseModel, Field
 
+from labtrack.core.errors import NotFound
 from labtrack.db import get_session
-from labtrack.services import match_runs
+from labtrack.services import jobs, match_runs
 from labtrack.services.match_parameters import MatchParameters
 from labtrack.web.access import ADMIN, ANALYST
 from labtrack.web.api import bp
@@ -45,6 +46,9 @@ class MatchRunPublic(BaseModel):
     n_families: int
     n_matches: int
     error: str
+    scope_json: str = "{}"
+    input_sha256: str = ""
+    outcome_json: str = "{}"
     created_at: datetime
     finished_at: datetime | None
 
@@ -68,3 +72,15 @@ def create_match_run() -> Any:
            roles=(ANALYST, ADMIN), response=MatchRunPublic)
 def get_match_run(run_id: int) -> Any:
     return respond(MatchRunPublic, match_runs.get_run(get_session(), run_id))
+
+
+@operation(bp, "/match-runs/<int:run_id>/cancel", method="POST", summary="Cancel a queued or running match run "
+           "(a running one stops at its next progress step)", tag="matching", roles=(ANALYST, ADMIN),
+           response=MatchRunPublic, status=202)
+def cancel_match_run(run_id: int) -> Any:
+    db = get_session()
+    job = jobs.job_for(db, "match_run", match_runs.get_run(db, run_id).id or 0)
+    if job is None:
+        raise NotFound(f"match run {run_id} has no job")
+    jobs.request_cancel(db, job.id or 0, by=current_user)
+    return respond(MatchRunPublic, match_runs.get_run(db, run_id), status=202)
