@@ -37,7 +37,8 @@ class ProfileUploadForm(FlaskForm):
     single_allele = SelectField(
         _l("A single peak (one allele written once) is"),
         choices=[("", _l("by sample kind: remains one allele seen, references homozygote")),
-                 ("one-seen", _l("one allele seen (a possible drop-out)")), ("homozygote", _l("a homozygote"))])
+                 ("one-seen", _l("one allele seen (a possible drop-out)")), ("homozygote", _l("a homozygote"))],
+        validate_choice=False)  # absent: by sample kind; anything else is refused by the import
     check_only = BooleanField(_l("Only check the file (store nothing)"))
 
 
