@@ -11,7 +11,8 @@ can forget it) and, just before it commits, queues in the same transaction:
   (``family_power``).
 
 Runs of one remains or one family coalesce (a second change before the worker took up the
-first adds nothing). Runs use the parameters of the latest full run (else the lab's defaults) and the
+first adds nothing); a bulk change (more than ``FULL_RUN_ABOVE`` remains or families) queues one
+full run instead. Runs use the parameters of the latest full run (else the lab's defaults) and the
 default frequency table; without a frequency table nothing is queued. The setting
 ``CONTINUOUS_MATCHING`` (``LABTRACK_CONTINUOUS_MATCHING``, on by default) turns it off.
 """
@@ -43,6 +44,9 @@ from labtrack.services.transaction import ACTOR_KEY
 _KEY = "labtrack.continuous"
 _BUSY = "labtrack.continuous.busy"
 _APPS: weakref.WeakKeyDictionary[Engine, Flask] = weakref.WeakKeyDictionary()
+_CHUNK = 500
+#: more remains (or families) than this in one change: one full run instead of a run of a list
+FULL_RUN_ABOVE = 1000
 
 
 def _enabled(session: OrmSession) -> bool:
@@ -96,24 +100,28 @@ def _queue(session: Session, seen: dict[str, set[int]]) -> None:
             Profile.import_id.in_(sorted(seen["imports"])), Profile.sample_id != None)))  # type: ignore[union-attr,arg-type]  # noqa: E711
     remains: list[str] = []
     donors = set(seen["donors"])
-    if samples:
+    ordered = sorted(samples)
+    for start in range(0, len(ordered), _CHUNK):
         for accession, remains_id, donor_id in session.exec(
-                select(Sample.accession, Sample.remains_id, Sample.donor_id).where(Sample.id.in_(sorted(samples)))):  # type: ignore[union-attr]
+                select(Sample.accession, Sample.remains_id, Sample.donor_id)
+                .where(Sample.id.in_(ordered[start:start + _CHUNK]))):  # type: ignore[union-attr]
             if remains_id is not None:
                 remains.append(accession)
             elif donor_id is not None:
                 donors.add(donor_id)
     family_ids = set(seen["families"])
-    if donors:
+    donor_list = sorted(donors)
+    for start in range(0, len(donor_list), _CHUNK):
         family_ids |= set(session.exec(select(PedigreeMember.family_id).where(
-            PedigreeMember.donor_id.in_(sorted(donors)))))  # type: ignore[union-attr]
-    families = sorted(session.exec(select(Family.code).where(Family.id.in_(sorted(family_ids)))).all()) \
-        if family_ids else []  # type: ignore[union-attr]
+            PedigreeMember.donor_id.in_(donor_list[start:start + _CHUNK]))))  # type: ignore[union-attr]
+    bulk = len(remains) > FULL_RUN_ABOVE or len(family_ids) > FULL_RUN_ABOVE
+    families = [] if bulk or not family_ids else sorted(session.exec(
+        select(Family.code).where(Family.id.in_(sorted(family_ids)))).all())  # type: ignore[union-attr]
     if family_ids:  # identification power shown on family pages is kept up to date too
         from labtrack.services import family_power
 
         family_power.queue_refresh(session, family_ids, _acting_user(session))
-    if not remains and not families:
+    if not remains and not families and not bulk:
         return
     table = session.exec(select(FrequencyTable).order_by(FrequencyTable.is_default.desc(),  # type: ignore[attr-defined]
                                                          FrequencyTable.id)).first()
@@ -122,6 +130,10 @@ def _queue(session: Session, seen: dict[str, set[int]]) -> None:
         return
     app = _APPS.get(session.get_bind().engine)  # type: ignore[union-attr]
     params = _latest_full_parameters(session, MatchParameters, app.config if app is not None else {})
+    if bulk:  # a bulk change: one full run rather than runs of long lists
+        match_runs.queue_run(session, by=by, params=params, table=table, dedupe_key="match:full")
+        session.flush()
+        return
     if remains:
         match_runs.queue_run(session, by=by, params=params, table=table, scope={"remains": sorted(remains)},
                              dedupe_key=f"match:remains:{sorted(remains)[0]}" if len(remains) == 1 else None)

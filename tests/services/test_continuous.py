@@ -122,3 +122,15 @@ def test_a_retyped_remains_is_recomputed(continuous_app: Flask, db: Session) -> 
     families = {f.code for f in db.exec(select(Family)).all()}
     assert families == {"FAM-0001", "FAM-0002", "FAM-0003", "FAM-0004"}
     assert db.exec(select(Sample).where(Sample.accession == FEMUR)).one() is not None
+
+
+def test_a_bulk_change_queues_one_full_run(continuous_app: Flask, db: Session,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    from labtrack.services import continuous
+
+    monkeypatch.setattr(continuous, "FULL_RUN_ABOVE", 3)  # the demo's 8 remains profiles are "a bulk import"
+    demo.load_demo(db)
+    scopes = _queued(db)
+    assert {"full": True} in scopes and not any("remains" in scope for scope in scopes)
+    assert _work(continuous_app, db) == len(scopes)
+    assert (FEMUR, "FAM-0001") in _open(db)
