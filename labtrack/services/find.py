@@ -23,6 +23,7 @@ from labtrack.core import names
 from labtrack.core.scanning import read_scan
 from labtrack.models import Donor, Family, IssuedDocument, MissingPerson, NameIndex, Remains, Sample, Site
 from labtrack.models.samples import StorageLocation
+from labtrack.services.listing import contains_text
 
 MAX_QUERY = 200
 CANDIDATES = 500
@@ -99,7 +100,7 @@ def _by_code(session: Session, text: str) -> Target | None:
 def _candidates(session: Session, keys: list[str], years: list[int], *, every: bool) -> list[Any]:
     statement = select(NameIndex)
     if keys:
-        likes = [col(NameIndex.search_key).contains(f" {key}", autoescape=True) for key in keys]
+        likes = [contains_text(col(NameIndex.search_key), f" {key}") for key in keys]
         statement = statement.where(and_(*likes) if every else or_(*likes))
     if years:
         statement = statement.where(or_(*(col(NameIndex.birth_year).between(y - YEAR_SLACK, y + YEAR_SLACK)

@@ -20,8 +20,10 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Boolean, func, or_, select
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import Select
+from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session
 
 from labtrack.core.scanning import read_scan
@@ -177,6 +179,27 @@ def parse(spec: ListSpec, args: Mapping[str, str], *, identities: bool) -> ListR
     return ListRequest(page, per, sort, descending, q, filters, tuple(notices))
 
 
+class contains_text(FunctionElement[bool]):  # noqa: N801 - a SQL function
+    """``haystack`` contains ``needle`` as it is (no wildcards): ``instr`` on SQLite, ``strpos`` on
+    PostgreSQL — a plain substring search, several times faster than ``LIKE`` on Arabic text."""
+
+    type = Boolean()
+    inherit_cache = True
+    name = "contains_text"
+
+
+@compiles(contains_text)
+def _contains_sqlite(element: contains_text, compiler: Any, **kw: Any) -> str:
+    haystack, needle = list(element.clauses)
+    return f"(instr({compiler.process(haystack, **kw)}, {compiler.process(needle, **kw)}) > 0)"
+
+
+@compiles(contains_text, "postgresql")
+def _contains_postgresql(element: contains_text, compiler: Any, **kw: Any) -> str:
+    haystack, needle = list(element.clauses)
+    return f"(strpos({compiler.process(haystack, **kw)}, {compiler.process(needle, **kw)}) > 0)"
+
+
 def _like_text(q: str) -> str:
     """The text to look for: an ID typed with another keyboard layout is read back first."""
     reading = read_scan(q)
@@ -191,7 +214,7 @@ def _filtered(spec: ListSpec, request: ListRequest, identities: bool) -> tuple[S
         statement = statement.where(by_key[key].expr == value)
     if request.q:
         text = _like_text(request.q)
-        searched = [func.lower(c.expr).contains(text, autoescape=True) for c in columns if c.search]
+        searched = [contains_text(func.lower(c.expr), text) for c in columns if c.search]
         if searched:
             statement = statement.where(or_(*searched))
     return statement, columns
