@@ -206,12 +206,8 @@ def _observed_likelihoods(
         typed = {structure.index(pid): np.asarray([g]) for pid, g in relatives.items()}
         joint = peel(structure, typed, freqs, transmission, query=structure.index(mp))[0]
         lik_h1 = float(np.sum(joint * probabilities))
-        unrelated = float(freqs @ probabilities @ freqs)
-        if relatives:
-            return lik_h1, pedigree_likelihood(
-                pedigree, dict(relatives), freqs, mutation=transmission
-            ) * unrelated
-        return lik_h1, unrelated
+        # summing the missing person out of the same joint gives P(relatives): no second peeling
+        return lik_h1, float(joint.sum()) * float(freqs @ probabilities @ freqs)
     if transmission is None:
         h1_structure = relevant_structure(pedigree, [*relatives, mp])
         h1_typed = {h1_structure.index(pid): g for pid, g in relatives.items()}
