@@ -200,13 +200,33 @@ def _group_locus_tables(
         sel = np.flatnonzero(which.reshape(-1) == p)
         kept = [t for t, on in zip(typed_ids, pattern, strict=True) if on]
         sub = group.pedigree.with_typed(kept)
+        distinct, inverse = distinct_references(rel[sel][:, pattern, :])
         lr = mp_lr_tables(
-            sub, rel[sel][:, pattern, :], freqs.freqs, theta=theta, mutation=mutation,
+            sub, distinct, freqs.freqs, theta=theta, mutation=mutation,
             marker=freqs.marker, alleles=freqs.alleles, observations=weights,
         )
         with np.errstate(divide="ignore"):
-            parts.append((group.families[sel], np.log10(lr).astype(np.float32)))
+            log10_lr = np.log10(lr).astype(np.float32)
+        parts.append((group.families[sel], log10_lr[inverse]))
     return parts
+
+
+def distinct_references(genotypes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct reference sets among families of one shape at one locus.
+
+    genotypes : int (F, T, 2), allele indices of the typed relatives. A genotype is unordered,
+    so each relative's pair is sorted first. Returns (distinct (U, T, 2), inverse (F,)) with
+    distinct[inverse] equal to the sorted input: families with the same references share one
+    table (at a locus with n alleles a single typed relative has at most n (n + 1) / 2 distinct
+    genotypes however many families there are).
+    """
+    canonical = np.sort(np.asarray(genotypes), axis=2)
+    n_families, n_typed = canonical.shape[0], canonical.shape[1]
+    if n_families == 0:
+        return canonical, np.zeros(0, dtype=np.intp)
+    flat = canonical.reshape(n_families, 2 * n_typed)
+    distinct, inverse = np.unique(flat, axis=0, return_inverse=True)
+    return distinct.reshape(-1, n_typed, 2), inverse.reshape(-1)
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,19 @@ import numpy as np
 import pytest
 
 from labtrack.imports.exchange import read_freqs, read_genotypes, read_pedigrees
+from labtrack.kinship.dropout import DropModel
 from labtrack.kinship.lr import case_lr
+from labtrack.kinship.mutation import MutationModel
 from labtrack.kinship.search import score_pairs, search
-from labtrack.kinship.search_tables import prepare_search, shape_key
-from labtrack.kinship.simulate import simulate
+from labtrack.kinship.search_observations import DropClasses, observation_likelihoods
+from labtrack.kinship.search_tables import (
+    build_search_tables,
+    distinct_references,
+    prepare_search,
+    shape_key,
+)
+from labtrack.kinship.simulate import search_inputs, simulate
+from labtrack.kinship.tables import mp_lr_tables
 
 FREQS = Path(__file__).resolve().parents[3] / "fixtures" / "freqs" / "nist1036.csv"
 
@@ -76,3 +85,42 @@ def test_shape_key_ignores_names_but_not_structure(job):
     _, pedigrees, _, _ = job
     keys = {shape_key(p) for p in pedigrees}
     assert 1 < len(keys) <= 12
+
+
+def test_families_with_the_same_references_share_one_table():
+    genotypes = np.array(
+        [
+            [[3, 1], [2, 2]],
+            [[1, 3], [2, 2]],  # same references, first genotype written the other way round
+            [[1, 3], [2, 4]],
+            [[3, 1], [2, 2]],
+        ]
+    )
+    distinct, inverse = distinct_references(genotypes)
+    assert distinct.shape == (2, 2, 2)
+    assert inverse[0] == inverse[1] == inverse[3] != inverse[2]
+    np.testing.assert_array_equal(distinct[inverse], np.sort(genotypes, axis=2))
+
+
+@pytest.mark.parametrize("model", [None, MutationModel("stepwise", 0.01), "drop"])
+def test_shared_tables_equal_each_familys_own(model):
+    """Many families of one shape with repeated references: each family's row of the search
+    tables equals its own exact table (the sharing changes no number)."""
+    table = read_freqs(FREQS)
+    data = simulate(400, 5, 6, 11, table, related_fraction=1.0)
+    groups, freqs, _ = search_inputs(data, table)
+    mutation = model if isinstance(model, MutationModel) else None
+    classes = DropClasses.build(DropModel(0.1) if model == "drop" else None)
+    tables = build_search_tables(groups, freqs, list(data.family_ids), mutation=mutation,
+                                 classes=classes)
+    group = next(g for g in groups if list(g.pedigree.typed_person_ids) == ["FA"])
+    rel = group.relatives[:, :, 0, :]
+    assert len(distinct_references(rel)[0]) < len(group.families)  # repeats do occur
+    weights = observation_likelihoods(freqs[0].freqs, classes.models) if classes.active else None
+    locus0 = tables.locus_table(0)
+    for row, family in enumerate(group.families[:40]):
+        own = mp_lr_tables(group.pedigree, rel[row : row + 1], freqs[0].freqs, mutation=mutation,
+                           marker=freqs[0].marker, alleles=freqs[0].alleles, observations=weights)
+        with np.errstate(divide="ignore"):
+            expected = np.log10(own[0]).astype(np.float32)
+        np.testing.assert_allclose(locus0[:, family], expected, rtol=1e-6)
