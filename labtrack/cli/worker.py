@@ -13,8 +13,7 @@ from labtrack.cli.profiles import acting_user, fail
 from labtrack.core.errors import DomainError
 from labtrack.db import standalone_session
 from labtrack.models import JOB_ENDED
-from labtrack.services import jobs, match_runs
-from labtrack.services.match_parameters import MatchParameters
+from labtrack.services import jobs, lab_settings, match_runs
 from labtrack.services.worker import Worker, WorkerSettings
 
 
@@ -95,10 +94,10 @@ def start(theta: float, top_k: int, report_log10_lr: float, prior: float | None,
           username: str | None, wait: bool) -> None:
     """Queue a full match run for the worker (mutation and drop-out models: the lab's unless given)."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    params = MatchParameters.lab_default(
-        app.config, theta=theta, top_k=top_k, report_log10_lr=report_log10_lr, prior=prior,
-        mutation_model=mutation_model, mutation_rate=mutation_rate, dropout=dropout, dropin=dropin)
     with standalone_session() as db:
+        params = lab_settings.run_parameters(
+            db, app.config, theta=theta, top_k=top_k, report_log10_lr=report_log10_lr, prior=prior,
+            mutation_model=mutation_model, mutation_rate=mutation_rate, dropout=dropout, dropin=dropin)
         try:
             run = match_runs.start_run(session=db, by=acting_user(db, username), params=params,
                                        frequency_table_id=table_id, app=app)

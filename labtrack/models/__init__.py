@@ -28,6 +28,7 @@ from labtrack.models.profiles import (
 )
 from labtrack.models.samples import Sample, SampleStateChange, StorageLocation
 from labtrack.models.search import NameIndex
+from labtrack.models.settings import LabMatchSetting
 from labtrack.models.sites import Individual, Remains, Site
 
 # Tables whose rows are evidence: the database refuses UPDATE and DELETE on them.
@@ -47,13 +48,15 @@ APPEND_ONLY_TABLES: tuple[str, ...] = (
     "inquiry_access",
     "family_power",
     "retraction_proposal",
+    "lab_match_setting",
 )
 
 __all__ = [
     "APPEND_ONLY_TABLES", "AccessionCounter", "ROLES", "ApiToken", "AuditEntry", "ConsentRecord", "CustodyEvent",
     "CustodyItem", "Donor", "Family", "FamilyNotification", "FamilyPower", "FrequencyEntry", "FrequencyTable",
     "Identification", "Individual", "InquiryAccess", "InquiryChangeRequest", "InquiryCode", "IssuedDocument",
-    "IssuedDocumentContent", "JOB_ENDED", "JOB_STATUSES", "Job", "LabelPrint", "Match", "MatchEvidence", "MatchReview",
+    "IssuedDocumentContent", "JOB_ENDED", "JOB_STATUSES", "Job", "LabMatchSetting", "LabelPrint", "Match",
+    "MatchEvidence", "MatchReview",
     "MatchRun", "MissingPerson", "NameIndex", "PedigreeMember", "Profile", "ProfileAllele", "ProfileImport",
     "Remains", "RetractionProposal", "Sample", "SampleStateChange", "Signature", "Site", "StaffMember",
     "StorageLocation", "User", "metadata", "utcnow",

@@ -156,7 +156,9 @@ def _latest_full_parameters(session: Session, parameters: Any, config: Any) -> A
             .order_by(MatchRun.id.desc()).limit(50)):  # type: ignore[union-attr]
         if '"full": true' in scope_json:
             return parameters.from_json(params_json)
-    return parameters.lab_default(config)
+    from labtrack.services import lab_settings
+
+    return lab_settings.run_parameters(session, config)
 
 
 def init_app(app: Flask) -> None:

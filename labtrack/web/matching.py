@@ -4,19 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlmodel import select
-from wtforms import FloatField, IntegerField, SelectField
-from wtforms.validators import NumberRange, Optional
+from wtforms import FloatField, IntegerField, SelectField, StringField
+from wtforms.validators import DataRequired, NumberRange, Optional
 
+from labtrack.core.errors import ValidationFailed
 from labtrack.db import get_session
 from labtrack.models import JOB_ENDED, FrequencyTable, Match, MatchEvidence
 from labtrack.models.matching import RUN_STATUSES
-from labtrack.services import jobs, match_runs
+from labtrack.services import jobs, lab_settings, match_runs
 from labtrack.services import lists as list_specs
 from labtrack.services.match_parameters import MUTATION_MODELS, MatchParameters
 from labtrack.web import lists
@@ -50,7 +51,7 @@ class RunForm(FlaskForm):
 
 
 def _form() -> RunForm:
-    defaults = MatchParameters.lab_default(current_app.config)
+    defaults = lab_settings.current(get_session(), current_app.config).parameters()
     form = RunForm(data={"mutation_model": defaults.mutation_model, "mutation_rate": defaults.mutation_rate,
                          "dropout": defaults.dropout, "dropin": defaults.dropin})
     tables = get_session().exec(select(FrequencyTable).order_by(FrequencyTable.name)).all()
@@ -63,8 +64,8 @@ def _form() -> RunForm:
 def index() -> Any:
     form = _form()
     if form.validate_on_submit():
-        params = MatchParameters.lab_default(
-            current_app.config, theta=form.theta.data or 0.0, top_k=form.top_k.data or 5,
+        params = lab_settings.run_parameters(
+            get_session(), current_app.config, theta=form.theta.data or 0.0, top_k=form.top_k.data or 5,
             report_log10_lr=form.report_log10_lr.data if form.report_log10_lr.data is not None else 3.0,
             prior=form.prior.data, mutation_model=form.mutation_model.data or None,
             mutation_rate=form.mutation_rate.data, dropout=form.dropout.data, dropin=form.dropin.data)
@@ -75,7 +76,7 @@ def index() -> Any:
         return redirect(url_for("matching.run", run_id=run.id))
     status = 422 if form.errors else 200
     return lists.show(list_specs.MATCH_RUNS, "matching/index.html", form=form, statuses=RUN_STATUSES,
-                      status=status)
+                      status=status, lab_defaults=lab_settings.current(get_session(), current_app.config))
 
 
 @bp.route("/runs/<int:run_id>")
@@ -103,3 +104,52 @@ def cancel(run_id: int) -> Any:
         jobs.request_cancel(db, job.id or 0, by=current_user)
         flash(_("Cancel requested: the run stops at its next step."), "success")
     return redirect(url_for("matching.run", run_id=run_id))
+
+
+class SettingsForm(FlaskForm):
+    """The lab's default kinship models (see `services.lab_settings`)."""
+
+    mutation_model = SelectField(_l("Mutation model"), choices=[(m, m) for m in MUTATION_MODELS],
+                                 validate_choice=False)
+    mutation_rate = FloatField(_l("Mutation rate per meiosis"), validators=[NumberRange(0, 0.999)])
+    mutation_rate_female = FloatField(_l("Rate of female transmissions (empty: the rate above)"),
+                                      validators=[Optional(), NumberRange(0, 0.999)])
+    mutation_rate_male = FloatField(_l("Rate of male transmissions (empty: the rate above)"),
+                                    validators=[Optional(), NumberRange(0, 0.999)])
+    mutation_rate2 = FloatField(_l("Stepwise: rate of non-integer steps"), validators=[NumberRange(0, 0.999)])
+    mutation_range = FloatField(_l("Stepwise: range (ratio of each further step)"),
+                                validators=[NumberRange(0.000001, 0.999)])
+    dropout = FloatField(_l("Drop-out probability of the remains"), validators=[NumberRange(0, 0.999)])
+    dropin = FloatField(_l("Drop-in probability of the remains"), validators=[NumberRange(0, 0.999)])
+    near_k = IntegerField(_l("Near misses kept per remains"), validators=[NumberRange(0, 20)])
+    reason = StringField(_l("Reason for the change"), validators=[DataRequired()])
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@roles_required(ANALYST, ADMIN)
+def settings() -> Any:
+    """The lab's default kinship models: everyone who runs searches sees them; administrators
+    change them (a new setting with a reason; the history stays)."""
+    db = get_session()
+    defaults = lab_settings.current(db, current_app.config)
+    form = SettingsForm(data=defaults.values)
+    may_change = current_user.role == ADMIN
+    if request.method == "POST":
+        if not may_change:
+            abort(403)
+        if form.validate_on_submit():
+            values = {name: getattr(form, name).data for name in lab_settings.SETTING_FIELDS}
+            try:
+                lab_settings.change(db, current_app.config, values=values, by=current_user,
+                                    reason=form.reason.data or "")
+            except ValidationFailed as error:
+                for problem in error.problems:
+                    field = getattr(form, problem.field or "", None)
+                    (field.errors if field is not None else form.form_errors).append(problem.message)  # type: ignore[union-attr]
+            else:
+                flash(_("The lab's default kinship models were changed; new match runs use them."), "success")
+                return redirect(url_for("matching.settings"))
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("matching/settings.html", form=form, defaults=defaults, may_change=may_change,
+                           described=lab_settings.describe(defaults.values),
+                           history=lab_settings.history(db)), status

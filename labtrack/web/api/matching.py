@@ -11,8 +11,7 @@ from pydantic import BaseModel, Field
 
 from labtrack.core.errors import NotFound
 from labtrack.db import get_session
-from labtrack.services import jobs, match_runs
-from labtrack.services.match_parameters import MatchParameters
+from labtrack.services import jobs, lab_settings, match_runs
 from labtrack.web.access import ADMIN, ANALYST
 from labtrack.web.api import bp
 from labtrack.web.api.openapi import operation, parse_body, respond
@@ -57,8 +56,8 @@ class MatchRunPublic(BaseModel):
            tag="matching", roles=(ANALYST, ADMIN), body=MatchRunCreate, response=MatchRunPublic, status=202)
 def create_match_run() -> Any:
     body = parse_body(MatchRunCreate)
-    params = MatchParameters.lab_default(
-        current_app.config, theta=body.theta, top_k=body.top_k, report_log10_lr=body.report_log10_lr,
+    params = lab_settings.run_parameters(
+        get_session(), current_app.config, theta=body.theta, top_k=body.top_k, report_log10_lr=body.report_log10_lr,
         prior=body.prior, mutation_model=body.mutation_model, mutation_rate=body.mutation_rate,
         mutation_rate_female=body.mutation_rate_female, mutation_rate_male=body.mutation_rate_male,
         dropout=body.dropout, dropin=body.dropin)
