@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from labtrack.imports import table_text
+from labtrack.imports.table_text import TableRefused
 from labtrack.kinship.freqs import FrequencyTable
 from labtrack.kinship.markers import canonical_marker, is_x_marker, x_marker_message
 from labtrack.kinship.pedigree import FEMALE, MALE, UNKNOWN_SEX, Pedigree, Person
@@ -38,35 +40,52 @@ class Case:
 def _read_table(path: str | Path, required: list[str]) -> tuple[pd.DataFrame, list[int], str]:
     """Read a CSV as strings; returns the frame, the line number of each row, and the file name.
 
-    Raises InputError if the file cannot be read or lacks a required column.
+    Raises InputError (naming file, row and field) if the file cannot be read, is refused by the
+    checks of `table_text` (size, line and field length, control characters, values beyond the
+    header on any row) or lacks a required column.
     """
     name = Path(path).name
     try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError([InputProblem(name, None, "", f"cannot read file: {exc}")]) from exc
-    lines = text.splitlines()
+        return _read_checked(Path(path), required, name)
+    except TableRefused as refused:
+        raise InputError([InputProblem(name, refused.row, refused.field or "", refused.message)]) from None
+
+
+def _read_checked(path: Path, required: list[str], name: str) -> tuple[pd.DataFrame, list[int], str]:
+    try:
+        table_text.check_size(path.stat().st_size)
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError([InputProblem(name, None, "", f"cannot read file: {exc.strerror or exc}")]) from exc
+    text = table_text.decode(raw)
+    del raw
+    lines = table_text.plain_lines(text)
     plain = (
         not _SKIPPED_LINE.search(text)
         and "\r" not in text
         and bool(lines) and bool(lines[-1].strip())
-        and len(lines) == text.count("\n") + (0 if text.endswith("\n") else 1)  # no other breaks
     )
-    if not plain:
-        numbered = [(n, line) for n, line in enumerate(lines, start=1)
-                    if line.strip() and not line.lstrip().startswith("#")]  # fmt: skip
-        line_numbers = [n for n, _ in numbered]
-        text = "\n".join(line for _, line in numbered)
-    else:  # no comment or blank line (large machine-written files): line n is row n
-        line_numbers = list(range(1, len(lines) + 1))
-    if not line_numbers:
+    numbered = ([(n, line) for n, line in enumerate(lines, start=1)
+                 if line.strip() and not line.lstrip().startswith("#")]  # fmt: skip
+                if not plain else list(enumerate(lines, start=1)))
+    if not numbered:
         raise InputError([InputProblem(name, None, "", "empty file (no header row)")])
+    header = table_text.header_of(numbered[0][1], numbered[0][0])
+    trailing = table_text.check_rows(numbered[1:], header)
+    if trailing:  # only empty separators beyond the header: drop them (parsers would shift columns)
+        cut = set(trailing)
+        numbered = [(n, line.rstrip(" \t,") if n in cut else line) for n, line in numbered]
+        plain = False
+    if not plain:
+        text = "\n".join(line for _, line in numbered)
+    line_numbers = [n for n, _ in numbered]
     try:
         frame = pd.read_csv(
-            io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True
+            io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True, index_col=False
         )
     except (pd.errors.ParserError, ValueError) as exc:
         raise InputError([InputProblem(name, None, "", f"not a valid CSV file: {exc}")]) from exc
+    frame = frame.fillna("")  # a row with fewer fields than the header: the missing ones are empty
     frame.columns = [str(c).strip() for c in frame.columns]
     missing = [c for c in required if c not in frame.columns]
     if missing:
@@ -93,6 +112,11 @@ def _records(frame: pd.DataFrame) -> Iterator[dict[str, str]]:
         yield dict(zip(columns, values, strict=True))
 
 
+#: More alleles than any STR marker has (SE33, the most polymorphic, has under 100): beyond this a
+#: file is refused (and the table's checks stay linear).
+MAX_ALLELES_PER_MARKER = 1_000
+
+
 def read_freqs(path: str | Path, *, min_freq: float | None = None) -> FrequencyTable:
     """Read `freqs.csv` (`marker,allele,frequency[,count,n_alleles]`) into a FrequencyTable."""
     frame, rows, name = _read_table(path, ["marker", "allele", "frequency"])
@@ -100,8 +124,17 @@ def read_freqs(path: str | Path, *, min_freq: float | None = None) -> FrequencyT
     records: list[tuple[str, str, float, int | None]] = []
     record_rows: list[int] = []
     has_n = "n_alleles" in frame.columns
+    per_marker: dict[str, set[str]] = {}
     for row, rec in zip(rows, _records(frame), strict=True):
         marker, allele = rec["marker"], rec["allele"]
+        if marker and allele:
+            alleles = per_marker.setdefault(canonical_marker(marker), set())
+            alleles.add(allele)
+            if len(alleles) > MAX_ALLELES_PER_MARKER:
+                message = (f"marker {marker} has more than {MAX_ALLELES_PER_MARKER} alleles: not an allele-"
+                           "frequency table")
+                problems.append(InputProblem(name, row, "allele", message))
+                break
         if not marker:
             problems.append(InputProblem(name, row, "marker", "empty marker"))
         if not allele:

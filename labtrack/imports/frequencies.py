@@ -1,21 +1,21 @@
 """Allele-frequency tables in the ``freqs.csv`` format (pure: bytes in, rows or problems out).
 
-``marker,allele,frequency[,count,n_alleles]``; lines starting with ``#`` are comments. Checks:
+``marker,allele,frequency[,count,n_alleles]``; lines starting with ``#`` are comments. The text is
+checked first (``table_text``: size, line and field length, control characters, values beyond the
+header refused). Checks:
 known marker, allele token, frequency a number in (0, 1], count/n_alleles positive integers, no
 duplicate (marker, allele), and the frequencies of each marker sum to 1 within ``SUM_TOLERANCE``.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from labtrack.core.errors import InputProblem
 from labtrack.imports.markers import canonical_marker
 from labtrack.imports.profiles import check_allele
-from labtrack.imports.text import decode_utf8
+from labtrack.imports.table_text import TableRefused, read_rows
 
 SUM_TOLERANCE = 0.02
 REQUIRED = ("marker", "allele", "frequency")
@@ -54,25 +54,20 @@ def read_frequencies(raw: bytes, *, filename: str) -> tuple[list[FrequencyRow], 
     def problem(message: str, row: int | None = None, field: str | None = None) -> None:
         problems.append(InputProblem(message=message, row=row, field=field, file=filename))
 
-    text, unreadable = decode_utf8(raw, filename=filename)
-    if text is None:
-        return [], [unreadable] if unreadable else []
-    lines = [(number, line) for number, line in enumerate(text.splitlines(), start=1)
-             if line.strip() and not line.lstrip().startswith("#")]
-    if not lines:
-        problem("the file has no header row")
+    try:
+        header_row, header, table = read_rows(raw)
+    except TableRefused as refused:
+        problem(refused.message, refused.row, refused.field)
         return [], problems
-    reader = csv.DictReader(io.StringIO("\n".join(line for _, line in lines)))
-    header = [name.strip() for name in reader.fieldnames or []]
     missing = [name for name in REQUIRED if name not in header]
     if missing:
         problem(f"missing column(s) {', '.join(missing)} (expected marker,allele,frequency)",
-                row=lines[0][0], field="header")
+                row=header_row, field="header")
         return [], problems
     rows: list[FrequencyRow] = []
     seen: set[tuple[str, str]] = set()
-    for (number, _line), record in zip(lines[1:], reader, strict=False):
-        record = {(k or "").strip(): (v or "").strip() for k, v in record.items()}
+    for number, fields in table:
+        record = dict(zip(header, fields + [""] * (len(header) - len(fields)), strict=False))
         marker = canonical_marker(record["marker"])
         if marker is None:
             problem(f"unknown marker {record['marker']!r}", number, "marker")

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from labtrack.core.errors import InputProblem
-from labtrack.imports.text import decode_utf8
+from labtrack.imports.table_text import TableRefused, read_rows
 
 COLUMNS = ["family_id", "person_id", "father_id", "mother_id", "sex", "sample_id", "missing"]
 _SEX = {"1": "M", "M": "M", "2": "F", "F": "F", "0": "U", "": "U", "U": "U"}
@@ -40,22 +41,22 @@ def read_pedigrees(raw: bytes, *, filename: str) -> tuple[list[PedigreeRow], lis
     def problem(message: str, row: int | None = None, field: str | None = None) -> None:
         problems.append(InputProblem(message=message, row=row, field=field, file=filename))
 
-    text, unreadable = decode_utf8(raw, filename=filename)
-    if text is None:
-        return [], [unreadable] if unreadable else []
-    reader = csv.reader(io.StringIO(text))
-    header = next(reader, None)
-    if header is None or [h.strip() for h in header] != COLUMNS:
-        problem(f"the header must be {','.join(COLUMNS)}", row=1, field="header")
+    try:
+        header_row, header, table = read_rows(raw, comments=False)
+    except TableRefused as refused:
+        problem(refused.message, refused.row, refused.field)
+        return [], problems
+    if header != COLUMNS:
+        problem(f"the header must be {','.join(COLUMNS)}", row=header_row, field="header")
         return [], problems
     rows: list[PedigreeRow] = []
-    for number, cells in enumerate(reader, start=2):
-        if not any(cell.strip() for cell in cells):
+    for number, cells in table:
+        if not any(cells):
             continue
         if len(cells) != len(COLUMNS):
             problem(f"expected {len(COLUMNS)} fields, found {len(cells)}", number)
             continue
-        values = dict(zip(COLUMNS, (cell.strip() for cell in cells), strict=True))
+        values = dict(zip(COLUMNS, cells, strict=True))
         ok = True
         for name in ("family_id", "person_id"):
             if not values[name]:
@@ -155,22 +156,80 @@ def add_missing_parents(rows: list[PedigreeRow]) -> tuple[list[PedigreeRow], lis
 
 
 def _in_loops(people: dict[str, PedigreeRow]) -> list[str]:
-    """People who are their own ancestor."""
-    looped = []
+    """People who are their own ancestor, in file order: the members of a cycle of the parent
+    links (Tarjan's strongly connected components, iterative: linear in the family's size)."""
+    def parents(person_id: str) -> list[str]:
+        row = people[person_id]
+        return [p for p in (row.father_id, row.mother_id) if p in people]
+
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    looped: set[str] = set()
     for start in people:
-        stack = [p for p in (people[start].father_id, people[start].mother_id) if p in people]
-        seen: set[str] = set()
-        while stack:
-            current = stack.pop()
-            if current == start:
-                looped.append(start)
-                break
-            if current in seen:
+        if start in index:
+            continue
+        work: list[tuple[str, Iterator[str]]] = [(start, iter(parents(start)))]
+        index[start] = low[start] = len(index)
+        stack.append(start)
+        on_stack.add(start)
+        while work:
+            node, todo = work[-1]
+            step = next(todo, None)
+            if step is not None:
+                if step not in index:
+                    index[step] = low[step] = len(index)
+                    stack.append(step)
+                    on_stack.add(step)
+                    work.append((step, iter(parents(step))))
+                elif step in on_stack:
+                    low[node] = min(low[node], index[step])
                 continue
-            seen.add(current)
-            row = people[current]
-            stack.extend(p for p in (row.father_id, row.mother_id) if p in people)
-    return looped
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                if len(component) > 1 or node in parents(node):
+                    looped.update(component)
+    return [person_id for person_id in people if person_id in looped]
+
+
+def parents_first(rows: list[PedigreeRow]) -> list[PedigreeRow]:
+    """The rows with every person after their parents (a file may list children first): founders
+    in file order, then their children in file order, and so on (generation by generation); linear
+    but for the sort. Rows whose parents are not all in ``rows`` or who are in a loop come last."""
+    by_id = {row.person_id: k for k, row in enumerate(rows)}
+    children: dict[int, list[int]] = {}
+    waiting = [0] * len(rows)
+    generation = [0] * len(rows)
+    ready: list[int] = []
+    for k, row in enumerate(rows):
+        parents = {p for p in (row.father_id, row.mother_id) if p}
+        waiting[k] = len(parents)
+        for parent in parents:
+            children.setdefault(by_id.get(parent, -1), []).append(k)
+        if not parents:
+            ready.append(k)
+    placed: list[int] = []
+    while ready:
+        k = ready.pop()
+        placed.append(k)
+        for child in children.get(k, []):
+            generation[child] = max(generation[child], generation[k] + 1)
+            waiting[child] -= 1
+            if waiting[child] == 0:
+                ready.append(child)
+    placed.sort(key=lambda k: (generation[k], k))
+    done = set(placed)
+    return [rows[k] for k in placed] + [row for k, row in enumerate(rows) if k not in done]
 
 
 def write_pedigrees(rows: list[PedigreeRow]) -> bytes:

@@ -14,6 +14,7 @@ from labtrack.imports.pedigrees import (
     PedigreeRow,
     add_missing_parents,
     group_families,
+    parents_first,
     read_pedigrees,
     write_pedigrees,
 )
@@ -370,30 +371,26 @@ def import_pedigrees(*, session: Session, raw: bytes, filename: str, by: User) -
 def _add_members(session: Session, family: Family, rows: list[PedigreeRow],
                  donors: dict[str, int], added: set[str] | None = None) -> None:
     by_code: dict[str, PedigreeMember] = {}
-    pending = list(rows)
-    while pending:  # parents first (the file may list children before parents)
-        ready = [r for r in pending if all(p in by_code or not p for p in (r.father_id, r.mother_id))]
-        for row in ready:
-            missing_id = None
-            if row.missing:
-                person = session.exec(select(MissingPerson).where(MissingPerson.case_number == family.code)).first()
-                if person is None:
-                    person = MissingPerson(case_number=family.code, sex=row.sex)
-                    session.add(person)
-                    session.flush()
-                missing_id = person.id
-            member = PedigreeMember(
-                family_id=family.id or 0, person_code=row.person_id, sex=row.sex,
-                father_id=by_code[row.father_id].id if row.father_id else None,
-                mother_id=by_code[row.mother_id].id if row.mother_id else None,
-                donor_id=donors.get(row.sample_id) if row.sample_id else None,
-                missing_person_id=missing_id,
-                relation_label="missing person" if row.missing else
-                ("added: parent not given" if row.person_id in (added or set()) else ""))
-            session.add(member)
-            session.flush()
-            by_code[row.person_id] = member
-            pending.remove(row)
+    for row in parents_first(rows):  # the file may list children before parents (checked: no loops)
+        missing_id = None
+        if row.missing:
+            person = session.exec(select(MissingPerson).where(MissingPerson.case_number == family.code)).first()
+            if person is None:
+                person = MissingPerson(case_number=family.code, sex=row.sex)
+                session.add(person)
+                session.flush()
+            missing_id = person.id
+        member = PedigreeMember(
+            family_id=family.id or 0, person_code=row.person_id, sex=row.sex,
+            father_id=by_code[row.father_id].id if row.father_id else None,
+            mother_id=by_code[row.mother_id].id if row.mother_id else None,
+            donor_id=donors.get(row.sample_id) if row.sample_id else None,
+            missing_person_id=missing_id,
+            relation_label="missing person" if row.missing else
+            ("added: parent not given" if row.person_id in (added or set()) else ""))
+        session.add(member)
+        session.flush()
+        by_code[row.person_id] = member
 
 
 def create_family(*, session: Session, code: str, by: User, notes: str = "") -> Family:

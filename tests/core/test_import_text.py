@@ -12,7 +12,8 @@ def test_non_utf8_files_are_refused_with_their_name() -> None:
     for read in (read_frequencies, read_pedigrees):
         rows, problems = read(LATIN1, filename="upload.csv")
         assert rows == []
-        assert [(p.file, p.message) for p in problems] == [("upload.csv", "the file is not UTF-8 text")]
+        assert [(p.file, p.row, p.message) for p in problems] == [
+            ("upload.csv", 2, "the file is not UTF-8 text (byte 0xfc at position 66)")]
 
 
 def test_a_byte_order_mark_is_accepted() -> None:

@@ -1,0 +1,31 @@
+"""The pedigree upload answers any file with its problems (422), never a 500, and stores nothing."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from flask.testing import FlaskClient
+from sqlmodel import Session, func, select
+
+from labtrack.models import Family, PedigreeMember
+
+HEADER = "family_id,person_id,father_id,mother_id,sex,sample_id,missing\n"
+
+
+@pytest.mark.parametrize(("body", "shown"), [
+    ('"' + "A" * 200_000 + '",MP,,,1,,1\n', "200,012 characters long"),  # was csv.Error: a 500
+    ("F1,MP\x00,,,1,,1\n", "holds a NUL byte"),  # was stored (and a 500 on PostgreSQL)
+    ("F1,MP,,,1,,1,mixed\n", "the values &#39;mixed&#39; beyond the header"),
+    ("F1,\"MP\n\",,,1,,1\n", "not closed on its line"),
+])
+def test_a_hostile_pedigree_file_is_a_422_with_the_row_and_nothing_stored(
+        client: FlaskClient, db: Session, login_as, body: str, shown: str) -> None:
+    login_as("coordinator")
+    response = client.post("/families/import", data={"file": (io.BytesIO((HEADER + body).encode()), "p.csv")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 422
+    text = response.get_data(as_text=True)
+    assert shown in text and "p.csv" in text and "<td>2</td>" in text
+    assert db.exec(select(func.count()).select_from(Family)).one() == 0
+    assert db.exec(select(func.count()).select_from(PedigreeMember)).one() == 0
