@@ -86,6 +86,10 @@ def from_environment(instance_path: Path, environ: dict[str, str] | None = None)
         # typed parent or child or two full siblings): a strong LR from a weak family is not proof
         "EVIDENCE_RULE": _bool(env.get(ENV_PREFIX + "EVIDENCE_RULE"), True),
         "EVIDENCE_MIN_LOCI": int(env.get(ENV_PREFIX + "EVIDENCE_MIN_LOCI", "12")),
+        # ... and at most this many unrelated remains of the lab expected to reach the candidate's
+        # LR by chance against the family's references (labtrack.kinship.false_positive)
+        "EVIDENCE_MAX_EXPECTED_FALSE_POSITIVES": float(
+            env.get(ENV_PREFIX + "EVIDENCE_MAX_EXPECTED_FALSE_POSITIVES", "0.01")),
         # the job worker (labtrack worker): how often it looks for work, beats, and when a silent
         # worker's job is taken back; JOBS_INLINE runs queued jobs in the process that queued
         # them (tests, a one-process demo), never in production

@@ -29,6 +29,9 @@ class EvidenceRule:
     min_loci: int = 12
     close: tuple[str, ...] = (PARENT, CHILD)
     min_full_siblings: int = 2
+    #: unrelated persons expected, among those compared, to reach the candidate's LR by chance
+    #: (`labtrack.kinship.false_positive`; checked by the caller, which knows how many there are)
+    max_expected_false_positives: float = 0.01
 
     def describe(self) -> str:
         return (f"at least {self.min_loci} loci compared, and a typed {' or '.join(self.close)} "

@@ -24,7 +24,7 @@ individual: commingled remains re-associated). The per-locus format is documente
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlmodel import Session, select
@@ -60,7 +60,7 @@ from labtrack.models import (
     Site,
     User,
 )
-from labtrack.services import identification, signatures, snapshots
+from labtrack.services import false_positives, identification, signatures, snapshots
 from labtrack.services.transaction import write
 
 DEFAULT_THRESHOLD = 0.9995
@@ -357,10 +357,20 @@ def _refuse_changed_since(session: Session, ctx: MatchContext, proposal: MatchRe
 _SEX = {"M": 1, "F": 2}
 
 
-def evidence_check(ctx: MatchContext, rule: EvidenceRule | None) -> EvidenceCheck | None:
-    """The case against the lab's minimum-evidence rule (None without a rule or evidence)."""
+def evidence_check(ctx: MatchContext, rule: EvidenceRule | None,
+                   chance: false_positives.FalsePositives | None = None) -> EvidenceCheck | None:
+    """The case against the lab's minimum-evidence rule (None without a rule or evidence);
+    `chance`: the candidate's false positives (`services.false_positives.for_match`), a reason
+    when more unrelated remains than the rule allows would reach its LR by chance."""
     if rule is None or ctx.missing_person is None or ctx.loci_error:
         return None
+    check = _structure_check(ctx, rule)
+    if chance is not None and chance.weak:
+        return replace(check, reasons=(*check.reasons, chance.reason()))
+    return check
+
+
+def _structure_check(ctx: MatchContext, rule: EvidenceRule) -> EvidenceCheck:
     codes = {m.id: m.person_code for m in ctx.members}
     persons = [Person(m.person_code, codes.get(m.father_id or -1), codes.get(m.mother_id or -1), _SEX.get(m.sex, 0),
                       m.person_code if m.donor_id is not None else None, m.missing_person_id is not None)
@@ -385,7 +395,8 @@ def _check_confirmable(session: Session, ctx: MatchContext, threshold: float,
     if ctx.match.posterior < threshold:
         raise Conflict(f"posterior {ctx.match.posterior:.6f} is below the identification threshold "
                        f"{threshold:.6f}: the match cannot be confirmed")
-    check = evidence_check(ctx, rule)
+    chance = None if rule is None else false_positives.for_match(session, ctx, rule.max_expected_false_positives)
+    check = evidence_check(ctx, rule, chance)
     if check is not None and check.weak:
         raise Conflict(f"family {ctx.family.code} is weak evidence for an identification: {'; '.join(check.reasons)}. "
                        "Type another relative (see the family's power to identify) before proposing it.")

@@ -13,7 +13,8 @@ from labtrack.core import review_rules
 from labtrack.db import get_session
 from labtrack.documents import pedigree_svg
 from labtrack.kinship.evidence import EvidenceRule
-from labtrack.services import identification, identification_documents, review
+from labtrack.services import false_positives, identification, identification_documents, review
+from labtrack.services.false_positives import MAX_EXPECTED
 from labtrack.web.access import ADMIN, ANALYST, COORDINATOR, can_see_identities, roles_required
 from labtrack.web.extensions import limiter
 from labtrack.web.review_forms import ApproveForm, IssueForm, ProposeForm, ReissueForm, RetractForm, SendBackForm
@@ -58,12 +59,15 @@ def match(match_id: int) -> Any:
     names_visible = can_see_identities() or ctx.status == review_rules.CONFIRMED
     labels = {m.person_code: f"{m.relation_label or m.person_code} ({m.person_code})" for m in ctx.members
               if m.donor_id is not None}
+    rule = evidence_rule()
+    chance = false_positives.for_match(db, ctx, rule.max_expected_false_positives if rule else MAX_EXPECTED)
     return render_template(
         "review/match.html", ctx=ctx, comparison=review.anthropology(ctx), competitors=review.competitors(db, ctx),
         names_visible=names_visible, show_circumstances=can_see_identities(), relative_labels=labels,
         pedigree=_pedigree(ctx), users=review.user_names(db, [r.by_user_id for r in ctx.reviews]),
         threshold=current_app.config["IDENTIFICATION_THRESHOLD"],
-        evidence_check=review.evidence_check(ctx, evidence_rule()),
+        evidence_check=review.evidence_check(ctx, evidence_rule(), chance=chance),
+        chance=chance,
         documents=identification_documents.documents_for(db, "match", match_id),
         identification=review.identification_of_match(db, match_id),
         propose_form=ProposeForm(), approve_form=ApproveForm(), send_back_form=SendBackForm(),
@@ -75,7 +79,9 @@ def evidence_rule() -> EvidenceRule | None:
     """The lab's minimum-evidence rule (LABTRACK_EVIDENCE_RULE, LABTRACK_EVIDENCE_MIN_LOCI)."""
     if not current_app.config.get("EVIDENCE_RULE", True):
         return None
-    return EvidenceRule(min_loci=int(current_app.config.get("EVIDENCE_MIN_LOCI", 12)))
+    return EvidenceRule(min_loci=int(current_app.config.get("EVIDENCE_MIN_LOCI", 12)),
+                        max_expected_false_positives=float(
+                            current_app.config.get("EVIDENCE_MAX_EXPECTED_FALSE_POSITIVES", 0.01)))
 
 
 def _form_problems(form: Any) -> bool:

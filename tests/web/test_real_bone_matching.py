@@ -227,3 +227,30 @@ def test_the_dna_match_report_names_the_loci_that_hold_only_through_a_model(
     assert f"{mutated}: only through a mutation (1 repeat step)" in text
     assert f"{dropped}: only through allelic drop-out" in text
     assert re.search(r"\(one( \S+)* seen\)", text) and "mutation_model=stepwise" in text  # cells wrap
+
+
+def test_the_review_page_says_how_many_unrelated_remains_would_reach_the_lr_by_chance(
+        app: Flask, client: FlaskClient, db: Session, login_as) -> None:  # noqa: ANN001
+    from labtrack.kinship.evidence import EvidenceRule
+
+    demo.load_demo(db)
+    analyst = login_as("analyst")
+    assert client.post("/matching/", data={"top_k": "5", "report_log10_lr": "3"}).status_code == 302
+    db.rollback()
+    match = _son_match(db, db.exec(select(MatchRun)).one().id or 0)
+    page = client.get(f"/review/matches/{match.id}").get_data(as_text=True)
+    found = re.search(r'id="false-positives" data-probability="([^"]+)" data-expected="([^"]+)"', page)
+    assert found, "the statistics name the false positives"
+    probability, expected = float(found.group(1)), float(found.group(2))
+    remains = len(db.exec(select(Profile).where(Profile.origin == "remains", Profile.superseded == False)).all())  # noqa: E712
+    assert 0 < probability <= 1.1 * 10 ** -match.log10_lr  # never above 1/LR (E[LR | unrelated] = 1)
+    assert expected == pytest.approx(probability * remains, rel=1e-4)
+    app.config.update(EVIDENCE_RULE=True, EVIDENCE_MIN_LOCI=12)
+    assert 'id="weak-family"' not in client.get(f"/review/matches/{match.id}").get_data(as_text=True)
+    # a lab that tolerates no chance at all: the same family is now weak, and cannot be proposed
+    app.config["EVIDENCE_MAX_EXPECTED_FALSE_POSITIVES"] = expected / 10
+    page = client.get(f"/review/matches/{match.id}").get_data(as_text=True)
+    assert 'id="weak-family"' in page and "would be expected to by chance" in page
+    with pytest.raises(Conflict, match="would be expected to by chance"):
+        review.propose(session=db, match_id=match.id or 0, by=analyst.user, decision="confirm", reason="strong LR",
+                       password=analyst.password, rule=EvidenceRule(max_expected_false_positives=expected / 10))
