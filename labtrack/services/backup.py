@@ -4,7 +4,10 @@ with a manifest of SHA-256 hashes; a check of a backup; and a restore that check
 
 SQLite: SQLite's online backup API copies a consistent snapshot while other connections keep
 writing (a plain ``cp`` of a live WAL database can lose committed transactions). PostgreSQL:
-``pg_dump --format=custom`` (a consistent snapshot too), restored with ``pg_restore``.
+``pg_dump --format=custom`` of a snapshot exported by the transaction that reads the audit head
+(so the manifest's head is the dump's own), restored with ``pg_restore`` in one transaction
+(into an empty database, or with ``--force``: ``--clean``). One labtrack per database: the dump
+holds the whole database.
 
 The checkpoint file is copied *before* the snapshot, so that none of its checkpoints lies beyond
 the snapshot's last audit entry, and the snapshot's own head is appended (signed) to the copy.
@@ -23,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import URL, Engine, create_engine
 from sqlmodel import Session
 
 from labtrack.models import utcnow
@@ -85,22 +88,58 @@ def sqlite_snapshot(source: Path, target: Path) -> None:
 
 
 def _pg_url(engine: Engine) -> str:
-    return engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    """The database URL for the PostgreSQL client tools, without the password (given to them in
+    ``PGPASSWORD``, never on a command line that every user of the server can list)."""
+    url = engine.url
+    return URL.create("postgresql", username=url.username, host=url.host, port=url.port, database=url.database,
+                      query=url.query).render_as_string(hide_password=False)
 
 
-def _run(command: list[str]) -> None:
+def _pg_env(engine: Engine) -> dict[str, str]:
+    env = dict(os.environ)
+    if engine.url.password:
+        env["PGPASSWORD"] = str(engine.url.password)
+    return env
+
+
+def _run(command: list[str], env: dict[str, str] | None = None) -> None:
     try:
-        subprocess.run(command, check=True, capture_output=True, text=True)  # noqa: S603
+        subprocess.run(command, check=True, capture_output=True, text=True, env=env)  # noqa: S603  # nosec B603 - fixed argv of pg_dump/pg_restore, no shell
     except FileNotFoundError as error:
         raise BackupError(f"{command[0]} is not installed: install the PostgreSQL client tools") from error
     except subprocess.CalledProcessError as error:
         raise BackupError(f"{command[0]} failed: {error.stderr.strip()[:500]}") from error
 
 
+def pg_dump_snapshot(engine: Engine, target: Path) -> tuple[int, str]:
+    """``pg_dump --format=custom`` of the database into ``target``, and the audit head *of the dump*:
+    the head is read in a repeatable-read transaction whose snapshot pg_dump is told to use
+    (``--snapshot``), so writes that go on during the dump are in neither."""
+    with engine.connect() as connection:
+        connection = connection.execution_options(isolation_level="REPEATABLE READ")
+        with connection.begin():
+            snapshot = connection.exec_driver_sql("SELECT pg_export_snapshot()").scalar_one()
+            with Session(bind=connection) as session:
+                seq, digest = _head_in(session)
+            _run(["pg_dump", "--format=custom", "--no-owner", f"--snapshot={snapshot}", f"--file={target}",
+                  _pg_url(engine)], env=_pg_env(engine))
+    return seq, digest
+
+
+def _head_in(session: Session) -> tuple[int, str]:
+    head = audit.head(session)
+    return (head.seq, head.entry_hash) if head else (0, audit.GENESIS)
+
+
+def _has_labtrack_tables(engine: Engine) -> bool:
+    from sqlalchemy import inspect
+
+    return inspect(engine).has_table("audit_entry")
+
+
 def _head_of(engine: Engine) -> tuple[int, str]:
     with Session(engine) as session:
-        head = audit.head(session)
-    return (head.seq, head.entry_hash) if head else (0, audit.GENESIS)
+        return _head_in(session)
 
 
 def _write_private(path: Path, text: str) -> None:
@@ -123,15 +162,13 @@ def create_backup(engine: Engine, keys: dict[str, str], directory: Path, seal: a
         sqlite_snapshot(_sqlite_path(engine), directory / SQLITE_FILE)
         os.chmod(directory / SQLITE_FILE, 0o600)
         snapshot = create_engine(f"sqlite:///{(directory / SQLITE_FILE).as_posix()}")
+        seq, digest = _head_of(snapshot)
+        snapshot.dispose()
     else:
         database_file = PG_FILE
-        _run(["pg_dump", "--format=custom", "--no-owner", f"--file={directory / PG_FILE}", _pg_url(engine)])
-        snapshot = None
-    seq, digest = _head_of(snapshot) if snapshot is not None else _head_of(engine)
-    if snapshot is not None:
-        snapshot.dispose()
-    if seq and snapshot is not None:
-        # PostgreSQL: the dump may hold more than the head read after it; only SQLite's is exact
+        seq, digest = pg_dump_snapshot(engine, directory / PG_FILE)
+        os.chmod(directory / PG_FILE, 0o600)
+    if seq:  # the head of the snapshot itself (SQLite file or PostgreSQL dump), signed
         with (directory / CHECKPOINTS).open("a", encoding="ascii") as handle:
             handle.write(seal.checkpoint_line(seq, digest, utcnow().isoformat()) + "\n")
     for name in KEY_FILES:
@@ -235,8 +272,13 @@ def restore_backup(directory: Path, engine: Engine, instance: Path, fallback_sea
             Path(f"{target}{suffix}").unlink(missing_ok=True)
         sqlite_snapshot(directory / SQLITE_FILE, target)
     else:
+        if not force and _has_labtrack_tables(engine):
+            raise BackupError(f"the database {engine.url.database} holds labtrack tables: restore into an empty "
+                              "database, or with --force")
         options = ["--clean", "--if-exists"] if force else []
-        _run(["pg_restore", "--no-owner", *options, f"--dbname={_pg_url(engine)}", str(directory / PG_FILE)])
+        _run(["pg_restore", "--no-owner", "--exit-on-error", "--single-transaction", *options,
+              f"--dbname={_pg_url(engine)}", str(directory / PG_FILE)], env=_pg_env(engine))
+        engine.dispose()
     instance.mkdir(parents=True, exist_ok=True)
     for name in (*KEY_FILES, CHECKPOINTS):
         source = directory / name
@@ -246,4 +288,8 @@ def restore_backup(directory: Path, engine: Engine, instance: Path, fallback_sea
     result = verify_database(engine, seal, directory / CHECKPOINTS)
     if not result.ok:
         raise BackupError(f"the restored audit log does not verify: {result.first_break}")
+    expected = manifest.get("audit_head", {}).get("seq")
+    if result.entries != expected:
+        raise BackupError(f"the restored database holds {result.entries} audit entries, the backup's manifest "
+                          f"{expected}")
     return result
