@@ -5,6 +5,14 @@ from labtrack.models.audit import AuditEntry
 from labtrack.models.base import metadata, utcnow
 from labtrack.models.counters import AccessionCounter
 from labtrack.models.custody import CustodyEvent, CustodyItem, LabelPrint
+from labtrack.models.dvi_events import (
+    DviAnalysis,
+    DviEvent,
+    DviEventMissing,
+    DviEventRemains,
+    DviProposal,
+    DviReview,
+)
 from labtrack.models.families import ConsentRecord, Donor, Family, MissingPerson, PedigreeMember
 from labtrack.models.identification import (
     FamilyNotification,
@@ -49,11 +57,15 @@ APPEND_ONLY_TABLES: tuple[str, ...] = (
     "family_power",
     "retraction_proposal",
     "lab_match_setting",
+    "dvi_analysis",
+    "dvi_proposal",
+    "dvi_review",
 )
 
 __all__ = [
     "APPEND_ONLY_TABLES", "AccessionCounter", "ROLES", "ApiToken", "AuditEntry", "ConsentRecord", "CustodyEvent",
-    "CustodyItem", "Donor", "Family", "FamilyNotification", "FamilyPower", "FrequencyEntry", "FrequencyTable",
+    "CustodyItem", "Donor", "DviAnalysis", "DviEvent", "DviEventMissing", "DviEventRemains",
+    "DviProposal", "DviReview", "Family", "FamilyNotification", "FamilyPower", "FrequencyEntry", "FrequencyTable",
     "Identification", "Individual", "InquiryAccess", "InquiryChangeRequest", "InquiryCode", "IssuedDocument",
     "IssuedDocumentContent", "JOB_ENDED", "JOB_STATUSES", "Job", "LabMatchSetting", "LabelPrint", "Match",
     "MatchEvidence", "MatchReview",

@@ -60,9 +60,11 @@ def get(session: Session, identification_id: int) -> Identification:
     return row
 
 
-def identify(*, session: Session, match: Match, remains: Remains, missing_person: MissingPerson,
-             by: User) -> Identification:
-    """Record that ``remains`` are ``missing_person`` (inside ``transaction.write``)."""
+def identify(*, session: Session, match: Match | None, remains: Remains, missing_person: MissingPerson,
+             by: User, log10_lr: float | None = None, posterior: float | None = None,
+             basis: str | None = None) -> Identification:
+    """Record that ``remains`` are ``missing_person`` (inside ``transaction.write``). Without a
+    ``match`` (a closed event's joint DVI) the numbers and the basis are given."""
     if active_for_remains(session, remains.id or 0) is not None:
         raise Conflict(f"remains {remains.accession} are already identified")
     individual = session.exec(select(Individual).where(Individual.missing_person_id == missing_person.id)).first()
@@ -75,9 +77,11 @@ def identify(*, session: Session, match: Match, remains: Remains, missing_person
     remains.individual_id = individual.id
     missing_person.status = "identified"
     session.add_all([remains, missing_person])
-    row = Identification(match_id=match.id, remains_id=remains.id or 0, missing_person_id=missing_person.id or 0,
-                         individual_id=individual.id, log10_lr=match.log10_lr, posterior=match.posterior,
-                         basis="DNA kinship analysis (four-eyes review)", approved_by_id=by.id or 0)
+    row = Identification(match_id=match.id if match else None, remains_id=remains.id or 0,
+                         missing_person_id=missing_person.id or 0, individual_id=individual.id,
+                         log10_lr=match.log10_lr if match else log10_lr,
+                         posterior=match.posterior if match else posterior,
+                         basis=basis or "DNA kinship analysis (four-eyes review)", approved_by_id=by.id or 0)
     session.add(row)
     session.flush()
     return row

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,6 +44,21 @@ DEFAULT_MAX_STATES = 2_000_000
 #: Default cap on the placements scored in one family (each costs one pedigree likelihood per
 #: marker) before the sequential route is used for its part of the event.
 DEFAULT_MAX_PLACEMENTS = 2_000
+#: The enumeration gives up (sequential route) after building this many times `max_states`
+#: partial assignments in a part: with `memory_bound` this bounds its memory.
+VISITED_FACTOR = 20
+
+#: progress(fraction done in [0, 1], stage): called between steps; may raise to stop the work.
+Progress = Callable[[float, str], None]
+
+
+def memory_bound(max_states: int, n_victims: int) -> int:
+    """Upper bound in bytes of the arrays the enumeration of one part keeps: at most
+    VISITED_FACTOR * max_states partial assignments are built in all, each with its parent
+    (int64) and option (int32) kept for the read-back, and at most max_states live ones with
+    their victim bitset, score and log LR."""
+    words = max(1, (n_victims + 63) // 64)
+    return VISITED_FACTOR * max_states * 12 + max_states * (8 * words + 16) * 3
 
 
 @dataclass(frozen=True)
@@ -176,6 +191,7 @@ def joint(
     min_log_lr: float = -math.inf,
     prior: Mapping[tuple[str, str], float] | None = None,
     max_placements: int = DEFAULT_MAX_PLACEMENTS,
+    progress: Progress | None = None,
 ) -> JointResult:
     """Rank the joint assignments of `problem` (see the module docstring).
 
@@ -190,9 +206,12 @@ def joint(
         absent keys weigh 0 (flat)
     max_placements : placements scored in one family before its part takes the sequential
         route
+    progress : called with the fraction done and the stage (pairwise LRs, then each part)
     """
     lik = lik or EventLikelihood(problem)
     victims, missing = problem.victim_ids, problem.missing_ids
+    if progress is not None:
+        progress(0.0, "pairwise LRs")
     pair = pairwise_log_lr(lik)
     vindex = {v: i for i, v in enumerate(victims)}
     mindex = {m: j for j, m in enumerate(missing)}
@@ -215,12 +234,19 @@ def joint(
     parts = _components(problem, candidates)
     results: list[_Part] = []
     visited = 0
-    for fams in parts:
+    # the largest parts last: progress moves steadily through the many small ones
+    parts.sort(key=len)
+    done_families, n_families = 0, max(1, sum(len(f) for f in parts))
+    for number, fams in enumerate(parts, start=1):
+        if progress is not None:
+            progress(0.2 + 0.8 * done_families / n_families,
+                     f"part {number} of {len(parts)} ({len(fams)} families)")
         part = _solve_part(lik, fams, candidates, single, vindex, mindex, weight, required,
                            tolerance, max_states, exact_limit, max_placements)  # fmt: skip
+        done_families += len(fams)
         visited += part.visited
         results.append(part)
-    return _combine(lik, results, victims, missing, pruned, visited, top, floored)
+    return _combine(lik, results, victims, missing, pruned, visited, top, floored, max_states)
 
 
 @dataclass
@@ -232,6 +258,8 @@ class _Part:
     neglected: float  # relative to the part's total mass
     visited: int
     victims: list[int]
+    families: int = 0
+    why: str = ""  # why the sequential route was taken
 
 
 def _prior_table(
@@ -295,11 +323,13 @@ def _solve_part(
 ) -> _Part:
     victims = sorted({vindex[v] for f in fams for m in lik.families[f].missing
                       for v in candidates.get(m, ())})  # fmt: skip
+    why = ""
     try:
         options = [family_options(lik, f, candidates, single, max_options=max_placements)
                    for f in fams]  # fmt: skip
-    except _TooLarge:
+    except _TooLarge as exc:
         options = None
+        why = f"family {exc.args[0]} has more than {max_placements} possible placements"
     if options is not None:
         if weight is not None:
             options = [_weighted(o, weight, vindex, mindex) for o in options]
@@ -320,10 +350,12 @@ def _solve_part(
             mass = float(np.exp(score - score[0]).sum())
             rel = neglected * math.exp(reference - score[0]) / mass if neglected else 0.0
             return _Part(assignments, ll, score, "exact" if tol == 0 else "branch-and-bound",
-                         rel, visited, victims)  # fmt: skip
+                         rel, visited, victims, len(fams))  # fmt: skip
+        why = (f"more than {max_states:,} partial assignments (about 10^{log_count / math.log(10):.0f} "
+               "combinations of the families' placements)")
     row, ll = _sequential_rows(lik, fams, candidates, single, vindex, mindex)
     return _Part(row, np.array([ll]), np.array([ll]), "sequential", math.nan, len(victims),
-                 victims)
+                 victims, len(fams), why)
 
 
 def _weighted(
@@ -343,6 +375,7 @@ def _combine(
     visited: int,
     top: int,
     floored: float,
+    max_states: int = DEFAULT_MAX_STATES,
 ) -> JointResult:
     """The `top` best global assignments (k-best sums over the independent parts), exact
     posteriors (products of the parts'), pairing probabilities per part."""
@@ -380,9 +413,14 @@ def _combine(
         count *= len(p.score)
     message = ""
     if sequential:
+        told = "; ".join(
+            f"a part of {p.families} families and {len(p.victims)} victims: {p.why}"
+            for p in parts if p.method == "sequential" and p.why)  # fmt: skip
         message = ("too many joint assignments to enumerate in part of the event: the "
                    "sequential route was used there (one assignment, no posterior "
-                   "probabilities)")
+                   "probabilities)" + (f" - {told}" if told else "")
+                   + f"; enumeration memory is bounded by about "
+                   f"{memory_bound(max_states, V) / 2**20:.0f} MiB per part")
     return JointResult(victims, missing, rows, loglik, lik.loglik0, posterior, pairing, method,
                        neglected, visited, pruned, count, len(parts), message)  # fmt: skip
 
@@ -459,7 +497,7 @@ def _enumerate(
             new_ll.append(ll[idx] + family.log_lr[o])
             new_masks.append(masks[idx] | omasks[o])
             visited += len(idx)
-            if visited > 20 * max_states:
+            if visited > VISITED_FACTOR * max_states:
                 return None
         score = np.concatenate(new_score)
         ll = np.concatenate(new_ll)

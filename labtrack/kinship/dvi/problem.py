@@ -117,6 +117,7 @@ class DVIProblem:
         pairings: Mapping[str, Sequence[str]] | None = None,
         mutation: Mapping[tuple[str, int], np.ndarray | MutationSpec] | None = None,
         source: str = "dvi",
+        allow_unknown_sex: bool = False,
     ) -> DVIProblem:
         """Check everything and return the problem; InputError lists every problem found.
 
@@ -126,13 +127,15 @@ class DVIProblem:
             missing person of the victim's sex, and `NOBODY`
         mutation : (canonical marker, sex) -> the matrix over the marker's table alleles, or a
             `MutationSpec` (model name and parameters) built over the event's alleles
+        allow_unknown_sex : a victim of unknown sex (0) may be any missing person (remains
+            whose sex could not be estimated); otherwise it is an input problem
         """
         problems: list[InputProblem] = []
 
         def add(file: str, fld: str, message: str, row: int | None = None) -> None:
             problems.append(InputProblem(file, row, fld, message))
 
-        _victim_problems(victims, genotypes, problems)
+        _victim_problems(victims, genotypes, problems, allow_unknown_sex)
         seen = {v.sample_id for v in victims}
         built: list[DVIFamily] = []
         owner: dict[str, str] = {}
@@ -186,7 +189,8 @@ class MutationSpec:
 
 
 def _victim_problems(
-    victims: Sequence[Victim], genotypes: Genotypes, problems: list[InputProblem]
+    victims: Sequence[Victim], genotypes: Genotypes, problems: list[InputProblem],
+    allow_unknown_sex: bool = False,
 ) -> None:
     if not victims:
         problems.append(InputProblem("victims", None, "sample_id", "no victims"))
@@ -196,7 +200,7 @@ def _victim_problems(
             problems.append(InputProblem("victims", None, "sample_id",
                                          f"victim {v.sample_id} listed twice"))
         seen.add(v.sample_id)
-        if v.sex not in (MALE, FEMALE):
+        if v.sex not in (MALE, FEMALE) and not (allow_unknown_sex and v.sex == 0):
             problems.append(InputProblem("victims", None, "sex",
                                          f"victim {v.sample_id}: sex {v.sex} is unknown (need 1 or 2)"))
         if v.sample_id not in genotypes:
@@ -241,7 +245,7 @@ def _pairings(
     allowed: dict[str, tuple[str, ...]] = {}
     for v in victims:
         if given is None:
-            cands = [m for m, s in sex_of.items() if s == v.sex]
+            cands = [m for m, s in sex_of.items() if s == v.sex or v.sex not in (MALE, FEMALE)]
             allowed[v.sample_id] = (*cands, NOBODY)
             continue
         cands = list(dict.fromkeys(given.get(v.sample_id, (NOBODY,))))

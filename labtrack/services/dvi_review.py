@@ -1,0 +1,226 @@
+"""Identifications proposed from a closed event's joint DVI, with the same four-eyes rule as
+pairwise matches (`labtrack.services.review`): the first analyst proposes and signs
+"reviewed"; a second, different analyst approves (signs "approved", which makes the
+identification through `identification.identify`) or sends it back.
+
+A pairing can be proposed only from the event's newest analysis, when the event's input is
+still what was analysed (same SHA-256), when the analysis gave posterior pairing probabilities
+(not on the sequential route) and the pairing's is at least the identification threshold, when
+dvir's conclusions do not call it disputed or excluded, and when neither the remains nor the
+missing person has an open proposal or the remains an identification. Approval checks all of it
+again at signing time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from labtrack.core.errors import Conflict, NotFound, PermissionDenied, require_reason
+from labtrack.kinship.dvi.conclusions import DISPUTED, EXCLUDED, NO_MATCH
+from labtrack.models import DviAnalysis, DviEvent, DviProposal, DviReview, Identification, MissingPerson, Remains, User
+from labtrack.services import dvi_events, identification, signatures
+from labtrack.services.dvi_input import event_input
+from labtrack.services.transaction import write
+
+DEFAULT_THRESHOLD = 0.9995
+#: dvir conclusions that forbid proposing the pairing.
+REFUSED = (DISPUTED, EXCLUDED, NO_MATCH)
+
+
+@dataclass(frozen=True)
+class ProposalView:
+    proposal: DviProposal
+    remains_accession: str
+    case_number: str
+    proposed_by: str
+    review: DviReview | None
+    reviewed_by: str
+
+    @property
+    def status(self) -> str:
+        if self.review is None:
+            return "proposed"
+        return "identified" if self.review.step == "approve" else "sent_back"
+
+
+def _analysis(session: Session, analysis_id: int) -> tuple[DviAnalysis, DviEvent]:
+    analysis = session.get(DviAnalysis, analysis_id)
+    if analysis is None:
+        raise NotFound(f"no joint DVI analysis {analysis_id}")
+    event = dvi_events.get_event(session, analysis.event_id)
+    return analysis, event
+
+
+def _check_current(session: Session, analysis: DviAnalysis, event: DviEvent, config: Mapping[str, Any]) -> None:
+    newest = dvi_events.latest_analysis(session, event.id or 0)
+    if newest is not None and newest.id != analysis.id:
+        raise Conflict(f"analysis {analysis.id} is not the newest of event {event.code} (analysis {newest.id} is): "
+                       "propose from the newest")
+    now = event_input(session, event, config)
+    if now.sha256 != analysis.input_sha256:
+        raise Conflict(f"event {event.code} changed since analysis {analysis.id} (its remains, missing persons, "
+                       "references or frequencies): run the joint analysis again before proposing")
+
+
+def _open_proposals(session: Session) -> list[DviProposal]:
+    reviewed = set(session.exec(select(DviReview.proposal_id)))
+    return [p for p in session.exec(select(DviProposal).order_by(col(DviProposal.id))) if p.id not in reviewed]
+
+
+def _check_pairing(session: Session, analysis: DviAnalysis, remains: Remains, person: MissingPerson,
+                   threshold: float, skip: int | None = None) -> tuple[float, float | None, str, int]:
+    """(pairing probability, pairwise log10 LR, conclusion, family id) of a proposable pairing."""
+    result = dvi_events.result_of(analysis)
+    victim, missing = remains.accession, person.case_number
+    if victim not in result["victims"]:
+        raise Conflict(f"remains {victim} were not analysed in analysis {analysis.id}")
+    if missing not in result["missing"]:
+        raise Conflict(f"missing person {missing} was not analysed in analysis {analysis.id}")
+    probability = dvi_events.pairing_probability(result, victim, missing)
+    if probability is None:
+        raise Conflict(f"analysis {analysis.id} took the sequential route (the event was too large to enumerate): "
+                       "it has no posterior pairing probabilities, so no identification can be proposed from it")
+    if probability < threshold:
+        raise Conflict(f"the posterior pairing probability of {victim} = {missing} is {probability:.6f}, below the "
+                       f"identification threshold {threshold:.6f}")
+    conclusion = dvi_events.conclusion_for(result, victim, missing)
+    if conclusion in REFUSED:
+        raise Conflict(f"the conclusions call {victim} = {missing} {conclusion!r}: it cannot be proposed")
+    existing = identification.active_for_remains(session, remains.id or 0)
+    if existing is not None:
+        raise Conflict(f"remains {victim} are already identified (identification {existing.id})")
+    for other in _open_proposals(session):
+        if other.id == skip:
+            continue
+        if other.remains_id == remains.id or other.missing_person_id == person.id:
+            raise Conflict(f"proposal {other.id} for the same remains or missing person is waiting for its review")
+    family_id = _family_id(session, analysis, missing, result)
+    return probability, dvi_events.pairwise_log10_lr(result, victim, missing), conclusion, family_id
+
+
+def _family_id(session: Session, analysis: DviAnalysis, missing: str, result: dict[str, Any]) -> int:
+    from labtrack.models import Family
+
+    code = result["families"][missing]
+    family = session.exec(select(Family).where(Family.code == code)).first()
+    if family is None:
+        raise Conflict(f"family {code} of analysis {analysis.id} no longer exists")
+    return family.id or 0
+
+
+def _content(analysis: DviAnalysis, event: DviEvent, remains: Remains, person: MissingPerson, probability: float,
+             log10_lr: float | None, conclusion: str, reason: str) -> dict[str, Any]:
+    return {"event": event.code, "analysis_id": analysis.id, "input_sha256": analysis.input_sha256,
+            "engine_version": analysis.engine_version, "method": analysis.method, "remains": remains.accession,
+            "case_number": person.case_number, "pairing_probability": probability, "log10_lr": log10_lr,
+            "conclusion": conclusion, "reason": reason}
+
+
+def propose(*, session: Session, analysis_id: int, remains_id: int, missing_person_id: int, by: User,
+            reason: str, password: str, config: Mapping[str, Any],
+            threshold: float = DEFAULT_THRESHOLD) -> DviProposal:
+    """First analyst: propose that the remains are the missing person (signed "reviewed")."""
+    reason = require_reason(reason, "propose an identification")
+    with write(session, actor=by, reason=f"joint DVI analysis {analysis_id}: identification proposed"):
+        analysis, event = _analysis(session, analysis_id)
+        remains = session.get(Remains, remains_id)
+        person = session.get(MissingPerson, missing_person_id)
+        if remains is None or person is None:
+            raise NotFound("no such remains or missing person")
+        _check_current(session, analysis, event, config)
+        probability, log10_lr, conclusion, family_id = _check_pairing(session, analysis, remains, person, threshold)
+        content = _content(analysis, event, remains, person, probability, log10_lr, conclusion, reason)
+        signature = signatures.sign(session=session, user=by, password=password, meaning="reviewed",
+                                    record_type="dvi_analysis", record_id=analysis.id or 0, content=content)
+        proposal = DviProposal(analysis_id=analysis.id or 0, remains_id=remains.id or 0,
+                               missing_person_id=person.id or 0, family_id=family_id,
+                               pairing_probability=probability, log10_lr=log10_lr, conclusion=conclusion,
+                               reason=reason, by_user_id=by.id or 0, signature_id=signature.id or 0)
+        session.add(proposal)
+        if person.status == "missing":
+            person.status = "provisionally_matched"
+            session.add(person)
+    return proposal
+
+
+def _locked(session: Session, proposal_id: int) -> DviProposal:
+    session.expire_all()
+    proposal = session.exec(select(DviProposal).where(DviProposal.id == proposal_id).with_for_update()).first()
+    if proposal is None:
+        raise NotFound(f"no proposal {proposal_id}")
+    session.exec(select(Remains.id).where(Remains.id == proposal.remains_id).with_for_update()).first()
+    done = session.exec(select(DviReview).where(DviReview.proposal_id == proposal_id)).first()
+    if done is not None:
+        raise Conflict(f"proposal {proposal_id} was already {'approved' if done.step == 'approve' else 'sent back'}")
+    return proposal
+
+
+def approve(*, session: Session, proposal_id: int, by: User, password: str, reason: str = "",
+            config: Mapping[str, Any], threshold: float = DEFAULT_THRESHOLD) -> Identification:
+    """Second analyst: approve (signed "approved"); the remains are identified."""
+    with write(session, actor=by, reason=f"joint DVI proposal {proposal_id} approved"):
+        proposal = _locked(session, proposal_id)
+        if proposal.by_user_id == by.id:
+            raise PermissionDenied("You proposed this identification: a second, different analyst must approve it.")
+        analysis, event = _analysis(session, proposal.analysis_id)
+        remains, person = session.get(Remains, proposal.remains_id), session.get(MissingPerson, proposal.missing_person_id)
+        assert remains is not None and person is not None
+        _check_current(session, analysis, event, config)
+        _check_pairing(session, analysis, remains, person, threshold, skip=proposal.id)
+        content = _content(analysis, event, remains, person, proposal.pairing_probability, proposal.log10_lr,
+                           proposal.conclusion, proposal.reason) | {"step": "approve", "proposal_id": proposal.id,
+                                                                    "comment": reason.strip()}
+        signature = signatures.sign(session=session, user=by, password=password, meaning="approved",
+                                    record_type="dvi_proposal", record_id=proposal.id or 0, content=content)
+        made = identification.identify(
+            session=session, match=None, remains=remains, missing_person=person, by=by,
+            log10_lr=proposal.log10_lr, posterior=proposal.pairing_probability,
+            basis=f"joint DVI of closed event {event.code} (analysis {analysis.id}), four-eyes review")
+        session.add(DviReview(proposal_id=proposal.id or 0, step="approve", reason=reason.strip(),
+                              by_user_id=by.id or 0, signature_id=signature.id, identification_id=made.id))
+    return made
+
+
+def send_back(*, session: Session, proposal_id: int, by: User, reason: str) -> DviReview:
+    """Second analyst: send the proposal back (the pairing may be proposed again)."""
+    reason = require_reason(reason, "send the proposal back")
+    with write(session, actor=by, reason=f"joint DVI proposal {proposal_id} sent back"):
+        proposal = _locked(session, proposal_id)
+        if proposal.by_user_id == by.id:
+            raise PermissionDenied("You proposed this identification: a second, different analyst must review it.")
+        review = DviReview(proposal_id=proposal.id or 0, step="send_back", reason=reason, by_user_id=by.id or 0)
+        session.add(review)
+        person = session.get(MissingPerson, proposal.missing_person_id)
+        if person is not None and person.status == "provisionally_matched":
+            person.status = "missing"
+            session.add(person)
+    return review
+
+
+def proposals(session: Session, event_id: int | None = None) -> list[ProposalView]:
+    """Proposals (of one event, or all), newest first, with their review."""
+    statement = select(DviProposal).order_by(col(DviProposal.id).desc())
+    if event_id is not None:
+        statement = statement.join(DviAnalysis, DviAnalysis.id == DviProposal.analysis_id).where(  # type: ignore[arg-type]
+            DviAnalysis.event_id == event_id)
+    rows = list(session.exec(statement))
+    reviews = {r.proposal_id: r for r in session.exec(select(DviReview).where(
+        col(DviReview.proposal_id).in_([p.id for p in rows])))}
+    users = {u.id: u.full_name for u in session.exec(select(User))}
+    out = []
+    for p in rows:
+        remains, person = session.get(Remains, p.remains_id), session.get(MissingPerson, p.missing_person_id)
+        review = reviews.get(p.id or 0)
+        out.append(ProposalView(p, remains.accession if remains else "", person.case_number if person else "",
+                                users.get(p.by_user_id, ""), review,
+                                users.get(review.by_user_id, "") if review else ""))
+    return out
+
+
+def waiting(session: Session) -> list[ProposalView]:
+    """Proposals waiting for a second analyst (the review queue's part for closed events)."""
+    return [v for v in proposals(session) if v.review is None]
