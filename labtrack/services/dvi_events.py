@@ -99,8 +99,10 @@ def get_event(session: Session, event_id: int) -> DviEvent:
 
 
 def list_events(session: Session) -> list[EventSummary]:
-    counts_r = dict(session.exec(select(DviEventRemains.event_id, func.count()).group_by(DviEventRemains.event_id)).all())
-    counts_m = dict(session.exec(select(DviEventMissing.event_id, func.count()).group_by(DviEventMissing.event_id)).all())
+    counts_r = dict(session.exec(select(DviEventRemains.event_id, func.count())
+                                 .group_by(DviEventRemains.event_id)).all())
+    counts_m = dict(session.exec(select(DviEventMissing.event_id, func.count())
+                                 .group_by(DviEventMissing.event_id)).all())
     out = []
     for event in session.exec(select(DviEvent).order_by(col(DviEvent.id).desc())):
         out.append(EventSummary(event, counts_r.get(event.id, 0), counts_m.get(event.id, 0),
@@ -163,8 +165,8 @@ def remove_member(session: Session, *, event_id: int, remains_id: int | None = N
             row: Any = session.exec(select(DviEventRemains).where(DviEventRemains.event_id == event_id,
                                                                   DviEventRemains.remains_id == remains_id)).first()
         else:
-            row = session.exec(select(DviEventMissing).where(DviEventMissing.event_id == event_id,
-                                                             DviEventMissing.missing_person_id == missing_person_id)).first()
+            row = session.exec(select(DviEventMissing).where(
+                DviEventMissing.event_id == event_id, DviEventMissing.missing_person_id == missing_person_id)).first()
         if row is None:
             raise NotFound("that member is not in the event")
         session.delete(row)

@@ -39,6 +39,7 @@ class ProposalView:
     proposed_by: str
     review: DviReview | None
     reviewed_by: str
+    event_id: int = 0
 
     @property
     def status(self) -> str:
@@ -167,7 +168,8 @@ def approve(*, session: Session, proposal_id: int, by: User, password: str, reas
         if proposal.by_user_id == by.id:
             raise PermissionDenied("You proposed this identification: a second, different analyst must approve it.")
         analysis, event = _analysis(session, proposal.analysis_id)
-        remains, person = session.get(Remains, proposal.remains_id), session.get(MissingPerson, proposal.missing_person_id)
+        remains = session.get(Remains, proposal.remains_id)
+        person = session.get(MissingPerson, proposal.missing_person_id)
         assert remains is not None and person is not None
         _check_current(session, analysis, event, config)
         _check_pairing(session, analysis, remains, person, threshold, skip=proposal.id)
@@ -211,16 +213,49 @@ def proposals(session: Session, event_id: int | None = None) -> list[ProposalVie
     reviews = {r.proposal_id: r for r in session.exec(select(DviReview).where(
         col(DviReview.proposal_id).in_([p.id for p in rows])))}
     users = {u.id: u.full_name for u in session.exec(select(User))}
+    events = {a.id: a.event_id for a in session.exec(select(DviAnalysis).where(
+        col(DviAnalysis.id).in_({p.analysis_id for p in rows})))}
     out = []
     for p in rows:
         remains, person = session.get(Remains, p.remains_id), session.get(MissingPerson, p.missing_person_id)
         review = reviews.get(p.id or 0)
         out.append(ProposalView(p, remains.accession if remains else "", person.case_number if person else "",
                                 users.get(p.by_user_id, ""), review,
-                                users.get(review.by_user_id, "") if review else ""))
+                                users.get(review.by_user_id, "") if review else "", events.get(p.analysis_id, 0)))
     return out
 
 
 def waiting(session: Session) -> list[ProposalView]:
     """Proposals waiting for a second analyst (the review queue's part for closed events)."""
     return [v for v in proposals(session) if v.review is None]
+
+
+def get_analysis(session: Session, analysis_id: int) -> DviAnalysis:
+    return _analysis(session, analysis_id)[0]
+
+
+def event_of_proposal(session: Session, proposal_id: int) -> int:
+    proposal = session.get(DviProposal, proposal_id)
+    if proposal is None:
+        raise NotFound(f"no proposal {proposal_id}")
+    return get_analysis(session, proposal.analysis_id).event_id
+
+
+def proposable(session: Session, analysis: DviAnalysis, threshold: float) -> list[tuple[str, str]]:
+    """Pairings of the analysis whose posterior pairing probability reaches the threshold, as
+    ("remains_id:missing_person_id", "accession = case number (probability)") choices (the
+    other rules are checked when proposing)."""
+    result = dvi_events.result_of(analysis)
+    if result.get("pairing") is None:
+        return []
+    ids_r = {r.accession: r.id for r in session.exec(
+        select(Remains).where(col(Remains.accession).in_(result["victims"])))}
+    ids_m = {p.case_number: p.id for p in session.exec(
+        select(MissingPerson).where(col(MissingPerson.case_number).in_(result["missing"])))}
+    out = []
+    for i, victim in enumerate(result["victims"]):
+        for j, missing in enumerate(result["missing"]):
+            value = result["pairing"][i][j]
+            if value is not None and value >= threshold and victim in ids_r and missing in ids_m:
+                out.append((f"{ids_r[victim]}:{ids_m[missing]}", f"{victim} = {missing} ({value:.6f})"))
+    return out

@@ -26,6 +26,7 @@ NAVIGATION: list[tuple[str, Any, tuple[str, ...]]] = [
     ("profiles.index", _l("Profiles"), (ANALYST, ADMIN)),
     ("matching.index", _l("Matching"), (ANALYST, ADMIN)),
     ("review.queue", _l("Review"), (ANALYST, ADMIN)),
+    ("events.index", _l("Closed events"), (ANALYST, COORDINATOR, ADMIN)),
     ("documents.index", _l("Documents"), (ANALYST, COORDINATOR, ADMIN)),
     ("notifications.index", _l("Notifications"), (COORDINATOR, ADMIN)),
     ("inquiry_codes.pending", _l("Family requests"), (COORDINATOR, ADMIN)),
@@ -56,6 +57,7 @@ def _blueprints() -> list[Any]:
     )
     from labtrack.web import dashboard as dashboard_web
     from labtrack.web import documents as documents_web
+    from labtrack.web import events as events_web
     from labtrack.web import notifications as notifications_web
     from labtrack.web import review as review_web
     from labtrack.web.api import bp as api_bp
@@ -63,7 +65,7 @@ def _blueprints() -> list[Any]:
 
     load_api_modules()
     return [auth.bp, main.bp, find.bp, admin.bp, sites.bp, samples.bp, storage.bp, custody.bp, labels.bp, families.bp,
-            missing_persons.bp, donors.bp, profiles.bp, matching.bp, review_web.bp, documents_web.bp,
+            missing_persons.bp, donors.bp, profiles.bp, matching.bp, review_web.bp, events_web.bp, documents_web.bp,
             notifications_web.bp, dashboard_web.bp, inquiry.bp, inquiry_admin.bp, api_bp]
 
 

@@ -58,6 +58,10 @@ TERMS = {
     "replaced": _l("replaced by a new code"), "revoked": _l("revoked"), "accepted": _l("code accepted"),
     "viewed": _l("page viewed"), "wrong": _l("wrong code"), "malformed": _l("mistyped code"),
     "locked": _l("refused: locked"), "pending": _l("waiting for confirmation"), "superseded": _l("superseded"),
+    # closed events and their joint DVI
+    "grave": _l("grave"), "prison_list": _l("prison list"), "exact": _l("exact enumeration"),
+    "branch-and-bound": _l("branch and bound"), "sequential": _l("sequential route"),
+    "proposed": _l("proposed"), "sent_back": _l("sent back"),
 }
 
 

@@ -51,7 +51,8 @@ def _user(db: Session, role: str) -> User:
 def _event(app: Flask, db: Session) -> int:
     coordinator = _user(db, "coordinator")
     event = dvi_events.create_event(db, code="GRAVE-1", name="Grave one", kind="grave", description="", by=coordinator)
-    added = dvi_events.add_members(db, event_id=event.id or 0, site_code="QTF", remains=f"{_acc(db, 'NJH-00001')} {_acc(db, 'NJH-00002')}",
+    added = dvi_events.add_members(db, event_id=event.id or 0, site_code="QTF",
+                                   remains=f"{_acc(db, 'NJH-00001')} {_acc(db, 'NJH-00002')}",
                                    case_numbers=" ".join(CASES), by=coordinator)
     assert added[1] == 4
     return event.id or 0
@@ -92,7 +93,8 @@ def test_event_members_all_or_nothing(app: Flask, demo_db: Session) -> None:
 def test_analysis_job_stores_what_the_core_computes(app: Flask, demo_db: Session) -> None:
     event_id = _event(app, demo_db)
     event = dvi_events.get_event(demo_db, event_id)
-    job = dvi_events.request_analysis(demo_db, event_id=event_id, by=_user(demo_db, "analyst"), config=app.config, app=app)
+    job = dvi_events.request_analysis(demo_db, event_id=event_id, by=_user(demo_db, "analyst"),
+                                config=app.config, app=app)
     demo_db.expire_all()
     job = demo_db.get(Job, job.id)
     assert (job.status, job.error, job.progress) == ("done", "", 1.0)
@@ -109,7 +111,8 @@ def test_analysis_job_stores_what_the_core_computes(app: Flask, demo_db: Session
     assert [r["loglik"] for r in result["joint"]] == pytest.approx(list(expected.loglik[:dvi_events.TOP]), abs=1e-9)
     np.testing.assert_allclose(np.array(result["pairing"], dtype=float), expected.pairing, rtol=0, atol=1e-12)
     pair = pairwise_log_lr(lik) / math.log(10)
-    row = next(r for r in result["pairwise"] if r["victim"] == _acc(demo_db, "QTF-00001") and r["missing"] == "MP-2025-0001")
+    qtf1 = _acc(demo_db, "QTF-00001")
+    row = next(r for r in result["pairwise"] if r["victim"] == qtf1 and r["missing"] == "MP-2025-0001")
     i, j = result["victims"].index(_acc(demo_db, "QTF-00001")), result["missing"].index("MP-2025-0001")
     assert row["log10_lr"] == pytest.approx(pair[i, j], abs=1e-9) and row["log10_lr"] > 6
     assert dvi_events.pairing_probability(result, _acc(demo_db, "QTF-00001"), "MP-2025-0001") > 0.9995
@@ -132,14 +135,16 @@ def test_an_event_that_cannot_be_analysed_says_why(app: Flask, demo_db: Session)
     event = dvi_events.create_event(demo_db, code="LIST-7", name="", kind="prison_list", description="",
                                     by=coordinator)
     with pytest.raises(ValidationFailed) as caught:
-        dvi_events.request_analysis(demo_db, event_id=event.id or 0, by=_user(demo_db, "analyst"), config=app.config, app=app)
+        dvi_events.request_analysis(demo_db, event_id=event.id or 0, by=_user(demo_db, "analyst"),
+                                config=app.config, app=app)
     assert {p.field for p in caught.value.problems} == {"remains", "missing_persons"}
     assert demo_db.exec(select(Job).where(Job.kind == dvi_events.JOB_KIND)).first() is None
 
 
 def test_four_eyes_identification_from_the_joint_analysis(app: Flask, demo_db: Session) -> None:
     event_id = _event(app, demo_db)
-    dvi_events.request_analysis(demo_db, event_id=event_id, by=_user(demo_db, "analyst"), config=app.config, app=app)
+    dvi_events.request_analysis(demo_db, event_id=event_id, by=_user(demo_db, "analyst"),
+                                config=app.config, app=app)
     analysis = dvi_events.latest_analysis(demo_db, event_id)
     assert analysis is not None
     first = factories.make_user(demo_db, "analyst", "dvi-first")
@@ -182,7 +187,8 @@ def test_four_eyes_identification_from_the_joint_analysis(app: Flask, demo_db: S
 
 def test_a_changed_event_must_be_analysed_again(app: Flask, demo_db: Session) -> None:
     event_id = _event(app, demo_db)
-    dvi_events.request_analysis(demo_db, event_id=event_id, by=_user(demo_db, "analyst"), config=app.config, app=app)
+    dvi_events.request_analysis(demo_db, event_id=event_id, by=_user(demo_db, "analyst"),
+                                config=app.config, app=app)
     analysis = dvi_events.latest_analysis(demo_db, event_id)
     assert analysis is not None
     first = factories.make_user(demo_db, "analyst", "dvi-first")
@@ -198,7 +204,8 @@ def test_a_changed_event_must_be_analysed_again(app: Flask, demo_db: Session) ->
 
 def test_send_back_reopens_the_pairing(app: Flask, demo_db: Session) -> None:
     event_id = _event(app, demo_db)
-    dvi_events.request_analysis(demo_db, event_id=event_id, by=_user(demo_db, "analyst"), config=app.config, app=app)
+    dvi_events.request_analysis(demo_db, event_id=event_id, by=_user(demo_db, "analyst"),
+                                config=app.config, app=app)
     analysis = dvi_events.latest_analysis(demo_db, event_id)
     first = factories.make_user(demo_db, "analyst", "dvi-first")
     second = factories.make_user(demo_db, "analyst", "dvi-second")
