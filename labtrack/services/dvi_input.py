@@ -27,8 +27,7 @@ from labtrack.kinship.pedigree import FEMALE, MALE, Person
 from labtrack.kinship.problems import InputError
 from labtrack.models import DviEvent, DviEventMissing, DviEventRemains, Family, MissingPerson, PedigreeMember, Remains
 from labtrack.services import families as families_service
-from labtrack.services import frequencies
-from labtrack.services.match_parameters import MatchParameters
+from labtrack.services import frequencies, lab_settings
 from labtrack.services.search_input import searchable_genotypes
 
 _SEX = {"M": MALE, "F": FEMALE}
@@ -105,19 +104,21 @@ def event_input(session: Session, event: DviEvent, config: Mapping[str, Any]) ->
             persons_by_family[family.code] = _persons(session, family, in_event, by_sample, genotypes)
     if problems:
         raise ValidationFailed(f"Event {event.code} cannot be analysed", problems)
-    params = MatchParameters.lab_default(config)
+    params = lab_settings.run_parameters(session, config)
     table_row = frequencies.get_table(session)
     freq = frequencies.table_frame(session, table_row)
     table = FrequencyTable.from_rows(
         [(m, a, float(f), int(n) if n == n and n is not None else None)
          for m, a, f, n in freq[["marker", "allele", "frequency", "n_alleles"]].itertuples(index=False)],
         min_freq=1e-3)  # fmt: skip
-    spec = None
+    mutation = None
     if params.mutation_model != "none":
-        spec = MutationSpec(params.mutation_model, params.mutation_rate, params.mutation_rate2,
-                            params.mutation_range)
-    markers = sorted({m for g in genotypes.values() for m in g})
-    mutation = None if spec is None else {(m, sex): spec for m in markers for sex in (FEMALE, MALE)}
+        rates = {FEMALE: params.mutation_rate if params.mutation_rate_female is None else params.mutation_rate_female,
+                 MALE: params.mutation_rate if params.mutation_rate_male is None else params.mutation_rate_male}
+        specs = {sex: MutationSpec(params.mutation_model, rate, params.mutation_rate2, params.mutation_range)
+                 for sex, rate in rates.items()}
+        markers = sorted({m for g in genotypes.values() for m in g})
+        mutation = {(m, sex): specs[sex] for m in markers for sex in (FEMALE, MALE)}
     try:
         problem = DVIProblem.build(victims=victims, families=persons_by_family, genotypes=genotypes, freqs=table,
                                    mutation=mutation, source=f"event {event.code}", allow_unknown_sex=True)
@@ -125,6 +126,7 @@ def event_input(session: Session, event: DviEvent, config: Mapping[str, Any]) ->
         raise ValidationFailed(f"Event {event.code} cannot be analysed",
                                [InputProblem(str(p)) for p in error.problems]) from error
     used = {"mutation_model": params.mutation_model, "mutation_rate": params.mutation_rate,
+            "mutation_rate_female": params.mutation_rate_female, "mutation_rate_male": params.mutation_rate_male,
             "mutation_rate2": params.mutation_rate2, "mutation_range": params.mutation_range,
             "frequency_table": table_row.name, "min_freq": 1e-3}
     canonical = {
