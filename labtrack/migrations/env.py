@@ -6,6 +6,7 @@ from alembic import context
 
 from labtrack import models
 from labtrack.db import make_engine
+from labtrack.models.search import outside_the_models
 
 config = context.config
 target_metadata = models.metadata
@@ -24,7 +25,8 @@ def run_migrations_online() -> None:
 
 def _run(connection: object) -> None:
     context.configure(connection=connection, target_metadata=target_metadata,
-                      render_as_batch=True, compare_type=True)
+                      render_as_batch=True, compare_type=True,
+                      include_name=outside_the_models)
     with context.begin_transaction():
         context.run_migrations()
 

@@ -1,7 +1,7 @@
 """Likely duplicate reports of a missing person (the same person reported twice, by two families
 or twice by one, with the name spelled differently), shown before a new report is saved.
 
-Candidates come from the name index (``services.find``: every word's key, else any word's key);
+Candidates come from the name index (``services.name_search``: every word's key, else the keys someone has);
 each is scored with rapidfuzz on the name keys, plus agreement on year of birth, place and date of
 disappearance and the family contact's phone.
 """
@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from labtrack.core import names
 from labtrack.models import MissingPerson
-from labtrack.services.find import YEAR_SLACK, _candidates
+from labtrack.services.name_search import YEAR_SLACK, search
 
 THRESHOLD = 75.0
 SHOWN = 10
@@ -41,7 +41,7 @@ def likely_duplicates(session: Session, *, name_ar: str = "", name_latin: str = 
     if not key_words:
         return []
     wanted = names.search_key(name_ar, name_latin)
-    rows = [r for r in _candidates(session, key_words, [], every=False) if r.kind == "missing_person"]
+    rows = [r for r in search(session, key_words, []) if r.kind == "missing_person"]
     people = {p.id: p for p in session.exec(select(MissingPerson).where(
         col(MissingPerson.id).in_([r.person_id for r in rows])))}
     found = []

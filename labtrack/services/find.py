@@ -5,8 +5,8 @@
 2. A case number, donor code, family code or site code, exactly: that record.
 3. For roles who may see identities only: missing persons and donors by name in Arabic or Latin
    script, with spelling variants (``core.names``), year of birth (``1980``, give or take two
-   years) and place; candidates are taken from the name index in SQL (every word's key, then any
-   word's key) and ranked with rapidfuzz. Technicians and analysts never get names: for them the
+   years) and place; candidates are taken from the name index through the database's trigram
+   index (``services.name_search``) and ranked with rapidfuzz. Technicians and analysts never get names: for them the
    name index is not read at all.
 """
 
@@ -16,19 +16,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rapidfuzz import fuzz
-from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
 from labtrack.core import names
 from labtrack.core.scanning import read_scan
-from labtrack.models import Donor, Family, IssuedDocument, MissingPerson, NameIndex, Remains, Sample, Site
+from labtrack.models import Donor, Family, IssuedDocument, MissingPerson, Remains, Sample, Site
 from labtrack.models.samples import StorageLocation
-from labtrack.services.listing import contains_text
+from labtrack.services import name_search
 
 MAX_QUERY = 200
-CANDIDATES = 500
 SHOWN = 25
-YEAR_SLACK = 2
 
 
 @dataclass(frozen=True)
@@ -97,17 +94,6 @@ def _by_code(session: Session, text: str) -> Target | None:
     return None
 
 
-def _candidates(session: Session, keys: list[str], years: list[int], *, every: bool) -> list[Any]:
-    statement = select(NameIndex)
-    if keys:
-        likes = [contains_text(col(NameIndex.search_key), f" {key}") for key in keys]
-        statement = statement.where(and_(*likes) if every else or_(*likes))
-    if years:
-        statement = statement.where(or_(*(col(NameIndex.birth_year).between(y - YEAR_SLACK, y + YEAR_SLACK)
-                                          for y in years)))
-    return list(session.exec(statement.limit(CANDIDATES)))
-
-
 def _hits(session: Session, rows: list[Any], keys: list[str], years: list[int]) -> list[Hit]:
     wanted = " ".join(keys)
     persons = {p.id: p for p in session.exec(select(MissingPerson).where(
@@ -152,8 +138,6 @@ def find(session: Session, query: str, *, identities: bool) -> FindResult:
     if not keys and not years:
         return result
     result.names_searched = True
-    rows = _candidates(session, keys, years, every=True)
-    if not rows and len(keys) > 1:
-        rows = _candidates(session, keys, years, every=False)
+    rows = name_search.search(session, keys, years)
     result.hits = _hits(session, rows, keys, years)
     return result
