@@ -1,15 +1,15 @@
 """name index: a trigram text index (SQLite FTS5 table with triggers; PostgreSQL pg_trgm GIN)
 
-Revision ID: 0017
-Revises: 0016
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-12-02 22:00:00
 """
 from alembic import op
 
 from labtrack.models.search import drop_text_index, install_text_index
 
-revision = '0017'
-down_revision = '0016'
+revision = '0018'
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 
