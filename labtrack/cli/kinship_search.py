@@ -226,6 +226,7 @@ def search_command(
                     "log10_lr",
                     "loci_compared",
                     "mismatched_loci",
+                    "dropout_loci",
                 ],
                 list(_direct_rows(prepared, remains_ids, direct_min_loci, direct_max_mismatches)),
             )
@@ -462,7 +463,8 @@ def _direct_rows(
 ) -> Iterable[tuple]:
     weights = [genotype_log10_probabilities(f.freqs) for f in prepared.freqs]
     matches = direct_matches(
-        prepared.genotypes, weights, min_overlap=min_loci, max_mismatches=max_mismatches
+        prepared.genotypes, weights, min_overlap=min_loci, max_mismatches=max_mismatches,
+        one_seen=prepared.one_seen,
     )
     markers = np.array([f.marker for f in prepared.freqs], dtype=object)
     for i in range(len(matches)):
@@ -472,6 +474,7 @@ def _direct_rows(
             _num(matches.log10_lr[i]),
             int(matches.overlap[i]),
             ";".join(markers[matches.mismatched[i]]),
+            ";".join(markers[matches.dropout[i]]),
         )
 
 

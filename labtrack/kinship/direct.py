@@ -4,12 +4,12 @@ missing person (toothbrush, archived sample). LR = 1 / match probability per loc
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from labtrack.kinship.dropout import as_genotype
+from labtrack.kinship.dropout import DropModel, as_genotype, observation_probabilities_of
 from labtrack.kinship.freqs import FrequencyTable
 from labtrack.kinship.markers import canonical_marker
 
@@ -40,6 +40,8 @@ class DirectMatch:
     loci_used: int
     mismatched_loci: tuple[str, ...]
     skipped_markers: tuple[str, ...]
+    #: loci whose genotypes differ as typed but agree through the drop model (a dropped allele)
+    dropout_loci: tuple[str, ...] = ()
 
 
 def direct_match(
@@ -48,14 +50,24 @@ def direct_match(
     table: FrequencyTable,
     *,
     theta: float = 0.0,
+    drop: DropModel | None = None,
 ) -> DirectMatch:
-    """LR "same person" vs "unrelated" for two profiles (marker -> (allele, allele)).
+    """LR "same person" vs "unrelated" for two profiles (marker -> alleles).
 
-    One allele seen is read as a homozygote. A locus with different genotypes gives LR 0 (no
-    mutation, drop-out or typing error modelled); a locus with the same genotype gives
-    1 / match_probability. Unseen alleles get the table's unseen-allele rule.
+    Without a drop model, one allele seen is read as a homozygote; a locus with different
+    genotypes gives LR 0 (no drop-out or typing error modelled); a locus with the same genotype
+    gives 1 / match_probability. Unseen alleles get the table's unseen-allele rule.
     Markers missing from the table are skipped and reported.
+
+    With a drop model (either profile may be degraded bone; theta 0), each locus is
+        LR = sum_g P(g) P(o1 | g) P(o2 | g) / (sum_g P(g) P(o1 | g) x sum_g P(g) P(o2 | g))
+    over the true genotypes g (P(o | g): `labtrack.kinship.dropout`); a locus that agrees only
+    through a dropped (or dropped-in) allele is named in `dropout_loci`.
     """
+    if drop is not None and drop.is_active:
+        if theta > 0:
+            raise ValueError("theta together with a drop-out model is not supported in direct matching")
+        return _with_drop(first, second, table, drop)
     one = {canonical_marker(m): as_genotype(g) for m, g in first.items()}
     two = {canonical_marker(m): as_genotype(g) for m, g in second.items()}
     shared = sorted(set(one) & set(two))
@@ -77,3 +89,38 @@ def direct_match(
         log10_lr = -math.inf
     lr = 0.0 if mismatched else 10.0**log10_lr
     return DirectMatch(lr, log10_lr, used, tuple(mismatched), skipped)
+
+
+def _with_drop(
+    first: Mapping[str, Sequence[str]], second: Mapping[str, Sequence[str]], table: FrequencyTable,
+    drop: DropModel,
+) -> DirectMatch:
+    one = {canonical_marker(m): tuple(g) for m, g in first.items()}
+    two = {canonical_marker(m): tuple(g) for m, g in second.items()}
+    shared = sorted(set(one) & set(two))
+    skipped = tuple(m for m in shared if m not in table)
+    log10_lr, used = 0.0, 0
+    mismatched: list[str] = []
+    dropout: list[str] = []
+    for marker in shared:
+        if marker in skipped:
+            continue
+        used += 1
+        freqs = table.for_case(marker, [*one[marker], *two[marker]])
+        p = freqs.freqs
+        prior = np.outer(p, p)  # ordered genotypes of an unrelated person (theta 0)
+        seen_one = observation_probabilities_of(one[marker], freqs.alleles, p, drop)
+        seen_two = observation_probabilities_of(two[marker], freqs.alleles, p, drop)
+        same = float(np.sum(prior * seen_one * seen_two))
+        apart = float(np.sum(prior * seen_one)) * float(np.sum(prior * seen_two))
+        if same <= 0.0:
+            mismatched.append(marker)
+            continue
+        if sorted(as_genotype(one[marker])) != sorted(as_genotype(two[marker])) or (
+                len(one[marker]) != len(two[marker])):
+            dropout.append(marker)
+        log10_lr += math.log10(same / apart)
+    if mismatched:
+        log10_lr = -math.inf
+    lr = 0.0 if mismatched else 10.0**log10_lr
+    return DirectMatch(lr, log10_lr, used, tuple(mismatched), skipped, tuple(dropout))

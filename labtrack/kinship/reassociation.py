@@ -6,6 +6,12 @@ vs "unrelated") is the product, over the shared loci with identical genotypes, o
 error, mutation in a tumour-free tissue is not modelled): they are reported, and they contribute
 nothing to the reported LR (a strict identity LR would be 0 there).
 
+Degraded bone: where a profile shows one allele only (`one_seen`, a possible drop-out), its
+genotype index is the homozygote of that allele, but it is not a mismatch when the allele is in
+the other profile's genotype (or the other also shows one allele): such a locus is reported as a
+drop-out locus and, like a mismatch, adds nothing to the LR (an understatement, never an
+overstatement), so a body part typed from poor bone is not lost for one dropped allele.
+
 No all-pairs comparison: the loci are cut into groups of `key_loci` consecutive loci; remains
 typed at every locus of a group are sorted by their genotypes there, and only remains with
 identical genotypes at a whole group become candidates, verified at every locus. A pair is
@@ -22,6 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from labtrack.kinship._genotypes import genotype_alleles
 from labtrack.kinship.tables import unrelated_genotype_probabilities
 
 #: Candidate pairs verified per batch.
@@ -36,6 +43,8 @@ class DirectMatches:
     log10_lr : float64, shape (m,), identity log10 LR over the identical shared loci
     overlap : int64, shape (m,), loci typed in both
     mismatched : bool, shape (m, L), shared loci whose genotypes differ
+    dropout : bool, shape (m, L), shared loci that agree only if an allele dropped out (one
+        allele seen in a profile), or where one allele seen is read against a call
     """
 
     first: np.ndarray
@@ -43,6 +52,7 @@ class DirectMatches:
     log10_lr: np.ndarray
     overlap: np.ndarray
     mismatched: np.ndarray
+    dropout: np.ndarray
 
     def __len__(self) -> int:
         return int(self.first.size)
@@ -55,6 +65,7 @@ def direct_matches(
     min_overlap: int = 10,
     max_mismatches: int = 0,
     key_loci: int = 3,
+    one_seen: np.ndarray | None = None,
 ) -> DirectMatches:
     """All pairs of remains that match directly.
 
@@ -63,15 +74,21 @@ def direct_matches(
         person (see `genotype_log10_probabilities`)
     min_overlap : least number of loci typed in both; max_mismatches : most shared loci that
         may differ; key_loci : loci per candidate key (see the module docstring)
+    one_seen : bool, shape (R, L), loci showing one allele only (read as its homozygote in
+        `genotypes`); None: none
     """
     g = np.asarray(genotypes, dtype=np.int64)
     n_rem, n_loci = g.shape
+    seen = np.zeros(g.shape, dtype=bool) if one_seen is None else np.asarray(one_seen, dtype=bool)
+    if seen.shape != g.shape:
+        raise ValueError(f"one_seen has shape {seen.shape}, expected {g.shape}")
+    alleles = [_alleles_of(len(t)) for t in log10_genotype_prob]
     weights = [-np.asarray(t, dtype=np.float64) for t in log10_genotype_prob]
     groups = [list(range(s, min(s + key_loci, n_loci))) for s in range(0, n_loci, key_loci)]
     found: list[tuple[np.ndarray, ...]] = []
     for k, loci in enumerate(groups):
         for a, b in _candidate_pairs(g, loci):
-            a, b = _verified(g, a, b, loci, min_overlap, max_mismatches)
+            a, b = _verified(g, seen, alleles, a, b, loci, min_overlap, max_mismatches)
             # found once: skip pairs already identical at every locus of an earlier group
             earlier = np.zeros(a.size, dtype=bool)
             for prev in groups[:k]:
@@ -83,19 +100,45 @@ def direct_matches(
             if a.size == 0:
                 continue
             typed = (g[a] >= 0) & (g[b] >= 0)
-            mism = typed & (g[a] != g[b])
-            equal = typed & ~mism
+            partial = typed & (seen[a] | seen[b])
+            compatible = np.zeros_like(typed)
+            for locus in range(n_loci):
+                compatible[:, locus] = _compatible(g[a, locus], g[b, locus], seen[a, locus], seen[b, locus],
+                                                   alleles[locus])
+            mism = typed & ~compatible
+            dropout = partial & compatible
+            equal = typed & compatible & ~partial
             lr = np.zeros(a.size)
             for locus in range(n_loci):
                 on = equal[:, locus]
                 lr[on] += weights[locus][g[a[on], locus]]
-            found.append((np.minimum(a, b), np.maximum(a, b), lr, typed.sum(axis=1), mism))
+            found.append((np.minimum(a, b), np.maximum(a, b), lr, typed.sum(axis=1), mism, dropout))
     if not found:
         empty = np.zeros(0, dtype=np.int64)
-        return DirectMatches(empty, empty, np.zeros(0), empty, np.zeros((0, n_loci), bool))
-    first, second, lr, overlap, mism = (np.concatenate(parts) for parts in zip(*found, strict=True))
+        none = np.zeros((0, n_loci), bool)
+        return DirectMatches(empty, empty, np.zeros(0), empty, none, none)
+    first, second, lr, overlap, mism, dropout = (np.concatenate(parts) for parts in zip(*found, strict=True))
     order = np.lexsort((second, first))
-    return DirectMatches(first[order], second[order], lr[order], overlap[order], mism[order])
+    return DirectMatches(first[order], second[order], lr[order], overlap[order], mism[order], dropout[order])
+
+
+def _alleles_of(n_genotypes: int) -> tuple[np.ndarray, np.ndarray]:
+    """Allele indices (i, j) of each genotype index, for a locus of n_genotypes genotypes."""
+    n = int(round((np.sqrt(8 * n_genotypes + 1) - 1) / 2))
+    i, j = genotype_alleles(n)
+    return np.asarray(i), np.asarray(j)
+
+
+def _compatible(ga: np.ndarray, gb: np.ndarray, sa: np.ndarray, sb: np.ndarray,
+                alleles: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """Same genotype, or agreeing up to a dropped allele: one allele seen (read as its
+    homozygote) that the other profile carries, or one allele seen in both profiles."""
+    i, j = alleles
+    same = ga == gb
+    a_seen, b_seen = i[np.maximum(ga, 0)], i[np.maximum(gb, 0)]
+    a_in_b = (a_seen == i[np.maximum(gb, 0)]) | (a_seen == j[np.maximum(gb, 0)])
+    b_in_a = (b_seen == i[np.maximum(ga, 0)]) | (b_seen == j[np.maximum(ga, 0)])
+    return same | (sa & sb) | (sa & ~sb & a_in_b) | (sb & ~sa & b_in_a)
 
 
 def genotype_log10_probabilities(freqs: np.ndarray) -> np.ndarray:
@@ -105,7 +148,8 @@ def genotype_log10_probabilities(freqs: np.ndarray) -> np.ndarray:
 
 
 def _verified(
-    g: np.ndarray, a: np.ndarray, b: np.ndarray, key: list[int], min_overlap: int, max_mm: int
+    g: np.ndarray, seen: np.ndarray, alleles: Sequence[tuple[np.ndarray, np.ndarray]], a: np.ndarray,
+    b: np.ndarray, key: list[int], min_overlap: int, max_mm: int,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Candidate pairs (identical at the `key` loci) that pass the overlap and mismatch limits;
     checked locus by locus, dropping a pair as soon as it cannot pass."""
@@ -116,7 +160,7 @@ def _verified(
         ga, gb = g[a, locus], g[b, locus]
         typed = (ga >= 0) & (gb >= 0)
         overlap += typed
-        mism += typed & (ga != gb)
+        mism += typed & ~_compatible(ga, gb, seen[a, locus], seen[b, locus], alleles[locus])
         keep = (mism <= max_mm) & (overlap + (len(others) - done) >= min_overlap)
         a, b, overlap, mism = a[keep], b[keep], overlap[keep], mism[keep]
     keep = overlap >= min_overlap

@@ -240,6 +240,8 @@ class PreparedSearch:
     codes : int32, shape (R, L), the table row of each remains locus (what the search looks
         up; equal to `genotypes` without a drop model)
     classes : the drop classes of the search
+    one_seen : bool, shape (R, L), remains loci showing one allele only (direct matching reads
+        them as possible drop-outs)
     """
 
     tables: SearchTables
@@ -247,6 +249,7 @@ class PreparedSearch:
     freqs: tuple[MarkerFrequencies, ...]
     codes: np.ndarray | None = None
     classes: DropClasses | None = None
+    one_seen: np.ndarray | None = None
 
     @property
     def rows(self) -> np.ndarray:
@@ -298,4 +301,16 @@ def prepare_search(
     )
     genotypes = genotype_indices(encode_profiles(profiles, list(remains_ids), freqs))
     codes = observation_codes(profiles, list(remains_ids), freqs, classes)
-    return PreparedSearch(tables, genotypes, tuple(freqs), codes, classes)
+    return PreparedSearch(tables, genotypes, tuple(freqs), codes, classes,
+                          one_seen_mask(profiles, list(remains_ids), freqs))
+
+
+def one_seen_mask(profiles: Profiles, sample_ids: Sequence[str], freqs: Sequence[MarkerFrequencies]) -> np.ndarray:
+    """bool (N, L): the loci of each profile where one allele only was seen."""
+    out = np.zeros((len(sample_ids), len(freqs)), dtype=bool)
+    for n, sample in enumerate(sample_ids):
+        profile = profiles.get(sample, {})
+        for locus, f in enumerate(freqs):
+            g = profile.get(f.marker)
+            out[n, locus] = g is not None and len(g) == 1
+    return out

@@ -81,3 +81,31 @@ def test_direct_match_profiles() -> None:
     assert other.lr == 0.0 and other.log10_lr == -math.inf and other.mismatched_loci == ("A",)
     theta = direct_match(remains, reference, table, theta=0.01)
     assert theta.lr < result.lr
+
+
+def test_direct_match_with_a_drop_model_by_hand() -> None:
+    """Identity LR with drop-out (no drop-in), from the model's probabilities written out:
+    P(see a and b | ab) = (1-d)^2, P(see a only | ab) = d(1-d), P(see a | aa) = 1 - d^2."""
+    from labtrack.kinship.dropout import DropModel
+
+    d = 0.1
+    table = FrequencyTable.from_rows(
+        [("A", "1", 0.1, 100), ("A", "2", 0.2, 100), ("A", "3", 0.7, 100),
+         ("B", "5", 0.5, 200), ("B", "6", 0.5, 200)]
+    )
+    model = DropModel(d)
+    pa, pb = 0.1, 0.2
+    one_seen_a = pa**2 * (1 - d**2) + 2 * pa * (1 - pa) * (1 - d) * d  # P(see "1" only | unrelated)
+    partial = direct_match({"A": ("1", "2")}, {"A": ("1",)}, table, drop=model)
+    assert partial.lr == pytest.approx((1 - d) * d / one_seen_a)
+    assert partial.dropout_loci == ("A",) and partial.mismatched_loci == ()
+    full = direct_match({"A": ("1", "2"), "B": ("5", "6")}, {"A": ("2", "1"), "B": ("5", "6")}, table, drop=model)
+    assert full.lr == pytest.approx(1 / (2 * pa * pb) / (2 * 0.25)) and full.dropout_loci == ()
+    called = direct_match({"A": ("1", "1")}, {"A": ("1",)}, table, drop=model)
+    assert called.lr == pytest.approx((1 - d**2) / one_seen_a)
+    apart = direct_match({"A": ("1", "2")}, {"A": ("3",)}, table, drop=model)
+    assert apart.lr == 0.0 and apart.mismatched_loci == ("A",)
+    without = direct_match({"A": ("1", "2")}, {"A": ("1",)}, table)
+    assert without.lr == 0.0  # as before: one allele seen read as a homozygote
+    with pytest.raises(ValueError, match="theta"):
+        direct_match({"A": ("1", "2")}, {"A": ("1",)}, table, drop=model, theta=0.01)

@@ -64,3 +64,64 @@ def test_wider_keys_find_the_near_complete_duplicates():
 def test_genotype_probabilities():
     p = genotype_log10_probabilities(np.array([0.2, 0.8]))
     np.testing.assert_allclose(10**p, [0.04, 0.32, 0.64])
+
+
+def _brute_with_dropout(g, seen, sizes, weights, min_overlap, max_mismatches):  # noqa: ANN001, ANN202
+    """All pairs, from the alleles: a locus agrees if the genotypes are equal, or if one profile
+    shows one allele that the other carries (or both show one allele)."""
+    from labtrack.kinship._genotypes import genotype_alleles
+
+    out = {}
+    for a, b in itertools.combinations(range(g.shape[0]), 2):
+        typed = (g[a] >= 0) & (g[b] >= 0)
+        mism, drop = [], []
+        lr = 0.0
+        for k in np.flatnonzero(typed):
+            i, j = genotype_alleles(sizes[k])
+            ga, gb = {int(i[g[a, k]]), int(j[g[a, k]])}, {int(i[g[b, k]]), int(j[g[b, k]])}
+            if seen[a, k] or seen[b, k]:
+                agree = (seen[a, k] and seen[b, k]) or (seen[a, k] and ga <= gb) or (seen[b, k] and gb <= ga)
+                (drop if agree else mism).append(k)
+            elif g[a, k] != g[b, k]:
+                mism.append(k)
+            else:
+                lr -= weights[k][g[a, k]]
+        if typed.sum() >= min_overlap and len(mism) <= max_mismatches:
+            out[(a, b)] = (lr, tuple(mism), tuple(drop))
+    return out
+
+
+@pytest.mark.parametrize("max_mismatches", [0, 1])
+def test_a_dropped_allele_is_not_a_mismatch(max_mismatches):
+    """Body parts of one person, one typed from poor bone (one allele seen at some loci), still
+    match; the drop-out loci are named and add nothing to the LR; the result equals brute force."""
+    rng = np.random.default_rng(11)
+    n = [3, 4, 3, 5, 3, 4, 3, 3]  # alleles per locus
+    genotypes = np.stack([rng.integers(0, s * (s + 1) // 2, 25) for s in n], axis=1)
+    from labtrack.kinship._genotypes import genotype_alleles
+    from labtrack.kinship.tables import genotype_index
+
+    copies = genotypes[:12].copy()
+    seen = np.zeros((37, len(n)), dtype=bool)
+    for r in range(12):  # the second typing of the first 12 shows one allele at 2 loci
+        for k in rng.choice(len(n), 2, replace=False):
+            i, j = genotype_alleles(n[k])
+            kept = int(rng.choice([i[copies[r, k]], j[copies[r, k]]]))
+            copies[r, k] = genotype_index(kept, kept)
+            seen[25 + r, k] = True
+    g = np.concatenate([genotypes, copies])
+    weights = [genotype_log10_probabilities(rng.dirichlet(np.ones(s))) for s in n]
+    got = direct_matches(g, weights, min_overlap=6, max_mismatches=max_mismatches, key_loci=1, one_seen=seen)
+    want = _brute_with_dropout(g, seen, n, weights, 6, max_mismatches)
+    pairs = list(zip(got.first.tolist(), got.second.tolist(), strict=True))
+    assert sorted(pairs) == sorted(want)
+    for k, pair in enumerate(pairs):
+        lr, mism, drop = want[pair]
+        assert got.log10_lr[k] == pytest.approx(lr)
+        assert tuple(np.flatnonzero(got.mismatched[k])) == mism
+        assert tuple(np.flatnonzero(got.dropout[k])) == drop
+    for r in range(12):  # every re-typed body part is found with its original
+        assert (r, 25 + r) in pairs
+    without = direct_matches(g, weights, min_overlap=6, max_mismatches=0, key_loci=1)
+    assert all((r, 25 + r) not in zip(without.first.tolist(), without.second.tolist(), strict=True)
+               for r in range(12) if seen[25 + r].any() and (g[r] != g[25 + r]).any())
