@@ -72,12 +72,21 @@ def _threshold() -> float:
     return float(current_app.config.get("IDENTIFICATION_THRESHOLD", dvi_review.DEFAULT_THRESHOLD))
 
 
+@bp.app_template_global("closed_event_proposals_waiting")
+def proposals_waiting() -> list[dvi_review.ProposalView]:
+    """Identifications from closed events waiting for a second analyst (shown on the review
+    queue and the events page, to reviewers only)."""
+    if not current_user.is_authenticated or current_user.role not in REVIEWERS:
+        return []
+    return dvi_review.waiting(get_session())
+
+
 @bp.route("/")
 @roles_required(*READERS)
 def index() -> Any:
     db = get_session()
     return render_template("events/index.html", events=dvi_events.list_events(db), form=EventForm(),
-                           waiting=dvi_review.waiting(db), kind_labels=KIND_LABELS)
+                           kind_labels=KIND_LABELS)
 
 
 @bp.route("/", methods=["POST"])

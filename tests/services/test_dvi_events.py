@@ -241,3 +241,31 @@ def test_the_worker_path_with_progress(app: Flask, demo_db: Session) -> None:
     stages = [e for e in demo_db.exec(select(AuditEntry)).all() if "joint DVI progress" in (e.reason or "")]
     assert stages, "progress was stored while the job ran"
     assert dvi_events.latest_analysis(demo_db, event_id).job_id == job.id
+
+
+def test_an_event_too_large_to_enumerate_says_so_and_cannot_be_proposed_from(
+        app: Flask, demo_db: Session, client, login_as, monkeypatch) -> None:  # noqa: ANN001
+    """With a cap of one partial assignment every part takes the sequential route: the analysis
+    says so (which part, why, the memory bound), has no pairing probabilities, and the page
+    and the four-eyes path say that nothing can be proposed from it."""
+    monkeypatch.setattr(dvi_events, "MAX_STATES", 1)
+    event_id = _event(app, demo_db)
+    dvi_events.request_analysis(demo_db, event_id=event_id, by=_user(demo_db, "analyst"),
+                                config=app.config, app=app)
+    analysis = dvi_events.latest_analysis(demo_db, event_id)
+    result = dvi_events.result_of(analysis)
+    assert analysis.method == result["method"] == "sequential"
+    assert "sequential route was used" in analysis.message and "MiB per part" in analysis.message
+    assert result["pairing"] is None and all(r["posterior"] is None for r in result["joint"])
+    assert result["joint"][0]["assignment"]  # the one assignment of the sequential route
+    first = factories.make_user(demo_db, "analyst", "dvi-first")
+    with pytest.raises(Conflict, match="sequential route"):
+        dvi_review.propose(session=demo_db, analysis_id=analysis.id or 0,
+                           remains_id=_remains(demo_db, "QTF-00001").id or 0,
+                           missing_person_id=_person(demo_db, "MP-2025-0001").id or 0, by=first.user,
+                           reason="r", password=first.password, config=app.config)
+    login_as("analyst")
+    page = client.get(f"/events/{event_id}").get_data(as_text=True)
+    assert 'id="sequential-route"' in page and "too large to enumerate" in page
+    assert 'id="pairing"' not in page
+    assert "No pairing of this analysis reaches the identification threshold." in page

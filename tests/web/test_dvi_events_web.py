@@ -134,6 +134,9 @@ def test_four_eyes_on_the_web(client: FlaskClient, demo_db: Session, login_as, u
     assert proposal.by_user_id == first.id
     page = client.get(f"/events/{event_id}").get_data(as_text=True)
     assert "a second, different analyst must approve it" in page
+    queue = client.get("/review/").get_data(as_text=True)  # the review queue lists it too
+    waiting = queue[queue.index('id="waiting"'):]
+    assert f"{remains.accession}</span> = <span class=\"mono\">MP-2025-0001" in waiting
     # the proposer cannot approve: four eyes
     response = client.post(f"/events/proposals/{proposal.id}/approve", data={"password": first.password})
     assert response.status_code == 403

@@ -191,6 +191,44 @@ def test_sequential_route_when_too_large() -> None:
     assert result.loglik[0] >= result.loglik0
 
 
+def test_a_large_part_is_stated_with_its_size_and_memory_bound_and_progress_is_reported() -> None:
+    """The sequential route names the part that was too large (families, victims, why) and the
+    memory bound of the enumeration; progress goes from 0 through each part, never backwards."""
+    from labtrack.kinship.dvi.joint import VISITED_FACTOR, memory_bound
+
+    problem = build(1)
+    seen: list[tuple[float, str]] = []
+    result = joint(problem, max_states=1, progress=lambda value, stage: seen.append((value, stage)))
+    part = next(p for p in ("partial assignments", "possible placements") if p in result.message)
+    assert part and "a part of " in result.message and " families and " in result.message
+    assert "MiB per part" in result.message
+    assert seen[0] == (0.0, "pairwise LRs")
+    assert [v for v, _ in seen] == sorted(v for v, _ in seen)
+    assert any(stage.startswith("part 1 of ") for _, stage in seen)
+    # the bound counts every partial assignment the enumeration may build before giving up
+    assert memory_bound(1000, 64) == VISITED_FACTOR * 1000 * 12 + 1000 * (8 + 16) * 3
+    assert memory_bound(1000, 65) > memory_bound(1000, 64)
+    exact = joint(problem)
+    assert exact.method == "exact" and exact.message == ""
+
+
+def test_victims_of_unknown_sex_when_allowed() -> None:
+    """Remains whose sex could not be estimated may be any missing person (the app's events);
+    elsewhere unknown sex stays an input problem."""
+    victims, families, genotypes, table = simulate(2)
+    unknown = [Victim(v.sample_id, 0) if k == 0 else v for k, v in enumerate(victims)]
+    with pytest.raises(InputError, match="sex 0 is unknown"):
+        DVIProblem.build(victims=unknown, families=families, genotypes=genotypes, freqs=table)
+    problem = DVIProblem.build(victims=unknown, families=families, genotypes=genotypes, freqs=table,
+                               allow_unknown_sex=True)
+    first = unknown[0].sample_id
+    assert set(problem.pairings[first]) == {*problem.missing_ids, NOBODY}
+    truth = brute_force(problem)
+    result = joint(problem, top=len(truth))
+    assert result.method == "exact"
+    assert result.loglik[0] == pytest.approx(max(truth.values()), abs=1e-9)
+
+
 def test_bad_events_are_refused_with_reasons() -> None:
     victims, families, genotypes, table = simulate(0)
     families["F9"] = [Person("X", None, None, MALE, "F1-FA", False)]
