@@ -114,40 +114,73 @@ def _distinct(values: np.ndarray, labels: list[int]) -> Factor:
 
 def eliminate(factors: list[Factor], output: list[int]) -> np.ndarray:
     """Sum-product of `factors` down to the `output` labels by greedy variable elimination:
-    each step sums out the variable whose new factor is smallest (batch axis included)."""
+    each step sums out the variable whose new factor is smallest (batch axis included). The
+    order depends only on the factors' labels and sizes: it is computed once per such signature
+    and replayed (the exact path computes thousands of cases of a few pedigree shapes)."""
+    signature = (tuple((tuple(labels), values.shape) for values, labels in factors), tuple(output))
+    order = _ORDERS.get(signature)
+    if order is None:
+        order = _elimination_order(factors, output)
+        if len(_ORDERS) >= _CACHE_SIZE:
+            _ORDERS.clear()
+        _ORDERS[signature] = order
+    factors = list(factors)
+    for label in order:
+        involved = [f for f in factors if label in f[1]]
+        factors = [f for f in factors if label not in f[1]]
+        union = list(dict.fromkeys(x for f in involved for x in f[1] if x != label))
+        factors.append((_contract(involved, union), union))
+    return _contract(factors, output)
+
+
+#: Cached elimination orders (bounded: cleared when full).
+_CACHE_SIZE = 20_000
+_ORDERS: dict[tuple, tuple[int, ...]] = {}
+
+
+def _elimination_order(factors: list[Factor], output: list[int]) -> tuple[int, ...]:
     sizes: dict[int, int] = {}
     for values, labels in factors:
         sizes.update(zip(labels, values.shape, strict=True))
     pending = {label for _, labels in factors for label in labels} - set(output)
-    factors = list(factors)
+    scopes = [set(labels) for _, labels in factors]
+    order = []
     while pending:
         best: tuple[int, int, int] | None = None
-        for label in pending:
-            involved = [f for f in factors if label in f[1]]
-            union = {x for f in involved for x in f[1]} - {label}
+        for label in sorted(pending):
+            involved = [s for s in scopes if label in s]
+            union = set().union(*involved) - {label}
             cost = int(np.prod([sizes[x] for x in union], dtype=np.float64))
             if best is None or (cost, len(involved)) < (best[0], best[1]):
                 best = (cost, len(involved), label)
         assert best is not None  # noqa: S101
         label = best[2]
-        involved = [f for f in factors if label in f[1]]
-        factors = [f for f in factors if label not in f[1]]
-        union = list(dict.fromkeys(x for f in involved for x in f[1] if x != label))
-        factors.append((_contract(involved, union), union))
+        involved = [s for s in scopes if label in s]
+        scopes = [s for s in scopes if label not in s] + [set().union(*involved) - {label}]
         pending.discard(label)
-    return _contract(factors, output)
+        order.append(label)
+    return tuple(order)
 
 
 def _contract(factors: list[Factor], output: list[int]) -> np.ndarray:
-    """einsum of a few factors; labels renumbered locally (einsum accepts at most 52)."""
+    """einsum of a few factors; labels renumbered locally (einsum accepts at most 52). More than
+    two factors are folded pairwise, smallest first, each step keeping only the labels still
+    needed (no einsum path search per call: the exact path calls this thousands of times)."""
+    if len(factors) > 2:
+        pending = sorted(factors, key=lambda f: f[0].size)
+        values, labels = pending[0]
+        for k in range(1, len(pending)):
+            other, other_labels = pending[k]
+            later = set(output).union(*(set(f[1]) for f in pending[k + 1:]))
+            keep = [x for x in dict.fromkeys([*labels, *other_labels]) if x in later]
+            values, labels = _contract([(values, labels), (other, other_labels)], keep), keep
+        return _contract([(values, labels)], output)
     local: dict[int, int] = {}
     operands: list[object] = []
     for values, labels in factors:
         operands += [values, [local.setdefault(x, len(local)) for x in labels]]
     output = [local.setdefault(x, len(local)) for x in output]
-    if len(factors) <= 2:
-        return np.einsum(*operands, output)
-    return np.einsum(*operands, output, optimize="greedy")
+    return np.einsum(*operands, output)
 
 
 def _identity_factor(slot: _Slot, label: int, n: int) -> list[object]:

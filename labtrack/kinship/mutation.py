@@ -9,6 +9,7 @@ the male one for every allele a child receives from its father, the female one f
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -129,16 +130,31 @@ class MutationModel:
         (the rate of transmissions by a parent of `sex`; no sex: the mean rate)."""
         rate = self.rate_for(marker, sex)
         if self.kind == "equal":
-            return equal_matrix(len(alleles), rate)
+            return _cached_equal(len(alleles), rate)
         if self.kind == "proportional":
             return proportional_matrix(freqs, rate)
-        return stepwise_matrix(alleles, rate, self.rate2, self.range)
+        return _cached_stepwise(tuple(alleles), rate, self.rate2, self.range)
 
 
 def _checked(value: float, name: str) -> float:
     if not 0 <= value < 1:
         raise ValueError(f"mutation {name.replace('_', ' ')} {value} is not in [0, 1)")
     return value
+
+
+@functools.lru_cache(maxsize=4096)
+def _cached_stepwise(alleles: tuple[str, ...], rate: float, rate2: float, range_: float) -> np.ndarray:
+    """`stepwise_matrix`, built once per allele set and rates (read-only: shared by callers)."""
+    matrix = stepwise_matrix(alleles, rate, rate2, range_)
+    matrix.flags.writeable = False
+    return matrix
+
+
+@functools.lru_cache(maxsize=1024)
+def _cached_equal(n: int, rate: float) -> np.ndarray:
+    matrix = equal_matrix(n, rate)
+    matrix.flags.writeable = False
+    return matrix
 
 
 def equal_matrix(n: int, rate: float) -> np.ndarray:
