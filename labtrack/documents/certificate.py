@@ -43,7 +43,8 @@ def render(params: dict[str, Any], number: str) -> bytes:
          else "—"],
         ["DNA match report", p.get("match_report") or "—"],
         ["Identified on", p.get("identified_on", "")],
-        ["Identification record", f"#{p['identification_id']} (match #{p.get('match_id')})"],
+        ["Identification record", f"#{p['identification_id']}"
+                                  + (f" (match #{p['match_id']})" if p.get("match_id") is not None else "")],
     ]
     story += [para("Basis of identification", s["heading"]),
               table(basis, col_widths=[50 * mm, 120 * mm], header=False)]

@@ -21,7 +21,17 @@ from sqlmodel import Session, col, select
 
 from labtrack.core.errors import Conflict, NotFound, PermissionDenied, require_reason
 from labtrack.kinship.dvi.conclusions import DISPUTED, EXCLUDED, NO_MATCH
-from labtrack.models import DviAnalysis, DviEvent, DviProposal, DviReview, Identification, MissingPerson, Remains, User
+from labtrack.models import (
+    DviAnalysis,
+    DviEvent,
+    DviProposal,
+    DviReview,
+    Identification,
+    MissingPerson,
+    Remains,
+    Signature,
+    User,
+)
 from labtrack.services import dvi_events, identification, signatures
 from labtrack.services.dvi_input import event_input
 from labtrack.services.transaction import write
@@ -259,3 +269,15 @@ def proposable(session: Session, analysis: DviAnalysis, threshold: float) -> lis
             if value is not None and value >= threshold and victim in ids_r and missing in ids_m:
                 out.append((f"{ids_r[victim]}:{ids_m[missing]}", f"{victim} = {missing} ({value:.6f})"))
     return out
+
+
+def approval_signatures(session: Session, identification_id: int) -> list[Signature]:
+    """The signatures of the four-eyes review that made this identification from a closed event
+    (the proposal's "reviewed", the approval's "approved"); [] when none did."""
+    approval = session.exec(select(DviReview).where(DviReview.identification_id == identification_id,
+                                                    DviReview.step == "approve")).first()
+    if approval is None:
+        return []
+    proposal = session.get(DviProposal, approval.proposal_id)
+    ids = [i for i in (proposal.signature_id if proposal else None, approval.signature_id) if i]
+    return [sig for i in ids if (sig := session.get(Signature, i)) is not None]

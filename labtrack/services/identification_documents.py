@@ -102,17 +102,25 @@ def issue_match_report(*, session: Session, match_id: int, by: User, lab_name: s
                   params=match_report_params(session, ctx, lab_name=lab_name))
 
 
-def _approved_identification(session: Session, identification_id: int) -> tuple[Any, review.MatchContext]:
+def _approved_identification(session: Session, identification_id: int) -> tuple[Any, list[Signature]]:
+    """The identification and the signatures of its four-eyes review (of its match, or of the
+    closed event's joint DVI it was proposed from)."""
     ident = identification.get(session, identification_id)
     if ident.match_id is None:
-        raise Conflict(f"identification {identification_id} has no reviewed match: no document can be issued")
-    ctx = review.load(session, ident.match_id)
-    if ctx.status != CONFIRMED:
-        raise Conflict(f"identification {identification_id} has not been approved by a second analyst "
-                       f"(match {ident.match_id} is {ctx.status.replace('_', ' ')}): no document can be issued")
+        from labtrack.services import dvi_review
+
+        signed = dvi_review.approval_signatures(session, identification_id)
+        if not signed:
+            raise Conflict(f"identification {identification_id} has no reviewed match: no document can be issued")
+    else:
+        ctx = review.load(session, ident.match_id)
+        if ctx.status != CONFIRMED:
+            raise Conflict(f"identification {identification_id} has not been approved by a second analyst "
+                           f"(match {ident.match_id} is {ctx.status.replace('_', ' ')}): no document can be issued")
+        signed = [sig for r in ctx.reviews if r.signature_id and (sig := session.get(Signature, r.signature_id))]
     if identification.active_for_remains(session, ident.remains_id) is None:
         raise Conflict(f"identification {identification_id} was retracted")
-    return ident, ctx
+    return ident, signed
 
 
 def _check_names(facts: dict[str, Any], message: str) -> None:
@@ -125,16 +133,11 @@ def _check_names(facts: dict[str, Any], message: str) -> None:
 
 
 def certificate_params(session: Session, identification_id: int, *, lab_name: str = "") -> dict[str, Any]:
-    ident, ctx = _approved_identification(session, identification_id)
+    ident, signed = _approved_identification(session, identification_id)
     facts = identification.certificate_facts(session, identification_id)
     _check_names(facts, "The certificate cannot be issued")
-    sig_rows = []
-    for r in ctx.reviews:
-        if r.signature_id:
-            sig = session.get(Signature, r.signature_id)
-            if sig is not None:
-                sig_rows.append([sig.meaning, _user_name(session, sig.user_id), sig.at.strftime("%Y-%m-%d %H:%M"),
-                                 sig.content_sha256])
+    sig_rows = [[sig.meaning, _user_name(session, sig.user_id), sig.at.strftime("%Y-%m-%d %H:%M"),
+                 sig.content_sha256] for sig in signed]
     report = session.exec(select(IssuedDocument).where(IssuedDocument.kind == "match_report",
                                                        IssuedDocument.record_id == ident.match_id)
                           .order_by(IssuedDocument.id.desc())).first()  # type: ignore[union-attr]

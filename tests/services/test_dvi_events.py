@@ -269,3 +269,35 @@ def test_an_event_too_large_to_enumerate_says_so_and_cannot_be_proposed_from(
     assert 'id="sequential-route"' in page and "too large to enumerate" in page
     assert 'id="pairing"' not in page
     assert "No pairing of this analysis reaches the identification threshold." in page
+
+
+def test_certificate_and_notification_of_an_identification_from_a_closed_event(app: Flask, demo_db: Session) -> None:
+    """An identification made from a closed event is documented like any other: the certificate
+    names the event and the analysis as its basis and carries both signatures of its review."""
+    from labtrack.services import identification_documents as docs
+    from tests.pdf_text import pdf_text
+
+    event_id = _event(app, demo_db)
+    dvi_events.request_analysis(demo_db, event_id=event_id, by=_user(demo_db, "analyst"),
+                                config=app.config, app=app)
+    analysis = dvi_events.latest_analysis(demo_db, event_id)
+    first = factories.make_user(demo_db, "analyst", "dvi-first")
+    second = factories.make_user(demo_db, "analyst", "dvi-second")
+    proposal = dvi_review.propose(session=demo_db, analysis_id=analysis.id or 0,
+                                  remains_id=_remains(demo_db, "QTF-00001").id or 0,
+                                  missing_person_id=_person(demo_db, "MP-2025-0001").id or 0, by=first.user,
+                                  reason="undisputed", password=first.password, config=app.config)
+    ident = dvi_review.approve(session=demo_db, proposal_id=proposal.id or 0, by=second.user,
+                               password=second.password, config=app.config)
+    signed = dvi_review.approval_signatures(demo_db, ident.id or 0)
+    assert [(s.meaning, s.user_id) for s in signed] == [("reviewed", first.id), ("approved", second.id)]
+    document, pdf = docs.issue_certificate(session=demo_db, identification_id=ident.id or 0, by=second.user)
+    text = pdf_text(pdf)
+    for expected in (document.number, "أحمد خليل المصري", _acc(demo_db, "QTF-00001"), "MP-2025-0001",
+                     "joint DVI of closed event GRAVE-1", f"(analysis {analysis.id})", "reviewed", "approved",
+                     signed[0].content_sha256[:16]):
+        assert expected in text, expected
+    assert "match #" not in text
+    coordinator = _user(demo_db, "coordinator")
+    note, pdf = docs.issue_notification(session=demo_db, identification_id=ident.id or 0, by=coordinator)
+    assert note.number in pdf_text(pdf)
