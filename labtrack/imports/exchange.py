@@ -74,17 +74,21 @@ def _read_checked(path: Path, required: list[str], name: str) -> tuple[pd.DataFr
     trailing = table_text.check_rows(numbered[1:], header)
     if trailing:  # only empty separators beyond the header: drop them (parsers would shift columns)
         cut = set(trailing)
-        numbered = [(n, line.rstrip(" \t,") if n in cut else line) for n, line in numbered]
+        numbered = [(n, table_text.first_fields(line, len(header), n) if n in cut else line) for n, line in numbered]
         plain = False
     if not plain:
         text = "\n".join(line for _, line in numbered)
     line_numbers = [n for n, _ in numbered]
     try:
         frame = pd.read_csv(
-            io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True, index_col=False
+            io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True, index_col=False,
+            skip_blank_lines=False,  # blank and comment lines were taken out above: row k is line_numbers[k]
         )
     except (pd.errors.ParserError, ValueError) as exc:
         raise InputError([InputProblem(name, None, "", f"not a valid CSV file: {exc}")]) from exc
+    if len(frame) != len(line_numbers) - 1:  # never expected after the checks above; refused, not misnumbered
+        raise InputError([InputProblem(name, None, "", f"read {len(frame)} rows from {len(line_numbers) - 1} lines: "
+                                       "not a plain CSV table")])
     frame = frame.fillna("")  # a row with fewer fields than the header: the missing ones are empty
     frame.columns = [str(c).strip() for c in frame.columns]
     missing = [c for c in required if c not in frame.columns]
@@ -149,7 +153,7 @@ def read_freqs(path: str | Path, *, min_freq: float | None = None) -> FrequencyT
         if has_n and rec["n_alleles"]:
             try:
                 n_alleles = int(float(rec["n_alleles"]))
-            except ValueError:
+            except (ValueError, OverflowError):  # "abc", or "1e309" (infinite: found by fuzzing)
                 n_alleles = -1
             if n_alleles <= 0:
                 message = f"not a positive count: {rec['n_alleles']!r}"

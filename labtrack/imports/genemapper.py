@@ -69,7 +69,8 @@ def _extra_fields(text: str, separator: str) -> str | None:
     fields are only empty trailing separators."""
     import csv
 
-    rows = csv.reader(io.StringIO(text), delimiter=separator, skipinitialspace=True)
+    # newline="": lines end at \r, \n or \r\n as for pandas (a bare \r made csv.Error, a 500)
+    rows = csv.reader(io.StringIO(text, newline=""), delimiter=separator, skipinitialspace=True)
     width = None
     for number, fields in enumerate(rows, start=1):
         if width is None:
@@ -100,6 +101,8 @@ def read_table(raw: bytes) -> pd.DataFrame:
             frame = pd.read_csv(io.StringIO(text), sep=separator, dtype=str, keep_default_na=False,
                                 skip_blank_lines=False, skipinitialspace=True, engine="c",
                                 index_col=False)
+    except pd.errors.EmptyDataError as error:  # only separators and blank lines (found by fuzzing)
+        raise UnreadableFile("the file has no columns (no header row)") from error
     except (pd.errors.ParserError, csv_error()) as error:
         raise UnreadableFile(_extra_fields(text, separator) or f"the table cannot be parsed: {error}") from error
     if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):

@@ -1,12 +1,13 @@
 """Reader of per-marker mutation-rate tables: `marker,rate` or `marker,female_rate,male_rate`
-(lines starting with # are comments, e.g. the table's published source)."""
+(lines starting with # are comments, e.g. the table's published source). The text is checked
+first (`table_text`: size, line and value length, control characters, values beyond the header)."""
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from pathlib import Path
 
+from labtrack.imports.table_text import TableRefused, read_file_rows
 from labtrack.kinship.markers import canonical_marker
 from labtrack.kinship.problems import InputError, InputProblem
 
@@ -25,22 +26,19 @@ def read_mutation_rates(path: str | Path) -> MutationRates:
     path = Path(path)
     problems: list[InputProblem] = []
     try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            numbered = list(enumerate(handle, start=1))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError([InputProblem(path.name, None, "", f"cannot read the file: {exc}")]) from exc
-    comments = [line[1:].strip() for _, line in numbered if line.startswith("#")]
-    lines = [(n, line) for n, line in numbered if not line.startswith("#") and line.strip()]
-    reader = csv.DictReader(line for _, line in lines)
-    fields = set(reader.fieldnames or ())
+        header_row, header, table, comments = read_file_rows(path)
+    except TableRefused as refused:
+        raise InputError([InputProblem(path.name, refused.row, refused.field or "", refused.message)]) from None
+    fields = set(header)
     by_sex = {"female_rate", "male_rate"} <= fields
     if "marker" not in fields or not ("rate" in fields or by_sex):
         message = "columns marker,rate or marker,female_rate,male_rate are required"
-        raise InputError([InputProblem(path.name, 1 if lines else None, "", message)])
+        raise InputError([InputProblem(path.name, header_row, "", message)])
     female: dict[str, float] = {}
     male: dict[str, float] = {}
     columns = ("female_rate", "male_rate") if by_sex else ("rate", "rate")
-    for (number, _), row in zip(lines[1:], reader, strict=False):
+    for number, cells in table:
+        row = dict(zip(header, cells, strict=False))
         marker = (row.get("marker") or "").strip()
         if not marker:
             problems.append(InputProblem(path.name, number, "marker", "empty marker name"))

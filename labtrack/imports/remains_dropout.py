@@ -3,9 +3,9 @@ sample may carry its own drop-out probability instead of the run's."""
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
+from labtrack.imports.table_text import TableRefused, read_file_rows
 from labtrack.kinship.problems import InputError, InputProblem
 
 
@@ -14,13 +14,14 @@ def read_remains_dropout(path: str | Path) -> dict[str, float]:
     path = Path(path)
     problems: list[InputProblem] = []
     result: dict[str, float] = {}
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        lines = [(n, line) for n, line in enumerate(handle, start=1)
-                 if line.strip() and not line.startswith("#")]
-    reader = csv.DictReader(line for _, line in lines)
-    if not {"sample_id", "dropout"} <= set(reader.fieldnames or ()):
-        raise InputError([InputProblem(path.name, 1, "", "columns sample_id,dropout are required")])
-    for (number, _), row in zip(lines[1:], reader, strict=False):
+    try:
+        header_row, header, table, _comments = read_file_rows(path)
+    except TableRefused as refused:
+        raise InputError([InputProblem(path.name, refused.row, refused.field or "", refused.message)]) from None
+    if not {"sample_id", "dropout"} <= set(header):
+        raise InputError([InputProblem(path.name, header_row, "", "columns sample_id,dropout are required")])
+    for number, cells in table:
+        row = dict(zip(header, cells, strict=False))
         sample = (row.get("sample_id") or "").strip()
         text = (row.get("dropout") or "").strip()
         if not sample:

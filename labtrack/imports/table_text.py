@@ -15,8 +15,10 @@ there is one, the field. The checks are linear in the file size.
 from __future__ import annotations
 
 import csv
+import io
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 MAX_FILE_BYTES = 512 * 1024 * 1024
 MAX_LINE_CHARS = 65_536
@@ -81,6 +83,16 @@ def split_row(line: str, row: int) -> list[str]:
         raise TableRefused(f"not a valid CSV line: {error}", row=row) from error
 
 
+def first_fields(line: str, width: int, row: int) -> str:
+    """The line cut to its first ``width`` fields (what is beyond them was checked empty)."""
+    fields = split_row(line, row)[:width]
+    if '"' not in line:
+        return ",".join(fields)
+    out = io.StringIO()
+    csv.writer(out, lineterminator="").writerow(fields)
+    return out.getvalue()
+
+
 def header_of(line: str, row: int) -> list[str]:
     """The header's column names (stripped); a name given twice is refused."""
     names = [name.strip() for name in split_row(line, row)]
@@ -138,3 +150,16 @@ def read_rows(raw: bytes, *, comments: bool = True) -> tuple[int, list[str], lis
     check_rows(numbered[1:], header)
     return header_row, header, [(number, [value.strip() for value in split_row(line, number)])
                                 for number, line in numbered[1:]]
+
+
+def read_file_rows(path: Path) -> tuple[int, list[str], list[tuple[int, list[str]]], list[str]]:
+    """``read_rows`` of a file (its size checked before it is read), and its ``#`` comment lines
+    (without the ``#``). Raises ``TableRefused``, also when the file cannot be read."""
+    try:
+        check_size(path.stat().st_size)
+        raw = path.read_bytes()
+    except OSError as error:
+        raise TableRefused(f"cannot read the file: {error.strerror or error}") from error
+    header_row, header, rows = read_rows(raw)
+    comments = [line.lstrip()[1:].strip() for line in decode(raw).splitlines() if line.lstrip().startswith("#")]
+    return header_row, header, rows, comments

@@ -163,3 +163,10 @@ def test_parents_first_orders_by_generation_then_file_order() -> None:
             PedigreeRow("F", "G", "C", "D", "M", "", False), PedigreeRow("F", "B", "", "", "F", "", False),
             PedigreeRow("F", "D", "", "", "F", "", False)]
     assert [r.person_id for r in parents_first(rows)] == ["A", "B", "D", "C", "G"]
+
+
+def test_an_infinite_allele_count_is_a_problem_not_an_overflow(tmp_path: Path) -> None:
+    # found by the importer fuzzing: int(float("1e309")) raised OverflowError
+    problems = _refused(tmp_path, exchange.read_freqs, "marker,allele,frequency,n_alleles\nD3S1358,15,1,1e309\n",
+                        "f.csv")
+    assert ("f.csv", 2, "n_alleles", "not a positive count: '1e309'") in problems

@@ -62,3 +62,16 @@ def test_formulas_after_a_line_break_inside_a_cell_are_neutralised_and_quoted() 
     assert "\"Omar\n'+1\"" in text and "'=SUM(A1)" in text and "\"plain\r\nline\"" in text
     for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
         assert not line.startswith(("=", "+", "@")), line
+
+
+def test_carriage_return_line_ends_are_rows_not_a_csv_error() -> None:
+    # found by the importer fuzzing: csv.Error "new-line character seen in unquoted field" (a 500)
+    with pytest.raises(UnreadableFile, match=r"row 2 has 5 fields but the header has 4: the values '17'"):
+        read_profiles(b"sample_id,marker,allele1,allele2\rS1,D3S1358,15,16,17\rS1,vWA,14,18\r", filename="mac.csv")
+    assert read_profiles(b"sample_id,marker,allele1,allele2\r,,,,", filename="mac.csv").profiles == []
+
+
+def test_a_file_of_separators_and_blank_lines_is_unreadable_not_a_pandas_error() -> None:
+    # found by the importer fuzzing: pandas.errors.EmptyDataError escaped the reader
+    with pytest.raises(UnreadableFile, match="the file has no columns"):
+        read_profiles(b"\n\n,", filename="empty.csv")
