@@ -12,7 +12,7 @@ exclude come back as *near misses* (LR 0, never proposable) instead of vanishing
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +26,7 @@ from labtrack.kinship.markers import canonical_marker
 from labtrack.kinship.mutation import MutationModel
 from labtrack.kinship.pedigree import Pedigree
 from labtrack.kinship.posterior import posterior_from_log10
+from labtrack.kinship.problems import InputError
 from labtrack.kinship.search import SearchResult, near_miss, search
 from labtrack.kinship.search_tables import prepare_search
 
@@ -131,6 +132,8 @@ def find_candidates(
     drop: DropModel | None = None,
     remains_dropout: Mapping[str, float] | None = None,
     near_k: int = 0,
+    evidence_map: EvidenceMap | None = None,
+    problems: list[str] | None = None,
 ) -> list[Candidate]:
     """Search every remains against every family; return the candidates to review.
 
@@ -142,6 +145,11 @@ def find_candidates(
     ``search_fn(tables, genotypes, top_k=..., prior=..., progress=..., near_k=...)`` lets
     callers run the search on Dask; default: this process. ``n_threads``: threads of the
     table build. mutation, drop, remains_dropout: the run's models (see `CaseModels`).
+    ``evidence_map(fn, chunks)``: how the exact evidence of the candidates is computed, in
+    chunks of `EVIDENCE_CHUNK` (default: in this process, one after the other; on a Dask
+    cluster: `labtrack.kinship.distributed.evidence_map`); the candidates come back in the same
+    order either way. A candidate the exact engine refuses is skipped and described in
+    ``problems`` (when given) instead of failing the run.
     """
     models = CaseModels(mutation, drop, dict(remains_dropout or {}))
     if not pedigrees or not remains_ids:
@@ -162,40 +170,122 @@ def find_candidates(
         if index[r, k] >= 0 and np.isfinite(scores[r, k]) and scores[r, k] >= report_log10_lr
     ]
     near = _near_misses(result, report_log10_lr)
-    candidates: list[Candidate] = []
-    total = len(chosen) + len(near)
-    for done, (r, k) in enumerate(chosen, start=1):
-        pedigree = pedigrees[int(index[r, k])]
-        sample = remains_ids[r]
-        case = case_lr(pedigree, genotypes, sample, table, theta=theta, mutation=mutation,
-                       drop=models.drop_for(sample), case_id=f"{sample}~{pedigree.family_id}")
+    tasks = [EvidenceTask(remains_ids[r], int(index[r, k]), k + 1, False) for r, k in chosen]
+    tasks += [EvidenceTask(remains_ids[r], int(result.near_top.index[r, k]), k + 1, True)  # type: ignore[union-attr]
+              for r, k in near]
+    chunks = [_chunk(tasks[s:s + EVIDENCE_CHUNK], pedigrees, genotypes, table, theta, models, report_log10_lr,
+                     result.prior) for s in range(0, len(tasks), EVIDENCE_CHUNK)]
+    results: list[EvidenceResult | None] = [None] * len(chunks)
+    done = 0
+    for position, outcome in (evidence_map or _in_process)(evidence_chunk, list(enumerate(chunks))):
+        results[position] = outcome
+        done += outcome.n_tasks
+        if progress is not None:
+            progress("evidence", done, len(tasks))
+    found: list[Candidate] = []
+    for outcome in results:
+        assert outcome is not None  # noqa: S101
+        found += outcome.candidates
+        if problems is not None:
+            problems += outcome.problems
+    return found
+
+
+#: Candidates per evidence task (about 30 ms each under the default models).
+EVIDENCE_CHUNK = 256
+#: map(fn, items) -> iterable of fn(item), in any order: the evidence step's parallelism
+EvidenceMap = Callable[[Callable[[Any], Any], list[Any]], Iterable[Any]]
+
+
+@dataclass(frozen=True)
+class EvidenceTask:
+    """One candidate to recompute: remains sample, family (index into the chunk's pedigrees),
+    rank, and whether it is a near miss."""
+
+    remains_sample_id: str
+    family: int
+    rank: int
+    near_miss: bool
+
+
+@dataclass(frozen=True)
+class EvidenceChunk:
+    """A self-contained batch of evidence work (picklable, for a Dask worker): the tasks, the
+    pedigrees and genotypes they need, and the run's table, models and thresholds."""
+
+    tasks: tuple[EvidenceTask, ...]
+    pedigrees: dict[int, Pedigree]
+    genotypes: dict[str, Mapping[str, Sequence[str]]]
+    table: FrequencyTable
+    theta: float
+    models: CaseModels
+    report_log10_lr: float
+    prior: float
+
+
+@dataclass(frozen=True)
+class EvidenceResult:
+    n_tasks: int
+    candidates: list[Candidate]
+    problems: list[str]
+
+
+def _chunk(tasks: Sequence[EvidenceTask], pedigrees: Sequence[Pedigree], genotypes: Genotypes,
+           table: FrequencyTable, theta: float, models: CaseModels, report_log10_lr: float,
+           prior: float) -> EvidenceChunk:
+    families = {t.family: pedigrees[t.family] for t in tasks}
+    samples = {t.remains_sample_id for t in tasks} | {
+        s for p in families.values() for s in p.sample_of().values()}
+    return EvidenceChunk(tuple(tasks), families, {s: genotypes[s] for s in samples if s in genotypes}, table,
+                         theta, models, report_log10_lr, prior)
+
+
+def _in_process(fn: Callable[[Any], Any], items: list[Any]) -> Iterable[Any]:
+    return map(fn, items)
+
+
+def evidence_chunk(item: tuple[int, EvidenceChunk]) -> tuple[int, EvidenceResult]:
+    """Recompute the candidates of one chunk exactly (see `find_candidates`); a case the engine
+    refuses is skipped and named in the problems, never aborting the batch."""
+    position, chunk = item
+    found: list[Candidate] = []
+    problems: list[str] = []
+    for task in chunk.tasks:
+        pedigree = chunk.pedigrees[task.family]
+        sample = task.remains_sample_id
+        try:
+            found += _evidence(task, pedigree, chunk)
+        except (InputError, ValueError) as error:
+            problems.append(f"remains {sample} against family {pedigree.family_id} was skipped: the exact "
+                            f"computation refused it ({error})")
+    return position, EvidenceResult(len(chunk.tasks), found, problems)
+
+
+def _evidence(task: EvidenceTask, pedigree: Pedigree, chunk: EvidenceChunk) -> list[Candidate]:
+    sample = task.remains_sample_id
+    models = chunk.models
+    case = case_lr(pedigree, chunk.genotypes, sample, chunk.table, theta=chunk.theta, mutation=models.mutation,
+                   drop=models.drop_for(sample), case_id=f"{sample}~{pedigree.family_id}")
+    if not task.near_miss:
         log10 = case.log10_lr
-        if not math.isnan(log10) and log10 >= report_log10_lr:
-            candidates.append(Candidate(
-                remains_sample_id=sample, family_id=pedigree.family_id, rank=k + 1, log10_lr=log10,
-                posterior=float(posterior_from_log10(log10, result.prior)), prior=result.prior,
-                loci_used=case.loci_used,
-                per_locus=per_locus_evidence(case, pedigree, genotypes, sample, table, models),
-            ))
-        if progress is not None:
-            progress("evidence", done, total)
-    for done, (r, k) in enumerate(near, start=len(chosen) + 1):
-        pedigree = pedigrees[int(result.near_top.index[r, k])]  # type: ignore[union-attr]
-        sample = remains_ids[r]
-        case = case_lr(pedigree, genotypes, sample, table, theta=theta, mutation=mutation,
-                       drop=models.drop_for(sample), case_id=f"{sample}~{pedigree.family_id}")
-        excluded = tuple(locus.marker for locus in case.loci if locus.lr == 0)
-        if excluded and not math.isnan(case.log10_lr):
-            others = sum(locus.log10_lr for locus in case.loci if locus.lr > 0)
-            candidates.append(Candidate(
-                remains_sample_id=sample, family_id=pedigree.family_id, rank=k + 1, log10_lr=others,
-                posterior=0.0, prior=result.prior, loci_used=case.loci_used,
-                per_locus=per_locus_evidence(case, pedigree, genotypes, sample, table, models),
-                near_miss=True, excluded_loci=excluded,
-            ))
-        if progress is not None:
-            progress("evidence", done, total)
-    return candidates
+        if math.isnan(log10) or log10 < chunk.report_log10_lr:
+            return []
+        return [Candidate(
+            remains_sample_id=sample, family_id=pedigree.family_id, rank=task.rank, log10_lr=log10,
+            posterior=float(posterior_from_log10(log10, chunk.prior)), prior=chunk.prior,
+            loci_used=case.loci_used,
+            per_locus=per_locus_evidence(case, pedigree, chunk.genotypes, sample, chunk.table, models),
+        )]
+    excluded = tuple(locus.marker for locus in case.loci if locus.lr == 0)
+    if not excluded or math.isnan(case.log10_lr):
+        return []
+    others = sum(locus.log10_lr for locus in case.loci if locus.lr > 0)
+    return [Candidate(
+        remains_sample_id=sample, family_id=pedigree.family_id, rank=task.rank, log10_lr=others,
+        posterior=0.0, prior=chunk.prior, loci_used=case.loci_used,
+        per_locus=per_locus_evidence(case, pedigree, chunk.genotypes, sample, chunk.table, models),
+        near_miss=True, excluded_loci=excluded,
+    )]
 
 
 def _near_misses(result: SearchResult, report_log10_lr: float) -> list[tuple[int, int]]:

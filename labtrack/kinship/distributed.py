@@ -7,8 +7,9 @@ same `combine` as the single-process search, so results are identical bit for bi
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import dask
 import numpy as np
@@ -89,3 +90,30 @@ def search_dask(
         if progress is not None:
             progress(sum(c.n_above.size for c in chunks), n)
     return combine(chunks, n, prior=prior)
+
+
+def evidence_map(client: Client) -> Callable[[Callable[[Any], Any], list[Any]], Iterator[Any]]:
+    """The evidence step of `find_candidates` on the cluster of `client`: one task per chunk,
+    results yielded as they complete (each carries its position; the caller restores order)."""
+
+    def run(fn: Callable[[Any], Any], items: list[Any]) -> Iterator[Any]:
+        futures = client.map(fn, items, pure=False)
+        for future in as_completed(futures):
+            yield future.result()
+
+    return run
+
+
+def local_evidence_map(n_workers: int) -> Callable[[Callable[[Any], Any], list[Any]], Iterator[Any]]:
+    """Every core of this machine for the evidence step: a LocalCluster of `n_workers`
+    processes, started only when there is more than one chunk of candidates (a few hundred
+    candidates are computed in this process, without the cluster's start-up time)."""
+
+    def run(fn: Callable[[Any], Any], items: list[Any]) -> Iterator[Any]:
+        if len(items) <= 1 or n_workers <= 1:
+            yield from map(fn, items)
+            return
+        with dask_client("local", n_workers=n_workers) as client:
+            yield from evidence_map(client)(fn, items)
+
+    return run

@@ -123,14 +123,17 @@ class _Progress:
 
 
 @contextmanager
-def _search_function(address: str, n_threads: int) -> Iterator[Callable[..., Any] | None]:
-    if not address:
-        yield partial(search, n_threads=n_threads)
-        return
-    from labtrack.kinship.distributed import dask_client, search_dask
+def _search_function(address: str, n_threads: int) -> Iterator[tuple[Callable[..., Any], Any]]:
+    """(search function, evidence map) of a run: in this process (the search in `n_threads`
+    threads, the candidates' exact evidence on a local cluster of `n_threads` processes when
+    there are many), or on the Dask scheduler at `address` ("local": a LocalCluster)."""
+    from labtrack.kinship.distributed import dask_client, evidence_map, local_evidence_map, search_dask
 
+    if not address:
+        yield partial(search, n_threads=n_threads), local_evidence_map(n_threads)
+        return
     with dask_client(address) as client:
-        yield lambda tables, genotypes, **kw: search_dask(client, tables, genotypes, **kw)
+        yield (lambda tables, genotypes, **kw: search_dask(client, tables, genotypes, **kw)), evidence_map(client)
 
 
 def _store_matches(session: Session, run: MatchRun, found: list[Candidate], actor: User | str,
@@ -166,10 +169,10 @@ def run_on_files(directory: Path, params: MatchParameters,
     remains = [line.strip() for line in (directory / "remains.txt").read_text().splitlines() if line.strip()]
     own = directory / "remains_dropout.csv"
     remains_dropout = read_remains_dropout(own) if own.exists() else {}
-    with _search_function(dask, n_threads) as search_fn:
+    with _search_function(dask, n_threads) as (search_fn, evidence):
         candidates = find_candidates(table, pedigrees, genotypes, remains, **params.engine_kwargs(),
                                      remains_dropout=remains_dropout, search_fn=search_fn, progress=progress,
-                                     n_threads=n_threads)
+                                     n_threads=n_threads, evidence_map=evidence)
     return candidates, len(remains), len(pedigrees)
 
 
@@ -206,10 +209,11 @@ def run_job(context: JobContext) -> None:
                 Family.code.in_(scope.get("families") or [])))))  # type: ignore[attr-defined]
         session.rollback()  # end the read before the long computation
         n_threads = app.config.get("MATCH_THREADS", 0) or os.cpu_count() or 1
-        with _search_function(app.config.get("DASK_SCHEDULER", ""), n_threads) as search_fn:
+        with _search_function(app.config.get("DASK_SCHEDULER", ""), n_threads) as (search_fn, evidence):
             found = find_candidates(engine.table, engine.pedigrees, engine.genotypes, engine.remains, **kwargs,
                                     remains_dropout=engine.remains_dropout, search_fn=search_fn,
-                                    progress=_Progress(session, run, actor, context), n_threads=n_threads)
+                                    progress=_Progress(session, run, actor, context), n_threads=n_threads,
+                                    evidence_map=evidence, problems=engine.problems)
         context.check()
         _store_matches(session, run, found, actor, context, search=(search_input.sha256(), store_scope, engine,
                                                                   kwargs.get("prior")))

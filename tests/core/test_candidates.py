@@ -106,3 +106,41 @@ def test_a_mutated_son_with_a_dropped_allele_is_found_and_each_locus_says_why() 
     assert rows[dropped]["reading"] == "dropout" and rows[dropped]["remains"] == list(genotypes["PUB-RM008"][dropped])
     assert {row["marker"] for row in best.flagged_loci} == {mutated, dropped}
     assert all(r["reading"] in ("consistent", "not_compared") for m, r in rows.items() if m not in (mutated, dropped))
+
+
+def test_the_evidence_step_in_chunks_on_a_dask_cluster_gives_the_same_candidates(monkeypatch) -> None:  # noqa: ANN001
+    from labtrack.kinship import candidates as module
+    from labtrack.kinship.distributed import dask_client, evidence_map
+
+    table, genotypes, pedigrees, remains = _public()
+    alone = find_candidates(table, pedigrees, genotypes, remains, top_k=5, report_log10_lr=0.0)
+    monkeypatch.setattr(module, "EVIDENCE_CHUNK", 3)  # several chunks, finishing in any order
+    done: list[tuple[int, int]] = []
+    with dask_client("local", n_workers=2) as client:
+        spread = find_candidates(table, pedigrees, genotypes, remains, top_k=5, report_log10_lr=0.0,
+                                 evidence_map=evidence_map(client),
+                                 progress=lambda stage, d, t: done.append((d, t)) if stage == "evidence" else None)
+    assert len(alone) > 6 and spread == alone  # same candidates, same order, same numbers
+    total = done[-1][1]
+    assert done[-1] == (total, total) and len(done) == -(-total // 3)  # one report per chunk
+
+
+def test_a_case_the_exact_engine_refuses_is_skipped_and_named(monkeypatch) -> None:  # noqa: ANN001
+    from labtrack.kinship import candidates as module
+
+    table, genotypes, pedigrees, remains = _public()
+    alone = find_candidates(table, pedigrees, genotypes, remains, top_k=3, report_log10_lr=2.0)
+    refused = alone[0].family_id
+    real = module.case_lr
+
+    def refusing(pedigree, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        if pedigree.family_id == refused:
+            raise ValueError("theta with too many non-founders")
+        return real(pedigree, *args, **kwargs)
+
+    monkeypatch.setattr(module, "case_lr", refusing)
+    problems: list[str] = []
+    found = find_candidates(table, pedigrees, genotypes, remains, top_k=3, report_log10_lr=2.0, problems=problems)
+    assert [c for c in alone if c.family_id != refused] == found  # the rest of the batch is intact
+    assert problems and all(f"against family {refused} was skipped" in p for p in problems)
+    assert "theta with too many non-founders" in problems[0]
