@@ -293,6 +293,15 @@ def run_job(context: JobContext) -> None:
             context.done(session)
 
 
+def cancel_analysis(session: Session, *, event_id: int, by: User) -> Job:
+    """Cancel the event's queued or running analysis (Conflict when none is)."""
+    get_event(session, event_id)
+    job = pending(session, event_id)
+    if job is None:
+        raise Conflict(f"no joint analysis of event {event_id} is queued or running")
+    return jobs.request_cancel(session, job.id or 0, by=by)
+
+
 # --- reading results ---------------------------------------------------------------------------
 
 def latest_analysis(session: Session, event_id: int) -> DviAnalysis | None:

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from labtrack.core.errors import InputProblem, ValidationFailed
 from labtrack.kinship.dvi import DVIProblem, MutationSpec, Victim
@@ -26,9 +26,9 @@ from labtrack.kinship.markers import canonical_marker
 from labtrack.kinship.pedigree import FEMALE, MALE, Person
 from labtrack.kinship.problems import InputError
 from labtrack.models import DviEvent, DviEventMissing, DviEventRemains, Family, MissingPerson, PedigreeMember, Remains
+from labtrack.services import consent, frequencies, lab_settings
 from labtrack.services import families as families_service
-from labtrack.services import frequencies, lab_settings
-from labtrack.services.search_input import searchable_genotypes
+from labtrack.services.search_input import searched_call
 
 _SEX = {"M": MALE, "F": FEMALE}
 
@@ -62,16 +62,17 @@ def event_input(session: Session, event: DviEvent, config: Mapping[str, Any]) ->
         problems.append(InputProblem("the event has no remains yet", field="remains"))
     if not missing_rows:
         problems.append(InputProblem("the event has no missing persons yet", field="missing_persons"))
-    frame, _ = searchable_genotypes(session)
-    by_sample: dict[str, dict[str, tuple[str, str]]] = {}
-    for sample, marker, a1, a2 in frame[["sample_id", "marker", "allele1", "allele2"]].itertuples(index=False):
-        by_sample.setdefault(str(sample), {})[canonical_marker(str(marker))] = (str(a1), str(a2))
+    samples_of = _remains_samples(session, [r.id or 0 for r in remains_rows])
+    wanted = {s for accessions in samples_of.values() for s in accessions}
+    for person in missing_rows:
+        for family in families_service.families_of_missing_person(session, person.id or 0):
+            wanted |= {m.sample_accession for m in families_service.members(session, family) if m.sample_accession}
+    by_sample = searchable_profiles(session, wanted)
     genotypes: dict[str, dict[str, tuple[str, str]]] = {}
     victims: list[Victim] = []
     remains_ids: dict[str, int] = {}
     victim_samples: dict[str, str] = {}
     left_out: dict[str, str] = {}
-    samples_of = _remains_samples(session, [r.id or 0 for r in remains_rows])
     for remains in remains_rows:
         typed = [(len(by_sample[s]), s) for s in samples_of.get(remains.id or 0, []) if s in by_sample]
         if not typed:
@@ -140,6 +141,34 @@ def event_input(session: Session, event: DviEvent, config: Mapping[str, Any]) ->
     }  # fmt: skip
     digest = hashlib.sha256(json.dumps(canonical, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
     return EventInput(problem, remains_ids, missing, table_row.id or 0, used, digest, left_out)
+
+
+def searchable_profiles(session: Session, accessions: set[str]) -> dict[str, dict[str, tuple[str, str]]]:
+    """The searchable genotypes (as a match run takes them: current, not a mixture, enough loci,
+    consenting donors, ladder alleles of autosomal loci) of these samples only, by accession.
+    One allele seen is read as a homozygote (the joint DVI has no drop-out model)."""
+    from labtrack.models import Profile, ProfileAllele, Sample
+
+    out: dict[str, dict[str, tuple[str, str]]] = {}
+    if not accessions:
+        return out
+    consenting = consent.consenting_donor_ids(session)
+    chosen = sorted(accessions)
+    for start in range(0, len(chosen), 500):
+        rows = session.exec(
+            select(Sample.accession, Sample.donor_id, ProfileAllele.locus, ProfileAllele.allele1,
+                   ProfileAllele.allele2)
+            .join(Profile, Profile.sample_id == Sample.id)  # type: ignore[arg-type]
+            .join(ProfileAllele, ProfileAllele.profile_id == Profile.id)  # type: ignore[arg-type]
+            .where(col(Sample.accession).in_(chosen[start:start + 500]), Profile.searchable == True,  # noqa: E712
+                   Profile.superseded == False, Profile.is_mixture == False,  # noqa: E712
+                   col(Profile.origin).in_(("remains", "reference")))).all()
+        for accession, donor_id, locus, a1, a2 in rows:
+            if donor_id is not None and donor_id not in consenting:
+                continue
+            if searched_call(locus, a1, a2):
+                out.setdefault(accession, {})[canonical_marker(locus)] = (a1, a2 or a1)
+    return out
 
 
 def _remains_samples(session: Session, remains_ids: list[int]) -> dict[int, list[str]]:

@@ -159,6 +159,17 @@ def analyse(event_id: int) -> Any:
     return redirect(url_for("events.detail", event_id=event_id) + "#analysis")
 
 
+@bp.route("/<int:event_id>/cancel", methods=["POST"])
+@roles_required(*REVIEWERS)
+def cancel(event_id: int) -> Any:
+    """Cancel the queued or running joint analysis (a running one stops at its next step)."""
+    form = AnalyseForm()
+    if not _problems(form):
+        dvi_events.cancel_analysis(get_session(), event_id=event_id, by=current_user)
+        flash(_("The joint analysis is cancelled."), "info")
+    return redirect(url_for("events.detail", event_id=event_id) + "#analysis")
+
+
 @bp.route("/analyses/<int:analysis_id>/propose", methods=["POST"])
 @limiter.limit(lambda: current_app.config["SIGNATURE_RATE_LIMIT"], methods=["POST"])
 @roles_required(*REVIEWERS)

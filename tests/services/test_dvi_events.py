@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 
 from labtrack.core.errors import Conflict, PermissionDenied, ValidationFailed
 from labtrack.kinship.dvi import EventLikelihood, joint, pairwise_log_lr
+from labtrack.kinship.markers import canonical_marker
 from labtrack.models import (
     AuditEntry,
     DviAnalysis,
@@ -30,6 +31,7 @@ from labtrack.models import (
 )
 from labtrack.services import demo, dvi_events, dvi_review
 from labtrack.services.dvi_input import event_input
+from labtrack.services.search_input import searchable_genotypes
 from labtrack.services.worker import run_inline
 from tests import factories
 
@@ -104,6 +106,15 @@ def test_analysis_job_stores_what_the_core_computes(app: Flask, demo_db: Session
     assert analysis.input_sha256 == data.sha256
     # QTF-00004 is contamination (not searchable), NJH's second sample has 8 loci: left out or not
     assert _acc(demo_db, "QTF-00004") in result["left_out"]
+    # the genotypes are those a match run searches (search_input), read back independently
+    frame, _ = searchable_genotypes(demo_db)
+    searched: dict[str, dict[str, tuple[str, str]]] = {}
+    for sample, marker, a1, a2 in frame.itertuples(index=False):
+        searched.setdefault(sample, {})[canonical_marker(marker)] = (a1, a2)
+    references = {s for f in data.problem.families for s in f.references.values()}
+    assert references and all(data.problem.genotypes[s] == searched[s] for s in references)
+    for victim in data.problem.victim_ids:
+        assert data.problem.genotypes[victim] in list(searched.values())
     lik = EventLikelihood(data.problem)
     expected = joint(data.problem, lik, top=dvi_events.TOP, max_states=dvi_events.MAX_STATES)
     assert result["method"] == expected.method == "exact"
@@ -301,3 +312,22 @@ def test_certificate_and_notification_of_an_identification_from_a_closed_event(a
     coordinator = _user(demo_db, "coordinator")
     note, pdf = docs.issue_notification(session=demo_db, identification_id=ident.id or 0, by=coordinator)
     assert note.number in pdf_text(pdf)
+
+
+def test_a_queued_analysis_can_be_cancelled(app: Flask, demo_db: Session, client, login_as) -> None:  # noqa: ANN001
+    app.config["JOBS_INLINE"] = False
+    event_id = _event(app, demo_db)
+    job = dvi_events.request_analysis(demo_db, event_id=event_id, by=_user(demo_db, "analyst"),
+                                      config=app.config, app=app)
+    analyst = login_as("analyst")
+    page = client.get(f"/events/{event_id}").get_data(as_text=True)
+    assert "The joint analysis is queued: 0 % done" in page and "Cancel the joint analysis" in page
+    assert client.post(f"/events/{event_id}/cancel").status_code == 302
+    demo_db.rollback()
+    cancelled = demo_db.get(Job, job.id)
+    assert cancelled.status == "cancelled" and cancelled.cancelled_by_id == analyst.id
+    assert run_inline(app) == 0 and dvi_events.latest_analysis(demo_db, event_id) is None
+    response = client.post(f"/events/{event_id}/cancel")  # nothing left to cancel: a clear 409
+    assert response.status_code == 409 and "no joint analysis" in response.get_data(as_text=True)
+    page = client.get(f"/events/{event_id}").get_data(as_text=True)
+    assert "The last joint analysis ended cancelled" in page
