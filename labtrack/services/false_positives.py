@@ -14,12 +14,10 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import pandas as pd
 from sqlalchemy import func
 from sqlmodel import Session, select
 
 from labtrack.kinship.false_positive import false_positive_curve
-from labtrack.kinship.freqs import FrequencyTable
 from labtrack.kinship.pedigree import FEMALE, MALE, UNKNOWN_SEX, Pedigree, Person
 from labtrack.kinship.problems import InputError
 from labtrack.models import Profile
@@ -81,14 +79,9 @@ def for_match(session: Session, ctx: MatchContext, limit: float = MAX_EXPECTED) 
     for locus in loci:
         for pid, alleles in locus.relatives.items():
             genotypes.setdefault(pid, {})[locus.marker] = tuple(alleles)
-    frame = frequencies.table_frame(session, ctx.frequency_table)
     try:
         pedigree = Pedigree.build(ctx.family.code, persons)
-        table = FrequencyTable.from_rows(
-            ((m, a, float(f), None if n is pd.NA or n is None or n != n else int(n))
-             for m, a, f, n in zip(frame["marker"], frame["allele"], frame["frequency"], frame["n_alleles"],
-                                   strict=True)),
-            source=f"frequency table {ctx.frequency_table.name}")
+        table = frequencies.engine_table(session, ctx.frequency_table)
         mutation = MatchParameters.from_json(ctx.run.params_json).mutation()
         curve = false_positive_curve(pedigree, genotypes, table, markers=[locus.marker for locus in loci],
                                      mutation=mutation)

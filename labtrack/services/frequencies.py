@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 
 from labtrack.core.errors import Conflict, NotFound, ProblemList
 from labtrack.imports.frequencies import read_frequencies
+from labtrack.kinship.freqs import FrequencyTable as EngineTable
 from labtrack.models import FrequencyEntry, FrequencyTable, User
 from labtrack.services import audit, audit_deep
 from labtrack.services.transaction import write
@@ -74,6 +75,16 @@ def table_frame(session: Session, table: FrequencyTable) -> pd.DataFrame:
     for column in ("count", "n_alleles"):
         frame[column] = frame[column].astype("Int64")
     return frame
+
+
+def engine_table(session: Session, table: FrequencyTable) -> EngineTable:
+    """The table as the kinship engine reads it (the same rows a match run searches with)."""
+    frame = table_frame(session, table)
+    return EngineTable.from_rows(
+        ((m, a, float(f), None if n is pd.NA or n is None else int(n))
+         for m, a, f, n in zip(frame["marker"], frame["allele"], frame["frequency"], frame["n_alleles"],
+                               strict=True)),
+        source=f"frequency table {table.name}")
 
 
 def list_tables(session: Session) -> list[FrequencyTable]:

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from sqlmodel import Session, select
 
 from labtrack.core.errors import Conflict, NotFound, require_reason
+from labtrack.kinship.dropout_estimate import DropoutEstimate, estimate_dropout
 from labtrack.models import Profile, ProfileAllele, ProfileImport, Sample, StaffMember, User
+from labtrack.services import frequencies
 from labtrack.services.transaction import write
 
 
@@ -79,3 +81,15 @@ def set_dropout(session: Session, *, profile_id: int, dropout: float | None, by:
         profile.dropout = dropout
         session.add(profile)
     return profile
+
+
+def dropout_estimate(session: Session, profile: Profile, alleles: list[ProfileAllele]) -> DropoutEstimate | None:
+    """The drop-out probability this remains profile suggests (`labtrack.kinship.dropout_estimate`),
+    against the default frequency table; None for references, without a table or with too few loci."""
+    if profile.origin != "remains":
+        return None
+    table = frequencies.default_table(session)
+    if table is None:
+        return None
+    seen = {a.locus: (a.allele1, a.allele2) if a.allele2 else (a.allele1,) for a in alleles if a.allele1}
+    return estimate_dropout(seen, frequencies.engine_table(session, table))

@@ -94,7 +94,8 @@ class DropoutForm(FlaskForm):
 def detail(profile_id: int) -> Any:
     row, alleles = profiles.get_profile(get_session(), profile_id)
     return render_template("profiles/detail.html", row=row, alleles=alleles,
-                           dropout_form=DropoutForm(data={"dropout": row.profile.dropout}))
+                           dropout_form=DropoutForm(data={"dropout": row.profile.dropout}),
+                           estimate=profiles.dropout_estimate(get_session(), row.profile, alleles))
 
 
 @bp.route("/<int:profile_id>/dropout", methods=["POST"])
@@ -103,7 +104,8 @@ def set_dropout(profile_id: int) -> Any:
     form = DropoutForm()
     if not form.validate_on_submit():
         row, alleles = profiles.get_profile(get_session(), profile_id)
-        return render_template("profiles/detail.html", row=row, alleles=alleles, dropout_form=form), 422
+        return render_template("profiles/detail.html", row=row, alleles=alleles, dropout_form=form,
+                               estimate=profiles.dropout_estimate(get_session(), row.profile, alleles)), 422
     profiles.set_dropout(get_session(), profile_id=profile_id, dropout=form.dropout.data, by=current_user,
                          reason=form.reason.data or "")
     flash(_("The sample's drop-out probability is recorded; later match runs use it."), "success")

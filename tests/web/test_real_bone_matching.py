@@ -197,6 +197,12 @@ def test_a_badly_degraded_sample_gets_its_own_drop_out(
     saved = client.post(f"/profiles/{profile.id}/dropout", data={"dropout": "0.3", "reason": "burnt femur"},
                         follow_redirects=True).get_data(as_text=True)
     assert "later match runs use it" in saved and 'data-dropout>0.3' in saved
+    # the page suggests a value from the profile itself: one allele seen at some loci
+    estimate = re.search(r'id="dropout-estimate" data-estimate="([^"]+)"', saved)
+    assert estimate, "the profile page shows the drop-out estimate"
+    rows = db.exec(select(ProfileAllele).where(ProfileAllele.profile_id == profile.id)).all()
+    one_seen = sum(1 for r in rows if r.allele1 and not r.allele2)
+    assert f"{one_seen} of" in saved and 0.0 <= float(estimate.group(1)) < 0.95
     db.rollback()
     assert db.get(Profile, profile.id).dropout == 0.3  # type: ignore[union-attr]
     assert db.exec(select(AuditEntry).where(AuditEntry.reason == "burnt femur")).first() is not None
