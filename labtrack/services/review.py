@@ -27,7 +27,8 @@ import json
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlalchemy import false, or_
+from sqlmodel import Session, col, select
 
 from labtrack.core import review_rules
 from labtrack.core.errors import Conflict, NotFound, PermissionDenied, require_reason
@@ -60,7 +61,7 @@ from labtrack.models import (
     Site,
     User,
 )
-from labtrack.services import false_positives, identification, signatures, snapshots
+from labtrack.services import false_positives, identification, review_queue, signatures, snapshots
 from labtrack.services.transaction import write
 
 DEFAULT_THRESHOLD = 0.9995
@@ -208,7 +209,12 @@ class _Summary:
     status: str
 
 
-def _summaries(session: Session) -> list[_Summary]:
+def _summaries(session: Session, *, remains_id: int, missing_person_id: int | None) -> list[_Summary]:
+    """The candidates not closed for these remains or for a family of this missing person."""
+    families = (select(PedigreeMember.family_id)
+                .where(PedigreeMember.missing_person_id == missing_person_id))  # type: ignore[arg-type]
+    concerned = or_(Remains.id == remains_id,  # type: ignore[arg-type]
+                    col(Match.family_id).in_(families) if missing_person_id is not None else false())
     rows = session.exec(
         select(Match, Remains, Site, Family)
         .join(Profile, Profile.id == Match.profile_id)  # type: ignore[arg-type]
@@ -216,13 +222,17 @@ def _summaries(session: Session) -> list[_Summary]:
         .join(Remains, Remains.id == Sample.remains_id)  # type: ignore[arg-type]
         .join(Site, Site.id == Remains.site_id)  # type: ignore[arg-type]
         .join(Family, Family.id == Match.family_id)  # type: ignore[arg-type]
-        .where(Match.closed_at == None)  # type: ignore[arg-type]  # noqa: E711  (closed: no longer holds)
+        .where(Match.closed_at == None, concerned)  # type: ignore[arg-type]  # noqa: E711  (closed: no longer holds)
     ).all()
+    family_ids = {family.id for _m, _r, _s, family in rows}
     missing = {fid: (mid, case) for fid, mid, case in session.exec(
         select(PedigreeMember.family_id, MissingPerson.id, MissingPerson.case_number)
-        .join(MissingPerson, MissingPerson.id == PedigreeMember.missing_person_id))}  # type: ignore[arg-type]
+        .join(MissingPerson, MissingPerson.id == PedigreeMember.missing_person_id)  # type: ignore[arg-type]
+        .where(col(PedigreeMember.family_id).in_(family_ids)))}
     steps: dict[int, list[str]] = {}
-    for match_id, step in session.exec(select(MatchReview.match_id, MatchReview.step).order_by(MatchReview.id)):  # type: ignore[arg-type]
+    for match_id, step in session.exec(select(MatchReview.match_id, MatchReview.step)
+                                       .where(col(MatchReview.match_id).in_([m.id for m, *_ in rows]))
+                                       .order_by(MatchReview.id)):  # type: ignore[arg-type]
         steps.setdefault(match_id, []).append(step)
     return [
         _Summary(match, remains, site, family, *missing.get(family.id, (None, "")),
@@ -234,46 +244,19 @@ def _summaries(session: Session) -> list[_Summary]:
 def queue(session: Session, *, site_id: int | None = None, status: str | None = None,
           strength: str | None = None, limit: int = 500) -> list[QueueRow]:
     """Candidate matches, newest run first, strongest first within a run; ``competing`` counts the
-    other unresolved candidates for the same remains (another person) or the same person (other remains)."""
-    summaries = _summaries(session)
-    open_pairs = [(s.remains.id, s.missing_person_id) for s in summaries if s.status in UNRESOLVED]
-
-    def rivals(s: _Summary) -> int:
-        if s.status not in UNRESOLVED:
-            return 0
-        return sum(1 for r, p in open_pairs if (r == s.remains.id) != (p == s.missing_person_id))
-
-    standing = {i.remains_id: i for i in identification.active(session)}
-    rows = []
-    for s in summaries:
-        if site_id is not None and s.site.id != site_id:
-            continue
-        if status and s.status != status:
-            continue
-        band = review_rules.strength(s.match.log10_lr)
-        if strength and band != strength:
-            continue
-        rows.append(QueueRow(s.match.id or 0, s.match.run_id, s.remains.accession, s.site.code, s.family.code,
-                             s.case_number, s.match.log10_lr, s.match.posterior, band, s.status,
-                             s.match.created_at, rivals(s), _identified_elsewhere(s, standing)))
-    rows.sort(key=lambda r: (-r.run_id, -r.log10_lr, r.match_id))
-    return rows[:limit]
-
-
-def _identified_elsewhere(s: _Summary, standing: dict[int, Identification]) -> int | None:
-    """The identification that already names these remains, for a match still waiting for review
-    (typically a later run's candidate for remains identified meanwhile)."""
-    ident = standing.get(s.remains.id or 0)
-    if ident is None or s.status not in UNRESOLVED or ident.match_id == s.match.id:
-        return None
-    return ident.id
+    other unresolved candidates for the same remains (another person) or the same person (other
+    remains). One SQL read model (``services.review_queue``); the web page pages it."""
+    return [QueueRow(r.match_id, r.run_id, r.remains_accession, r.site, r.family_code, r.case_number,
+                     r.log10_lr, r.posterior, r.strength, r.status, r.created_at, int(r.competing or 0),
+                     r.identified_by)
+            for r in review_queue.rows(session, site_id=site_id, status=status, strength=strength, limit=limit)]
 
 
 def competitors(session: Session, ctx: MatchContext) -> list[Competitor]:
     """Unresolved candidates that compete with this match (see the module docstring)."""
     mine = ctx.missing_person.id if ctx.missing_person else None
     found = []
-    for s in _summaries(session):
+    for s in _summaries(session, remains_id=ctx.remains.id or 0, missing_person_id=mine):
         if s.match.id == ctx.match.id or s.status not in UNRESOLVED:
             continue
         same_remains = s.remains.id == ctx.remains.id

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -13,8 +13,9 @@ from labtrack.core import review_rules
 from labtrack.db import get_session
 from labtrack.documents import pedigree_svg
 from labtrack.kinship.evidence import EvidenceRule
-from labtrack.services import false_positives, identification, identification_documents, review
+from labtrack.services import false_positives, identification, identification_documents, review, review_queue
 from labtrack.services.false_positives import MAX_EXPECTED
+from labtrack.web import lists
 from labtrack.web.access import ADMIN, ANALYST, COORDINATOR, can_see_identities, roles_required
 from labtrack.web.extensions import limiter
 from labtrack.web.review_forms import ApproveForm, IssueForm, ProposeForm, ReissueForm, RetractForm, SendBackForm
@@ -23,21 +24,13 @@ bp = Blueprint("review", __name__, url_prefix="/review")
 REVIEWERS = (ANALYST, ADMIN)
 
 
-def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
-
-
 @bp.route("/")
 @roles_required(*REVIEWERS)
 def queue() -> Any:
-    db = get_session()
-    status = request.args.get("status") if request.args.get("status") in review_rules.STATUSES else None
-    strength = request.args.get("strength") if request.args.get("strength") in review_rules.STRENGTHS else None
-    rows = review.queue(db, site_id=_int_arg("site"), status=status, strength=strength)
-    return render_template("review/queue.html", rows=rows, sites=review.sites(db), statuses=review_rules.STATUSES,
-                           strengths=review_rules.STRENGTHS, selected={"site": _int_arg("site"), "status": status,
-                                                                       "strength": strength})
+    """The review queue (analysts, admins): every open candidate, paged, sorted and filtered on
+    the server (``services.review_queue``), exported as CSV or Excel."""
+    return lists.show(review_queue.QUEUE, "review/queue.html", filename="review-queue",
+                      statuses=review_rules.STATUSES, strengths=review_rules.STRENGTHS)
 
 
 def _pedigree(ctx: review.MatchContext) -> Markup:
