@@ -99,13 +99,9 @@ def current_genotypes(session: Session, *, origin: str) -> dict[int, tuple[Sampl
 
 
 def duplicate_report(session: Session, *, min_overlap: int = MIN_STAFF_OVERLAP) -> list[DuplicateProfiles]:
-    """Pairs of remains profiles with identical genotypes at >= ``min_overlap`` shared loci."""
-    profiles = list(current_genotypes(session, origin="remains").values())
-    found = []
-    for i, (sample_a, geno_a) in enumerate(profiles):
-        for sample_b, geno_b in profiles[i + 1:]:
-            loci = same_source(geno_a, geno_b, min_overlap=min_overlap)
-            if loci:
-                found.append(DuplicateProfiles(sample_a.accession, sample_b.accession, loci,
-                                               sample_a.remains_id == sample_b.remains_id))
-    return found
+    """Pairs of remains profiles with identical genotypes at >= ``min_overlap`` shared loci (the
+    engine's direct matching with blocking keys: ``services.direct_matches``, no pair loop)."""
+    from labtrack.services import direct_matches
+
+    return [DuplicateProfiles(p.first, p.second, p.loci, p.same_remains)
+            for p in direct_matches.pairs(session, min_overlap=min_overlap, max_mismatches=0)]
