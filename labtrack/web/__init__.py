@@ -58,6 +58,7 @@ def _blueprints() -> list[Any]:
     from labtrack.web import dashboard as dashboard_web
     from labtrack.web import documents as documents_web
     from labtrack.web import events as events_web
+    from labtrack.web import familias_import as familias_web
     from labtrack.web import notifications as notifications_web
     from labtrack.web import review as review_web
     from labtrack.web.api import bp as api_bp
@@ -65,8 +66,8 @@ def _blueprints() -> list[Any]:
 
     load_api_modules()
     return [auth.bp, main.bp, find.bp, admin.bp, sites.bp, samples.bp, storage.bp, custody.bp, labels.bp, families.bp,
-            missing_persons.bp, donors.bp, profiles.bp, matching.bp, review_web.bp, events_web.bp, documents_web.bp,
-            notifications_web.bp, dashboard_web.bp, inquiry.bp, inquiry_admin.bp, api_bp]
+            missing_persons.bp, donors.bp, profiles.bp, matching.bp, review_web.bp, events_web.bp, familias_web.bp,
+            documents_web.bp, notifications_web.bp, dashboard_web.bp, inquiry.bp, inquiry_admin.bp, api_bp]
 
 
 def select_locale() -> str:

@@ -1,0 +1,49 @@
+"""The Familias import page: coordinators upload a .fam file and name the missing person; a bad
+file or choice is a 422 naming the problem, and nothing is stored."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from flask.testing import FlaskClient
+from sqlmodel import Session, select
+
+from labtrack.models import Family
+
+PATERNITY = (Path(__file__).resolve().parents[1] / "data" / "familias-public" / "fam"
+             / "pedFamilias__inst__extdata__paternity.fam")
+
+
+def _post(client: FlaskClient, raw: bytes, **fields: str):  # noqa: ANN202
+    data = {"file": (io.BytesIO(raw), "paternity.fam"), "family_code": "FAM-FAM", "missing": "MO",
+            "case_number": "MP-2031-0001", "pedigree": ""} | fields
+    return client.post("/familias/import", data=data, content_type="multipart/form-data")
+
+
+def test_import_page(client: FlaskClient, db: Session, login_as) -> None:  # noqa: ANN001
+    login_as("technician")
+    assert client.get("/familias/import").status_code == 403
+    login_as("analyst")
+    assert _post(client, PATERNITY.read_bytes()).status_code == 403
+    login_as("coordinator")
+    assert "Import a Familias file" in client.get("/families/").get_data(as_text=True)
+    assert client.get("/familias/import").status_code == 200
+    bad = _post(client, PATERNITY.read_bytes(), missing="AF")
+    assert bad.status_code == 422 and "person AF is typed in the file" in bad.get_data(as_text=True)
+    truncated = _post(client, PATERNITY.read_bytes()[:300])
+    assert truncated.status_code == 422 and "paternity.fam" in truncated.get_data(as_text=True)
+    missing_file = client.post("/familias/import", data={"family_code": "X", "missing": "MO", "case_number": "C"},
+                               content_type="multipart/form-data")
+    assert missing_file.status_code == 422
+    db.rollback()
+    assert db.exec(select(Family)).first() is None
+    response = _post(client, PATERNITY.read_bytes())
+    assert response.status_code == 302
+    db.rollback()
+    family = db.exec(select(Family).where(Family.code == "FAM-FAM")).one()
+    assert response.headers["Location"].endswith(f"/families/{family.id}")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "imported from the Familias file" in page and "FAM-FAM-AF" in page
+    arabic = client.get("/familias/import", headers={"Accept-Language": "ar"}).get_data(as_text=True)
+    assert "استيراد ملف Familias" in arabic
