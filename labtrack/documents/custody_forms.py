@@ -14,6 +14,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from labtrack.documents.labels import code128_modules
+from labtrack.documents.pdf_base import numbered_canvas
 
 
 @dataclass(frozen=True)
@@ -63,14 +64,11 @@ def _p(text: str, style: object) -> Paragraph:
 
 
 def _doc(buffer: io.BytesIO, title: str, number: str, pagesize: tuple[float, float]) -> SimpleDocTemplate:
-    def footer(canvas: object, doc: object) -> None:
-        canvas.setFont("Helvetica", 7)  # type: ignore[attr-defined]
-        canvas.drawString(15 * mm, 8 * mm, f"{title} · {number} · page {doc.page}")  # type: ignore[attr-defined]
-
     doc = SimpleDocTemplate(buffer, pagesize=pagesize, invariant=1, title=f"{title} {number}",
                             author="labtrack", leftMargin=15 * mm, rightMargin=15 * mm,
                             topMargin=15 * mm, bottomMargin=15 * mm)
-    doc._footer = footer  # type: ignore[attr-defined]
+    # every page: "<title> · <number> · page N of M" (the canvas knows N of M at the end)
+    doc._canvasmaker = numbered_canvas(f"{title} · {number}", 15 * mm, 8 * mm, "Helvetica", 7)  # type: ignore[attr-defined]
     return doc
 
 
@@ -120,7 +118,7 @@ def render_custody_form(*, number: str, lab_name: str, accession: str, item_type
     story.append(Spacer(1, 6 * mm))
     story.append(_p("Next hand-overs (to be signed by both parties)", styles["Heading3"]))
     story.append(_signatures(styles, ["Released by", "Received by", "Released by", "Received by"]))
-    doc.build(story, onFirstPage=doc._footer, onLaterPages=doc._footer)  # type: ignore[attr-defined]
+    doc.build(story, canvasmaker=doc._canvasmaker)  # type: ignore[attr-defined]
     return buffer.getvalue()
 
 
@@ -148,5 +146,5 @@ def render_manifest(*, number: str, lab_name: str, batch_ref: str, action: str, 
     story.append(_table(rows, [8 * mm, 40 * mm, 25 * mm, 38 * mm, 38 * mm, 30 * mm]))
     story.append(Spacer(1, 6 * mm))
     story.append(_signatures(styles, ["Released by", "Carried by", "Received by"]))
-    doc.build(story, onFirstPage=doc._footer, onLaterPages=doc._footer)  # type: ignore[attr-defined]
+    doc.build(story, canvasmaker=doc._canvasmaker)  # type: ignore[attr-defined]
     return buffer.getvalue()

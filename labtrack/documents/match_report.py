@@ -16,6 +16,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Spacer
 
 from labtrack.documents.pdf_base import DocumentMeta, build_pdf, para, qr_target, styles, table
+from labtrack.kinship.freqs import allele_sort_key
 
 TITLE = "DNA match report"
 #: How each locus reads (labtrack.kinship.consistency), in the report's words.
@@ -69,10 +70,10 @@ def render(params: dict[str, Any], number: str) -> bytes:
     through_models = []
     for index, locus in enumerate(p.get("loci", []), start=1):
         rels = locus.get("relatives", {})
-        seen = locus.get("remains") or []
+        seen = sorted(locus.get("remains") or [], key=allele_sort_key)
         remains = "/".join(seen) + (" (one seen)" if len(seen) == 1 else "") if seen else "—"
         rows.append([locus["marker"], remains,
-                     *["/".join(rels[i]) if i in rels else "—" for i in ids],
+                     *["/".join(sorted(rels[i], key=allele_sort_key)) if i in rels else "—" for i in ids],
                      _num(locus.get("lr"), 3), _num(locus.get("log10_lr"), 3), locus.get("flag", ""),
                      _reading(locus)])
         needs_a_person = (locus.get("reading") or "consistent") not in ("consistent", "not_compared")
@@ -90,7 +91,9 @@ def render(params: dict[str, Any], number: str) -> bytes:
     freqs = p.get("frequencies", [])
     if freqs:
         story += [para("Allele frequencies used", s["heading"]),
-                  table([["Marker", "Allele", "Frequency"], *[[m, a, f"{float(f):.5f}"] for m, a, f in freqs]],
+                  table([["Marker", "Allele", "Frequency"],
+                         *[[m, a, f"{float(f):.5f}"]
+                           for m, a, f in sorted(freqs, key=lambda r: (r[0], allele_sort_key(str(r[1]))))]],
                         col_widths=[40 * mm, 30 * mm, 40 * mm])]
     reviewers = p.get("reviewers", [])
     story.append(para("Reviews and signatures", s["heading"]))

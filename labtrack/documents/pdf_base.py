@@ -221,7 +221,6 @@ def _page_decoration(meta: DocumentMeta) -> Any:
             canvas.setFillColor(colors.black)
         draw_qr(canvas, meta.qr_text, width - MARGIN - 20 * mm, 8 * mm, 20 * mm)
         canvas.setFont(FONT, 7.5)
-        canvas.drawString(MARGIN, 12 * mm, f"{meta.title} · {meta.number} · page {doc.page}")
         canvas.drawString(MARGIN, 8.5 * mm, f"Verify: {meta.qr_text}")
         if meta.audit_head:
             canvas.drawString(MARGIN, 5 * mm, f"Audit log checkpoint: {meta.audit_head}")
@@ -239,5 +238,33 @@ def build_pdf(story: list[Flowable], meta: DocumentMeta) -> bytes:
                             author=meta.lab_name or "labtrack", creator="labtrack", producer="labtrack",
                             subject=meta.number, invariant=1)
     decoration = _page_decoration(meta)
-    doc.build(story, onFirstPage=decoration, onLaterPages=decoration)
+    doc.build(story, onFirstPage=decoration, onLaterPages=decoration,
+              canvasmaker=numbered_canvas(f"{meta.title} · {meta.number}", MARGIN, 12 * mm, FONT, 7.5))
     return buffer.getvalue()
+
+
+def numbered_canvas(label: str, x: float, y: float, font: str, size: float) -> type[Canvas]:
+    """A canvas class that writes "<label> · page N of M" at (x, y) on every page: the pages are
+    kept until the document ends, when their number is known (reportlab's two-step pattern)."""
+
+    class NumberedCanvas(Canvas):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._pages: list[dict[str, Any]] = []
+
+        def showPage(self) -> None:  # noqa: N802 - reportlab's name
+            self._pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self) -> None:
+            total = len(self._pages)
+            for state in self._pages:
+                self.__dict__.update(state)
+                self.saveState()
+                self.setFont(font, size)
+                self.drawString(x, y, f"{label} · page {self._pageNumber} of {total}")
+                self.restoreState()
+                super().showPage()
+            super().save()
+
+    return NumberedCanvas

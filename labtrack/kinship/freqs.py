@@ -157,7 +157,7 @@ class FrequencyTable:
         m = canonical_marker(marker)
         table = self.markers[m]
         known = self._lookup[m]
-        unseen = tuple(sorted({a for a in observed if a not in known}, key=_allele_sort_key))
+        unseen = tuple(sorted({a for a in observed if a not in known}, key=allele_sort_key))
         if not unseen:
             return MarkerFrequencies(m, table.alleles, table.freqs.copy())
         extra = np.full(len(unseen), self.unseen_frequency(m))
@@ -165,7 +165,8 @@ class FrequencyTable:
         return MarkerFrequencies(m, table.alleles + unseen, freqs / freqs.sum(), unseen)
 
 
-def _allele_sort_key(allele: str) -> tuple[int, float, str]:
+def allele_sort_key(allele: str) -> tuple[int, float, str]:
+    """Alleles in numeric order (7, 8, 9.3, 12), then non-numeric labels alphabetically."""
     try:
         return (0, float(allele), allele)
     except ValueError:
