@@ -332,6 +332,22 @@ def pairing_probability(result: dict[str, Any], victim: str, missing: str) -> fl
     return None if value is None else float(value)
 
 
+#: Above this many missing persons the page lists each victim's best candidates instead of the
+#: full table of pairing probabilities, and only the pairwise LRs above 1 (the API has all).
+PAGE_FULL_TABLE = 30
+
+
+def best_candidates(result: dict[str, Any], k: int = 3) -> list[tuple[str, list[tuple[str, float]], float]]:
+    """Per victim its `k` most probable missing persons (probability > 0) and P(nobody)."""
+    if result.get("pairing") is None:
+        return []
+    out = []
+    for victim, row in zip(result["victims"], result["pairing"], strict=True):
+        ranked = sorted(((m, p) for m, p in zip(result["missing"], row, strict=False) if p), key=lambda t: -t[1])
+        out.append((victim, ranked[:k], float(row[-1] or 0.0)))
+    return out
+
+
 def pairwise_log10_lr(result: dict[str, Any], victim: str, missing: str) -> float | None:
     for row in result["pairwise"]:
         if row["victim"] == victim and row["missing"] == missing:

@@ -116,7 +116,9 @@ def detail(event_id: int) -> Any:
         result=result, job=dvi_events.last_job(db, event_id), pending=dvi_events.pending(db, event_id),
         proposals=dvi_review.proposals(db, event_id), members_form=MembersForm(), remove_form=RemoveForm(),
         analyse_form=AnalyseForm(), propose_form=propose_form, approve_form=ApproveForm(),
-        send_back_form=SendBackForm(), threshold=_threshold(), kind_labels=KIND_LABELS, me=current_user.id)
+        send_back_form=SendBackForm(), threshold=_threshold(), kind_labels=KIND_LABELS, me=current_user.id,
+        full_table=bool(result) and len(result["missing"]) <= dvi_events.PAGE_FULL_TABLE,
+        best=dvi_events.best_candidates(result) if result else [])
 
 
 @bp.route("/<int:event_id>/members", methods=["POST"])

@@ -157,3 +157,28 @@ def test_four_eyes_on_the_web(client: FlaskClient, demo_db: Session, login_as, u
     assert record.status_code == 200
     waiting = client.get("/events/").get_data(as_text=True)
     assert "None waiting." in waiting
+
+
+def test_a_large_event_page_lists_the_best_candidates(client: FlaskClient, demo_db: Session, login_as,
+                                                      monkeypatch) -> None:  # noqa: ANN001
+    """Beyond PAGE_FULL_TABLE missing persons the page lists each remains' most probable missing
+    persons and only the pairwise LRs above 1 (the API keeps the full tables)."""
+    from labtrack.services import dvi_events
+
+    monkeypatch.setattr(dvi_events, "PAGE_FULL_TABLE", 2)
+    event_id = _define(client, demo_db, login_as)
+    login_as("analyst")
+    client.post(f"/events/{event_id}/analyse")
+    html = client.get(f"/events/{event_id}").get_data(as_text=True)
+    assert "Most probable" in html
+    qtf1 = _acc(demo_db, "QTF-00001")
+    row = html[html.index(f'<td class="mono">{qtf1}</td>', html.index('id="pairing"')):]
+    row = row[:row.index("</tr>")]
+    assert "MP-2025-0001" in row and "strong" in row
+    demo_db.rollback()
+    result = dvi_events.result_of(dvi_events.latest_analysis(demo_db, event_id))
+    pairwise = html[html.index('id="pairwise"'):]
+    shown = pairwise.count("<tr>") - 1
+    above_one = sum(1 for r in result["pairwise"] if not r["excluded"] and r["log10_lr"] > 0)
+    assert shown == above_one < len(result["pairwise"])
+    assert "excluded (LR 0)" not in pairwise
