@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session
+import json
+from typing import Any
+
+from sqlmodel import Session, select
 
 from labtrack.core.errors import NotFound
 from labtrack.documents import custody_forms
@@ -45,7 +48,11 @@ def event_line(session: Session, event: CustodyEvent) -> custody_forms.EventLine
         seal=seal, recorded_by=recorder.username if recorder else "?", note=note)
 
 
-def issue_custody_form(*, session: Session, accession: str, by: User, lab_name: str) -> tuple[IssuedDocument, bytes]:
+#: What a preview prints where an issued document prints its number.
+PREVIEW = "PREVIEW - NOT ISSUED"
+
+
+def _custody_form(session: Session, accession: str, lab_name: str) -> tuple[CustodyItem, Any, dict[str, Any]]:
     item = custody.get_item(session, accession)
     events = custody.events_of(session, item)
     data = label_data(session, item)
@@ -57,12 +64,27 @@ def issue_custody_form(*, session: Session, accession: str, by: User, lab_name: 
             number=number, lab_name=lab_name, accession=item.accession, item_type=data.item_type,
             origin=data.site, current_place=state.describe(), events=lines)
 
+    return item, render, {"item": item.accession, "events": [e.id for e in events]}
+
+
+def preview_custody_form(*, session: Session, accession: str, lab_name: str) -> bytes:
+    """The form as it would be issued now, marked as a preview: no number, nothing recorded."""
+    _, render, _ = _custody_form(session, accession, lab_name)
+    return render(PREVIEW)
+
+
+def issue_custody_form(*, session: Session, accession: str, by: User, lab_name: str) -> tuple[IssuedDocument, bytes]:
+    """Issue the chain-of-custody form of an item. The same form (same item, same events) issued
+    before is served again under its number: a number is a new document, not a new download."""
+    item, render, params = _custody_form(session, accession, lab_name)
+    earlier = _same_document(session, "custody_form", "custody_item", item.id, params)
+    if earlier is not None:
+        return earlier
     return issued_documents.issue(session, kind="custody_form", record_type="custody_item", record_id=item.id,
-                                  by=by, render=render, params={"item": item.accession,
-                                                               "events": [e.id for e in events]})
+                                  by=by, render=render, params=params)
 
 
-def issue_manifest(*, session: Session, batch_ref: str, by: User, lab_name: str) -> tuple[IssuedDocument, bytes]:
+def _manifest(session: Session, batch_ref: str, lab_name: str) -> tuple[Any, dict[str, Any]]:
     events = custody.events_of_batch(session, batch_ref.strip())
     if not events:
         raise NotFound(f"no custody events in batch {batch_ref!r}")
@@ -84,6 +106,38 @@ def issue_manifest(*, session: Session, batch_ref: str, by: User, lab_name: str)
             recorded_at=f"{events[0].at:%Y-%m-%d %H:%M} UTC", recorded_by=recorder.full_name if recorder else "?",
             lines=lines)
 
+    return render, {"batch_ref": batch_ref, "events": [e.id for e in events]}
+
+
+def preview_manifest(*, session: Session, batch_ref: str, lab_name: str) -> bytes:
+    """The transfer manifest as it would be issued, marked as a preview: nothing recorded."""
+    render, _ = _manifest(session, batch_ref, lab_name)
+    return render(PREVIEW)
+
+
+def issue_manifest(*, session: Session, batch_ref: str, by: User, lab_name: str) -> tuple[IssuedDocument, bytes]:
+    """Issue the transfer manifest of a batch (once: issuing it again serves the same document)."""
+    render, params = _manifest(session, batch_ref, lab_name)
+    earlier = _same_document(session, "transfer_manifest", "custody_batch", None, params)
+    if earlier is not None:
+        return earlier
     return issued_documents.issue(session, kind="transfer_manifest", record_type="custody_batch", record_id=None,
-                                  by=by, render=render, params={"batch_ref": batch_ref,
-                                                                "events": [e.id for e in events]})
+                                  by=by, render=render, params=params)
+
+
+def _same_document(session: Session, kind: str, record_type: str, record_id: int | None,
+                   params: dict[str, Any]) -> tuple[IssuedDocument, bytes] | None:
+    """The newest issued document of this kind about the same record with the same content
+    (params, audit head aside), with its stored bytes; None if there is none."""
+    query = select(IssuedDocument).where(IssuedDocument.kind == kind, IssuedDocument.record_type == record_type)
+    if record_id is not None:
+        query = query.where(IssuedDocument.record_id == record_id)
+    else:
+        query = query.where(IssuedDocument.params_json.contains(json.dumps(params["batch_ref"])))  # type: ignore[union-attr]
+    for document in session.exec(query.order_by(IssuedDocument.id.desc()).limit(20)):  # type: ignore[union-attr]
+        stored = json.loads(document.params_json or "{}")
+        if all(stored.get(key) == value for key, value in params.items()):
+            pdf = issued_documents.stored_pdf(session, document)
+            if pdf is not None:
+                return document, pdf
+    return None

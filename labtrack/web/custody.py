@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -76,18 +76,28 @@ def _pdf(data: bytes, name: str) -> Response:
                     headers={"Content-Disposition": f'inline; filename="{name}.pdf"'})
 
 
-@bp.route("/items/<item_accession>/form.pdf")
+@bp.route("/items/<item_accession>/form.pdf", methods=["GET", "POST"])
 @roles_required(*STAFF)
 def custody_form(item_accession: str) -> Any:
+    """GET: a preview (marked, no number, nothing recorded); POST: issue the numbered form."""
+    if request.method == "GET":
+        return _pdf(custody_documents.preview_custody_form(
+            session=get_session(), accession=item_accession, lab_name=current_app.config["LAB_NAME"]),
+            f"preview-{item_accession}")
     document, pdf = custody_documents.issue_custody_form(
         session=get_session(), accession=item_accession, by=current_user._get_current_object(),
         lab_name=current_app.config["LAB_NAME"])
     return _pdf(pdf, document.number)
 
 
-@bp.route("/batches/<batch_ref>/manifest.pdf")
+@bp.route("/batches/<batch_ref>/manifest.pdf", methods=["GET", "POST"])
 @roles_required(*STAFF)
 def manifest(batch_ref: str) -> Any:
+    """GET: a preview; POST: issue the numbered transfer manifest (once per batch)."""
+    if request.method == "GET":
+        return _pdf(custody_documents.preview_manifest(
+            session=get_session(), batch_ref=batch_ref, lab_name=current_app.config["LAB_NAME"]),
+            f"preview-{batch_ref}")
     document, pdf = custody_documents.issue_manifest(
         session=get_session(), batch_ref=batch_ref, by=current_user._get_current_object(),
         lab_name=current_app.config["LAB_NAME"])

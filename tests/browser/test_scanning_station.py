@@ -79,3 +79,8 @@ def test_scanning_a_batch(app: Flask, db: Session, users: dict, live_server: str
     assert {event.method for event, _ in received} == {"scanned"}
     assert {event.to_user_id for event, _ in received} == {tech.id}
     assert len({event.batch_ref for event, _ in received}) == 1
+    # the manifest is issued by a POST (a numbered document), never by a link a crawler follows
+    batch = next(iter({event.batch_ref for event, _ in received}))
+    form = page.locator("#result form")
+    assert form.get_attribute("method") == "post" and batch in (form.get_attribute("action") or "")
+    assert page.locator("#result a[href*='manifest']").count() == 0

@@ -98,3 +98,42 @@ def test_storage_page_creates_locations(client: FlaskClient, db: Session, login_
                          headers={"Referer": "/storage/"})
     assert answer.status_code == 302
     assert "is not a whole number" in client.get("/storage/").get_data(as_text=True)
+
+
+def test_viewing_a_custody_document_never_issues_one(client: FlaskClient, db: Session, users: dict,
+                                                       login_as) -> None:  # noqa: ANN001
+    """GET is a preview (marked, no number, nothing recorded); POST issues a numbered document,
+    and issuing the same content again serves the same document instead of a new number."""
+    from labtrack.models import AuditEntry, IssuedDocument
+    from tests.pdf_text import pdf_text
+
+    tech = users["technician"].user
+    factories.make_site(db, tech)
+    remains = factories.make_remains(db, tech)
+    box = factories.make_box(db, tech, 1)
+    custody.record_event(session=db, item_accession=remains.accession, action="store", by=tech,
+                         to_location=box.accession, batch_ref="B-1")
+    login_as("technician")
+    audit_before = len(fresh(db).exec(select(AuditEntry)).all())
+    for url in (f"/custody/items/{remains.accession}/form.pdf", "/custody/batches/B-1/manifest.pdf"):
+        for _ in range(3):  # a link crawl
+            preview = client.get(url)
+            assert preview.status_code == 200 and "PREVIEW - NOT ISSUED" in pdf_text(preview.data)
+    db.rollback()
+    assert db.exec(select(IssuedDocument)).all() == []
+    assert len(db.exec(select(AuditEntry)).all()) == audit_before
+    first = client.post(f"/custody/items/{remains.accession}/form.pdf")
+    again = client.post(f"/custody/items/{remains.accession}/form.pdf")
+    assert first.status_code == again.status_code == 200 and first.data == again.data
+    issued = fresh(db).exec(select(IssuedDocument)).all()
+    assert len(issued) == 1 and issued[0].number in pdf_text(first.data)
+    custody.record_event(session=db, item_accession=remains.accession, action="release", by=tech,
+                         to_party="Court")
+    changed = client.post(f"/custody/items/{remains.accession}/form.pdf")  # new events: a new document
+    assert len(fresh(db).exec(select(IssuedDocument)).all()) == 2 and "Court" in pdf_text(changed.data)
+    manifest = client.post("/custody/batches/B-1/manifest.pdf")
+    assert manifest.status_code == 200 and client.post("/custody/batches/B-1/manifest.pdf").data == manifest.data
+    kinds = [d.kind for d in fresh(db).exec(select(IssuedDocument)).all()]
+    assert kinds.count("transfer_manifest") == 1
+    page = client.get(f"/custody/items/{remains.accession}").get_data(as_text=True)
+    assert 'id="custody-form-preview"' in page and 'id="custody-form-issue"' in page

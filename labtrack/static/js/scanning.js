@@ -139,10 +139,16 @@
           result.innerHTML = "";
           var p = document.createElement("p");
           p.textContent = text.recorded + ": " + r.data.events.length + " · " + r.data.batch_ref + " ";
-          var a = document.createElement("a");
-          a.href = root.dataset.manifestUrl.replace("BATCH", encodeURIComponent(r.data.batch_ref));
-          a.textContent = text.manifest;
-          p.appendChild(a); result.appendChild(p);
+          // issuing is a POST (a numbered document); a link would issue one at every click or crawl
+          var form = document.createElement("form");
+          form.method = "post"; form.target = "_blank"; form.className = "inline";
+          form.action = root.dataset.manifestUrl.replace("BATCH", encodeURIComponent(r.data.batch_ref));
+          var token = document.createElement("input");
+          token.type = "hidden"; token.name = "csrf_token"; token.value = csrf;
+          var issue = document.createElement("button");
+          issue.type = "submit"; issue.textContent = text.manifest;
+          form.appendChild(token); form.appendChild(issue);
+          p.appendChild(form); result.appendChild(p);
           show("ok", text.recorded + ": " + r.data.events.length); beep(true);
           accepted = []; seen = {}; list.innerHTML = "";
         } else {
