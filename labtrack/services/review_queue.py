@@ -6,20 +6,24 @@ queue pages, sorts, filters and exports on the server (``listing``) at 10^5 cand
   ``review_rules.review_status`` over the steps, in SQL. The services accept a step only in the
   state that allows it, so the last step decides (tested against ``review_status``).
 - **competing** — for an unresolved candidate, the other unresolved candidates for the same
-  remains (another missing person) or for the same missing person (other remains): counted by
-  ``GROUP BY`` over the unresolved set, ``per remains + per person - 2 x per (remains, person)``,
-  never by comparing pairs.
+  remains (another missing person) or for the same missing person (other remains): for the rows
+  shown only, from the candidates of their remains and persons (read through their indexes),
+  ``per remains + per person - 2 x per (remains, person)``, never by comparing pairs.
 - **identified_by** — the active identification (neither a retraction nor retracted) of the
-  remains, for an unresolved candidate that is not its own match.
+  remains, for an unresolved candidate that is not its own match (rows shown only).
 
-``QUEUE`` is the list (``listing.ListSpec``); ``rows(session, ...)`` the same rows as ``QueueRow``s.
+``QUEUE`` is the list (``listing.ListSpec``: sorts, filters, pages, exports); ``entries(session,
+rows)`` adds the two counted fields to a page; ``rows(session, ...)`` is the API's and
+services' view; ``status_counts`` the dashboard's.
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import Select
 from sqlmodel import Session
@@ -76,62 +80,39 @@ _status = case(
 _strength = case(*((_c(Match.log10_lr) >= MIN_LOG10_LR[band], band) for band in STRENGTHS[:-1]),
                  else_=STRENGTHS[-1])
 
-#: every candidate that is not closed, with its status (one row per match)
-_base = (
-    select(_c(Match.id).label("match_id"), _c(Match.run_id).label("run_id"),
-           _c(Remains.id).label("remains_id"), _c(Remains.accession).label("remains_accession"),
-           _c(Site.id).label("site_id"), _c(Site.code).label("site_code"), _c(Family.code).label("family_code"),
-           func.coalesce(_missing.c.person_id, 0).label("person_key"),
-           func.coalesce(_c(MissingPerson.case_number), "").label("case_number"),
-           _c(Match.log10_lr).label("log10_lr"), _c(Match.posterior).label("posterior"),
-           _strength.label("strength"), _status.label("status"), _c(Match.created_at).label("created_at"))
-    .select_from(Match)
-    .join(Profile, _c(Profile.id) == _c(Match.profile_id))
-    .join(Sample, _c(Sample.id) == _c(Profile.sample_id))
-    .join(Remains, _c(Remains.id) == _c(Sample.remains_id))
-    .join(Site, _c(Site.id) == _c(Remains.site_id))
-    .join(Family, _c(Family.id) == _c(Match.family_id))
-    .join(_missing, _missing.c.family_id == _c(Family.id), isouter=True)
-    .join(MissingPerson, _c(MissingPerson.id) == _missing.c.person_id, isouter=True)
-    .join(_last_step, _last_step.c.match_id == _c(Match.id), isouter=True)
-    .join(_step, _c(_step.id) == _last_step.c.id, isouter=True)
-    .join(_last_proposal, _last_proposal.c.match_id == _c(Match.id), isouter=True)
-    .join(_proposal, _c(_proposal.id) == _last_proposal.c.id, isouter=True)
-    .where(_c(Match.closed_at).is_(None))
-).cte("queue_base")
+def _base_select(*conditions: Any) -> Select[Any]:
+    """Every candidate that is not closed (and meets ``conditions``), with its status: one row per match."""
+    return (
+        select(_c(Match.id).label("match_id"), _c(Match.run_id).label("run_id"),
+               _c(Remains.id).label("remains_id"), _c(Remains.accession).label("remains_accession"),
+               _c(Site.id).label("site_id"), _c(Site.code).label("site_code"), _c(Family.code).label("family_code"),
+               func.coalesce(_missing.c.person_id, 0).label("person_key"),
+               func.coalesce(_c(MissingPerson.case_number), "").label("case_number"),
+               _c(Match.log10_lr).label("log10_lr"), _c(Match.posterior).label("posterior"),
+               _strength.label("strength"), _status.label("status"), _c(Match.created_at).label("created_at"))
+        .select_from(Match)
+        .join(Profile, _c(Profile.id) == _c(Match.profile_id))
+        .join(Sample, _c(Sample.id) == _c(Profile.sample_id))
+        .join(Remains, _c(Remains.id) == _c(Sample.remains_id))
+        .join(Site, _c(Site.id) == _c(Remains.site_id))
+        .join(Family, _c(Family.id) == _c(Match.family_id))
+        .join(_missing, _missing.c.family_id == _c(Family.id), isouter=True)
+        .join(MissingPerson, _c(MissingPerson.id) == _missing.c.person_id, isouter=True)
+        .join(_last_step, _last_step.c.match_id == _c(Match.id), isouter=True)
+        .join(_step, _c(_step.id) == _last_step.c.id, isouter=True)
+        .join(_last_proposal, _last_proposal.c.match_id == _c(Match.id), isouter=True)
+        .join(_proposal, _c(_proposal.id) == _last_proposal.c.id, isouter=True)
+        .where(_c(Match.closed_at).is_(None), *conditions)
+    )
 
-_open = select(_base.c.remains_id, _base.c.person_key).where(_base.c.status.in_(sorted(UNRESOLVED))).subquery()
-_per_remains = (select(_open.c.remains_id, func.count().label("n")).group_by(_open.c.remains_id)
-                .subquery("per_remains"))
-_per_person = (select(_open.c.person_key, func.count().label("n")).group_by(_open.c.person_key)
-               .subquery("per_person"))
-_per_pair = (select(_open.c.remains_id, _open.c.person_key, func.count().label("n"))
-             .group_by(_open.c.remains_id, _open.c.person_key).subquery("per_pair"))
+
+_base = _base_select().cte("queue_base")
 
 _retraction = aliased(Identification, name="retraction_row")
-_standing = (select(_c(Identification.remains_id).label("remains_id"), func.max(_c(Identification.id)).label("id"))
-             .where(_c(Identification.retraction).is_(False),
-                    ~select(_c(_retraction.id)).where(_c(_retraction.retracts_id) == _c(Identification.id))
-                    .exists())
-             .group_by(_c(Identification.remains_id)).subquery("standing"))
-_standing_row = aliased(Identification, name="standing_row")
-
-_unresolved = _base.c.status.in_(sorted(UNRESOLVED))
-_competing = case((_unresolved, func.coalesce(_per_remains.c.n, 0) + func.coalesce(_per_person.c.n, 0)
-                   - 2 * func.coalesce(_per_pair.c.n, 0)), else_=literal(0))
-_identified_by = case((and_(_unresolved, _c(_standing_row.id).is_not(None),
-                            func.coalesce(_c(_standing_row.match_id), 0) != _base.c.match_id), _c(_standing_row.id)),
-                      else_=None)
 
 
 def _build(statement: Select[Any]) -> Select[Any]:
-    return (statement.select_from(_base)
-            .join(_per_remains, _per_remains.c.remains_id == _base.c.remains_id, isouter=True)
-            .join(_per_person, _per_person.c.person_key == _base.c.person_key, isouter=True)
-            .join(_per_pair, and_(_per_pair.c.remains_id == _base.c.remains_id,
-                                  _per_pair.c.person_key == _base.c.person_key), isouter=True)
-            .join(_standing, _standing.c.remains_id == _base.c.remains_id, isouter=True)
-            .join(_standing_row, _c(_standing_row.id) == _standing.c.id, isouter=True))
+    return statement.select_from(_base)
 
 
 QUEUE = ListSpec(
@@ -148,19 +129,91 @@ QUEUE = ListSpec(
         Column("strength", _base.c.strength, choices=STRENGTHS),
         Column("status", _base.c.status, choices=STATUSES),
         Column("created_at", _base.c.created_at),
-        Column("competing", _competing),
-        Column("identified_by", _identified_by, sortable=False),
+        Column("remains_id", _base.c.remains_id, sortable=False, export=False),
+        Column("person_key", _base.c.person_key, sortable=False, export=False),
     ),
     build=_build,
     tiebreak=_base.c.match_id, default_sort="log10_lr", default_descending=True,
 )
 
 
+@dataclass(frozen=True)
+class Entry:
+    """A row of the queue with what is counted for the rows shown only."""
+
+    match_id: int
+    run_id: int
+    remains_accession: str
+    site: str
+    family_code: str
+    case_number: str
+    log10_lr: float
+    posterior: float
+    strength: str
+    status: str
+    created_at: Any
+    competing: int  # other unresolved candidates: same remains (another person) or same person (other remains)
+    identified_by: int | None  # unresolved, but the remains stand identified by this identification
+
+
+def _rivals(session: Session, shown: list[Any]) -> dict[int, int]:
+    """``competing`` of each unresolved row shown: the unresolved candidates of the same remains or
+    person are read (by their indexes), then counted per remains + per person - 2 x per pair."""
+    remains = {r.remains_id for r in shown}
+    people = {r.person_key for r in shown}
+    by_remains = (select(_c(Match.id)).join(Profile, _c(Profile.id) == _c(Match.profile_id))
+                  .join(Sample, _c(Sample.id) == _c(Profile.sample_id)).where(_c(Sample.remains_id).in_(remains)))
+    by_person = (select(_c(Match.id)).join(PedigreeMember, _c(PedigreeMember.family_id) == _c(Match.family_id))
+                 .where(_c(PedigreeMember.missing_person_id).in_(people - {0})))
+    chosen = [_c(Match.id).in_(by_remains), _c(Match.id).in_(by_person)]
+    if 0 in people:  # families without a missing person count as one "person", as review_status does
+        chosen.append(_c(Match.family_id).not_in(select(_c(PedigreeMember.family_id))
+                                                 .where(_c(PedigreeMember.missing_person_id).is_not(None))))
+    related = _base_select(or_(*chosen)).subquery()
+    open_rows = [(r, p) for r, p in session.execute(select(related.c.remains_id, related.c.person_key)
+                                                    .where(related.c.status.in_(sorted(UNRESOLVED))))]
+    per_remains = Counter(r for r, _p in open_rows)
+    per_person = Counter(p for _r, p in open_rows)
+    per_pair = Counter(open_rows)
+    return {r.match_id: per_remains[r.remains_id] + per_person[r.person_key]
+            - 2 * per_pair[(r.remains_id, r.person_key)] for r in shown if r.status in UNRESOLVED}
+
+
+def _standing(session: Session, shown: list[Any]) -> dict[int, tuple[int, int | None]]:
+    """remains id -> (id, match id) of its active identification (neither a retraction nor retracted)."""
+    remains = {r.remains_id for r in shown if r.status in UNRESOLVED}
+    found = session.execute(
+        select(_c(Identification.remains_id), _c(Identification.id), _c(Identification.match_id))
+        .where(_c(Identification.remains_id).in_(remains), _c(Identification.retraction).is_(False),
+               ~select(_c(_retraction.id)).where(_c(_retraction.retracts_id) == _c(Identification.id)).exists())
+        .order_by(_c(Identification.id))).all()
+    return {remains_id: (ident_id, match_id) for remains_id, ident_id, match_id in found}
+
+
+def entries(session: Session, shown: list[Any]) -> list[Entry]:
+    """The rows of a page (or of ``rows``) with their competing candidates and standing identification."""
+    rivals = _rivals(session, shown) if shown else {}
+    standing = _standing(session, shown) if shown else {}
+    result = []
+    for r in shown:
+        ident = standing.get(r.remains_id)
+        identified_by = (ident[0] if ident and r.status in UNRESOLVED and ident[1] != r.match_id else None)
+        result.append(Entry(r.match_id, r.run_id, r.remains_accession, r.site, r.family_code, r.case_number,
+                            r.log10_lr, r.posterior, r.strength, r.status, r.created_at, rivals.get(r.match_id, 0),
+                            identified_by))
+    return result
+
+
+def status_counts(session: Session) -> dict[str, int]:
+    """Open candidates per review status (the dashboard's work list)."""
+    return {status: int(n) for status, n in session.execute(
+        select(_base.c.status, func.count()).group_by(_base.c.status))}
+
+
 def rows(session: Session, *, site_id: int | None = None, status: str | None = None, strength: str | None = None,
-         limit: int = 500) -> list[Any]:
+         limit: int = 500) -> list[Entry]:
     """The queue's rows (newest run first, strongest first within a run), at most ``limit``."""
-    columns = QUEUE.columns
-    statement = _build(select(*(c.expr.label(c.key) for c in columns)))
+    statement = _build(select(*(c.expr.label(c.key) for c in QUEUE.columns)))
     if site_id is not None:
         statement = statement.where(_base.c.site_id == site_id)
     if status:
@@ -168,6 +221,4 @@ def rows(session: Session, *, site_id: int | None = None, status: str | None = N
     if strength:
         statement = statement.where(_base.c.strength == strength)
     statement = statement.order_by(_base.c.run_id.desc(), _base.c.log10_lr.desc(), _base.c.match_id.asc())
-    return list(session.execute(statement.limit(limit)))
-
-
+    return entries(session, list(session.execute(statement.limit(limit))))

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -29,8 +30,12 @@ REVIEWERS = (ANALYST, ADMIN)
 def queue() -> Any:
     """The review queue (analysts, admins): every open candidate, paged, sorted and filtered on
     the server (``services.review_queue``), exported as CSV or Excel."""
-    return lists.show(review_queue.QUEUE, "review/queue.html", filename="review-queue",
-                      statuses=review_rules.STATUSES, strengths=review_rules.STRENGTHS)
+    if request.args.get("export"):
+        return lists.export(review_queue.QUEUE, filename="review-queue")
+    view = lists.build(review_queue.QUEUE)
+    shown = replace(view, page=replace(view.page, rows=review_queue.entries(get_session(), view.rows)))
+    return render_template("review/queue.html", view=shown, statuses=review_rules.STATUSES,
+                           strengths=review_rules.STRENGTHS)
 
 
 def _pedigree(ctx: review.MatchContext) -> Markup:

@@ -117,9 +117,13 @@ def test_the_queue_page_pages_sorts_filters_and_exports(client: FlaskClient, db:
     assert "Rows 1–6 of 6" in html
     for match in matches.values():
         assert f'data-match="{match.id}"' in html
-    by_competing = client.get("/review/?sort=-competing").get_data(as_text=True)
-    assert by_competing.index(f'data-match="{matches[(0, 0)].id}"') < by_competing.index(
-        f'data-match="{matches[(1, 2)].id}"')
+    weakest_first = client.get("/review/?sort=log10_lr").get_data(as_text=True)
+    assert weakest_first.index(f'data-match="{matches[(0, 0)].id}"') < weakest_first.index(
+        f'data-match="{matches[(2, 2)].id}"')
+    # competing candidates counted on the page as in the service
+    for row in review.queue(db):
+        if row.competing:
+            assert f'data-match="{row.match_id}"' in html and f"⚠ {row.competing}" in html
     only_open = client.get("/review/?status=open").get_data(as_text=True)
     assert only_open.count('data-match="') == 3 and "Rows 1–3 of 3" in only_open
     rows = _csv(client.get("/review/?status=open&export=csv"))
