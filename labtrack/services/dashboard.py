@@ -26,11 +26,24 @@ import statistics
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlalchemy import case, distinct, func, literal_column
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, select
 
 from labtrack.core.review_rules import OPEN, PROPOSED_CONFIRM, PROPOSED_REJECT
-from labtrack.models import Match, Profile, ProfileAllele, Remains, Sample, Site
-from labtrack.services import handover, identification, notifications, review
+from labtrack.models import (
+    CustodyEvent,
+    CustodyItem,
+    Identification,
+    Match,
+    Profile,
+    ProfileAllele,
+    Remains,
+    Sample,
+    Site,
+)
+from labtrack.services import identification, notifications, review_queue
 
 STAGES: tuple[str, ...] = ("recovered", "sampled", "profiled", "matched", "identified", "returned")
 TABLES: tuple[str, ...] = ("funnel", "turnaround", "work")
@@ -61,59 +74,107 @@ class Dashboard:
         return {stage: sum(s.funnel[stage] for s in self.sites) for stage in STAGES}
 
 
-def _remains_profiles(session: Session) -> dict[int, list[int]]:
-    rows = session.exec(select(Sample.remains_id, Profile.id).join(Profile, Profile.sample_id == Sample.id)  # type: ignore[arg-type]
-                        .where(Sample.remains_id != None, Profile.superseded == False))  # noqa: E711, E712
-    out: dict[int, list[int]] = {}
-    for remains_id, profile_id in rows:
-        out.setdefault(remains_id, []).append(profile_id)
-    return out
+def _count_remains_where(condition: Any) -> Any:
+    """count(remains) per site for which ``condition`` (a correlated EXISTS) holds."""
+    return func.count(case((condition, 1)))
 
 
-def _genotypes(session: Session) -> dict[int, tuple[tuple[str, tuple[str, ...]], ...]]:
-    loci: dict[int, list[tuple[str, tuple[str, ...]]]] = {}
-    for allele in session.exec(select(ProfileAllele)):
-        loci.setdefault(allele.profile_id, []).append(
-            (allele.locus, tuple(sorted((allele.allele1, allele.allele2)))))
-    return {pid: tuple(sorted(v)) for pid, v in loci.items()}
+def _exists(statement: Any) -> Any:
+    return statement.correlate(Remains).exists()
+
+
+def _funnel_rows(session: Session) -> list[Any]:
+    """One row per site: the funnel counts and the MNI, each an aggregate over its remains."""
+    current_profile = (select(Profile.id).join(Sample, col(Sample.id) == col(Profile.sample_id))
+                       .where(col(Sample.remains_id) == col(Remains.id), col(Profile.superseded).is_(False)))
+    matched = (select(Match.id).join(Profile, col(Profile.id) == col(Match.profile_id))
+               .join(Sample, col(Sample.id) == col(Profile.sample_id)).where(col(Sample.remains_id) == col(Remains.id)))
+    retraction = aliased(Identification)
+    identified = select(Identification.id).where(
+        col(Identification.remains_id) == col(Remains.id), col(Identification.retraction).is_(False),
+        ~select(retraction.id).where(col(retraction.retracts_id) == col(Identification.id)).exists())
+    released = (select(CustodyItem.id).join(CustodyEvent, col(CustodyEvent.item_id) == col(CustodyItem.id))
+                .where(col(CustodyItem.remains_id) == col(Remains.id), CustodyEvent.action == "release"))
+    sampled = select(Sample.id).where(col(Sample.remains_id) == col(Remains.id))
+    statement = (
+        select(Site.code, Site.name_en, func.count(col(Remains.id)).label("recovered"),
+               _count_remains_where(_exists(sampled)).label("sampled"),
+               _count_remains_where(_exists(current_profile)).label("profiled"),
+               _count_remains_where(_exists(matched)).label("matched"),
+               _count_remains_where(_exists(identified)).label("identified"),
+               _count_remains_where(_exists(released)).label("returned"),
+               (func.count(distinct(col(Remains.individual_id)))
+                + func.count(case((col(Remains.individual_id).is_(None), col(Remains.id))))).label("mni"))
+        .select_from(Site).join(Remains, col(Remains.site_id) == col(Site.id), isouter=True)
+        .group_by(col(Site.id), Site.code, Site.name_en).order_by(Site.code))
+    return list(session.execute(statement))
+
+
+def _genotype_texts(dialect: str) -> Any:
+    """Subquery (profile_id, genotype): each profile's genotype as one text, loci in order and the
+    two alleles of a locus in order, so that equal genotypes give equal texts."""
+    low = case((col(ProfileAllele.allele1) <= col(ProfileAllele.allele2), col(ProfileAllele.allele1)),
+               else_=col(ProfileAllele.allele2))
+    high = case((col(ProfileAllele.allele1) <= col(ProfileAllele.allele2), col(ProfileAllele.allele2)),
+                else_=col(ProfileAllele.allele1))
+    locus = (col(ProfileAllele.locus) + ":" + low + "/" + high).label("locus_text")
+    if dialect == "postgresql":
+        return (select(ProfileAllele.profile_id,
+                       func.string_agg(locus, aggregate_order_by(literal_column("';'"), locus)).label("genotype"))
+                .group_by(ProfileAllele.profile_id).subquery())
+    ordered = select(ProfileAllele.profile_id, locus).order_by(ProfileAllele.profile_id, locus).subquery()
+    return (select(ordered.c.profile_id, func.group_concat(ordered.c.locus_text, ";").label("genotype"))
+            .group_by(ordered.c.profile_id).subquery())
+
+
+def _unique_profiles(session: Session) -> dict[str, int]:
+    """Site code -> distinct genotypes among the current remains profiles (the database writes each
+    profile's genotype as one text and counts them distinct per site)."""
+    genotype = _genotype_texts(session.get_bind().dialect.name)
+    rows = session.execute(
+        select(Site.code, func.count(distinct(genotype.c.genotype)))
+        .select_from(Profile).join(genotype, genotype.c.profile_id == col(Profile.id))
+        .join(Sample, col(Sample.id) == col(Profile.sample_id)).join(Remains, col(Remains.id) == col(Sample.remains_id))
+        .join(Site, col(Site.id) == col(Remains.site_id))
+        .where(col(Profile.superseded).is_(False)).group_by(Site.code))
+    return {code: int(n) for code, n in rows}
+
+
+def _turnaround(session: Session) -> dict[str, list[int]]:
+    """Site code -> days from recovery to identification of each identified remains."""
+    idents = {i.remains_id: i for i in reversed(identification.active(session))}
+    if not idents:
+        return {}
+    days: dict[str, list[int]] = {}
+    for code, remains_id, recovered_on in session.execute(
+            select(Site.code, Remains.id, Remains.recovered_on).join(Site, col(Site.id) == col(Remains.site_id))
+            .where(col(Remains.id).in_(list(idents)), col(Remains.recovered_on).is_not(None))):
+        days.setdefault(code, []).append((idents[remains_id].at.date() - recovered_on).days)
+    return {code: sorted(values) for code, values in days.items()}
 
 
 def summary(session: Session) -> Dashboard:
-    sampled = {r for r in session.exec(select(Sample.remains_id).where(Sample.remains_id != None)) if r}  # noqa: E711
-    profiles = _remains_profiles(session)
-    genotypes = _genotypes(session)
-    matched = {r for r in session.exec(select(Sample.remains_id).join(Profile, Profile.sample_id == Sample.id)  # type: ignore[arg-type]
-                                       .join(Match, Match.profile_id == Profile.id)) if r}  # type: ignore[arg-type]
-    idents = {i.remains_id: i for i in reversed(identification.active(session))}
-    released = handover.released_remains_ids(session)
-    rows = []
-    for site in session.exec(select(Site).order_by(Site.code)):
-        remains = list(session.exec(select(Remains).where(Remains.site_id == site.id)))
-        ids = [r.id for r in remains]
-        funnel = {
-            "recovered": len(remains), "sampled": sum(i in sampled for i in ids),
-            "profiled": sum(i in profiles for i in ids), "matched": sum(i in matched for i in ids),
-            "identified": sum(i in idents for i in ids), "returned": sum(i in released for i in ids),
-        }
-        individuals = {r.individual_id for r in remains if r.individual_id is not None}
-        mni = len(individuals) + sum(r.individual_id is None for r in remains)
-        unique = {genotypes[p] for i in ids for p in profiles.get(i or 0, []) if p in genotypes}
-        days = [(idents[r.id].at.date() - r.recovered_on).days for r in remains
-                if r.id in idents and r.recovered_on is not None]
-        rows.append(SiteRow(site.code, site.name_en, funnel, mni, len(unique), sorted(days)))
+    """The dashboard from SQL aggregates (one grouped statement for the funnel and MNI, one for the
+    distinct genotypes; turnaround over the identified remains only)."""
+    unique = _unique_profiles(session)
+    turnaround = _turnaround(session)
+    rows = [SiteRow(r.code, r.name_en, {stage: int(getattr(r, stage)) for stage in STAGES}, int(r.mni),
+                    unique.get(r.code, 0), turnaround.get(r.code, []))
+            for r in _funnel_rows(session)]
     return Dashboard(rows, _work(session))
 
 
 def _work(session: Session) -> dict[str, dict[str, int]]:
-    waiting_samples = len([s for s in session.exec(select(Sample.state).where(Sample.remains_id != None))  # noqa: E711
-                           if s not in DONE_SAMPLE_STATES])
-    statuses = [row.status for row in review.queue(session, limit=1_000_000)]
+    waiting_samples = session.execute(
+        select(func.count()).select_from(Sample)
+        .where(col(Sample.remains_id).is_not(None), col(Sample.state).not_in(sorted(DONE_SAMPLE_STATES)))).scalar_one()
+    statuses = review_queue.status_counts(session)
     worklist = notifications.work_list(session)
     return {
-        "technician": {"samples not yet profiled": waiting_samples},
-        "analyst": {"matches to review": statuses.count(OPEN),
-                    "proposals awaiting a second analyst": statuses.count(PROPOSED_CONFIRM)
-                    + statuses.count(PROPOSED_REJECT)},
+        "technician": {"samples not yet profiled": int(waiting_samples)},
+        "analyst": {"matches to review": statuses.get(OPEN, 0),
+                    "proposals awaiting a second analyst": statuses.get(PROPOSED_CONFIRM, 0)
+                    + statuses.get(PROPOSED_REJECT, 0)},
         "coordinator": {"notifications to make": len(worklist.to_notify),
                         "remains to hand over": len(worklist.to_hand_over)},
     }
