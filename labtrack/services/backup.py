@@ -104,7 +104,7 @@ def _pg_env(engine: Engine) -> dict[str, str]:
 
 def _run(command: list[str], env: dict[str, str] | None = None) -> None:
     try:
-        subprocess.run(command, check=True, capture_output=True, text=True, env=env)  # noqa: S603  # nosec B603 - fixed argv of pg_dump/pg_restore, no shell
+        subprocess.run(command, check=True, capture_output=True, text=True, env=env)  # noqa: S603 - fixed argv of pg_dump/pg_restore, no shell  # nosec B603
     except FileNotFoundError as error:
         raise BackupError(f"{command[0]} is not installed: install the PostgreSQL client tools") from error
     except subprocess.CalledProcessError as error:

@@ -249,7 +249,7 @@ def _executemany(session: Session, table: Any, columns: list[str], values: list[
         return
     marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
     # table and column names come from our own metadata, values are bound parameters
-    sql = (f"INSERT INTO {table.name} ({', '.join(columns)}) "  # noqa: S608
+    sql = (f"INSERT INTO {table.name} ({', '.join(columns)}) "  # noqa: S608 - see above  # nosec B608
            f"VALUES ({', '.join([marker] * len(columns))})")
     for chunk in _chunks(values):
         connection.exec_driver_sql(sql, chunk)

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app, request
 from flask_talisman import Talisman
+from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
@@ -53,9 +54,27 @@ class BoundedInt(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
+def _no_route_is_not_found() -> None:
+    """Werkzeug answers 405 when a path matches another method's rule but for a converter that
+    refused its value (``/api/v1/families/99999999999/power`` with POST: 405 "allowed: GET"). When
+    no method's rule matches the path either, the answer is 404."""
+    error = request.routing_exception
+    if not (isinstance(error, MethodNotAllowed) and error.valid_methods):
+        return
+    adapter = current_app.create_url_adapter(request)
+    try:
+        if adapter is not None:
+            adapter.match(method=next(m for m in error.valid_methods if m not in ("HEAD", "OPTIONS")))
+    except NotFound:
+        request.routing_exception = NotFound()
+    except Exception:  # noqa: BLE001, S110 - another answer (a redirect, 405): werkzeug's stands  # nosec B110
+        return
+
+
 def install_converters(app: Flask) -> None:
     """Before any blueprint is registered."""
     app.url_map.converters["int"] = BoundedInt
+    app.before_request_funcs.setdefault(None, []).insert(0, _no_route_is_not_found)
 
 
 def init_app(app: Flask) -> None:

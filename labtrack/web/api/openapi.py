@@ -8,7 +8,7 @@ validates the body and documents it.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from flask import Blueprint, jsonify, request
 from pydantic import BaseModel, ValidationError
 
-from labtrack.core.errors import ValidationFailed
+from labtrack.core.errors import InputProblem, ValidationFailed
 from labtrack.web.access import public, roles_required
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -56,16 +56,38 @@ def operation(bp: Blueprint, rule: str, *, method: str = "GET", summary: str, ta
     return decorator
 
 
+_MAX_ID = 2**31 - 1  # the key columns are INTEGER (32 bits on PostgreSQL): as the <int:> routes
+_MAX_INTEGER = 2**63 - 1  # what a database integer column holds at all
+
+
+def _numbers_out_of_range(value: Any, where: str, is_id: bool = False) -> Iterator[Any]:
+    """Integers no column can hold (an id beyond 32 bits, any number beyond 64): refused with their
+    field instead of failing in the database (a 500: "integer out of range", "int too large")."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            name = str(key)
+            yield from _numbers_out_of_range(item, f"{where}.{name}" if where else name,
+                                             name == "id" or name.endswith(("_id", "_ids")))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _numbers_out_of_range(item, f"{where}.{index}", is_id)
+    elif isinstance(value, int) and not isinstance(value, bool):
+        limit = _MAX_ID if is_id else _MAX_INTEGER
+        if not -limit - 1 <= value <= limit:
+            yield InputProblem(message=f"{value} is out of range (at most {limit:,})", field=where or None)
+
+
 def parse_body(model: type[M]) -> M:
     """Validate the request's JSON body against ``model``; every problem names its field."""
     payload = request.get_json(silent=True)
     if payload is None:
         raise ValidationFailed("The request body must be a JSON object.")
+    out_of_range = list(_numbers_out_of_range(payload, ""))
+    if out_of_range:
+        raise ValidationFailed("The request body is not valid", out_of_range)
     try:
         return model.model_validate(payload)
     except ValidationError as error:
-        from labtrack.core.errors import InputProblem
-
         problems = [
             InputProblem(message=issue["msg"], field=".".join(str(p) for p in issue["loc"]) or None)
             for issue in error.errors()
@@ -152,6 +174,12 @@ def build_document(title: str, version: str) -> dict[str, Any]:
                 "422": {"description": "Invalid input", **error_ref},
             },
         }
+        if op.body is not None or any(param.get("in") == "path" for param in params):
+            entry["responses"]["404"] = {"description": "No such item (an id in the path or the body)", **error_ref}
+        if op.method != "get":
+            entry["responses"]["409"] = {"description": "Conflicts with the stored state", **error_ref}
+        entry["responses"]["503"] = {"description": "The database is busy: retry after Retry-After seconds",
+                                     **error_ref}
         if op.roles is not None:
             entry["security"] = [{"bearer": []}, {"session": []}]
             entry["x-roles"] = list(op.roles)

@@ -21,7 +21,7 @@ Model = Literal["none", "equal", "proportional", "stepwise"]
 
 class KinshipDefaults(BaseModel):
     mutation_model: Model
-    mutation_rate: float
+    mutation_rate: float | None  # None when the rates are given per sex
     mutation_rate_female: float | None
     mutation_rate_male: float | None
     mutation_rate2: float
@@ -72,6 +72,6 @@ def get_kinship_defaults() -> Any:
            response=KinshipDefaults, endpoint="put_kinship_defaults")
 def put_kinship_defaults() -> Any:
     body = parse_body(KinshipDefaultsChange)
-    values = body.model_dump(exclude_unset=True, exclude={"reason"})
+    values = body.model_dump(exclude_unset=True, exclude_none=True, exclude={"reason"})  # null = left out
     lab_settings.change(get_session(), current_app.config, values=values, by=current_user, reason=body.reason)
     return respond(KinshipDefaults, _public())
