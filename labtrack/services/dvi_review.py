@@ -281,3 +281,46 @@ def approval_signatures(session: Session, identification_id: int) -> list[Signat
     proposal = session.get(DviProposal, approval.proposal_id)
     ids = [i for i in (proposal.signature_id if proposal else None, approval.signature_id) if i]
     return [sig for i in ids if (sig := session.get(Signature, i)) is not None]
+
+
+@dataclass(frozen=True)
+class ReadyPairing:
+    """A pairing of an event's newest analysis that reaches the threshold and waits for a first
+    analyst's proposal."""
+
+    event_id: int
+    event_code: str
+    analysis_id: int
+    remains_accession: str
+    case_number: str
+    pairing_probability: float
+    conclusion: str
+
+
+def ready(session: Session, threshold: float) -> list[ReadyPairing]:
+    """Pairings of every event's newest analysis with a pairing probability >= threshold whose
+    remains are not identified and that have no proposal waiting or approved (the review
+    queue's part for closed events)."""
+    reviewed = {r.proposal_id: r.step for r in session.exec(select(DviReview))}
+    taken = {(p.remains_id, p.missing_person_id) for p in session.exec(select(DviProposal))
+             if reviewed.get(p.id or 0) != "send_back"}
+    identified = {i.remains_id for i in identification.active(session)}
+    out = []
+    for event in session.exec(select(DviEvent).order_by(col(DviEvent.code))):
+        analysis = dvi_events.latest_analysis(session, event.id or 0)
+        if analysis is None:
+            continue
+        result = dvi_events.result_of(analysis)
+        choices = proposable(session, analysis, threshold)
+        for value, _label in choices:
+            remains_id, _sep, person_id = value.partition(":")
+            if int(remains_id) in identified or (int(remains_id), int(person_id)) in taken:
+                continue
+            remains, person = session.get(Remains, int(remains_id)), session.get(MissingPerson, int(person_id))
+            if remains is None or person is None:
+                continue
+            probability = dvi_events.pairing_probability(result, remains.accession, person.case_number) or 0.0
+            out.append(ReadyPairing(event.id or 0, event.code, analysis.id or 0, remains.accession,
+                                    person.case_number, probability,
+                                    dvi_events.conclusion_for(result, remains.accession, person.case_number)))
+    return out

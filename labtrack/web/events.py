@@ -81,6 +81,14 @@ def proposals_waiting() -> list[dvi_review.ProposalView]:
     return dvi_review.waiting(get_session())
 
 
+@bp.app_template_global("closed_event_pairings_ready")
+def pairings_ready() -> list[dvi_review.ReadyPairing]:
+    """Pairings of closed events' newest analyses that reach the threshold and wait for a proposal."""
+    if not current_user.is_authenticated or current_user.role not in REVIEWERS:
+        return []
+    return dvi_review.ready(get_session(), _threshold())
+
+
 @bp.route("/")
 @roles_required(*READERS)
 def index() -> Any:

@@ -57,6 +57,10 @@ def test_define_analyse_and_read_an_event(client: FlaskClient, demo_db: Session,
     assert "a likelihood ratio above 10,000 is a match" in html and "above 1,000" in html
     assert "Undisputed" in html or "Probable" in html
     assert f"{_acc(demo_db, 'QTF-00001')} = MP-2025-0001" in html  # offered for a proposal
+    queue = client.get("/review/").get_data(as_text=True)  # and listed on the review queue
+    ready = queue[queue.index('id="ready"'):]
+    assert f'GRAVE-QTF</span>: <span class="mono">{_acc(demo_db, "QTF-00001")}</span> = ' \
+           '<span class="mono">MP-2025-0001</span>' in ready
     arabic = client.get(f"/events/{event_id}", headers={"Accept-Language": "ar"}).get_data(as_text=True)
     assert "التحليل المشترك" in arabic
     listing = client.get("/events/").get_data(as_text=True)
@@ -137,6 +141,8 @@ def test_four_eyes_on_the_web(client: FlaskClient, demo_db: Session, login_as, u
     queue = client.get("/review/").get_data(as_text=True)  # the review queue lists it too
     waiting = queue[queue.index('id="waiting"'):]
     assert f"{remains.accession}</span> = <span class=\"mono\">MP-2025-0001" in waiting
+    ready = queue[queue.index('id="ready"'):] if 'id="ready"' in queue else ""
+    assert f"{remains.accession}</span> = " not in ready  # proposed: no longer waiting for a proposal
     # the proposer cannot approve: four eyes
     response = client.post(f"/events/proposals/{proposal.id}/approve", data={"password": first.password})
     assert response.status_code == 403
