@@ -47,3 +47,27 @@ def test_import_page(client: FlaskClient, db: Session, login_as) -> None:  # noq
     assert "imported from the Familias file" in page and "FAM-FAM-AF" in page
     arabic = client.get("/familias/import", headers={"Accept-Language": "ar"}).get_data(as_text=True)
     assert "استيراد ملف Familias" in arabic
+
+
+def test_import_through_the_api(client: FlaskClient, db: Session, login_as) -> None:  # noqa: ANN001
+    import base64
+
+    body = {"filename": "paternity.fam", "content_base64": base64.b64encode(PATERNITY.read_bytes()).decode(),
+            "family_code": "FAM-API", "missing": "MO", "case_number": "MP-2031-0009"}
+    login_as("analyst")
+    assert client.post("/api/v1/familias/import", json=body).status_code == 403
+    login_as("coordinator")
+    bad = client.post("/api/v1/familias/import", json=body | {"content_base64": "not base64!"})
+    assert bad.status_code == 422 and bad.get_json()["problems"][0]["field"] == "content_base64"
+    typed = client.post("/api/v1/familias/import", json=body | {"missing": "CH"})
+    assert typed.status_code == 422
+    assert any("person CH is typed in the file" in p["message"] for p in typed.get_json()["problems"])
+    response = client.post("/api/v1/familias/import", json=body)
+    assert response.status_code == 201, response.get_json()
+    out = response.get_json()
+    db.rollback()
+    family = db.exec(select(Family).where(Family.code == "FAM-API")).one()
+    assert out["family_id"] == family.id and [d["person"] for d in out["donors"]] == ["AF", "CH"]
+    assert out["profiles"] == 2 and out["case_number"] == "MP-2031-0009"
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    assert "post" in paths["/api/v1/familias/import"]

@@ -33,3 +33,4 @@ def load_api_modules() -> None:
     """Import the area modules so that their operations register on ``bp``."""
     from labtrack.web.api import custody, families, intake, matching, profiles, review, settings, system  # noqa: F401
     from labtrack.web.api import events as _closed_events  # noqa: F401
+    from labtrack.web.api import familias as _familias  # noqa: F401
