@@ -189,7 +189,13 @@ def draw_qr(canvas: Canvas, text: str, x: float, y: float, size: float) -> None:
 
 
 def qr_target(params: dict[str, Any], number: str) -> str:
-    """What the QR code says: the record's URL path and the document number."""
+    """What the QR code (and the "Verify:" line) says: with the lab's public base URL
+    (LABTRACK_PUBLIC_BASE_URL, stored with the document's params), the absolute address of the
+    public verification page of this number, which a phone can open; without it, the record's
+    path and the document number (for staff inside the lab)."""
+    base = str(params.get("public_base_url") or "").rstrip("/")
+    if base:
+        return f"{base}/verify/{number}"
     return f"{params.get('record_path', '/')}?doc={number}"
 
 

@@ -83,9 +83,11 @@ def match_report_params(session: Session, ctx: review.MatchContext, *, lab_name:
 
 
 def _issue(session: Session, *, kind: str, record_id: int, by: User, params: dict[str, Any],
-           language: str = "en", reissue_of: IssuedDocument | None = None, reason: str = ""
-           ) -> tuple[IssuedDocument, bytes]:
+           language: str = "en", reissue_of: IssuedDocument | None = None, reason: str = "",
+           public_base_url: str = "") -> tuple[IssuedDocument, bytes]:
     # exactly what will be stored; "layout" lets a later renderer keep drawing old documents the old way
+    if public_base_url:
+        params = params | {"public_base_url": public_base_url}
     params = json.loads(json.dumps({"layout": LAYOUT_VERSION} | params, default=str))
     renderer = RENDERERS[kind]
     return issued_documents.issue(session, kind=kind, record_type=RECORD_TYPES[kind], record_id=record_id, by=by,
@@ -93,12 +95,12 @@ def _issue(session: Session, *, kind: str, record_id: int, by: User, params: dic
                                   language=language, reissue_of=reissue_of, reason=reason)
 
 
-def issue_match_report(*, session: Session, match_id: int, by: User, lab_name: str = ""
-                       ) -> tuple[IssuedDocument, bytes]:
+def issue_match_report(*, session: Session, match_id: int, by: User, lab_name: str = "",
+                       public_base_url: str = "") -> tuple[IssuedDocument, bytes]:
     ctx = review.load(session, match_id)
     if ctx.loci_error:
         raise Conflict(f"the per-locus evidence of match {match_id} is unreadable: {ctx.loci_error}")
-    return _issue(session, kind="match_report", record_id=match_id, by=by,
+    return _issue(session, kind="match_report", record_id=match_id, by=by, public_base_url=public_base_url,
                   params=match_report_params(session, ctx, lab_name=lab_name))
 
 
@@ -146,9 +148,9 @@ def certificate_params(session: Session, identification_id: int, *, lab_name: st
                     "lab_name": lab_name}
 
 
-def issue_certificate(*, session: Session, identification_id: int, by: User, lab_name: str = ""
-                      ) -> tuple[IssuedDocument, bytes]:
-    return _issue(session, kind="certificate", record_id=identification_id, by=by,
+def issue_certificate(*, session: Session, identification_id: int, by: User, lab_name: str = "",
+                      public_base_url: str = "") -> tuple[IssuedDocument, bytes]:
+    return _issue(session, kind="certificate", record_id=identification_id, by=by, public_base_url=public_base_url,
                   params=certificate_params(session, identification_id, lab_name=lab_name))
 
 
@@ -171,8 +173,9 @@ def notification_params(session: Session, identification_id: int, *, lab_name: s
 
 
 def issue_notification(*, session: Session, identification_id: int, by: User, lab_name: str = "",
-                       lab_contact: str = "") -> tuple[IssuedDocument, bytes]:
+                       lab_contact: str = "", public_base_url: str = "") -> tuple[IssuedDocument, bytes]:
     return _issue(session, kind="notification", record_id=identification_id, by=by, language="ar",
+                  public_base_url=public_base_url,
                   params=notification_params(session, identification_id, lab_name=lab_name,
                                              lab_contact=lab_contact))
 

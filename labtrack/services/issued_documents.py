@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from sqlmodel import Session, select
@@ -100,3 +101,35 @@ def stored_pdf(session: Session, document: IssuedDocument) -> bytes | None:
     kept them)."""
     row = session.get(IssuedDocumentContent, document.id)
     return bytes(row.pdf) if row is not None else None
+
+
+@dataclass(frozen=True)
+class Verification:
+    """What the public verification page may say about a document number, and nothing else:
+    whether it was issued, its kind and date, and whether its stored bytes, its register row and
+    the audit log agree on its SHA-256 (and, for an uploaded file, whether the file is that
+    document). No names, no case data."""
+
+    number: str
+    found: bool
+    kind: str = ""
+    issued_on: str = ""
+    sha256: str = ""
+    genuine: bool = False
+    reissue_of: str = ""
+    file_matches: bool | None = None
+
+
+def verify_number(session: Session, number: str, uploaded: bytes | None = None) -> Verification:
+    """Check a document number (and an uploaded copy of the PDF, if given)."""
+    number = (number or "").strip()[:40]
+    document = session.exec(select(IssuedDocument).where(IssuedDocument.number == number)).first()
+    if document is None:
+        return Verification(number, False)
+    stored = stored_pdf(session, document)
+    logged = logged_sha256(session, document)
+    genuine = (logged == document.sha256 and (stored is None or hashlib.sha256(stored).hexdigest() == document.sha256))
+    original = session.get(IssuedDocument, document.reissue_of_id) if document.reissue_of_id else None
+    matches = None if uploaded is None else hashlib.sha256(uploaded).hexdigest() == document.sha256
+    return Verification(number, True, document.kind, f"{document.at:%Y-%m-%d}", document.sha256, genuine,
+                        original.number if original else "", matches)

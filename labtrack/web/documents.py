@@ -34,7 +34,9 @@ def index() -> Any:
 
 
 def _lab() -> dict[str, str]:
-    return {"lab_name": current_app.config.get("LAB_NAME", "")}
+    """The lab's name and public base URL (the QR code of each document opens /verify/<number>)."""
+    return {"lab_name": current_app.config.get("LAB_NAME", ""),
+            "public_base_url": current_app.config.get("PUBLIC_BASE_URL", "") or ""}
 
 
 def _back(default: str) -> Any:

@@ -193,3 +193,34 @@ def test_stored_document_bytes_cannot_be_changed(db: Session, identified) -> Non
         db.exec(IssuedDocumentContent.__table__.update()  # type: ignore[attr-defined]
                 .where(IssuedDocumentContent.document_id == document.id).values(pdf=b"forged"))
     db.rollback()
+
+
+def test_with_a_public_base_url_the_qr_code_opens_the_public_verification_page(
+        client, db: Session, identified) -> None:  # noqa: ANN001
+    """The QR code holds an absolute address a phone can open; the page, open to anyone, says
+    only whether the document is genuine and whether a given file is that document."""
+    import subprocess
+
+    c, ident, first, _ = identified
+    document, pdf = docs.issue_certificate(session=db, identification_id=ident.id, by=first.user,
+                                           public_base_url="https://lab.example.org/")
+    png = render_png(pdf, "certificate-public-qr")
+    decoded = subprocess.run(["zbarimg", "--quiet", "--raw", str(png)], capture_output=True, text=True).stdout
+    assert decoded.strip() == f"https://lab.example.org/verify/{document.number}"
+    assert f"Verify: https://lab.example.org/verify/{document.number}" in pdf_text(pdf)
+    page = client.get(f"/verify/{document.number}")  # nobody logged in
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'data-verdict="genuine"' in text and document.sha256 in text
+    name = c.family.missing_person.name_latin
+    assert name not in text and c.family.missing_person.case_number not in text  # no case data
+    same = client.post(f"/verify/{document.number}", data={"file": (__import__("io").BytesIO(pdf), "c.pdf")},
+                       content_type="multipart/form-data").get_data(as_text=True)
+    assert 'data-matches="yes"' in same
+    forged = pdf.replace(b"Identification certificate", b"Identification certificatX", 1)
+    other = client.post(f"/verify/{document.number}", data={"file": (__import__("io").BytesIO(forged), "c.pdf")},
+                        content_type="multipart/form-data").get_data(as_text=True)
+    assert 'data-matches="no"' in other
+    unknown = client.get("/verify/DOC-0000-999999")
+    assert unknown.status_code == 404 and 'data-verdict="unknown"' in unknown.get_data(as_text=True)
+    db.rollback()
+    assert len(db.exec(select(IssuedDocument)).all()) == 1  # verifying issues nothing

@@ -32,6 +32,7 @@ def _param_values(db: Session) -> dict[str, object]:
         "filename": "css/labtrack.css",
         "location_accession": db.exec(select(StorageLocation)).first().accession,
         "batch_ref": "B-NO-SUCH-BATCH",
+        "number": "DOC-NO-SUCH-NUMBER",
     }
 
 
