@@ -15,6 +15,9 @@ from reportlab.platypus import Flowable, Spacer
 from labtrack.documents.pdf_base import DocumentMeta, build_pdf, para, qr_target, styles, table
 
 TITLE = "Identification certificate"
+#: Words for the stored codes (a certificate is read by people, not by the database).
+REMAINS_TYPES = {"complete_body": "complete body", "partial": "partial body", "isolated_part": "isolated part",
+                 "commingled": "commingled remains"}
 
 
 def render(params: dict[str, Any], number: str) -> bytes:
@@ -33,7 +36,8 @@ def render(params: dict[str, Any], number: str) -> bytes:
     ]
     story += [table(who, col_widths=[50 * mm, 120 * mm], header=False), Spacer(1, 3 * mm)]
     parts = [["Remains", "Type", "Elements", "Site", "Recovered"]] + [
-        [x["accession"], x["type"], x["elements"], f"{x['site_code']} {x['site_name_en']}", x["recovered_on"]]
+        [x["accession"], REMAINS_TYPES.get(x["type"], str(x["type"]).replace("_", " ")),
+         x["elements"], f"{x['site_code']} {x['site_name_en']}", x["recovered_on"]]
         for x in p.get("parts", [])]
     story += [para("Remains", s["heading"]), table(parts)]
     basis = [

@@ -52,8 +52,9 @@ def test_certificate_text_and_audit(db: Session, identified) -> None:
     text = pdf_text(pdf)
     for expected in (document.number, "Ahmad Khalil al-Masri", "أحمد خليل المصري", c.remains.accession,
                      "QTF mass grave", c.family.missing_person.case_number, "approved", "reviewed",
-                     "DNA kinship analysis"):
+                     "DNA kinship analysis", "complete body"):
         assert expected in text, expected
+    assert "complete_body" not in text  # words, not the database's codes
     entry = db.exec(select(AuditEntry).where(AuditEntry.action == "issue_document")).one()
     assert json.loads(entry.after_json)["sha256"] == hashlib.sha256(pdf).hexdigest() == document.sha256
 
