@@ -322,6 +322,7 @@ def test_a_queued_analysis_can_be_cancelled(app: Flask, demo_db: Session, client
     analyst = login_as("analyst")
     page = client.get(f"/events/{event_id}").get_data(as_text=True)
     assert "The joint analysis is queued: 0 % done" in page and "Cancel the joint analysis" in page
+    assert '<meta http-equiv="refresh" content="5">' in page  # the page follows the job by itself
     assert client.post(f"/events/{event_id}/cancel").status_code == 302
     demo_db.rollback()
     cancelled = demo_db.get(Job, job.id)
@@ -331,3 +332,4 @@ def test_a_queued_analysis_can_be_cancelled(app: Flask, demo_db: Session, client
     assert response.status_code == 409 and "no joint analysis" in response.get_data(as_text=True)
     page = client.get(f"/events/{event_id}").get_data(as_text=True)
     assert "The last joint analysis ended cancelled" in page
+    assert 'http-equiv="refresh"' not in page
