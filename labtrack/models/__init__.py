@@ -26,6 +26,7 @@ from labtrack.models.inquiry import InquiryAccess, InquiryChangeRequest, Inquiry
 from labtrack.models.jobs import JOB_ENDED, JOB_STATUSES, Job
 from labtrack.models.kinship_power import FamilyPower
 from labtrack.models.matching import Match, MatchEvidence, MatchReview, MatchRun
+from labtrack.models.person_links import MissingPersonLink
 from labtrack.models.profiles import (
     FrequencyEntry,
     FrequencyTable,
@@ -60,6 +61,7 @@ APPEND_ONLY_TABLES: tuple[str, ...] = (
     "dvi_analysis",
     "dvi_proposal",
     "dvi_review",
+    "missing_person_link",
 )
 
 __all__ = [
@@ -68,7 +70,7 @@ __all__ = [
     "DviProposal", "DviReview", "Family", "FamilyNotification", "FamilyPower", "FrequencyEntry", "FrequencyTable",
     "Identification", "Individual", "InquiryAccess", "InquiryChangeRequest", "InquiryCode", "IssuedDocument",
     "IssuedDocumentContent", "JOB_ENDED", "JOB_STATUSES", "Job", "LabMatchSetting", "LabelPrint", "Match",
-    "MatchEvidence", "MatchReview",
+    "MatchEvidence", "MatchReview", "MissingPersonLink",
     "MatchRun", "MissingPerson", "NameIndex", "PedigreeMember", "Profile", "ProfileAllele", "ProfileImport",
     "Remains", "RetractionProposal", "Sample", "SampleStateChange", "Signature", "Site", "StaffMember",
     "StorageLocation", "User", "metadata", "utcnow",

@@ -50,6 +50,7 @@ def _blueprints() -> list[Any]:
         main,
         matching,
         missing_persons,
+        person_links,
         profiles,
         samples,
         sites,
@@ -67,8 +68,9 @@ def _blueprints() -> list[Any]:
 
     load_api_modules()
     return [auth.bp, main.bp, find.bp, admin.bp, sites.bp, samples.bp, storage.bp, custody.bp, labels.bp, families.bp,
-            missing_persons.bp, donors.bp, profiles.bp, matching.bp, review_web.bp, events_web.bp, familias_web.bp,
-            documents_web.bp, notifications_web.bp, dashboard_web.bp, inquiry.bp, inquiry_admin.bp, verify_web.bp,
+            missing_persons.bp, person_links.bp, donors.bp, profiles.bp, matching.bp, review_web.bp, events_web.bp,
+            familias_web.bp, documents_web.bp, notifications_web.bp, dashboard_web.bp, inquiry.bp, inquiry_admin.bp,
+            verify_web.bp,
             api_bp]
 
 

@@ -13,7 +13,7 @@ from wtforms import BooleanField, DateField, FloatField, IntegerField, SelectFie
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from labtrack.db import get_session
-from labtrack.services import duplicates, families
+from labtrack.services import duplicates, families, person_links
 from labtrack.services import lists as list_specs
 from labtrack.web import inquiry_admin, lists
 from labtrack.web.access import ADMIN, ALL_ROLES, COORDINATOR, can_see_identities, roles_required
@@ -109,7 +109,8 @@ def detail(person_id: int) -> Any:
     inquiry = inquiry_admin.panel_context(missing_person_id=person_id) if can_see_identities() else None
     return render_template("missing_persons/detail.html", person=person,
                            identity=may_see_missing_person(db, person.id), status_form=CaseStatusForm(),
-                           families=families.families_of_missing_person(db, person_id), inquiry=inquiry)
+                           families=families.families_of_missing_person(db, person_id), inquiry=inquiry,
+                           links=person_links.links_of(db, person_id) if can_see_identities() else None)
 
 
 class CaseStatusForm(FlaskForm):
