@@ -148,8 +148,21 @@ def certificate_params(session: Session, identification_id: int, *, lab_name: st
                     "lab_name": lab_name}
 
 
+def _refuse_second_issue(session: Session, kind: str, identification_id: int) -> None:
+    """A certificate or a family's notification exists once per identification: a second copy is
+    a re-issue, with a reason, printed as such (`reissue`)."""
+    earlier = session.exec(select(IssuedDocument).where(
+        IssuedDocument.kind == kind, IssuedDocument.record_id == identification_id,
+        IssuedDocument.record_type == RECORD_TYPES[kind]).order_by(IssuedDocument.id)).first()  # type: ignore[arg-type]
+    if earlier is not None:
+        what = "an identification certificate" if kind == "certificate" else "a family notification report"
+        raise Conflict(f"{what} was already issued for identification {identification_id} ({earlier.number}): "
+                       "re-issue it with a reason instead (the copy is printed as a re-issue)")
+
+
 def issue_certificate(*, session: Session, identification_id: int, by: User, lab_name: str = "",
                       public_base_url: str = "") -> tuple[IssuedDocument, bytes]:
+    _refuse_second_issue(session, "certificate", identification_id)
     return _issue(session, kind="certificate", record_id=identification_id, by=by, public_base_url=public_base_url,
                   params=certificate_params(session, identification_id, lab_name=lab_name))
 
@@ -174,6 +187,7 @@ def notification_params(session: Session, identification_id: int, *, lab_name: s
 
 def issue_notification(*, session: Session, identification_id: int, by: User, lab_name: str = "",
                        lab_contact: str = "", public_base_url: str = "") -> tuple[IssuedDocument, bytes]:
+    _refuse_second_issue(session, "notification", identification_id)
     return _issue(session, kind="notification", record_id=identification_id, by=by, language="ar",
                   public_base_url=public_base_url,
                   params=notification_params(session, identification_id, lab_name=lab_name,

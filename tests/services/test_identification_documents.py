@@ -225,3 +225,17 @@ def test_with_a_public_base_url_the_qr_code_opens_the_public_verification_page(
     assert unknown.status_code == 404 and 'data-verdict="unknown"' in unknown.get_data(as_text=True)
     db.rollback()
     assert len(db.exec(select(IssuedDocument)).all()) == 1  # verifying issues nothing
+
+
+def test_a_second_certificate_or_notification_is_a_reissue_with_a_reason(db: Session, identified) -> None:
+    _c, ident, first, _ = identified
+    original, _ = docs.issue_certificate(session=db, identification_id=ident.id, by=first.user)
+    with pytest.raises(Conflict, match=f"already issued for identification {ident.id} \\({original.number}\\)"):
+        docs.issue_certificate(session=db, identification_id=ident.id, by=first.user)
+    note, _ = docs.issue_notification(session=db, identification_id=ident.id, by=first.user)
+    with pytest.raises(Conflict, match="re-issue it with a reason"):
+        docs.issue_notification(session=db, identification_id=ident.id, by=first.user)
+    copy, pdf = docs.reissue(session=db, document_id=original.id, by=first.user, reason="family lost it")
+    assert f"RE-ISSUE of {original.number}" in pdf_text(pdf) and copy.reissue_of_id == original.id
+    kinds = [d.kind for d in db.exec(select(IssuedDocument)).all()]
+    assert kinds.count("certificate") == 2 and kinds.count("notification") == 1 and note.id
