@@ -58,23 +58,25 @@ def _c(expr: Any) -> Any:
     return expr
 
 
-_last_step = (select(_c(MatchReview.match_id).label("match_id"), func.max(_c(MatchReview.id)).label("id"))
-              .group_by(_c(MatchReview.match_id)).subquery("last_step"))
-_last_proposal = (select(_c(MatchReview.match_id).label("match_id"), func.max(_c(MatchReview.id)).label("id"))
-                  .where(_c(MatchReview.step).in_(("propose_confirm", "propose_reject")))
-                  .group_by(_c(MatchReview.match_id)).subquery("last_proposal"))
-_step = aliased(MatchReview, name="step_row")
-_proposal = aliased(MatchReview, name="proposal_row")
-_missing = (select(_c(PedigreeMember.family_id).label("family_id"),
-                   func.min(_c(PedigreeMember.missing_person_id)).label("person_id"))
-            .where(_c(PedigreeMember.missing_person_id).is_not(None))
-            .group_by(_c(PedigreeMember.family_id)).subquery("family_missing"))
+_step_row = aliased(MatchReview, name="step_row")
+_last_step = (select(_c(_step_row.step)).where(_c(_step_row.match_id) == _c(Match.id))
+              .order_by(_c(_step_row.id).desc()).limit(1).correlate(Match).scalar_subquery())
+_last_proposal = (select(_c(_step_row.step))
+                  .where(_c(_step_row.match_id) == _c(Match.id),
+                         _c(_step_row.step).in_(("propose_confirm", "propose_reject")))
+                  .order_by(_c(_step_row.id).desc()).limit(1).correlate(Match).scalar_subquery())
+_member = aliased(PedigreeMember, name="missing_member")
+_person = (select(func.min(_c(_member.missing_person_id)))
+           .where(_c(_member.family_id) == _c(Match.family_id), _c(_member.missing_person_id).is_not(None))
+           .correlate(Match).scalar_subquery())
+_case_number = (select(_c(MissingPerson.case_number)).where(_c(MissingPerson.id) == _person)
+                .correlate(Match).scalar_subquery())
 
 _status = case(
-    (_c(_step.step) == "propose_confirm", PROPOSED_CONFIRM),
-    (_c(_step.step) == "propose_reject", PROPOSED_REJECT),
-    (and_(_c(_step.step) == "approve", _c(_proposal.step) == "propose_confirm"), CONFIRMED),
-    (_c(_step.step) == "approve", REJECTED),
+    (_last_step == "propose_confirm", PROPOSED_CONFIRM),
+    (_last_step == "propose_reject", PROPOSED_REJECT),
+    (and_(_last_step == "approve", _last_proposal == "propose_confirm"), CONFIRMED),
+    (_last_step == "approve", REJECTED),
     else_=OPEN,
 )
 _strength = case(*((_c(Match.log10_lr) >= MIN_LOG10_LR[band], band) for band in STRENGTHS[:-1]),
@@ -86,8 +88,8 @@ def _base_select(*conditions: Any) -> Select[Any]:
         select(_c(Match.id).label("match_id"), _c(Match.run_id).label("run_id"),
                _c(Remains.id).label("remains_id"), _c(Remains.accession).label("remains_accession"),
                _c(Site.id).label("site_id"), _c(Site.code).label("site_code"), _c(Family.code).label("family_code"),
-               func.coalesce(_missing.c.person_id, 0).label("person_key"),
-               func.coalesce(_c(MissingPerson.case_number), "").label("case_number"),
+               func.coalesce(_person, 0).label("person_key"),
+               func.coalesce(_case_number, "").label("case_number"),
                _c(Match.log10_lr).label("log10_lr"), _c(Match.posterior).label("posterior"),
                _strength.label("strength"), _status.label("status"), _c(Match.created_at).label("created_at"))
         .select_from(Match)
@@ -96,12 +98,6 @@ def _base_select(*conditions: Any) -> Select[Any]:
         .join(Remains, _c(Remains.id) == _c(Sample.remains_id))
         .join(Site, _c(Site.id) == _c(Remains.site_id))
         .join(Family, _c(Family.id) == _c(Match.family_id))
-        .join(_missing, _missing.c.family_id == _c(Family.id), isouter=True)
-        .join(MissingPerson, _c(MissingPerson.id) == _missing.c.person_id, isouter=True)
-        .join(_last_step, _last_step.c.match_id == _c(Match.id), isouter=True)
-        .join(_step, _c(_step.id) == _last_step.c.id, isouter=True)
-        .join(_last_proposal, _last_proposal.c.match_id == _c(Match.id), isouter=True)
-        .join(_proposal, _c(_proposal.id) == _last_proposal.c.id, isouter=True)
         .where(_c(Match.closed_at).is_(None), *conditions)
     )
 
@@ -161,11 +157,13 @@ def _rivals(session: Session, shown: list[Any]) -> dict[int, int]:
     person are read (by their indexes), then counted per remains + per person - 2 x per pair."""
     remains = {r.remains_id for r in shown}
     people = {r.person_key for r in shown}
-    by_remains = (select(_c(Match.id)).join(Profile, _c(Profile.id) == _c(Match.profile_id))
-                  .join(Sample, _c(Sample.id) == _c(Profile.sample_id)).where(_c(Sample.remains_id).in_(remains)))
-    by_person = (select(_c(Match.id)).join(PedigreeMember, _c(PedigreeMember.family_id) == _c(Match.family_id))
-                 .where(_c(PedigreeMember.missing_person_id).in_(people - {0})))
-    chosen = [_c(Match.id).in_(by_remains), _c(Match.id).in_(by_person)]
+    ids = set(session.execute(
+        select(_c(Match.id)).join(Profile, _c(Profile.id) == _c(Match.profile_id))
+        .join(Sample, _c(Sample.id) == _c(Profile.sample_id)).where(_c(Sample.remains_id).in_(remains))).scalars())
+    ids |= set(session.execute(
+        select(_c(Match.id)).join(PedigreeMember, _c(PedigreeMember.family_id) == _c(Match.family_id))
+        .where(_c(PedigreeMember.missing_person_id).in_(people - {0}))).scalars())
+    chosen = [_c(Match.id).in_(ids)]
     if 0 in people:  # families without a missing person count as one "person", as review_status does
         chosen.append(_c(Match.family_id).not_in(select(_c(PedigreeMember.family_id))
                                                  .where(_c(PedigreeMember.missing_person_id).is_not(None))))
@@ -205,9 +203,15 @@ def entries(session: Session, shown: list[Any]) -> list[Entry]:
 
 
 def status_counts(session: Session) -> dict[str, int]:
-    """Open candidates per review status (the dashboard's work list)."""
-    return {status: int(n) for status, n in session.execute(
-        select(_base.c.status, func.count()).group_by(_base.c.status))}
+    """Open candidates per review status (the dashboard's work list): the status is worked out for
+    the candidates that have review steps only; every other one is open."""
+    reviewed = _base_select(_c(Match.id).in_(select(_c(MatchReview.match_id)).distinct())).subquery()
+    counts = {status: int(n) for status, n in session.execute(
+        select(reviewed.c.status, func.count()).group_by(reviewed.c.status))}
+    every = _base_select().subquery()
+    total = int(session.execute(select(func.count()).select_from(every)).scalar_one())
+    counts[OPEN] = counts.get(OPEN, 0) + total - sum(counts.values())
+    return counts
 
 
 def rows(session: Session, *, site_id: int | None = None, status: str | None = None, strength: str | None = None,
