@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, Spacer
+from reportlab.platypus import Flowable, KeepTogether, Spacer
 
 from labtrack.documents.pdf_base import DocumentMeta, build_pdf, para, qr_target, styles, table
 
@@ -52,9 +52,10 @@ def render(params: dict[str, Any], number: str) -> bytes:
     ]
     story += [para("Basis of identification", s["heading"]),
               table(basis, col_widths=[50 * mm, 120 * mm], header=False)]
-    story.append(para("Electronic signatures", s["heading"]))
-    story.append(table([["Meaning", "Signer", "At (UTC)", "Signed content SHA-256"], *p.get("signatures", [])],
-                       col_widths=[25 * mm, 45 * mm, 35 * mm, 65 * mm], font_size=7))
+    story.append(KeepTogether([  # the signature block is never split across pages
+        para("Electronic signatures", s["heading"]),
+        table([["Meaning", "Signer", "At (UTC)", "Signed content SHA-256"], *p.get("signatures", [])],
+              col_widths=[25 * mm, 45 * mm, 35 * mm, 65 * mm], font_size=7)]))
     story += [Spacer(1, 6 * mm)]
     meta = DocumentMeta(TITLE, number, p["issue_date"], qr_target(p, number), p.get("reissue_of"),
                         p.get("lab_name", ""), p.get("audit_head", ""))

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, Spacer
+from reportlab.platypus import Flowable, KeepTogether, Spacer
 
 from labtrack.documents.pdf_base import DocumentMeta, build_pdf, para, qr_target, styles, table
 from labtrack.kinship.freqs import allele_sort_key
@@ -96,12 +96,13 @@ def render(params: dict[str, Any], number: str) -> bytes:
                            for m, a, f in sorted(freqs, key=lambda r: (r[0], allele_sort_key(str(r[1]))))]],
                         col_widths=[40 * mm, 30 * mm, 40 * mm])]
     reviewers = p.get("reviewers", [])
-    story.append(para("Reviews and signatures", s["heading"]))
+    signatures: list[Flowable] = [para("Reviews and signatures", s["heading"])]
     if reviewers:
-        story.append(table([["Step", "By", "At (UTC)", "Signed content SHA-256"], *reviewers],
-                           col_widths=[30 * mm, 40 * mm, 35 * mm, 65 * mm], font_size=7))
+        signatures.append(table([["Step", "By", "At (UTC)", "Signed content SHA-256"], *reviewers],
+                                col_widths=[30 * mm, 40 * mm, 35 * mm, 65 * mm], font_size=7))
     else:
-        story.append(para("Not reviewed yet.", s["body"]))
+        signatures.append(para("Not reviewed yet.", s["body"]))
+    story.append(KeepTogether(signatures))  # the signature block is never split across pages
     story += [Spacer(1, 6 * mm)]
     meta = DocumentMeta(TITLE, number, p["issue_date"], qr_target(p, number), p.get("reissue_of"),
                         p.get("lab_name", ""), p.get("audit_head", ""))

@@ -106,11 +106,12 @@ def styles() -> dict[str, ParagraphStyle]:
         "small": ParagraphStyle("small", parent=base, fontSize=8, leading=10),
         "title": ParagraphStyle("title", parent=base, fontName=FONT_BOLD, fontSize=16, leading=22,
                                 spaceAfter=6),
+        # a heading never ends a page: it moves with what follows it (keepWithNext)
         "heading": ParagraphStyle("heading", parent=base, fontName=FONT_BOLD, fontSize=12, leading=17,
-                                  spaceBefore=8, spaceAfter=4),
+                                  spaceBefore=8, spaceAfter=4, keepWithNext=1),
         "rtl": ParagraphStyle("rtl", parent=base, alignment=TA_RIGHT, fontSize=11, leading=17),
         "rtl_heading": ParagraphStyle("rtl_heading", parent=base, fontName=FONT_BOLD, alignment=TA_RIGHT,
-                                      fontSize=13, leading=19, spaceBefore=8, spaceAfter=4),
+                                      fontSize=13, leading=19, spaceBefore=8, spaceAfter=4, keepWithNext=1),
     }
 
 

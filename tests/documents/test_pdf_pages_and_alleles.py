@@ -32,3 +32,20 @@ def test_alleles_are_in_numeric_order() -> None:
     lines = [line.split() for line in text.splitlines() if line.strip().startswith("M00 ")]
     alleles = [row[1] for row in lines if len(row) == 3 and row[1] in {"7", "10", "12"}]
     assert alleles == ["7", "10", "12"]  # the frequency table too, not as text (10, 12, 7)
+
+
+def test_the_signature_block_and_headings_never_split_from_what_follows() -> None:
+    """Whatever the length of the per-locus table, the signature heading and its table end up on
+    the same page, and no page ends with a heading."""
+    reviewers = [["propose confirm", "ana1", "2026-12-02 10:00", "a" * 64], ["approve", "ana2", "2026-12-02 11:00",
+                                                                           "b" * 64]]
+    for n_loci in range(18, 60, 3):
+        params = _params(n_loci) | {"reviewers": reviewers}
+        pages = [p for p in pdf_text(match_report.render(params, "DOC-9")).split("\f") if p.strip()]
+        with_heading = [p for p in pages if "Reviews and signatures" in p]
+        assert len(with_heading) == 1, n_loci
+        assert "Signed content SHA-256" in with_heading[0] and "ana2" in with_heading[0], n_loci
+        for page in pages[:-1]:
+            body = [line.strip() for line in page.splitlines() if line.strip() and "page " not in line
+                    and not line.strip().startswith(("Verify:", "Audit log"))]
+            assert body[-1] not in ("Per-locus results", "Allele frequencies used", "Reviews and signatures"), n_loci
