@@ -2,7 +2,11 @@
 
 ``render(params, number) -> bytes``; ``params``: ``name_ar, name_latin, case_number,
 contact_name, parts ([{accession, site_name_en, site_name_ar, recovered_on}]), identified_on,
-more_parts_expected (bool), lab_name, lab_contact, issue_date, record_path, reissue_of``.
+more_parts_expected (bool), lab_name, lab_contact, coordinator (the family coordinator who issued
+it; older documents have none), issue_date, record_path, reissue_of``.
+
+The letter's wording follows its layout: the relative's name is printed at the top ("named
+above"), the coordinator and how to reach the laboratory at the end ("at the end of this letter").
 
 Arabic sentences carry no digits or IDs (those sit in the facts table, left to right), so the
 bidirectional algorithm never reorders a date or an accession number.
@@ -22,10 +26,11 @@ TITLE = "Family notification report"
 EN_BODY = (
     "We are very sorry for your loss. After comparing the DNA of the remains with the DNA given by your "
     "family, and after two analysts reviewed the result independently, the laboratory has identified "
-    "the remains of your relative named below."
+    "the remains of your relative named above."
 )
 EN_NEXT = [
-    "A family coordinator will contact you to agree on the day and place of the return of the remains.",
+    "Your family coordinator, named at the end of this letter, will contact you to agree on the day and place "
+    "of the return of the remains.",
     "You may ask questions at any time, and you may ask to see the identification certificate.",
     "If other body parts are identified later, we will tell you in the way you chose.",
     "Please bring an identity document when the remains are returned.",
@@ -33,10 +38,10 @@ EN_NEXT = [
 AR_TITLE = "تقرير إبلاغ العائلة"
 AR_BODY = (
     "نتقدم إليكم بخالص التعازي. بعد مقارنة الحمض النووي للرفات مع الحمض النووي الذي قدمته عائلتكم، "
-    "وبعد مراجعة النتيجة من قبل محللين اثنين بشكل مستقل، تمكن المختبر من التعرف على رفات قريبكم:"
+    "وبعد مراجعة النتيجة من قبل محللين اثنين بشكل مستقل، تمكن المختبر من التعرف على رفات قريبكم المذكور اسمه أعلاه."
 )
 AR_NEXT = [
-    "سيتواصل معكم منسق العائلات للاتفاق على موعد ومكان تسليم الرفات.",
+    "سيتواصل معكم منسق العائلة المذكور في نهاية هذه الرسالة للاتفاق على موعد ومكان تسليم الرفات.",
     "يمكنكم طرح أي سؤال في أي وقت، ويمكنكم طلب الاطلاع على شهادة التعرف.",
     "إذا تم التعرف على أجزاء أخرى لاحقا فسنبلغكم بالطريقة التي اخترتموها.",
     "يرجى إحضار وثيقة تعريف شخصية عند تسليم الرفات.",
@@ -70,9 +75,10 @@ def render(params: dict[str, Any], number: str) -> bytes:
     story += [Spacer(1, 3 * mm), para(EN_BODY, s["body"]), para("What happens next", s["heading"])]
     for line in EN_NEXT + ([EN_MORE_PARTS] if p.get("more_parts_expected") else []):
         story.append(para("• " + line, s["body"]))
-    contact = p.get("lab_contact") or "your family coordinator / منسق العائلات"
-    story += [Spacer(1, 3 * mm), table([["Contact / للتواصل", contact]], col_widths=[70 * mm, 100 * mm],
-                                       header=False, font_size=9)]
+    contact = p.get("lab_contact") or "the laboratory / المختبر"
+    rows = [["Your family coordinator / منسق العائلة", p["coordinator"]]] if p.get("coordinator") else []
+    rows.append(["How to reach us / للتواصل", contact])
+    story += [Spacer(1, 3 * mm), table(rows, col_widths=[70 * mm, 100 * mm], header=False, font_size=9)]
     meta = DocumentMeta(TITLE, number, p["issue_date"], qr_target(p, number), p.get("reissue_of"),
                         p.get("lab_name", ""), p.get("audit_head", ""))
     return build_pdf(story, meta)

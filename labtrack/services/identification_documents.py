@@ -188,10 +188,10 @@ def notification_params(session: Session, identification_id: int, *, lab_name: s
 def issue_notification(*, session: Session, identification_id: int, by: User, lab_name: str = "",
                        lab_contact: str = "", public_base_url: str = "") -> tuple[IssuedDocument, bytes]:
     _refuse_second_issue(session, "notification", identification_id)
+    params = notification_params(session, identification_id, lab_name=lab_name, lab_contact=lab_contact)
+    params["coordinator"] = by.full_name or by.username  # the coordinator who tells the family
     return _issue(session, kind="notification", record_id=identification_id, by=by, language="ar",
-                  public_base_url=public_base_url,
-                  params=notification_params(session, identification_id, lab_name=lab_name,
-                                             lab_contact=lab_contact))
+                  public_base_url=public_base_url, params=params)
 
 
 def get_document(session: Session, document_id: int) -> IssuedDocument:

@@ -68,8 +68,12 @@ def test_notification_report_arabic_and_png(db: Session, identified) -> None:
     assert "أحمد خليل المصري" in text  # logical order after extraction (NFKC folds presentation forms)
     assert "تقرير إبلاغ العائلة" in text
     for expected in (document.number, "Ahmad Khalil al-Masri", c.remains.accession, "What happens next",
-                     "+000 111 222", c.family.missing_person.case_number):
+                     "+000 111 222", c.family.missing_person.case_number, "Your family coordinator",
+                     coordinator.user.full_name, "named above", "named at the end of this letter", "أعلاه"):
         assert expected in text, expected
+    assert "named below" not in text  # the name is printed above the sentence
+    assert text.index("Ahmad Khalil al-Masri") < text.index("named above")
+    assert text.index(coordinator.user.full_name) > text.index("named at the end of this letter")
     png = render_png(pdf, "notification-report-page1")
     assert png.stat().st_size > 10_000
 
