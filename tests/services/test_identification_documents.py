@@ -243,3 +243,19 @@ def test_a_second_certificate_or_notification_is_a_reissue_with_a_reason(db: Ses
     assert f"RE-ISSUE of {original.number}" in pdf_text(pdf) and copy.reissue_of_id == original.id
     kinds = [d.kind for d in db.exec(select(IssuedDocument)).all()]
     assert kinds.count("certificate") == 2 and kinds.count("notification") == 1 and note.id
+
+
+def test_a_get_of_a_document_url_issues_nothing_and_writes_no_audit_entry(client, db: Session,
+                                                                          identified) -> None:  # noqa: ANN001
+    from tests.conftest import login
+
+    _c, ident, first, _ = identified
+    document, _pdf = docs.issue_certificate(session=db, identification_id=ident.id, by=first.user)
+    login(client, first)
+    db.rollback()
+    before = (len(db.exec(select(IssuedDocument)).all()), len(db.exec(select(AuditEntry)).all()))
+    for _ in range(3):  # a link crawl
+        assert client.get(f"/documents/{document.id}.pdf").status_code == 200
+        assert client.get(f"/verify/{document.number}").status_code == 200
+    db.rollback()
+    assert (len(db.exec(select(IssuedDocument)).all()), len(db.exec(select(AuditEntry)).all())) == before
