@@ -84,3 +84,33 @@ def test_scanning_a_batch(app: Flask, db: Session, users: dict, live_server: str
     form = page.locator("#result form")
     assert form.get_attribute("method") == "post" and batch in (form.get_attribute("action") or "")
     assert page.locator("#result a[href*='manifest']").count() == 0
+
+
+def test_no_scan_is_lost_after_a_click_and_nothing_carries_over(app: Flask, db: Session, users: dict,
+                                                                 live_server: str, browser_page) -> None:
+    tech = users["technician"]
+    factories.make_site(db, tech.user)
+    first, second = (factories.make_remains(db, tech.user) for _ in range(2))
+    app.config["WTF_CSRF_ENABLED"] = True
+    page = browser_page
+    page.goto(f"{live_server}/login")
+    page.fill("#username", tech.username)
+    page.fill("#password", tech.password)
+    page.click("button[type=submit]")
+    page.goto(f"{live_server}/custody/station")
+    page.fill("#seal_number", "SEAL-77")
+    page.fill("#to_party", "Field team 2")
+    page.click('input[name="action"] >> nth=0')  # a click on an action, then a scan straight away
+    scan(page, first.accession)
+    wait_lines(page, 1)
+    assert first.accession in page.inner_text("#scans li:nth-child(1)")
+    page.click("h1")  # a click anywhere on the page
+    scan(page, second.accession)
+    wait_lines(page, 2)
+    assert second.accession in page.inner_text("#scans li:nth-child(2)")
+    page.click("#confirm")
+    page.locator("#result", has_text="Recorded").wait_for(timeout=10_000)
+    assert page.input_value("#seal_number") == "" and page.input_value("#to_party") == ""
+    db.rollback()
+    events = db.exec(select(CustodyEvent).where(CustodyEvent.seal_number == "SEAL-77")).all()
+    assert len(events) == 2  # the side fields applied to the batch they were typed for, then cleared

@@ -151,6 +151,7 @@
           p.appendChild(form); result.appendChild(p);
           show("ok", text.recorded + ": " + r.data.events.length); beep(true);
           accepted = []; seen = {}; list.innerHTML = "";
+          clearSideFields();  // a new batch starts with nothing carried over
         } else {
           var lines = (r.data.problems || []).map(function (p) { return p.message; });
           show("error", r.data.message + (lines.length ? " — " + lines.join("; ") : "")); beep(false);
@@ -161,6 +162,44 @@
   });
 
   document.getElementById("clear").addEventListener("click", function () {
-    accepted = []; seen = {}; list.innerHTML = ""; show("info", ""); input.focus();
+    accepted = []; seen = {}; list.innerHTML = ""; show("info", ""); clearSideFields(); input.focus();
+  });
+
+  function clearSideFields() {
+    ["to_location", "from_location", "to_badge", "to_party", "seal_number"].forEach(function (id) {
+      var field = document.getElementById(id);
+      if (field) { field.value = ""; }
+    });
+    var person = document.getElementById("to_person");
+    if (person) { person.textContent = ""; }
+  }
+
+  function typingField(element) {
+    if (!element || element === input) { return false; }
+    var tag = element.tagName;
+    if (tag === "TEXTAREA" || tag === "SELECT") { return true; }
+    return tag === "INPUT" && ["radio", "checkbox", "button", "submit", "hidden"].indexOf(element.type) < 0;
+  }
+
+  // After a click on anything but a field to type in (an action, a button, the page), the scan
+  // input takes the focus back: the next scan goes where it belongs.
+  root.addEventListener("click", function (event) {
+    if (!typingField(event.target)) { setTimeout(function () { input.focus(); }, 0); }
+  });
+  // A scan arriving while nothing that takes typing has the focus is not lost: its keys are
+  // sent to the scan input.
+  document.addEventListener("keydown", function (event) {
+    if (document.activeElement === input || typingField(document.activeElement)) { return; }
+    if (event.ctrlKey || event.metaKey || event.altKey) { return; }
+    if (event.key.length === 1) {
+      event.preventDefault();
+      input.focus();
+      input.value += event.key;
+      keyTimes.push(Date.now());
+    } else if (event.key === "Enter" && input.value) {
+      event.preventDefault();
+      input.focus();
+      input.dispatchEvent(new KeyboardEvent("keydown", {key: "Enter", bubbles: true}));
+    }
   });
 })();
