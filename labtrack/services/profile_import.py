@@ -23,14 +23,23 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlmodel import Session, select
 
 from labtrack.core import ids
 from labtrack.core.errors import Conflict, ProblemList
 from labtrack.imports.profiles import ParsedFile, ParsedProfile, UnreadableFile
 from labtrack.imports.reader import gc_paused, read_profiles
-from labtrack.models import Profile, ProfileAllele, ProfileImport, Sample, StaffMember, User, utcnow
+from labtrack.models import (
+    Profile,
+    ProfileAllele,
+    ProfileImport,
+    Sample,
+    SampleStateChange,
+    StaffMember,
+    User,
+    utcnow,
+)
 from labtrack.services import audit, audit_deep
 from labtrack.services.quality import DEFAULT_MIN_SEARCH_LOCI, staff_genotypes, staff_match
 from labtrack.services.transaction import write
@@ -38,6 +47,7 @@ from labtrack.services.transaction import write
 _CHUNK = 5000
 _PROFILE = Profile.__table__  # type: ignore[attr-defined]
 _ALLELE = ProfileAllele.__table__  # type: ignore[attr-defined]
+_STATE_CHANGE = SampleStateChange.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -211,6 +221,7 @@ def store_parsed(*, session: Session, parsed: ParsedFile, by: User | str, origin
             for locus, call in profile.loci.items()
         ]
         _executemany(session, _ALLELE, ["profile_id", "locus", "allele1", "allele2", "extra_alleles"], alleles)
+        profiled = _mark_profiled(session, owners, record, by)
         audit.record_event(session, action="bulk_import", entity_type="profile_import",
                            entity_id=str(record.id), details={
                                "file": parsed.filename, "file_sha256": parsed.sha256,
@@ -219,20 +230,62 @@ def store_parsed(*, session: Session, parsed: ParsedFile, by: User | str, origin
                                "single_allele": single_allele or "per sample kind (remains: one-seen, "
                                                                  "references: homozygote)",
                                "one_allele_seen": sum(1 for row in alleles if row[3] == ""),
+                               "samples_moved_to_profiled": profiled,
                                "profile_ids": [min(inserted), max(inserted)] if inserted else [],
-                               **_row_digests(session, record.id or 0)})
+                               **_row_digests(session, record.id or 0, profiled)})
     return record
 
 
-def _row_digests(session: Session, import_id: int) -> dict[str, Any]:
+#: Sample states a profile import does not change (already profiled, or ended).
+_KEEP_STATE = ("profiled", "failed", "consumed")
+
+
+def _mark_profiled(session: Session, owners: dict[str, _Owner], record: ProfileImport, by: User | str) -> list[int]:
+    """The samples that got a profile move to "profiled", each with a state-change record naming
+    the import (a typing done outside labtrack skips the steps before it: the record says so).
+    Returns the sample ids moved (also in the import's audit entry)."""
+    sample_ids = sorted({o.sample_id for o in owners.values() if o.sample_id is not None})
+    moved: list[tuple[int, str]] = []
+    for chunk in _chunks(sample_ids):
+        moved += [(int(i), str(s)) for i, s in session.exec(
+            select(Sample.id, Sample.state).where(Sample.id.in_(chunk),  # type: ignore[union-attr]
+                                                  Sample.state.not_in(_KEEP_STATE)))]  # type: ignore[attr-defined]
+    if not moved:
+        return []
+    by_id = by.id if isinstance(by, User) and by.id else _system_user(session)
+    stamp = _STATE_CHANGE.c.at.type.bind_processor(session.connection().dialect)
+    at = utcnow()
+    rows = [(sample_id, state, "profiled",
+             f"profile imported (import #{record.id}, {record.filename})"
+             + ("" if state == "amplified" else f"; the steps after {state!r} were not recorded in labtrack"),
+             by_id, stamp(at) if stamp else at) for sample_id, state in moved]
+    _executemany(session, _STATE_CHANGE, ["sample_id", "from_state", "to_state", "reason", "by_user_id", "at"],
+                 rows)
+    for chunk in _chunks([sample_id for sample_id, _ in moved]):
+        session.execute(update(Sample).where(Sample.id.in_(chunk)).values(state="profiled")  # type: ignore[union-attr]
+                        .execution_options(synchronize_session=False))
+    return [sample_id for sample_id, _ in moved]
+
+
+def _row_digests(session: Session, import_id: int, profiled: list[int] | None = None) -> dict[str, Any]:
     """A digest per stored profile row and per profile's alleles, read back as stored, so that
-    ``labtrack audit verify --deep`` can tell a genotype changed behind the application's back."""
+    ``labtrack audit verify --deep`` can tell a genotype changed behind the application's back;
+    likewise the samples moved to "profiled" and their state-change records."""
     profiles = audit_deep.rows_of(session, _PROFILE, _PROFILE.c.import_id == import_id)
+    digests: dict[str, dict[str, str]] = {
+        _PROFILE.name: {str(row["id"]): audit_deep.row_digest(_PROFILE, row) for row in profiles}}
+    if profiled:
+        sample_table = Sample.__table__  # type: ignore[attr-defined]
+        for chunk in _chunks(profiled):
+            for row in audit_deep.rows_of(session, sample_table, sample_table.c.id.in_(chunk)):
+                digests.setdefault(sample_table.name, {})[str(row["id"])] = audit_deep.row_digest(sample_table, row)
+            mine = _STATE_CHANGE.c.reason.startswith(f"profile imported (import #{import_id},")
+            for row in audit_deep.rows_of(session, _STATE_CHANGE, _STATE_CHANGE.c.sample_id.in_(chunk) & mine):
+                digests.setdefault(_STATE_CHANGE.name, {})[str(row["id"])] = audit_deep.row_digest(_STATE_CHANGE, row)
     alleles = audit_deep.plain_group_digests(
         session, _ALLELE, "profile_id", "profile_id IN (SELECT id FROM profile WHERE import_id = :import_id)",
         {"import_id": import_id})
-    return {"row_digests": {_PROFILE.name: {str(row["id"]): audit_deep.row_digest(_PROFILE, row) for row in profiles}},
-            "allele_digests": alleles}
+    return {"row_digests": digests, "allele_digests": alleles}
 
 
 def _executemany(session: Session, table: Any, columns: list[str], values: list[tuple[Any, ...]]) -> None:

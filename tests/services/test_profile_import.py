@@ -182,3 +182,27 @@ def test_the_single_allele_option_overrides_the_default_and_is_checked(demo_db: 
                                    single_allele="homozygote")
     femur = _stored(demo_db, "QTF-00001-S01-S0")
     assert femur["D3S1358"][0] == femur["D3S1358"][1]
+
+
+def test_a_profile_import_moves_its_samples_to_profiled_with_a_record_and_deep_verify_holds(
+        app, demo_db: Session) -> None:  # noqa: ANN001
+    """The demo's typed samples are "profiled" after the import, each with a state-change record
+    naming the import (the steps done outside labtrack are said to be unrecorded), and the deep
+    audit verification still finds every row as the log describes it."""
+    from labtrack.db import get_engine
+    from labtrack.models import SampleStateChange
+    from labtrack.services import audit_deep, audit_seal
+
+    record = demo_db.exec(select(ProfileImport).where(ProfileImport.filename == "profiles.csv")).one()
+    typed = demo_db.exec(select(Sample).join(Profile, Profile.sample_id == Sample.id)  # type: ignore[arg-type]
+                         .where(Profile.import_id == record.id)).all()
+    assert typed and {s.state for s in typed} == {"profiled"}
+    changes = demo_db.exec(select(SampleStateChange).where(SampleStateChange.to_state == "profiled")).all()
+    assert {c.sample_id for c in changes} >= {s.id for s in typed}
+    assert all(f"profile imported (import #{record.id}, profiles.csv)" in c.reason for c in changes
+               if c.sample_id in {s.id for s in typed})
+    entry = demo_db.exec(select(AuditEntry).where(AuditEntry.action == "bulk_import",
+                                                  AuditEntry.entity_id == str(record.id))).one()
+    assert all(str(s.id) in entry.after_json for s in typed)
+    result = audit_deep.deep_verify(demo_db, seal=audit_seal.seal_of(get_engine(app)))
+    assert result.ok, result  # the moved samples and their records are what the log describes
