@@ -564,6 +564,17 @@ def pedigree_lrs(
 MISSING_PREFIX = re.compile(r"^Missing")
 
 
+def dvi_reference_part(family: FamFamily) -> tuple[FamPedigree, list[Person]]:
+    """The reference pedigree of a DVI family as dvir's familias2dvir takes it: its second
+    pedigree (or its only one), and that pedigree's connected part with more than one person
+    (persons named "Missing..." in it are the missing persons)."""
+    if not family.pedigrees:
+        raise FamError("", None, f"DVI family {family.name} has no pedigree")
+    ped = family.pedigrees[1] if len(family.pedigrees) > 1 else family.pedigrees[0]
+    parts = [c for c in ped.components() if len(c) > 1]
+    return ped, (parts[0] if parts else ped.components()[0])
+
+
 def dvi_problem(fam: FamFile) -> DVIProblem:
     """The DVI project as a `DVIProblem` (dvir's familias2dvir conventions, see the module
     docstring): victims = unidentified persons; per family its second pedigree (or only one),
@@ -579,11 +590,7 @@ def dvi_problem(fam: FamFile) -> DVIProblem:
     families: dict[str, list[Person]] = {}
     renamed = 0
     for family in fam.families:
-        if not family.pedigrees:
-            raise FamError("", None, f"DVI family {family.name} has no pedigree")
-        ped = family.pedigrees[1] if len(family.pedigrees) > 1 else family.pedigrees[0]
-        parts = [c for c in ped.components() if len(c) > 1]
-        part = parts[0] if parts else ped.components()[0]
+        _ped, part = dvi_reference_part(family)
         typed = {p.person_id: p for p in family.persons if p.genotypes}
         names: dict[str, str] = {}
         for person in part:

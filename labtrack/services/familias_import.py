@@ -1,24 +1,35 @@
-"""Import one pedigree of a Familias `.fam` file as a family of the app: the tree, a donor with a
-reference sample and its profile for every typed person, and the missing person (an existing
-case, or a new one). All or nothing, in one transaction: every problem is named (file, line,
-field) and nothing is stored when there is one.
+"""Import a Familias `.fam` file as families of the app. All or nothing, in one transaction: every
+problem is named (file, line, field; family, person, marker) and nothing is stored when there is one.
+
+- A kinship file (pedigree hypotheses): one pedigree (default: the first) becomes a family: the
+  tree, a donor with a reference sample and its profile for every typed person, and the missing
+  person named by the coordinator (an existing case, or a new one).
+- A DVI project: every reference family (or the one named) is imported, its reference pedigree
+  taken as dvir's familias2dvir takes it (`kinship.familias.dvi_reference_part`), its missing
+  persons the persons named "Missing..." there, numbered M1, M2, ... over the file. The app keeps
+  one missing person per family: a reference family with several missing persons becomes one
+  family per missing person (`<code>-M<n>`, case `<case>-M<n>`), each with the whole reference
+  pedigree, the other missing persons as untyped relatives, and the same donors. The unidentified
+  persons (victims' post-mortem profiles) are not imported: remains are registered at their site
+  with custody, not from a file; the report says how many were left out and why.
 
 Donors imported from a file have no consent record (nobody can give it through a file): their
-references are not searched until a coordinator records consent on the donor's page; the
-report says so.
+references are not searched until a coordinator records consent on the donor's page; the report
+says so.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 
 from sqlmodel import Session, col, select
 
 from labtrack.core.errors import InputProblem, ValidationFailed
-from labtrack.kinship.familias import FamFile, FamPedigree, parse_fam
-from labtrack.kinship.pedigree import FEMALE, MALE, parents_first
+from labtrack.kinship.familias import MISSING_PREFIX, FamFile, Genotype, dvi_reference_part, parse_fam
+from labtrack.kinship.pedigree import FEMALE, MALE, Person, parents_first
 from labtrack.kinship.problems import InputError
 from labtrack.models import Donor, Family, MissingPerson, User
 from labtrack.services import families, profile_import
@@ -26,11 +37,13 @@ from labtrack.services.transaction import write
 
 _SEX = {MALE: "M", FEMALE: "F"}
 MAX_BYTES = 5_000_000
+VICTIMS_LEFT_OUT = ("the unidentified persons of a DVI file (victims' post-mortem profiles) are not imported: "
+                    "remains are registered at their site with their custody record, not from a file")
 
 
 @dataclass
 class FamImport:
-    """What was created."""
+    """One family created."""
 
     family: Family
     missing_person: MissingPerson
@@ -38,6 +51,24 @@ class FamImport:
     profiles: int = 0
     loci: int = 0
     notes: list[str] = field(default_factory=list)
+    source: str = ""  # where in the file the family comes from
+    missing: str = ""  # the missing person's name in the file
+
+
+@dataclass
+class FamReport:
+    """What an import of a whole file created and what it left out."""
+
+    filename: str
+    dvi: bool
+    families: list[FamImport] = field(default_factory=list)
+    victims_left_out: list[str] = field(default_factory=list)  # unidentified persons of a DVI file
+    left_out: list[str] = field(default_factory=list)  # other persons of the file not imported, and why
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def profiles(self) -> int:
+        return len({d[1] for f in self.families for d in f.donors})
 
 
 def _text(raw: bytes, filename: str) -> str:
@@ -60,12 +91,102 @@ def _read(raw: bytes, filename: str) -> FamFile:
 
 
 @dataclass
+class _Donor:
+    code: str
+    person: str  # name in the file
+    where: str  # "person R1" or "family X, person R1" (named in problems)
+    sex: int
+    genotypes: dict[str, Genotype]
+
+
+@dataclass
+class _FamilyPlan:
+    code: str
+    source: str
+    persons: list[Person]
+    missing: str
+    case_number: str
+    donors: dict[str, _Donor]  # person in the file -> donor
+    others: dict[str, str] = field(default_factory=dict)  # other missing persons -> their family code
+    person: MissingPerson | None = None  # an existing case
+
+
+@dataclass
 class _Plan:
-    pedigree: FamPedigree
-    genotypes: dict[str, dict[str, tuple[str, str]]]
-    typed: list[str]
-    codes: dict[str, str]
-    person: MissingPerson | None
+    families: list[_FamilyPlan]
+    donors: list[_Donor]
+    victims: list[str]
+    left_out: list[str]
+
+
+def _code(text: str) -> str:
+    return re.sub(r"\s+", "_", text.strip())
+
+
+def _plan_pedigree(fam: FamFile, filename: str, family_code: str, missing: str, case_number: str,
+                   pedigree: str, problems: list[InputProblem]) -> _Plan:
+    names = [p.name for p in fam.pedigrees]
+    chosen = next((p for p in fam.pedigrees if p.name == pedigree), None) if pedigree else \
+        (fam.pedigrees[0] if fam.pedigrees else None)
+    if chosen is None:
+        problems.append(InputProblem(f"no pedigree {pedigree!r} in the file (it has {', '.join(names)})" if names
+                                     else "the file holds no pedigree", field="pedigree", file=filename))
+        raise ValidationFailed("Nothing was imported", problems)
+    genotypes = {p.person_id: dict(p.genotypes) for p in fam.persons}
+    persons = {p.person_id: p for p in chosen.persons}
+    if not missing:
+        problems.append(InputProblem("name the missing person of the file", field="missing"))
+    elif missing not in persons:
+        problems.append(InputProblem(f"no person {missing!r} in pedigree {chosen.name} "
+                                     f"(it has {', '.join(persons)})", field="missing", file=filename))
+    elif genotypes.get(missing):
+        problems.append(InputProblem(f"person {missing} is typed in the file: the missing person has no "
+                                     "reference profile", field="missing", file=filename))
+    donors = {pid: _Donor(f"{family_code}-{_code(pid)}"[:32], pid, f"person {pid}", persons[pid].sex, genotypes[pid])
+              for pid in persons if genotypes.get(pid) and pid != missing}
+    plan = _FamilyPlan(family_code, f"pedigree {chosen.name}", list(chosen.persons), missing, case_number, donors)
+    return _Plan([plan], list(donors.values()), [], [])
+
+
+def _plan_dvi(fam: FamFile, filename: str, family_code: str, case_number: str, pedigree: str,
+              problems: list[InputProblem]) -> _Plan:
+    chosen = [f for f in fam.families if not pedigree or f.name == pedigree]
+    if not chosen:
+        problems.append(InputProblem(
+            f"no reference family {pedigree!r} in the DVI file (it has {', '.join(f.name for f in fam.families)})"
+            if fam.families else "the DVI file holds no reference family", field="pedigree", file=filename))
+        raise ValidationFailed("Nothing was imported", problems)
+    plans: list[_FamilyPlan] = []
+    donors: list[_Donor] = []
+    left_out: list[str] = []
+    number = 0  # M1, M2, ... over the whole file, as dvir numbers them
+    for k, family in enumerate(fam.families, start=1):
+        ped, part = dvi_reference_part(family)
+        in_part = {p.person_id for p in part}
+        missing = [p.person_id for p in part if MISSING_PREFIX.match(p.person_id)]
+        numbers = {pid: number + j for j, pid in enumerate(missing, start=1)}
+        number += len(missing)
+        if family not in chosen:
+            continue
+        where = f"reference family {family.name} (pedigree {ped.name})"
+        left_out += [f"{where}: {p.person_id} is not in the reference pedigree's connected part"
+                     + (" (typed: the profile is not imported)" if p.genotypes else "")
+                     for p in family.persons if p.person_id not in in_part]
+        if not missing:
+            problems.append(InputProblem(f"{where} has no missing person (nobody named 'Missing...')",
+                                         field="pedigree", file=filename))
+            continue
+        prefix = f"{family_code}-F{k}" if len(fam.families) > 1 else family_code
+        typed = {p.person_id: p for p in family.persons if p.genotypes and p.person_id in in_part}
+        shared = {pid: _Donor(f"{prefix}-{_code(pid)}"[:32], pid, f"family {family.name}, person {pid}", p.sex,
+                              dict(p.genotypes)) for pid, p in typed.items()}
+        donors += shared.values()
+        codes = {pid: f"{family_code}-M{n}" for pid, n in numbers.items()}
+        for pid in missing:
+            plans.append(_FamilyPlan(
+                codes[pid], f"{where}, missing person {pid} (M{numbers[pid]})", list(part), pid,
+                f"{case_number}-M{numbers[pid]}", shared, {o: codes[o] for o in missing if o != pid}))
+    return _Plan(plans, donors, [p.person_id for p in fam.unidentified], left_out)
 
 
 def _plan(session: Session, fam: FamFile, filename: str, family_code: str, missing: str, case_number: str,
@@ -74,94 +195,129 @@ def _plan(session: Session, fam: FamFile, filename: str, family_code: str, missi
     problems: list[InputProblem] = []
     if not family_code:
         problems.append(InputProblem("a family code is required", field="family_code"))
-    elif session.exec(select(Family.id).where(Family.code == family_code)).first() is not None:
-        problems.append(InputProblem(f"family {family_code} exists already", field="family_code"))
     if not case_number:
         problems.append(InputProblem("the missing person's case number is required", field="case_number"))
-    names = [p.name for p in fam.pedigrees]
-    chosen = next((p for p in fam.pedigrees if p.name == pedigree), None) if pedigree else \
-        (fam.pedigrees[0] if fam.pedigrees else None)
-    if chosen is None:
-        problems.append(InputProblem(f"no pedigree {pedigree!r} in the file (it has {', '.join(names)})" if names
-                                     else "the file holds no pedigree" + (" (a DVI project)" if fam.dvi else ""),
-                                     field="pedigree", file=filename))
-        raise ValidationFailed("Nothing was imported", problems)
-    genotypes = {p.person_id: dict(p.genotypes) for p in fam.persons}
-    persons = {p.person_id: p for p in chosen.persons}
-    if missing not in persons:
-        problems.append(InputProblem(f"no person {missing!r} in pedigree {chosen.name} "
-                                     f"(it has {', '.join(persons)})", field="missing", file=filename))
-    elif genotypes.get(missing):
-        problems.append(InputProblem(f"person {missing} is typed in the file: the missing person has no "
-                                     "reference profile", field="missing", file=filename))
-    person = session.exec(select(MissingPerson).where(MissingPerson.case_number == case_number)).first()
-    if person is not None and families.families_of_missing_person(session, person.id or 0):
-        problems.append(InputProblem(f"missing person {case_number} is in a family already", field="case_number"))
-    typed = [pid for pid in persons if genotypes.get(pid) and pid != missing]
-    codes = {pid: f"{family_code}-{pid}"[:32] for pid in typed}
-    taken = set(session.exec(select(Donor.code).where(col(Donor.code).in_(list(codes.values()))))) if codes else set()
-    problems += [InputProblem(f"donor {code} (person {pid}) exists already", field="family_code")
-                 for pid, code in codes.items() if code in taken]
+    plan = (_plan_dvi(fam, filename, family_code, case_number, pedigree, problems) if fam.dvi
+            else _plan_pedigree(fam, filename, family_code, missing, case_number, pedigree, problems))
+    codes = [p.code for p in plan.families]
+    existing = set(session.exec(select(Family.code).where(col(Family.code).in_(codes)))) if codes else set()
+    for p in plan.families:
+        if len(p.code) > 40:
+            problems.append(InputProblem(f"family code {p.code} is longer than 40 characters", field="family_code"))
+        elif p.code in existing:
+            problems.append(InputProblem(f"family {p.code} exists already", field="family_code"))
+        if len(p.case_number) > 32:
+            problems.append(InputProblem(f"case number {p.case_number} is longer than 32 characters",
+                                         field="case_number"))
+            continue
+        p.person = session.exec(select(MissingPerson).where(MissingPerson.case_number == p.case_number)).first()
+        if p.person is not None and families.families_of_missing_person(session, p.person.id or 0):
+            problems.append(InputProblem(f"missing person {p.case_number} is in a family already",
+                                         field="case_number"))
+        problems += [InputProblem(f"{p.source}: person name {pid!r} is longer than 40 characters",
+                                  field="pedigree", file=filename) for pid in (x.person_id for x in p.persons)
+                     if len(pid) > 40]
+    seen: dict[str, str] = {}
+    for d in plan.donors:
+        if d.code in seen:
+            problems.append(InputProblem(f"{d.where} and {seen[d.code]} would both be donor {d.code}",
+                                         field="family_code"))
+        seen[d.code] = d.where
+    taken = set(session.exec(select(Donor.code).where(col(Donor.code).in_(list(seen))))) if seen else set()
+    problems += [InputProblem(f"donor {d.code} ({d.where}) exists already", field="family_code")
+                 for d in plan.donors if d.code in taken]
     if problems:
         raise ValidationFailed("Nothing was imported", problems)
-    return _Plan(chosen, genotypes, typed, codes, person)
+    return plan
+
+
+def import_file(*, session: Session, raw: bytes, filename: str, by: User, family_code: str, case_number: str,
+                missing: str = "", pedigree: str = "") -> FamReport:
+    """Import a .fam file (see the module docstring): a kinship file's pedigree `pedigree` (default:
+    the first) with `missing` as the missing person, case `case_number`; or every reference family
+    of a DVI file (or the one named `pedigree`), `family_code` and `case_number` then being
+    prefixes (`-M1`, `-M2`, ... added). All or nothing."""
+    family_code, missing, case_number = family_code.strip(), missing.strip(), case_number.strip()
+    fam = _read(raw, filename)
+    plan = _plan(session, fam, filename, family_code, missing, case_number, pedigree.strip())
+    report = FamReport(filename, fam.dvi, victims_left_out=plan.victims, left_out=plan.left_out)
+    what = f"{len(plan.families)} families" if fam.dvi else f"family {family_code}"
+    with write(session, actor=by, reason=f"Familias file {filename}: {what} imported"):
+        samples: dict[str, str] = {}
+        for d in plan.donors:
+            donor, sample = families.register_donor(session=session, by=by, code=d.code, sex=_SEX.get(d.sex, "U"))
+            samples[d.code] = sample.accession
+        for p in plan.families:
+            report.families.append(_create_family(session, p, fam, filename, samples, by))
+        stored = _store_profiles(session, plan.donors, samples, filename, family_code, by) if plan.donors else 0
+        loci = len({m for d in plan.donors for m in d.genotypes})
+        for created in report.families:
+            created.profiles, created.loci = len(created.donors), loci if created.donors else 0
+        if stored:
+            report.notes.append("record the donors' consent on their pages: until then their references are "
+                                "not searched")
+        if plan.victims:
+            report.notes.append(f"{len(plan.victims)} unidentified persons left out ({', '.join(plan.victims)}): "
+                                f"{VICTIMS_LEFT_OUT}")
+    return report
+
+
+def _create_family(session: Session, p: _FamilyPlan, fam: FamFile, filename: str, samples: dict[str, str],
+                   by: User) -> FamImport:
+    sexes = {x.person_id: x.sex for x in p.persons}
+    person = p.person or families.register_missing_person(
+        session=session, by=by, case_number=p.case_number, sex=_SEX.get(sexes[p.missing], "U"))
+    family = families.create_family(session=session, code=p.code, by=by,
+                                    notes=f"imported from the Familias file {filename} ({p.source})")
+    session.flush()  # the family's id for its members
+    created = FamImport(family=family, missing_person=person, source=p.source, missing=p.missing)
+    for x in parents_first(list(p.persons)):
+        donor = p.donors.get(x.person_id)
+        relation = ("missing person" if x.person_id == p.missing else
+                    f"also missing: family {p.others[x.person_id]}" if x.person_id in p.others else "")
+        families.add_member(session=session, family_id=family.id or 0, by=by, person_code=x.person_id,
+                            sex=_SEX.get(x.sex, "U"), father=x.father_id or "", mother=x.mother_id or "",
+                            donor_code=donor.code if donor else "",
+                            case_number=p.case_number if x.person_id == p.missing else "", relation=relation)
+        if donor:
+            created.donors.append((x.person_id, donor.code, samples[donor.code]))
+    created.notes = [f"{p.source} of {filename}; {len(fam.loci)} loci in the file's database"]
+    if p.others:
+        created.notes.append("the other missing persons of this reference family are untyped relatives here, "
+                             f"each the missing person of their own family ({', '.join(p.others.values())})")
+    if created.donors:
+        created.notes.append("record the donors' consent on their pages: until then their references are "
+                             "not searched")
+    return created
 
 
 def import_family(*, session: Session, raw: bytes, filename: str, by: User, family_code: str,
                   missing: str, case_number: str, pedigree: str = "") -> FamImport:
-    """Create family `family_code` from the pedigree named `pedigree` (default: the file's first)
-    of a .fam file; `missing` is the person of the file who is missing (untyped there), linked to
-    missing person `case_number` (registered with the file's sex when the case is new)."""
-    family_code, missing, case_number = family_code.strip(), missing.strip(), case_number.strip()
-    fam = _read(raw, filename)
-    plan = _plan(session, fam, filename, family_code, missing, case_number, pedigree.strip())
-    persons = {p.person_id: p for p in plan.pedigree.persons}
-    with write(session, actor=by, reason=f"Familias file {filename}: family {family_code} imported"):
-        person = plan.person or families.register_missing_person(
-            session=session, by=by, case_number=case_number, sex=_SEX.get(persons[missing].sex, "U"))
-        family = families.create_family(session=session, code=family_code, by=by,
-                                        notes=f"imported from the Familias file {filename} ({plan.pedigree.name})")
-        created = FamImport(family=family, missing_person=person)
-        samples: dict[str, str] = {}
-        for pid in plan.typed:
-            donor, sample = families.register_donor(session=session, by=by, code=plan.codes[pid],
-                                                    sex=_SEX.get(persons[pid].sex, "U"))
-            samples[pid] = sample.accession
-            created.donors.append((pid, donor.code, sample.accession))
-        for p in parents_first(list(plan.pedigree.persons)):
-            families.add_member(session=session, family_id=family.id or 0, by=by, person_code=p.person_id,
-                                sex=_SEX.get(p.sex, "U"), father=p.father_id or "", mother=p.mother_id or "",
-                                donor_code=plan.codes.get(p.person_id, ""),
-                                case_number=case_number if p.person_id == missing else "",
-                                relation="missing person" if p.person_id == missing else "")
-        created.notes = [f"pedigree {plan.pedigree.name} of {filename}; {len(fam.loci)} loci in the file's database"]
-        if plan.typed:
-            created.profiles = _store_profiles(session, plan, samples, filename, family_code, by)
-            created.loci = len({m for pid in plan.typed for m in plan.genotypes[pid]})
-            created.notes.append("record the donors' consent on their pages: until then their references are "
-                                 "not searched")
-    return created
+    """One pedigree of a kinship .fam file as one family (`import_file` for a kinship file)."""
+    report = import_file(session=session, raw=raw, filename=filename, by=by, family_code=family_code,
+                         missing=missing, case_number=case_number, pedigree=pedigree)
+    return report.families[0]
 
 
-def _store_profiles(session: Session, plan: _Plan, samples: dict[str, str], filename: str, family_code: str,
-                    by: User) -> int:
+def _store_profiles(session: Session, donors: list[_Donor], samples: dict[str, str], filename: str,
+                    family_code: str, by: User) -> int:
     """The typed persons' genotypes through the profile import (its checks); problems name the
-    person and marker of the .fam file."""
+    family, person and marker of the .fam file."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["sample_id", "marker", "allele1", "allele2"])
-    rows: dict[int, tuple[str, str]] = {}  # row of the profiles written -> (person, marker)
-    for pid in plan.typed:
-        for marker, (a1, a2) in sorted(plan.genotypes[pid].items()):
-            writer.writerow([samples[pid], marker, a1, a2])
-            rows[len(rows) + 2] = (pid, marker)
+    rows: dict[int, tuple[str, str]] = {}  # row of the profiles written -> (where, marker)
+    for d in donors:
+        for marker, (a1, a2) in sorted(d.genotypes.items()):
+            writer.writerow([samples[d.code], marker, a1, a2])
+            rows[len(rows) + 2] = (d.where, marker)
     try:
         stored = profile_import.import_profiles(session=session, raw=buffer.getvalue().encode(),
                                                 filename=f"{filename} (profiles of {family_code})", by=by,
                                                 file_format="long")
     except ValidationFailed as error:
         raise ValidationFailed("Nothing was imported: a genotype of the file cannot be stored", [
-            InputProblem(f"person {rows[p.row][0]}, marker {rows[p.row][1]}: {p.message}"
+            InputProblem(f"{rows[p.row][0]}, marker {rows[p.row][1]}: {p.message}"
                          if p.row in rows else p.message, field="genotypes", file=filename)
             for p in error.problems]) from error
     return stored.n_profiles

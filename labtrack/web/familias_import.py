@@ -1,5 +1,6 @@
-"""Import one pedigree of a Familias .fam file as a family (coordinators): all or nothing, every
-problem named on the page."""
+"""Import a Familias .fam file (coordinators): one pedigree of a kinship file as a family, or every
+reference family of a DVI project, with a report of what was created and left out; all or nothing,
+every problem named on the page."""
 
 from __future__ import annotations
 
@@ -25,12 +26,12 @@ bp = Blueprint("familias", __name__, url_prefix="/familias")
 class FamImportForm(FlaskForm):
     file = FileField(_l("Familias file (.fam)"), validators=[FileRequired()])
     family_code = StringField(_l("Family code"), validators=[DataRequired(), Length(max=40)])
-    pedigree = StringField(_l("Pedigree of the file (empty: the first)"),
-                           validators=[Optional(), Length(max=100)])
-    missing = StringField(_l("The missing person (their name in the file)"),
-                          validators=[DataRequired(), Length(max=100)])
-    case_number = StringField(_l("Their case number (registered if new)"),
-                              validators=[DataRequired(), Length(max=32)])
+    pedigree = StringField(_l("Pedigree of the file (empty: the first); of a DVI file, one reference family "
+                              "(empty: all)"), validators=[Optional(), Length(max=100)])
+    missing = StringField(_l("The missing person (their name in the file; not for a DVI file)"),
+                          validators=[Optional(), Length(max=100)])
+    case_number = StringField(_l("Their case number (registered if new; for a DVI file the start of each "
+                                 "missing person's case number)"), validators=[DataRequired(), Length(max=32)])
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -42,12 +43,15 @@ def import_fam() -> Any:
             422 if form.is_submitted() else 200
     upload = form.file.data
     try:
-        done = familias_import.import_family(
+        report = familias_import.import_file(
             session=get_session(), raw=upload.read(), filename=upload.filename or "file.fam", by=current_user,
             family_code=form.family_code.data or "", pedigree=form.pedigree.data or "",
             missing=form.missing.data or "", case_number=form.case_number.data or "")
     except ValidationFailed as error:
         return render_template("familias/import.html", form=form, problems=error.problems, error=error.message), 422
+    if report.dvi:
+        return render_template("familias/report.html", report=report)
+    done = report.families[0]
     flash(_("Family %(code)s imported from the Familias file: %(donors)s donors with their reference profiles. "
             "Record each donor's consent before their references are searched.", code=done.family.code,
             donors=len(done.donors)), "success")

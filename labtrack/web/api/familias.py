@@ -1,5 +1,6 @@
-"""API: import one pedigree of a Familias .fam file as a family (coordinators); the file travels
-base64-encoded in the JSON body."""
+"""API: import a Familias .fam file (coordinators): one pedigree of a kinship file as a family, or
+every reference family of a DVI project, with the report (families created, victims left out);
+the file travels base64-encoded in the JSON body."""
 
 from __future__ import annotations
 
@@ -22,9 +23,12 @@ class FamImportIn(BaseModel):
     filename: str = Field(min_length=1, max_length=200)
     content_base64: str = Field(min_length=1, max_length=8_000_000, description="the .fam file, base64")
     family_code: str = Field(min_length=1, max_length=40)
-    missing: str = Field(min_length=1, max_length=100, description="the missing person's name in the file")
-    case_number: str = Field(min_length=1, max_length=32, description="existing case, or registered if new")
-    pedigree: str = Field(default="", max_length=100, description="pedigree of the file (empty: the first)")
+    missing: str = Field(default="", max_length=100,
+                         description="the missing person's name in the file (kinship files; not for a DVI file)")
+    case_number: str = Field(min_length=1, max_length=32, description="existing case, or registered if new; "
+                             "for a DVI file the start of each missing person's case number (-M1, -M2, ... added)")
+    pedigree: str = Field(default="", max_length=100, description="pedigree of the file (empty: the first); "
+                          "of a DVI file, one reference family (empty: all)")
 
 
 class ImportedDonorOut(BaseModel):
@@ -33,18 +37,33 @@ class ImportedDonorOut(BaseModel):
     sample: str
 
 
-class FamImportOut(BaseModel):
+class ImportedFamilyOut(BaseModel):
     family_id: int
     family_code: str
     case_number: str
+    missing: str = Field(description="the missing person's name in the file")
+    source: str = Field(description="where in the file the family comes from")
     donors: list[ImportedDonorOut]
-    profiles: int
     notes: list[str]
 
 
-@operation(bp, "/familias/import", method="POST", summary="Import one pedigree of a Familias .fam file as a "
-           "family (all or nothing)", tag="families", roles=(COORDINATOR, ADMIN), body=FamImportIn,
-           response=FamImportOut, status=201)  # fmt: skip
+class FamImportOut(BaseModel):
+    family_id: int = Field(description="the first family created (all of them under families)")
+    family_code: str
+    case_number: str
+    donors: list[ImportedDonorOut]
+    profiles: int = Field(description="reference profiles stored (one per donor)")
+    notes: list[str]
+    dvi: bool
+    families: list[ImportedFamilyOut]
+    victims_left_out: list[str] = Field(description="unidentified persons of a DVI file, not imported")
+    victims_left_out_reason: str
+    left_out: list[str] = Field(description="other persons of the file not imported, and why")
+
+
+@operation(bp, "/familias/import", method="POST", summary="Import a Familias .fam file: one pedigree, or every "
+           "reference family of a DVI file (all or nothing)", tag="families", roles=(COORDINATOR, ADMIN),
+           body=FamImportIn, response=FamImportOut, status=201)  # fmt: skip
 def import_familias() -> Any:
     body = parse_body(FamImportIn)
     try:
@@ -52,11 +71,18 @@ def import_familias() -> Any:
     except (binascii.Error, ValueError) as error:
         raise ValidationFailed("The file is not valid base64", [
             InputProblem(str(error), field="content_base64")]) from error
-    done = familias_import.import_family(session=get_session(), raw=raw, filename=body.filename, by=current_user,
+    report = familias_import.import_file(session=get_session(), raw=raw, filename=body.filename, by=current_user,
                                          family_code=body.family_code, missing=body.missing,
                                          case_number=body.case_number, pedigree=body.pedigree)
+    created = [{
+        "family_id": f.family.id, "family_code": f.family.code, "case_number": f.missing_person.case_number,
+        "missing": f.missing, "source": f.source,
+        "donors": [{"person": p, "donor_code": c, "sample": s} for p, c, s in f.donors], "notes": f.notes}
+        for f in report.families]
+    first = created[0]
     return respond(FamImportOut, {
-        "family_id": done.family.id, "family_code": done.family.code,
-        "case_number": done.missing_person.case_number,
-        "donors": [{"person": p, "donor_code": c, "sample": s} for p, c, s in done.donors],
-        "profiles": done.profiles, "notes": done.notes}, 201)
+        "family_id": first["family_id"], "family_code": first["family_code"], "case_number": first["case_number"],
+        "donors": first["donors"], "profiles": report.profiles, "notes": report.notes if report.dvi else first["notes"],
+        "dvi": report.dvi, "families": created, "victims_left_out": report.victims_left_out,
+        "victims_left_out_reason": familias_import.VICTIMS_LEFT_OUT if report.victims_left_out else "",
+        "left_out": report.left_out}, 201)
