@@ -139,3 +139,33 @@ def test_a_broken_dvi_file_stores_nothing(db: Session, coordinator: User) -> Non
     assert "family KETP-M1 exists already" in text and "family KETP-M3 exists already" in text
     assert "missing person MP-2034-M2 is in a family already" in text and "donor KETP-R1" in text
     assert _counts(db) == middle
+
+
+def _two_families(text: str) -> str:
+    """KETPex498.fam with its reference family written twice (the second named Second_family)."""
+    lines = text.split("\n")
+    start = next(k for k, line in enumerate(lines) if line.startswith("[[[Family 1 ]]]"))
+    end = next(k for k, line in enumerate(lines) if line.startswith("[Prior]"))
+    copy = [line.replace("[[[Family 1 ]]]", "[[[Family 2 ]]]").replace(
+        "Name= Exercise_4_9_8_am_data", "Name= Second_family") for line in lines[start:end]]
+    assert copy[1].startswith("Name= Second_family")
+    return "\n".join(lines[:end] + copy + lines[end:])
+
+
+def test_a_dvi_file_with_two_reference_families(db: Session, coordinator: User) -> None:
+    raw = _two_families(KETP.read_bytes().decode("latin-1")).encode("latin-1")
+    assert [f.name for f in parse_fam(raw.decode("latin-1"), "two.fam").families] == [
+        "Exercise_4_9_8_am_data", "Second_family"]
+    before = _counts(db)
+    report = familias_import.import_file(session=db, raw=raw, filename="two.fam", by=coordinator,
+                                         family_code="TWO", case_number="MP-2038")
+    assert [f.family.code for f in report.families] == [f"TWO-M{n}" for n in range(1, 7)]
+    assert [d[1] for f in report.families for d in f.donors] == ["TWO-F1-R1"] * 3 + ["TWO-F2-R1"] * 3
+    assert report.families[3].source.startswith("reference family Second_family (pedigree am)")
+    after = _counts(db)
+    assert (after[0] - before[0], after[1] - before[1], after[3] - before[3]) == (6, 2, 6)
+    chosen = familias_import.import_file(session=db, raw=raw, filename="two.fam", by=coordinator,
+                                         family_code="ONE", case_number="MP-2039", pedigree="Second_family")
+    # numbered as in the whole file (M4..M6, as `labtrack familias lr` names them)
+    assert [f.family.code for f in chosen.families] == ["ONE-M4", "ONE-M5", "ONE-M6"]
+    assert chosen.families[0].donors[0][1] == "ONE-F2-R1"
