@@ -53,6 +53,23 @@ class FamImport:
     notes: list[str] = field(default_factory=list)
     source: str = ""  # where in the file the family comes from
     missing: str = ""  # the missing person's name in the file
+    file_family: str = ""  # DVI: the reference family, its pedigree and the missing person's number (M<n>)
+    file_pedigree: str = ""
+    number: int = 0
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    """A person of a DVI reference family outside its reference pedigree's connected part."""
+
+    family: str
+    pedigree: str
+    person: str
+    typed: bool
+
+    def __str__(self) -> str:
+        return (f"reference family {self.family} (pedigree {self.pedigree}): {self.person} is not in the reference "
+                "pedigree's connected part" + (" (typed: the profile is not imported)" if self.typed else ""))
 
 
 @dataclass
@@ -63,7 +80,7 @@ class FamReport:
     dvi: bool
     families: list[FamImport] = field(default_factory=list)
     victims_left_out: list[str] = field(default_factory=list)  # unidentified persons of a DVI file
-    left_out: list[str] = field(default_factory=list)  # other persons of the file not imported, and why
+    left_out: list[LeftOut] = field(default_factory=list)  # other persons of the file not imported
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -108,6 +125,9 @@ class _FamilyPlan:
     case_number: str
     donors: dict[str, _Donor]  # person in the file -> donor
     others: dict[str, str] = field(default_factory=dict)  # other missing persons -> their family code
+    file_family: str = ""
+    file_pedigree: str = ""
+    number: int = 0
     person: MissingPerson | None = None  # an existing case
 
 
@@ -116,7 +136,7 @@ class _Plan:
     families: list[_FamilyPlan]
     donors: list[_Donor]
     victims: list[str]
-    left_out: list[str]
+    left_out: list[LeftOut]
 
 
 def _code(text: str) -> str:
@@ -158,7 +178,7 @@ def _plan_dvi(fam: FamFile, filename: str, family_code: str, case_number: str, p
         raise ValidationFailed("Nothing was imported", problems)
     plans: list[_FamilyPlan] = []
     donors: list[_Donor] = []
-    left_out: list[str] = []
+    left_out: list[LeftOut] = []
     number = 0  # M1, M2, ... over the whole file, as dvir numbers them
     for k, family in enumerate(fam.families, start=1):
         ped, part = dvi_reference_part(family)
@@ -169,8 +189,7 @@ def _plan_dvi(fam: FamFile, filename: str, family_code: str, case_number: str, p
         if family not in chosen:
             continue
         where = f"reference family {family.name} (pedigree {ped.name})"
-        left_out += [f"{where}: {p.person_id} is not in the reference pedigree's connected part"
-                     + (" (typed: the profile is not imported)" if p.genotypes else "")
+        left_out += [LeftOut(family.name, ped.name, p.person_id, bool(p.genotypes))
                      for p in family.persons if p.person_id not in in_part]
         if not missing:
             problems.append(InputProblem(f"{where} has no missing person (nobody named 'Missing...')",
@@ -185,7 +204,8 @@ def _plan_dvi(fam: FamFile, filename: str, family_code: str, case_number: str, p
         for pid in missing:
             plans.append(_FamilyPlan(
                 codes[pid], f"{where}, missing person {pid} (M{numbers[pid]})", list(part), pid,
-                f"{case_number}-M{numbers[pid]}", shared, {o: codes[o] for o in missing if o != pid}))
+                f"{case_number}-M{numbers[pid]}", shared, {o: codes[o] for o in missing if o != pid},
+                family.name, ped.name, numbers[pid]))
     return _Plan(plans, donors, [p.person_id for p in fam.unidentified], left_out)
 
 
@@ -270,7 +290,8 @@ def _create_family(session: Session, p: _FamilyPlan, fam: FamFile, filename: str
     family = families.create_family(session=session, code=p.code, by=by,
                                     notes=f"imported from the Familias file {filename} ({p.source})")
     session.flush()  # the family's id for its members
-    created = FamImport(family=family, missing_person=person, source=p.source, missing=p.missing)
+    created = FamImport(family=family, missing_person=person, source=p.source, missing=p.missing,
+                        file_family=p.file_family, file_pedigree=p.file_pedigree, number=p.number)
     for x in parents_first(list(p.persons)):
         donor = p.donors.get(x.person_id)
         relation = ("missing person" if x.person_id == p.missing else

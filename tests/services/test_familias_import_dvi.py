@@ -94,7 +94,11 @@ def test_every_reference_family_of_a_dvi_file_is_imported_and_the_victims_are_re
     assert report.victims_left_out == ["V1", "V2", "V3"]
     assert any(n.startswith("3 unidentified persons left out (V1, V2, V3)") and "custody" in n
                for n in report.notes)
-    assert any("EF1" in x for x in report.left_out) and any("Missing female 1" in x for x in report.left_out)
+    # outside pedigree "am"'s connected part: EF1 and Missing female 1 (untyped), named in the report
+    assert [(x.family, x.pedigree, x.person, x.typed) for x in report.left_out] == [
+        ("Exercise_4_9_8_am_data", "am", "EF1", False), ("Exercise_4_9_8_am_data", "am", "Missing female 1", False)]
+    assert [(f.file_family, f.file_pedigree, f.number) for f in report.families] == [
+        ("Exercise_4_9_8_am_data", "am", n) for n in (1, 2, 3)]
     assert report.profiles == 1
 
 

@@ -90,6 +90,8 @@ def test_a_dvi_file_through_the_page_shows_the_report(client: FlaskClient, db: S
         assert code in page
     assert "MP-2035-M2 (Missing male 1)" in page and "KW-R1" in page
     assert "3 unidentified persons of the file were left out (V1, V2, V3)" in page and "custody" in page
+    assert "reference family Exercise_4_9_8_am_data, pedigree am, Missing male 1 (M2)" in page
+    assert "EF1 of reference family Exercise_4_9_8_am_data: not in the connected part of pedigree am" in page
     assert db.exec(select(Donor).where(Donor.code == "KW-R1")).one() is not None
     broken = client.post("/familias/import", data=data | {"file": (io.BytesIO(KETP.read_bytes()[:-400]), "cut.fam"),
                                                           "family_code": "KX"}, content_type="multipart/form-data")
@@ -101,6 +103,7 @@ def test_a_dvi_file_through_the_page_shows_the_report(client: FlaskClient, db: S
                                       "family_code": "KA", "case_number": "MP-2036"})
     assert arabic.status_code == 200 and "V1, V2, V3" in arabic.get_data(as_text=True)
     assert "unidentified persons" not in arabic.get_data(as_text=True)
+    assert "العائلة المرجعية Exercise_4_9_8_am_data" in arabic.get_data(as_text=True)
 
 
 def test_a_dvi_file_through_the_api(client: FlaskClient, db: Session, login_as) -> None:  # noqa: ANN001
@@ -117,6 +120,9 @@ def test_a_dvi_file_through_the_api(client: FlaskClient, db: Session, login_as) 
     assert all([d["donor_code"] for d in f["donors"]] == ["KAPI-R1"] for f in out["families"])
     assert out["victims_left_out"] == ["V1", "V2", "V3"] and "custody" in out["victims_left_out_reason"]
     assert out["profiles"] == 1
+    assert [x.split(": ")[1] for x in out["left_out"]] == [
+        "EF1 is not in the reference pedigree's connected part",
+        "Missing female 1 is not in the reference pedigree's connected part"]
     db.rollback()
     ids = {f.code: f.id for f in db.exec(select(Family).where(col(Family.code).startswith("KAPI-")))}
     assert ids == {f["family_code"]: f["family_id"] for f in out["families"]}

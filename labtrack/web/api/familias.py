@@ -85,4 +85,4 @@ def import_familias() -> Any:
         "donors": first["donors"], "profiles": report.profiles, "notes": report.notes if report.dvi else first["notes"],
         "dvi": report.dvi, "families": created, "victims_left_out": report.victims_left_out,
         "victims_left_out_reason": familias_import.VICTIMS_LEFT_OUT if report.victims_left_out else "",
-        "left_out": report.left_out}, 201)
+        "left_out": [str(x) for x in report.left_out]}, 201)
