@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import abort, g, jsonify, request
+from flask import g, jsonify, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from labtrack.core.errors import PermissionDenied
 from labtrack.models import ROLES
 
 TECHNICIAN, ANALYST, COORDINATOR, ADMIN = ROLES
@@ -40,6 +41,15 @@ def _unauthenticated() -> Any:
     return login_manager.unauthorized()
 
 
+def forbidden_message(roles: Iterable[str]) -> str:
+    """Who may open a page, in the user's language (the 403 page and the API say it)."""
+    from flask_babel import gettext
+
+    allowed = ", ".join(str(ROLE_LABELS.get(role, role)) for role in ROLES if role in set(roles))
+    return gettext("This page is for: %(roles)s. You are signed in as: %(role)s. Ask an administrator if you "
+                   "need it.", roles=allowed, role=str(ROLE_LABELS.get(current_user.role, current_user.role)))
+
+
 def roles_required(*roles: str) -> Callable[[F], F]:
     """Allow the view to the given roles only (others get 403; anonymous users log in first)."""
     unknown = set(roles) - set(ROLES)
@@ -52,7 +62,7 @@ def roles_required(*roles: str) -> Callable[[F], F]:
             if not current_user.is_authenticated:
                 return _unauthenticated()
             if current_user.role not in roles:
-                abort(403)
+                raise PermissionDenied(forbidden_message(roles))
             return view(*args, **kwargs)
 
         wrapped.allowed_roles = frozenset(roles)  # type: ignore[attr-defined]

@@ -109,3 +109,17 @@ def test_role_by_route_matrix(app: Flask, demo_db: Session, users: dict) -> None
             elif (roles is None or role in roles) and status in (401, 403):
                 failures.append(f"{role} {method} {rule}: allowed role refused with {status}")
     assert failures == []
+
+
+def test_a_forbidden_page_says_who_may_open_it_in_the_users_language(client, users, login_as) -> None:  # noqa: ANN001
+    login_as("technician")
+    page = client.get("/matching/")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 403
+    assert "This page is for: analyst, admin. You are signed in as: technician." in text
+    client.get("/language/ar")
+    arabic = client.get("/matching/").get_data(as_text=True)
+    assert "هذه الصفحة مخصصة لـ: محلل حمض نووي, مدير النظام. أنت مسجل الدخول بصفة: فني مختبر." in arabic
+    client.get("/language/en")
+    api = client.get("/api/v1/match-runs/1")
+    assert api.status_code == 403 and "You are signed in as" in api.get_json()["message"]
