@@ -123,3 +123,20 @@ def test_a_forbidden_page_says_who_may_open_it_in_the_users_language(client, use
     client.get("/language/en")
     api = client.get("/api/v1/match-runs/1")
     assert api.status_code == 403 and "You are signed in as" in api.get_json()["message"]
+
+
+def test_home_counts_link_to_the_lists_the_role_may_open(client, users, login_as) -> None:  # noqa: ANN001
+    import re
+
+    login_as("technician")
+    page = client.get("/").get_data(as_text=True)
+    links = dict(re.findall(r'data-area="(\w+)"><a href="([^"]+)"', page))
+    assert links["samples"] == "/samples/" and links["sites"] == "/sites/"
+    assert "profiles" not in links and "matches" not in links  # analysts' lists: the count is plain text
+    for url in set(links.values()):
+        assert client.get(url).status_code == 200, url
+    login_as("analyst")
+    analyst = dict(re.findall(r'data-area="(\w+)"><a href="([^"]+)"', client.get("/").get_data(as_text=True)))
+    assert analyst["profiles"] == "/profiles/" and analyst["matches"] == "/review/"
+    for url in set(analyst.values()):
+        assert client.get(url).status_code == 200, url
