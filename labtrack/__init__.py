@@ -14,9 +14,9 @@ _ROOT = Path(__file__).resolve().parent
 
 
 def _templates_folder() -> str:
-    """Top-level ``templates/`` in a checkout or image; the packaged copy in a wheel."""
-    checkout = _ROOT.parent / "templates"
-    return str(checkout if checkout.is_dir() else _ROOT / "templates")
+    """``labtrack/templates``: in a checkout a symlink to the top-level ``templates/``; in an
+    installed wheel the packaged copy (pyproject package-data)."""
+    return str(_ROOT / "templates")
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
