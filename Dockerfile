@@ -1,28 +1,49 @@
-# labtrack production image: waitress on :8000, migrations at start, data in /data.
+# labtrack production image: waitress on :8000 and the job worker, migrations at start, data in /data.
+#   docker build -t labtrack .
+#   docker run -v labtrack-data:/data -p 8000:8000 labtrack
+# See README "Container image" (PostgreSQL keys, a separate migration step, web-only replicas).
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
     LABTRACK_INSTANCE_PATH=/data \
     LABTRACK_DATABASE_URL=sqlite:////data/labtrack.sqlite \
     LABTRACK_ENV=production \
-    NUMBA_CACHE_DIR=/data/.numba-cache
+    NUMBA_CACHE_DIR=/var/cache/labtrack/numba
 
 WORKDIR /app
-COPY pyproject.toml README.md ./
+
+# 1. The dependencies, in a layer of their own: rebuilt only when pyproject.toml changes, not at
+#    every change of the code.
+COPY pyproject.toml ./
+RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
+        > requirements.txt \
+    && pip install -r requirements.txt
+
+# 2. labtrack itself, installed as a wheel (not editable: templates, fixtures, migrations and
+#    translations are package data), then the source is removed from /app.
+COPY README.md LICENSE ./
 COPY labtrack ./labtrack
 COPY templates ./templates
 COPY fixtures ./fixtures
-COPY scripts/docker-start.sh ./docker-start.sh
-RUN pip install -e . \
+RUN pip install --no-deps . \
+    && rm -rf labtrack templates fixtures build requirements.txt \
     && useradd --system --uid 10001 --home /data labtrack \
-    && mkdir -p /data && chown labtrack /data
+    && mkdir -p /data /var/cache/labtrack/numba \
+    && chown labtrack /data /var/cache/labtrack/numba
+COPY scripts/docker-start.sh /usr/local/bin/labtrack-start
 
 USER labtrack
+# /data holds the evidence (SQLite database, keys, audit checkpoints, artifacts); the Numba cache
+# is kept out of it (/var/cache/labtrack/numba, rebuilt when missing).
 VOLUME ["/data"]
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz')"
-# Apply migrations, then run the job worker (labtrack worker) and the web server (waitress) side by
-# side (docker-start.sh). Put TLS in front (reverse proxy); session cookies are Secure.
-CMD ["sh", "/app/docker-start.sh"]
+# labtrack-start (scripts/docker-start.sh) is PID 1: it migrates (LABTRACK_MIGRATE=0 to skip), runs
+# the job worker and waitress side by side, and passes SIGTERM on to both at once, so `docker stop`
+# ends the container at once instead of a SIGKILL after the timeout. Put TLS in front (a reverse
+# proxy); session cookies are Secure.
+STOPSIGNAL SIGTERM
+CMD ["sh", "/usr/local/bin/labtrack-start"]
