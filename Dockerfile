@@ -15,12 +15,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
-# 1. The dependencies, in a layer of their own: rebuilt only when pyproject.toml changes, not at
-#    every change of the code.
-COPY pyproject.toml ./
-RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
-        > requirements.txt \
-    && pip install -r requirements.txt
+# 1. The dependencies, in a layer of their own: exactly the pinned versions of requirements.lock,
+#    each checked against its SHA-256 (rebuilt only when the lock changes, not at every change of
+#    the code; scripts/lock.sh regenerates it from pyproject.toml).
+COPY pyproject.toml requirements.lock ./
+RUN pip install --require-hashes --no-deps -r requirements.lock
 
 # 2. labtrack itself, installed as a wheel (not editable: templates, fixtures, migrations and
 #    translations are package data), then the source is removed from /app.
@@ -29,7 +28,7 @@ COPY labtrack ./labtrack
 COPY templates ./templates
 COPY fixtures ./fixtures
 RUN pip install --no-deps . \
-    && rm -rf labtrack templates fixtures build requirements.txt \
+    && rm -rf labtrack templates fixtures build requirements.lock \
     && useradd --system --uid 10001 --home /data labtrack \
     && mkdir -p /data /var/cache/labtrack/numba \
     && chown labtrack /data /var/cache/labtrack/numba

@@ -18,8 +18,9 @@ def _index(pattern: str) -> int:
 
 
 def test_dependencies_are_installed_before_the_source_is_copied() -> None:
-    assert _index(r"pip install -r requirements\.txt") < _index(r"^COPY labtrack ")
-    assert _index(r"^COPY pyproject\.toml \./$") < _index(r"pip install -r requirements\.txt")
+    install = r"pip install --require-hashes --no-deps -r requirements\.lock"
+    assert _index(install) < _index(r"^COPY labtrack ")
+    assert _index(r"^COPY pyproject\.toml requirements\.lock \./$") < _index(install)
     assert not any("pip install -e" in line for line in LINES)  # a wheel: package data, no checkout
     assert _index(r"pip install --no-deps \.") > _index(r"^COPY fixtures ")
 
@@ -31,3 +32,32 @@ def test_stop_signal_start_script_and_caches() -> None:
     numba = re.search(r"NUMBA_CACHE_DIR=(\S+)", (ROOT / "Dockerfile").read_text())
     assert numba and not numba.group(1).startswith("/data")
     assert "USER labtrack" in LINES
+
+
+def test_the_lock_pins_every_runtime_dependency_with_hashes_within_pyproject() -> None:
+    """requirements.lock (what the image installs, hashes required) covers every dependency of
+    pyproject.toml at a version pyproject allows, and every pin carries at least one hash."""
+    import tomllib
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    text = (ROOT / "requirements.lock").read_text()
+    pins: dict[str, str] = {}
+    hashes: dict[str, int] = {}
+    current = ""
+    for line in text.splitlines():
+        pin = re.match(r"^([A-Za-z0-9_.\-]+)==([^\s\\]+)", line)
+        if pin:
+            current = canonicalize_name(pin.group(1))
+            pins[current] = pin.group(2)
+            hashes[current] = 0
+        elif "--hash=sha256:" in line:
+            hashes[current] += 1
+    assert pins and all(count >= 1 for count in hashes.values()), [n for n, c in hashes.items() if c == 0]
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    for entry in declared:
+        requirement = Requirement(entry)
+        name = canonicalize_name(requirement.name)
+        assert name in pins, f"{name} is not in requirements.lock (bash scripts/lock.sh)"
+        assert requirement.specifier.contains(pins[name], prereleases=True), (name, pins[name])
