@@ -44,15 +44,17 @@ class ProfilePair:
     overlap: int
     mismatched: tuple[str, ...]
     log10_lr: float
+    #: loci that agree only if an allele dropped out (one allele seen in a profile): not mismatches
+    dropout: tuple[str, ...] = ()
 
     @property
     def loci(self) -> int:
         """Loci with the same genotype in both."""
-        return self.overlap - len(self.mismatched)
+        return self.overlap - len(self.mismatched) - len(self.dropout)
 
     @property
     def identical(self) -> bool:
-        return not self.mismatched
+        return not self.mismatched and not self.dropout
 
 
 def _frequencies(session: Session) -> dict[tuple[str, str], float]:
@@ -76,10 +78,15 @@ def pairs(session: Session, *, min_overlap: int = MIN_OVERLAP, max_mismatches: i
     ).all()
     profiles: dict[int, tuple[str, int | None]] = {}
     typed: dict[int, dict[str, tuple[str, str]]] = defaultdict(dict)
+    one_seen: dict[int, set[str]] = defaultdict(set)
     for profile_id, accession, remains_id, locus, a1, a2 in rows:
         profiles[profile_id] = (accession, remains_id)
-        if is_autosomal(locus) and "OL" not in (a1, a2):
-            typed[profile_id][locus] = (a1, a2) if a1 <= a2 else (a2, a1)
+        if is_autosomal(locus) and "OL" not in (a1, a2) and a1:
+            if not a2:  # one allele seen (a possible drop-out): its homozygote, flagged
+                typed[profile_id][locus] = (a1, a1)
+                one_seen[profile_id].add(locus)
+            else:
+                typed[profile_id][locus] = (a1, a2) if a1 <= a2 else (a2, a1)
     ids = sorted(typed)
     loci = sorted({locus for genotypes in typed.values() for locus in genotypes})
     if len(ids) < 2 or not loci:
@@ -89,21 +96,24 @@ def pairs(session: Session, *, min_overlap: int = MIN_OVERLAP, max_mismatches: i
                for locus in loci]
     index = [{allele: i for i, allele in enumerate(names)} for names in alleles]
     g = np.full((len(ids), len(loci)), -1, dtype=np.int64)
+    seen = np.zeros(g.shape, dtype=bool)
     for row, profile_id in enumerate(ids):
         for column, locus in enumerate(loci):
             pair = typed[profile_id].get(locus)
             if pair is not None:
                 g[row, column] = genotype_index(index[column][pair[0]], index[column][pair[1]])
+                seen[row, column] = locus in one_seen[profile_id]
     weights = [genotype_log10_probabilities(np.array([freqs.get((locus, a), MIN_FREQUENCY) for a in names]))
                for locus, names in zip(loci, alleles, strict=True)]
     found = direct_matches(g, weights, min_overlap=min_overlap,
-                           max_mismatches=max_mismatches, key_loci=KEY_LOCI)
+                           max_mismatches=max_mismatches, key_loci=KEY_LOCI, one_seen=seen)
     result = []
-    for a, b, lr, overlap, mism in zip(found.first, found.second, found.log10_lr, found.overlap, found.mismatched,
-                                       strict=True):
+    for a, b, lr, overlap, mism, drop in zip(found.first, found.second, found.log10_lr, found.overlap,
+                                             found.mismatched, found.dropout, strict=True):
         (acc_a, rem_a), (acc_b, rem_b) = profiles[ids[a]], profiles[ids[b]]
         first, second = sorted([(acc_a, ids[a]), (acc_b, ids[b])])
         result.append(ProfilePair(first[0], second[0], first[1], second[1], rem_a == rem_b, int(overlap),
-                                  tuple(loci[i] for i in np.flatnonzero(mism)), round(float(lr), 3)))
+                                  tuple(loci[i] for i in np.flatnonzero(mism)), round(float(lr), 3),
+                                  tuple(loci[i] for i in np.flatnonzero(drop))))
     result.sort(key=lambda p: (not p.identical, -p.log10_lr, p.first, p.second))
     return result

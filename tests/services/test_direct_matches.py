@@ -98,3 +98,24 @@ def test_the_quality_page_lists_the_pairs(client: FlaskClient, db: Session, set_
     assert html.count('class="near-identical"') == len([p for p in direct_matches.pairs(db) if not p.identical])
     login_as("technician")
     assert client.get("/profiles/quality").status_code == 403
+
+
+def test_a_body_part_typed_from_poor_bone_is_still_paired(db: Session, set_of_profiles) -> None:
+    """A piece showing one allele at two heterozygous loci (drop-out) is paired with its person,
+    the two loci named as possible drop-outs (not mismatches, not a fake allele "")."""
+    site_remains = next(iter(set_of_profiles))
+    person = set_of_profiles[site_remains]
+    hets = [locus for locus, (a, b) in person.items() if a != b][:2]
+    degraded = {locus: ((a, "") if locus in hets else (a, b)) for locus, (a, b) in person.items()}
+    from sqlmodel import select
+
+    from labtrack.models import Remains, Site
+
+    remains = db.get(Remains, db.exec(select(Sample).where(Sample.accession == site_remains)).one().remains_id)
+    site = db.get(Site, remains.site_id)  # type: ignore[union-attr]
+    piece = _add_profile(db, make_remains(db, site).id, degraded, 2)
+    pairs = [p for p in direct_matches.pairs(db, max_mismatches=0) if piece.accession in (p.first, p.second)]
+    partner = [p for p in pairs if site_remains in (p.first, p.second)]
+    assert partner, "the degraded piece is paired with its person"
+    assert set(partner[0].dropout) == set(hets) and partner[0].mismatched == ()
+    assert not partner[0].identical and partner[0].loci == partner[0].overlap - 2
