@@ -93,9 +93,18 @@ def navigation() -> list[tuple[str, Any]]:
     ]
 
 
+def may_open(endpoint: str) -> bool:
+    """Whether the signed-in user's role may open ``endpoint``: templates show a link only then."""
+    view = current_app.view_functions.get(endpoint)
+    if view is None:
+        return False
+    roles = getattr(view, "allowed_roles", None)
+    return roles is None or (current_user.is_authenticated and current_user.role in roles)
+
+
 def _template_globals() -> dict[str, Any]:
     locale = str(get_locale() or "en")
-    return {"navigation": navigation, "locale": locale,
+    return {"navigation": navigation, "may_open": may_open, "locale": locale,
             "text_direction": "rtl" if locale == "ar" else "ltr",
             "lab_name": current_app.config["LAB_NAME"], "role_labels": ROLE_LABELS}
 
