@@ -95,9 +95,14 @@ def to_xlsx(table: Table, *, title: str) -> bytes:
     return out.getvalue()
 
 
-def profiles_table(session: Session) -> Table:
-    """One row per current profile and locus (long format plus QC columns)."""
-    rows = session.exec(
+PROFILE_HEADER = ["sample_id", "marker", "allele1", "allele2", "extra_alleles", "origin", "version",
+                  "kit", "mixture", "searchable"]
+
+
+def profile_rows(session: Session) -> Iterator[list[object]]:
+    """One row per current profile and locus (long format plus QC columns), read as they are
+    sent (a streamed export holds no more than a chunk of them in memory)."""
+    result = session.exec(
         select(Sample.accession, StaffMember.code, Profile.origin, Profile.version, Profile.kit,
                Profile.is_mixture, Profile.searchable, ProfileAllele.locus, ProfileAllele.allele1,
                ProfileAllele.allele2, ProfileAllele.extra_alleles)
@@ -106,11 +111,15 @@ def profiles_table(session: Session) -> Table:
         .join(StaffMember, StaffMember.id == Profile.staff_member_id, isouter=True)  # type: ignore[arg-type]
         .where(Profile.superseded == False)  # noqa: E712
         .order_by(Profile.id, ProfileAllele.locus)
-    ).all()
-    header = ["sample_id", "marker", "allele1", "allele2", "extra_alleles", "origin", "version",
-              "kit", "mixture", "searchable"]
-    return header, [[acc or staff, locus, a1, a2, extra, origin, version, kit, int(mix), int(search)]
-                    for acc, staff, origin, version, kit, mix, search, locus, a1, a2, extra in rows]
+        .execution_options(yield_per=CSV_CHUNK_ROWS * 10)
+    )
+    for acc, staff, origin, version, kit, mix, search, locus, a1, a2, extra in result:
+        yield [acc or staff, locus, a1, a2, extra, origin, version, kit, int(mix), int(search)]
+
+
+def profiles_table(session: Session) -> Table:
+    """The profile export as a table in memory (small exports, the CLI)."""
+    return list(PROFILE_HEADER), list(profile_rows(session))
 
 
 def pedigrees_table(session: Session) -> Table:
@@ -118,6 +127,14 @@ def pedigrees_table(session: Session) -> Table:
 
     return list(COLUMNS), [[r.family_id, r.person_id, r.father_id, r.mother_id, SEX_CODE[r.sex],
                             r.sample_id, int(r.missing)] for r in families.pedigree_rows(session)]
+
+
+def pedigree_rows(session: Session) -> Iterator[list[object]]:
+    """The pedigree export's rows (for a streamed export; header: ``pedigrees_table``'s)."""
+    from labtrack.imports.pedigrees import SEX_CODE
+
+    for r in families.pedigree_rows(session):
+        yield [r.family_id, r.person_id, r.father_id, r.mother_id, SEX_CODE[r.sex], r.sample_id, int(r.missing)]
 
 
 def missing_persons_table(session: Session, *, identities: bool) -> Table:

@@ -185,6 +185,6 @@ def import_pedigrees() -> Any:
 @roles_required(*ALL_ROLES)
 def export() -> Any:
     fmt = "xlsx" if request.args.get("format") == "xlsx" else "csv"
-    content, mimetype = exports.export(exports.pedigrees_table(get_session()), fmt=fmt, title="pedigrees")
-    return Response(content, mimetype=mimetype,
-                    headers={"Content-Disposition": f"attachment; filename=pedigrees.{fmt}"})
+    from labtrack.imports.pedigrees import COLUMNS
+
+    return lists.stream_table(list(COLUMNS), exports.pedigree_rows, filename="pedigrees", fmt=fmt)

@@ -7,12 +7,13 @@ Templates draw the controls with the macros of ``templates/_macros/lists.html``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from flask import Response, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
+from sqlmodel import Session
 
 from labtrack.db import get_session, standalone_session
 from labtrack.services import exports, listing
@@ -106,6 +107,22 @@ def export(spec: ListSpec, *, filename: str, identities: bool | None = None, fmt
         with standalone_session() as session:
             header, rows = listing.rows(session, spec, parsed, identities=identities)
             yield from exports.csv_chunks(header, rows)
+
+    return Response(stream_with_context(csv_stream()), mimetype="text/csv", headers=disposition)
+
+
+def stream_table(header: list[str], rows: Callable[[Session], Iterable[Sequence[object]]], *, filename: str,
+                 fmt: str) -> Response:
+    """Stream a whole table (``rows(session)`` read while it is sent): CSV chunk by chunk from a
+    session of its own, XLSX written row by row to a temporary file, then sent."""
+    disposition = {"Content-Disposition": f"attachment; filename={filename}.{fmt}"}
+    if fmt == "xlsx":
+        handle = exports.xlsx_file(header, rows(get_session()), title=filename)
+        return Response(_chunks(handle), mimetype=exports.XLSX_MIMETYPE, headers=disposition)
+
+    def csv_stream() -> Iterator[bytes]:
+        with standalone_session() as session:
+            yield from exports.csv_chunks(header, rows(session))
 
     return Response(stream_with_context(csv_stream()), mimetype="text/csv", headers=disposition)
 

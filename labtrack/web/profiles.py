@@ -129,7 +129,5 @@ def export() -> Any:
         content = export_cmf(profiles.reference_profiles(db), category="Missing Person Reference")
         return Response(content, mimetype="application/xml",
                         headers={"Content-Disposition": "attachment; filename=references-cmf.xml"})
-    fmt = "xlsx" if fmt == "xlsx" else "csv"
-    content, mimetype = exports.export(exports.profiles_table(db), fmt=fmt, title="profiles")
-    return Response(content, mimetype=mimetype,
-                    headers={"Content-Disposition": f"attachment; filename=profiles.{fmt}"})
+    return lists.stream_table(exports.PROFILE_HEADER, exports.profile_rows, filename="profiles",
+                              fmt="xlsx" if fmt == "xlsx" else "csv")

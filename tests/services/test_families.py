@@ -114,3 +114,22 @@ def test_coordinator_builds_a_family_tree_person_by_person(db: Session, users: d
     assert [(r.person_id, r.father_id, r.mother_id, r.missing) for r in rows] == [
         ("MO", "", "", False), ("FA", "", "", False), ("MP", "FA", "MO", True)]
     assert rows[0].sample_id == _sample.accession
+
+
+def test_pedigree_rows_of_every_family_agree_with_each_familys_members(db: Session) -> None:
+    """The bulk read (three queries for all families) gives what the per-family members show."""
+    from labtrack.services import demo
+
+    demo.load_demo(db)
+    demo_db = db
+    expected = []
+    for family in families.list_families(demo_db):
+        expected += [(family.code, m.person_code, m.father, m.mother, m.sex, m.sample_accession, m.missing)
+                     for m in families.members(demo_db, family)]
+    rows = families.pedigree_rows(demo_db)
+    assert [(r.family_id, r.person_id, r.father_id, r.mother_id, r.sex, r.sample_id, r.missing)
+            for r in rows] == expected
+    assert len(rows) > 3 and any(r.sample_id for r in rows) and any(r.father_id for r in rows)
+    one = families.list_families(demo_db)[-1]
+    assert [r.family_id for r in families.pedigree_rows(demo_db, [one])] == [one.code] * len(
+        families.members(demo_db, one))

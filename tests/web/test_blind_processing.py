@@ -9,9 +9,10 @@ from xml.etree import ElementTree
 
 import pytest
 from flask.testing import FlaskClient
+from openpyxl import load_workbook
 from sqlmodel import Session, func, select
 
-from labtrack.models import Identification, MissingPerson, Profile, Remains
+from labtrack.models import Identification, MissingPerson, PedigreeMember, Profile, ProfileAllele, Remains
 from labtrack.services import demo
 from labtrack.services.transaction import write
 
@@ -114,6 +115,18 @@ def test_profile_pages_and_exports(client: FlaskClient, demo_db: Session, login_
     assert csv_text.startswith("sample_id,marker,allele1,allele2")
     cmf = client.get("/profiles/export?format=cmf")
     assert b"REF-00001-A-CA" in cmf.data and b"CODISImportFile" in cmf.data
+    csv_rows = csv_text.splitlines()
+    assert len(csv_rows) == 1 + demo_db.exec(
+        select(func.count()).select_from(ProfileAllele).join(Profile, Profile.id == ProfileAllele.profile_id)
+        .where(Profile.superseded == False)).one()  # noqa: E712 - every current allele row, streamed
+    book = load_workbook(io.BytesIO(client.get("/profiles/export?format=xlsx").data), read_only=True)
+    sheet_rows = [list(r) for r in book.active.iter_rows(values_only=True)]
+    assert sheet_rows[0][:4] == ["sample_id", "marker", "allele1", "allele2"] and len(sheet_rows) == len(csv_rows)
+    pedigrees = client.get("/families/export").get_data(as_text=True).splitlines()
+    assert pedigrees[0] == "family_id,person_id,father_id,mother_id,sex,sample_id,missing"
+    assert len(pedigrees) == 1 + demo_db.exec(select(func.count()).select_from(PedigreeMember)).one()
+    book = load_workbook(io.BytesIO(client.get("/families/export?format=xlsx").data), read_only=True)
+    assert [list(r) for r in book.active.iter_rows(values_only=True)][0][0] == "family_id"
 
 
 def test_coordinator_registers_a_missing_person_and_a_donor(client: FlaskClient, db: Session, login_as) -> None:
