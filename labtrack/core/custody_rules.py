@@ -20,6 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from labtrack.core.messages import Message, msg
+
 #: Actions a scanning station offers (registration, correction and release happen elsewhere).
 STATION_ACTIONS: tuple[str, ...] = ("receive", "store", "handover", "ship", "return")
 
@@ -70,22 +72,27 @@ class Standing:
     def released(self) -> bool:
         return self.last_action == "release"
 
-    def describe(self) -> str:
+    def describe(self) -> Message:
         """Where the item is, in a few words (for pages, forms and refusals)."""
         if self.last_action is None:
-            return "not registered"
+            return msg("not registered")
         if self.last_action == "ship":
-            return f"in transit to {self.to_party or 'an outside party'} under seal {self.seal_number}"
+            if self.to_party:
+                return msg("in transit to %(party)s under seal %(seal)s", party=self.to_party, seal=self.seal_number)
+            return msg("in transit to an outside party under seal %(seal)s", seal=self.seal_number)
         if self.last_action == "release":
-            return f"released to {self.to_party}"
-        parts = []
-        if self.location is not None:
-            parts.append(f"at {self.location.accession} ({self.location.name})")
-        if self.holder is not None:
-            parts.append(f"with {self.holder.full_name}")
-        if not parts and self.to_party:
-            parts.append(f"with {self.to_party}")
-        return ", ".join(parts) or "place unknown"
+            return msg("released to %(party)s", party=self.to_party)
+        location, holder = self.location, self.holder
+        if location is not None and holder is not None:
+            return msg("at %(location)s (%(name)s), with %(person)s", location=location.accession,
+                       name=location.name, person=holder.full_name)
+        if location is not None:
+            return msg("at %(location)s (%(name)s)", location=location.accession, name=location.name)
+        if holder is not None:
+            return msg("with %(person)s", person=holder.full_name)
+        if self.to_party:
+            return msg("with %(person)s", person=self.to_party)
+        return msg("place unknown")
 
 
 @dataclass(frozen=True)
@@ -103,7 +110,7 @@ class Move:
     corrects_event_id: int | None = None
 
 
-def problem(standing: Standing, move: Move, *, partial: bool = False) -> str | None:
+def problem(standing: Standing, move: Move, *, partial: bool = False) -> Message | None:
     """Why ``move`` cannot be applied to an item that stands as ``standing`` (None when it can).
 
     Rules: an item is registered once, and nothing else happens before; a released item takes
@@ -116,56 +123,68 @@ def problem(standing: Standing, move: Move, *, partial: bool = False) -> str | N
     """
     acc, action = standing.accession, move.action
     if action == "register":
-        return f"{acc} is registered already (first event {standing.last_event_id})" if standing.registered else None
+        if not standing.registered:
+            return None
+        return msg("%(accession)s is registered already (first event %(event)s)", accession=acc,
+                   event=standing.last_event_id)
     if not standing.registered:
-        return f"{acc} has no custody record yet: it must be registered (labelled) first"
+        return msg("%(accession)s has no custody record yet: it must be registered (labelled) first", accession=acc)
     if standing.released:
-        day = f"{standing.last_at:%Y-%m-%d}" if standing.last_at else "an earlier day"
-        return f"{acc} was released to {standing.to_party} on {day}; no further custody events"
+        if standing.last_at is None:
+            return msg("%(accession)s was released to %(party)s; no further custody events",
+                       accession=acc, party=standing.to_party)
+        return msg("%(accession)s was released to %(party)s on %(day)s; no further custody events",
+                   accession=acc, party=standing.to_party, day=standing.last_at.strftime("%Y-%m-%d"))
     if move.from_location is not None and (
             standing.location is None or standing.location.id != move.from_location.id):
-        return f"{acc} is not at {move.from_location.accession}: it is {standing.describe()}"
+        return msg("%(accession)s is not at %(location)s: it is %(where)s", accession=acc,
+                   location=move.from_location.accession, where=standing.describe())
     if action == "correction":
         return None if partial else destination_problem(move)
     return _place_problem(standing, move) or (None if partial else destination_problem(move))
 
 
-def _place_problem(standing: Standing, move: Move) -> str | None:
+def _place_problem(standing: Standing, move: Move) -> Message | None:
     acc, action, holder = standing.accession, move.action, standing.holder
     if action == "receive" and not (standing.in_transit or standing.last_action == "register"):
         if holder is not None and standing.location is None and standing.last_action in ("handover", "receive"):
             return None  # received at the bench from a colleague
-        return f"{acc} is already in the lab ({standing.describe()}); use move or hand-over instead"
+        return msg("%(accession)s is already in the lab (%(where)s); use move or hand-over instead",
+                   accession=acc, where=standing.describe())
     if standing.in_transit and action not in ("receive", "return"):
-        return f"{acc} is {standing.describe()}: receive it before any other action"
+        return msg("%(accession)s is %(where)s: receive it before any other action", accession=acc,
+                   where=standing.describe())
     if action == "return" and not (standing.in_transit or (holder and standing.location is None)):
-        return f"{acc} is {standing.describe()}: only a shipped or handed-over item can be returned"
+        return msg("%(accession)s is %(where)s: only a shipped or handed-over item can be returned",
+                   accession=acc, where=standing.describe())
     if action == "store" and move.to_location is not None:
         if move.to_location.accession == acc:
-            return f"{acc} cannot be stored inside itself"
+            return msg("%(accession)s cannot be stored inside itself", accession=acc)
         if standing.location is not None and standing.location.id == move.to_location.id:
-            return f"{acc} is already at {move.to_location.accession}"
+            return msg("%(accession)s is already at %(location)s", accession=acc, location=move.to_location.accession)
     if (action == "handover" and move.to_user is not None and holder is not None
             and holder.id == move.to_user.id and standing.location is None):
-        return f"{acc} is already with {move.to_user.full_name}"
+        return msg("%(accession)s is already with %(person)s", accession=acc, person=move.to_user.full_name)
     return None
 
 
-def destination_problem(move: Move) -> str | None:
+def destination_problem(move: Move) -> Message | None:
     """What the action still needs: a storage place, the person who takes it, a seal, a party,
     or (a correction) the event it corrects and a reason."""
     action = move.action
     if action == "store" and move.to_location is None:
-        return "moving to storage needs a destination location (scan or choose it)"
+        return msg("moving to storage needs a destination location (scan or choose it)")
     if action == "handover" and move.to_user is None:
-        return "a hand-over needs the person who takes the item (scan their badge)"
+        return msg("a hand-over needs the person who takes the item (scan their badge)")
     if action == "ship" and not move.seal_number.strip():
-        return "sending out needs the seal number"
-    if action in ("ship", "release") and not move.to_party.strip():
-        return f"{'sending out' if action == 'ship' else 'release'} needs the receiving party"
+        return msg("sending out needs the seal number")
+    if action == "ship" and not move.to_party.strip():
+        return msg("sending out needs the receiving party")
+    if action == "release" and not move.to_party.strip():
+        return msg("release needs the receiving party")
     if action == "correction":
         if move.corrects_event_id is None:
-            return "a correction must name the event it corrects"
+            return msg("a correction must name the event it corrects")
         if not move.reason.strip():
-            return "a correction needs a reason"
+            return msg("a correction needs a reason")
     return None

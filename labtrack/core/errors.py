@@ -1,13 +1,20 @@
-"""Domain errors. Services raise these; the web and CLI edges turn them into messages and 4xx answers."""
+"""Domain errors. Services raise these; the web and CLI edges turn them into messages and 4xx answers.
+
+A message is a ``labtrack.core.messages.Message`` (``msg(...)``: rendered in the reader's language at
+the web edge, English in the CLI), or, for text not converted yet, a plain English ``str``.
+"""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from labtrack.core.messages import msg, nmsg
+
 
 @dataclass(frozen=True)
 class InputProblem:
-    """One problem with user input: where it is (file, row, field) and what is wrong."""
+    """One problem with user input: where it is (file, row, field) and what is wrong (``message``:
+    a ``Message`` or plain English text)."""
 
     message: str
     field: str | None = None
@@ -60,9 +67,10 @@ class ProblemList:
     def __bool__(self) -> bool:
         return bool(self.problems)
 
-    def raise_if_any(self, message: str = "The input has problems") -> None:
+    def raise_if_any(self, message: str = msg("The input has problems")) -> None:
         if self.problems:
-            raise ValidationFailed(f"{message} ({len(self.problems)})", self.problems)
+            raise ValidationFailed(nmsg("%(message)s (one problem)", "%(message)s (%(num)d problems)",
+                                        len(self.problems), message=message), self.problems)
 
 
 def require_reason(reason: str, what: str) -> str:

@@ -37,6 +37,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from labtrack.core.messages import msg
+
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"  # the 36 data characters, valued 0..35
 _MODULUS = 36
 _POSITION_MODULUS = 31
@@ -80,7 +82,7 @@ def mod37_36_check(body: str) -> str:
     for char in body:
         value = ALPHABET.find(char)
         if value < 0:
-            raise InvalidAccession(f"character {char!r} is not allowed (use 0-9, A-Z)")
+            raise InvalidAccession(msg("character %(char)s is not allowed (use 0-9, A-Z)", char=repr(char)))
         total = (product + value) % _MODULUS or _MODULUS
         product = (total * 2) % (_MODULUS + 1)
     return ALPHABET[(_MODULUS + 1 - product) % _MODULUS]
@@ -120,7 +122,7 @@ def with_check(body: str) -> str:
     """Append ``-`` and the check character to an ID body such as ``QTF-00042``."""
     body = normalise(body)
     if kind_of(body) is None:
-        raise InvalidAccession(f"{body!r} does not have the shape of any labtrack ID")
+        raise InvalidAccession(msg("%(text)s does not have the shape of any labtrack ID", text=repr(body)))
     return f"{body}-{check_characters(body)}"
 
 
@@ -128,7 +130,8 @@ def split(accession: str) -> tuple[str, str]:
     """Return ``(body, check)`` of a full accession ID, raising InvalidAccession when malformed."""
     text = normalise(accession)
     if len(text) < 4 or text[-3] != "-" or not _BODY.match(text):
-        raise InvalidAccession(f"{accession!r} is not an accession ID (expected e.g. QTF-00042-7V)")
+        raise InvalidAccession(msg("%(text)s is not an accession ID (expected e.g. QTF-00042-7V)",
+                                   text=repr(accession)))
     return text[:-3], text[-2:]
 
 
@@ -136,16 +139,14 @@ def validate(accession: str) -> str:
     """Return the normalised accession ID, or raise InvalidAccession saying what is wrong."""
     body, check = split(accession)
     if kind_of(body) is None:
-        raise InvalidAccession(
-            f"{normalise(accession)!r} does not have the shape of a labtrack ID "
-            "(e.g. QTF-00042-7V, QTF-00042-S01-…, REF-00001-A-…, LOC-F01-S02-B03-…)"
-        )
+        raise InvalidAccession(msg(
+            "%(text)s does not have the shape of a labtrack ID "
+            "(e.g. QTF-00042-7V, QTF-00042-S01-…, REF-00001-A-…, LOC-F01-S02-B03-…)", text=repr(normalise(accession))))
     expected = check_characters(body)
     if check != expected:
-        raise InvalidAccession(
-            f"{normalise(accession)!r}: check characters {check!r} do not match; "
-            "the ID was mistyped or misread"
-        )
+        raise InvalidAccession(msg(
+            "%(text)s: check characters %(check)s do not match; the ID was mistyped or misread",
+            text=repr(normalise(accession)), check=repr(check)))
     return f"{body}-{check}"
 
 
@@ -188,7 +189,8 @@ class CapacityExceeded(InvalidAccession):
 
 def _digits(kind: str, number: int, lowest: int = 0) -> str:
     if not lowest <= number <= CAPACITY[kind]:
-        raise CapacityExceeded(f"{kind} number {number} is outside {lowest}..{CAPACITY[kind]}")
+        raise CapacityExceeded(msg("%(kind)s number %(number)s is outside %(lowest)s..%(highest)s", kind=kind,
+                                   number=number, lowest=lowest, highest=CAPACITY[kind]))
     return f"{number:0{WIDTHS[kind][0]}d}"
 
 
@@ -212,7 +214,7 @@ def reference_number(accession: str) -> int:
     """The kit number of a reference sample's ID: ``REF-01234-B-…`` → 1234."""
     parsed = parse(accession)
     if parsed.kind != "reference":
-        raise InvalidAccession(f"{parsed.accession!r} is not a reference kit ID")
+        raise InvalidAccession(msg("%(text)s is not a reference kit ID", text=repr(parsed.accession)))
     return int(parsed.accession.split("-")[1])
 
 

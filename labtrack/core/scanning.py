@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from itertools import product
 
 from labtrack.core import ids
+from labtrack.core.messages import message_of, msg
 
 REPEAT_WINDOW_S = 2.0
 _MAX_READINGS = 64
@@ -121,11 +122,11 @@ def read_scan(raw: str) -> ScanReading:
         try:
             accession = ids.validate(text)
         except ids.InvalidAccession as error:
-            first_error = first_error or str(error)
+            first_error = first_error or message_of(error)
             continue
         body = accession[:-3]
         return ScanReading(raw, text, accession, ids.kind_of(body), None, remapped)
-    return ScanReading(raw, first_text, None, None, first_error or "empty scan", remapped)
+    return ScanReading(raw, first_text, None, None, first_error or msg("empty scan"), remapped)
 
 
 def is_repeat(code: str, *, last_code: str | None, last_at: float | None, now: float,

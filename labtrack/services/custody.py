@@ -23,6 +23,7 @@ from sqlmodel import Session, col, select
 
 from labtrack.core import custody_rules, ids, lifecycle
 from labtrack.core.errors import Conflict, DomainError, InputProblem, NotFound, ValidationFailed
+from labtrack.core.messages import Message, message_of, msg, nmsg
 from labtrack.core.scanning import duplicate_in_batch, read_scan
 from labtrack.models import CustodyEvent, CustodyItem, Sample, StorageLocation, User
 from labtrack.models.custody import CAPTURE_METHODS, CUSTODY_ACTIONS
@@ -84,7 +85,7 @@ class ItemState:
     def released(self) -> bool:
         return self.standing.released
 
-    def describe(self) -> str:
+    def describe(self) -> Message:
         return self.standing.describe()
 
 
@@ -115,10 +116,10 @@ def get_item(session: Session, accession: str) -> CustodyItem:
     try:
         full = ids.validate(accession)
     except ids.InvalidAccession as error:
-        raise ValidationFailed(str(error), [InputProblem(str(error), field="item")]) from error
+        raise ValidationFailed(message_of(error), [InputProblem(message_of(error), field="item")]) from error
     item = session.exec(select(CustodyItem).where(CustodyItem.accession == full)).first()
     if item is None:
-        raise NotFound(f"{full} is a valid ID but no such item is registered")
+        raise NotFound(msg("%(accession)s is a valid ID but no such item is registered", accession=full))
     return item
 
 
@@ -168,7 +169,7 @@ class Targets:
 
 
 def rule_problem(state: ItemState, request: EventRequest, targets: Targets, *,
-                 partial: bool = False) -> str | None:
+                 partial: bool = False) -> Message | None:
     """Why ``request`` cannot be applied to an item in ``state`` (None when it can): the pure
     ``custody_rules.problem`` on the stored rows' values. ``partial``: the station checks a scan
     before the destination is chosen."""
@@ -187,11 +188,14 @@ def _resolve_targets(session: Session, request: EventRequest, row: int,
             badge = ids.validate(request.to_badge)
             to_user = session.exec(select(User).where(User.badge == badge)).first()
             if to_user is None:
-                problems.append(InputProblem(f"no person has badge {badge}", field="to_badge", row=row))
+                problems.append(InputProblem(msg("no person has badge %(badge)s", badge=badge),
+                                             field="to_badge", row=row))
         except ids.InvalidAccession as error:
-            problems.append(InputProblem(f"badge: {error}", field="to_badge", row=row))
+            problems.append(InputProblem(msg("badge: %(problem)s", problem=message_of(error)), field="to_badge",
+                                         row=row))
     if to_user is not None and not to_user.active:
-        problems.append(InputProblem(f"{to_user.username} is not an active user", field="to_badge", row=row))
+        problems.append(InputProblem(msg("%(username)s is not an active user", username=to_user.username),
+                                     field="to_badge", row=row))
     locations = []
     for name in ("to_location", "from_location"):
         value = getattr(request, name).strip()
@@ -201,9 +205,11 @@ def _resolve_targets(session: Session, request: EventRequest, row: int,
                 location = session.exec(select(StorageLocation).where(
                     StorageLocation.accession == ids.validate(value))).first()
                 if location is None:
-                    problems.append(InputProblem(f"no storage location {value}", field=name, row=row))
+                    problems.append(InputProblem(msg("no storage location %(location)s", location=value),
+                                                 field=name, row=row))
             except ids.InvalidAccession as error:
-                problems.append(InputProblem(f"location: {error}", field=name, row=row))
+                problems.append(InputProblem(msg("location: %(problem)s", problem=message_of(error)), field=name,
+                                             row=row))
         locations.append(location)
     return Targets(to_user, locations[0], locations[1])
 
@@ -220,11 +226,12 @@ def _find_by_key(session: Session, key: str | None) -> CustodyEvent | None:
 def _build(session: Session, request: EventRequest, row: int, by: User, batch_ref: str,
            problems: list[InputProblem], conflicts: list[InputProblem]) -> CustodyEvent | None:
     if request.action not in CUSTODY_ACTIONS:
-        problems.append(InputProblem(f"unknown action {request.action!r}; one of {', '.join(CUSTODY_ACTIONS)}",
-                                     field="action", row=row))
+        problems.append(InputProblem(msg("unknown action %(action)s; one of %(actions)s", action=repr(request.action),
+                                         actions=", ".join(CUSTODY_ACTIONS)), field="action", row=row))
         return None
     if request.method not in CAPTURE_METHODS:
-        problems.append(InputProblem(f"method must be one of {', '.join(CAPTURE_METHODS)}", field="method", row=row))
+        problems.append(InputProblem(msg("method must be one of %(methods)s", methods=", ".join(CAPTURE_METHODS)),
+                                     field="method", row=row))
         return None
     try:
         item = get_item(session, request.item_accession)
@@ -236,13 +243,15 @@ def _build(session: Session, request: EventRequest, row: int, by: User, batch_re
     if request.corrects_event_id is not None:
         corrected = session.get(CustodyEvent, request.corrects_event_id)
         if corrected is None or corrected.item_id != item.id:
-            problems.append(InputProblem(f"event {request.corrects_event_id} is not an event of {item.accession}",
+            problems.append(InputProblem(msg("event %(event)s is not an event of %(accession)s",
+                                             event=request.corrects_event_id, accession=item.accession),
                                          field="corrects_event_id", row=row))
             return None
     if (request.expected_previous_event_id is not None and state.last_event is not None
             and state.last_event.id != request.expected_previous_event_id):
         conflicts.append(InputProblem(
-            f"{item.accession} was moved by another station since it was scanned: it is now {state.describe()}",
+            msg("%(accession)s was moved by another station since it was scanned: it is now %(where)s",
+                accession=item.accession, where=state.describe()),
             field="item", row=row))
         return None
     message = rule_problem(state, request, targets)
@@ -276,9 +285,11 @@ def _key_reused(session: Session, earlier: CustodyEvent, request: EventRequest, 
     if accession == ids.normalise(request.item_accession) and earlier.action == request.action:
         return None
     return InputProblem(
-        f"event key {request.event_key!r} was used already for event #{earlier.id} ({earlier.action} of "
-        f"{accession} at {earlier.at:%Y-%m-%d %H:%M} UTC); this {request.action} of "
-        f"{ids.normalise(request.item_accession)} needs a new key: nothing was recorded",
+        msg("event key %(key)s was used already for event #%(event)s (%(earlier_action)s of %(earlier_item)s at "
+            "%(at)s UTC); this %(action)s of %(item)s needs a new key: nothing was recorded",
+            key=repr(request.event_key), event=earlier.id, earlier_action=earlier.action, earlier_item=accession,
+            at=earlier.at.strftime("%Y-%m-%d %H:%M"), action=request.action,
+            item=ids.normalise(request.item_accession)),
         field="event_key", row=row)
 
 
@@ -305,7 +316,8 @@ def _record(session: Session, requests: list[EventRequest], by: User, batch_ref:
                 continue
             accession = ids.normalise(request.item_accession)
             if accession in seen:
-                problems.append(InputProblem(f"{accession} is twice in this batch (rows {seen[accession]} and {row})",
+                problems.append(InputProblem(msg("%(accession)s is twice in this batch (rows %(first)s and %(row)s)",
+                                                 accession=accession, first=seen[accession], row=row),
                                              field="item", row=row))
                 continue
             seen[accession] = row
@@ -316,10 +328,13 @@ def _record(session: Session, requests: list[EventRequest], by: User, batch_ref:
         if problems:
             everything = problems + conflicts
             raise ValidationFailed(everything[0].message if len(everything) == 1 else
-                                   f"Nothing was recorded: {len(everything)} problems", everything)
+                                   nmsg("Nothing was recorded: one problem", "Nothing was recorded: %(num)d problems",
+                                        len(everything)), everything)
         if conflicts:
             raise Conflict(conflicts[0].message if len(conflicts) == 1 else
-                           f"Nothing was recorded: {len(conflicts)} items are not where the action needs them",
+                           nmsg("Nothing was recorded: one item is not where the action needs it",
+                                "Nothing was recorded: %(num)d items are not where the action needs them",
+                                len(conflicts)),
                            conflicts)
         if replayed and all(replayed):
             batch_ref = events[0].batch_ref  # a retried batch: answer with the batch as first recorded
@@ -356,9 +371,9 @@ def _concurrency_conflict(session: Session, events: list[CustodyEvent], error: I
     text = str(error.orig)
     items = ", ".join(sorted({str(e.item_id) for e in events}))
     if "event_key" in text:
-        return Conflict("the same event key was sent twice at once; retry to get the recorded event")
-    return Conflict(f"another station recorded a custody event for the same item at the same moment "
-                    f"(item ids {items}); nothing was recorded, scan again to see where it is now")
+        return Conflict(msg("the same event key was sent twice at once; retry to get the recorded event"))
+    return Conflict(msg("another station recorded a custody event for the same item at the same moment "
+                        "(item ids %(items)s); nothing was recorded, scan again to see where it is now", items=items))
 
 
 def record_batch(*, session: Session, requests: list[EventRequest], by: User,
@@ -367,7 +382,7 @@ def record_batch(*, session: Session, requests: list[EventRequest], by: User,
 
     Requests whose ``event_key`` was recorded before return that event (``replayed``)."""
     if not requests:
-        raise ValidationFailed("no items to record")
+        raise ValidationFailed(msg("no items to record"))
     batch_ref = batch_ref.strip() or new_batch_ref()
     try:
         return _record(session, requests, by, batch_ref)
@@ -405,7 +420,7 @@ def add_first_event(*, session: Session, accession: str, by: User | str, to_user
     item = session.exec(select(CustodyItem).where(CustodyItem.accession == accession)).one()
     recorder = by if isinstance(by, User) else to_user
     if recorder is None or recorder.id is None:
-        raise ValidationFailed("a first custody event needs the user who registers the item")
+        raise ValidationFailed(msg("a first custody event needs the user who registers the item"))
     event = CustodyEvent(item_id=item.id or 0, action="register", to_user_id=to_user.id if to_user else None,
                          to_party=to_party, to_location_id=to_location.id if to_location else None,
                          recorded_by_id=recorder.id, method="system", reason="label attached")
@@ -419,11 +434,11 @@ def correct_event(*, session: Session, event_id: int, by: User, reason: str, to_
     """Correct a wrong event with a new one that references it (the wrong one stays)."""
     wrong = session.get(CustodyEvent, event_id)
     if wrong is None:
-        raise NotFound(f"no custody event {event_id}")
+        raise NotFound(msg("no custody event %(event)s", event=event_id))
     item = session.get(CustodyItem, wrong.item_id)
     assert item is not None
     if not (to_user or to_location.strip() or to_party.strip()):
-        raise ValidationFailed("a correction must say where the item really is (person, location or party)")
+        raise ValidationFailed(msg("a correction must say where the item really is (person, location or party)"))
     return record_event(session=session, item_accession=item.accession, action="correction", by=by,
                         to_user=to_user, to_location=to_location, to_party=to_party, reason=reason,
                         corrects_event_id=event_id)
@@ -438,10 +453,10 @@ class ScanAnswer:
 
     ok: bool
     kind: str  # item, badge, location-target, repeat, error
-    message: str
+    message: str  # a Message, but for a badge (the person's name) or a location target (its name)
     accession: str = ""
     expected_previous_event_id: int | None = None
-    where: str = ""
+    where: str = ""  # a Message
 
 
 def validate_scan(*, session: Session, raw: str, action: str, batch: list[str],
@@ -453,25 +468,30 @@ def validate_scan(*, session: Session, raw: str, action: str, batch: list[str],
     """
     reading = read_scan(raw)
     if not reading.ok:
-        return ScanAnswer(False, "error", reading.error or "unreadable scan")
+        return ScanAnswer(False, "error", reading.error or msg("unreadable scan"))
     accession = reading.accession or ""
     if reading.kind == "badge":
         user = session.exec(select(User).where(User.badge == accession)).first()
         if user is None or not user.active:
-            return ScanAnswer(False, "error", f"{accession}: no active person has this badge", accession)
-        return ScanAnswer(True, "badge", f"{user.full_name}", accession)
+            return ScanAnswer(False, "error", msg("%(badge)s: no active person has this badge", badge=accession),
+                              accession)
+        return ScanAnswer(True, "badge", user.full_name, accession)
     if reading.kind == "location" and action == "store" and not to_location:
         exists = session.exec(select(StorageLocation).where(StorageLocation.accession == accession)).first()
         if exists is None:
-            return ScanAnswer(False, "error", f"{accession}: no such storage location", accession)
-        return ScanAnswer(True, "location-target", f"{exists.name}", accession)
+            return ScanAnswer(False, "error", msg("%(location)s: no such storage location", location=accession),
+                              accession)
+        return ScanAnswer(True, "location-target", exists.name, accession)
     if action not in STATION_ACTIONS:
-        return ScanAnswer(False, "error", f"choose an action first ({', '.join(STATION_ACTIONS)})", accession)
+        return ScanAnswer(False, "error", msg("choose an action first (%(actions)s)",
+                                              actions=", ".join(STATION_ACTIONS)), accession)
     if duplicate_in_batch(accession, [ids.normalise(code) for code in batch]):
-        return ScanAnswer(False, "error", f"{accession} is already in this batch (scanned twice)", accession)
+        return ScanAnswer(False, "error", msg("%(accession)s is already in this batch (scanned twice)",
+                                              accession=accession), accession)
     item = session.exec(select(CustodyItem).where(CustodyItem.accession == accession)).first()
     if item is None:
-        return ScanAnswer(False, "error", f"{accession} is a valid ID but no such item is registered", accession)
+        return ScanAnswer(False, "error", msg("%(accession)s is a valid ID but no such item is registered",
+                                              accession=accession), accession)
     problems: list[InputProblem] = []
     request = EventRequest(item_accession=accession, action=action, to_badge=to_badge,
                            to_location=to_location, from_location=from_location)
@@ -482,5 +502,16 @@ def validate_scan(*, session: Session, raw: str, action: str, batch: list[str],
     message = rule_problem(state, request, targets, partial=True)
     if message:
         return ScanAnswer(False, "error", message, accession)
-    return ScanAnswer(True, "item", f"{accession}: {item.kind}, {state.describe()}", accession,
+    return ScanAnswer(True, "item", _scanned(accession, item.kind, state.describe()), accession,
                       state.last_event.id if state.last_event else None, state.describe())
+
+
+def _scanned(accession: str, kind: str, where: Message) -> Message:
+    """The station's answer to a good scan: the item, its kind and where it is."""
+    if kind == "remains":
+        return msg("%(accession)s: remains, %(where)s", accession=accession, where=where)
+    if kind == "sample":
+        return msg("%(accession)s: sample, %(where)s", accession=accession, where=where)
+    if kind == "location":
+        return msg("%(accession)s: storage location, %(where)s", accession=accession, where=where)
+    return msg("%(accession)s: %(kind)s, %(where)s", accession=accession, kind=kind, where=where)

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from labtrack import db
-from labtrack.web import edge, errors, terms
+from labtrack.web import edge, errors, messages, terms
 from labtrack.web.access import ADMIN, ALL_ROLES, ANALYST, COORDINATOR, ROLE_LABELS, TECHNICIAN
 from labtrack.web.extensions import babel, csrf, limiter, login_manager
 
@@ -121,6 +121,7 @@ def _schema_guard() -> Any:
 
 def init_app(app: Flask) -> None:
     edge.install_converters(app)
+    messages.init_app(app)
     db.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)

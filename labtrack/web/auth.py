@@ -27,6 +27,7 @@ from labtrack.services import accounts
 from labtrack.web.access import ALL_ROLES, public, roles_required
 from labtrack.web.extensions import limiter, login_manager
 from labtrack.web.forms import LoginForm
+from labtrack.web.messages import text as message_text
 
 bp = Blueprint("auth", __name__)
 
@@ -91,7 +92,7 @@ def login() -> Any:
                 lockout_minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"],
             )
         except AuthenticationFailed as error:
-            flash(error.message, "error")
+            flash(message_text(error.message), "error")
             return render_template("auth/login.html", form=form), 401
         session.clear()
         login_user(user)

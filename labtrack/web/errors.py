@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, flash, g, jsonify, make_response, redirect, render_template, request
+from flask import Flask, g, jsonify, make_response, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 from labtrack.core.errors import Busy, DomainError
 from labtrack.services.transaction import is_busy
 from labtrack.web.access import is_api_request
+from labtrack.web.messages import flash_error, problem_dict, text
 
 log = logging.getLogger(__name__)
 
@@ -47,13 +48,11 @@ def handle_domain_error(error: DomainError) -> Any:
     _rollback()
     if isinstance(error, Busy):
         return handle_busy(error)
-    problems = [problem.as_dict() for problem in error.problems]
     if is_api_request():
-        return api_error(error.status, type(error).__name__, error.message, problems)
+        problems = [problem_dict(problem) for problem in error.problems]
+        return api_error(error.status, type(error).__name__, text(error.message), problems)
     if request.method == "POST" and request.referrer:
-        flash(error.message, "error")
-        for problem in error.problems[:50]:
-            flash(str(problem), "error")
+        flash_error(error)
         return redirect(request.referrer)
     return render_template("errors/error.html", status=error.status, message=error.message,
                            problems=error.problems), error.status

@@ -32,6 +32,7 @@ from labtrack.services import lists as list_specs
 from labtrack.web import lists
 from labtrack.web.access import ADMIN, ALL_ROLES, ANALYST, COORDINATOR, roles_required
 from labtrack.web.identity import may_see_missing_person
+from labtrack.web.messages import flash_error
 
 bp = Blueprint("families", __name__, url_prefix="/families")
 
@@ -108,9 +109,7 @@ def add_member(family_id: int) -> Any:
         families.add_member(session=get_session(), family_id=family_id, by=current_user,
                             **{k: v or "" for k, v in form.data.items() if k != "csrf_token"})
     except ValidationFailed as error:
-        flash(error.message, "error")
-        for problem in error.problems:
-            flash(problem.message, "error")
+        flash_error(error)
     return redirect(url_for("families.detail", family_id=family_id))
 
 

@@ -17,6 +17,7 @@ from labtrack.core.errors import DomainError
 from labtrack.db import get_session
 from labtrack.services import person_links
 from labtrack.web.access import ADMIN, COORDINATOR, roles_required
+from labtrack.web.messages import flash_error
 
 bp = Blueprint("person_links", __name__, url_prefix="/missing-persons")
 
@@ -46,7 +47,7 @@ def link(person_id: int) -> Any:
         person_links.link(session=get_session(), person_id=person_id, other_case_number=form.case_number.data or "",
                           by=current_user, reason=form.reason.data or "")
     except DomainError as error:
-        flash(str(error), "error")
+        flash_error(error)
         return _back(person_id)
     flash(_("The two reports are linked as one person; both records are kept."), "success")
     return _back(person_id)
@@ -63,7 +64,7 @@ def withdraw(person_id: int, link_id: int) -> Any:
     try:
         person_links.withdraw(session=get_session(), link_id=link_id, by=current_user, reason=form.reason.data or "")
     except DomainError as error:
-        flash(str(error), "error")
+        flash_error(error)
         return _back(person_id)
     flash(_("The link is withdrawn (it stays on record)."), "success")
     return _back(person_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -14,6 +15,7 @@ from labtrack.services import custody
 from labtrack.web.access import ADMIN, ANALYST, TECHNICIAN
 from labtrack.web.api import bp
 from labtrack.web.api.openapi import operation, parse_body, respond
+from labtrack.web.messages import text
 
 STAFF = (TECHNICIAN, ANALYST, ADMIN)
 
@@ -125,7 +127,7 @@ def validate_scan() -> Any:
     answer = custody.validate_scan(session=get_session(), raw=body.code, action=body.action, batch=body.batch,
                                    to_location=body.to_location, from_location=body.from_location,
                                    to_badge=body.to_badge)
-    return respond(ScanOut, answer)
+    return respond(ScanOut, replace(answer, message=text(answer.message), where=text(answer.where)))
 
 
 @operation(bp, "/custody-items/<item_accession>", summary="Where an item is and its custody events",
@@ -134,5 +136,5 @@ def custody_item(item_accession: str) -> Any:
     db = get_session()
     item = custody.get_item(db, item_accession)
     state = custody.state_of(db, item)
-    return respond(ItemStateOut, {"accession": item.accession, "kind": item.kind, "where": state.describe(),
+    return respond(ItemStateOut, {"accession": item.accession, "kind": item.kind, "where": text(state.describe()),
                                   "events": custody.events_of(db, item)})

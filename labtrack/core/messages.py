@@ -1,0 +1,80 @@
+"""Messages for people: a catalogue id (the English text) and its parameters (pure: no I/O).
+
+Services and core rules say what went wrong with ``msg``::
+
+    raise NotFound(msg("%(accession)s is a valid ID but no such item is registered", accession=full))
+
+``msg`` is a gettext keyword (``scripts/translations.py`` extracts it, and ``nmsg`` for counts),
+so the English text is the msgid of the Arabic catalogue. A ``Message`` *is* its English text (a
+``str``): the CLI, logs, stored job errors and code that reads an error as text keep working. The
+web edge renders it in the reader's language with ``message.render(translations)``.
+Parameters may be messages themselves (``where=standing.describe()``); they are rendered first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+
+class Translations(Protocol):
+    """What rendering needs of a gettext catalogue (``gettext.NullTranslations`` has it)."""
+
+    def gettext(self, message: str, /) -> str: ...
+
+    def ngettext(self, singular: str, plural: str, n: int, /) -> str: ...
+
+
+def _format(text: str, params: Mapping[str, object]) -> str:
+    return text % params if params else text
+
+
+class Message(str):
+    """A message id with parameters; as a ``str`` it is the English text, formatted."""
+
+    id: str
+    params: dict[str, object]
+    plural: str | None
+    num: int | None
+
+    def __new__(cls, id: str, params: Mapping[str, object] | None = None,
+                plural: str | None = None, num: int | None = None) -> Message:
+        values = dict(params or {})
+        if plural is not None:
+            values.setdefault("num", num)
+        english = _format(plural if plural is not None and num != 1 else id, values)
+        self = super().__new__(cls, english)
+        self.id, self.params, self.plural, self.num = id, values, plural, num
+        return self
+
+    def render(self, translations: Translations) -> str:
+        """The text in the language of ``translations`` (English when the translation is unusable)."""
+        values = {name: value.render(translations) if isinstance(value, Message) else value
+                  for name, value in self.params.items()}
+        if self.plural is not None:
+            text = translations.ngettext(self.id, self.plural, self.num or 0)
+        else:
+            text = translations.gettext(self.id)
+        try:
+            return _format(text, values)
+        except (KeyError, ValueError, TypeError):
+            return str(self)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Message, (self.id, self.params, self.plural, self.num))
+
+
+def msg(id: str, /, **params: object) -> Message:
+    """A message for people: ``id`` is the English text with ``%(name)s`` placeholders."""
+    return Message(id, params)
+
+
+def nmsg(singular: str, plural: str, num: int, /, **params: object) -> Message:
+    """A message whose wording depends on the count ``num`` (``%(num)d`` in the plural)."""
+    return Message(singular, params, plural, num)
+
+
+def message_of(error: BaseException) -> str:
+    """The message an exception was raised with: the ``Message`` itself when it was one."""
+    first = error.args[0] if error.args else None
+    return first if isinstance(first, Message) else str(error)

@@ -1,0 +1,55 @@
+"""Messages from the services, rendered in the request's language (pages, flashes, API answers).
+
+Services raise ``Message`` objects (``labtrack.core.messages``); here they meet the request's
+catalogue. Templates need nothing special: every ``{{ value }}`` that is a ``Message`` is rendered
+by the Jinja ``finalize`` hook installed by ``init_app``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, flash
+from flask_babel import get_translations
+from flask_babel import gettext as _
+
+from labtrack.core.errors import DomainError, InputProblem
+from labtrack.core.messages import Message
+
+
+def text(value: object) -> str:
+    """``value`` in the request's language when it is a ``Message``; other text as it is."""
+    if isinstance(value, Message):
+        return value.render(get_translations())
+    return "" if value is None else str(value)
+
+
+def problem_dict(problem: InputProblem) -> dict[str, Any]:
+    """An input problem as the API shows it, its message in the request's language."""
+    return {**problem.as_dict(), "message": text(problem.message)}
+
+
+def problem_line(problem: InputProblem) -> str:
+    """One line for a flash: where (file, row, field) and what, in the request's language."""
+    where = [problem.file or "",
+             _("row %(row)s", row=problem.row) if problem.row is not None else "",
+             _("field %(field)s", field=problem.field) if problem.field else ""]
+    place = ", ".join(part for part in where if part)
+    message = text(problem.message)
+    return _("%(where)s: %(message)s", where=place, message=message) if place else message
+
+
+def flash_error(error: DomainError, *, limit: int = 50) -> None:
+    """Flash an error and its problems (at most ``limit``), in the request's language."""
+    flash(text(error.message), "error")
+    for problem in error.problems[:limit]:
+        flash(problem_line(problem), "error")
+
+
+def _finalize(value: Any) -> Any:
+    return text(value) if isinstance(value, Message) else value
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.finalize = _finalize
+    app.add_template_filter(text, "message")

@@ -1,0 +1,141 @@
+"""Errors from the services reach people in their page's language: the scanning station, the API's
+problem details and the pages in Arabic or English; the CLI in English."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+from sqlmodel import Session, select
+
+from labtrack.models import CustodyEvent
+from labtrack.services import accounts, custody
+from tests import factories
+
+ARABIC = {"Accept-Language": "ar"}
+ENGLISH = {"Accept-Language": "en"}
+
+
+@pytest.fixture
+def auth(db: Session, users: dict) -> dict[str, str]:
+    token = accounts.issue_token(session=db, user=users["technician"].user, name="bench 1", by="test")
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def items(db: Session, users: dict):
+    tech = users["technician"].user
+    factories.make_site(db, tech)
+    return [factories.make_remains(db, tech) for _ in range(2)], factories.make_box(db, tech, 1)
+
+
+def _mistyped(accession: str) -> tuple[str, str]:
+    wrong = "00" if accession[-2:] != "00" else "11"
+    return accession[:-2] + wrong, wrong
+
+
+def _moves(db: Session) -> list[CustodyEvent]:
+    db.rollback()
+    return list(db.exec(select(CustodyEvent).where(CustodyEvent.action != "register")))
+
+
+def _scan(client: FlaskClient, headers: dict[str, str], **body: object) -> dict:
+    answer = client.post("/api/v1/scans/validate", headers=headers, json=body)
+    assert answer.status_code == 200
+    return answer.get_json()
+
+
+def test_scanning_station_answers_in_arabic_and_english(client: FlaskClient, auth, items) -> None:
+    remains, _box = items
+    code, wrong = _mistyped(remains[0].accession)
+    arabic = _scan(client, auth | ARABIC, code=code, action="receive")
+    assert arabic["ok"] is False
+    assert arabic["message"] == f"'{code}': حرفا التحقق '{wrong}' غير مطابقين؛ كُتب المعرّف أو قُرئ خطأً"
+    english = _scan(client, auth | ENGLISH, code=code, action="receive")
+    assert english["message"] == f"'{code}': check characters '{wrong}' do not match; the ID was mistyped or misread"
+
+    accession = remains[0].accession
+    twice = _scan(client, auth | ARABIC, code=accession, action="receive", batch=[accession])
+    assert twice["ok"] is False and twice["message"] == f"{accession} موجود مسبقاً في هذه الدفعة (مُسح مرتين)"
+    twice = _scan(client, auth | ENGLISH, code=accession, action="receive", batch=[accession])
+    assert twice["message"] == f"{accession} is already in this batch (scanned twice)"
+
+    good = _scan(client, auth | ARABIC, code=accession, action="receive")
+    assert good["ok"] is True  # registered remains are with the recovery team
+    assert (good["message"], good["where"]) == (f"{accession}: رفات، بحوزة Field team 1", "بحوزة Field team 1")
+
+
+def test_refused_move_and_batch_problems_in_the_api_readers_language(client: FlaskClient, db: Session, auth,
+                                                                       items) -> None:
+    remains, box = items
+    stored = client.post("/api/v1/custody-events", headers=auth,
+                         json={"item": remains[0].accession, "action": "store", "to_location": box.accession})
+    assert stored.status_code == 201
+    receive = {"item": remains[0].accession, "action": "receive"}
+    arabic = client.post("/api/v1/custody-events", headers=auth | ARABIC, json=receive)
+    assert arabic.status_code == 409
+    where = f"في {box.accession} ({box.name})"
+    assert arabic.get_json()["message"] == (f"{remains[0].accession} موجود في المختبر مسبقاً ({where})؛ "
+                                            "استخدم النقل أو التسليم بدلاً من ذلك")
+    english = client.post("/api/v1/custody-events", headers=auth | ENGLISH, json=receive)
+    assert english.get_json()["message"] == (f"{remains[0].accession} is already in the lab (at {box.accession} "
+                                             f"({box.name})); use move or hand-over instead")
+
+    code, wrong = _mistyped(remains[1].accession)
+    bad = {"events": [{"item": remains[1].accession, "action": "fly"},
+                      {"item": code, "action": "store", "to_location": box.accession}]}
+    answer = client.post("/api/v1/custody-events", headers=auth | ARABIC, json=bad)
+    assert answer.status_code == 422
+    body = answer.get_json()
+    assert body["message"] == "لم يُسجَّل شيء: توجد مشكلتان"
+    assert [(p["row"], p["field"]) for p in body["problems"]] == [(1, "action"), (2, "item")]
+    assert body["problems"][0]["message"].startswith("إجراء غير معروف 'fly'؛ الإجراءات المتاحة: register, receive")
+    assert body["problems"][1]["message"] == f"'{code}': حرفا التحقق '{wrong}' غير مطابقين؛ كُتب المعرّف أو قُرئ خطأً"
+    english = client.post("/api/v1/custody-events", headers=auth | ENGLISH, json=bad).get_json()
+    assert english["message"] == "Nothing was recorded: 2 problems"
+    assert english["problems"][0]["message"].startswith("unknown action 'fly'; one of register, receive")
+    assert len(_moves(db)) == 1  # only the first store
+
+
+def test_pages_show_service_errors_in_arabic(client: FlaskClient, db: Session, login_as, items) -> None:
+    remains, _box = items
+    login_as("technician")
+    code, wrong = _mistyped(remains[0].accession)
+    page = client.get(f"/custody/items/{code}", headers=ARABIC)
+    assert page.status_code == 422
+    text = page.get_data(as_text=True)
+    assert f"&#39;{code}&#39;: حرفا التحقق &#39;{wrong}&#39; غير مطابقين" in text
+    assert "check characters" not in text
+
+    # a refused form: the flash after the redirect is in Arabic, and nothing is recorded
+    item_page = f"/custody/items/{remains[0].accession}"
+    answer = client.post(f"{item_page}/corrections", headers=ARABIC | {"Referer": item_page},
+                         data={"event_id": "999999", "to_party": "ICMP", "reason": "typed the wrong box"})
+    assert answer.status_code == 302
+    text = client.get(item_page, headers=ARABIC).get_data(as_text=True)
+    assert "لا يوجد حدث حيازة رقم 999999" in text and "no custody event" not in text
+    assert _moves(db) == []
+    english = client.get(f"/custody/items/{code}", headers=ENGLISH).get_data(as_text=True)
+    assert "check characters &#39;" in english and "حرفا التحقق" not in english
+
+
+def test_a_station_state_is_described_in_arabic_on_the_item_page(client: FlaskClient, db: Session, login_as,
+                                                                  users: dict, items) -> None:
+    remains, box = items
+    custody.record_event(session=db, item_accession=remains[0].accession, action="store",
+                         to_location=box.accession, by=users["technician"].user)
+    login_as("technician")
+    text = client.get(f"/custody/items/{remains[0].accession}", headers=ARABIC).get_data(as_text=True)
+    assert f"في {box.accession} ({box.name})" in text
+
+
+def test_the_cli_speaks_english(runner, users: dict, tmp_path: Path, items) -> None:
+    remains, _box = items
+    code, wrong = _mistyped(remains[0].accession)
+    result = runner.invoke(args=["labels", code, "--out", str(tmp_path / "x.pdf"),
+                                 "--by", users["technician"].username],
+                           env={"LANG": "ar_SY.UTF-8", "LC_ALL": "ar_SY.UTF-8"})
+    assert result.exit_code != 0
+    assert f"check characters '{wrong}' do not match; the ID was mistyped or misread" in result.output
+    assert "حرفا" not in result.output
