@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from labtrack.core.messages import Message, msg, term, terms
+
 SAMPLE_STATES: tuple[str, ...] = (
     "collected",
     "sealed",
@@ -44,7 +46,7 @@ STATES_NEEDING_REASON = frozenset({"failed"})
 class TransitionRefused(ValueError):
     """A transition outside the lifecycle graph, or one whose guard failed."""
 
-    def __init__(self, current: str, target: str, message: str) -> None:
+    def __init__(self, current: str, target: str, message: Message) -> None:
         super().__init__(message)
         self.current = current
         self.target = target
@@ -67,24 +69,28 @@ def guard_transition(current: str, target: str, *, reason: str | None = None) ->
     labtrack.core.lifecycle.TransitionRefused: cannot go from 'collected' to 'profiled'; allowed: sealed, ...
     """
     if current not in TRANSITIONS:
-        raise TransitionRefused(current, target, f"unknown sample state {current!r}")
+        raise TransitionRefused(current, target, msg("unknown sample state %(state)s", state=repr(current)))
     if target not in SAMPLE_STATES:
-        raise TransitionRefused(current, target, f"unknown sample state {target!r}")
+        raise TransitionRefused(current, target, msg("unknown sample state %(state)s", state=repr(target)))
     if target not in TRANSITIONS[current]:
-        allowed = ", ".join(allowed_transitions(current)) or "none (final state)"
-        raise TransitionRefused(
-            current, target, f"cannot go from {current!r} to {target!r}; allowed: {allowed}"
-        )
+        allowed = allowed_transitions(current)
+        if not allowed:
+            raise TransitionRefused(current, target, msg(
+                "cannot go from %(current)s to %(target)s; allowed: none (final state)",
+                current=term(current), target=term(target)))
+        raise TransitionRefused(current, target, msg(
+            "cannot go from %(current)s to %(target)s; allowed: %(allowed)s",
+            current=term(current), target=term(target), allowed=terms(allowed)))
     if target in STATES_NEEDING_REASON and not (reason and reason.strip()):
-        raise TransitionRefused(current, target, f"moving a sample to {target!r} needs a reason")
+        raise TransitionRefused(current, target, msg("moving a sample to %(target)s needs a reason",
+                                                     target=term(target)))
 
 
 def guard_resample(current: str) -> None:
     """Only a failed sample may be re-sampled (a new sample of the same remains)."""
     if current != "failed":
-        raise TransitionRefused(
-            current, "resample", f"only a failed sample can be re-sampled (this one is {current!r})"
-        )
+        raise TransitionRefused(current, "resample", msg(
+            "only a failed sample can be re-sampled (this one is %(state)s)", state=term(current)))
 
 
 def is_terminal(state: str) -> bool:

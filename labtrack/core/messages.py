@@ -9,11 +9,13 @@ so the English text is the msgid of the Arabic catalogue. A ``Message`` *is* its
 ``str``): the CLI, logs, stored job errors and code that reads an error as text keep working. The
 web edge renders it in the reader's language with ``message.render(translations)``.
 Parameters may be messages themselves (``where=standing.describe()``); they are rendered first.
+A stored code (a state, an action) is passed as ``term(code)`` or ``terms(codes)``: English text
+shows the code, the web edge its label in the reader's language (``labtrack.web.terms``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol
 
 
@@ -27,6 +29,27 @@ class Translations(Protocol):
 
 def _format(text: str, params: Mapping[str, object]) -> str:
     return text % params if params else text
+
+
+class Term(str):
+    """A stored code as a message parameter (``term("collected")``)."""
+
+
+class Terms(tuple[str, ...]):
+    """Stored codes as one message parameter, listed with commas (``terms(["sealed", "failed"])``)."""
+
+    def __str__(self) -> str:
+        return ", ".join(self)
+
+
+def term(code: str) -> Term:
+    """A stored code (state, action, kind) as a parameter: shown as its label in the reader's language."""
+    return Term(code)
+
+
+def terms(codes: Iterable[str]) -> Terms:
+    """Several stored codes as one parameter, listed with the reader's commas."""
+    return Terms(str(code) for code in codes)
 
 
 class Message(str):
@@ -47,10 +70,10 @@ class Message(str):
         self.id, self.params, self.plural, self.num = id, values, plural, num
         return self
 
-    def render(self, translations: Translations) -> str:
-        """The text in the language of ``translations`` (English when the translation is unusable)."""
-        values = {name: value.render(translations) if isinstance(value, Message) else value
-                  for name, value in self.params.items()}
+    def render(self, translations: Translations, label: Callable[[str], str] | None = None) -> str:
+        """The text in the language of ``translations`` (English when the translation is unusable);
+        ``label`` gives the label of a stored code (``term``)."""
+        values = {name: _render_value(value, translations, label) for name, value in self.params.items()}
         if self.plural is not None:
             text = translations.ngettext(self.id, self.plural, self.num or 0)
         else:
@@ -62,6 +85,17 @@ class Message(str):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (Message, (self.id, self.params, self.plural, self.num))
+
+
+def _render_value(value: object, translations: Translations, label: Callable[[str], str] | None) -> object:
+    if isinstance(value, Message):
+        return value.render(translations, label)
+    if isinstance(value, Term):
+        return label(value) if label else str(value)
+    if isinstance(value, Terms):
+        separator = translations.gettext(LIST_SEPARATOR)
+        return separator.join(label(code) if label else code for code in value)
+    return value
 
 
 def msg(id: str, /, **params: object) -> Message:
@@ -78,3 +112,7 @@ def message_of(error: BaseException) -> str:
     """The message an exception was raised with: the ``Message`` itself when it was one."""
     first = error.args[0] if error.args else None
     return first if isinstance(first, Message) else str(error)
+
+
+#: Between the items of a list (``terms``): "، " in Arabic.
+LIST_SEPARATOR = msg(", ")

@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 
 from labtrack.core import ids
 from labtrack.core.errors import Conflict, NotFound, ProblemList
+from labtrack.core.messages import msg, terms
 from labtrack.models import CustodyItem, Remains, Site, User
 from labtrack.models.sites import REMAINS_TYPES, SEXES, SITE_STATUSES
 from labtrack.services.transaction import write
@@ -49,18 +50,18 @@ def _check_site(data: SiteInput) -> None:
     problems = ProblemList()
     code = data.code.strip().upper()
     if len(code) != 3 or not code.isalpha() or not code.isascii():
-        problems.add("a site code is three letters A-Z (e.g. QTF)", field="code")
+        problems.add(msg("a site code is three letters A-Z (e.g. QTF)"), field="code")
     elif code in ("REF", "LOC", "USR", "DOC"):
-        problems.add(f"{code} is reserved for other IDs", field="code")
+        problems.add(msg("%(code)s is reserved for other IDs", code=code), field="code")
     if not data.name_en.strip():
-        problems.add("an English name is required", field="name_en")
+        problems.add(msg("an English name is required"), field="name_en")
     if data.status not in SITE_STATUSES:
-        problems.add(f"status must be one of {', '.join(SITE_STATUSES)}", field="status")
+        problems.add(msg("status must be one of %(statuses)s", statuses=terms(SITE_STATUSES)), field="status")
     if data.latitude is not None and not -90 <= data.latitude <= 90:
-        problems.add("latitude must be between -90 and 90", field="latitude")
+        problems.add(msg("latitude must be between -90 and 90"), field="latitude")
     if data.longitude is not None and not -180 <= data.longitude <= 180:
-        problems.add("longitude must be between -180 and 180", field="longitude")
-    problems.raise_if_any("The site cannot be registered")
+        problems.add(msg("longitude must be between -180 and 180"), field="longitude")
+    problems.raise_if_any(msg("The site cannot be registered"))
 
 
 def create_site(*, session: Session, data: SiteInput, by: User | str) -> Site:
@@ -68,7 +69,7 @@ def create_site(*, session: Session, data: SiteInput, by: User | str) -> Site:
     _check_site(data)
     code = data.code.strip().upper()
     if session.exec(select(Site).where(Site.code == code)).first():
-        raise Conflict(f"a site with code {code} exists already")
+        raise Conflict(msg("a site with code %(code)s exists already", code=code))
     with write(session, actor=by, reason=f"site {code} registered"):
         site = Site(code=code, name_en=data.name_en.strip(), name_ar=data.name_ar.strip(),
                     governorate=data.governorate.strip(), latitude=data.latitude,
@@ -81,7 +82,7 @@ def create_site(*, session: Session, data: SiteInput, by: User | str) -> Site:
 def get_site(session: Session, code: str) -> Site:
     site = session.exec(select(Site).where(Site.code == code.strip().upper())).first()
     if site is None:
-        raise NotFound(f"no site with code {code!r}")
+        raise NotFound(msg("no site with code %(code)s", code=repr(code)))
     return site
 
 
@@ -92,21 +93,21 @@ def list_sites(session: Session) -> list[Site]:
 def _check_remains(data: RemainsInput) -> None:
     problems = ProblemList()
     if data.remains_type not in REMAINS_TYPES:
-        problems.add(f"type must be one of {', '.join(REMAINS_TYPES)}", field="remains_type")
+        problems.add(msg("type must be one of %(types)s", types=terms(REMAINS_TYPES)), field="remains_type")
     if data.est_sex not in SEXES:
-        problems.add("estimated sex must be M, F or U", field="est_sex")
+        problems.add(msg("estimated sex must be M, F or U"), field="est_sex")
     if data.depth_m is not None and data.depth_m < 0:
-        problems.add("depth cannot be negative", field="depth_m")
+        problems.add(msg("depth cannot be negative"), field="depth_m")
     for name in ("est_age_min", "est_age_max"):
         value = getattr(data, name)
         if value is not None and not 0 <= value <= 120:
-            problems.add("age must be between 0 and 120 years", field=name)
+            problems.add(msg("age must be between 0 and 120 years"), field=name)
     if (data.est_age_min is not None and data.est_age_max is not None
             and data.est_age_min > data.est_age_max):
-        problems.add("the minimum age is above the maximum age", field="est_age_min")
+        problems.add(msg("the minimum age is above the maximum age"), field="est_age_min")
     if data.est_stature_cm is not None and not 50 <= data.est_stature_cm <= 250:
-        problems.add("stature must be between 50 and 250 cm", field="est_stature_cm")
-    problems.raise_if_any("The remains cannot be registered")
+        problems.add(msg("stature must be between 50 and 250 cm"), field="est_stature_cm")
+    problems.raise_if_any(msg("The remains cannot be registered"))
 
 
 def add_remains(*, session: Session, site: Site, data: RemainsInput, by: User | str) -> Remains:
@@ -114,7 +115,8 @@ def add_remains(*, session: Session, site: Site, data: RemainsInput, by: User | 
     _check_remains(data)
     number = site.next_remains_number
     if number > ids.CAPACITY["remains"]:
-        raise Conflict(f"site {site.code} has {ids.CAPACITY['remains']:,} remains, as many as its IDs can number")
+        raise Conflict(msg("site %(code)s has %(count)s remains, as many as its IDs can number", code=site.code,
+                           count=format(ids.CAPACITY["remains"], ",")))
     site.next_remains_number = number + 1
     values = {k: v for k, v in vars(data).items() if k != "extra"}
     remains = Remains(accession=ids.remains_id(site.code, number), site_id=site.id or 0,
@@ -135,7 +137,7 @@ def register_remains(*, session: Session, site_code: str, data: RemainsInput, by
     _check_remains(data)
     site = get_site(session, site_code)
     if site.status == "closed":
-        raise Conflict(f"site {site.code} is closed: no new remains can be registered there")
+        raise Conflict(msg("site %(code)s is closed: no new remains can be registered there", code=site.code))
     with write(session, actor=by, reason=f"remains registered at {site.code}"):
         remains = add_remains(session=session, site=site, data=data, by=by)
         custody.add_first_event(session=session, accession=remains.accession, by=by,
@@ -146,7 +148,7 @@ def register_remains(*, session: Session, site_code: str, data: RemainsInput, by
 def get_remains(session: Session, accession: str) -> Remains:
     remains = session.exec(select(Remains).where(Remains.accession == ids.normalise(accession))).first()
     if remains is None:
-        raise NotFound(f"no remains with ID {accession!r}")
+        raise NotFound(msg("no remains with ID %(accession)s", accession=repr(accession)))
     return remains
 
 
@@ -157,5 +159,5 @@ def remains_of_site(session: Session, site: Site) -> list[Remains]:
 def get_site_by_id(session: Session, site_id: int) -> Site:
     site = session.get(Site, site_id)
     if site is None:
-        raise NotFound(f"no site {site_id}")
+        raise NotFound(msg("no site %(site)s", site=site_id))
     return site

@@ -6,6 +6,7 @@ from sqlmodel import Session, col, select
 
 from labtrack.core import ids
 from labtrack.core.errors import ProblemList, ValidationFailed
+from labtrack.core.messages import message_of, msg, nmsg
 from labtrack.documents import labels as label_documents
 from labtrack.models import CustodyItem, LabelPrint, Remains, Sample, Site, StorageLocation, User
 from labtrack.services import issued_documents
@@ -48,19 +49,20 @@ def resolve_items(session: Session, accessions: list[str]) -> list[CustodyItem]:
         try:
             accession = ids.validate(text)
         except ids.InvalidAccession as error:
-            problems.add(str(error), field="items", row=row)
+            problems.add(message_of(error), field="items", row=row)
             continue
         if accession in seen:
             continue
         seen.add(accession)
         item = session.exec(select(CustodyItem).where(CustodyItem.accession == accession)).first()
         if item is None:
-            problems.add(f"{accession} is a valid ID but no such item is registered", field="items", row=row)
+            problems.add(msg("%(accession)s is a valid ID but no such item is registered", accession=accession),
+                         field="items", row=row)
             continue
         items.append(item)
     if not accessions:
-        problems.add("no item IDs given", field="items")
-    problems.raise_if_any("No labels were printed")
+        problems.add(msg("no item IDs given"), field="items")
+    problems.raise_if_any(msg("No labels were printed"))
     return items
 
 
@@ -68,15 +70,16 @@ def print_labels(*, session: Session, accessions: list[str], layout: str, by: Us
                  reason: str = "") -> tuple[bytes, list[LabelPrint]]:
     """Render labels and record a ``LabelPrint`` for each item; a reprint needs a reason."""
     if layout not in label_documents.LAYOUTS:
-        raise ValidationFailed(f"layout must be one of {', '.join(label_documents.LAYOUTS)}")
+        raise ValidationFailed(msg("layout must be one of %(layouts)s", layouts=", ".join(label_documents.LAYOUTS)))
     items = resolve_items(session, accessions)
     printed_before = set(session.exec(select(LabelPrint.item_id).where(
         col(LabelPrint.item_id).in_([item.id for item in items]))))
     reprints = [item.accession for item in items if item.id in printed_before]
     if reprints and not reason.strip():
-        raise ValidationFailed(
-            f"{', '.join(reprints[:10])}{' …' if len(reprints) > 10 else ''}: labels were printed before; "
-            "a reprint needs a reason (e.g. label damaged)")
+        raise ValidationFailed(nmsg(
+            "%(items)s: the label was printed before; a reprint needs a reason (e.g. label damaged)",
+            "%(items)s: %(num)d labels were printed before; a reprint needs a reason (e.g. label damaged)",
+            len(reprints), items=", ".join(reprints[:10]) + (" …" if len(reprints) > 10 else "")))
     data = [label_data(session, item) for item in items]
     content = label_documents.render(data, layout)
     with write(session, actor=by, reason=reason.strip() or f"{len(items)} label(s) printed"):

@@ -8,6 +8,7 @@ from sqlmodel import Session, select
 
 from labtrack.core import ids, lifecycle
 from labtrack.core.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
+from labtrack.core.messages import message_of, msg, terms
 from labtrack.models import CustodyItem, Remains, Sample, SampleStateChange, User
 from labtrack.services.transaction import write
 
@@ -21,8 +22,8 @@ def add_sample(session: Session, *, remains: Remains, sample_type: str, by: User
 
     number = remains.next_sample_number
     if number > ids.CAPACITY["sample"]:
-        raise Conflict(f"remains {remains.accession} have {ids.CAPACITY['sample']} samples, "
-                       "as many as sample IDs can number")
+        raise Conflict(msg("remains %(accession)s have %(count)s samples, as many as sample IDs can number",
+                           accession=remains.accession, count=ids.CAPACITY["sample"]))
     remains.next_sample_number = number + 1
     sample = Sample(accession=ids.sample_id(remains.accession, number), remains_id=remains.id,
                     number=number, sample_type=sample_type, collected_on=collected_on,
@@ -39,7 +40,7 @@ def take_sample(*, session: Session, remains_accession: str, sample_type: str, b
                 collected_on: date | None = None, notes: str = "") -> Sample:
     """Take a sample of remains: next sample number, a custody item, first custody event."""
     if sample_type not in REMAINS_SAMPLE_TYPES:
-        raise ValidationFailed(f"sample type must be one of {', '.join(REMAINS_SAMPLE_TYPES)}")
+        raise ValidationFailed(msg("sample type must be one of %(types)s", types=terms(REMAINS_SAMPLE_TYPES)))
     from labtrack.services.intake import get_remains
 
     remains = get_remains(session, remains_accession)
@@ -53,7 +54,7 @@ def take_sample(*, session: Session, remains_accession: str, sample_type: str, b
 def get_sample(session: Session, accession: str) -> Sample:
     sample = session.exec(select(Sample).where(Sample.accession == ids.normalise(accession))).first()
     if sample is None:
-        raise NotFound(f"no sample with ID {accession!r}")
+        raise NotFound(msg("no sample with ID %(accession)s", accession=repr(accession)))
     return sample
 
 
@@ -63,7 +64,8 @@ def transition(*, session: Session, accession: str, to_state: str, by: User, rea
     try:
         lifecycle.guard_transition(sample.state, to_state, reason=reason)
     except lifecycle.TransitionRefused as refused:
-        raise InvalidTransition(f"{sample.accession}: {refused}") from refused
+        raise InvalidTransition(msg("%(accession)s: %(problem)s", accession=sample.accession,
+                                    problem=message_of(refused))) from refused
     with write(session, actor=by, reason=reason or f"sample {to_state}"):
         change = SampleStateChange(sample_id=sample.id or 0, from_state=sample.state, to_state=to_state,
                                    reason=reason.strip(), by_user_id=by.id or 0)
@@ -81,14 +83,16 @@ def resample(*, session: Session, accession: str, by: User, sample_type: str | N
     try:
         lifecycle.guard_resample(failed.state)
     except lifecycle.TransitionRefused as refused:
-        raise InvalidTransition(f"{failed.accession}: {refused}") from refused
+        raise InvalidTransition(msg("%(accession)s: %(problem)s", accession=failed.accession,
+                                    problem=message_of(refused))) from refused
     if failed.remains_id is None:
-        raise InvalidTransition(f"{failed.accession} is a reference sample: ask the donor for a new kit")
+        raise InvalidTransition(msg("%(accession)s is a reference sample: ask the donor for a new kit",
+                                    accession=failed.accession))
     remains = session.get(Remains, failed.remains_id)
     assert remains is not None
     kind = sample_type or failed.sample_type
     if kind not in REMAINS_SAMPLE_TYPES:
-        raise ValidationFailed(f"sample type must be one of {', '.join(REMAINS_SAMPLE_TYPES)}")
+        raise ValidationFailed(msg("sample type must be one of %(types)s", types=terms(REMAINS_SAMPLE_TYPES)))
     with write(session, actor=by, reason=f"re-sampling of {failed.accession}"):
         sample = add_sample(session, remains=remains, sample_type=kind, by=by,
                              collected_on=date.today(), notes=notes, resampled_from=failed)

@@ -6,6 +6,7 @@ from sqlmodel import Session, select
 
 from labtrack.core import ids
 from labtrack.core.errors import Conflict, NotFound, ProblemList
+from labtrack.core.messages import msg, term, terms
 from labtrack.models import CustodyItem, StorageLocation, User
 from labtrack.models.samples import LOCATION_LEVELS
 from labtrack.services.transaction import write
@@ -19,22 +20,23 @@ def add_location(*, session: Session, name: str, level: str, number: int,
     """Create a location inside an open write (used by ``create_location`` and the demo data)."""
     problems = ProblemList()
     if level not in LOCATION_LEVELS:
-        problems.add(f"level must be one of {', '.join(LOCATION_LEVELS)}", field="level")
+        problems.add(msg("level must be one of %(levels)s", levels=terms(LOCATION_LEVELS)), field="level")
     if not name.strip():
-        problems.add("a name is required", field="name")
+        problems.add(msg("a name is required"), field="name")
     if not 1 <= number <= 99:
-        problems.add("the number must be between 1 and 99", field="number")
+        problems.add(msg("the number must be between 1 and 99"), field="number")
     expected_depth = LOCATION_LEVELS.index(level) if level in LOCATION_LEVELS else -1
     parent_depth = LOCATION_LEVELS.index(parent.level) if parent else -1
     if level in LOCATION_LEVELS and parent_depth >= expected_depth:
-        problems.add(f"a {level} cannot be inside a {parent.level if parent else 'nothing'}", field="parent")
+        problems.add(msg("a %(level)s cannot be inside a %(parent)s", level=term(level), parent=term(parent.level))
+                         if parent else msg("a %(level)s cannot be inside nothing", level=term(level)), field="parent")
     if level != "room" and parent is None:
-        problems.add(f"a {level} must be inside a larger location", field="parent")
-    problems.raise_if_any("The storage location cannot be created")
+        problems.add(msg("a %(level)s must be inside a larger location", level=term(level)), field="parent")
+    problems.raise_if_any(msg("The storage location cannot be created"))
     parts = _parts(parent) + [f"{LEVEL_LETTERS[level]}{number:02d}"]
     accession = ids.location_id(*parts)
     if session.exec(select(StorageLocation).where(StorageLocation.accession == accession)).first():
-        raise Conflict(f"location {accession} exists already")
+        raise Conflict(msg("location %(accession)s exists already", accession=accession))
     location = StorageLocation(accession=accession, name=name.strip(), level=level,
                                parent_id=parent.id if parent else None)
     session.add(location)
@@ -62,7 +64,7 @@ def get_location(session: Session, accession: str) -> StorageLocation:
     location = session.exec(
         select(StorageLocation).where(StorageLocation.accession == ids.normalise(accession))).first()
     if location is None:
-        raise NotFound(f"no storage location with ID {accession!r}")
+        raise NotFound(msg("no storage location with ID %(accession)s", accession=repr(accession)))
     return location
 
 

@@ -15,12 +15,13 @@ from flask_babel import gettext as _
 
 from labtrack.core.errors import DomainError, InputProblem
 from labtrack.core.messages import Message
+from labtrack.web.terms import term
 
 
 def text(value: object) -> str:
     """``value`` in the request's language when it is a ``Message``; other text as it is."""
     if isinstance(value, Message):
-        return value.render(get_translations())
+        return value.render(get_translations(), term)
     return "" if value is None else str(value)
 
 

@@ -9,8 +9,8 @@ import pytest
 from flask.testing import FlaskClient
 from sqlmodel import Session, select
 
-from labtrack.models import CustodyEvent
-from labtrack.services import accounts, custody
+from labtrack.models import CustodyEvent, Sample, Site
+from labtrack.services import accounts, custody, samples
 from tests import factories
 
 ARABIC = {"Accept-Language": "ar"}
@@ -139,3 +139,36 @@ def test_the_cli_speaks_english(runner, users: dict, tmp_path: Path, items) -> N
     assert result.exit_code != 0
     assert f"check characters '{wrong}' do not match; the ID was mistyped or misread" in result.output
     assert "حرفا" not in result.output
+
+
+def test_a_refused_sample_state_names_the_states_in_arabic(client: FlaskClient, db: Session, login_as,
+                                                           users: dict, items) -> None:
+    remains, _box = items
+    sample = samples.take_sample(session=db, remains_accession=remains[0].accession, sample_type="petrous",
+                                 by=users["technician"].user)
+    login_as("technician")
+    detail = f"/samples/{sample.accession}"
+    answer = client.post(f"{detail}/state", data={"to_state": "profiled"}, headers=ARABIC | {"Referer": detail})
+    assert answer.status_code == 302
+    text = client.get(detail, headers=ARABIC).get_data(as_text=True)
+    assert (f"{sample.accession}: لا يمكن الانتقال من «مجموعة» إلى «لها ملف وراثي»؛ "
+            "المسموح: مختومة، فشلت، مُستهلَكة") in text
+    answer = client.post(f"{detail}/state", data={"to_state": "profiled"}, headers=ENGLISH | {"Referer": detail})
+    text = client.get(detail, headers=ENGLISH).get_data(as_text=True)
+    assert (f"{sample.accession}: cannot go from collected to profiled; allowed: sealed, failed, consumed") in text
+    db.rollback()
+    assert db.get(Sample, sample.id).state == "collected"
+
+
+def test_site_form_problems_in_arabic_next_to_nothing_saved(client: FlaskClient, db: Session, login_as) -> None:
+    login_as("technician")
+    answer = client.post("/sites/", data={"code": "Q1", "name_en": "", "latitude": "95"},
+                         headers=ARABIC | {"Referer": "/sites/"})
+    assert answer.status_code in (302, 422)
+    text = answer.get_data(as_text=True) if answer.status_code == 422 else client.get(
+        "/sites/", headers=ARABIC).get_data(as_text=True)
+    assert "رمز الموقع ثلاثة أحرف لاتينية A-Z (مثل QTF)" in text
+    assert "الاسم بالإنجليزية مطلوب" in text and "يجب أن يكون خط العرض بين" in text
+    assert "لا يمكن تسجيل الموقع (3 مشكلات)" in text
+    db.rollback()
+    assert db.exec(select(Site)).all() == []
