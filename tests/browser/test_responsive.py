@@ -1,0 +1,135 @@
+"""Narrow screens (issue #12 item 8), in real headless Chromium at 800 px (half a laptop screen, a
+tablet) and 390 px (a phone), in English and Arabic: no main page sticks out to the side, the top
+bar collapses into one row with a menu button that opens it (keyboard too, and on the correct side
+in right-to-left), and a wide table scrolls inside its own box. Screenshots go to test-artifacts/."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+from sqlmodel import Session
+
+from labtrack.services import demo
+from tests import review_factories
+from tests.browser.pages import horizontal_overflow, signed_in_page
+from tests.pdf_text import ARTIFACTS
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def pages(db: Session, users: dict) -> dict[str, str]:
+    """The main pages over the demo data and one candidate match, by a short name."""
+    demo.load_demo(db)
+    candidate = review_factories.make_candidate(db, users["admin"].user, log10_lr=-0.151)
+    return {
+        "home": "/",
+        "sites": "/sites/",
+        "site-and-remains-list": f"/sites/{candidate.site.code}",
+        "remains": f"/sites/remains/{candidate.remains.accession}",
+        "samples": "/samples/",
+        "review-queue": "/review/",
+        "review-match": f"/review/matches/{candidate.match.id}",
+        "scanning-station": "/custody/station",
+        "profiles": "/profiles/",
+        "match-runs": "/matching/",
+    }
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+@pytest.mark.parametrize("width", [390, 800])
+def test_no_main_page_sticks_out_to_the_side(app: Flask, users: dict, pages: dict[str, str], live_server: str,
+                                             chromium, width: int, language: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = signed_in_page(chromium, live_server, users["admin"], language=language, width=width)
+    for name, path in pages.items():
+        response = page.goto(live_server + path)
+        assert response is not None and response.status == 200, path
+        assert page.get_attribute("html", "dir") == ("rtl" if language == "ar" else "ltr")
+        assert horizontal_overflow(page) <= 0, f"{path} at {width} px ({language}) is wider than the window"
+        # the bar is one row: the menu button beside the name of the system, the areas hidden
+        assert page.locator("#menu-toggle").is_visible(), path
+        assert not page.locator("nav.areas").is_visible(), path
+        page.screenshot(path=str(ARTIFACTS / f"responsive-{width}px-{language}-{name}.png"), full_page=True)
+
+
+@pytest.mark.parametrize(("language", "width"), [("en", 390), ("ar", 390), ("ar", 800)])
+def test_the_menu_button_opens_the_bar_by_mouse_and_keyboard(app: Flask, users: dict, pages: dict[str, str],
+                                                              live_server: str, chromium, language: str,
+                                                              width: int) -> None:
+    page = signed_in_page(chromium, live_server, users["admin"], language=language, width=width)
+    page.goto(f"{live_server}/review/")
+    toggle, areas, header = page.locator("#menu-toggle"), page.locator("nav.areas"), page.locator("header")
+    brand = page.locator("header .brand").bounding_box()
+    button = toggle.bounding_box()
+    assert brand is not None and button is not None
+    # one row: the name and the button side by side, the bar no taller than the button and its padding
+    assert abs((brand["y"] + brand["height"] / 2) - (button["y"] + button["height"] / 2)) < 4
+    assert header.bounding_box()["height"] < 2 * button["height"]
+    # the name of the system at the start of the line, the button at its end: right to left in Arabic
+    if language == "ar":
+        assert button["x"] + button["width"] < brand["x"]
+    else:
+        assert brand["x"] + brand["width"] < button["x"]
+    assert button["x"] >= 0 and button["x"] + button["width"] <= width
+    assert toggle.get_attribute("aria-expanded") == "false" and not areas.is_visible()
+    assert not page.locator("header form.find").is_visible()
+
+    # by keyboard: Tab from the name reaches the button, Enter opens, Tab enters the menu, Escape closes
+    page.locator("header .brand").focus()
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.id") == "menu-toggle"
+    page.keyboard.press("Enter")
+    assert toggle.get_attribute("aria-expanded") == "true" and areas.is_visible()
+    assert page.locator("header form.find").is_visible() and page.locator("header .account").is_visible()
+    links = areas.locator("a")
+    assert links.count() >= 10  # an administrator sees every area
+    for index in range(links.count()):
+        box = links.nth(index).bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width, links.nth(index).inner_text()
+    assert horizontal_overflow(page) <= 0
+    page.screenshot(path=str(ARTIFACTS / f"responsive-{width}px-{language}-menu-open.png"), full_page=True)
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.closest('nav.areas') !== null")
+    page.keyboard.press("Escape")
+    assert toggle.get_attribute("aria-expanded") == "false" and not areas.is_visible()
+    assert page.evaluate("() => document.activeElement.id") == "menu-toggle"
+    page.keyboard.press("Space")
+    assert toggle.get_attribute("aria-expanded") == "true" and areas.is_visible()
+
+    # by mouse: the open menu leads to its pages; a click on the button closes it
+    toggle.click()
+    assert not areas.is_visible()
+    toggle.click()
+    page.locator("nav.areas a", has_text="العينات" if language == "ar" else "Samples").click()
+    page.wait_for_url(f"{live_server}/samples/")
+    assert page.locator("#menu-toggle").get_attribute("aria-expanded") == "false"  # a new page starts closed
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_a_wide_table_scrolls_inside_its_box(app: Flask, users: dict, pages: dict[str, str], live_server: str,
+                                             chromium, language: str) -> None:
+    page = signed_in_page(chromium, live_server, users["admin"], language=language, width=390)
+    page.goto(f"{live_server}/review/")
+    table = page.locator("table#queue")
+    sizes = table.evaluate("t => ({scroll: t.scrollWidth, client: t.clientWidth})")
+    assert sizes["scroll"] > sizes["client"] + 100, sizes  # eleven columns do not fit 390 px
+    box = table.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
+    # it scrolls: the last column comes into view inside the box, the page itself does not move
+    table.evaluate("t => { t.scrollLeft = (getComputedStyle(t).direction === 'rtl' ? -1 : 1) * t.scrollWidth; }")
+    last = table.locator("thead th").last.bounding_box()
+    assert last is not None and last["x"] >= box["x"] - 1 and last["x"] + last["width"] <= box["x"] + box["width"] + 1
+    assert horizontal_overflow(page) <= 0 and page.evaluate("() => window.scrollX") == 0
+    page.screenshot(path=str(ARTIFACTS / f"responsive-390px-{language}-review-queue-scrolled.png"), full_page=True)
+
+
+def test_wide_screens_and_pages_without_javascript_keep_the_bar_open(app: Flask, users: dict, live_server: str,
+                                                                     chromium) -> None:
+    wide = signed_in_page(chromium, live_server, users["admin"], language="ar", width=1280)
+    assert not wide.locator("#menu-toggle").is_visible() and wide.locator("nav.areas").is_visible()
+    assert wide.locator("header form.find").is_visible()
+    # without JavaScript nothing collapses: the bar wraps, every area stays one tap away
+    plain = signed_in_page(chromium, live_server, users["admin"], language="ar", width=390, javascript=False)
+    assert not plain.locator("#menu-toggle").is_visible() and plain.locator("nav.areas").is_visible()
+    assert plain.locator("nav.areas a").first.is_visible()
