@@ -1,4 +1,4 @@
-"""`labtrack users create|token|list`."""
+"""`labtrack users create|list|token|tokens|revoke-token|deactivate|reactivate|reset-password|set-role`."""
 
 from __future__ import annotations
 
@@ -86,4 +86,73 @@ def list_users() -> None:
     """List users and roles."""
     with standalone_session() as db:
         for user in accounts.list_users(db):
-            click.echo(f"{user.username}\t{user.role}\t{user.full_name}")
+            click.echo(f"{user.username}\t{user.role}\t{user.full_name}"
+                       f"{'' if user.active else chr(9) + 'deactivated'}")
+
+
+def _fail(error: DomainError) -> click.ClickException:
+    return click.ClickException("; ".join([error.message, *(str(p) for p in error.problems)]))
+
+
+REASON = click.option("--reason", required=True, help="Why (kept in the audit log).")
+
+
+@users.command("deactivate")
+@click.argument("username")
+@REASON
+@with_appcontext
+def deactivate(username: str, reason: str) -> None:
+    """Stop USERNAME: no login, sessions ended, tokens revoked (the account stays in every record)."""
+    with standalone_session() as db:
+        try:
+            user = accounts.deactivate(session=db, user_id=accounts.find_user(db, username).id or 0, by="cli",
+                                       reason=reason)
+        except DomainError as error:
+            raise _fail(error) from error
+        click.echo(f"{user.username} deactivated.")
+
+
+@users.command("reactivate")
+@click.argument("username")
+@REASON
+@with_appcontext
+def reactivate(username: str, reason: str) -> None:
+    """Let a deactivated USERNAME log in again."""
+    with standalone_session() as db:
+        try:
+            user = accounts.reactivate(session=db, user_id=accounts.find_user(db, username).id or 0, by="cli",
+                                       reason=reason)
+        except DomainError as error:
+            raise _fail(error) from error
+        click.echo(f"{user.username} reactivated.")
+
+
+@users.command("reset-password")
+@click.argument("username")
+@REASON
+@with_appcontext
+def reset_password(username: str, reason: str) -> None:
+    """Give USERNAME a temporary password (printed once) to change at the next login."""
+    with standalone_session() as db:
+        try:
+            temporary = accounts.reset_password(session=db, user_id=accounts.find_user(db, username).id or 0,
+                                                by="cli", reason=reason)
+        except DomainError as error:
+            raise _fail(error) from error
+        click.echo(temporary)
+
+
+@users.command("set-role")
+@click.argument("username")
+@click.argument("role", type=click.Choice(ROLES))
+@REASON
+@with_appcontext
+def set_role(username: str, role: str, reason: str) -> None:
+    """Give USERNAME another ROLE (at least one active admin remains)."""
+    with standalone_session() as db:
+        try:
+            user = accounts.change_role(session=db, user_id=accounts.find_user(db, username).id or 0, role=role,
+                                        by="cli", reason=reason)
+        except DomainError as error:
+            raise _fail(error) from error
+        click.echo(f"{user.username} is now {user.role}.")

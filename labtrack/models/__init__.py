@@ -13,7 +13,14 @@ from labtrack.models.dvi_events import (
     DviProposal,
     DviReview,
 )
-from labtrack.models.families import ConsentRecord, Donor, Family, MissingPerson, PedigreeMember
+from labtrack.models.families import (
+    ConsentRecord,
+    Donor,
+    Family,
+    MissingPerson,
+    PedigreeMember,
+    RemovedPedigreeMember,
+)
 from labtrack.models.identification import (
     FamilyNotification,
     Identification,
@@ -62,6 +69,7 @@ APPEND_ONLY_TABLES: tuple[str, ...] = (
     "dvi_proposal",
     "dvi_review",
     "missing_person_link",
+    "removed_pedigree_member",
 )
 
 __all__ = [
@@ -72,6 +80,7 @@ __all__ = [
     "IssuedDocumentContent", "JOB_ENDED", "JOB_STATUSES", "Job", "LabMatchSetting", "LabelPrint", "Match",
     "MatchEvidence", "MatchReview", "MissingPersonLink",
     "MatchRun", "MissingPerson", "NameIndex", "PedigreeMember", "Profile", "ProfileAllele", "ProfileImport",
-    "Remains", "RetractionProposal", "Sample", "SampleStateChange", "Signature", "Site", "StaffMember",
+    "Remains", "RemovedPedigreeMember",
+    "RetractionProposal", "Sample", "SampleStateChange", "Signature", "Site", "StaffMember",
     "StorageLocation", "User", "metadata", "utcnow",
 ]

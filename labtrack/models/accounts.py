@@ -31,6 +31,8 @@ class User(SQLModel, table=True):
     created_at: datetime = created_at_field()
     # part of the session's user id: raised at logout, so every session cookie issued before stops working
     session_epoch: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # set when an administrator resets the password: the user chooses a new one at the next login
+    must_change_password: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
 
     # Flask-Login protocol
     @property

@@ -99,6 +99,29 @@ class PedigreeMember(SQLModel, table=True):
     relation_label: str = Field(default="", max_length=50)
 
 
+class RemovedPedigreeMember(SQLModel, table=True):
+    """Append-only: a person taken out of a family tree, as they were, with who removed them and why.
+
+    The live tree (``pedigree_member``) loses the row, so every reader of pedigrees sees the tree as
+    it is now; this record (and the audit log's entry with the row before) keeps what was there."""
+
+    __tablename__ = "removed_pedigree_member"
+
+    id: int | None = Field(default=None, primary_key=True)
+    family_id: int = Field(foreign_key="family.id", index=True)
+    member_id: int  # the id the person had in pedigree_member (no foreign key: that row is gone)
+    person_code: str = Field(max_length=40)
+    sex: str = Field(default="U", max_length=1)
+    father_code: str = Field(default="", max_length=40)
+    mother_code: str = Field(default="", max_length=40)
+    donor_id: int | None = Field(default=None, foreign_key="donor.id")
+    missing_person_id: int | None = Field(default=None, foreign_key="missing_person.id")
+    relation_label: str = Field(default="", max_length=50)
+    reason: str
+    removed_by_id: int = Field(foreign_key="user_account.id")
+    removed_at: datetime = created_at_field()
+
+
 class ConsentRecord(SQLModel, table=True):
     """Append-only: a grant of consent, or its withdrawal (which references the grant)."""
 

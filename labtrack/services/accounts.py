@@ -6,6 +6,11 @@ An unknown username costs the same one scrypt check as a known one. A session's 
 the user's ``session_epoch``, raised at logout, so a copied session cookie stops working then.
 Tokens act with the role they were issued for (never more than their user's), expire, and can be
 revoked.
+
+Administration (``deactivate``, ``reactivate``, ``reset_password``, ``change_role``) is an
+administrator's, each with a reason kept in the audit log. A deactivated user stays in every record
+but cannot log in: their sessions end and their tokens are revoked. A reset gives a temporary
+password the user must replace at the next login. At least one active administrator always remains.
 """
 
 from __future__ import annotations
@@ -20,11 +25,13 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from labtrack.core.errors import (
     AuthenticationFailed,
     Conflict,
+    InputProblem,
     NotFound,
     PermissionDenied,
     ProblemList,
     ValidationFailed,
 )
+from labtrack.core.messages import msg
 from labtrack.models import ROLES, ApiToken, User, utcnow
 from labtrack.services.transaction import write
 
@@ -184,6 +191,8 @@ def user_for_token(session: Session, token: str) -> User | None:
     user = session.get(User, row.user_id)
     if user is None or not user.active:
         return None
+    if row.role and row.role != user.role and user.role != "admin":
+        return None  # issued when the user was an administrator: never more than the user's role now
     acting = User.model_validate(user.model_dump())  # a transient copy: the role change is never saved
     acting.role = row.role or user.role
     return acting
@@ -208,6 +217,151 @@ def revoke_token(*, session: Session, token_id: int, by: User | str) -> ApiToken
             token.revoked_at = utcnow()
             session.add(token)
     return token
+
+
+# --- administration --------------------------------------------------------------------------
+
+def _admin_user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(msg("no user #%(id)s", id=user_id))
+    return user
+
+
+def find_user(session: Session, username: str) -> User:
+    user = session.exec(select(User).where(User.username == username.strip())).first()
+    if user is None:
+        raise NotFound(msg("no user named %(name)s", name=username.strip()))
+    return user
+
+
+def _keeps_an_admin(session: Session, user: User) -> None:
+    """Refuse a change that would leave no active administrator (``user`` loses the role or access)."""
+    others = session.exec(select(User.id).where(User.role == "admin", User.active == True,  # noqa: E712
+                                                User.id != user.id)).first()
+    if user.role == "admin" and user.active and others is None:
+        raise Conflict(LAST_ADMIN_MESSAGE, [InputProblem(LAST_ADMIN_MESSAGE, "role")])
+
+
+LAST_ADMIN_MESSAGE = msg("This is the last active administrator: make another user an administrator first.")
+
+
+def _reason(reason: str, message: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(message, [InputProblem(message, "reason")])
+    return reason
+
+
+def _revoke_tokens(session: Session, user: User, *, keep_role: str | None = None) -> int:
+    """Revoke the user's live tokens (all, or those acting with a role other than ``keep_role``)."""
+    count = 0
+    for token in session.exec(select(ApiToken).where(ApiToken.user_id == user.id,
+                                                     ApiToken.revoked_at == None)):  # noqa: E711
+        if keep_role is None or (token.role or keep_role) != keep_role:
+            token.revoked_at = utcnow()
+            session.add(token)
+            count += 1
+    return count
+
+
+def deactivate(*, session: Session, user_id: int, by: User | str, reason: str) -> User:
+    """Stop a user: no login; sessions end and machine tokens are revoked. The account and every
+    record naming the user stay."""
+    reason = _reason(reason, msg("a reason is required to deactivate the user"))
+    username = _admin_user(session, user_id).username
+    with write(session, actor=by, reason=f"user {username} deactivated: {reason}"):
+        user = _admin_user(session, user_id)  # read inside the transaction: the log keeps the values before
+        if not user.active:
+            raise Conflict(msg("%(name)s is deactivated already", name=user.username))
+        _keeps_an_admin(session, user)
+        user.active = False
+        user.session_epoch += 1
+        session.add(user)
+        _revoke_tokens(session, user)
+    return user
+
+
+def reactivate(*, session: Session, user_id: int, by: User | str, reason: str) -> User:
+    """Let a deactivated user log in again (their old tokens stay revoked)."""
+    reason = _reason(reason, msg("a reason is required to reactivate the user"))
+    username = _admin_user(session, user_id).username
+    with write(session, actor=by, reason=f"user {username} reactivated: {reason}"):
+        user = _admin_user(session, user_id)
+        if user.active:
+            raise Conflict(msg("%(name)s is active already", name=user.username))
+        user.active = True
+        user.failed_logins = 0
+        user.locked_until = None
+        session.add(user)
+    return user
+
+
+def reset_password(*, session: Session, user_id: int, by: User | str, reason: str) -> str:
+    """Give the user a temporary password (returned, shown once) that they must change at the next
+    login; their sessions end and a lockout is lifted."""
+    reason = _reason(reason, msg("a reason is required to reset the password"))
+    username = _admin_user(session, user_id).username
+    temporary = secrets.token_urlsafe(12)
+    with write(session, actor=by, reason=f"password of {username} reset: {reason}"):
+        user = _admin_user(session, user_id)
+        user.password_hash = hash_password(temporary)
+        user.must_change_password = True
+        user.session_epoch += 1
+        user.failed_logins = 0
+        user.locked_until = None
+        session.add(user)
+    return temporary
+
+
+def change_role(*, session: Session, user_id: int, role: str, by: User | str, reason: str) -> User:
+    """Give the user another role; tokens acting with another role than the new one are revoked
+    (only an administrator's tokens may act as another role)."""
+    problems = ProblemList()
+    if role not in ROLES:
+        problems.add(msg("unknown role %(role)s; choose one of %(roles)s", role=role, roles=", ".join(ROLES)),
+                     field="role")
+    if not (reason or "").strip():
+        problems.add(msg("a reason is required to change the role"), field="reason")
+    problems.raise_if_any(msg("The role was not changed"))
+    user = _admin_user(session, user_id)
+    with write(session, actor=by, reason=f"role of {user.username}: {user.role} -> {role}: {reason.strip()}"):
+        user = _admin_user(session, user_id)
+        if user.role == role:
+            raise Conflict(msg("%(name)s has this role already", name=user.username),
+                           [InputProblem(msg("the user has this role already"), "role")])
+        if role != "admin":
+            _keeps_an_admin(session, user)
+        user.role = role
+        session.add(user)
+        if role != "admin":
+            _revoke_tokens(session, user, keep_role=role)
+    return user
+
+
+def change_own_password(*, session: Session, user: User, current: str, new: str) -> User:
+    """The user replaces their password (after a reset, or at will); a wrong current password counts
+    toward the lockout. Other sessions of the user end."""
+    row = _admin_user(session, user.id or 0)
+    problems = ProblemList()
+    if len(new) < MIN_PASSWORD_LENGTH:
+        problems.add(msg("the password needs at least 10 characters"), field="new_password")
+    elif new == current:
+        problems.add(msg("choose a password other than the current one"), field="new_password")
+    problems.raise_if_any(msg("The password was not changed"))
+    if is_locked(row):
+        raise AuthenticationFailed(LOCKED_MESSAGE)
+    if not check_password_hash(row.password_hash, current):
+        record_failure(session, row.id or 0, reason="wrong password at a password change")
+        problems.add(msg("the current password is wrong"), field="current_password")
+        problems.raise_if_any(msg("The password was not changed"))
+    with write(session, actor=row, reason="password changed by its user"):
+        row = _admin_user(session, user.id or 0)
+        row.password_hash = hash_password(new)
+        row.must_change_password = False
+        row.session_epoch += 1
+        session.add(row)
+    return row
 
 
 def get_user(session: Session, user_id: int) -> User | None:

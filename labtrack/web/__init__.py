@@ -139,8 +139,9 @@ def init_app(app: Flask) -> None:
     app.context_processor(_template_globals)
     terms.init_app(app)
     app.before_request(_schema_guard)
-    from labtrack.web.auth import end_idle_session
+    from labtrack.web.auth import end_idle_session, require_new_password
 
     app.before_request(end_idle_session)
+    app.before_request(require_new_password)
     errors.init_app(app)
     edge.init_app(app)

@@ -9,12 +9,21 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from labtrack.core.errors import Conflict, NotFound, ValidationFailed
 from labtrack.db import get_engine, get_session
-from labtrack.services import accounts, audit, audit_seal
+from labtrack.services import accounts, audit, audit_seal, record_history
 from labtrack.services import lists as list_specs
 from labtrack.web import lists
 from labtrack.web.access import ADMIN, roles_required
-from labtrack.web.forms import RevokeForm, TokenForm, UserForm
+from labtrack.web.corrections import problems_onto
+from labtrack.web.forms import (
+    PasswordResetForm,
+    RevokeForm,
+    RoleForm,
+    TokenForm,
+    UserForm,
+    UserStatusForm,
+)
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -35,6 +44,83 @@ def users() -> Any:
                            token_form=TokenForm(), tokens=accounts.list_tokens(db),
                            token_expired=accounts.token_expired,
                            revoke_form=RevokeForm()), (422 if form.errors else 200)
+
+
+def _user_page(user_id: int, *, status: int = 200, **forms: Any) -> Any:
+    db = get_session()
+    user = accounts.get_user(db, user_id)
+    if user is None:
+        raise NotFound(_("No such user."))
+    role_form = forms.get("role_form") or RoleForm(formdata=None, role=user.role)
+    return render_template(
+        "admin/user.html", user=user, status_form=forms.get("status_form") or UserStatusForm(formdata=None),
+        password_form=forms.get("password_form") or PasswordResetForm(formdata=None), role_form=role_form,
+        history=record_history.changes(db, "user_account", str(user_id))), status
+
+
+@bp.route("/users/<int:user_id>")
+@roles_required(ADMIN)
+def user(user_id: int) -> Any:
+    """One user: deactivate or reactivate, reset the password, change the role; their history."""
+    return _user_page(user_id)
+
+
+@bp.route("/users/<int:user_id>/status", methods=["POST"])
+@roles_required(ADMIN)
+def user_status(user_id: int) -> Any:
+    form = UserStatusForm()
+    if not form.validate_on_submit():
+        return _user_page(user_id, status=422, status_form=form)
+    target = accounts.get_user(get_session(), user_id)
+    change = accounts.reactivate if target is not None and not target.active else accounts.deactivate
+    try:
+        changed = change(session=get_session(), user_id=user_id, by=current_user, reason=form.reason.data or "")
+    except (ValidationFailed, Conflict) as error:
+        problems_onto(form, error)
+        return _user_page(user_id, status=error.status, status_form=form)
+    flash(_("%(name)s can log in again.", name=changed.username) if changed.active else
+          _("%(name)s is deactivated: their sessions ended and their tokens were revoked.", name=changed.username),
+          "success")
+    return redirect(url_for("admin.user", user_id=user_id))
+
+
+@bp.route("/users/<int:user_id>/password", methods=["POST"])
+@roles_required(ADMIN)
+def reset_password(user_id: int) -> Any:
+    form = PasswordResetForm()
+    if not form.validate_on_submit():
+        return _user_page(user_id, status=422, password_form=form)
+    try:
+        temporary = accounts.reset_password(session=get_session(), user_id=user_id, by=current_user,
+                                            reason=form.reason.data or "")
+    except (ValidationFailed, Conflict) as error:
+        problems_onto(form, error)
+        return _user_page(user_id, status=error.status, password_form=form)
+    flash(_("Temporary password (give it to the user; it is shown once, and they must choose a new one at "
+            "their next login): %(password)s", password=temporary), "success")
+    return redirect(url_for("admin.user", user_id=user_id))
+
+
+@bp.route("/users/<int:user_id>/role", methods=["POST"])
+@roles_required(ADMIN)
+def change_role(user_id: int) -> Any:
+    form = RoleForm()
+    if not form.validate_on_submit():
+        return _user_page(user_id, status=422, role_form=form)
+    try:
+        changed = accounts.change_role(session=get_session(), user_id=user_id, role=form.role.data or "",
+                                       by=current_user, reason=form.reason.data or "")
+    except (ValidationFailed, Conflict) as error:
+        problems_onto(form, error)
+        return _user_page(user_id, status=error.status, role_form=form)
+    flash(_("%(name)s is now: %(role)s.", name=changed.username, role=role_label(changed.role)), "success")
+    return redirect(url_for("admin.user", user_id=user_id))
+
+
+def role_label(role: str) -> str:
+    from labtrack.web.access import ROLE_LABELS
+
+    return str(ROLE_LABELS.get(role, role))
 
 
 @bp.route("/tokens", methods=["POST"])

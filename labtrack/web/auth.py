@@ -20,13 +20,14 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from labtrack.core.errors import AuthenticationFailed
+from labtrack.core.errors import AuthenticationFailed, ValidationFailed
 from labtrack.db import get_session, standalone_session
 from labtrack.models import User
 from labtrack.services import accounts
 from labtrack.web.access import ALL_ROLES, public, roles_required
+from labtrack.web.corrections import problems_onto
 from labtrack.web.extensions import limiter, login_manager
-from labtrack.web.forms import LoginForm
+from labtrack.web.forms import ChangePasswordForm, LoginForm
 from labtrack.web.messages import text as message_text
 
 bp = Blueprint("auth", __name__)
@@ -98,8 +99,50 @@ def login() -> Any:
         login_user(user)
         session.permanent = True
         session[IDLE_KEY] = int(time.time())
+        if user.must_change_password:
+            return redirect(url_for("auth.change_password", next=_safe_next(request.args.get("next"))))
         return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form)
+
+
+#: what a user who must choose a new password may still open
+_BEFORE_NEW_PASSWORD = frozenset({"auth.change_password", "auth.logout", "auth.language", "static"})
+
+
+def require_new_password() -> Any:
+    """After a password reset every page leads to the change-password page until it is done
+    (a machine token is not a login: the API is not redirected)."""
+    if (request.endpoint in _BEFORE_NEW_PASSWORD or request.endpoint is None or g.get("auth_via_token")
+            or request.path.startswith("/api/") or not current_user.is_authenticated
+            or not getattr(current_user, "must_change_password", False)):
+        return None
+    return redirect(url_for("auth.change_password", next=request.full_path if request.method == "GET" else None))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@roles_required(*ALL_ROLES)
+def change_password() -> Any:
+    """Choose a new password (required after a reset by an administrator); other sessions end."""
+    form = ChangePasswordForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = accounts.change_own_password(session=get_session(), user=current_user,
+                                                current=form.current_password.data or "",
+                                                new=form.new_password.data or "")
+        except ValidationFailed as error:
+            problems_onto(form, error)
+            status = 422
+        else:
+            get_session().expunge(user)
+            login_user(user)  # the session epoch moved on: this session carries the new one
+            session[IDLE_KEY] = int(time.time())
+            flash(_("Your password was changed."), "success")
+            return redirect(_safe_next(request.args.get("next")))
+    elif form.errors:
+        status = 422
+    return render_template("auth/password.html", form=form,
+                           required=getattr(current_user, "must_change_password", False)), status
 
 
 @bp.route("/logout", methods=["POST"])

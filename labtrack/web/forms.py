@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, NumberRange
+from wtforms.validators import DataRequired, EqualTo, Length, NumberRange
 
 from labtrack.models import ROLES
+from labtrack.web.access import ROLE_LABELS
 
 
 class LoginForm(FlaskForm):
@@ -31,3 +32,30 @@ class TokenForm(FlaskForm):
 
 class RevokeForm(FlaskForm):
     """A button (CSRF token only)."""
+
+
+def reason_field(label: str | None = None) -> StringField:
+    return StringField(label or _l("Reason (kept in the audit log)"), validators=[DataRequired(), Length(max=500)])
+
+
+class UserStatusForm(FlaskForm):
+    """Deactivate or reactivate a user (the page shows the one that applies)."""
+
+    reason = reason_field()
+
+
+class PasswordResetForm(FlaskForm):
+    reason = reason_field()
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(_l("New role"), choices=[(role, ROLE_LABELS[role]) for role in ROLES])
+    reason = reason_field()
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=200)])
+    new_password = PasswordField(_l("New password (at least 10 characters)"),
+                                 validators=[DataRequired(), Length(min=10, max=200)])
+    confirm = PasswordField(_l("New password again"), validators=[
+        DataRequired(), EqualTo("new_password", message=_l("The two new passwords differ."))])
