@@ -46,6 +46,7 @@ from labtrack.models.samples import Sample, SampleStateChange, StorageLocation
 from labtrack.models.search import NameIndex
 from labtrack.models.settings import LabMatchSetting
 from labtrack.models.sites import Individual, Remains, Site
+from labtrack.models.uploads import UPLOAD_KINDS, Upload, UploadContent
 
 # Tables whose rows are evidence: the database refuses UPDATE and DELETE on them.
 APPEND_ONLY_TABLES: tuple[str, ...] = (
@@ -73,7 +74,8 @@ APPEND_ONLY_TABLES: tuple[str, ...] = (
 )
 
 __all__ = [
-    "APPEND_ONLY_TABLES", "AccessionCounter", "ROLES", "ApiToken", "AuditEntry", "ConsentRecord", "CustodyEvent",
+    "APPEND_ONLY_TABLES", "UPLOAD_KINDS", "Upload", "UploadContent", "AccessionCounter", "ROLES", "ApiToken",
+    "AuditEntry", "ConsentRecord", "CustodyEvent",
     "CustodyItem", "Donor", "DviAnalysis", "DviEvent", "DviEventMissing", "DviEventRemains",
     "DviProposal", "DviReview", "Family", "FamilyNotification", "FamilyPower", "FrequencyEntry", "FrequencyTable",
     "Identification", "Individual", "InquiryAccess", "InquiryChangeRequest", "InquiryCode", "IssuedDocument",

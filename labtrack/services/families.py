@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func
 from sqlmodel import Session, select
@@ -26,11 +27,15 @@ from labtrack.models import (
     MissingPerson,
     PedigreeMember,
     Sample,
+    Upload,
     User,
 )
 from labtrack.models.families import PERSON_SEXES
 from labtrack.services import counters, custody
 from labtrack.services.transaction import write
+
+if TYPE_CHECKING:
+    from labtrack.services.worker import JobContext
 
 # --- missing persons -------------------------------------------------------------------------
 
@@ -340,8 +345,10 @@ def export_pedigrees(session: Session) -> bytes:
     return write_pedigrees(pedigree_rows(session))
 
 
-def import_pedigrees(*, session: Session, raw: bytes, filename: str, by: User) -> list[Family]:
-    """Create the families of a ``pedigrees.csv`` (all or nothing).
+def import_pedigrees(*, session: Session, raw: bytes, filename: str, by: User,
+                     then: Callable[[Session, list[Family]], None] | None = None) -> list[Family]:
+    """Create the families of a ``pedigrees.csv`` (all or nothing). ``then(session, families)``
+    runs last inside the write that stores them (a worker job ends there).
 
     ``sample_id`` must be the accession of a registered reference sample; the member is then that
     sample's donor. The missing member is linked to the missing person whose case number is the
@@ -384,7 +391,22 @@ def import_pedigrees(*, session: Session, raw: bytes, filename: str, by: User) -
             created.append(family)
             _add_members(session, family, family_rows, donors,
                          added={note.rsplit(" ", 1)[-1] for note in notes})
+        if then is not None:
+            then(session, created)
     return created
+
+
+def import_upload(*, session: Session, raw: bytes, upload: Upload, by: User, context: JobContext,
+                  finish: Callable[[Session, dict[str, Any]], None]) -> None:
+    """A worker job's import of an uploaded ``pedigrees.csv`` (``services.uploads``); a file with
+    problems raises ``ValidationFailed`` (every problem), nothing stored."""
+    context.progress(session, 0.05, "checking")
+
+    def then(inner: Session, created: list[Family]) -> None:
+        finish(inner, {"outcome": "imported", "n_families": len(created),
+                       "first_families": [f.code for f in created[:20]]})
+
+    import_pedigrees(session=session, raw=raw, filename=upload.filename, by=by, then=then)
 
 
 def _add_members(session: Session, family: Family, rows: list[PedigreeRow],

@@ -19,9 +19,10 @@ match a staff elimination profile (then ``qc_notes`` names the staff code).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import json
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, update
 from sqlmodel import Session, select
@@ -37,12 +38,16 @@ from labtrack.models import (
     Sample,
     SampleStateChange,
     StaffMember,
+    Upload,
     User,
     utcnow,
 )
 from labtrack.services import audit, audit_deep
 from labtrack.services.quality import DEFAULT_MIN_SEARCH_LOCI, staff_genotypes, staff_match
 from labtrack.services.transaction import write
+
+if TYPE_CHECKING:
+    from labtrack.services.worker import JobContext
 
 _CHUNK = 5000
 _PROFILE = Profile.__table__  # type: ignore[attr-defined]
@@ -169,9 +174,12 @@ def import_profiles(*, session: Session, raw: bytes, filename: str, by: User | s
 
 
 def store_parsed(*, session: Session, parsed: ParsedFile, by: User | str, origin: str | None = None,
-                 min_loci: int = DEFAULT_MIN_SEARCH_LOCI, single_allele: str | None = None) -> ProfileImport:
+                 min_loci: int = DEFAULT_MIN_SEARCH_LOCI, single_allele: str | None = None,
+                 then: Callable[[Session, ProfileImport], None] | None = None) -> ProfileImport:
     """Store an already read file (see ``import_profiles``). ``single_allele``: how single
-    peaks are read (`SINGLE_ALLELE`; default per sample kind, see `single_allele_reading`)."""
+    peaks are read (`SINGLE_ALLELE`; default per sample kind, see `single_allele_reading`).
+    ``then(session, record)`` runs last inside the write that stores the profiles (a worker job
+    ends there: the import and the job's end are one transaction)."""
     if single_allele is not None and single_allele not in SINGLE_ALLELE:
         wrong = ProblemList()
         wrong.add(f"single-allele reading {single_allele!r} is not one of {', '.join(SINGLE_ALLELE)}",
@@ -233,7 +241,41 @@ def store_parsed(*, session: Session, parsed: ParsedFile, by: User | str, origin
                                "samples_moved_to_profiled": profiled,
                                "profile_ids": [min(inserted), max(inserted)] if inserted else [],
                                **_row_digests(session, record.id or 0, profiled)})
+        if then is not None:
+            then(session, record)
     return record
+
+
+def import_upload(*, session: Session, raw: bytes, upload: Upload, by: User, context: JobContext,
+                  finish: Callable[[Session, dict[str, Any]], None]) -> None:
+    """A worker job's import of an uploaded profile file (``services.uploads``): the options of
+    the upload form, progress stored; ``finish`` ends the job in the import's transaction. A file
+    with problems raises ``ValidationFailed`` (every problem), nothing stored."""
+    options = json.loads(upload.options_json or "{}")
+    context.progress(session, 0.05, "reading")
+    try:
+        parsed = read_profiles(raw, filename=upload.filename, file_format=options.get("file_format") or "auto",
+                               kit=options.get("kit") or None)
+    except UnreadableFile as error:
+        problems = ProblemList()
+        problems.add(str(error), file=upload.filename)
+        problems.raise_if_any("The file cannot be read")
+        raise  # pragma: no cover
+    if options.get("check_only"):
+        with write(session, actor=by, reason=f"profile file {upload.filename} checked"):
+            finish(session, {"outcome": "checked", "n_profiles": len(parsed.profiles), "kit": parsed.kit,
+                             "file_format": parsed.file_format, "n_problems": len(parsed.problems),
+                             "problems": [p.as_dict() for p in parsed.problems[:5000]]})
+        return
+    context.progress(session, 0.4, "checking")
+    min_loci = int(context.app.config.get("MIN_SEARCH_LOCI", DEFAULT_MIN_SEARCH_LOCI))
+
+    def then(inner: Session, record: ProfileImport) -> None:
+        finish(inner, {"outcome": "imported", "import_id": record.id, "n_profiles": record.n_profiles,
+                       "kit": record.kit, "file_format": record.file_format})
+
+    store_parsed(session=session, parsed=parsed, by=by, origin=options.get("origin") or None, min_loci=min_loci,
+                 single_allele=options.get("single_allele") or None, then=then)
 
 
 #: Sample states a profile import does not change (already profiled, or ended).

@@ -27,7 +27,7 @@ from wtforms.validators import DataRequired, Length
 from labtrack.core.errors import ValidationFailed
 from labtrack.db import get_session
 from labtrack.documents.pedigree_svg import DrawnMember, draw
-from labtrack.services import exports, families, family_power
+from labtrack.services import exports, families, family_power, uploads
 from labtrack.services import lists as list_specs
 from labtrack.web import lists
 from labtrack.web.access import ADMIN, ALL_ROLES, ANALYST, COORDINATOR, roles_required
@@ -84,7 +84,7 @@ def _svg(family: Any, members: list[families.MemberView]) -> str:
 @roles_required(*ALL_ROLES)
 def index() -> Any:
     return lists.show(list_specs.FAMILIES, "families/index.html", form=PedigreeUploadForm(),
-                      family_form=FamilyForm())
+                      family_form=FamilyForm(), uploads=uploads.recent(get_session(), "pedigrees"))
 
 
 @bp.route("/new", methods=["POST"])
@@ -170,14 +170,30 @@ def import_pedigrees() -> Any:
         flash(_("Choose a pedigrees.csv file to import."), "error")
         return redirect(url_for("families.index"))
     upload = form.file.data
+    raw, filename = upload.read(), upload.filename or "pedigrees.csv"
     try:
-        created = families.import_pedigrees(session=get_session(), raw=upload.read(),
-                                            filename=upload.filename or "pedigrees.csv", by=current_user)
+        if not uploads.runs_in_request(raw, current_app.config):  # a large file: imported by the worker
+            queued = uploads.submit(get_session(), kind="pedigrees", raw=raw, filename=filename, options={},
+                                    by=current_user, app=current_app)
+            return redirect(url_for("families.upload", upload_id=queued.id))
+        created = families.import_pedigrees(session=get_session(), raw=raw, filename=filename, by=current_user)
     except ValidationFailed as error:
         return lists.show(list_specs.FAMILIES, "families/index.html", form=form, problems=error.problems,
-                          error=error.message, family_form=FamilyForm(), status=422)
+                          error=error.message, family_form=FamilyForm(), status=422,
+                          uploads=uploads.recent(get_session(), "pedigrees"))
     flash(ngettext("Imported %(num)d family.", "Imported %(num)d families.", len(created)), "success")
     return redirect(url_for("families.index"))
+
+
+@bp.route("/uploads/<int:upload_id>")
+@roles_required(COORDINATOR, ADMIN)
+def upload(upload_id: int) -> Any:
+    """A pedigrees.csv imported by the worker: progress, then what was stored or every problem."""
+    view = uploads.get_upload(get_session(), upload_id, kind="pedigrees")
+    count = int(view.result.get("n_families", 0))
+    summary = (ngettext("Imported %(num)d family.", "Imported %(num)d families.", count)
+               if view.status == "imported" else "")
+    return render_template("uploads/upload.html", view=view, summary=summary, back=url_for("families.index"))
 
 
 @bp.route("/export")

@@ -20,7 +20,7 @@ from labtrack.db import get_session
 from labtrack.imports.cmf import export_cmf
 from labtrack.imports.profiles import UnreadableFile
 from labtrack.models.profiles import PROFILE_ORIGINS
-from labtrack.services import direct_matches, exports, profile_import, profiles
+from labtrack.services import direct_matches, exports, profile_import, profiles, uploads
 from labtrack.services import lists as list_specs
 from labtrack.web import lists
 from labtrack.web.access import ADMIN, ANALYST, roles_required
@@ -44,7 +44,8 @@ class ProfileUploadForm(FlaskForm):
 
 def _index(form: ProfileUploadForm, status: int = 200, **extra: Any) -> Any:
     return lists.show(list_specs.PROFILES, "profiles/index.html", form=form, status=status,
-                      imports=profiles.list_imports(get_session()), origins=PROFILE_ORIGINS, **extra)
+                      imports=profiles.list_imports(get_session()), origins=PROFILE_ORIGINS,
+                      uploads=uploads.recent(get_session(), "profiles"), **extra)
 
 
 @bp.route("/")
@@ -63,6 +64,16 @@ def import_file() -> Any:
     upload = form.file.data
     raw, filename = upload.read(), upload.filename or "upload"
     kit = form.kit.data or None
+    if not uploads.runs_in_request(raw, current_app.config):  # a large file: imported by the worker
+        options = {"file_format": form.file_format.data or "auto", "kit": kit or "",
+                   "origin": "staff" if form.staff.data else "", "single_allele": form.single_allele.data or "",
+                   "check_only": bool(form.check_only.data)}
+        try:
+            queued = uploads.submit(get_session(), kind="profiles", raw=raw, filename=filename, options=options,
+                                    by=current_user, app=current_app)
+        except ValidationFailed as error:
+            return _index(form, status=422, error=error.message, problems=error.problems)
+        return redirect(url_for("profiles.upload", upload_id=queued.id))
     if form.check_only.data:
         try:
             parsed = profile_import.check_file(raw, filename=filename, file_format=form.file_format.data, kit=kit)
@@ -77,10 +88,24 @@ def import_file() -> Any:
             min_loci=int(current_app.config.get("MIN_SEARCH_LOCI", 12)), single_allele=form.single_allele.data or None)
     except ValidationFailed as error:
         return _index(form, status=422, error=error.message, problems=error.problems)
-    flash(ngettext("Imported %(num)d profile from %(file)s (kit %(kit)s).",
-                   "Imported %(num)d profiles from %(file)s (kit %(kit)s).", record.n_profiles,
-                   file=record.filename, kit=record.kit), "success")
+    flash(_imported_message(record.n_profiles, record.filename, record.kit), "success")
     return redirect(url_for("profiles.index"))
+
+
+def _imported_message(count: int, filename: str, kit: str) -> str:
+    return ngettext("Imported %(num)d profile from %(file)s (kit %(kit)s).",
+                    "Imported %(num)d profiles from %(file)s (kit %(kit)s).", count, file=filename, kit=kit)
+
+
+@bp.route("/uploads/<int:upload_id>")
+@roles_required(ANALYST, ADMIN)
+def upload(upload_id: int) -> Any:
+    """A profile file imported by the worker: progress while it runs, then what was stored or
+    every problem (the page reloads itself until the import has ended)."""
+    view = uploads.get_upload(get_session(), upload_id, kind="profiles")
+    summary = (_imported_message(int(view.result.get("n_profiles", 0)), view.upload.filename,
+                                 str(view.result.get("kit", ""))) if view.status == "imported" else "")
+    return render_template("uploads/upload.html", view=view, summary=summary, back=url_for("profiles.index"))
 
 
 class DropoutForm(FlaskForm):

@@ -1,0 +1,160 @@
+"""Large imports as worker jobs: the uploaded file is kept in the database (``Upload`` and its
+``UploadContent``), a job is queued, and ``labtrack worker`` imports it with stored progress. The
+job ends in the transaction that stores the import (``imported``) — or, when the file has
+problems, in one that stores every problem (``refused``: the import itself stored nothing).
+
+A file of at most ``IMPORT_IN_REQUEST_MAX_BYTES`` (config, default 1 MB) is still imported in
+the request that uploads it (a second or less); a larger one never is.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from flask import Flask
+from sqlalchemy import insert
+from sqlmodel import Session, select
+
+from labtrack.core.errors import Busy, DomainError, InputProblem, NotFound, ProblemList
+from labtrack.db import standalone_session
+from labtrack.models import Job, Upload, UploadContent, User
+from labtrack.services import jobs
+from labtrack.services.transaction import write
+
+if TYPE_CHECKING:
+    from labtrack.services.worker import JobContext
+
+JOB_KIND = "import_upload"
+DEFAULT_IN_REQUEST_MAX_BYTES = 1024 * 1024
+#: problems kept with a refused upload (the count of all of them is kept too)
+MAX_STORED_PROBLEMS = 5000
+_CONTENT = UploadContent.__table__  # type: ignore[attr-defined]
+
+#: kind -> the import: (session, raw bytes, upload, by, context, finish) -> None; it calls
+#: ``finish(session, summary)`` inside the write that stores the import
+Importer = Callable[..., None]
+
+
+def in_request_limit(config: Any) -> int:
+    return int(config.get("IMPORT_IN_REQUEST_MAX_BYTES", DEFAULT_IN_REQUEST_MAX_BYTES))
+
+
+def runs_in_request(raw: bytes, config: Any) -> bool:
+    """Whether a file this size is imported in the request (else by a worker job)."""
+    return len(raw) <= in_request_limit(config)
+
+
+def submit(session: Session, *, kind: str, raw: bytes, filename: str, options: dict[str, Any], by: User,
+           app: Flask | None = None) -> Upload:
+    """Keep the file and queue its import. With ``JOBS_INLINE`` the job runs before returning."""
+    problems = ProblemList()
+    if not raw:
+        problems.add("the file is empty", field="file", file=filename)
+    problems.raise_if_any("Nothing was imported")
+    with write(session, actor=by, reason=f"{kind} file {filename} uploaded for import by the worker"):
+        upload = Upload(kind=kind, filename=(filename or "upload")[:255], sha256=hashlib.sha256(raw).hexdigest(),
+                        size_bytes=len(raw), options_json=json.dumps(options, sort_keys=True),
+                        created_by_id=by.id or 0)
+        session.add(upload)
+        session.flush()
+        session.execute(insert(_CONTENT).values(upload_id=upload.id, content=raw))
+        jobs.enqueue(session, kind=JOB_KIND, payload={"upload_id": upload.id}, by=by, subject_type="upload",
+                     subject_id=upload.id, max_attempts=2)
+    if app is not None and app.config.get("JOBS_INLINE"):
+        from labtrack.services.worker import run_inline
+
+        run_inline(app)
+    return upload
+
+
+@dataclass(frozen=True)
+class UploadView:
+    upload: Upload
+    job: Job | None
+    result: dict[str, Any]
+
+    @property
+    def status(self) -> str:
+        """queued | running | imported | refused | checked | failed | cancelled"""
+        if self.result.get("outcome"):
+            return str(self.result["outcome"])
+        return self.job.status if self.job is not None else "queued"
+
+    @property
+    def ended(self) -> bool:
+        return self.status not in ("queued", "running")
+
+    @property
+    def problems(self) -> list[InputProblem]:
+        return [InputProblem(**p) for p in self.result.get("problems", [])]
+
+
+def get_upload(session: Session, upload_id: int, kind: str | None = None) -> UploadView:
+    upload = session.get(Upload, upload_id, populate_existing=True)
+    if upload is None or (kind is not None and upload.kind != kind):
+        raise NotFound(f"no upload {upload_id}")
+    return UploadView(upload, jobs.job_for(session, "upload", upload_id), _result(upload))
+
+
+def recent(session: Session, kind: str, limit: int = 10) -> list[UploadView]:
+    rows = session.exec(select(Upload).where(Upload.kind == kind)
+                        .order_by(Upload.id.desc()).limit(limit)).all()  # type: ignore[union-attr]
+    return [UploadView(u, jobs.job_for(session, "upload", u.id or 0), _result(u)) for u in rows]
+
+
+def _result(upload: Upload) -> dict[str, Any]:
+    try:
+        value = json.loads(upload.result_json or "{}")
+    except json.JSONDecodeError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def refusal(error: DomainError) -> dict[str, Any]:
+    """What a refused upload keeps: the message and its problems (at most ``MAX_STORED_PROBLEMS``)."""
+    return {"outcome": "refused", "message": error.message, "n_problems": len(error.problems),
+            "problems": [p.as_dict() for p in error.problems[:MAX_STORED_PROBLEMS]]}
+
+
+def importers() -> dict[str, Importer]:
+    from labtrack.services import families, profile_import
+
+    return {"profiles": profile_import.import_upload, "pedigrees": families.import_upload}
+
+
+def run_job(context: JobContext) -> None:
+    """The worker's handler: import the upload; a refusal (every problem) ends the job as done,
+    with the import's transaction never committed."""
+    app = context.app
+    with app.app_context(), standalone_session(app) as session:
+        upload = session.get(Upload, int(context.payload["upload_id"]))
+        content = session.get(UploadContent, int(context.payload["upload_id"]))
+        if upload is None or content is None:
+            raise NotFound(f"upload {context.payload['upload_id']} does not exist")
+        by = session.get(User, upload.created_by_id)
+        if by is None:
+            raise NotFound(f"user {upload.created_by_id} does not exist")
+        raw = bytes(content.content)
+        session.rollback()
+        importer = importers()[upload.kind]
+
+        def finish(inner: Session, summary: dict[str, Any]) -> None:
+            """Inside the import's write: the outcome and the end of the job."""
+            stored = inner.get(Upload, upload.id)
+            assert stored is not None
+            stored.result_json = json.dumps(summary, sort_keys=True)
+            inner.add(stored)
+            context.done(inner)
+
+        try:
+            importer(session=session, raw=raw, upload=upload, by=by, context=context, finish=finish)
+        except Busy:
+            raise  # the job fails with the reason; nothing was stored
+        except DomainError as error:
+            session.rollback()
+            with write(session, actor=by, reason=f"{upload.kind} file {upload.filename} refused"):
+                finish(session, refusal(error))

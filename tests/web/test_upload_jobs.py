@@ -1,0 +1,233 @@
+"""A large profile file is imported by the worker, never in the web request: the upload is kept,
+a job is queued, the page shows the stored progress and then what was stored, or every problem
+(file, row, field) with the database unchanged."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import insert
+from sqlmodel import Session, func, select
+
+from labtrack.core import ids
+from labtrack.fixtures_path import fixtures_dir
+from labtrack.models import (
+    AuditEntry,
+    Family,
+    Job,
+    MissingPerson,
+    PedigreeMember,
+    Profile,
+    ProfileAllele,
+    ProfileImport,
+    Remains,
+    Sample,
+    Site,
+    Upload,
+    utcnow,
+)
+from labtrack.services.transaction import write
+from labtrack.services.worker import Worker, WorkerSettings
+from labtrack.simulation import Simulator, load_table, long_rows, write_long_csv
+
+N_PROFILES = 300
+
+
+@pytest.fixture
+def worker_app(app: Flask) -> Flask:
+    app.config["JOBS_INLINE"] = False  # as in production: only a worker imports the file
+    app.config["IMPORT_IN_REQUEST_MAX_BYTES"] = 4096  # the files below are larger
+    return app
+
+
+def _samples(db: Session, n: int) -> list[str]:
+    """``n`` remains of one site with one sample each (bulk: arranging, not the subject)."""
+    now = utcnow()
+    with write(db, actor="test set-up", reason="test set-up"):
+        site = Site(code="BLK", name_en="bulk site", next_remains_number=n + 1)
+        db.add(site)
+        db.flush()
+        remains = [{"accession": ids.remains_id("BLK", i), "site_id": site.id, "number": i,
+                    "remains_type": "complete_body", "next_sample_number": 2, "created_at": now}
+                   for i in range(1, n + 1)]
+        db.execute(insert(Remains.__table__), remains)  # type: ignore[attr-defined]
+        remains_ids = dict(db.exec(select(Remains.accession, Remains.id)).all())
+        samples = [{"accession": ids.sample_id(r["accession"], 1), "remains_id": remains_ids[r["accession"]],
+                    "number": 1, "sample_type": "femur", "state": "received", "created_at": now} for r in remains]
+        db.execute(insert(Sample.__table__), samples)  # type: ignore[attr-defined]
+    return [s["accession"] for s in samples]
+
+
+def _file(accessions: list[str]) -> bytes:
+    simulator = Simulator(load_table(fixtures_dir() / "freqs" / "nist1036.csv"),
+                          ["D3S1358", "vWA", "D16S539", "CSF1PO", "TPOX", "D8S1179", "D21S11", "D18S51", "D2S441",
+                           "D19S433", "TH01", "FGA", "D22S1045", "D5S818", "D13S317", "D7S820"], seed=14)
+    rows = [row for accession in accessions for row in long_rows(accession, simulator.founder())]
+    out = io.StringIO()
+    write_long_csv(rows, out)
+    return out.getvalue().encode()
+
+
+def _post(client: FlaskClient, raw: bytes, name: str) -> str:
+    response = client.post("/profiles/import", data={"file": (io.BytesIO(raw), name), "file_format": "auto",
+                                                     "kit": ""}, content_type="multipart/form-data")
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    assert re.fullmatch(r"/profiles/uploads/\d+", response.location)
+    return response.location
+
+
+def _work(app: Flask, db: Session) -> int:
+    db.rollback()
+    ran = Worker(app, WorkerSettings(poll_seconds=0.01)).run(once=True)
+    db.rollback()
+    return ran
+
+
+def test_a_large_profile_file_is_imported_by_the_worker(worker_app: Flask, client: FlaskClient, db: Session,
+                                                        login_as) -> None:
+    raw = _file(_samples(db, N_PROFILES))
+    assert len(raw) > 4096
+    login_as("analyst")
+    page = _post(client, raw, "big.csv")
+    db.rollback()
+    upload = db.exec(select(Upload)).one()
+    assert (upload.kind, upload.filename, upload.size_bytes) == ("profiles", "big.csv", len(raw))
+    job = db.exec(select(Job).where(Job.subject_type == "upload", Job.subject_id == upload.id)).one()
+    assert job.status == "queued"
+    assert db.exec(select(func.count()).select_from(Profile)).one() == 0  # nothing imported in the request
+    waiting = client.get(page).get_data(as_text=True)
+    assert 'data-upload-status="queued"' in waiting and 'http-equiv="refresh"' in waiting
+    assert "Waiting for a worker" in waiting
+
+    assert _work(worker_app, db) == 1
+    job = db.get(Job, job.id, populate_existing=True)
+    assert job is not None and (job.status, job.progress, job.error) == ("done", 1.0, "")
+    stages = [json.loads(e.after_json or "{}").get("stage") for e in db.exec(
+        select(AuditEntry).where(AuditEntry.reason == "job progress", AuditEntry.entity_type == "job",
+                                 AuditEntry.entity_id == str(job.id)).order_by(AuditEntry.seq))]
+    assert stages == ["reading", "checking"]  # the progress was stored as the import went on
+    assert db.exec(select(func.count()).select_from(Profile)).one() == N_PROFILES
+    assert db.exec(select(func.count()).select_from(ProfileAllele)).one() == N_PROFILES * 16
+    record = db.exec(select(ProfileImport)).one()
+    assert record.filename == "big.csv" and record.n_profiles == N_PROFILES
+    result = json.loads(db.get(Upload, upload.id, populate_existing=True).result_json)
+    assert result == {"outcome": "imported", "import_id": record.id, "n_profiles": N_PROFILES,
+                      "kit": record.kit, "file_format": "long"}
+
+    done = client.get(page).get_data(as_text=True)
+    assert 'data-upload-status="imported"' in done and 'http-equiv="refresh"' not in done
+    assert f"Imported {N_PROFILES} profiles from big.csv" in done and upload.sha256 in done
+    listed = client.get("/profiles/").get_data(as_text=True)
+    assert f'href="{page}"' in listed and 'data-upload-status="imported"' in listed
+
+
+def test_a_bad_large_file_reports_every_problem_and_stores_nothing(worker_app: Flask, client: FlaskClient,
+                                                                  db: Session, login_as) -> None:
+    accessions = _samples(db, 40)
+    lines = _file(accessions).decode().splitlines()
+    lines[5] = lines[5].rsplit(",", 1)[0] + ",abc"  # a bad allele
+    lines[30] = "BLK-99999-S01-00," + lines[30].split(",", 1)[1]  # a barcode of no sample
+    lines[61] = lines[61].split(",")[0] + ",D99S999,10,11"  # an unknown marker
+    raw = ("\n".join(lines) + "\n").encode()
+    login_as("analyst")
+    audit_before = db.exec(select(func.count()).select_from(AuditEntry)).one()
+    page = _post(client, raw, "bad.csv")
+    assert _work(worker_app, db) == 1
+    assert db.exec(select(func.count()).select_from(Profile)).one() == 0
+    assert db.exec(select(func.count()).select_from(ProfileImport)).one() == 0
+    assert db.exec(select(Sample.state).distinct()).all() == ["received"]
+    upload = db.exec(select(Upload)).one()
+    result = json.loads(upload.result_json)
+    assert result["outcome"] == "refused" and result["n_problems"] == len(result["problems"]) >= 3
+    where = {(p["file"], p["row"], p["field"]) for p in result["problems"]}
+    assert {("bad.csv", 6), ("bad.csv", 31), ("bad.csv", 62)} <= {(f, r) for f, r, _ in where}
+    assert all(f == "bad.csv" and r is not None and field for f, r, field in where)
+    job = db.exec(select(Job).where(Job.subject_type == "upload")).one()
+    assert job.status == "done"  # the job ran to its end; the import was refused
+    # what was written: the upload, its job and their ends, nothing of the import
+    written = {e.entity_type for e in db.exec(select(AuditEntry).where(AuditEntry.seq > audit_before))}
+    assert written <= {"upload", "job"}
+
+    text = client.get(page).get_data(as_text=True)
+    assert 'data-upload-status="refused"' in text and "Nothing was stored" in text
+    assert 'class="problems"' in text and "BLK-99999-S01-00" in text and "D99S999" in text
+    assert "<td>6</td>" in text and "<td>31</td>" in text and "<td>62</td>" in text
+
+
+def test_a_small_file_is_still_imported_in_the_request(app: Flask, client: FlaskClient, db: Session,
+                                                       login_as) -> None:
+    app.config["JOBS_INLINE"] = False
+    raw = _file(_samples(db, 2))
+    assert len(raw) < app.config["IMPORT_IN_REQUEST_MAX_BYTES"]
+    login_as("analyst")
+    response = client.post("/profiles/import", data={"file": (io.BytesIO(raw), "small.csv"), "file_format": "auto",
+                                                     "kit": ""}, content_type="multipart/form-data")
+    assert response.status_code == 302 and response.location == "/profiles/"
+    db.rollback()
+    assert db.exec(select(func.count()).select_from(Profile)).one() == 2
+    assert db.exec(select(func.count()).select_from(Upload)).one() == 0
+
+
+def test_another_kind_of_upload_page_is_not_found(worker_app: Flask, client: FlaskClient, db: Session,
+                                                  login_as) -> None:
+    login_as("analyst")
+    assert client.get("/profiles/uploads/999").status_code == 404
+    login_as("technician")
+    assert client.get("/profiles/uploads/1").status_code == 403
+
+
+def _pedigrees(n: int) -> list[str]:
+    lines = ["family_id,person_id,father_id,mother_id,sex,sample_id,missing"]
+    for i in range(1, n + 1):
+        lines += [f"FAM-B{i:04d},FA,,,1,,0", f"FAM-B{i:04d},MO,,,2,,0", f"FAM-B{i:04d},MP,FA,MO,1,,1"]
+    return lines
+
+
+def test_a_large_pedigree_file_is_imported_by_the_worker(worker_app: Flask, client: FlaskClient, db: Session,
+                                                         login_as) -> None:
+    raw = ("\n".join(_pedigrees(150)) + "\n").encode()
+    assert len(raw) > 4096
+    login_as("coordinator")
+    response = client.post("/families/import", data={"file": (io.BytesIO(raw), "pedigrees.csv")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 302 and re.fullmatch(r"/families/uploads/\d+", response.location)
+    db.rollback()
+    assert db.exec(select(func.count()).select_from(Family)).one() == 0
+    assert 'data-upload-status="queued"' in client.get(response.location).get_data(as_text=True)
+    assert _work(worker_app, db) == 1
+    assert db.exec(select(func.count()).select_from(Family)).one() == 150
+    assert db.exec(select(func.count()).select_from(PedigreeMember)).one() == 450
+    assert db.exec(select(func.count()).select_from(MissingPerson)).one() == 150
+    text = client.get(response.location).get_data(as_text=True)
+    assert 'data-upload-status="imported"' in text and "Imported 150 families." in text
+    assert f'href="{response.location}"' in client.get("/families/").get_data(as_text=True)
+    login_as("analyst")
+    assert client.get(response.location).status_code == 403
+
+
+def test_a_bad_large_pedigree_file_reports_every_problem_and_stores_nothing(
+        worker_app: Flask, client: FlaskClient, db: Session, login_as) -> None:
+    lines = _pedigrees(150)
+    lines[2] = "FAM-B0001,MO,,,2,,1"  # a second missing person in family FAM-B0001
+    lines[200] = lines[200].rsplit(",", 2)[0] + ",REF-99999-A-00,0"  # no such reference sample
+    raw = ("\n".join(lines) + "\n").encode()
+    login_as("coordinator")
+    response = client.post("/families/import", data={"file": (io.BytesIO(raw), "bad-pedigrees.csv")},
+                           content_type="multipart/form-data")
+    assert _work(worker_app, db) == 1
+    assert db.exec(select(func.count()).select_from(Family)).one() == 0
+    assert db.exec(select(func.count()).select_from(PedigreeMember)).one() == 0
+    assert db.exec(select(func.count()).select_from(MissingPerson)).one() == 0
+    result = json.loads(db.exec(select(Upload)).one().result_json)
+    assert result["outcome"] == "refused"
+    assert {p["field"] for p in result["problems"]} >= {"sample_id"}
+    assert 201 in {p["row"] for p in result["problems"]} and all(p["file"] == "bad-pedigrees.csv"
+                                                                 for p in result["problems"])
+    text = client.get(response.location).get_data(as_text=True)
+    assert 'data-upload-status="refused"' in text and "REF-99999-A-00" in text
+    assert "where exactly one is expected" in text
