@@ -46,7 +46,8 @@ class RemainsInput:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def _check_site(data: SiteInput) -> None:
+def check_site(data: SiteInput, *, message: str = msg("The site cannot be registered")) -> None:
+    """Every problem of a site's values (at registration and at a correction)."""
     problems = ProblemList()
     code = data.code.strip().upper()
     if len(code) != 3 or not code.isalpha() or not code.isascii():
@@ -61,12 +62,12 @@ def _check_site(data: SiteInput) -> None:
         problems.add(msg("latitude must be between -90 and 90"), field="latitude")
     if data.longitude is not None and not -180 <= data.longitude <= 180:
         problems.add(msg("longitude must be between -180 and 180"), field="longitude")
-    problems.raise_if_any(msg("The site cannot be registered"))
+    problems.raise_if_any(message)
 
 
 def create_site(*, session: Session, data: SiteInput, by: User | str) -> Site:
     """Register an exhumation site; its three-letter code prefixes every remains ID found there."""
-    _check_site(data)
+    check_site(data)
     code = data.code.strip().upper()
     if session.exec(select(Site).where(Site.code == code)).first():
         raise Conflict(msg("a site with code %(code)s exists already", code=code))
@@ -90,7 +91,8 @@ def list_sites(session: Session) -> list[Site]:
     return list(session.exec(select(Site).order_by(Site.code)))
 
 
-def _check_remains(data: RemainsInput) -> None:
+def check_remains(data: RemainsInput, *, message: str = msg("The remains cannot be registered")) -> None:
+    """Every problem of remains' values (at registration and at a correction)."""
     problems = ProblemList()
     if data.remains_type not in REMAINS_TYPES:
         problems.add(msg("type must be one of %(types)s", types=terms(REMAINS_TYPES)), field="remains_type")
@@ -107,12 +109,12 @@ def _check_remains(data: RemainsInput) -> None:
         problems.add(msg("the minimum age is above the maximum age"), field="est_age_min")
     if data.est_stature_cm is not None and not 50 <= data.est_stature_cm <= 250:
         problems.add(msg("stature must be between 50 and 250 cm"), field="est_stature_cm")
-    problems.raise_if_any(msg("The remains cannot be registered"))
+    problems.raise_if_any(message)
 
 
 def add_remains(*, session: Session, site: Site, data: RemainsInput, by: User | str) -> Remains:
     """Register remains at ``site`` under the site's next accession ID (inside an open write)."""
-    _check_remains(data)
+    check_remains(data)
     number = site.next_remains_number
     if number > ids.CAPACITY["remains"]:
         raise Conflict(msg("site %(code)s has %(count)s remains, as many as its IDs can number", code=site.code,
@@ -134,7 +136,7 @@ def register_remains(*, session: Session, site_code: str, data: RemainsInput, by
     event (``register``: label attached, held by the recovery team)."""
     from labtrack.services import custody
 
-    _check_remains(data)
+    check_remains(data)
     site = get_site(session, site_code)
     if site.status == "closed":
         raise Conflict(msg("site %(code)s is closed: no new remains can be registered there", code=site.code))

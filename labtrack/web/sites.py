@@ -10,12 +10,14 @@ from flask_login import current_user
 
 from labtrack.db import get_session
 from labtrack.models.sites import REMAINS_TYPES, SEXES, SITE_STATUSES
-from labtrack.services import custody, intake, samples
+from labtrack.services import custody, intake, record_history, samples, site_corrections
 from labtrack.services import lists as list_specs
 from labtrack.services.samples import REMAINS_SAMPLE_TYPES
 from labtrack.web import lists
 from labtrack.web.access import ADMIN, ANALYST, COORDINATOR, TECHNICIAN, roles_required
+from labtrack.web.corrections import correction_page
 from labtrack.web.form_values import FormValues
+from labtrack.web.site_forms import RemainsEditForm, SiteEditForm, SiteStatusForm
 
 bp = Blueprint("sites", __name__, url_prefix="/sites")
 READERS = (TECHNICIAN, ANALYST, COORDINATOR, ADMIN)
@@ -78,3 +80,48 @@ def remains(accession: str) -> Any:
     return render_template("sites/remains.html", remains=found, site=intake.get_site_by_id(db, found.site_id),
                            samples=samples.samples_of_remains(db, found), state=state,
                            sample_types=REMAINS_SAMPLE_TYPES)
+
+
+@bp.route("/<site_code>/edit", methods=["GET", "POST"])
+@roles_required(*WRITERS)
+def edit(site_code: str) -> Any:
+    """Correct a site's names, governorate, coordinates or legal case (not its code), with a reason."""
+    db = get_session()
+    site = intake.get_site(db, site_code)
+    return correction_page(
+        form=SiteEditForm(obj=site), row=site, editable=site_corrections.SITE_FIELDS, code=site.code,
+        action=url_for("sites.edit", site_code=site.code), back=url_for("sites.detail", site_code=site.code),
+        history=record_history.changes(db, "site", str(site.id)),
+        save=lambda values, reason: site_corrections.correct_site(
+            session=db, site_code=site.code, by=current_user._get_current_object(), reason=reason, **values))
+
+
+@bp.route("/<site_code>/status", methods=["GET", "POST"])
+@roles_required(*WRITERS)
+def status(site_code: str) -> Any:
+    """Close a site (no new remains can be registered there), reopen it, or mark it active."""
+    db = get_session()
+    site = intake.get_site(db, site_code)
+    return correction_page(
+        form=SiteStatusForm(obj=site), row=site, editable=("status",), code=site.code,
+        title=_("Change the site's status"),
+        action=url_for("sites.status", site_code=site.code), back=url_for("sites.detail", site_code=site.code),
+        history=record_history.changes(db, "site", str(site.id)),
+        save=lambda values, reason: site_corrections.set_site_status(
+            session=db, site_code=site.code, status=values["status"], by=current_user._get_current_object(),
+            reason=reason))
+
+
+@bp.route("/remains/<accession>/edit", methods=["GET", "POST"])
+@roles_required(*WRITERS)
+def edit_remains(accession: str) -> Any:
+    """Correct remains' type, anthropology, grave location or recovery details, with a reason."""
+    db = get_session()
+    found = intake.get_remains(db, accession)
+    return correction_page(
+        form=RemainsEditForm(obj=found), row=found, editable=site_corrections.REMAINS_FIELDS, code=found.accession,
+        action=url_for("sites.edit_remains", accession=found.accession),
+        back=url_for("sites.remains", accession=found.accession),
+        history=record_history.changes(db, "remains", str(found.id)),
+        save=lambda values, reason: site_corrections.correct_remains(
+            session=db, accession=found.accession, by=current_user._get_current_object(), reason=reason, **values))
