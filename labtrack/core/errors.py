@@ -74,12 +74,13 @@ class ProblemList:
 
 
 def require_reason(reason: str, what: str) -> str:
-    """The stripped ``reason``; a ValidationFailed on field "reason" when it is empty."""
+    """The stripped ``reason``; a ValidationFailed on field "reason" when it is empty. ``what`` is
+    what needs the reason, as a verb phrase (``msg("retract an identification")``)."""
     reason = (reason or "").strip()
     if not reason:
         problems = ProblemList()
-        problems.add(f"a reason is required to {what}", field="reason")
-        problems.raise_if_any(f"Cannot {what}")
+        problems.add(msg("a reason is required to %(what)s", what=what), field="reason")
+        problems.raise_if_any(msg("Cannot %(what)s", what=what))
     return reason
 
 

@@ -20,6 +20,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from labtrack.core.errors import Conflict, NotFound, PermissionDenied, require_reason
+from labtrack.core.messages import msg
 from labtrack.kinship.dvi.conclusions import DISPUTED, EXCLUDED, NO_MATCH
 from labtrack.models import (
     DviAnalysis,
@@ -135,7 +136,7 @@ def propose(*, session: Session, analysis_id: int, remains_id: int, missing_pers
             reason: str, password: str, config: Mapping[str, Any],
             threshold: float = DEFAULT_THRESHOLD) -> DviProposal:
     """First analyst: propose that the remains are the missing person (signed "reviewed")."""
-    reason = require_reason(reason, "propose an identification")
+    reason = require_reason(reason, msg("propose an identification"))
     with write(session, actor=by, reason=f"joint DVI analysis {analysis_id}: identification proposed"):
         analysis, event = _analysis(session, analysis_id)
         remains = session.get(Remains, remains_id)
@@ -199,7 +200,7 @@ def approve(*, session: Session, proposal_id: int, by: User, password: str, reas
 
 def send_back(*, session: Session, proposal_id: int, by: User, reason: str) -> DviReview:
     """Second analyst: send the proposal back (the pairing may be proposed again)."""
-    reason = require_reason(reason, "send the proposal back")
+    reason = require_reason(reason, msg("send the proposal back"))
     with write(session, actor=by, reason=f"joint DVI proposal {proposal_id} sent back"):
         proposal = _locked(session, proposal_id)
         if proposal.by_user_id == by.id:

@@ -27,6 +27,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from labtrack.core.errors import Conflict, NotFound, require_reason
+from labtrack.core.messages import msg
 from labtrack.models import Identification, Individual, Match, MissingPerson, Remains, RetractionProposal, User
 from labtrack.services import signatures
 from labtrack.services.transaction import write
@@ -56,7 +57,7 @@ def active_for_person(session: Session, missing_person_id: int) -> list[Identifi
 def get(session: Session, identification_id: int) -> Identification:
     row = session.get(Identification, identification_id)
     if row is None or row.retraction:
-        raise NotFound(f"identification {identification_id} does not exist")
+        raise NotFound(msg("identification %(id)s does not exist", id=identification_id))
     return row
 
 
@@ -66,14 +67,15 @@ def identify(*, session: Session, match: Match | None, remains: Remains, missing
     """Record that ``remains`` are ``missing_person`` (inside ``transaction.write``). Without a
     ``match`` (a closed event's joint DVI) the numbers and the basis are given."""
     if active_for_remains(session, remains.id or 0) is not None:
-        raise Conflict(f"remains {remains.accession} are already identified")
+        raise Conflict(msg("remains %(accession)s are already identified", accession=remains.accession))
     individual = session.exec(select(Individual).where(Individual.missing_person_id == missing_person.id)).first()
     if individual is None:
         individual = Individual(missing_person_id=missing_person.id)
         session.add(individual)
         session.flush()
     if remains.individual_id not in (None, individual.id):
-        raise Conflict(f"remains {remains.accession} belong to another individual ({remains.individual_id})")
+        raise Conflict(msg("remains %(accession)s belong to another individual (%(individual)s)",
+                           accession=remains.accession, individual=remains.individual_id))
     remains.individual_id = individual.id
     missing_person.status = "identified"
     session.add_all([remains, missing_person])
@@ -143,21 +145,21 @@ def propose_retraction(*, session: Session, identification_id: int, by: User, re
                        password: str) -> RetractionProposal:
     """First analyst: propose retracting an identification found to be wrong (signed, reason
     required). Nothing changes until a second analyst approves it (``retract``)."""
-    reason = require_reason(reason, "propose to retract an identification")
+    reason = require_reason(reason, msg("propose to retract an identification"))
     with write(session, actor=by, reason=f"retraction of identification {identification_id} proposed"):
         ident = session.exec(select(Identification).where(Identification.id == identification_id)
                              .with_for_update()).first()
         if ident is None or ident.retraction:
-            raise NotFound(f"identification {identification_id} does not exist")
+            raise NotFound(msg("identification %(id)s does not exist", id=identification_id))
         earlier = retraction_of(session, identification_id)
         if earlier is not None:
-            raise Conflict(f"identification {identification_id} was retracted already on "
-                           f"{earlier.at:%Y-%m-%d} (record {earlier.id})")
+            raise Conflict(msg("identification %(id)s was retracted already on %(day)s (record %(record)s)",
+                               id=identification_id, day=earlier.at.strftime("%Y-%m-%d"), record=earlier.id))
         proposed = session.exec(select(RetractionProposal)
                                 .where(RetractionProposal.identification_id == identification_id)).first()
         if proposed is not None:
-            raise Conflict(f"a retraction of identification {identification_id} was proposed already on "
-                           f"{proposed.at:%Y-%m-%d}: a second analyst approves it")
+            raise Conflict(msg("a retraction of identification %(id)s was proposed already on %(day)s: a second "
+                               "analyst approves it", id=identification_id, day=proposed.at.strftime("%Y-%m-%d")))
         content = certificate_facts(session, identification_id) | {"step": "propose_retraction", "reason": reason}
         signature = signatures.sign(session=session, user=by, password=password, meaning="reviewed",
                                     record_type="retraction_proposal", record_id=identification_id,
@@ -177,23 +179,23 @@ def retract(*, session: Session, identification_id: int, by: User, reason: str, 
     the missing person is "missing" again when no standing identification is left. Documents
     issued before stay on record; no new certificate or notification can be issued for it.
     """
-    reason = require_reason(reason, "retract an identification")
+    reason = require_reason(reason, msg("retract an identification"))
     with write(session, actor=by, reason=f"identification {identification_id} retracted"):
         ident = session.exec(select(Identification).where(Identification.id == identification_id)
                              .with_for_update()).first()
         if ident is None or ident.retraction:
-            raise NotFound(f"identification {identification_id} does not exist")
+            raise NotFound(msg("identification %(id)s does not exist", id=identification_id))
         earlier = retraction_of(session, identification_id)
         if earlier is not None:
-            raise Conflict(f"identification {identification_id} was retracted already on "
-                           f"{earlier.at:%Y-%m-%d} (record {earlier.id})")
+            raise Conflict(msg("identification %(id)s was retracted already on %(day)s (record %(record)s)",
+                               id=identification_id, day=earlier.at.strftime("%Y-%m-%d"), record=earlier.id))
         proposal = session.exec(select(RetractionProposal)
                                 .where(RetractionProposal.identification_id == identification_id)).first()
         if proposal is None:
-            raise Conflict("a retraction needs two analysts: the first proposes it (signed), a second one "
-                           "approves it; nothing was proposed yet")
+            raise Conflict(msg("a retraction needs two analysts: the first proposes it (signed), a second one "
+                               "approves it; nothing was proposed yet"))
         if proposal.by_user_id == by.id:
-            raise Conflict("you proposed this retraction: a second analyst must approve it")
+            raise Conflict(msg("you proposed this retraction: a second analyst must approve it"))
         content = certificate_facts(session, identification_id) | {"step": "retract", "reason": reason}
         signatures.sign(session=session, user=by, password=password, meaning="approved",
                         record_type="identification", record_id=identification_id, content=content)

@@ -24,6 +24,7 @@ from sqlmodel import Session, col, select
 
 from labtrack.core import inquiry_codes as core
 from labtrack.core.errors import Conflict, InputProblem, NotFound, ValidationFailed, require_reason
+from labtrack.core.messages import msg
 from labtrack.models import Donor, InquiryAccess, InquiryChangeRequest, InquiryCode, MissingPerson, User, utcnow
 from labtrack.services.audit import record_event
 from labtrack.services.transaction import write
@@ -85,7 +86,7 @@ def issue(*, session: Session, by: User, hasher: core.SecretHasher, missing_pers
     subject = _subject(session, missing_person_id, donor_id)
     current = active_code(session, subject)
     if current is not None:
-        reason = require_reason(reason, "issue a new inquiry code (the current one stops working)")
+        reason = require_reason(reason, msg("issue a new inquiry code (the current one stops working)"))
     code = _fresh_reference(session)
     secret_hash = hasher.hash(code.reference, code.secret)
     why = f"inquiry code for {subject.label} " + (f"re-issued: {reason}" if current else "issued")
@@ -114,7 +115,7 @@ def get_code(session: Session, code_id: int) -> InquiryCode:
 
 def revoke(*, session: Session, code_id: int, by: User, reason: str) -> InquiryCode:
     """End a code without a successor (a receipt was lost, the family asked to stop)."""
-    reason = require_reason(reason, "revoke the inquiry code")
+    reason = require_reason(reason, msg("revoke the inquiry code"))
     row = get_code(session, code_id)
     if row.status != "active":
         raise Conflict(f"Inquiry code {core.format_reference(row.reference)} is {row.status} already.")

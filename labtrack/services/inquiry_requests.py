@@ -23,6 +23,7 @@ from sqlmodel import Session, col, select
 
 from labtrack.core.contact_details import InvalidDetail, clean_text, normalise_phone
 from labtrack.core.errors import Conflict, NotFound, ProblemList, require_reason
+from labtrack.core.messages import msg
 from labtrack.models import Donor, InquiryChangeRequest, InquiryCode, MissingPerson, User, utcnow
 from labtrack.models.families import NOTIFY_PREFERENCES
 from labtrack.models.inquiry import CHANGE_DETAILS
@@ -121,7 +122,7 @@ def confirm(*, session: Session, request_id: int, by: User) -> InquiryChangeRequ
 
 def reject(*, session: Session, request_id: int, by: User, reason: str) -> InquiryChangeRequest:
     """Decline the family's change (e.g. the coordinator called and it was a mistake)."""
-    reason = require_reason(reason, "decline the family's request")
+    reason = require_reason(reason, msg("decline the family's request"))
     row = _pending_request(session, request_id)
     with write(session, actor=by, reason=f"family request #{request_id} declined: {reason}"):
         row.status, row.decided_at, row.decided_by_id, row.decision_note = "rejected", utcnow(), by.id, reason

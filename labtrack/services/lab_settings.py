@@ -17,6 +17,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from labtrack.core.errors import ProblemList, require_reason
+from labtrack.core.messages import msg
 from labtrack.models import LabMatchSetting, User
 from labtrack.services.match_parameters import MatchParameters
 from labtrack.services.transaction import write
@@ -88,7 +89,7 @@ def change(session: Session, config: Mapping[str, Any], *, values: Mapping[str, 
     """Set new lab defaults (the fields given; the others keep their value in force), with a
     reason; audited. Every value is checked as a run would check it: nothing is stored when any
     is wrong (ValidationFailed naming each field)."""
-    reason = require_reason(reason, "change the lab's default kinship models")
+    reason = require_reason(reason, msg("change the lab's default kinship models"))
     unknown = sorted(set(values) - set(SETTING_FIELDS))
     problems = ProblemList()
     for name in unknown:

@@ -19,6 +19,7 @@ from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from labtrack.core.errors import Conflict, NotFound, require_reason
+from labtrack.core.messages import msg
 from labtrack.models import MissingPerson, MissingPersonLink, User
 from labtrack.services.transaction import write
 
@@ -47,20 +48,22 @@ def _active(session: Session, first_id: int | None = None, second_id: int | None
 
 def link(*, session: Session, person_id: int, other_case_number: str, by: User, reason: str) -> MissingPersonLink:
     """Record that report ``person_id`` and the report ``other_case_number`` are one person."""
-    reason = require_reason(reason, "link two reports")
+    reason = require_reason(reason, msg("link two reports"))
     person = session.get(MissingPerson, person_id)
     if person is None:
-        raise NotFound(f"missing person {person_id} does not exist")
+        raise NotFound(msg("missing person %(id)s does not exist", id=person_id))
     case_number = (other_case_number or "").strip()
     other = session.exec(select(MissingPerson).where(col(MissingPerson.case_number).in_(
         {case_number, case_number.upper()}))).first()
     if other is None:
-        raise NotFound(f"no missing person has the case number {case_number or '(empty)'}")
+        raise NotFound(msg("no missing person has the case number %(case)s", case=case_number)
+                       if case_number else msg("no missing person has an empty case number"))
     if other.id == person.id:
-        raise Conflict(f"{person.case_number} cannot be linked to itself")
+        raise Conflict(msg("%(case)s cannot be linked to itself", case=person.case_number))
     first_id, second_id = sorted((person.id or 0, other.id or 0))
     if _active(session, first_id, second_id):
-        raise Conflict(f"{person.case_number} and {other.case_number} are linked already")
+        raise Conflict(msg("%(case)s and %(other)s are linked already", case=person.case_number,
+                           other=other.case_number))
     with write(session, actor=by, reason=f"reports {person.case_number} and {other.case_number} linked as one "
                                          f"person: {reason}"):
         row = MissingPersonLink(kind="same_person", first_id=first_id, second_id=second_id, reason=reason,
@@ -71,13 +74,13 @@ def link(*, session: Session, person_id: int, other_case_number: str, by: User, 
 
 def withdraw(*, session: Session, link_id: int, by: User, reason: str) -> MissingPersonLink:
     """Withdraw a link (a new row referencing it; the link itself stays on record)."""
-    reason = require_reason(reason, "withdraw a link")
+    reason = require_reason(reason, msg("withdraw a link"))
     original = session.get(MissingPersonLink, link_id)
     if original is None or original.kind != "same_person":
-        raise NotFound(f"link {link_id} does not exist")
+        raise NotFound(msg("link %(id)s does not exist", id=link_id))
     if not _active(session, original.first_id, original.second_id) or all(
             row.id != link_id for row in _active(session, original.first_id, original.second_id)):
-        raise Conflict(f"link {link_id} is withdrawn already")
+        raise Conflict(msg("link %(id)s is withdrawn already", id=link_id))
     with write(session, actor=by, reason=f"link {link_id} withdrawn: {reason}"):
         row = MissingPersonLink(kind="withdrawn", first_id=original.first_id, second_id=original.second_id,
                                 withdraws_id=link_id, reason=reason, by_user_id=by.id or 0)

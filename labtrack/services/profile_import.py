@@ -29,6 +29,7 @@ from sqlmodel import Session, select
 
 from labtrack.core import ids
 from labtrack.core.errors import Conflict, ProblemList
+from labtrack.core.messages import message_of, msg
 from labtrack.imports.profiles import ParsedFile, ParsedProfile, UnreadableFile
 from labtrack.imports.reader import gc_paused, read_profiles
 from labtrack.models import (
@@ -85,7 +86,7 @@ def _owners(session: Session, parsed: ParsedFile, origin: str | None,
                 owners[code] = _Owner(None, member_id, "staff")
         for profile in parsed.profiles:
             if profile.sample_id not in owners:
-                problems.add(f"unknown staff member {profile.sample_id!r}", row=profile.row,
+                problems.add(msg("unknown staff member %(member)s", member=repr(profile.sample_id)), row=profile.row,
                              field="sample", file=parsed.filename)
         return owners
     found: dict[str, _Owner] = {}
@@ -109,14 +110,15 @@ def _owners(session: Session, parsed: ParsedFile, origin: str | None,
         try:
             accessions[name] = ids.validate(name)
         except ids.InvalidAccession as error:
-            problems.add(f"{name!r} is not a sample barcode: {error}", row=first_row[name], field="sample",
-                         file=parsed.filename)
+            problems.add(msg("%(name)s is not a sample barcode: %(problem)s", name=repr(name),
+                             problem=message_of(error)),
+                         row=first_row[name], field="sample", file=parsed.filename)
     look_up([a for n, a in accessions.items() if n != a])
     for name, accession in accessions.items():
         if accession in found:
             owners[name] = found[accession]
         else:
-            problems.add(f"unknown sample barcode {accession}: no such sample is registered",
+            problems.add(msg("unknown sample barcode %(accession)s: no such sample is registered", accession=accession),
                          row=first_row[name], field="sample", file=parsed.filename)
     return owners
 
@@ -166,8 +168,8 @@ def import_profiles(*, session: Session, raw: bytes, filename: str, by: User | s
         parsed = read_profiles(raw, filename=filename, file_format=file_format, kit=kit)
     except UnreadableFile as error:
         problems = ProblemList()
-        problems.add(str(error), file=filename)
-        problems.raise_if_any("The file cannot be read")
+        problems.add(message_of(error), file=filename)
+        problems.raise_if_any(msg("The file cannot be read"))
         raise  # pragma: no cover
     return store_parsed(session=session, parsed=parsed, by=by, origin=origin, min_loci=min_loci,
                         single_allele=single_allele)
@@ -182,17 +184,17 @@ def store_parsed(*, session: Session, parsed: ParsedFile, by: User | str, origin
     ends there: the import and the job's end are one transaction)."""
     if single_allele is not None and single_allele not in SINGLE_ALLELE:
         wrong = ProblemList()
-        wrong.add(f"single-allele reading {single_allele!r} is not one of {', '.join(SINGLE_ALLELE)}",
-                  field="single_allele")
-        wrong.raise_if_any("Nothing was imported")
+        wrong.add(msg("single-allele reading %(reading)s is not one of %(readings)s", reading=repr(single_allele),
+                      readings=", ".join(SINGLE_ALLELE)), field="single_allele")
+        wrong.raise_if_any(msg("Nothing was imported"))
     previous = session.exec(select(ProfileImport).where(ProfileImport.file_sha256 == parsed.sha256)).first()
     if previous is not None:
-        raise Conflict(f"This file was imported already (import #{previous.id}, {previous.filename}, "
-                       f"{previous.at:%Y-%m-%d %H:%M} UTC, SHA-256 {parsed.sha256[:12]}…): "
-                       f"nothing was stored.")
+        raise Conflict(msg("This file was imported already (import #%(id)s, %(file)s, %(at)s UTC, SHA-256 %(sha)s…): "
+                           "nothing was stored.", id=previous.id, file=previous.filename,
+                           at=previous.at.strftime("%Y-%m-%d %H:%M"), sha=parsed.sha256[:12]))
     problems = ProblemList(list(parsed.problems))
     if not parsed.profiles:
-        problems.add("the file holds no profile", file=parsed.filename)
+        problems.add(msg("the file holds no profile"), file=parsed.filename)
     owners = _owners(session, parsed, origin, problems)
     current = _current_versions(session, owners.values())
     seen: dict[str, int] = {}
@@ -202,11 +204,11 @@ def store_parsed(*, session: Session, parsed: ParsedFile, by: User | str, origin
             continue
         existing = current.get(owner.sample_id)
         if existing and _same(existing[2], _genotypes(profile)):
-            problems.add(f"duplicate profile: sample {profile.sample_id} already has this profile "
-                         f"(version {existing[1]})", row=profile.row, field="sample",
+            problems.add(msg("duplicate profile: sample %(sample)s already has this profile (version %(version)s)",
+                             sample=profile.sample_id, version=existing[1]), row=profile.row, field="sample",
                          file=parsed.filename)
         seen[profile.sample_id] = seen.get(profile.sample_id, 0) + 1
-    problems.raise_if_any(f"{parsed.filename}: nothing was imported")
+    problems.raise_if_any(msg("%(file)s: nothing was imported", file=parsed.filename))
     staff = staff_genotypes(session) if origin != "staff" else {}
     with gc_paused(), write(session, actor=by, reason=f"profiles imported from {parsed.filename}"):
         record = ProfileImport(filename=parsed.filename[:255], file_sha256=parsed.sha256,
@@ -367,7 +369,7 @@ def _insert_profiles(session: Session, rows: list[dict[str, Any]], import_id: in
 def _system_user(session: Session) -> int:
     user = session.exec(select(User).where(User.role == "admin").order_by(User.id)).first()  # type: ignore[arg-type]
     if user is None or user.id is None:
-        raise Conflict("an import needs a user account to attribute it to")
+        raise Conflict(msg("an import needs a user account to attribute it to"))
     return user.id
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, select
 
 from labtrack.core.errors import Conflict, NotFound, require_reason
+from labtrack.core.messages import msg
 from labtrack.kinship.dropout_estimate import DropoutEstimate, estimate_dropout
 from labtrack.models import Profile, ProfileAllele, ProfileImport, Sample, StaffMember, User
 from labtrack.services import frequencies
@@ -32,7 +33,7 @@ def list_profiles(session: Session, *, include_superseded: bool = False, limit: 
 def get_profile(session: Session, profile_id: int) -> tuple[ProfileRow, list[ProfileAllele]]:
     profile = session.get(Profile, profile_id)
     if profile is None:
-        raise NotFound(f"No profile #{profile_id}.")
+        raise NotFound(msg("No profile #%(id)s.", id=profile_id))
     owner = ""
     if profile.sample_id:
         sample = session.get(Sample, profile.sample_id)
@@ -67,17 +68,18 @@ def reference_profiles(session: Session) -> list[tuple[str, dict[str, tuple[str,
 def set_dropout(session: Session, *, profile_id: int, dropout: float | None, by: User, reason: str) -> Profile:
     """Give a badly degraded remains sample its own drop-out probability (None: the run's),
     with a reason; audited. Later match runs use it for this sample's LRs."""
-    reason = require_reason(reason, "change a sample's drop-out probability")
+    reason = require_reason(reason, msg("change a sample's drop-out probability"))
     if dropout is not None and not 0.0 <= dropout < 1.0:
-        raise Conflict(f"drop-out probability {dropout} is not at least 0 and below 1")
+        raise Conflict(msg("drop-out probability %(value)s is not at least 0 and below 1", value=dropout))
     with write(session, actor=by, reason=reason):
         profile = session.get(Profile, profile_id)
         if profile is None:
-            raise NotFound(f"no profile {profile_id}")
+            raise NotFound(msg("no profile %(id)s", id=profile_id))
         if profile.origin != "remains":
-            raise Conflict("only remains profiles have a drop-out probability (references are taken as typed)")
+            raise Conflict(msg("only remains profiles have a drop-out probability (references are taken as typed)"))
         if profile.superseded:
-            raise Conflict(f"profile {profile_id} was superseded by a re-typing: change the current version")
+            raise Conflict(msg("profile %(id)s was superseded by a re-typing: change the current version",
+                                   id=profile_id))
         profile.dropout = dropout
         session.add(profile)
     return profile

@@ -32,6 +32,7 @@ from sqlmodel import Session, col, select
 
 from labtrack.core import review_rules
 from labtrack.core.errors import Conflict, NotFound, PermissionDenied, require_reason
+from labtrack.core.messages import msg, term
 from labtrack.core.review_rules import (
     CONFIRMED,
     OPEN,
@@ -141,7 +142,7 @@ class Approval:
 def _get(session: Session, model: Any, key: int | None, what: str) -> Any:
     row = session.get(model, key) if key is not None else None
     if row is None:
-        raise NotFound(f"{what} {key} does not exist")
+        raise NotFound(msg("%(what)s %(key)s does not exist", what=term(what), key=key))
     return row
 
 
@@ -150,7 +151,7 @@ def load(session: Session, match_id: int) -> MatchContext:
     profile = _get(session, Profile, match.profile_id, "profile")
     sample = _get(session, Sample, profile.sample_id, "sample")
     if sample.remains_id is None:
-        raise NotFound(f"match {match_id} is not about a remains profile")
+        raise NotFound(msg("match %(match)s is not about a remains profile", match=match_id))
     remains = _get(session, Remains, sample.remains_id, "remains")
     members = list(session.exec(select(PedigreeMember).where(PedigreeMember.family_id == match.family_id)
                                 .order_by(PedigreeMember.id)))  # type: ignore[arg-type]
@@ -277,22 +278,23 @@ def competitors(session: Session, ctx: MatchContext) -> list[Competitor]:
 def _identified_remains_conflict(session: Session, ctx: MatchContext) -> None:
     existing = identification.active_for_remains(session, ctx.remains.id or 0)
     if existing is not None:
-        raise Conflict(f"remains {ctx.remains.accession} are already identified "
-                       f"(identification {existing.id}); retract it first")
+        raise Conflict(msg("remains %(accession)s are already identified (identification %(id)s); retract it first",
+                           accession=ctx.remains.accession, id=existing.id))
 
 
 def propose(*, session: Session, match_id: int, by: User, decision: str, reason: str, password: str,
             threshold: float = DEFAULT_THRESHOLD, rule: EvidenceRule | None = None) -> MatchReview:
     """First analyst: propose to confirm or reject (signed "reviewed")."""
     if decision not in DECISIONS:
-        raise Conflict(f"unknown decision {decision!r}: choose confirm or reject")
-    reason = require_reason(reason, f"propose to {decision}")
+        raise Conflict(msg("unknown decision %(decision)s: choose confirm or reject", decision=repr(decision)))
+    reason = require_reason(reason, msg("propose to confirm") if decision == "confirm" else msg("propose to reject"))
     with write(session, actor=by, reason=f"match {match_id}: proposed to {decision}"):
         ctx = _locked(session, match_id)
         _refuse_closed(ctx)
         snapshots.check_unchanged(session, ctx.match, ctx.run)
         if ctx.status != OPEN:
-            raise Conflict(f"match {match_id} is {ctx.status.replace('_', ' ')}: it cannot be proposed again")
+            raise Conflict(msg("match %(match)s is %(status)s: it cannot be proposed again", match=match_id,
+                               status=term(ctx.status)))
         if decision == "confirm":
             _check_confirmable(session, ctx, threshold, rule)
         content = evidence(ctx) | {"step": DECISIONS[decision], "reason": reason}
@@ -314,7 +316,7 @@ def _locked(session: Session, match_id: int) -> MatchContext:
     reviewers acting at once cannot both approve or identify the same remains twice."""
     session.expire_all()
     if session.exec(select(Match.id).where(Match.id == match_id).with_for_update()).first() is None:
-        raise NotFound(f"match {match_id} does not exist")
+        raise NotFound(msg("match %(match)s does not exist", match=match_id))
     ctx = load(session, match_id)
     session.exec(select(Remains.id).where(Remains.id == ctx.remains.id).with_for_update()).first()
     return ctx
@@ -322,7 +324,8 @@ def _locked(session: Session, match_id: int) -> MatchContext:
 
 def _refuse_closed(ctx: MatchContext) -> None:
     if ctx.match.closed_at is not None:
-        raise Conflict(f"candidate {ctx.match.id} was closed: {ctx.match.closed_reason}")
+        raise Conflict(msg("candidate %(match)s was closed: %(reason)s", match=ctx.match.id,
+                           reason=ctx.match.closed_reason))
 
 
 def _refuse_changed_since(session: Session, ctx: MatchContext, proposal: MatchReview) -> None:
@@ -332,9 +335,9 @@ def _refuse_changed_since(session: Session, ctx: MatchContext, proposal: MatchRe
         return
     signed = evidence(ctx) | {"step": proposal.step, "reason": proposal.reason}
     if signatures.content_sha256(signed) != signature.content_sha256:
-        raise Conflict(f"the evidence of match {ctx.match.id} changed after it was proposed (recomputed by "
-                       f"match run {ctx.match.run_id}); send the proposal back so that it is proposed again "
-                       "on the evidence as it is now")
+        raise Conflict(msg("the evidence of match %(match)s changed after it was proposed (recomputed by match run "
+                           "%(run)s); send the proposal back so that it is proposed again on the evidence as it is now",
+                           match=ctx.match.id, run=ctx.match.run_id))
 
 
 _SEX = {"M": 1, "F": 2}
@@ -369,20 +372,24 @@ def _structure_check(ctx: MatchContext, rule: EvidenceRule) -> EvidenceCheck:
 def _check_confirmable(session: Session, ctx: MatchContext, threshold: float,
                        rule: EvidenceRule | None = None) -> None:
     if ctx.match.near_miss:
-        raise Conflict(f"match {ctx.match.id} is a near miss: {ctx.match.excluded_loci or 'a locus'} excludes the "
-                       "family (LR 0); it is listed for a person to look at, never to be confirmed")
+        raise Conflict(msg("match %(match)s is a near miss: %(loci)s excludes the family (LR 0); it is listed for a "
+                           "person to look at, never to be confirmed", match=ctx.match.id,
+                           loci=ctx.match.excluded_loci or msg("a locus")))
     if ctx.missing_person is None:
-        raise Conflict(f"family {ctx.family.code} has no missing person in its pedigree")
+        raise Conflict(msg("family %(family)s has no missing person in its pedigree", family=ctx.family.code))
     if ctx.loci_error:
-        raise Conflict(f"the per-locus evidence of match {ctx.match.id} is unreadable: {ctx.loci_error}")
+        raise Conflict(msg("the per-locus evidence of match %(match)s is unreadable: %(problem)s", match=ctx.match.id,
+                           problem=ctx.loci_error))
     if ctx.match.posterior < threshold:
-        raise Conflict(f"posterior {ctx.match.posterior:.6f} is below the identification threshold "
-                       f"{threshold:.6f}: the match cannot be confirmed")
+        raise Conflict(msg("posterior %(posterior)s is below the identification threshold %(threshold)s: the match "
+                           "cannot be confirmed", posterior=format(ctx.match.posterior, ".6f"),
+                           threshold=format(threshold, ".6f")))
     chance = None if rule is None else false_positives.for_match(session, ctx, rule.max_expected_false_positives)
     check = evidence_check(ctx, rule, chance)
     if check is not None and check.weak:
-        raise Conflict(f"family {ctx.family.code} is weak evidence for an identification: {'; '.join(check.reasons)}. "
-                       "Type another relative (see the family's power to identify) before proposing it.")
+        raise Conflict(msg("family %(family)s is weak evidence for an identification: %(reasons)s. Type another "
+                           "relative (see the family's power to identify) before proposing it.",
+                           family=ctx.family.code, reasons="; ".join(check.reasons)))
     _identified_remains_conflict(session, ctx)
 
 
@@ -395,9 +402,10 @@ def approve(*, session: Session, match_id: int, by: User, password: str, reason:
         _refuse_closed(ctx)
         proposal = ctx.proposal
         if proposal is None:
-            raise Conflict(f"match {match_id} is {ctx.status.replace('_', ' ')}: there is no proposal to approve")
+            raise Conflict(msg("match %(match)s is %(status)s: there is no proposal to approve", match=match_id,
+                               status=term(ctx.status)))
         if proposal.by_user_id == by.id:
-            raise PermissionDenied("You proposed this decision: a second, different analyst must approve it.")
+            raise PermissionDenied(msg("You proposed this decision: a second, different analyst must approve it."))
         _refuse_changed_since(session, ctx, proposal)
         snapshots.check_unchanged(session, ctx.match, ctx.run)  # inputs as computed; consent at signing
         if proposal.step == "propose_confirm":
@@ -406,7 +414,7 @@ def approve(*, session: Session, match_id: int, by: User, password: str, reason:
             if rivals:
                 listed = "; ".join(f"match {c.match_id} ({c.remains_accession} / {c.case_number}: {c.why}, "
                                    f"{c.status.replace('_', ' ')})" for c in rivals)
-                raise Conflict(f"competing candidates are still open; reject them first: {listed}")
+                raise Conflict(msg("competing candidates are still open; reject them first: %(listed)s", listed=listed))
         content = evidence(ctx) | {"step": "approve", "proposal": proposal.step, "proposal_id": proposal.id,
                                    "reason": reason.strip()}
         created = None
@@ -425,14 +433,15 @@ def approve(*, session: Session, match_id: int, by: User, password: str, reason:
 
 def send_back(*, session: Session, match_id: int, by: User, reason: str) -> MatchReview:
     """Second analyst: send the proposal back for another look (the match is open again)."""
-    reason = require_reason(reason, "send the proposal back")
+    reason = require_reason(reason, msg("send the proposal back"))
     with write(session, actor=by, reason=f"match {match_id}: proposal sent back"):
         ctx = _locked(session, match_id)
         proposal = ctx.proposal
         if proposal is None:
-            raise Conflict(f"match {match_id} is {ctx.status.replace('_', ' ')}: there is no proposal to send back")
+            raise Conflict(msg("match %(match)s is %(status)s: there is no proposal to send back", match=match_id,
+                               status=term(ctx.status)))
         if proposal.by_user_id == by.id:
-            raise PermissionDenied("You proposed this decision: a second, different analyst must review it.")
+            raise PermissionDenied(msg("You proposed this decision: a second, different analyst must review it."))
         review = MatchReview(match_id=match_id, step="send_back", reason=reason, by_user_id=by.id or 0)
         session.add(review)
         person = ctx.missing_person

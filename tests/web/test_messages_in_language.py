@@ -9,7 +9,8 @@ import pytest
 from flask.testing import FlaskClient
 from sqlmodel import Session, select
 
-from labtrack.models import CustodyEvent, Sample, Site
+from labtrack.core import ids
+from labtrack.models import CustodyEvent, Profile, Sample, Site
 from labtrack.services import accounts, custody, samples
 from tests import factories
 
@@ -172,3 +173,42 @@ def test_site_form_problems_in_arabic_next_to_nothing_saved(client: FlaskClient,
     assert "لا يمكن تسجيل الموقع (3 مشكلات)" in text
     db.rollback()
     assert db.exec(select(Site)).all() == []
+
+
+def test_a_bad_import_row_is_named_in_arabic_with_its_file_row_and_field(client: FlaskClient, db: Session,
+                                                                          users: dict) -> None:
+    token = accounts.issue_token(session=db, user=users["analyst"].user, name="lab", by="test")
+    headers = {"Authorization": f"Bearer {token}"}
+    unknown = ids.with_check("QTF-00099-S01")
+    content = f"sample_id,marker,allele1,allele2\n{unknown},TH01,6,9.3\nQTF-00001-S01-SX,TH01,7,8\n"
+    answer = client.post("/api/v1/profiles/import", json={"filename": "run-7.csv", "content": content},
+                         headers=headers | ARABIC)
+    assert answer.status_code == 422
+    body = answer.get_json()
+    assert body["message"] == "run-7.csv: لم يُستورد شيء (مشكلتان)"
+    by_row = {p["row"]: p for p in body["problems"]}
+    assert by_row[2]["file"] == "run-7.csv" and by_row[2]["field"] == "sample"
+    assert by_row[2]["message"] == f"رمز عيّنة غير معروف {unknown}: لا توجد عيّنة مسجَّلة به"
+    assert by_row[3]["message"].startswith("'QTF-00001-S01-SX' ليس رمز عيّنة شريطياً: ")
+    english = client.post("/api/v1/profiles/import", json={"filename": "run-7.csv", "content": content},
+                          headers=headers | ENGLISH).get_json()
+    assert english["message"] == "run-7.csv: nothing was imported (2 problems)"
+    assert {p["row"]: p["message"] for p in english["problems"]}[2] == (
+        f"unknown sample barcode {unknown}: no such sample is registered")
+    db.rollback()
+    assert db.exec(select(Profile)).all() == []
+
+
+def test_review_refusals_in_arabic(client: FlaskClient, db: Session, users: dict) -> None:
+    token = accounts.issue_token(session=db, user=users["analyst"].user, name="lab", by="test")
+    headers = {"Authorization": f"Bearer {token}"}
+    blank = client.post("/api/v1/review/matches/999/send-back", json={"reason": "  "}, headers=headers | ARABIC)
+    assert blank.status_code == 422
+    assert blank.get_json()["message"] == "تعذّر: إعادة الاقتراح (مشكلة واحدة)"
+    assert blank.get_json()["problems"] == [{"field": "reason", "row": None, "file": None,
+                                             "message": "يجب ذكر سبب من أجل: إعادة الاقتراح"}]
+    english = client.post("/api/v1/review/matches/999/send-back", json={"reason": "  "}, headers=headers | ENGLISH)
+    assert english.get_json()["message"] == "Cannot send the proposal back (one problem)"
+    missing = client.post("/api/v1/review/matches/999/send-back", json={"reason": "typing error"},
+                          headers=headers | ARABIC)
+    assert missing.status_code == 404 and missing.get_json()["message"] == "المطابقة رقم 999 غير موجودة"
