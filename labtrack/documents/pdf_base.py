@@ -33,6 +33,8 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Table, TableStyle
 
+from labtrack.core.messages import msg
+
 FONTS_DIR = Path(__file__).resolve().parent.parent / "static" / "fonts"
 FONT, FONT_BOLD = "Amiri", "Amiri-Bold"
 PAGE_SIZE = A4
@@ -79,10 +81,10 @@ def arabic_name_problems(text: str) -> list[str]:
     problems = []
     latin = "".join(ch if ch.isascii() and ch.isalpha() else " " for ch in text).split()
     if latin and has_arabic(text):
-        problems.append(f"the Arabic name mixes Arabic and Latin letters ({' '.join(latin)!r}): keep the Latin "
-                        "spelling in the Latin name field")
+        problems.append(msg("the Arabic name mixes Arabic and Latin letters (%(latin)s): keep the Latin spelling in "
+                            "the Latin name field", latin=repr(" ".join(latin))))
     elif text.strip() and not has_arabic(text):
-        problems.append("the Arabic name has no Arabic letters: keep the Latin spelling in the Latin name field")
+        problems.append(msg("the Arabic name has no Arabic letters: keep the Latin spelling in the Latin name field"))
     return problems
 
 

@@ -13,6 +13,7 @@ from datetime import date
 from sqlmodel import Session, select
 
 from labtrack.core.errors import Conflict, NotFound
+from labtrack.core.messages import msg
 from labtrack.models import ConsentRecord, Donor, User
 from labtrack.services.transaction import write
 
@@ -21,7 +22,7 @@ def grant(*, session: Session, donor_id: int, by: User, identification_only: boo
           retention_years: int | None = None, contact_for_results: bool = True,
           given_on: date | None = None, collected_by: str = "", note: str = "") -> ConsentRecord:
     if session.get(Donor, donor_id) is None:
-        raise NotFound(f"No donor #{donor_id}.")
+        raise NotFound(msg("No donor #%(id)s.", id=donor_id))
     with write(session, actor=by, reason="consent recorded"):
         record = ConsentRecord(donor_id=donor_id, kind="grant", identification_only=identification_only,
                                retention_years=retention_years, contact_for_results=contact_for_results,
@@ -36,9 +37,9 @@ def withdraw(*, session: Session, grant_id: int, by: User, note: str = "",
     """Record the withdrawal of the grant ``grant_id`` (a new record; the grant stays)."""
     granted = session.get(ConsentRecord, grant_id)
     if granted is None or granted.kind != "grant":
-        raise NotFound(f"No consent grant #{grant_id}.")
+        raise NotFound(msg("No consent grant #%(id)s.", id=grant_id))
     if session.exec(select(ConsentRecord).where(ConsentRecord.withdraws_id == grant_id)).first():
-        raise Conflict(f"Consent grant #{grant_id} was withdrawn already.")
+        raise Conflict(msg("Consent grant #%(id)s was withdrawn already.", id=grant_id))
     with write(session, actor=by, reason=f"consent #{grant_id} withdrawn"):
         record = ConsentRecord(donor_id=granted.donor_id, kind="withdrawal", withdraws_id=grant_id,
                                identification_only=granted.identification_only,

@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 
 from labtrack.core import ids
 from labtrack.core.errors import Conflict, InputProblem, NotFound, ProblemList, ValidationFailed
+from labtrack.core.messages import message_of, msg, term, terms
 from labtrack.imports.pedigrees import (
     PedigreeRow,
     add_missing_parents,
@@ -46,13 +47,13 @@ def list_missing_persons(session: Session) -> list[MissingPerson]:
 def get_missing_person(session: Session, person_id: int) -> MissingPerson:
     person = session.get(MissingPerson, person_id)
     if person is None:
-        raise NotFound(f"No missing person #{person_id}.")
+        raise NotFound(msg("No missing person #%(id)s.", id=person_id))
     return person
 
 
 def _check_sex(problems: ProblemList, sex: object) -> None:
     if sex not in PERSON_SEXES:
-        problems.add("sex must be M, F or U", field="sex")
+        problems.add(msg("sex must be M, F or U"), field="sex")
 
 
 def register_missing_person(*, session: Session, by: User, case_number: str, sex: str = "U",
@@ -60,11 +61,11 @@ def register_missing_person(*, session: Session, by: User, case_number: str, sex
     case_number = case_number.strip()
     problems = ProblemList()
     if not case_number:
-        problems.add("a case number is required", field="case_number")
+        problems.add(msg("a case number is required"), field="case_number")
     _check_sex(problems, sex)
-    problems.raise_if_any("The missing person was not registered")
+    problems.raise_if_any(msg("The missing person was not registered"))
     if session.exec(select(MissingPerson).where(MissingPerson.case_number == case_number)).first():
-        raise Conflict(f"Case number {case_number} is registered already.")
+        raise Conflict(msg("Case number %(case)s is registered already.", case=case_number))
     with write(session, actor=by, reason=f"missing person {case_number} registered"):
         person = MissingPerson(case_number=case_number, sex=sex, **details)  # type: ignore[arg-type]
         session.add(person)
@@ -106,12 +107,13 @@ def _correct(session: Session, row: Any, *, by: User, reason: str, details: dict
              editable: tuple[str, ...], what: str) -> Any:
     problems = ProblemList()
     for name in sorted(set(details) - set(editable)):
-        problems.add(f"{name} cannot be changed here", field=name)
+        problems.add(msg("%(field)s cannot be changed here", field=name), field=name)
     if not (reason or "").strip():
-        problems.add("say why the details are corrected", field="reason")
+        problems.add(msg("say why the details are corrected"), field="reason")
     if "sex" in details:
         _check_sex(problems, details["sex"])
-    problems.raise_if_any(f"The {what} was not changed")
+    problems.raise_if_any(msg("The donor was not changed") if what == "donor" else
+                          msg("The missing person was not changed"))
     with write(session, actor=by, reason=f"{what} details corrected: {reason.strip()}"):
         changed = {k: v for k, v in details.items() if getattr(row, k) != v}
         for name, value in changed.items():
@@ -139,7 +141,7 @@ def list_donors(session: Session) -> list[Donor]:
 def get_donor(session: Session, donor_id: int) -> Donor:
     donor = session.get(Donor, donor_id)
     if donor is None:
-        raise NotFound(f"No donor #{donor_id}.")
+        raise NotFound(msg("No donor #%(id)s.", id=donor_id))
     return donor
 
 
@@ -155,11 +157,11 @@ def register_donor(*, session: Session, by: User, code: str, sex: str = "U", nam
     code = code.strip()
     problems = ProblemList()
     if not code:
-        problems.add("a donor code is required", field="code")
+        problems.add(msg("a donor code is required"), field="code")
     _check_sex(problems, sex)
-    problems.raise_if_any("The donor was not registered")
+    problems.raise_if_any(msg("The donor was not registered"))
     if session.exec(select(Donor).where(Donor.code == code)).first():
-        raise Conflict(f"Donor {code} is registered already.")
+        raise Conflict(msg("Donor %(code)s is registered already.", code=code))
     with write(session, actor=by, reason=f"donor {code} registered"):
         donor = Donor(code=code, sex=sex, name_ar=name_ar, name_latin=name_latin,
                       birth_year=birth_year, phone=phone, address=address)
@@ -175,7 +177,7 @@ def _next_reference_accession(session: Session) -> str:
         try:
             accession = ids.reference_id(counters.next_reference_number(session), "A")
         except ids.CapacityExceeded as error:
-            raise Conflict(f"no reference kit numbers are left: {error}") from error
+            raise Conflict(msg("no reference kit numbers are left: %(problem)s", problem=message_of(error))) from error
         if session.exec(select(Sample.id).where(Sample.accession == accession)).first() is None:
             return accession
 
@@ -208,7 +210,8 @@ def add_reference_sample(*, session: Session, donor_id: int, by: User, sample_ty
             return _new_reference_sample(session, donor, sample_type, collected_on, by)
     number = ids.reference_number(existing[0].accession)
     if len(existing) >= len(REFERENCE_LETTERS):
-        raise Conflict(f"donor {donor.code} has {len(existing)} reference samples already")
+        raise Conflict(msg("donor %(code)s has %(count)s reference samples already", code=donor.code,
+                           count=len(existing)))
     accession = ids.reference_id(number, REFERENCE_LETTERS[len(existing)])
     with write(session, actor=by, reason=f"reference sample {accession} of donor {donor.code}"):
         return _new_reference_sample(session, donor, sample_type, collected_on, by, accession)
@@ -229,10 +232,14 @@ def set_case_status(*, session: Session, person_id: int, status: str, by: User, 
     person = get_missing_person(session, person_id)
     allowed = CASE_STATUS_CHANGES.get(person.status, ())
     if status not in allowed:
-        raise Conflict(f"case {person.case_number} is {person.status.replace('_', ' ')}: it can only become "
-                       f"{' or '.join(allowed) or 'nothing else here'}")
+        if not allowed:
+            raise Conflict(msg("case %(case)s is %(status)s: its status cannot be changed here",
+                               case=person.case_number, status=term(person.status)))
+        raise Conflict(msg("case %(case)s is %(status)s: it can only become %(allowed)s", case=person.case_number,
+                           status=term(person.status), allowed=terms(allowed)))
     if not reason.strip():
-        raise ValidationFailed("say why the case status changes", [InputProblem("a reason is required", "reason")])
+        raise ValidationFailed(msg("say why the case status changes"),
+                               [InputProblem(msg("a reason is required"), "reason")])
     if status == "missing" and has_approved_identification(session, person_id):
         status = "identified"
     with write(session, actor=by, reason=f"case {person.case_number}: {reason.strip()}"):
@@ -275,7 +282,7 @@ def list_families(session: Session) -> list[Family]:
 def get_family(session: Session, family_id: int) -> Family:
     family = session.get(Family, family_id)
     if family is None:
-        raise NotFound(f"No family #{family_id}.")
+        raise NotFound(msg("No family #%(id)s.", id=family_id))
     return family
 
 
@@ -358,10 +365,10 @@ def import_pedigrees(*, session: Session, raw: bytes, filename: str, by: User,
     found = ProblemList(problems)
     families = group_families(rows)
     if not rows and not problems:
-        found.add("the file has no rows", file=filename)
+        found.add(msg("the file has no rows"), file=filename)
     for code, family_rows in families.items():
         if session.exec(select(Family).where(Family.code == code)).first():
-            found.add(f"family {code} exists already", row=family_rows[0].row, field="family_id",
+            found.add(msg("family %(code)s exists already", code=code), row=family_rows[0].row, field="family_id",
                       file=filename)
     donors: dict[str, int] = {}
     for row in rows:
@@ -370,16 +377,16 @@ def import_pedigrees(*, session: Session, raw: bytes, filename: str, by: User,
         try:
             accession = ids.validate(row.sample_id)
         except ids.InvalidAccession as error:
-            found.add(f"{row.sample_id!r} is not a reference sample barcode: {error}", row=row.row,
-                      field="sample_id", file=filename)
+            found.add(msg("%(name)s is not a reference sample barcode: %(problem)s", name=repr(row.sample_id),
+                          problem=message_of(error)), row=row.row, field="sample_id", file=filename)
             continue
         sample = session.exec(select(Sample).where(Sample.accession == accession)).first()
         if sample is None or sample.donor_id is None:
-            found.add(f"no reference sample {accession} is registered", row=row.row,
+            found.add(msg("no reference sample %(accession)s is registered", accession=accession), row=row.row,
                       field="sample_id", file=filename)
         else:
             donors[row.sample_id] = sample.donor_id
-    found.raise_if_any(f"{filename}: no pedigree was imported")
+    found.raise_if_any(msg("%(file)s: no pedigree was imported", file=filename))
     created = []
     with write(session, actor=by, reason=f"pedigrees imported from {filename}"):
         for code, family_rows in families.items():
@@ -438,10 +445,10 @@ def create_family(*, session: Session, code: str, by: User, notes: str = "") -> 
     code = code.strip()
     if not code:
         problems = ProblemList()
-        problems.add("a family code is required", field="code")
-        problems.raise_if_any("The family was not created")
+        problems.add(msg("a family code is required"), field="code")
+        problems.raise_if_any(msg("The family was not created"))
     if session.exec(select(Family).where(Family.code == code)).first():
-        raise Conflict(f"Family {code} exists already.")
+        raise Conflict(msg("Family %(code)s exists already.", code=code))
     with write(session, actor=by, reason=f"family {code} created"):
         family = Family(code=code, notes=notes)
         session.add(family)
@@ -457,18 +464,18 @@ def add_member(*, session: Session, family_id: int, by: User, person_code: str, 
     person_code, father, mother = person_code.strip(), father.strip(), mother.strip()
     problems = ProblemList()
     if not person_code:
-        problems.add("a person code is required", field="person_code")
+        problems.add(msg("a person code is required"), field="person_code")
     _check_sex(problems, sex)
     if donor_code and case_number:
-        problems.add("a person is either a donor or the missing person, not both", field="donor_code")
+        problems.add(msg("a person is either a donor or the missing person, not both"), field="donor_code")
     donor = session.exec(select(Donor).where(Donor.code == donor_code.strip())).first() if donor_code else None
     if donor_code and donor is None:
-        problems.add(f"no donor {donor_code}", field="donor_code")
+        problems.add(msg("no donor %(code)s", code=donor_code), field="donor_code")
     person = (session.exec(select(MissingPerson).where(MissingPerson.case_number == case_number.strip())).first()
               if case_number else None)
     if case_number and person is None:
-        problems.add(f"no missing person with case number {case_number}", field="case_number")
-    problems.raise_if_any("The person was not added")
+        problems.add(msg("no missing person with case number %(case)s", case=case_number), field="case_number")
+    problems.raise_if_any(msg("The person was not added"))
     current = members(session, family)
     rows = [PedigreeRow(family.code, m.person_code, m.father, m.mother, m.sex, m.sample_accession, m.missing)
             for m in current]
@@ -476,7 +483,7 @@ def add_member(*, session: Session, family_id: int, by: User, person_code: str, 
     from labtrack.imports.pedigrees import validate_family
 
     found = [p for p in validate_family(rows) if "no missing person" not in p.message]
-    ProblemList(found).raise_if_any("The person was not added")
+    ProblemList(found).raise_if_any(msg("The person was not added"))
     by_code = {m.person_code: m.id for m in current}
     with write(session, actor=by, reason=f"person {person_code} added to family {family.code}"):
         member = PedigreeMember(family_id=family_id, person_code=person_code, sex=sex,

@@ -14,6 +14,7 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from labtrack.core.errors import Conflict, NotFound, ProblemList
+from labtrack.core.messages import msg
 from labtrack.models import CustodyEvent, CustodyItem, Remains, User
 from labtrack.services import identification
 from labtrack.services.transaction import write
@@ -38,19 +39,22 @@ def release_to_family(*, session: Session, remains_id: int, to_party: str, by: U
     """Hand identified remains over to the family member ``to_party`` (name and relation)."""
     problems = ProblemList()
     if not (to_party or "").strip():
-        problems.add("say to whom the remains are handed over (name and relation)", field="to_party")
-    problems.raise_if_any("The handover cannot be recorded")
+        problems.add(msg("say to whom the remains are handed over (name and relation)"), field="to_party")
+    problems.raise_if_any(msg("The handover cannot be recorded"))
     remains = session.get(Remains, remains_id)
     if remains is None:
-        raise NotFound(f"remains {remains_id} do not exist")
+        raise NotFound(msg("remains %(id)s do not exist", id=remains_id))
     if identification.active_for_remains(session, remains_id) is None:
-        raise Conflict(f"remains {remains.accession} are not identified: they cannot be handed over to a family")
+        raise Conflict(msg("remains %(accession)s are not identified: they cannot be handed over to a family",
+                           accession=remains.accession))
     item = session.exec(select(CustodyItem).where(CustodyItem.remains_id == remains_id)).first()
     if item is None:
-        raise Conflict(f"remains {remains.accession} have no custody record (no label registered)")
+        raise Conflict(msg("remains %(accession)s have no custody record (no label registered)",
+                           accession=remains.accession))
     previous = latest_event(session, item.id or 0)
     if previous is not None and previous.action == "release":
-        raise Conflict(f"remains {remains.accession} were already handed over to {previous.to_party}")
+        raise Conflict(msg("remains %(accession)s were already handed over to %(party)s", accession=remains.accession,
+                           party=previous.to_party))
     with write(session, actor=by, reason=f"remains {remains.accession} handed over to the family"):
         event = CustodyEvent(item_id=item.id or 0, previous_event_id=previous.id if previous else None,
                              action="release", from_user_id=by.id, to_party=to_party.strip()[:200],

@@ -24,6 +24,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from labtrack.core.errors import Conflict, NotFound, ProblemList
+from labtrack.core.messages import msg, term
 from labtrack.core.review_rules import CONFIRMED
 from labtrack.documents import certificate, match_report, notification_report
 from labtrack.documents.pdf_base import arabic_name_problems
@@ -99,7 +100,8 @@ def issue_match_report(*, session: Session, match_id: int, by: User, lab_name: s
                        public_base_url: str = "") -> tuple[IssuedDocument, bytes]:
     ctx = review.load(session, match_id)
     if ctx.loci_error:
-        raise Conflict(f"the per-locus evidence of match {match_id} is unreadable: {ctx.loci_error}")
+        raise Conflict(msg("the per-locus evidence of match %(match)s is unreadable: %(problem)s", match=match_id,
+                           problem=ctx.loci_error))
     return _issue(session, kind="match_report", record_id=match_id, by=by, public_base_url=public_base_url,
                   params=match_report_params(session, ctx, lab_name=lab_name))
 
@@ -113,31 +115,33 @@ def _approved_identification(session: Session, identification_id: int) -> tuple[
 
         signed = dvi_review.approval_signatures(session, identification_id)
         if not signed:
-            raise Conflict(f"identification {identification_id} has no reviewed match: no document can be issued")
+            raise Conflict(msg("identification %(id)s has no reviewed match: no document can be issued",
+                               id=identification_id))
     else:
         ctx = review.load(session, ident.match_id)
         if ctx.status != CONFIRMED:
-            raise Conflict(f"identification {identification_id} has not been approved by a second analyst "
-                           f"(match {ident.match_id} is {ctx.status.replace('_', ' ')}): no document can be issued")
+            raise Conflict(msg("identification %(id)s has not been approved by a second analyst (match %(match)s is "
+                               "%(status)s): no document can be issued", id=identification_id, match=ident.match_id,
+                               status=term(ctx.status)))
         signed = [sig for r in ctx.reviews if r.signature_id and (sig := session.get(Signature, r.signature_id))]
     if identification.active_for_remains(session, ident.remains_id) is None:
-        raise Conflict(f"identification {identification_id} was retracted")
+        raise Conflict(msg("identification %(id)s was retracted", id=identification_id))
     return ident, signed
 
 
 def _check_names(facts: dict[str, Any], message: str) -> None:
     problems = ProblemList()
     if not (facts["name_ar"] or facts["name_latin"]):
-        problems.add(f"{facts['case_number']} has no name on record", field="name_latin")
+        problems.add(msg("%(case)s has no name on record", case=facts["case_number"]), field="name_latin")
     for problem in arabic_name_problems(facts["name_ar"] or ""):
-        problems.add(f"{facts['case_number']}: {problem}", field="name_ar")
+        problems.add(msg("%(case)s: %(problem)s", case=facts["case_number"], problem=problem), field="name_ar")
     problems.raise_if_any(message)
 
 
 def certificate_params(session: Session, identification_id: int, *, lab_name: str = "") -> dict[str, Any]:
     ident, signed = _approved_identification(session, identification_id)
     facts = identification.certificate_facts(session, identification_id)
-    _check_names(facts, "The certificate cannot be issued")
+    _check_names(facts, msg("The certificate cannot be issued"))
     sig_rows = [[sig.meaning, _user_name(session, sig.user_id), sig.at.strftime("%Y-%m-%d %H:%M"),
                  sig.content_sha256] for sig in signed]
     report = session.exec(select(IssuedDocument).where(IssuedDocument.kind == "match_report",
@@ -155,9 +159,13 @@ def _refuse_second_issue(session: Session, kind: str, identification_id: int) ->
         IssuedDocument.kind == kind, IssuedDocument.record_id == identification_id,
         IssuedDocument.record_type == RECORD_TYPES[kind]).order_by(IssuedDocument.id)).first()  # type: ignore[arg-type]
     if earlier is not None:
-        what = "an identification certificate" if kind == "certificate" else "a family notification report"
-        raise Conflict(f"{what} was already issued for identification {identification_id} ({earlier.number}): "
-                       "re-issue it with a reason instead (the copy is printed as a re-issue)")
+        if kind == "certificate":
+            raise Conflict(msg("an identification certificate was already issued for identification %(id)s "
+                               "(%(number)s): re-issue it with a reason instead (the copy is printed as a re-issue)",
+                               id=identification_id, number=earlier.number))
+        raise Conflict(msg("a family notification report was already issued for identification %(id)s (%(number)s): "
+                           "re-issue it with a reason instead (the copy is printed as a re-issue)",
+                           id=identification_id, number=earlier.number))
 
 
 def issue_certificate(*, session: Session, identification_id: int, by: User, lab_name: str = "",
@@ -171,7 +179,7 @@ def notification_params(session: Session, identification_id: int, *, lab_name: s
                         lab_contact: str = "") -> dict[str, Any]:
     _approved_identification(session, identification_id)
     facts = identification.certificate_facts(session, identification_id)
-    _check_names(facts, "The notification report cannot be issued")
+    _check_names(facts, msg("The notification report cannot be issued"))
     from labtrack.models import MissingPerson
 
     person = session.exec(select(MissingPerson).where(MissingPerson.case_number == facts["case_number"])).one()
@@ -197,7 +205,7 @@ def issue_notification(*, session: Session, identification_id: int, by: User, la
 def get_document(session: Session, document_id: int) -> IssuedDocument:
     document = session.get(IssuedDocument, document_id)
     if document is None or document.kind not in RENDERERS:
-        raise NotFound(f"document {document_id} does not exist")
+        raise NotFound(msg("document %(id)s does not exist", id=document_id))
     return document
 
 
@@ -215,8 +223,8 @@ def reissue(*, session: Session, document_id: int, by: User, reason: str) -> tup
     "RE-ISSUE of <original number>", with today's issue date."""
     if not (reason or "").strip():
         problems = ProblemList()
-        problems.add("a reason is required to re-issue a document", field="reason")
-        problems.raise_if_any("The document cannot be re-issued")
+        problems.add(msg("a reason is required to re-issue a document"), field="reason")
+        problems.raise_if_any(msg("The document cannot be re-issued"))
     document = get_document(session, document_id)
     original = original_of(session, document)
     params = json.loads(original.params_json) | {"reissue_of": original.number, "issue_date": _today()}
@@ -240,7 +248,8 @@ def pdf_of(session: Session, document: IssuedDocument) -> bytes:
         pdf = render_stored(document)
     digest = issued_documents.sha256_hex(pdf)
     if digest != document.sha256 or digest != issued_documents.logged_sha256(session, document):
-        raise Conflict(f"Document {document.number} does not match its recorded SHA-256; it was not served.")
+        raise Conflict(msg("Document %(number)s does not match its recorded SHA-256; it was not served.",
+                           number=document.number))
     return pdf
 
 

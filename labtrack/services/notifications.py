@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from sqlmodel import Session, col, select
 
 from labtrack.core.errors import Conflict, NotFound, ProblemList
+from labtrack.core.messages import msg, terms
 from labtrack.models import FamilyNotification, Identification, MissingPerson, Remains, User
 from labtrack.models.families import NOTIFY_PREFERENCES
 from labtrack.models.identification import NOTIFICATION_METHODS
@@ -31,7 +32,7 @@ from labtrack.services.transaction import write
 def _person(session: Session, missing_person_id: int) -> MissingPerson:
     person = session.get(MissingPerson, missing_person_id)
     if person is None:
-        raise NotFound(f"missing person {missing_person_id} does not exist")
+        raise NotFound(msg("missing person %(id)s does not exist", id=missing_person_id))
     return person
 
 
@@ -40,17 +41,20 @@ def record_notification(*, session: Session, missing_person_id: int, by: User, m
     """Record that the family was told (now, by ``by``, in person / phone / letter / other)."""
     problems = ProblemList()
     if method not in NOTIFICATION_METHODS:
-        problems.add(f"choose how the family was told: {', '.join(NOTIFICATION_METHODS)}", field="method")
-    problems.raise_if_any("The notification cannot be recorded")
+        problems.add(msg("choose how the family was told: %(methods)s", methods=terms(NOTIFICATION_METHODS)),
+                     field="method")
+    problems.raise_if_any(msg("The notification cannot be recorded"))
     person = _person(session, missing_person_id)
     idents = identification.active_for_person(session, missing_person_id)
     retracted = [i.id for i in retractions_to_tell(session, missing_person_id)]
     if not idents and not retracted:
-        raise Conflict(f"{person.case_number} has no approved identification: there is nothing to notify")
+        raise Conflict(msg("%(case)s has no approved identification: there is nothing to notify",
+                           case=person.case_number))
     if identification_id is None:
         identification_id = retracted[0] if retracted else idents[-1].id
     elif identification_id not in {i.id for i in idents} | set(retracted):
-        raise Conflict(f"identification {identification_id} is not an identification of {person.case_number}")
+        raise Conflict(msg("identification %(id)s is not an identification of %(case)s", id=identification_id,
+                           case=person.case_number))
     with write(session, actor=by, reason=f"family of {person.case_number} notified"):
         row = FamilyNotification(missing_person_id=missing_person_id, identification_id=identification_id,
                                  method=method, note=note.strip(), by_user_id=by.id or 0)
@@ -62,8 +66,8 @@ def set_preferences(*, session: Session, missing_person_id: int, by: User, notif
                     wait_for_more_parts: bool) -> MissingPerson:
     problems = ProblemList()
     if notify_preference not in NOTIFY_PREFERENCES:
-        problems.add(f"choose one of {', '.join(NOTIFY_PREFERENCES)}", field="notify_preference")
-    problems.raise_if_any("The family's choice cannot be saved")
+        problems.add(msg("choose one of %(choices)s", choices=terms(NOTIFY_PREFERENCES)), field="notify_preference")
+    problems.raise_if_any(msg("The family's choice cannot be saved"))
     person = _person(session, missing_person_id)
     with write(session, actor=by, reason=f"family choices of {person.case_number} recorded"):
         person.notify_preference = notify_preference
