@@ -19,6 +19,7 @@ from flask import Flask
 from sqlmodel import Session, col, func, select
 
 from labtrack.core.errors import Conflict, InputProblem, NotFound, ValidationFailed
+from labtrack.core.messages import msg, terms
 from labtrack.db import standalone_session
 from labtrack.kinship.dvi import MAX_INCOMP, THRESHOLD, THRESHOLD2, EventLikelihood, joint, pairwise_log_lr, solve
 from labtrack.kinship.dvi.joint import memory_bound
@@ -73,18 +74,19 @@ def create_event(session: Session, *, code: str, name: str, kind: str, descripti
     """A new closed event (its code unique)."""
     code, problems = (code or "").strip(), []
     if not code:
-        problems.append(InputProblem("an event code is required", field="code"))
+        problems.append(InputProblem(msg("an event code is required"), field="code"))
     elif len(code) > 40:
-        problems.append(InputProblem("the event code has more than 40 characters", field="code"))
+        problems.append(InputProblem(msg("the event code has more than 40 characters"), field="code"))
     if kind not in EVENT_KINDS:
-        problems.append(InputProblem(f"unknown kind {kind!r}: choose {', '.join(EVENT_KINDS)}", field="kind"))
+        problems.append(InputProblem(msg("unknown kind %(kind)s: choose %(kinds)s", kind=repr(kind),
+                                         kinds=terms(EVENT_KINDS)), field="kind"))
     if len(name or "") > 200:
-        problems.append(InputProblem("the name has more than 200 characters", field="name"))
+        problems.append(InputProblem(msg("the name has more than 200 characters"), field="name"))
     if problems:
-        raise ValidationFailed("The event cannot be created", problems)
+        raise ValidationFailed(msg("The event cannot be created"), problems)
     with write(session, actor=by, reason=f"closed event {code} created"):
         if session.exec(select(DviEvent.id).where(DviEvent.code == code)).first() is not None:
-            raise Conflict(f"an event with code {code} exists already")
+            raise Conflict(msg("an event with code %(code)s exists already", code=code))
         event = DviEvent(code=code, name=(name or "").strip(), kind=kind, description=(description or "").strip(),
                          created_by_id=by.id or 0)
         session.add(event)
@@ -94,7 +96,7 @@ def create_event(session: Session, *, code: str, name: str, kind: str, descripti
 def get_event(session: Session, event_id: int) -> DviEvent:
     event = session.get(DviEvent, event_id)
     if event is None:
-        raise NotFound(f"no closed event {event_id}")
+        raise NotFound(msg("no closed event %(id)s", id=event_id))
     return event
 
 
@@ -126,23 +128,24 @@ def add_members(session: Session, *, event_id: int, remains: str | list[str] = "
     found_r = {r.accession: r for r in session.exec(select(Remains).where(col(Remains.accession).in_(accessions)))}
     for accession in accessions:
         if accession not in found_r:
-            problems.append(InputProblem(f"no remains {accession}", field="remains"))
+            problems.append(InputProblem(msg("no remains %(accession)s", accession=accession), field="remains"))
     chosen = list(found_r.values())
     if site_code.strip():
         site = session.exec(select(Site).where(Site.code == site_code.strip().upper())).first()
         if site is None:
-            problems.append(InputProblem(f"no site {site_code.strip()}", field="site_code"))
+            problems.append(InputProblem(msg("no site %(site)s", site=site_code.strip()), field="site_code"))
         else:
             chosen += list(session.exec(select(Remains).where(Remains.site_id == site.id)))
     found_m = {p.case_number.upper(): p for p in session.exec(
         select(MissingPerson).where(func.upper(MissingPerson.case_number).in_(cases)))}
     for case in cases:
         if case not in found_m:
-            problems.append(InputProblem(f"no missing person with case number {case}", field="case_numbers"))
+            problems.append(InputProblem(msg("no missing person with case number %(case)s", case=case),
+                                            field="case_numbers"))
     if not problems and not chosen and not found_m:
-        problems.append(InputProblem("give remains accessions, a site code or case numbers", field="remains"))
+        problems.append(InputProblem(msg("give remains accessions, a site code or case numbers"), field="remains"))
     if problems:
-        raise ValidationFailed(f"Nothing was added to event {event.code}", problems)
+        raise ValidationFailed(msg("Nothing was added to event %(event)s", event=event.code), problems)
     have_r = set(session.exec(select(DviEventRemains.remains_id).where(DviEventRemains.event_id == event_id)))
     have_m = set(session.exec(select(DviEventMissing.missing_person_id).where(DviEventMissing.event_id == event_id)))
     new_r = sorted({r.id for r in chosen if r.id not in have_r})
@@ -168,7 +171,7 @@ def remove_member(session: Session, *, event_id: int, remains_id: int | None = N
             row = session.exec(select(DviEventMissing).where(
                 DviEventMissing.event_id == event_id, DviEventMissing.missing_person_id == missing_person_id)).first()
         if row is None:
-            raise NotFound("that member is not in the event")
+            raise NotFound(msg("that member is not in the event"))
         session.delete(row)
 
 
@@ -268,7 +271,7 @@ def run_job(context: JobContext) -> None:
     with app.app_context(), standalone_session(app) as session:
         event = session.get(DviEvent, int(context.payload["event_id"]))
         if event is None:
-            raise NotFound(f"closed event {context.payload['event_id']} does not exist")
+            raise NotFound(msg("closed event %(id)s does not exist", id=context.payload["event_id"]))
         data = event_input(session, event, app.config)
         session.rollback()
         last = [0.0]
@@ -298,7 +301,7 @@ def cancel_analysis(session: Session, *, event_id: int, by: User) -> Job:
     get_event(session, event_id)
     job = pending(session, event_id)
     if job is None:
-        raise Conflict(f"no joint analysis of event {event_id} is queued or running")
+        raise Conflict(msg("no joint analysis of event %(id)s is queued or running", id=event_id))
     return jobs.request_cancel(session, job.id or 0, by=by)
 
 

@@ -20,6 +20,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from labtrack.core.errors import InputProblem, ValidationFailed
+from labtrack.core.messages import msg
 from labtrack.kinship.dvi import DVIProblem, MutationSpec, Victim
 from labtrack.kinship.freqs import FrequencyTable
 from labtrack.kinship.markers import canonical_marker
@@ -59,9 +60,9 @@ def event_input(session: Session, event: DviEvent, config: Mapping[str, Any]) ->
         select(MissingPerson).join(DviEventMissing, DviEventMissing.missing_person_id == MissingPerson.id)  # type: ignore[arg-type]
         .where(DviEventMissing.event_id == event.id).order_by(MissingPerson.case_number)))
     if not remains_rows:
-        problems.append(InputProblem("the event has no remains yet", field="remains"))
+        problems.append(InputProblem(msg("the event has no remains yet"), field="remains"))
     if not missing_rows:
-        problems.append(InputProblem("the event has no missing persons yet", field="missing_persons"))
+        problems.append(InputProblem(msg("the event has no missing persons yet"), field="missing_persons"))
     samples_of = _remains_samples(session, [r.id or 0 for r in remains_rows])
     wanted = {s for accessions in samples_of.values() for s in accessions}
     for person in missing_rows:
@@ -84,27 +85,27 @@ def event_input(session: Session, event: DviEvent, config: Mapping[str, Any]) ->
         victims.append(Victim(remains.accession, _SEX.get(remains.est_sex, 0)))
         remains_ids[remains.accession] = remains.id or 0
     if remains_rows and not victims:
-        problems.append(InputProblem("none of the event's remains has a searchable profile", field="remains"))
+        problems.append(InputProblem(msg("none of the event's remains has a searchable profile"), field="remains"))
     persons_by_family: dict[str, list[Person]] = {}
     missing: dict[str, tuple[int, int, str]] = {}
     in_event = {p.id for p in missing_rows}
     for person in missing_rows:
         fams = families_service.families_of_missing_person(session, person.id or 0)
         if not fams:
-            problems.append(InputProblem(f"missing person {person.case_number} is in no family: "
-                                         "there are no references to compare with", field="missing_persons"))
+            problems.append(InputProblem(msg("missing person %(case)s is in no family: there are no references to "
+                                             "compare with", case=person.case_number), field="missing_persons"))
             continue
         if len(fams) > 1:
-            problems.append(InputProblem(f"missing person {person.case_number} is in {len(fams)} families "
-                                         f"({', '.join(f.code for f in fams)}): keep one tree per missing person",
-                                         field="missing_persons"))
+            problems.append(InputProblem(msg("missing person %(case)s is in %(count)s families (%(families)s): keep "
+                                             "one tree per missing person", case=person.case_number, count=len(fams),
+                                             families=", ".join(f.code for f in fams)), field="missing_persons"))
             continue
         family = fams[0]
         missing[person.case_number] = (person.id or 0, family.id or 0, family.code)
         if family.code not in persons_by_family:
             persons_by_family[family.code] = _persons(session, family, in_event, by_sample, genotypes)
     if problems:
-        raise ValidationFailed(f"Event {event.code} cannot be analysed", problems)
+        raise ValidationFailed(msg("Event %(event)s cannot be analysed", event=event.code), problems)
     params = lab_settings.run_parameters(session, config)
     table_row = frequencies.get_table(session)
     freq = frequencies.table_frame(session, table_row)
@@ -124,7 +125,7 @@ def event_input(session: Session, event: DviEvent, config: Mapping[str, Any]) ->
         problem = DVIProblem.build(victims=victims, families=persons_by_family, genotypes=genotypes, freqs=table,
                                    mutation=mutation, source=f"event {event.code}", allow_unknown_sex=True)
     except InputError as error:
-        raise ValidationFailed(f"Event {event.code} cannot be analysed",
+        raise ValidationFailed(msg("Event %(event)s cannot be analysed", event=event.code),
                                [InputProblem(str(p)) for p in error.problems]) from error
     used = {"mutation_model": params.mutation_model, "mutation_rate": params.mutation_rate,
             "mutation_rate_female": params.mutation_rate_female, "mutation_rate_male": params.mutation_rate_male,

@@ -62,7 +62,7 @@ class ProposalView:
 def _analysis(session: Session, analysis_id: int) -> tuple[DviAnalysis, DviEvent]:
     analysis = session.get(DviAnalysis, analysis_id)
     if analysis is None:
-        raise NotFound(f"no joint DVI analysis {analysis_id}")
+        raise NotFound(msg("no joint DVI analysis %(id)s", id=analysis_id))
     event = dvi_events.get_event(session, analysis.event_id)
     return analysis, event
 
@@ -70,12 +70,13 @@ def _analysis(session: Session, analysis_id: int) -> tuple[DviAnalysis, DviEvent
 def _check_current(session: Session, analysis: DviAnalysis, event: DviEvent, config: Mapping[str, Any]) -> None:
     newest = dvi_events.latest_analysis(session, event.id or 0)
     if newest is not None and newest.id != analysis.id:
-        raise Conflict(f"analysis {analysis.id} is not the newest of event {event.code} (analysis {newest.id} is): "
-                       "propose from the newest")
+        raise Conflict(msg("analysis %(id)s is not the newest of event %(event)s (analysis %(newest)s is): propose "
+                           "from the newest", id=analysis.id, event=event.code, newest=newest.id))
     now = event_input(session, event, config)
     if now.sha256 != analysis.input_sha256:
-        raise Conflict(f"event {event.code} changed since analysis {analysis.id} (its remains, missing persons, "
-                       "references or frequencies): run the joint analysis again before proposing")
+        raise Conflict(msg("event %(event)s changed since analysis %(id)s (its remains, missing persons, references "
+                           "or frequencies): run the joint analysis again before proposing", event=event.code,
+                           id=analysis.id))
 
 
 def _open_proposals(session: Session) -> list[DviProposal]:
@@ -89,27 +90,33 @@ def _check_pairing(session: Session, analysis: DviAnalysis, remains: Remains, pe
     result = dvi_events.result_of(analysis)
     victim, missing = remains.accession, person.case_number
     if victim not in result["victims"]:
-        raise Conflict(f"remains {victim} were not analysed in analysis {analysis.id}")
+        raise Conflict(msg("remains %(accession)s were not analysed in analysis %(id)s", accession=victim,
+                           id=analysis.id))
     if missing not in result["missing"]:
-        raise Conflict(f"missing person {missing} was not analysed in analysis {analysis.id}")
+        raise Conflict(msg("missing person %(case)s was not analysed in analysis %(id)s", case=missing, id=analysis.id))
     probability = dvi_events.pairing_probability(result, victim, missing)
     if probability is None:
-        raise Conflict(f"analysis {analysis.id} took the sequential route (the event was too large to enumerate): "
-                       "it has no posterior pairing probabilities, so no identification can be proposed from it")
+        raise Conflict(msg("analysis %(id)s took the sequential route (the event was too large to enumerate): it has "
+                           "no posterior pairing probabilities, so no identification can be proposed from it",
+                           id=analysis.id))
     if probability < threshold:
-        raise Conflict(f"the posterior pairing probability of {victim} = {missing} is {probability:.6f}, below the "
-                       f"identification threshold {threshold:.6f}")
+        raise Conflict(msg("the posterior pairing probability of %(victim)s = %(missing)s is %(probability)s, below "
+                           "the identification threshold %(threshold)s", victim=victim, missing=missing,
+                           probability=format(probability, ".6f"), threshold=format(threshold, ".6f")))
     conclusion = dvi_events.conclusion_for(result, victim, missing)
     if conclusion in REFUSED:
-        raise Conflict(f"the conclusions call {victim} = {missing} {conclusion!r}: it cannot be proposed")
+        raise Conflict(msg("the conclusions call %(victim)s = %(missing)s %(conclusion)s: it cannot be proposed",
+                           victim=victim, missing=missing, conclusion=repr(conclusion)))
     existing = identification.active_for_remains(session, remains.id or 0)
     if existing is not None:
-        raise Conflict(f"remains {victim} are already identified (identification {existing.id})")
+        raise Conflict(msg("remains %(accession)s are already identified (identification %(id)s)", accession=victim,
+                           id=existing.id))
     for other in _open_proposals(session):
         if other.id == skip:
             continue
         if other.remains_id == remains.id or other.missing_person_id == person.id:
-            raise Conflict(f"proposal {other.id} for the same remains or missing person is waiting for its review")
+            raise Conflict(msg("proposal %(id)s for the same remains or missing person is waiting for its review",
+                               id=other.id))
     family_id = _family_id(session, analysis, missing, result)
     return probability, dvi_events.pairwise_log10_lr(result, victim, missing), conclusion, family_id
 
@@ -120,7 +127,7 @@ def _family_id(session: Session, analysis: DviAnalysis, missing: str, result: di
     code = result["families"][missing]
     family = session.exec(select(Family).where(Family.code == code)).first()
     if family is None:
-        raise Conflict(f"family {code} of analysis {analysis.id} no longer exists")
+        raise Conflict(msg("family %(code)s of analysis %(id)s no longer exists", code=code, id=analysis.id))
     return family.id or 0
 
 
@@ -142,7 +149,7 @@ def propose(*, session: Session, analysis_id: int, remains_id: int, missing_pers
         remains = session.get(Remains, remains_id)
         person = session.get(MissingPerson, missing_person_id)
         if remains is None or person is None:
-            raise NotFound("no such remains or missing person")
+            raise NotFound(msg("no such remains or missing person"))
         _check_current(session, analysis, event, config)
         probability, log10_lr, conclusion, family_id = _check_pairing(session, analysis, remains, person, threshold)
         content = _content(analysis, event, remains, person, probability, log10_lr, conclusion, reason)
@@ -163,11 +170,13 @@ def _locked(session: Session, proposal_id: int) -> DviProposal:
     session.expire_all()
     proposal = session.exec(select(DviProposal).where(DviProposal.id == proposal_id).with_for_update()).first()
     if proposal is None:
-        raise NotFound(f"no proposal {proposal_id}")
+        raise NotFound(msg("no proposal %(id)s", id=proposal_id))
     session.exec(select(Remains.id).where(Remains.id == proposal.remains_id).with_for_update()).first()
     done = session.exec(select(DviReview).where(DviReview.proposal_id == proposal_id)).first()
     if done is not None:
-        raise Conflict(f"proposal {proposal_id} was already {'approved' if done.step == 'approve' else 'sent back'}")
+        if done.step == "approve":
+            raise Conflict(msg("proposal %(id)s was already approved", id=proposal_id))
+        raise Conflict(msg("proposal %(id)s was already sent back", id=proposal_id))
     return proposal
 
 
@@ -177,7 +186,8 @@ def approve(*, session: Session, proposal_id: int, by: User, password: str, reas
     with write(session, actor=by, reason=f"joint DVI proposal {proposal_id} approved"):
         proposal = _locked(session, proposal_id)
         if proposal.by_user_id == by.id:
-            raise PermissionDenied("You proposed this identification: a second, different analyst must approve it.")
+            raise PermissionDenied(msg(
+                "You proposed this identification: a second, different analyst must approve it."))
         analysis, event = _analysis(session, proposal.analysis_id)
         remains = session.get(Remains, proposal.remains_id)
         person = session.get(MissingPerson, proposal.missing_person_id)
@@ -204,7 +214,8 @@ def send_back(*, session: Session, proposal_id: int, by: User, reason: str) -> D
     with write(session, actor=by, reason=f"joint DVI proposal {proposal_id} sent back"):
         proposal = _locked(session, proposal_id)
         if proposal.by_user_id == by.id:
-            raise PermissionDenied("You proposed this identification: a second, different analyst must review it.")
+            raise PermissionDenied(msg(
+                "You proposed this identification: a second, different analyst must review it."))
         review = DviReview(proposal_id=proposal.id or 0, step="send_back", reason=reason, by_user_id=by.id or 0)
         session.add(review)
         person = session.get(MissingPerson, proposal.missing_person_id)
@@ -248,7 +259,7 @@ def get_analysis(session: Session, analysis_id: int) -> DviAnalysis:
 def event_of_proposal(session: Session, proposal_id: int) -> int:
     proposal = session.get(DviProposal, proposal_id)
     if proposal is None:
-        raise NotFound(f"no proposal {proposal_id}")
+        raise NotFound(msg("no proposal %(id)s", id=proposal_id))
     return get_analysis(session, proposal.analysis_id).event_id
 
 

@@ -24,7 +24,7 @@ from sqlmodel import Session, col, select
 
 from labtrack.core import inquiry_codes as core
 from labtrack.core.errors import Conflict, InputProblem, NotFound, ValidationFailed, require_reason
-from labtrack.core.messages import msg
+from labtrack.core.messages import msg, term
 from labtrack.models import Donor, InquiryAccess, InquiryChangeRequest, InquiryCode, MissingPerson, User, utcnow
 from labtrack.services.audit import record_event
 from labtrack.services.transaction import write
@@ -45,15 +45,15 @@ class Subject:
 
 def _subject(session: Session, missing_person_id: int | None, donor_id: int | None) -> Subject:
     if (missing_person_id is None) == (donor_id is None):
-        raise ValidationFailed("An inquiry code belongs to one case or to one donor.")
+        raise ValidationFailed(msg("An inquiry code belongs to one case or to one donor."))
     if missing_person_id is not None:
         person = session.get(MissingPerson, missing_person_id)
         if person is None:
-            raise NotFound(f"No missing person #{missing_person_id}.")
+            raise NotFound(msg("No missing person #%(id)s.", id=missing_person_id))
         return Subject("missing_person", missing_person_id, person.case_number, person.name_ar, person.name_latin)
     donor = session.get(Donor, donor_id)
     if donor is None:
-        raise NotFound(f"No donor #{donor_id}.")
+        raise NotFound(msg("No donor #%(id)s.", id=donor_id))
     return Subject("donor", donor_id or 0, donor.code, donor.name_ar, donor.name_latin)
 
 
@@ -76,7 +76,7 @@ def _fresh_reference(session: Session) -> core.InquiryCode:
         code = core.new_code()
         if session.exec(select(InquiryCode.id).where(InquiryCode.reference == code.reference)).first() is None:
             return code
-    raise Conflict("No free inquiry reference was found; try again.")
+    raise Conflict(msg("No free inquiry reference was found; try again."))
 
 
 def issue(*, session: Session, by: User, hasher: core.SecretHasher, missing_person_id: int | None = None,
@@ -109,7 +109,7 @@ def issue(*, session: Session, by: User, hasher: core.SecretHasher, missing_pers
 def get_code(session: Session, code_id: int) -> InquiryCode:
     row = session.get(InquiryCode, code_id)
     if row is None:
-        raise NotFound(f"No inquiry code #{code_id}.")
+        raise NotFound(msg("No inquiry code #%(id)s.", id=code_id))
     return row
 
 
@@ -118,7 +118,8 @@ def revoke(*, session: Session, code_id: int, by: User, reason: str) -> InquiryC
     reason = require_reason(reason, msg("revoke the inquiry code"))
     row = get_code(session, code_id)
     if row.status != "active":
-        raise Conflict(f"Inquiry code {core.format_reference(row.reference)} is {row.status} already.")
+        raise Conflict(msg("Inquiry code %(reference)s is %(status)s already.",
+                           reference=core.format_reference(row.reference), status=term(row.status)))
     label = subject_of(session, row).label
     with write(session, actor=by, reason=f"inquiry code for {label} revoked: {reason}"):
         row.status, row.ended_at, row.ended_by_id, row.end_reason = "revoked", utcnow(), by.id, reason
@@ -133,11 +134,12 @@ def check_for_receipt(*, session: Session, code_id: int, typed: str, hasher: cor
     try:
         code = core.read_code(typed)
     except core.MalformedCode as error:
-        problem = InputProblem(f"the code is not valid ({error.problem.replace('_', ' ')})", field="code")
-        raise ValidationFailed("The receipt was not printed", [problem]) from error
+        problem = InputProblem(msg("the code is not valid (%(problem)s)", problem=error.problem.replace("_", " ")),
+                               field="code")
+        raise ValidationFailed(msg("The receipt was not printed"), [problem]) from error
     if row.status != "active" or code.reference != row.reference or not hasher.verify(
             code.reference, code.secret, row.secret_hash):
-        raise Conflict("The receipt was not printed: this is not the active code of the case. Issue a new code.")
+        raise Conflict(msg("The receipt was not printed: this is not the active code of the case. Issue a new code."))
     return code
 
 

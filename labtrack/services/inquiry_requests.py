@@ -23,7 +23,7 @@ from sqlmodel import Session, col, select
 
 from labtrack.core.contact_details import InvalidDetail, clean_text, normalise_phone
 from labtrack.core.errors import Conflict, NotFound, ProblemList, require_reason
-from labtrack.core.messages import msg
+from labtrack.core.messages import msg, term
 from labtrack.models import Donor, InquiryChangeRequest, InquiryCode, MissingPerson, User, utcnow
 from labtrack.models.families import NOTIFY_PREFERENCES
 from labtrack.models.inquiry import CHANGE_DETAILS
@@ -52,24 +52,24 @@ def normalise(detail: str, value: str) -> str:
 def submit(*, session: Session, code: InquiryCode, changes: dict[str, str]) -> list[InquiryChangeRequest]:
     """Record the family's requested changes (empty values mean "no change")."""
     if code.status != "active":
-        raise Conflict("This inquiry code no longer works.")
+        raise Conflict(msg("This inquiry code no longer works."))
     allowed = CHANGE_DETAILS[kind_of(code)]
     problems = ProblemList()
     values: dict[str, str] = {}
     for detail, raw in changes.items():
         if detail not in allowed:
-            problems.add(f"{detail} cannot be changed with this code", field=detail)
+            problems.add(msg("%(field)s cannot be changed with this code", field=detail), field=detail)
             continue
         if not (raw or "").strip():
             continue  # left empty: no change
         try:
             value = normalise(detail, raw)
         except InvalidDetail as error:
-            problems.add(f"not accepted ({error.problem})", field=detail)
+            problems.add(msg("not accepted (%(problem)s)", problem=error.problem), field=detail)
             continue
         if value:
             values[detail] = value
-    problems.raise_if_any("The change was not sent")
+    problems.raise_if_any(msg("The change was not sent"))
     created = []
     with write(session, actor=FAMILY_ACTOR, reason=f"family asked for changes ({', '.join(values)})"):
         for detail, value in values.items():
@@ -88,9 +88,9 @@ def submit(*, session: Session, code: InquiryCode, changes: dict[str, str]) -> l
 def _pending_request(session: Session, request_id: int) -> InquiryChangeRequest:
     row = session.get(InquiryChangeRequest, request_id)
     if row is None:
-        raise NotFound(f"No family request #{request_id}.")
+        raise NotFound(msg("No family request #%(id)s.", id=request_id))
     if row.status != "pending":
-        raise Conflict(f"Family request #{request_id} is {row.status} already.")
+        raise Conflict(msg("Family request #%(id)s is %(status)s already.", id=request_id, status=term(row.status)))
     return row
 
 

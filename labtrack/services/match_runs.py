@@ -20,6 +20,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from labtrack.core.errors import NotFound
+from labtrack.core.messages import msg
 from labtrack.db import standalone_session
 from labtrack.imports.exchange import read_freqs, read_genotypes, read_pedigrees
 from labtrack.imports.remains_dropout import read_remains_dropout
@@ -46,7 +47,7 @@ def default_table(session: Session) -> FrequencyTable:
     if table is None:
         table = session.exec(select(FrequencyTable).order_by(FrequencyTable.id)).first()  # type: ignore[arg-type]
     if table is None:
-        raise NotFound("No allele-frequency table is loaded; import one first.")
+        raise NotFound(msg("No allele-frequency table is loaded; import one first."))
     return table
 
 
@@ -55,10 +56,10 @@ def start_run(*, session: Session, by: User, params: MatchParameters, frequency_
               dedupe_key: str | None = None) -> MatchRun:
     """Queue a run as a job for the worker. With ``app.config["JOBS_INLINE"]`` (tests, or a
     one-process demo) the queue is worked off in this process before returning."""
-    params.problems().raise_if_any("The match run cannot start")
+    params.problems().raise_if_any(msg("The match run cannot start"))
     table = session.get(FrequencyTable, frequency_table_id) if frequency_table_id else default_table(session)
     if table is None:
-        raise NotFound(f"no frequency table with id {frequency_table_id}")
+        raise NotFound(msg("no frequency table with id %(id)s", id=frequency_table_id))
     with write(session, actor=by, reason="match run queued"):
         run = queue_run(session, by=by, params=params, table=table, scope=scope, dedupe_key=dedupe_key)
     if app is not None and app.config.get("JOBS_INLINE"):
@@ -186,7 +187,7 @@ def run_job(context: JobContext) -> None:
     with app.app_context(), standalone_session(app) as session:
         run = session.get(MatchRun, int(context.payload["run_id"]))
         if run is None:
-            raise NotFound(f"match run {context.payload['run_id']} does not exist")
+            raise NotFound(msg("match run %(id)s does not exist", id=context.payload["run_id"]))
         actor: User | str = session.get(User, run.started_by_id) or "match-run"
         params = MatchParameters.from_json(run.params_json)
         scope = json.loads(run.scope_json or '{"full": true}')
@@ -240,7 +241,7 @@ def scope(run: MatchRun) -> dict[str, Any]:
 def get_run(session: Session, run_id: int) -> MatchRun:
     run = session.get(MatchRun, run_id, populate_existing=True)  # progress is written by another session
     if run is None:
-        raise NotFound(f"no match run {run_id}")
+        raise NotFound(msg("no match run %(id)s", id=run_id))
     return run
 
 
