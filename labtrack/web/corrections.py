@@ -34,7 +34,7 @@ def problems_onto(form: FlaskForm, error: DomainError) -> list[str]:
 
 def correction_page(*, form: FlaskForm, row: Any, editable: tuple[str, ...], code: str, action: str, back: str,
                     save: Callable[[dict[str, Any], str], object], title: str | None = None,
-                    history: list[Any] | None = None) -> Any:
+                    history: list[Any] | None = None, done: str | None = None, submit: str | None = None) -> Any:
     """Show ``form`` (prefilled from ``row``) or, when it validates, ``save(values, reason)`` the
     editable fields and go ``back``. Empty optional text fields are saved as ""."""
     if form.validate_on_submit():
@@ -44,12 +44,13 @@ def correction_page(*, form: FlaskForm, row: Any, editable: tuple[str, ...], cod
             save(values, form.reason.data or "")  # type: ignore[attr-defined]
         except (ValidationFailed, Conflict) as error:
             problems_onto(form, error)
-            return _page(form, code, action, back, title, history), error.status
-        flash(_("The details of %(code)s were corrected.", code=code), "success")
+            return _page(form, code, action, back, title, history, submit), error.status
+        flash(done or _("The details of %(code)s were corrected.", code=code), "success")
         return redirect(back)
-    return _page(form, code, action, back, title, history), (422 if form.errors else 200)
+    return _page(form, code, action, back, title, history, submit), (422 if form.errors else 200)
 
 
-def _page(form: FlaskForm, code: str, action: str, back: str, title: str | None, history: list[Any] | None) -> str:
+def _page(form: FlaskForm, code: str, action: str, back: str, title: str | None, history: list[Any] | None,
+          submit: str | None) -> str:
     return render_template("corrections/edit.html", code=code, form=form, action=action, back=back, title=title,
-                           history=history)
+                           history=history, submit=submit)

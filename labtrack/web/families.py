@@ -27,10 +27,11 @@ from wtforms.validators import DataRequired, Length
 from labtrack.core.errors import ValidationFailed
 from labtrack.db import get_session
 from labtrack.documents.pedigree_svg import DrawnMember, draw
-from labtrack.services import exports, families, family_power, uploads
+from labtrack.services import exports, families, family_power, pedigree_corrections, record_history, uploads
 from labtrack.services import lists as list_specs
 from labtrack.web import lists
 from labtrack.web.access import ADMIN, ALL_ROLES, ANALYST, COORDINATOR, roles_required
+from labtrack.web.corrections import correction_page
 from labtrack.web.identity import may_see_missing_person
 from labtrack.web.messages import flash_error
 
@@ -49,6 +50,21 @@ class MemberForm(FlaskForm):
     donor_code = StringField(_l("Donor code (typed relative)"), validators=[Length(max=32)])
     case_number = StringField(_l("Missing person case number"), validators=[Length(max=32)])
     relation = StringField(_l("Relation (e.g. mother, brother)"), validators=[Length(max=50)])
+
+
+class EditMemberForm(FlaskForm):
+    person_code = StringField(_l("Person code (e.g. F, M, B1)"), validators=[DataRequired(), Length(max=40)])
+    sex = SelectField(_l("Sex"), choices=[("U", _l("unknown")), ("M", _l("male")), ("F", _l("female"))])
+    father = StringField(_l("Father (person code)"), validators=[Length(max=40)])
+    mother = StringField(_l("Mother (person code)"), validators=[Length(max=40)])
+    donor_code = StringField(_l("Donor code (typed relative)"), validators=[Length(max=32)])
+    relation = StringField(_l("Relation (e.g. mother, brother)"), validators=[Length(max=50)])
+    reason = StringField(_l("Why is the family tree changed?"), validators=[DataRequired(), Length(max=500)])
+
+
+class RemoveMemberForm(FlaskForm):
+    reason = StringField(_l("Why is this person taken out of the family tree?"),
+                         validators=[DataRequired(), Length(max=500)])
 
 
 class PowerForm(FlaskForm):
@@ -113,6 +129,43 @@ def add_member(family_id: int) -> Any:
     return redirect(url_for("families.detail", family_id=family_id))
 
 
+def _member(member_id: int) -> tuple[Any, families.MemberView]:
+    db = get_session()
+    member = pedigree_corrections.get_member(db, member_id)
+    family = families.get_family(db, member.family_id)
+    return family, next(m for m in families.members(db, family) if m.id == member_id)
+
+
+@bp.route("/members/<int:member_id>/edit", methods=["GET", "POST"])
+@roles_required(COORDINATOR, ADMIN)
+def edit_member(member_id: int) -> Any:
+    """Correct a person of a family tree (the tree is checked again as a whole), with a reason."""
+    family, member = _member(member_id)
+    return correction_page(
+        form=EditMemberForm(obj=member), row=member, editable=pedigree_corrections.MEMBER_FIELDS,
+        code=f"{family.code} · {member.person_code}", action=url_for("families.edit_member", member_id=member_id),
+        back=url_for("families.detail", family_id=family.id),
+        history=record_history.changes(get_session(), "pedigree_member", str(member_id)),
+        save=lambda values, reason: pedigree_corrections.correct_member(
+            session=get_session(), member_id=member_id, by=current_user._get_current_object(), reason=reason,
+            **values))
+
+
+@bp.route("/members/<int:member_id>/remove", methods=["GET", "POST"])
+@roles_required(COORDINATOR, ADMIN)
+def remove_member(member_id: int) -> Any:
+    """Take a person out of a family tree (kept as a removed person, with the reason)."""
+    family, member = _member(member_id)
+    return correction_page(
+        form=RemoveMemberForm(), row=member, editable=(), code=f"{family.code} · {member.person_code}",
+        title=_("Remove from the family tree"), submit=_("Remove from the family tree"),
+        done=_("%(person)s was removed from the family tree.", person=member.person_code),
+        action=url_for("families.remove_member", member_id=member_id),
+        back=url_for("families.detail", family_id=family.id),
+        save=lambda _values, reason: pedigree_corrections.remove_member(
+            session=get_session(), member_id=member_id, by=current_user._get_current_object(), reason=reason))
+
+
 @bp.route("/<int:family_id>")
 @roles_required(*ALL_ROLES)
 def detail(family_id: int) -> Any:
@@ -126,7 +179,8 @@ def detail(family_id: int) -> Any:
                            svg=svg, missing=missing, visible=visible,
                            member_form=MemberForm(), power=family_power.latest(db, family_id),
                            power_pending=family_power.pending(db, family_id),
-                           power_form=PowerForm(), relative_words=relative_words)
+                           power_form=PowerForm(), relative_words=relative_words,
+                           removed=pedigree_corrections.removed_members(db, family))
 
 
 @bp.route("/<int:family_id>/familias.fam")
