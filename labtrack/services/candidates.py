@@ -162,6 +162,7 @@ def store(session: Session, run: MatchRun, found: list[Candidate], scope: Scope,
     table_part = parts.table(run.frequency_table_id)
     now = utcnow()
     seen: set[tuple[int | None, int]] = set()
+    new_matches: list[tuple[Match, int, Candidate, str, tuple[str, str]]] = []
     for candidate in found:
         ids, family_id = profiles.get(candidate.remains_sample_id), families.get(candidate.family_id)
         if ids is None or family_id is None:
@@ -213,8 +214,11 @@ def store(session: Session, run: MatchRun, found: list[Candidate], scope: Scope,
                         computed_at=now, previous_id=previous_id, near_miss=candidate.near_miss,
                         excluded_loci=",".join(candidate.excluded_loci))
         session.add(created)
+        new_matches.append((created, profile_id, candidate, per_locus, digest))
+    if new_matches:  # one flush for every new candidate (their ids), then their evidence
         session.flush()
-        session.add(_evidence(created.id or 0, run, profile_id, candidate, per_locus, "new", digest))
+        session.add_all([_evidence(created.id or 0, run, profile_id, candidate, per_locus, "new", digest)
+                         for created, profile_id, candidate, per_locus, digest in new_matches])
     gone = [m for key, m in existing.items() if key not in seen and scope.covers(m.sample_id, m.family_id)
             and statuses.get(m.id or 0) in review_rules.UNRESOLVED]
     if gone:

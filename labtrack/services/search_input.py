@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+from sqlalchemy import or_
 from sqlmodel import Session, select
 
 from labtrack.core.kits import is_autosomal
@@ -136,18 +137,23 @@ def searched_call(locus: str, allele1: str, allele2: str) -> bool:
             and allele2[:1] not in ("<", ">"))
 
 
-def searchable_genotypes(session: Session) -> tuple[pd.DataFrame, list[str]]:
-    """Genotype rows of the search set and the remains sample accessions among them."""
+def searchable_genotypes(session: Session, remains: list[str] | None = None) -> tuple[pd.DataFrame, list[str]]:
+    """Genotype rows of the search set and the remains sample accessions among them; with
+    ``remains``, of the references and of those remains only (a run of a few new remains does
+    not read every other remains profile)."""
     consenting = consent.consenting_donor_ids(session)
-    rows = session.exec(
+    statement = (
         select(Sample.accession, Sample.remains_id, Sample.donor_id, ProfileAllele.locus,
                ProfileAllele.allele1, ProfileAllele.allele2)
         .join(Profile, Profile.sample_id == Sample.id)  # type: ignore[arg-type]
         .join(ProfileAllele, ProfileAllele.profile_id == Profile.id)  # type: ignore[arg-type]
         .where(Profile.searchable == True, Profile.superseded == False,  # noqa: E712
                Profile.is_mixture == False, Profile.origin.in_(("remains", "reference")))  # type: ignore[attr-defined]  # noqa: E712
-        .order_by(Sample.accession, ProfileAllele.locus)
-    ).all()
+        .order_by(Sample.accession, ProfileAllele.locus))
+    if remains is not None:
+        statement = statement.where(or_(Profile.origin == "reference",
+                                        Sample.accession.in_(sorted(set(remains)))))  # type: ignore[attr-defined]
+    rows = session.exec(statement).all()
     records = []
     remains: dict[str, None] = {}
     for accession, remains_id, donor_id, locus, a1, a2 in rows:
@@ -165,7 +171,7 @@ def build_search_input(*, session: Session, frequency_table_id: int | None = Non
                        remains: list[str] | None = None, families: list[str] | None = None) -> SearchInput:
     """Everything searchable, or only ``remains`` (sample accessions) against every family, or
     every remains against ``families`` (family codes)."""
-    genotypes, searchable = searchable_genotypes(session)
+    genotypes, searchable = searchable_genotypes(session, remains)
     families_rows = families_module.pedigree_rows(session)
     if families is not None:
         wanted = set(families)

@@ -64,3 +64,15 @@ def test_consent_withdrawal_removes_the_donors_profiles(demo_db: Session) -> Non
         consent.withdraw(session=demo_db, grant_id=grant.id, by=coordinator(demo_db))
     consent.grant(session=demo_db, donor_id=donor.id, by=coordinator(demo_db), collected_by="visit 2")
     assert reference in set(build_search_input(session=demo_db).genotypes["sample_id"])
+
+
+def test_a_run_of_one_remains_reads_the_references_and_that_remains_only(demo_db: Session) -> None:
+    full = build_search_input(session=demo_db)
+    one = build_search_input(session=demo_db, remains=["QTF-00001-S01-S0"])
+    assert one.remains == ["QTF-00001-S01-S0"]
+    used = {"QTF-00001-S01-S0"} | {s for s in one.pedigrees["sample_id"] if s}
+    expected = full.genotypes[full.genotypes["sample_id"].isin(used)].reset_index(drop=True)
+    pd.testing.assert_frame_equal(one.genotypes, expected)
+    assert set(one.genotypes["sample_id"]) == used and len(used) > 2
+    assert "NJH-00001-S01-BJ" not in set(one.genotypes["sample_id"])
+    pd.testing.assert_frame_equal(one.pedigrees, full.pedigrees)
