@@ -76,10 +76,12 @@ def print_labels(*, session: Session, accessions: list[str], layout: str, by: Us
         col(LabelPrint.item_id).in_([item.id for item in items]))))
     reprints = [item.accession for item in items if item.id in printed_before]
     if reprints and not reason.strip():
-        raise ValidationFailed(nmsg(
+        problems = ProblemList()
+        problems.add(nmsg(
             "%(items)s: the label was printed before; a reprint needs a reason (e.g. label damaged)",
             "%(items)s: %(num)d labels were printed before; a reprint needs a reason (e.g. label damaged)",
-            len(reprints), items=", ".join(reprints[:10]) + (" …" if len(reprints) > 10 else "")))
+            len(reprints), items=", ".join(reprints[:10]) + (" …" if len(reprints) > 10 else "")), field="reason")
+        problems.raise_if_any(msg("No labels were printed"))
     data = [label_data(session, item) for item in items]
     content = label_documents.render(data, layout)
     with write(session, actor=by, reason=reason.strip() or f"{len(items)} label(s) printed"):

@@ -8,6 +8,7 @@ from flask import Blueprint, Response, current_app, flash, redirect, render_temp
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from labtrack.core.errors import DomainError
 from labtrack.core.scanning import LAYOUT_TO_LATIN, MULTI_KEY, REPEAT_WINDOW_S
 from labtrack.db import get_session
 from labtrack.models.custody import CAPTURE_METHODS, CUSTODY_ACTIONS, ITEM_KINDS
@@ -15,7 +16,9 @@ from labtrack.services import accounts, custody, custody_documents, labels
 from labtrack.services import lists as list_specs
 from labtrack.web import lists
 from labtrack.web.access import ADMIN, ANALYST, TECHNICIAN, roles_required
-from labtrack.web.form_values import FormValues
+from labtrack.web.form_pages import correctable, refuse
+from labtrack.web.intake_forms import CustodyCorrectionForm
+from labtrack.web.terms import term
 
 bp = Blueprint("custody", __name__, url_prefix="/custody")
 STAFF = (TECHNICIAN, ANALYST, ADMIN)
@@ -36,39 +39,58 @@ def events() -> Any:
                       actions=CUSTODY_ACTIONS, kinds=ITEM_KINDS, methods=CAPTURE_METHODS)
 
 
-@bp.route("/items/<item_accession>")
-@roles_required(*STAFF)
-def item(item_accession: str) -> Any:
+def _item_page(item_accession: str, form: CustodyCorrectionForm | None = None, status: int = 200) -> Any:
     db = get_session()
     found = custody.get_item(db, item_accession)
     events = custody.events_of(db, found)
     corrected = {event.corrects_event_id for event in events if event.corrects_event_id}
+    lines = [custody_documents.event_line(db, event) for event in events]
+    if form is None:
+        form = CustodyCorrectionForm(events=_event_choices(lines))
     return render_template("custody/item.html", item=found, state=custody.state_of(db, found),
-                           lines=[custody_documents.event_line(db, event) for event in events],
-                           corrected=corrected, label=labels.label_data(db, found),
-                           prints=labels.prints_of(db, found))
+                           lines=lines, corrected=corrected, label=labels.label_data(db, found),
+                           prints=labels.prints_of(db, found), form=form), status
+
+
+def _event_choices(lines: list[Any]) -> list[tuple[int, str]]:
+    return [(line.event_id, f"#{line.event_id} {term(line.action)} {line.at}") for line in reversed(lines)]
+
+
+@bp.route("/items/<item_accession>")
+@roles_required(*STAFF)
+def item(item_accession: str) -> Any:
+    """The custody history of one item (append-only), its labels, and the form to correct an event."""
+    return _item_page(item_accession)
 
 
 @bp.route("/items/<item_accession>/corrections", methods=["POST"])
 @roles_required(TECHNICIAN, ADMIN)
 def correct(item_accession: str) -> Any:
-    form = FormValues()
-    event_id = form.number("event_id", int)
-    if event_id is None:
-        form.problems.add("choose the event to correct", field="event_id")
-    form.raise_if_any("The correction cannot be recorded")
+    """Record a correction: a new event that references the wrong one (the wrong one stays)."""
     db = get_session()
-    to_user = None
-    if form.text("to_badge"):
-        to_user = accounts.find_by_badge(db, form.text("to_badge").upper())
-        if to_user is None:
-            form.problems.add("no person has this badge", field="to_badge")
-            form.raise_if_any("The correction cannot be recorded")
-    custody.correct_event(session=db, event_id=int(event_id or 0), by=current_user._get_current_object(),
-                          reason=form.text("reason"), to_user=to_user, to_location=form.text("to_location"),
-                          to_party=form.text("to_party"))
-    flash(_("Correction recorded; the corrected event stays in the history."), "success")
-    return redirect(url_for("custody.item", item_accession=item_accession))
+    found = custody.get_item(db, item_accession)
+    lines = [custody_documents.event_line(db, event) for event in custody.events_of(db, found)]
+    form = CustodyCorrectionForm(events=_event_choices(lines))
+    if form.validate_on_submit():
+        badge = (form.to_badge.data or "").strip().upper()
+        to_user = accounts.find_by_badge(db, badge) if badge else None
+        if badge and to_user is None:
+            form.to_badge.errors = [*form.to_badge.errors, _("No person has this badge.")]
+        else:
+            try:
+                custody.correct_event(session=db, event_id=int(form.event_id.data),
+                                      by=current_user._get_current_object(), reason=form.reason.data.strip(),
+                                      to_user=to_user,
+                                      to_location=(form.to_location.data or "").strip(),
+                                      to_party=(form.to_party.data or "").strip())
+            except DomainError as error:
+                if not correctable(error):
+                    raise
+                refuse(form, error)
+            else:
+                flash(_("Correction recorded; the corrected event stays in the history."), "success")
+                return redirect(url_for("custody.item", item_accession=item_accession))
+    return _item_page(item_accession, form, status=422)
 
 
 def _pdf(data: bytes, name: str) -> Response:

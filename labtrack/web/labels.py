@@ -8,29 +8,48 @@ from typing import Any
 from flask import Blueprint, Response, render_template, request
 from flask_login import current_user
 
+from labtrack.core.errors import DomainError
 from labtrack.db import get_session
 from labtrack.documents.labels import LAYOUTS
 from labtrack.services import labels
 from labtrack.web.access import ADMIN, TECHNICIAN, roles_required
-from labtrack.web.form_values import FormValues
+from labtrack.web.form_pages import correctable, refuse
+from labtrack.web.intake_forms import LabelPrintForm
 
 bp = Blueprint("labels", __name__, url_prefix="/labels")
+
+
+def _labels_page(form: LabelPrintForm | None = None, status: int = 200) -> Any:
+    if form is None:
+        form = LabelPrintForm(layouts=LAYOUTS, data={"items": request.args.get("items", "")})
+    return render_template("labels/index.html", form=form), status
 
 
 @bp.route("/")
 @roles_required(TECHNICIAN, ADMIN)
 def index() -> Any:
-    return render_template("labels/index.html", layouts=LAYOUTS, items=request.args.get("items", ""))
+    """The label printing form (IDs prefilled from ``?items=``)."""
+    return _labels_page()
 
 
 @bp.route("/", methods=["POST"])
 @roles_required(TECHNICIAN, ADMIN)
 def print_labels() -> Any:
-    form = FormValues()
-    accessions = [part for part in re.split(r"[\s,;]+", form.text("items")) if part]
-    layout = form.text("layout", "sheet")
-    content, prints = labels.print_labels(session=get_session(), accessions=accessions, layout=layout,
-                                          reason=form.text("reason"), by=current_user._get_current_object())
+    """Print labels (PDF or ZPL); a refused form (unknown ID, reprint without reason) keeps the list."""
+    form = LabelPrintForm(layouts=LAYOUTS)
+    if not form.validate_on_submit():
+        return _labels_page(form, status=422)
+    accessions = [part for part in re.split(r"[\s,;]+", form.items.data) if part]
+    layout = form.layout.data
+    try:
+        content, prints = labels.print_labels(session=get_session(), accessions=accessions, layout=layout,
+                                              reason=(form.reason.data or "").strip(),
+                                              by=current_user._get_current_object())
+    except DomainError as error:
+        if not correctable(error):
+            raise
+        refuse(form, error)
+        return _labels_page(form, status=422)
     if layout == "zpl":
         return Response(content, mimetype="text/plain",
                         headers={"Content-Disposition": 'attachment; filename="labels.zpl"'})

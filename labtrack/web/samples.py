@@ -9,12 +9,16 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from labtrack.core import lifecycle
+from labtrack.core.errors import DomainError
 from labtrack.db import get_session
 from labtrack.services import custody, samples
 from labtrack.services import lists as list_specs
 from labtrack.web import lists
 from labtrack.web.access import ADMIN, ANALYST, TECHNICIAN, roles_required
-from labtrack.web.form_values import FormValues
+from labtrack.web.form_pages import correctable, refuse
+from labtrack.web.intake_forms import ResampleForm, SampleForm, SampleTransitionForm
+from labtrack.web.sites import remains_page
+from labtrack.web.terms import term
 
 bp = Blueprint("samples", __name__, url_prefix="/samples")
 READERS = (TECHNICIAN, ANALYST, ADMIN)
@@ -31,42 +35,71 @@ def index() -> Any:
 @bp.route("/from/<remains_accession>", methods=["POST"])
 @roles_required(TECHNICIAN, ADMIN)
 def take(remains_accession: str) -> Any:
-    form = FormValues()
-    collected_on = form.day("collected_on")
-    form.raise_if_any("The sample cannot be recorded")
-    sample = samples.take_sample(session=get_session(), remains_accession=remains_accession,
-                                 sample_type=form.text("sample_type"), collected_on=collected_on,
-                                 notes=form.text("notes"), by=current_user._get_current_object())
-    flash(_("Sample %(id)s recorded: print its label now.", id=sample.accession), "success")
-    return redirect(url_for("samples.detail", sample_accession=sample.accession))
+    """Record a sample taken from remains; a refused form comes back on the remains page."""
+    form = SampleForm()
+    if form.validate_on_submit():
+        try:
+            sample = samples.take_sample(session=get_session(), remains_accession=remains_accession,
+                                         sample_type=form.sample_type.data, collected_on=form.collected_on.data,
+                                         notes=(form.notes.data or "").strip(),
+                                         by=current_user._get_current_object())
+        except DomainError as error:
+            if not correctable(error):
+                raise
+            refuse(form, error)
+        else:
+            flash(_("Sample %(id)s recorded: print its label now.", id=sample.accession), "success")
+            return redirect(url_for("samples.detail", sample_accession=sample.accession))
+    return remains_page(remains_accession, form, status=422)
+
+
+def _sample_page(sample_accession: str, form: SampleTransitionForm | None = None, status: int = 200) -> Any:
+    db = get_session()
+    sample = samples.get_sample(db, sample_accession)
+    state = custody.state_of(db, custody.get_item(db, sample.accession))
+    return render_template("samples/detail.html", sample=sample, history=samples.history(db, sample),
+                           allowed=lifecycle.allowed_transitions(sample.state), custody_state=state,
+                           form=form or SampleTransitionForm(from_state=sample.state),
+                           resample_form=ResampleForm()), status
 
 
 @bp.route("/<sample_accession>")
 @roles_required(*READERS)
 def detail(sample_accession: str) -> Any:
-    db = get_session()
-    sample = samples.get_sample(db, sample_accession)
-    state = custody.state_of(db, custody.get_item(db, sample.accession))
-    return render_template("samples/detail.html", sample=sample, history=samples.history(db, sample),
-                           allowed=lifecycle.allowed_transitions(sample.state), custody_state=state)
+    """One sample: its lifecycle, custody, and the forms for its next step."""
+    return _sample_page(sample_accession)
 
 
 @bp.route("/<sample_accession>/state", methods=["POST"])
 @roles_required(*WRITERS)
 def transition(sample_accession: str) -> Any:
-    form = FormValues()
-    sample = samples.transition(session=get_session(), accession=sample_accession, to_state=form.text("to_state"),
-                                reason=form.text("reason"), by=current_user._get_current_object())
-    flash(_("%(id)s is now %(state)s.", id=sample.accession, state=sample.state), "success")
-    return redirect(url_for("samples.detail", sample_accession=sample.accession))
+    """Move a sample to its next lifecycle state; a refused step comes back with the reason kept."""
+    sample = samples.get_sample(get_session(), sample_accession)
+    form = SampleTransitionForm(from_state=sample.state)
+    if form.validate_on_submit():
+        try:
+            sample = samples.transition(session=get_session(), accession=sample_accession,
+                                        to_state=form.to_state.data, reason=(form.reason.data or "").strip(),
+                                        by=current_user._get_current_object())
+        except DomainError as error:
+            if not correctable(error):
+                raise
+            refuse(form, error)
+        else:
+            flash(_("%(id)s is now %(state)s.", id=sample.accession, state=term(sample.state)), "success")
+            return redirect(url_for("samples.detail", sample_accession=sample.accession))
+    return _sample_page(sample_accession, form, status=422)
 
 
 @bp.route("/<sample_accession>/resample", methods=["POST"])
 @roles_required(TECHNICIAN, ADMIN)
 def resample(sample_accession: str) -> Any:
-    form = FormValues()
+    """Take a new sample of the same remains to replace a failed one."""
+    form = ResampleForm()
+    if not form.validate_on_submit():
+        return _sample_page(sample_accession, status=422)
     sample = samples.resample(session=get_session(), accession=sample_accession,
-                              sample_type=form.text("sample_type") or None, notes=form.text("notes"),
+                              sample_type=form.sample_type.data or None, notes=(form.notes.data or "").strip(),
                               by=current_user._get_current_object())
     flash(_("New sample %(id)s taken to replace %(old)s.", id=sample.accession, old=sample_accession), "success")
     return redirect(url_for("samples.detail", sample_accession=sample.accession))

@@ -8,15 +8,16 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from labtrack.core.errors import DomainError
 from labtrack.db import get_session
 from labtrack.models.sites import REMAINS_TYPES, SEXES, SITE_STATUSES
 from labtrack.services import custody, intake, record_history, samples, site_corrections
 from labtrack.services import lists as list_specs
-from labtrack.services.samples import REMAINS_SAMPLE_TYPES
 from labtrack.web import lists
 from labtrack.web.access import ADMIN, ANALYST, COORDINATOR, TECHNICIAN, roles_required
 from labtrack.web.corrections import correction_page
-from labtrack.web.form_values import FormValues
+from labtrack.web.form_pages import correctable, refuse
+from labtrack.web.intake_forms import RemainsForm, SampleForm, SiteForm
 from labtrack.web.site_forms import RemainsEditForm, SiteEditForm, SiteStatusForm
 
 bp = Blueprint("sites", __name__, url_prefix="/sites")
@@ -24,62 +25,100 @@ READERS = (TECHNICIAN, ANALYST, COORDINATOR, ADMIN)
 WRITERS = (TECHNICIAN, ADMIN)
 
 
+def _sites_page(form: SiteForm | None = None, status: int = 200) -> Any:
+    return lists.show(list_specs.SITES, "sites/index.html", status=status, statuses=SITE_STATUSES,
+                      form=form or SiteForm())
+
+
 @bp.route("/")
 @roles_required(*READERS)
 def index() -> Any:
-    return lists.show(list_specs.SITES, "sites/index.html", statuses=SITE_STATUSES)
+    """The exhumation sites, paged; technicians and admins also see the form to register one."""
+    return _sites_page()
 
 
 @bp.route("/", methods=["POST"])
 @roles_required(*WRITERS)
 def create() -> Any:
-    form = FormValues()
-    data = intake.SiteInput(code=form.text("code"), name_en=form.text("name_en"), name_ar=form.text("name_ar"),
-                            governorate=form.text("governorate"), latitude=form.number("latitude"),
-                            longitude=form.number("longitude"), legal_case_ref=form.text("legal_case_ref"),
-                            status=form.text("status", "active"))
-    form.raise_if_any("The site cannot be registered")
-    site = intake.create_site(session=get_session(), data=data, by=current_user._get_current_object())
-    flash(_("Site %(code)s registered.", code=site.code), "success")
-    return redirect(url_for("sites.detail", site_code=site.code))
+    """Register a site; a refused form comes back with what was typed and the errors beside the fields."""
+    form = SiteForm()
+    if form.validate_on_submit():
+        data = intake.SiteInput(code=form.code.data.strip().upper(), name_en=form.name_en.data.strip(),
+                                name_ar=(form.name_ar.data or "").strip(),
+                                governorate=(form.governorate.data or "").strip(),
+                                latitude=form.latitude.data, longitude=form.longitude.data,
+                                legal_case_ref=(form.legal_case_ref.data or "").strip(), status=form.status.data)
+        try:
+            site = intake.create_site(session=get_session(), data=data, by=current_user._get_current_object())
+        except DomainError as error:
+            if not correctable(error):
+                raise
+            refuse(form, error)
+        else:
+            flash(_("Site %(code)s registered.", code=site.code), "success")
+            return redirect(url_for("sites.detail", site_code=site.code))
+    return _sites_page(form, status=422)
+
+
+def _site_page(site_code: str, form: RemainsForm | None = None, status: int = 200) -> Any:
+    site = intake.get_site(get_session(), site_code)
+    return lists.show(list_specs.remains_of_site(site.id or 0), "sites/detail.html", filename=f"remains-{site.code}",
+                      status=status, site=site, remains_types=REMAINS_TYPES, sexes=SEXES,
+                      form=form or RemainsForm())
 
 
 @bp.route("/<site_code>")
 @roles_required(*READERS)
 def detail(site_code: str) -> Any:
-    db = get_session()
-    site = intake.get_site(db, site_code)
-    return lists.show(list_specs.remains_of_site(site.id or 0), "sites/detail.html", filename=f"remains-{site.code}",
-                      site=site, remains_types=REMAINS_TYPES, sexes=SEXES)
+    """One site and its remains, paged; technicians and admins also see the form to register remains."""
+    return _site_page(site_code)
+
+
+def _text(value: str | None) -> str:
+    return (value or "").strip()
 
 
 @bp.route("/<site_code>/remains", methods=["POST"])
 @roles_required(*WRITERS)
 def add_remains(site_code: str) -> Any:
-    form = FormValues()
-    data = intake.RemainsInput(
-        remains_type=form.text("remains_type"), anatomical_elements=form.text("anatomical_elements"),
-        trench=form.text("trench"), grid=form.text("grid"), depth_m=form.number("depth_m"),
-        recovered_on=form.day("recovered_on"), recovery_team=form.text("recovery_team"),
-        est_sex=form.text("est_sex", "U"), est_age_min=form.number("est_age_min", int),  # type: ignore[arg-type]
-        est_age_max=form.number("est_age_max", int), est_stature_cm=form.number("est_stature_cm"),  # type: ignore[arg-type]
-        personal_effects=form.text("personal_effects"), notes=form.text("notes"))
-    form.raise_if_any("The remains cannot be registered")
-    remains = intake.register_remains(session=get_session(), site_code=site_code, data=data,
-                                      by=current_user._get_current_object())
-    flash(_("Remains %(id)s registered: print its label now.", id=remains.accession), "success")
-    return redirect(url_for("sites.remains", accession=remains.accession))
+    """Register remains at the site (next ID); a refused form keeps what was typed."""
+    form = RemainsForm()
+    if form.validate_on_submit():
+        data = intake.RemainsInput(
+            remains_type=form.remains_type.data, anatomical_elements=_text(form.anatomical_elements.data),
+            trench=_text(form.trench.data), grid=_text(form.grid.data), depth_m=form.depth_m.data,
+            recovered_on=form.recovered_on.data, recovery_team=_text(form.recovery_team.data),
+            est_sex=form.est_sex.data, est_age_min=form.est_age_min.data, est_age_max=form.est_age_max.data,
+            est_stature_cm=form.est_stature_cm.data, personal_effects=_text(form.personal_effects.data),
+            notes=_text(form.notes.data))
+        try:
+            remains = intake.register_remains(session=get_session(), site_code=site_code, data=data,
+                                              by=current_user._get_current_object())
+        except DomainError as error:
+            if not correctable(error):
+                raise
+            refuse(form, error)
+        else:
+            flash(_("Remains %(id)s registered: print its label now.", id=remains.accession), "success")
+            return redirect(url_for("sites.remains", accession=remains.accession))
+    return _site_page(site_code, form, status=422)
 
 
-@bp.route("/remains/<accession>")
-@roles_required(*READERS)
-def remains(accession: str) -> Any:
+def remains_page(accession: str, form: SampleForm | None = None, status: int = 200) -> Any:
+    """The page of one remains, with the form to take a sample (``form`` when it was refused)."""
     db = get_session()
     found = intake.get_remains(db, accession)
     state = custody.state_of(db, custody.get_item(db, found.accession))
     return render_template("sites/remains.html", remains=found, site=intake.get_site_by_id(db, found.site_id),
                            samples=samples.samples_of_remains(db, found), state=state,
-                           sample_types=REMAINS_SAMPLE_TYPES)
+                           form=form or SampleForm()), status
+
+
+@bp.route("/remains/<accession>")
+@roles_required(*READERS)
+def remains(accession: str) -> Any:
+    """One remains: custody state, samples taken, and (for technicians) the form to take a sample."""
+    return remains_page(accession)
 
 
 @bp.route("/<site_code>/edit", methods=["GET", "POST"])

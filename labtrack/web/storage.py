@@ -8,35 +8,52 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from labtrack.core.errors import DomainError
 from labtrack.db import get_session
-from labtrack.models.samples import LOCATION_LEVELS
 from labtrack.services import custody, storage
 from labtrack.web.access import ADMIN, TECHNICIAN, roles_required
-from labtrack.web.form_values import FormValues
+from labtrack.web.form_pages import correctable, refuse
+from labtrack.web.intake_forms import StorageLocationForm
 
 bp = Blueprint("storage", __name__, url_prefix="/storage")
+
+
+def _storage_page(form: StorageLocationForm | None = None, status: int = 200) -> Any:
+    locations = storage.list_locations(get_session())
+    parents = [(loc.accession, f"{loc.accession} {loc.name}") for loc in locations if loc.level != "position"]
+    if form is None:
+        form = StorageLocationForm(parents=parents)
+    return render_template("storage/index.html", locations=locations, form=form), status
 
 
 @bp.route("/")
 @roles_required(TECHNICIAN, ADMIN)
 def index() -> Any:
-    return render_template("storage/index.html", locations=storage.list_locations(get_session()),
-                           levels=LOCATION_LEVELS)
+    """The storage locations (rooms, freezers, shelves, boxes, positions) and the form to add one."""
+    return _storage_page()
 
 
 @bp.route("/", methods=["POST"])
 @roles_required(TECHNICIAN, ADMIN)
 def create() -> Any:
-    form = FormValues()
-    number = form.number("number", int)
-    if number is None:
-        form.problems.add("a number is required", field="number")
-    form.raise_if_any("The storage location cannot be created")
-    location = storage.create_location(session=get_session(), name=form.text("name"), level=form.text("level"),
-                                       number=int(number or 0), parent_accession=form.text("parent") or None,
-                                       by=current_user._get_current_object())
-    flash(_("Location %(id)s created.", id=location.accession), "success")
-    return redirect(url_for("storage.detail", location_accession=location.accession))
+    """Add a storage location; a refused form keeps what was typed."""
+    locations = storage.list_locations(get_session())
+    form = StorageLocationForm(parents=[(loc.accession, f"{loc.accession} {loc.name}") for loc in locations
+                                        if loc.level != "position"])
+    if form.validate_on_submit():
+        try:
+            location = storage.create_location(session=get_session(), name=form.name.data.strip(),
+                                               level=form.level.data, number=int(form.number.data),
+                                               parent_accession=form.parent.data or None,
+                                               by=current_user._get_current_object())
+        except DomainError as error:
+            if not correctable(error):
+                raise
+            refuse(form, error)
+        else:
+            flash(_("Location %(id)s created.", id=location.accession), "success")
+            return redirect(url_for("storage.detail", location_accession=location.accession))
+    return _storage_page(form, status=422)
 
 
 @bp.route("/<location_accession>")

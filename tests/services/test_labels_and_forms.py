@@ -26,8 +26,10 @@ def test_prints_and_reprints_are_recorded(db: Session, tech) -> None:
     first, second = factories.make_remains(db, tech), factories.make_remains(db, tech)
     content, prints = labels.print_labels(session=db, accessions=[first.accession], layout="roll", by=tech)
     assert content.startswith(b"%PDF") and not prints[0].reprint
-    with pytest.raises(ValidationFailed, match="reprint needs a reason"):
+    with pytest.raises(ValidationFailed, match="No labels were printed") as refused:
         labels.print_labels(session=db, accessions=[second.accession, first.accession], layout="sheet", by=tech)
+    assert [(p.field, first.accession in str(p.message) and "reprint needs a reason" in str(p.message))
+            for p in refused.value.problems] == [("reason", True)]
     _, again = labels.print_labels(session=db, accessions=[second.accession, first.accession], layout="sheet",
                                    by=tech, reason="label torn")
     assert [p.reprint for p in again] == [False, True] and again[1].reason == "label torn"

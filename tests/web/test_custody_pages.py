@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 from flask.testing import FlaskClient
 from sqlmodel import Session, select
 
-from labtrack.models import CustodyEvent, LabelPrint, Remains, Sample, Site
+from labtrack.models import CustodyEvent, LabelPrint, Remains, Sample, Site, StorageLocation
 from labtrack.services import custody
 from tests import factories
 
@@ -32,11 +34,11 @@ def test_register_site_remains_and_sample_through_pages(client: FlaskClient, db:
     answer = client.post(f"/samples/from/{remains.accession}", data={"sample_type": "petrous"})
     sample = fresh(db).exec(select(Sample)).one()
     assert answer.status_code == 302 and sample.sample_type == "petrous"
-    answer = client.post(f"/samples/{sample.accession}/state", data={"to_state": "profiled"},
+    answer = client.post(f"/samples/{sample.accession}/state", data={"to_state": "profiled", "reason": "typed"},
                          headers={"Referer": f"/samples/{sample.accession}"})
-    assert answer.status_code == 302
-    page = client.get(f"/samples/{sample.accession}").get_data(as_text=True)
-    assert "allowed: sealed, failed, consumed" in page
+    assert answer.status_code == 422  # the sample page again, the refusal at the top of its form
+    page = answer.get_data(as_text=True)
+    assert "allowed: sealed, failed, consumed" in page and 'value="typed"' in page
     db.rollback()
     assert db.get(Sample, sample.id).state == "collected"
 
@@ -46,9 +48,9 @@ def test_bad_numbers_are_reported_by_field(client: FlaskClient, db: Session, log
     client.post("/sites/", data={"code": "QTF", "name_en": "Q"})
     answer = client.post("/sites/QTF/remains", data={"remains_type": "partial", "depth_m": "deep"},
                          headers={"Referer": "/sites/QTF"})
-    assert answer.status_code == 302
-    page = client.get("/sites/QTF").get_data(as_text=True)
-    assert "field depth_m" in page and "is not a number" in page
+    assert answer.status_code == 422
+    page = answer.get_data(as_text=True)
+    assert 'value="deep"' in page and "Enter a number, e.g. 1.5 or 1,5." in page
     assert fresh(db).exec(select(Remains)).all() == []
 
 
@@ -61,7 +63,9 @@ def test_labels_page_prints_pdf_and_records(client: FlaskClient, db: Session, us
     assert answer.status_code == 200 and answer.data.startswith(b"%PDF")
     answer = client.post("/labels/", data={"items": remains.accession, "layout": "zpl"},
                          headers={"Referer": "/labels/"})
-    assert answer.status_code == 302  # reprint without a reason: refused with a message
+    assert answer.status_code == 422  # reprint without a reason: the form again, the message beside the reason
+    page = answer.get_data(as_text=True)
+    assert 'id="reason-error"' in page and "a reprint needs a reason" in page and remains.accession in page
     answer = client.post("/labels/", data={"items": remains.accession, "layout": "zpl", "reason": "smudged"})
     assert answer.status_code == 200 and remains.accession.encode() in answer.data
     assert [p.reprint for p in fresh(db).exec(select(LabelPrint)).all()] == [False, True]
@@ -94,10 +98,14 @@ def test_storage_page_creates_locations(client: FlaskClient, db: Session, login_
     login_as("technician")
     answer = client.post("/storage/", data={"level": "room", "number": "1", "name": "Bone room"})
     assert answer.status_code == 302
-    answer = client.post("/storage/", data={"level": "freezer", "number": "x", "name": "F"},
-                         headers={"Referer": "/storage/"})
-    assert answer.status_code == 302
-    assert "is not a whole number" in client.get("/storage/").get_data(as_text=True)
+    room = fresh(db).exec(select(StorageLocation)).one()
+    answer = client.post("/storage/", data={"level": "freezer", "number": "x", "name": "F",
+                                            "parent": room.accession})
+    assert answer.status_code == 422
+    page = answer.get_data(as_text=True)
+    assert "Enter a whole number, e.g. 35." in page and 'value="F"' in page
+    assert re.search(rf'<option selected value="{room.accession}">', page)  # the chosen parent is kept
+    assert len(fresh(db).exec(select(StorageLocation)).all()) == 1
 
 
 def test_viewing_a_custody_document_never_issues_one(client: FlaskClient, db: Session, users: dict,
