@@ -31,7 +31,7 @@ from labtrack.core.errors import (
     ProblemList,
     ValidationFailed,
 )
-from labtrack.core.messages import msg
+from labtrack.core.messages import msg, term, terms
 from labtrack.models import ROLES, ApiToken, User, utcnow
 from labtrack.services.transaction import write
 
@@ -58,16 +58,18 @@ def create_user(*, session: Session, username: str, full_name: str, role: str, p
     problems = ProblemList()
     username = username.strip()
     if not username:
-        problems.add("a username is required", field="username")
+        problems.add(msg("a username is required"), field="username")
     if role not in ROLES:
-        problems.add(f"unknown role {role!r}; choose one of {', '.join(ROLES)}", field="role")
+        problems.add(msg("unknown role %(role)s; choose one of %(roles)s", role=repr(role), roles=terms(ROLES)),
+                     field="role")
     if len(password) < MIN_PASSWORD_LENGTH:
-        problems.add(f"the password needs at least {MIN_PASSWORD_LENGTH} characters", field="password")
+        problems.add(msg("the password needs at least %(count)s characters", count=MIN_PASSWORD_LENGTH),
+                     field="password")
     if not full_name.strip():
-        problems.add("a full name is required", field="full_name")
-    problems.raise_if_any("The user cannot be created")
+        problems.add(msg("a full name is required"), field="full_name")
+    problems.raise_if_any(msg("The user cannot be created"))
     if session.exec(select(User).where(User.username == username)).first():
-        raise Conflict(f"a user named {username!r} exists already")
+        raise Conflict(msg("a user named %(username)s exists already", username=repr(username)))
     user = User(username=username, full_name=full_name.strip(), role=role,
                 password_hash=hash_password(password), badge=badge)
     with write(session, actor=by, reason="user created"):
@@ -109,7 +111,7 @@ def authenticate(*, session: Session, username: str, password: str, max_failures
     wrong password.
     """
     user = session.exec(select(User).where(User.username == username.strip())).first()
-    failure = AuthenticationFailed("Wrong username or password.")
+    failure = AuthenticationFailed(msg("Wrong username or password."))
     if user is None or not user.active:
         check_password_hash(_dummy_hash(), password)
         raise failure
@@ -165,11 +167,13 @@ def issue_token(*, session: Session, user: User, name: str, by: User | str, role
     text (shown once, stored hashed)."""
     role = role or user.role
     if role not in ROLES:
-        raise ValidationFailed(f"unknown role {role!r}; choose one of {', '.join(ROLES)}")
+        raise ValidationFailed(msg("unknown role %(role)s; choose one of %(roles)s", role=repr(role),
+                                   roles=terms(ROLES)))
     if role != user.role and user.role != "admin":
-        raise PermissionDenied(f"a token of {user.username} ({user.role}) cannot act as {role}")
+        raise PermissionDenied(msg("a token of %(username)s (%(own)s) cannot act as %(role)s", username=user.username,
+                                   own=term(user.role), role=term(role)))
     if days is not None and not 1 <= days <= 3650:
-        raise ValidationFailed("a token lasts between 1 and 3650 days")
+        raise ValidationFailed(msg("a token lasts between 1 and 3650 days"))
     token = "lt_" + secrets.token_urlsafe(32)
     expires = utcnow() + timedelta(days=days) if days is not None else None
     with write(session, actor=by, reason=f"API token {name!r} issued ({role})"):
@@ -211,7 +215,7 @@ def list_tokens(session: Session) -> list[tuple[ApiToken, User | None]]:
 def revoke_token(*, session: Session, token_id: int, by: User | str) -> ApiToken:
     token = session.get(ApiToken, token_id)
     if token is None:
-        raise NotFound(f"no token #{token_id}")
+        raise NotFound(msg("no token #%(id)s", id=token_id))
     if token.revoked_at is None:
         with write(session, actor=by, reason=f"API token {token.name!r} revoked"):
             token.revoked_at = utcnow()

@@ -8,6 +8,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from labtrack.core.errors import NotFound
+from labtrack.core.messages import msg
 from labtrack.documents import custody_forms
 from labtrack.models import CustodyEvent, CustodyItem, IssuedDocument, StorageLocation, User
 from labtrack.services import custody, issued_documents
@@ -87,7 +88,7 @@ def issue_custody_form(*, session: Session, accession: str, by: User, lab_name: 
 def _manifest(session: Session, batch_ref: str, lab_name: str) -> tuple[Any, dict[str, Any]]:
     events = custody.events_of_batch(session, batch_ref.strip())
     if not events:
-        raise NotFound(f"no custody events in batch {batch_ref!r}")
+        raise NotFound(msg("no custody events in batch %(batch)s", batch=repr(batch_ref)))
     lines = []
     for event in events:
         item = session.get(CustodyItem, event.item_id)

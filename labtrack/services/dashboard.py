@@ -31,6 +31,7 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
+from labtrack.core.messages import msg
 from labtrack.core.review_rules import OPEN, PROPOSED_CONFIRM, PROPOSED_REJECT
 from labtrack.models import (
     CustodyEvent,
@@ -196,7 +197,8 @@ def table(dashboard: Dashboard, name: str) -> tuple[list[str], list[list[Any]]]:
                 [[role, what, n] for role, items in dashboard.work.items() for what, n in items.items()])
     from labtrack.core.errors import NotFound
 
-    raise NotFound(f"no dashboard table {name!r}; choose one of {', '.join(TABLES)}")
+    raise NotFound(msg("no dashboard table %(name)s; choose one of %(tables)s", name=repr(name),
+                       tables=", ".join(TABLES)))
 
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")

@@ -13,6 +13,7 @@ from flask import Flask
 from sqlmodel import Session, select
 
 from labtrack.core.errors import NotFound
+from labtrack.core.messages import msg
 from labtrack.db import standalone_session
 from labtrack.kinship.freqs import FrequencyTable
 from labtrack.kinship.pedigree import FEMALE, MALE, UNKNOWN_SEX, Pedigree, Person
@@ -52,7 +53,7 @@ def request(session: Session, *, family_id: int, by: User, app: Flask | None = N
     ``app.config["JOBS_INLINE"]`` the queued jobs run at once in this process."""
     family = session.get(Family, family_id)
     if family is None:
-        raise NotFound(f"no family {family_id}")
+        raise NotFound(msg("no family %(id)s", id=family_id))
     job = jobs.enqueue(session, kind=JOB_KIND, payload={"family_id": family_id}, by=by,
                        subject_type="family", subject_id=family_id,
                        dedupe_key=f"{JOB_KIND}:{family_id}")  # fmt: skip
@@ -124,7 +125,7 @@ def run_job(context: JobContext) -> None:
     with app.app_context(), standalone_session(app) as session:
         family = session.get(Family, int(context.payload["family_id"]))
         if family is None:
-            raise NotFound(f"family {context.payload['family_id']} does not exist")
+            raise NotFound(msg("family %(id)s does not exist", id=context.payload["family_id"]))
         actor: User | str = "family-power"
         with write(session, actor=actor, reason="identification power computing"):
             context.progress(session, 0.1, "power")

@@ -9,6 +9,7 @@ from sqlalchemy import insert
 from sqlmodel import Session, select
 
 from labtrack.core.errors import Conflict, NotFound, ProblemList
+from labtrack.core.messages import msg
 from labtrack.imports.frequencies import read_frequencies
 from labtrack.kinship.freqs import FrequencyTable as EngineTable
 from labtrack.models import FrequencyEntry, FrequencyTable, User
@@ -31,7 +32,7 @@ def import_table(*, session: Session, raw: bytes, filename: str, name: str, sour
         found.add("the table has no rows", file=filename)
     found.raise_if_any(f"{filename}: the frequency table was not imported")
     if session.exec(select(FrequencyTable).where(FrequencyTable.name == name)).first():
-        raise Conflict(f"A frequency table named {name!r} exists already.")
+        raise Conflict(msg("A frequency table named %(name)s exists already.", name=repr(name)))
     digest = hashlib.sha256(raw).hexdigest()
     with write(session, actor=by, reason=f"frequency table {name} imported from {filename}"):
         if make_default:
@@ -60,7 +61,7 @@ def get_table(session: Session, table_id: int | None = None) -> FrequencyTable:
     """The table ``table_id``, or the default table."""
     table = session.get(FrequencyTable, table_id) if table_id else default_table(session)
     if table is None:
-        raise NotFound("No frequency table: import one (labtrack freqs import) or choose one.")
+        raise NotFound(msg("No frequency table: import one (labtrack freqs import) or choose one."))
     return table
 
 

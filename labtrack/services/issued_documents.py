@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 
 from labtrack.core import ids
 from labtrack.core.errors import Conflict, NotFound
+from labtrack.core.messages import message_of, msg
 from labtrack.models import IssuedDocument, IssuedDocumentContent, User, utcnow
 from labtrack.services import audit, counters
 from labtrack.services.audit import record_event
@@ -32,7 +33,8 @@ def reserve_number(session: Session) -> str:
     try:
         return ids.document_number(year, counters.next_document_number(session, year))
     except ids.CapacityExceeded as error:
-        raise Conflict(f"no document numbers are left for {year}: {error}") from error
+        raise Conflict(msg("no document numbers are left for %(year)s: %(problem)s", year=year,
+                           problem=message_of(error))) from error
 
 
 def record_issue(session: Session, *, number: str, kind: str, record_type: str, record_id: int | None,
@@ -92,7 +94,7 @@ def logged_sha256(session: Session, document: IssuedDocument) -> str | None:
 def get_by_number(session: Session, number: str) -> IssuedDocument:
     document = session.exec(select(IssuedDocument).where(IssuedDocument.number == number)).first()
     if document is None:
-        raise NotFound(f"no document numbered {number!r}")
+        raise NotFound(msg("no document numbered %(number)s", number=repr(number)))
     return document
 
 

@@ -27,6 +27,7 @@ from sqlalchemy import Engine, update
 from sqlmodel import Session, select
 
 from labtrack.core.errors import Conflict, NotFound
+from labtrack.core.messages import msg, term
 from labtrack.models import JOB_ENDED, Job, User, utcnow
 from labtrack.services.transaction import write
 
@@ -173,9 +174,9 @@ def request_cancel(session: Session, job_id: int, *, by: User | str) -> Job:
     with write(session, actor=by, reason="job cancel requested"):
         job = session.get(Job, job_id, with_for_update=True, populate_existing=True)
         if job is None:
-            raise NotFound(f"no job {job_id}")
+            raise NotFound(msg("no job %(id)s", id=job_id))
         if job.status in JOB_ENDED:
-            raise Conflict(f"job {job_id} has already ended ({job.status})")
+            raise Conflict(msg("job %(id)s has already ended (%(status)s)", id=job_id, status=term(job.status)))
         who = by.username if isinstance(by, User) else str(by)
         job.cancel_requested, job.cancelled_by_id = True, by.id if isinstance(by, User) else None
         if job.status == "queued":
@@ -260,7 +261,7 @@ def _aware(value: datetime) -> datetime:
 def get_job(session: Session, job_id: int) -> Job:
     job = session.get(Job, job_id, populate_existing=True)
     if job is None:
-        raise NotFound(f"no job {job_id}")
+        raise NotFound(msg("no job %(id)s", id=job_id))
     return job
 
 

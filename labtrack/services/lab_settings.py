@@ -93,20 +93,21 @@ def change(session: Session, config: Mapping[str, Any], *, values: Mapping[str, 
     unknown = sorted(set(values) - set(SETTING_FIELDS))
     problems = ProblemList()
     for name in unknown:
-        problems.add(f"{name} is not a lab setting; settable: {', '.join(SETTING_FIELDS)}", field=name)
-    problems.raise_if_any("Cannot change the lab's default kinship models")
+        problems.add(msg("%(name)s is not a lab setting; settable: %(fields)s", name=name,
+                         fields=", ".join(SETTING_FIELDS)), field=name)
+    problems.raise_if_any(msg("Cannot change the lab's default kinship models"))
     in_force = current(session, config)
     chosen = in_force.values | dict(values)
     try:
         parameters = MatchParameters(**chosen)
     except TypeError as error:  # a value of the wrong kind
         problems.add(str(error))
-        problems.raise_if_any("Cannot change the lab's default kinship models")
+        problems.raise_if_any(msg("Cannot change the lab's default kinship models"))
         raise
     for problem in parameters.problems().problems:
         if problem.field in SETTING_FIELDS:
             problems.add(problem.message, field=problem.field)
-    problems.raise_if_any("Cannot change the lab's default kinship models")
+    problems.raise_if_any(msg("Cannot change the lab's default kinship models"))
     stored = {name: getattr(parameters, name) for name in SETTING_FIELDS}
     with write(session, actor=by, reason=reason):
         setting = LabMatchSetting(

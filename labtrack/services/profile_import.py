@@ -260,8 +260,8 @@ def import_upload(*, session: Session, raw: bytes, upload: Upload, by: User, con
                                kit=options.get("kit") or None)
     except UnreadableFile as error:
         problems = ProblemList()
-        problems.add(str(error), file=upload.filename)
-        problems.raise_if_any("The file cannot be read")
+        problems.add(message_of(error), file=upload.filename)
+        problems.raise_if_any(msg("The file cannot be read"))
         raise  # pragma: no cover
     if options.get("check_only"):
         with write(session, actor=by, reason=f"profile file {upload.filename} checked"):

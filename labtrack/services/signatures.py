@@ -14,6 +14,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from labtrack.core.errors import AuthenticationFailed, ValidationFailed
+from labtrack.core.messages import msg
 from labtrack.db import LOCKOUT_KEY
 from labtrack.models import Signature, User
 from labtrack.models.identification import SIGNATURE_MEANINGS
@@ -47,14 +48,14 @@ def check_password(user: User, password: str, session: Session | None = None) ->
             after_rollback(session, lambda: record_failure(session, user_id, max_failures=max_failures,
                                                            lockout_minutes=minutes,
                                                            reason="wrong signature password"))
-        raise AuthenticationFailed("The password is not correct: nothing was signed or changed.")
+        raise AuthenticationFailed(msg("The password is not correct: nothing was signed or changed."))
 
 
 def sign(*, session: Session, user: User, password: str, meaning: str, record_type: str, record_id: int,
          content: dict[str, Any]) -> Signature:
     """Record a signature of ``content``. Must run inside ``transaction.write``."""
     if meaning not in SIGNATURE_MEANINGS:
-        raise ValidationFailed(f"unknown signature meaning {meaning!r}")
+        raise ValidationFailed(msg("unknown signature meaning %(meaning)s", meaning=repr(meaning)))
     current = session.get(User, user.id)  # the stored lockout state, not a copy from the login
     check_password(current or user, password, session)
     signature = Signature(user_id=user.id or 0, meaning=meaning, record_type=record_type,

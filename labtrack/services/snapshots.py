@@ -23,6 +23,7 @@ import pandas as pd
 from sqlmodel import Session, select
 
 from labtrack.core.errors import Conflict, NotFound
+from labtrack.core.messages import msg
 from labtrack.models import (
     Donor,
     Family,
@@ -167,17 +168,17 @@ def check_unchanged(session: Session, match: Match, run: MatchRun) -> None:
     withdrawn = [m["donor"] for m in now["family"]["members"] if m["donor"] and m["consent"] is False
                  and m["profile"] is not None]
     if withdrawn:
-        raise Conflict(f"consent is not active for donor(s) {', '.join(withdrawn)} of family "
-                       f"{now['family']['code']}: the match cannot be signed")
+        raise Conflict(msg("consent is not active for donor(s) %(donors)s of family %(family)s: the match cannot be "
+                           "signed", donors=", ".join(withdrawn), family=now["family"]["code"]))
     if stored is None or not stored.inputs_json:
         return  # computed before snapshots were kept
     before = json.loads(stored.inputs_json)
     if digest(now) != stored.inputs_sha256 or digest(before) != stored.inputs_sha256:
         changed = [label for key, label in PARTS.items()
                    if canonical_json(before.get(key)) != canonical_json(now.get(key))]
-        raise Conflict(f"the inputs of match {match.id} changed after it was computed "
-                       f"({', '.join(changed) or 'snapshot'}); it needs a new computation (a match run) "
-                       "before it can be reviewed")
+        raise Conflict(msg("the inputs of match %(match)s changed after it was computed (%(changed)s); it needs a new "
+                           "computation (a match run) before it can be reviewed", match=match.id,
+                           changed=", ".join(changed) or "snapshot"))
 
 
 def _searched_calls(profile: dict[str, Any] | None) -> dict[str, tuple[str, ...]]:
@@ -236,12 +237,13 @@ def reproduce(session: Session, match_id: int) -> Reproduction:
 
     evidence = latest_evidence(session, match_id)
     if evidence is None or not evidence.inputs_json:
-        raise NotFound(f"match {match_id} has no snapshot of its inputs")
+        raise NotFound(msg("match %(match)s has no snapshot of its inputs", match=match_id))
     snapshot = json.loads(evidence.inputs_json)
     table_part = snapshot["frequency_table"]
     table = session.get(FrequencyTable, table_part["id"])
     if table is None:
-        raise NotFound(f"frequency table {table_part['id']} of match {match_id} no longer exists")
+        raise NotFound(msg("frequency table %(table)s of match %(match)s no longer exists", table=table_part["id"],
+                           match=match_id))
     snapshot_ok = digest(snapshot) == evidence.inputs_sha256 and Parts(session).table(table.id or 0) == table_part
     remains = snapshot["remains"]
     genotypes = []

@@ -10,6 +10,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session
 
 from labtrack.core.errors import Busy, Conflict
+from labtrack.core.messages import msg
 from labtrack.db import WRITE_OPTION, WriterBusy, writer_lock
 from labtrack.models import User
 from labtrack.services import audit_seal
@@ -60,7 +61,7 @@ def _unit_of_work(session: Session, actor: User | str, reason: str) -> Iterator[
         audit_seal.checkpoint_after_commit(session)
     except IntegrityError as error:
         session.rollback()
-        raise Conflict(f"The change conflicts with existing records: {_short(error)}") from error
+        raise Conflict(msg("The change conflicts with existing records: %(problem)s", problem=_short(error))) from error
     except DBAPIError as error:
         # SQLite: OperationalError; PostgreSQL: the trigger's RAISE arrives as InternalError
         session.rollback()

@@ -20,6 +20,7 @@ from sqlalchemy import insert
 from sqlmodel import Session, select
 
 from labtrack.core.errors import Busy, DomainError, InputProblem, NotFound, ProblemList
+from labtrack.core.messages import msg
 from labtrack.db import standalone_session
 from labtrack.models import Job, Upload, UploadContent, User
 from labtrack.services import jobs
@@ -53,8 +54,8 @@ def submit(session: Session, *, kind: str, raw: bytes, filename: str, options: d
     """Keep the file and queue its import. With ``JOBS_INLINE`` the job runs before returning."""
     problems = ProblemList()
     if not raw:
-        problems.add("the file is empty", field="file", file=filename)
-    problems.raise_if_any("Nothing was imported")
+        problems.add(msg("the file is empty"), field="file", file=filename)
+    problems.raise_if_any(msg("Nothing was imported"))
     with write(session, actor=by, reason=f"{kind} file {filename} uploaded for import by the worker"):
         upload = Upload(kind=kind, filename=(filename or "upload")[:255], sha256=hashlib.sha256(raw).hexdigest(),
                         size_bytes=len(raw), options_json=json.dumps(options, sort_keys=True),
@@ -96,7 +97,7 @@ class UploadView:
 def get_upload(session: Session, upload_id: int, kind: str | None = None) -> UploadView:
     upload = session.get(Upload, upload_id, populate_existing=True)
     if upload is None or (kind is not None and upload.kind != kind):
-        raise NotFound(f"no upload {upload_id}")
+        raise NotFound(msg("no upload %(id)s", id=upload_id))
     return UploadView(upload, jobs.job_for(session, "upload", upload_id), _result(upload))
 
 
@@ -134,10 +135,10 @@ def run_job(context: JobContext) -> None:
         upload = session.get(Upload, int(context.payload["upload_id"]))
         content = session.get(UploadContent, int(context.payload["upload_id"]))
         if upload is None or content is None:
-            raise NotFound(f"upload {context.payload['upload_id']} does not exist")
+            raise NotFound(msg("upload %(id)s does not exist", id=context.payload["upload_id"]))
         by = session.get(User, upload.created_by_id)
         if by is None:
-            raise NotFound(f"user {upload.created_by_id} does not exist")
+            raise NotFound(msg("user %(id)s does not exist", id=upload.created_by_id))
         raw = bytes(content.content)
         session.rollback()
         importer = importers()[upload.kind]

@@ -15,14 +15,21 @@ from flask_babel import gettext as _
 
 from labtrack.core.errors import DomainError, InputProblem
 from labtrack.core.messages import Message
+from labtrack.web.access import ROLE_LABELS
 from labtrack.web.terms import term
 
 
 def text(value: object) -> str:
     """``value`` in the request's language when it is a ``Message``; other text as it is."""
     if isinstance(value, Message):
-        return value.render(get_translations(), term)
+        return value.render(get_translations(), _label)
     return "" if value is None else str(value)
+
+
+def _label(code: str) -> str:
+    """The label of a stored code (a role, a state, a kind) in the request's language."""
+    role = ROLE_LABELS.get(code)
+    return str(role) if role is not None else term(code)
 
 
 def problem_dict(problem: InputProblem) -> dict[str, Any]:

@@ -10,8 +10,10 @@ from flask.testing import FlaskClient
 from sqlmodel import Session, select
 
 from labtrack.core import ids
+from labtrack.core.errors import PermissionDenied
 from labtrack.models import CustodyEvent, Profile, Sample, Site
 from labtrack.services import accounts, custody, samples
+from labtrack.web.messages import text
 from tests import factories
 
 ARABIC = {"Accept-Language": "ar"}
@@ -213,3 +215,18 @@ def test_review_refusals_in_arabic(client: FlaskClient, db: Session, users: dict
     missing = client.post("/api/v1/review/matches/999/send-back", json={"reason": "typing error"},
                           headers=headers | ARABIC)
     assert missing.status_code == 404 and missing.get_json()["message"] == "المطابقة رقم 999 غير موجودة"
+
+
+
+def test_a_refused_login_and_a_role_in_arabic(client: FlaskClient, db: Session, users: dict) -> None:
+    answer = client.post("/login", data={"username": "analyst1", "password": "nope-nope-nope"}, headers=ARABIC)
+    assert answer.status_code == 401
+    assert "اسم المستخدم أو كلمة المرور غير صحيحة." in answer.get_data(as_text=True)
+    # a stored code inside a message (here a role) is shown as its label in the reader's language
+    analyst = users["analyst"].user
+    with pytest.raises(PermissionDenied) as caught:
+        accounts.issue_token(session=db, user=analyst, name="x", by="test", role="coordinator")
+    assert str(caught.value) == f"a token of {analyst.username} (analyst) cannot act as coordinator"
+    with client.application.test_request_context(headers=ARABIC):
+        assert text(caught.value.message) == (f"لا يمكن لرمز {analyst.username} (محلل حمض نووي) "
+                                              "أن يعمل بصفة منسق العائلات")
