@@ -29,8 +29,8 @@ def import_table(*, session: Session, raw: bytes, filename: str, name: str, sour
     rows, problems = read_frequencies(raw, filename=filename)
     found = ProblemList(problems)
     if not rows and not problems:
-        found.add("the table has no rows", file=filename)
-    found.raise_if_any(f"{filename}: the frequency table was not imported")
+        found.add(msg("the table has no rows"), file=filename)
+    found.raise_if_any(msg("%(file)s: the frequency table was not imported", file=filename))
     if session.exec(select(FrequencyTable).where(FrequencyTable.name == name)).first():
         raise Conflict(msg("A frequency table named %(name)s exists already.", name=repr(name)))
     digest = hashlib.sha256(raw).hexdigest()

@@ -60,6 +60,7 @@ def _blueprints() -> list[Any]:
     from labtrack.web import documents as documents_web
     from labtrack.web import events as events_web
     from labtrack.web import familias_import as familias_web
+    from labtrack.web import frequencies as frequencies_web
     from labtrack.web import notifications as notifications_web
     from labtrack.web import review as review_web
     from labtrack.web import verify as verify_web
@@ -69,8 +70,8 @@ def _blueprints() -> list[Any]:
     load_api_modules()
     return [auth.bp, main.bp, find.bp, admin.bp, sites.bp, samples.bp, storage.bp, custody.bp, labels.bp, families.bp,
             missing_persons.bp, person_links.bp, donors.bp, profiles.bp, matching.bp, review_web.bp, events_web.bp,
-            familias_web.bp, documents_web.bp, notifications_web.bp, dashboard_web.bp, inquiry.bp, inquiry_admin.bp,
-            verify_web.bp, api_bp]
+            familias_web.bp, frequencies_web.bp, documents_web.bp, notifications_web.bp, dashboard_web.bp, inquiry.bp,
+            inquiry_admin.bp, verify_web.bp, api_bp]
 
 
 def select_locale() -> str:
