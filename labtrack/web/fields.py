@@ -112,3 +112,9 @@ def arabic_script(form: Any, field: Any) -> None:
     text = (field.data or "").strip()
     if text and (_LATIN_LETTER.search(text) or not _ARABIC_LETTER.search(text)):
         raise ValidationError(_l("Write this in Arabic script."))
+
+
+def year_not_in_future(form: Any, field: Any) -> None:
+    """A year that has already happened (a birth year): not after this year."""
+    if field.data is not None and field.data > date.today().year:
+        raise ValidationError(_l("This year is in the future."))

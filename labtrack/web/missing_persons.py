@@ -9,15 +9,25 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, FloatField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from labtrack.core.errors import DomainError
 from labtrack.db import get_session
 from labtrack.services import duplicates, families, person_links
 from labtrack.services import lists as list_specs
 from labtrack.web import inquiry_admin, lists
 from labtrack.web.access import ADMIN, ALL_ROLES, COORDINATOR, can_see_identities, roles_required
 from labtrack.web.corrections import correction_page
+from labtrack.web.fields import (
+    DecimalNumberField,
+    PickedDateField,
+    WholeNumberField,
+    not_before_1900,
+    not_in_future,
+    year_not_in_future,
+)
+from labtrack.web.form_pages import correctable, refuse
 from labtrack.web.identity import may_see_missing_person
 
 bp = Blueprint("missing_persons", __name__, url_prefix="/missing-persons")
@@ -29,13 +39,13 @@ class MissingPersonForm(FlaskForm):
     name_ar = StringField(_l("Name (Arabic)"), validators=[Length(max=200)])
     name_latin = StringField(_l("Name (Latin script)"), validators=[Length(max=200)])
     sex = SelectField(_l("Sex"), choices=SEX_CHOICES)
-    birth_date = DateField(_l("Birth date"), validators=[Optional()])
-    birth_year = IntegerField(_l("Birth year (when the date is not known)"),
-                              validators=[Optional(), NumberRange(1900, 2100)])
-    disappeared_on = DateField(_l("Disappeared on"), validators=[Optional()])
+    birth_date = PickedDateField(_l("Birth date"), validators=[Optional(), not_in_future, not_before_1900])
+    birth_year = WholeNumberField(_l("Birth year (when the date is not known)"),
+                                  validators=[Optional(), NumberRange(1900, 2100), year_not_in_future])
+    disappeared_on = PickedDateField(_l("Disappeared on"), validators=[Optional(), not_in_future, not_before_1900])
     disappearance_place = StringField(_l("Place of disappearance"), validators=[Length(max=200)])
     circumstances = TextAreaField(_l("Circumstances"))
-    height_cm = FloatField(_l("Height (cm)"), validators=[Optional(), NumberRange(50, 250)])
+    height_cm = DecimalNumberField(_l("Height (cm)"), validators=[Optional(), NumberRange(50, 250)])
     dental_notes = TextAreaField(_l("Dental notes"))
     distinguishing_marks = TextAreaField(_l("Distinguishing marks"))
     contact_name = StringField(_l("Family contact"), validators=[Length(max=200)])
@@ -70,16 +80,22 @@ def index() -> Any:
         if form.validate_on_submit() and not likely:
             values = {k: v for k, v in form.data.items()
                       if k not in ("csrf_token", "case_number", "sex", "different_person")}
-            person = families.register_missing_person(session=db, by=current_user,
-                                                      case_number=form.case_number.data or "",
-                                                      sex=form.sex.data or "U",
-                                                      **{k: v for k, v in values.items() if v not in (None, "")})
-            flash(_("Missing person %(case)s registered.", case=person.case_number), "success")
-            inquiry_admin.issue_code(missing_person_id=person.id)
-            return redirect(url_for("missing_persons.detail", person_id=person.id))
+            try:
+                person = families.register_missing_person(session=db, by=current_user,
+                                                          case_number=form.case_number.data or "",
+                                                          sex=form.sex.data or "U",
+                                                          **{k: v for k, v in values.items() if v not in (None, "")})
+            except DomainError as error:
+                if not correctable(error):
+                    raise
+                refuse(form, error)
+            else:
+                flash(_("Missing person %(case)s registered.", case=person.case_number), "success")
+                inquiry_admin.issue_code(missing_person_id=person.id)
+                return redirect(url_for("missing_persons.detail", person_id=person.id))
     return lists.show(list_specs.MISSING_PERSONS, "missing_persons/index.html", filename="missing-persons",
                       form=form, identities=can_see_identities(), likely=likely,
-                      status=422 if form.errors else 409 if likely else 200)
+                      status=422 if form.errors or form.form_errors else 409 if likely else 200)
 
 
 class EditMissingPersonForm(MissingPersonForm):

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, FloatField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from labtrack.models.sites import REMAINS_TYPES, SEXES, SITE_STATUSES
+from labtrack.web.fields import DecimalNumberField, PickedDateField, WholeNumberField, not_before_1900, not_in_future
 from labtrack.web.terms import TERMS
 
 
@@ -23,8 +24,8 @@ class SiteEditForm(FlaskForm):
     name_en = StringField(_l("Name (English)"), validators=[DataRequired(), Length(max=200)])
     name_ar = StringField(_l("Name (Arabic)"), validators=[Length(max=200)])
     governorate = StringField(_l("Governorate"), validators=[Length(max=100)])
-    latitude = FloatField(_l("Latitude"), validators=[Optional(), NumberRange(-90, 90)])
-    longitude = FloatField(_l("Longitude"), validators=[Optional(), NumberRange(-180, 180)])
+    latitude = DecimalNumberField(_l("Latitude"), validators=[Optional(), NumberRange(-90, 90)])
+    longitude = DecimalNumberField(_l("Longitude"), validators=[Optional(), NumberRange(-180, 180)])
     legal_case_ref = StringField(_l("Legal case"), validators=[Length(max=100)])
     reason = _reason()
 
@@ -39,13 +40,13 @@ class RemainsEditForm(FlaskForm):
     anatomical_elements = TextAreaField(_l("Anatomical elements"))
     trench = StringField(_l("Trench"), validators=[Length(max=50)])
     grid = StringField(_l("Grid"), validators=[Length(max=50)])
-    depth_m = FloatField(_l("Depth (m)"), validators=[Optional(), NumberRange(min=0)])
-    recovered_on = DateField(_l("Recovery date"), validators=[Optional()])
+    depth_m = DecimalNumberField(_l("Depth (m)"), validators=[Optional(), NumberRange(min=0)])
+    recovered_on = PickedDateField(_l("Recovery date"), validators=[Optional(), not_in_future, not_before_1900])
     recovery_team = StringField(_l("Recovery team"), validators=[Length(max=200)])
     est_sex = SelectField(_l("Estimated sex"), choices=_choices(SEXES))
-    est_age_min = IntegerField(_l("Age from"), validators=[Optional(), NumberRange(0, 120)])
-    est_age_max = IntegerField(_l("Age to"), validators=[Optional(), NumberRange(0, 120)])
-    est_stature_cm = FloatField(_l("Stature (cm)"), validators=[Optional(), NumberRange(50, 250)])
+    est_age_min = WholeNumberField(_l("Age from"), validators=[Optional(), NumberRange(0, 120)])
+    est_age_max = WholeNumberField(_l("Age to"), validators=[Optional(), NumberRange(0, 120)])
+    est_stature_cm = DecimalNumberField(_l("Stature (cm)"), validators=[Optional(), NumberRange(50, 250)])
     personal_effects = TextAreaField(_l("Personal effects"))
     notes = TextAreaField(_l("Notes"))
     reason = _reason()

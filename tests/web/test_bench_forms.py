@@ -179,3 +179,44 @@ def test_labels_form_names_the_line_of_an_unknown_id(client: FlaskClient, db: Se
     assert answer.status_code == 422
     assert errors_by_field(page)["items"].startswith("Line 2: ")
     assert f"{remains.accession}\nQTF-99999-XX</textarea>" in page
+
+
+def test_missing_person_dates_that_have_not_happened_are_refused(client: FlaskClient, db: Session,
+                                                                 login_as) -> None:  # noqa: ANN001
+    from labtrack.models import MissingPerson
+
+    login_as("coordinator")
+    next_year = date.today().year + 1
+    answer = client.post("/missing-persons/", data={
+        "case_number": "MP-2026-0101", "name_latin": "Omar (fictional)", "sex": "M",
+        "birth_year": str(next_year), "disappeared_on": f"{next_year}-01-05", "height_cm": "171,5",
+        "different_person": "y"})
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 422
+    assert errors_by_field(page) == {"birth_year": "This year is in the future.",
+                                     "disappeared_on": "This date is in the future; enter the day it happened."}
+    assert value_of(page, "height_cm") == "171,5" and value_of(page, "name_latin") == "Omar (fictional)"
+    assert fresh(db).exec(select(MissingPerson)).all() == []
+    answer = client.post("/missing-persons/", data={
+        "case_number": "MP-2026-0101", "name_latin": "Omar (fictional)", "sex": "M", "birth_year": "1990",
+        "disappeared_on": "2014-02-02", "height_cm": "171,5", "different_person": "y"})
+    assert answer.status_code == 302
+    assert fresh(db).exec(select(MissingPerson)).one().height_cm == 171.5
+
+
+def test_a_refused_consent_comes_back_on_the_donor_page(client: FlaskClient, db: Session,
+                                                         login_as) -> None:  # noqa: ANN001
+    from labtrack.models import ConsentRecord
+
+    login_as("coordinator")
+    donor = client.post("/donors/", data={"code": "D-0101", "sex": "F"})
+    assert donor.status_code == 302
+    detail = donor.headers["Location"]
+    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    answer = client.post(f"{detail}/consent", data={"identification_only": "y", "retention_years": "١٠",
+                                                    "given_on": tomorrow, "collected_by": "Field team 2"})
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 422 and "D-0101" in page
+    assert errors_by_field(page) == {"given_on": "This date is in the future; enter the day it happened."}
+    assert value_of(page, "collected_by") == "Field team 2"
+    assert fresh(db).exec(select(ConsentRecord)).all() == []
