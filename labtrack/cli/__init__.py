@@ -18,11 +18,12 @@ def commands() -> list[click.Command]:
     from labtrack.cli.labels import labels
     from labtrack.cli.pedigrees import pedigrees
     from labtrack.cli.profiles import profiles
+    from labtrack.cli.sites import remains, sites
     from labtrack.cli.users import users
     from labtrack.cli.worker import jobs_group, match_runs_group, worker
 
     return [audit, backup, restore, database, demo, quickstart, kinship, users, profiles, pedigrees, freqs,
-            labels, worker, jobs_group, match_runs_group, familias]
+            labels, worker, jobs_group, match_runs_group, familias, sites, remains]
 
 
 def init_app(app: Flask) -> None:

@@ -1,4 +1,5 @@
-"""`labtrack pedigrees import|export` (the ``pedigrees.csv`` exchange format)."""
+"""`labtrack pedigrees import|export` (the ``pedigrees.csv`` exchange format) and
+`labtrack pedigrees correct-member|remove-member` (the corrections of the family page)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from flask.cli import with_appcontext
 from labtrack.cli.profiles import acting_user, fail
 from labtrack.core.errors import DomainError
 from labtrack.db import standalone_session
-from labtrack.services import families
+from labtrack.services import families, pedigree_corrections
 
 
 @click.group("pedigrees")
@@ -42,3 +43,46 @@ def export(output: Path) -> None:
     with standalone_session() as db:
         output.write_bytes(families.export_pedigrees(db))
     click.echo(f"Wrote {output}.")
+
+
+@pedigrees.command("correct-member")
+@click.argument("family")
+@click.argument("person")
+@click.option("--reason", required=True, help="Why (kept in the audit log).")
+@click.option("--user", "username", default=None, help="Who corrects (default: the first admin).")
+@click.option("--person-code", default=None, help="A new code for the person.")
+@click.option("--sex", type=click.Choice(["M", "F", "U"]), default=None)
+@click.option("--father", default=None, help="The father's person code ('' for none).")
+@click.option("--mother", default=None, help="The mother's person code ('' for none).")
+@click.option("--relation", default=None)
+@click.option("--donor", "donor_code", default=None, help="The donor code ('' for none).")
+@with_appcontext
+def correct_member(family: str, person: str, reason: str, username: str | None, **values: str | None) -> None:
+    """Correct PERSON of FAMILY (only the options given change; the tree is checked as a whole)."""
+    with standalone_session() as db:
+        try:
+            member = pedigree_corrections.find_member(db, family, person)
+            member = pedigree_corrections.correct_member(
+                session=db, member_id=member.id or 0, by=acting_user(db, username), reason=reason,
+                **{k: v for k, v in values.items() if v is not None})
+        except DomainError as error:
+            raise fail(error) from error
+        click.echo(f"{member.person_code} of {family} corrected.")
+
+
+@pedigrees.command("remove-member")
+@click.argument("family")
+@click.argument("person")
+@click.option("--reason", required=True, help="Why (kept with the removed person and in the audit log).")
+@click.option("--user", "username", default=None, help="Who removes (default: the first admin).")
+@with_appcontext
+def remove_member(family: str, person: str, reason: str, username: str | None) -> None:
+    """Take PERSON out of FAMILY's tree (kept as a removed person)."""
+    with standalone_session() as db:
+        try:
+            member = pedigree_corrections.find_member(db, family, person)
+            pedigree_corrections.remove_member(session=db, member_id=member.id or 0, by=acting_user(db, username),
+                                               reason=reason)
+        except DomainError as error:
+            raise fail(error) from error
+        click.echo(f"{person} removed from {family}.")

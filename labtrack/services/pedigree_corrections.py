@@ -34,6 +34,17 @@ def get_member(session: Session, member_id: int) -> PedigreeMember:
     return member
 
 
+def find_member(session: Session, family_code: str, person_code: str) -> PedigreeMember:
+    """The person ``person_code`` of the family ``family_code`` (the CLI names them so)."""
+    member = session.exec(select(PedigreeMember).join(Family, col(Family.id) == PedigreeMember.family_id)
+                          .where(Family.code == family_code.strip(),
+                                 PedigreeMember.person_code == person_code.strip())).first()
+    if member is None:
+        raise NotFound(msg("no person %(person)s in family %(family)s", person=person_code.strip(),
+                           family=family_code.strip()))
+    return member
+
+
 def _reason(reason: str, problems: ProblemList) -> str:
     reason = (reason or "").strip()
     if not reason:
