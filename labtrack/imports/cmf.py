@@ -14,6 +14,7 @@ from xml.etree.ElementTree import Element, SubElement, tostring
 from defusedxml import ElementTree as SafeET
 from defusedxml.common import DefusedXmlException
 
+from labtrack.core.messages import msg
 from labtrack.imports.markers import canonical_marker
 from labtrack.imports.profiles import ParsedFile, ProfileBuilder, UnreadableFile, clean_token
 
@@ -41,31 +42,31 @@ def read_cmf(raw: bytes, *, filename: str, sha256: str) -> ParsedFile:
     try:
         root = SafeET.fromstring(raw)
     except (SafeET.ParseError, DefusedXmlException, ValueError) as error:
-        raise UnreadableFile(f"not well-formed XML: {error}") from error
+        raise UnreadableFile(msg("not well-formed XML: %(problem)s", problem=str(error))) from error
     if _local(root.tag) not in ROOTS:
-        raise UnreadableFile(f"not a CODIS CMF file: the root element is <{_local(root.tag)}>, "
-                             f"expected <CODISImportFile> or <CODISRapidImportFile>")
+        raise UnreadableFile(msg("not a CODIS CMF file: the root element is <%(root)s>, expected <CODISImportFile> "
+                                 "or <CODISRapidImportFile>", root=_local(root.tag)))
     parsed = ParsedFile(filename=filename, file_format="cmf", sha256=sha256)
     specimens = _children(root, "SPECIMEN")
     if not specimens:
-        parsed.problem("the file has no SPECIMEN element (no profiles)", field="SPECIMEN")
+        parsed.problem(msg("the file has no SPECIMEN element (no profiles)"), field="SPECIMEN")
     builder = ProfileBuilder(parsed)
     for number, specimen in enumerate(specimens, start=1):
         sample_id = _text(_child(specimen, "SPECIMENID"))
         if not sample_id:
-            parsed.problem("SPECIMENID is missing or empty", row=number, field="SPECIMENID")
+            parsed.problem(msg("SPECIMENID is missing or empty"), row=number, field="SPECIMENID")
             continue
         for locus_number, locus in enumerate(_children(specimen, "LOCUS"), start=1):
             name = _text(_child(locus, "LOCUSNAME"))
             where = f"{sample_id} LOCUS {locus_number}" + (f" ({name})" if name else "")
             if not name:
-                parsed.problem("LOCUSNAME is missing or empty", row=number, field=where)
+                parsed.problem(msg("LOCUSNAME is missing or empty"), row=number, field=where)
                 continue
             tokens = []
             for allele_number, allele in enumerate(_children(locus, "ALLELE"), start=1):
                 value = clean_token(_text(_child(allele, "ALLELEVALUE")))
                 if not value:
-                    parsed.problem(f"ALLELE {allele_number} has no ALLELEVALUE", row=number,
+                    parsed.problem(msg("ALLELE %(number)s has no ALLELEVALUE", number=allele_number), row=number,
                                    field=where)
                 tokens.append(value)
             builder.add(sample_id, name, tokens, row=number, field_name=where,

@@ -21,6 +21,7 @@ import warnings
 
 import pandas as pd
 
+from labtrack.core.messages import msg
 from labtrack.imports.markers import canonical_marker
 from labtrack.imports.profiles import ParsedFile, ProfileBuilder, UnreadableFile, clean_token
 
@@ -40,7 +41,7 @@ def _decode(raw: bytes) -> str:
         try:
             return raw.decode("cp1252")
         except UnicodeDecodeError as error:  # pragma: no cover - cp1252 decodes almost anything
-            raise UnreadableFile("the file is not text (UTF-8 or Windows-1252)") from error
+            raise UnreadableFile(msg("the file is not text (UTF-8 or Windows-1252)")) from error
 
 
 MAX_LINE_CHARS = 65_536  # a wide GeneMapper row is a few thousand characters
@@ -54,13 +55,16 @@ def check_text(text: str) -> list[str]:
     found = _CONTROL.search(text)
     if found:
         row = text.count("\n", 0, found.start()) + 1
-        what = "a NUL byte" if found.group() == "\x00" else f"the control character U+{ord(found.group()):04X}"
-        raise UnreadableFile(f"row {row} holds {what}: not a text table (nothing was imported)")
+        if found.group() == "\x00":
+            raise UnreadableFile(msg("row %(row)s holds a NUL byte: not a text table (nothing was imported)", row=row))
+        raise UnreadableFile(msg("row %(row)s holds the control character %(char)s: not a text table (nothing was "
+                                 "imported)", row=row, char="U+" + format(ord(found.group()), "04X")))
     lines = text.splitlines()
     for number, line in enumerate(lines, start=1):
         if len(line) > MAX_LINE_CHARS:
-            raise UnreadableFile(f"row {number} is {len(line):,} characters long (at most {MAX_LINE_CHARS:,}): "
-                                 "not a genotype table (nothing was imported)")
+            raise UnreadableFile(msg("row %(row)s is %(length)s characters long (at most %(limit)s): not a genotype "
+                                     "table (nothing was imported)", row=number, length=format(len(line), ","),
+                                     limit=format(MAX_LINE_CHARS, ",")))
     return lines
 
 
@@ -79,9 +83,9 @@ def _extra_fields(text: str, separator: str) -> str | None:
             continue
         extra = [f.strip() for f in fields[width:] if f.strip()]
         if extra:
-            return (f"row {number} has {len(fields)} fields but the header has {width}: the values "
-                    f"{', '.join(repr(v) for v in extra[:5])} beyond the header would be lost (more "
-                    "alleles than columns: a mixture?); nothing was imported")
+            return msg("row %(row)s has %(fields)s fields but the header has %(width)s: the values %(values)s beyond "
+                       "the header would be lost (more alleles than columns: a mixture?); nothing was imported",
+                       row=number, fields=len(fields), width=width, values=", ".join(repr(v) for v in extra[:5]))
     return None
 
 
@@ -93,7 +97,7 @@ def read_table(raw: bytes) -> pd.DataFrame:
     lines = check_text(text)
     header = next((line for line in lines if line.strip()), "")
     if not header:
-        raise UnreadableFile("the file is empty")
+        raise UnreadableFile(msg("the file is empty"))
     separator = "\t" if "\t" in header else ","
     try:
         with warnings.catch_warnings(record=True) as caught:
@@ -102,9 +106,10 @@ def read_table(raw: bytes) -> pd.DataFrame:
                                 skip_blank_lines=False, skipinitialspace=True, engine="c",
                                 index_col=False)
     except pd.errors.EmptyDataError as error:  # only separators and blank lines (found by fuzzing)
-        raise UnreadableFile("the file has no columns (no header row)") from error
+        raise UnreadableFile(msg("the file has no columns (no header row)")) from error
     except (pd.errors.ParserError, csv_error()) as error:
-        raise UnreadableFile(_extra_fields(text, separator) or f"the table cannot be parsed: {error}") from error
+        raise UnreadableFile(_extra_fields(text, separator)
+                             or msg("the table cannot be parsed: %(problem)s", problem=str(error))) from error
     if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
         problem = _extra_fields(text, separator)
         if problem:  # pandas dropped values of the first data row without an error
@@ -131,7 +136,7 @@ def read_genemapper(raw: bytes, *, filename: str, sha256: str,
     keys = {_column_key(c): c for c in frame.columns}
     sample_column = next((keys[k] for k in _SAMPLE_COLUMNS if k in keys), None)
     if sample_column is None:
-        raise UnreadableFile("no sample column (expected 'Sample Name' or 'sample_id')")
+        raise UnreadableFile(msg("no sample column (expected 'Sample Name' or 'sample_id')"))
     builder = ProfileBuilder(parsed)
     if "marker" in keys:
         _read_per_marker(frame, sample_column, keys, builder)
@@ -167,7 +172,7 @@ def _read_per_marker(frame: pd.DataFrame, sample_column: str, keys: dict[str, st
     allele_columns = sorted(((int(m.group(1)), column) for key, column in keys.items()
                              if (m := _ALLELE_COLUMN.match(key))), key=lambda pair: pair[0])
     if not allele_columns:
-        raise UnreadableFile("no allele columns (expected 'Allele 1', 'Allele 2', ...)")
+        raise UnreadableFile(msg("no allele columns (expected 'Allele 1', 'Allele 2', ...)"))
     markers = frame[keys["marker"]].str.strip().tolist()
     canonical = {name: canonical_marker(name) for name in set(markers)}
     samples = frame[sample_column].str.strip().tolist()
@@ -184,9 +189,10 @@ def _read_per_sample(frame: pd.DataFrame, sample_column: str, builder: ProfileBu
                       and _column_key(column) not in ("sample file", "sample id", "panel", "dye")]
     unknown = [column for column, name in marker_columns if name is None]
     if not [name for _, name in marker_columns if name]:
-        raise UnreadableFile("no 'Marker' column and no marker-named columns")
+        raise UnreadableFile(msg("no 'Marker' column and no marker-named columns"))
     for column in unknown:
-        builder.parsed.problem(f"unknown marker column {str(column)!r}", row=1, field=str(column))
+        builder.parsed.problem(msg("unknown marker column %(column)s", column=repr(str(column))), row=1,
+                               field=str(column))
     for row, record in frame.iterrows():
         sample = str(record[sample_column]).strip()
         for column, name in marker_columns:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from labtrack.core.errors import InputProblem
 from labtrack.core.kits import NOT_AUTOSOMAL, QUALITY_SENSORS, SEX_MARKER, Y_MARKERS
+from labtrack.core.messages import msg
 
 OFF_LADDER = "OL"
 NO_CALL = frozenset({"", "NA", "N/A", "NAN"})
@@ -33,14 +34,15 @@ def check_allele(locus: str, token: str) -> str | None:
     if token == OFF_LADDER:
         return None
     if locus == SEX_MARKER:
-        return None if token in ("X", "Y") else f"allele {token!r} at Amelogenin is not X or Y"
+        return None if token in ("X", "Y") else msg("allele %(allele)s at Amelogenin is not X or Y", allele=repr(token))
     if locus in QUALITY_SENSORS:
-        return None if token in ("Q", "S") else f"allele {token!r} at a quality sensor is not Q or S"
+        return None if token in ("Q", "S") else msg("allele %(allele)s at a quality sensor is not Q or S",
+                                                  allele=repr(token))
     if locus in Y_MARKERS and token in ("1", "2"):
         return None
     if _REPEAT.match(token) or _BOUND.match(token):
         return None
-    return f"allele {token!r} is not a repeat number (e.g. 12, 9.3) or OL"
+    return msg("allele %(allele)s is not a repeat number (e.g. 12, 9.3) or OL", allele=repr(token))
 
 
 def clean_token(raw: object) -> str:
@@ -185,17 +187,17 @@ class ProfileBuilder:
         for row, sample_id, marker_name, locus, cells, run in zip(
                 rows, samples, markers, canonical, tokens, runs, strict=True):
             if not sample_id:
-                problem("the sample name is empty", row=row, field="sample")
+                problem(msg("the sample name is empty"), row=row, field="sample")
                 continue
             if locus is None:
-                problem(f"unknown marker {marker_name!r}", row=row, field=field_name)
+                problem(msg("unknown marker %(marker)s", marker=repr(marker_name)), row=row, field=field_name)
                 continue
             profile = by_sample.get((sample_id, run))
             if profile is None:
                 profile = by_sample[(sample_id, run)] = ParsedProfile(sample_id, row)
             if locus in profile.loci:
-                problem(f"marker {locus} of sample {sample_id} appears twice "
-                        f"(first in row {profile.loci[locus].row})", row=row, field=field_name)
+                problem(msg("marker %(marker)s of sample %(sample)s appears twice (first in row %(first)s)",
+                            marker=locus, sample=sample_id, first=profile.loci[locus].row), row=row, field=field_name)
                 continue
             alleles: list[str] = []
             off_ladder = 0

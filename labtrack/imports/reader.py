@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from labtrack.core.kits import GENERIC_KIT, detect_kit, get_kit
+from labtrack.core.messages import msg
 from labtrack.imports.cmf import read_cmf
 from labtrack.imports.genemapper import read_genemapper
 from labtrack.imports.profiles import ParsedFile, UnreadableFile
@@ -45,10 +46,11 @@ def read_profiles(raw: bytes, *, filename: str, file_format: str = "auto",
     """Read ``raw`` (the file's bytes). Raises ``UnreadableFile`` when it cannot be read at all;
     otherwise every problem is listed in the result's ``problems``."""
     if file_format not in FORMATS:
-        raise UnreadableFile(f"unknown format {file_format!r} (use one of {', '.join(FORMATS)})")
+        raise UnreadableFile(msg("unknown format %(format)s (use one of %(formats)s)", format=repr(file_format),
+                                 formats=", ".join(FORMATS)))
     if len(raw) > MAX_FILE_BYTES:
-        raise UnreadableFile(f"the file is {len(raw):,} bytes; at most {MAX_FILE_BYTES:,} are read at once "
-                             "(split it)")
+        raise UnreadableFile(msg("the file is %(size)s bytes; at most %(limit)s are read at once (split it)",
+                                 size=format(len(raw), ","), limit=format(MAX_FILE_BYTES, ",")))
     sha256 = hashlib.sha256(raw).hexdigest()
     chosen = detect_format(raw) if file_format == "auto" else file_format
     with gc_paused():
@@ -65,7 +67,7 @@ def _check_kit(parsed: ParsedFile, kit_name: str | None) -> None:
     if kit_name:
         kit = get_kit(kit_name)
         if kit is None:
-            parsed.problem(f"unknown kit {kit_name!r}", field="kit")
+            parsed.problem(msg("unknown kit %(kit)s", kit=repr(kit_name)), field="kit")
             parsed.kit = kit_name
             return
     else:
@@ -79,5 +81,5 @@ def _check_kit(parsed: ParsedFile, kit_name: str | None) -> None:
         return
     for profile in parsed.profiles:
         for locus in sorted(outside & profile.loci.keys()):
-            parsed.problem(f"locus {locus} is not a locus of kit {kit.name}",
+            parsed.problem(msg("locus %(locus)s is not a locus of kit %(kit)s", locus=locus, kit=kit.name),
                            row=profile.loci[locus].row, field="marker")

@@ -16,6 +16,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from labtrack.core.errors import ValidationFailed
 from labtrack.core.kits import KITS
+from labtrack.core.messages import message_of, msg
 from labtrack.db import get_session
 from labtrack.imports.cmf import export_cmf
 from labtrack.imports.profiles import UnreadableFile
@@ -78,7 +79,8 @@ def import_file() -> Any:
         try:
             parsed = profile_import.check_file(raw, filename=filename, file_format=form.file_format.data, kit=kit)
         except UnreadableFile as error:
-            return _index(form, status=422, error=f"{filename}: {error}")
+            return _index(form, status=422,
+                          error=msg("%(file)s: %(problem)s", file=filename, problem=message_of(error)))
         return _index(form, checked=parsed, problems=parsed.problems)
     try:
         record = profile_import.import_profiles(

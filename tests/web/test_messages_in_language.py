@@ -230,3 +230,15 @@ def test_a_refused_login_and_a_role_in_arabic(client: FlaskClient, db: Session, 
     with client.application.test_request_context(headers=ARABIC):
         assert text(caught.value.message) == (f"لا يمكن لرمز {analyst.username} (محلل حمض نووي) "
                                               "أن يعمل بصفة منسق العائلات")
+
+
+def test_a_file_checked_in_arabic_names_each_bad_value(client: FlaskClient, db: Session, users: dict) -> None:
+    token = accounts.issue_token(session=db, user=users["analyst"].user, name="lab", by="test")
+    content = "sample_id,marker,allele1,allele2\nQTF-00001-S01-X,TH01,abc,8\nQTF-00001-S01-X,D99S999,7,8\n"
+    checked = client.post("/api/v1/profiles/check", json={"filename": "run-8.csv", "content": content},
+                          headers={"Authorization": f"Bearer {token}"} | ARABIC)
+    assert checked.status_code == 200
+    problems = {p["row"]: p for p in checked.get_json()["problems"]}
+    assert problems[2]["message"] == "الأليل 'abc' ليس عدد تكرارات (مثل 12 أو 9.3) ولا OL"
+    assert problems[2]["file"] == "run-8.csv" and problems[2]["field"] == "TH01 alleles"
+    assert problems[3]["message"] == "موقع جيني غير معروف 'D99S999'"

@@ -9,12 +9,14 @@ from flask_login import current_user
 from pydantic import BaseModel, Field
 
 from labtrack.core.errors import ValidationFailed
+from labtrack.core.messages import message_of, msg
 from labtrack.db import get_session
 from labtrack.imports.profiles import UnreadableFile
 from labtrack.services import profile_import, profiles
 from labtrack.web.access import ADMIN, ANALYST
 from labtrack.web.api import bp
 from labtrack.web.api.openapi import operation, respond
+from labtrack.web.messages import problem_dict
 
 
 class ProfilePublic(BaseModel):
@@ -111,8 +113,10 @@ def check_profiles() -> Any:
         parsed = profile_import.check_file(body.content.encode("utf-8"), filename=body.filename,
                                            file_format=body.format, kit=body.kit)
     except UnreadableFile as error:
-        raise ValidationFailed(f"{body.filename}: {error}") from error
-    return respond(CheckReport, parsed.report())
+        raise ValidationFailed(msg("%(file)s: %(problem)s", file=body.filename, problem=message_of(error))) from error
+    report = parsed.report()
+    report["problems"] = [problem_dict(problem) for problem in parsed.problems]  # in the reader's language
+    return respond(CheckReport, report)
 
 
 @operation(bp, "/profiles/import", method="POST", summary="Import a file, all or nothing",
