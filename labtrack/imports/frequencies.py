@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from labtrack.core.errors import InputProblem
+from labtrack.core.messages import msg
 from labtrack.imports.markers import canonical_marker
 from labtrack.imports.profiles import check_allele
 from labtrack.imports.table_text import TableRefused, read_rows
@@ -44,7 +45,8 @@ def _counts(record: dict[str, str], number: int, problem: Callable[..., None]) -
         try:
             extra[name] = _positive_int(value) if value else None
         except ValueError:
-            problem(f"{name} {value!r} is not a positive whole number", number, name)
+            problem(msg("%(field)s %(value)s is not a positive whole number", field=name, value=repr(value)),
+                    number, name)
     return extra
 
 
@@ -61,7 +63,7 @@ def read_frequencies(raw: bytes, *, filename: str) -> tuple[list[FrequencyRow], 
         return [], problems
     missing = [name for name in REQUIRED if name not in header]
     if missing:
-        problem(f"missing column(s) {', '.join(missing)} (expected marker,allele,frequency)",
+        problem(msg("missing column(s) %(columns)s (expected marker,allele,frequency)", columns=", ".join(missing)),
                 row=header_row, field="header")
         return [], problems
     rows: list[FrequencyRow] = []
@@ -70,7 +72,7 @@ def read_frequencies(raw: bytes, *, filename: str) -> tuple[list[FrequencyRow], 
         record = dict(zip(header, fields + [""] * (len(header) - len(fields)), strict=False))
         marker = canonical_marker(record["marker"])
         if marker is None:
-            problem(f"unknown marker {record['marker']!r}", number, "marker")
+            problem(msg("unknown marker %(marker)s", marker=repr(record["marker"])), number, "marker")
             continue
         allele = record["allele"].upper()
         reason = check_allele(marker, allele) if allele != "OL" else "OL is not an allele"
@@ -80,14 +82,15 @@ def read_frequencies(raw: bytes, *, filename: str) -> tuple[list[FrequencyRow], 
         try:
             frequency = float(record["frequency"])
         except ValueError:
-            problem(f"frequency {record['frequency']!r} is not a number", number, "frequency")
+            problem(msg("frequency %(value)s is not a number", value=repr(record["frequency"])), number, "frequency")
             continue
         if not 0 < frequency <= 1:
-            problem(f"frequency {frequency} is not in (0, 1]", number, "frequency")
+            problem(msg("frequency %(value)s is not in (0, 1]", value=frequency), number, "frequency")
             continue
         extra = _counts(record, number, problem)
         if (marker, allele) in seen:
-            problem(f"allele {allele} of {marker} appears twice", number, "allele")
+            problem(msg("allele %(allele)s of %(marker)s appears twice", allele=allele, marker=marker), number,
+                    "allele")
             continue
         seen.add((marker, allele))
         rows.append(FrequencyRow(marker, allele, frequency, extra.get("count"), extra.get("n_alleles")))

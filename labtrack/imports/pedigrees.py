@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from labtrack.core.errors import InputProblem
+from labtrack.core.messages import msg
 from labtrack.imports.table_text import TableRefused, read_rows
 
 COLUMNS = ["family_id", "person_id", "father_id", "mother_id", "sex", "sample_id", "missing"]
@@ -47,27 +48,28 @@ def read_pedigrees(raw: bytes, *, filename: str) -> tuple[list[PedigreeRow], lis
         problem(refused.message, refused.row, refused.field)
         return [], problems
     if header != COLUMNS:
-        problem(f"the header must be {','.join(COLUMNS)}", row=header_row, field="header")
+        problem(msg("the header must be %(columns)s", columns=",".join(COLUMNS)), row=header_row, field="header")
         return [], problems
     rows: list[PedigreeRow] = []
     for number, cells in table:
         if not any(cells):
             continue
         if len(cells) != len(COLUMNS):
-            problem(f"expected {len(COLUMNS)} fields, found {len(cells)}", number)
+            problem(msg("expected %(expected)s fields, found %(found)s", expected=len(COLUMNS), found=len(cells)),
+                    number)
             continue
         values = dict(zip(COLUMNS, cells, strict=True))
         ok = True
         for name in ("family_id", "person_id"):
             if not values[name]:
-                problem(f"{name} is empty", number, name)
+                problem(msg("%(field)s is empty", field=name), number, name)
                 ok = False
         sex = _SEX.get(values["sex"].upper())
         if sex is None:
-            problem(f"sex {values['sex']!r} is not 1/M, 2/F or 0/blank", number, "sex")
+            problem(msg("sex %(value)s is not 1/M, 2/F or 0/blank", value=repr(values["sex"])), number, "sex")
             ok = False
         if values["missing"] not in ("0", "1", ""):
-            problem(f"missing {values['missing']!r} is not 0 or 1", number, "missing")
+            problem(msg("missing %(value)s is not 0 or 1", value=repr(values["missing"])), number, "missing")
             ok = False
         if ok:
             rows.append(PedigreeRow(values["family_id"], values["person_id"], values["father_id"],
@@ -97,7 +99,7 @@ def validate_family(rows: list[PedigreeRow], *, filename: str | None = None) -> 
     people: dict[str, PedigreeRow] = {}
     for row in rows:
         if row.person_id in people:
-            problem(f"person {row.person_id} appears twice", row.row, "person_id")
+            problem(msg("person %(person)s appears twice", person=row.person_id), row.row, "person_id")
         people[row.person_id] = row
     for row in rows:
         for field, parent_id, wrong_sex, role in (("father_id", row.father_id, "F", "father"),
@@ -106,26 +108,34 @@ def validate_family(rows: list[PedigreeRow], *, filename: str | None = None) -> 
                 continue
             parent = people.get(parent_id)
             if parent is None:
-                problem(f"{role} {parent_id} of {row.person_id} is not a person of the family",
-                        row.row, field)
+                problem(msg("father %(parent)s of %(person)s is not a person of the family", parent=parent_id,
+                            person=row.person_id) if role == "father" else
+                        msg("mother %(parent)s of %(person)s is not a person of the family", parent=parent_id,
+                            person=row.person_id), row.row, field)
             elif parent.sex == wrong_sex:
-                problem(f"{role} {parent_id} of {row.person_id} has sex "
-                        f"{'female' if wrong_sex == 'F' else 'male'}", row.row, field)
+                problem(msg("father %(parent)s of %(person)s has sex female", parent=parent_id, person=row.person_id)
+                        if role == "father" else
+                        msg("mother %(parent)s of %(person)s has sex male", parent=parent_id, person=row.person_id),
+                        row.row, field)
             elif parent_id == row.person_id:
-                problem(f"{row.person_id} is their own {role}", row.row, field)
+                problem(msg("%(person)s is their own father", person=row.person_id) if role == "father" else
+                        msg("%(person)s is their own mother", person=row.person_id), row.row, field)
         if row.father_id and row.father_id == row.mother_id:
-            problem(f"{row.person_id} has the same person as father and mother", row.row, "mother_id")
+            problem(msg("%(person)s has the same person as father and mother", person=row.person_id), row.row,
+                    "mother_id")
         if row.missing and row.sample_id:
-            problem(f"missing person {row.person_id} cannot have a reference sample", row.row, "sample_id")
+            problem(msg("missing person %(person)s cannot have a reference sample", person=row.person_id), row.row,
+                    "sample_id")
     for person_id in _in_loops(people):
-        problem(f"{person_id} is their own ancestor (a loop in the family tree)",
+        problem(msg("%(person)s is their own ancestor (a loop in the family tree)", person=person_id),
                 people[person_id].row, "person_id")
     missing = [row for row in rows if row.missing]
     if not missing:
-        problem("no missing person (missing=1 for exactly one person)", rows[0].row if rows else None, "missing")
+        problem(msg("no missing person (missing=1 for exactly one person)"), rows[0].row if rows else None,
+                "missing")
     elif len(missing) > 1:
-        problem(f"{len(missing)} missing persons ({', '.join(r.person_id for r in missing)}) "
-                f"where exactly one is expected", missing[1].row, "missing")
+        problem(msg("%(count)s missing persons (%(persons)s) where exactly one is expected", count=len(missing),
+                    persons=", ".join(r.person_id for r in missing)), missing[1].row, "missing")
     return problems
 
 

@@ -20,6 +20,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from labtrack.core.messages import msg
+
 MAX_FILE_BYTES = 512 * 1024 * 1024
 MAX_LINE_CHARS = 65_536
 MAX_FIELD_CHARS = 1_024
@@ -40,8 +42,8 @@ class TableRefused(ValueError):
 
 def check_size(n_bytes: int) -> None:
     if n_bytes > MAX_FILE_BYTES:
-        raise TableRefused(f"the file is {n_bytes:,} bytes; at most {MAX_FILE_BYTES:,} are read at once "
-                           "(split it); nothing was read")
+        raise TableRefused(msg("the file is %(size)s bytes; at most %(limit)s are read at once (split it); nothing "
+                               "was read", size=format(n_bytes, ","), limit=format(MAX_FILE_BYTES, ",")))
 
 
 def decode(raw: bytes) -> str:
@@ -51,7 +53,8 @@ def decode(raw: bytes) -> str:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         row = raw.count(b"\n", 0, error.start) + 1
-        raise TableRefused(f"the file is not UTF-8 text (byte 0x{raw[error.start]:02x} at position {error.start:,})",
+        raise TableRefused(msg("the file is not UTF-8 text (byte %(byte)s at position %(position)s)",
+                               byte="0x" + format(raw[error.start], "02x"), position=format(error.start, ",")),
                            row=row) from error
 
 
@@ -61,13 +64,16 @@ def plain_lines(text: str) -> list[str]:
     if found:
         row = text.count("\n", 0, found.start()) + 1
         char = found.group()
-        what = "a NUL byte" if char == "\x00" else f"the control character U+{ord(char):04X}"
-        raise TableRefused(f"holds {what}: not a text table; nothing was read", row=row)
+        if char == "\x00":
+            raise TableRefused(msg("holds a NUL byte: not a text table; nothing was read"), row=row)
+        raise TableRefused(msg("holds the control character %(char)s: not a text table; nothing was read",
+                               char="U+" + format(ord(char), "04X")), row=row)
     lines = text.splitlines()
     if lines and max(map(len, lines)) > MAX_LINE_CHARS:
         number = next(n for n, line in enumerate(lines, start=1) if len(line) > MAX_LINE_CHARS)
-        raise TableRefused(f"the line is {len(lines[number - 1]):,} characters long (at most "
-                           f"{MAX_LINE_CHARS:,}); nothing was read", row=number)
+        raise TableRefused(msg("the line is %(length)s characters long (at most %(limit)s); nothing was read",
+                               length=format(len(lines[number - 1]), ","), limit=format(MAX_LINE_CHARS, ",")),
+                           row=number)
     return lines
 
 
@@ -76,11 +82,11 @@ def split_row(line: str, row: int) -> list[str]:
     if '"' not in line:
         return line.split(",")
     if line.count('"') % 2:
-        raise TableRefused("a quoted field is not closed on its line (values may not hold line breaks)", row=row)
+        raise TableRefused(msg("a quoted field is not closed on its line (values may not hold line breaks)"), row=row)
     try:
         return next(csv.reader([line], strict=True))
     except csv.Error as error:
-        raise TableRefused(f"not a valid CSV line: {error}", row=row) from error
+        raise TableRefused(msg("not a valid CSV line: %(problem)s", problem=str(error)), row=row) from error
 
 
 def first_fields(line: str, width: int, row: int) -> str:
@@ -99,7 +105,8 @@ def header_of(line: str, row: int) -> list[str]:
     seen: set[str] = set()
     for name in names:
         if name and name in seen:
-            raise TableRefused(f"column {name!r} appears twice in the header", row=row, field=name)
+            raise TableRefused(msg("column %(column)s appears twice in the header", column=repr(name)), row=row,
+                               field=name)
         seen.add(name)
     return names
 
@@ -123,13 +130,15 @@ def check_rows(numbered: list[tuple[int, str]], header: list[str]) -> list[int]:
         fields = split_row(line, number)
         for name, value in zip(header, fields, strict=False):
             if len(value) > MAX_FIELD_CHARS:
-                raise TableRefused(f"the value is {len(value):,} characters long (at most {MAX_FIELD_CHARS:,}); "
-                                   "nothing was read", row=number, field=name)
+                raise TableRefused(msg("the value is %(length)s characters long (at most %(limit)s); nothing was read",
+                                       length=format(len(value), ","), limit=format(MAX_FIELD_CHARS, ",")),
+                                   row=number, field=name)
         extra = [value.strip() for value in fields[width:]]
         if any(extra):
             shown = ", ".join(repr(value) for value in extra if value)
-            raise TableRefused(f"the row has {len(fields)} fields but the header has {width}: the values "
-                               f"{shown[:200]} beyond the header would be lost; nothing was read", row=number)
+            raise TableRefused(msg("the row has %(fields)s fields but the header has %(width)s: the values %(values)s "
+                                   "beyond the header would be lost; nothing was read", fields=len(fields), width=width,
+                                   values=shown[:200]), row=number)
         if extra:
             trailing.append(number)
     return trailing
@@ -144,7 +153,7 @@ def read_rows(raw: bytes, *, comments: bool = True) -> tuple[int, list[str], lis
     numbered = [(n, line) for n, line in enumerate(plain_lines(text), start=1)
                 if line.strip() and not (comments and line.lstrip().startswith("#"))]
     if not numbered:
-        raise TableRefused("the file has no header row")
+        raise TableRefused(msg("the file has no header row"))
     header_row, header_line = numbered[0]
     header = header_of(header_line, header_row)
     check_rows(numbered[1:], header)
@@ -159,7 +168,7 @@ def read_file_rows(path: Path) -> tuple[int, list[str], list[tuple[int, list[str
         check_size(path.stat().st_size)
         raw = path.read_bytes()
     except OSError as error:
-        raise TableRefused(f"cannot read the file: {error.strerror or error}") from error
+        raise TableRefused(msg("cannot read the file: %(problem)s", problem=str(error.strerror or error))) from error
     header_row, header, rows = read_rows(raw)
     comments = [line.lstrip()[1:].strip() for line in decode(raw).splitlines() if line.lstrip().startswith("#")]
     return header_row, header, rows, comments
