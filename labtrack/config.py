@@ -76,6 +76,8 @@ def from_environment(instance_path: Path, environ: dict[str, str] | None = None)
         "DASK_SCHEDULER": env.get(ENV_PREFIX + "DASK_SCHEDULER", ""),
         # threads of an in-process match run (0: one per CPU core); results never depend on it
         "MATCH_THREADS": int(env.get(ENV_PREFIX + "MATCH_THREADS", "0")),
+        # the worker keeps the family tables of its last run for the next run with the same families
+        "MATCH_TABLE_CACHE": _bool(env.get(ENV_PREFIX + "MATCH_TABLE_CACHE"), True),
         # the lab's default kinship models of a match run (each run may choose others): real bone
         # mutates and drops alleles, so both are on by default
         "MUTATION_MODEL": env.get(ENV_PREFIX + "MUTATION_MODEL", "stepwise"),

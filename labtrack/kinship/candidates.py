@@ -28,7 +28,7 @@ from labtrack.kinship.pedigree import Pedigree
 from labtrack.kinship.posterior import posterior_from_log10
 from labtrack.kinship.problems import InputError
 from labtrack.kinship.search import SearchResult, near_miss, search
-from labtrack.kinship.search_tables import prepare_search
+from labtrack.kinship.search_tables import TableCache, prepare_search
 
 Genotypes = Mapping[str, Mapping[str, Sequence[str]]]
 #: progress(stage, done, total); stage is "tables", "search" or "evidence"
@@ -134,6 +134,7 @@ def find_candidates(
     near_k: int = 0,
     evidence_map: EvidenceMap | None = None,
     problems: list[str] | None = None,
+    table_cache: TableCache | None = None,
 ) -> list[Candidate]:
     """Search every remains against every family; return the candidates to review.
 
@@ -149,7 +150,8 @@ def find_candidates(
     chunks of `EVIDENCE_CHUNK` (default: in this process, one after the other; on a Dask
     cluster: `labtrack.kinship.distributed.evidence_map`); the candidates come back in the same
     order either way. A candidate the exact engine refuses is skipped and described in
-    ``problems`` (when given) instead of failing the run.
+    ``problems`` (when given) instead of failing the run. ``table_cache``: reuse the family
+    tables of an earlier search with the same family side (`search_tables.TableCache`).
     """
     models = CaseModels(mutation, drop, dict(remains_dropout or {}))
     if not pedigrees or not remains_ids:
@@ -160,7 +162,7 @@ def find_candidates(
 
     prepared = prepare_search(table, pedigrees, dict(genotypes), list(remains_ids), theta=theta,
                               mutation=mutation, drop=drop, remains_dropout=models.remains_dropout,
-                              n_threads=n_threads, progress=stage("tables"))
+                              n_threads=n_threads, progress=stage("tables"), table_cache=table_cache)
     run = search_fn or search
     result = run(prepared.tables, prepared.rows, top_k=top_k, prior=prior, progress=stage("search"),
                  near_k=near_k)

@@ -12,6 +12,7 @@ unseen alleles in the search give exactly the per-case LR.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -257,6 +258,51 @@ class PreparedSearch:
         return self.genotypes if self.codes is None else self.codes
 
 
+class TableCache:
+    """The family tables of the last search, kept for the next search with the same family side
+    (a worker's runs of one new remains against every family rebuild nothing). One entry, keyed
+    by the SHA-256 of everything the tables are computed from (`tables_key`): the families'
+    shapes and typed relatives' alleles, the family order, the search frequencies (unseen
+    alleles included), theta and the models. A different key drops the entry before the new
+    build, so two sets of tables are never held at once."""
+
+    def __init__(self) -> None:
+        self.key: str | None = None
+        self.tables: SearchTables | None = None
+        self.hits = 0
+        self.builds = 0
+
+    def get_or_build(self, key: str, build: Callable[[], SearchTables]) -> SearchTables:
+        if self.tables is not None and key == self.key:
+            self.hits += 1
+            return self.tables
+        self.key, self.tables = None, None
+        tables = build()
+        self.key, self.tables = key, tables
+        self.builds += 1
+        return tables
+
+    def clear(self) -> None:
+        self.key, self.tables = None, None
+
+
+def tables_key(groups: Sequence[FamilyGroup], freqs: Sequence[MarkerFrequencies], family_ids: Sequence[str],
+               *, theta: float, mutation: MutationModel | None, classes: DropClasses, family_block: int) -> str:
+    """SHA-256 of every input of `build_search_tables` (see `TableCache`)."""
+    digest = hashlib.sha256()
+    digest.update(repr((tuple(family_ids), float(theta), repr(mutation), repr(classes.models),
+                        [classes.rows(len(f.alleles)) for f in freqs], family_block)).encode())
+    for f in freqs:
+        digest.update(repr((f.marker, f.alleles, f.unseen)).encode())
+        digest.update(np.ascontiguousarray(f.freqs, dtype=np.float64).tobytes())
+    for group in groups:
+        digest.update(repr(([(p.person_id, p.father_id, p.mother_id, p.sex, p.missing) for p in group.pedigree.persons],
+                            tuple(group.pedigree.typed_person_ids), group.relatives.shape)).encode())
+        digest.update(np.ascontiguousarray(group.families, dtype=np.int64).tobytes())
+        digest.update(np.ascontiguousarray(group.relatives).tobytes())
+    return digest.hexdigest()
+
+
 def prepare_search(
     table: FrequencyTable,
     pedigrees: Sequence[Pedigree],
@@ -270,6 +316,7 @@ def prepare_search(
     family_block: int = FAMILY_BLOCK,
     n_threads: int = 1,
     progress: Callable[[int, int], None] | None = None,
+    table_cache: TableCache | None = None,
 ) -> PreparedSearch:
     """Encode profiles and build the family tables for a search of `remains_ids`.
 
@@ -277,7 +324,8 @@ def prepare_search(
     search (table order). Markers absent from the table are ignored here (callers that must
     refuse them check first). mutation : model of every transmission; drop : drop-out/drop-in
     model of the remains; remains_dropout : remains sample -> its own drop-out probability (a
-    badly degraded sample), same drop-in.
+    badly degraded sample), same drop-in. table_cache : reuse the family tables of an earlier
+    search with the same family side (`TableCache`).
     """
     classes = DropClasses.build(drop, remains_dropout)
     samples = list(remains_ids) + [s for ped in pedigrees for s in ped.sample_of().values()]
@@ -288,17 +336,20 @@ def prepare_search(
     markers = [m for m in table.marker_names() if m in observed]
     freqs = search_frequencies(table, markers, observed)
     groups = group_families(pedigrees, profiles, freqs)
-    tables = build_search_tables(
-        groups,
-        freqs,
-        [p.family_id for p in pedigrees],
-        theta=theta,
-        mutation=mutation,
-        classes=classes,
-        family_block=family_block,
-        n_threads=n_threads,
-        progress=progress,
-    )
+    family_ids = [p.family_id for p in pedigrees]
+
+    def build() -> SearchTables:
+        return build_search_tables(groups, freqs, family_ids, theta=theta, mutation=mutation, classes=classes,
+                                   family_block=family_block, n_threads=n_threads, progress=progress)
+
+    if table_cache is None:
+        tables = build()
+    else:
+        key = tables_key(groups, freqs, family_ids, theta=theta, mutation=mutation, classes=classes,
+                         family_block=family_block)
+        tables = table_cache.get_or_build(key, build)
+        if progress is not None:
+            progress(1, 1)
     genotypes = genotype_indices(encode_profiles(profiles, list(remains_ids), freqs))
     codes = observation_codes(profiles, list(remains_ids), freqs, classes)
     return PreparedSearch(tables, genotypes, tuple(freqs), codes, classes,

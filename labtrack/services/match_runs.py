@@ -26,6 +26,7 @@ from labtrack.imports.exchange import read_freqs, read_genotypes, read_pedigrees
 from labtrack.imports.remains_dropout import read_remains_dropout
 from labtrack.kinship.candidates import Candidate, find_candidates
 from labtrack.kinship.search import default_prior, search
+from labtrack.kinship.search_tables import TableCache
 from labtrack.models import Family, FrequencyTable, Job, MatchRun, Sample, User, utcnow
 from labtrack.services import candidates, jobs
 from labtrack.services.match_parameters import MatchParameters
@@ -39,6 +40,10 @@ if TYPE_CHECKING:
 ENGINE_VERSION = f"labtrack-kinship {__version__}"
 STAGES = {"tables": (0.0, 0.45), "search": (0.45, 0.9), "evidence": (0.9, 1.0)}
 JOB_KIND = "match_run"
+#: the family tables of this worker process's last run, reused by the next run with the same
+#: family side (continuous matching's runs of one new remains; ``LABTRACK_MATCH_TABLE_CACHE=0``
+#: turns it off: about 1 GB of memory kept at 100,000 families)
+TABLE_CACHE = TableCache()
 RunParameters = MatchParameters  # the name used before the parameters moved to their own module
 
 
@@ -214,7 +219,8 @@ def run_job(context: JobContext) -> None:
             found = find_candidates(engine.table, engine.pedigrees, engine.genotypes, engine.remains, **kwargs,
                                     remains_dropout=engine.remains_dropout, search_fn=search_fn,
                                     progress=_Progress(session, run, actor, context), n_threads=n_threads,
-                                    evidence_map=evidence, problems=engine.problems)
+                                    evidence_map=evidence, problems=engine.problems,
+                                    table_cache=TABLE_CACHE if app.config.get("MATCH_TABLE_CACHE", True) else None)
         context.check()
         _store_matches(session, run, found, actor, context, search=(search_input.sha256(), store_scope, engine,
                                                                   kwargs.get("prior")))

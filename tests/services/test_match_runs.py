@@ -115,3 +115,26 @@ def test_threads_change_nothing_but_speed(tmp_path) -> None:
     key = [(c.remains_sample_id, c.family_id, c.rank, c.log10_lr) for c in one]
     assert [(c.remains_sample_id, c.family_id, c.rank, c.log10_lr) for c in many] == key
     assert [(c.remains_sample_id, c.family_id, c.rank, c.log10_lr) for c in every_core] == key
+
+
+def test_runs_of_one_remains_reuse_the_family_tables_of_the_worker(app: Flask, demo_db: Session) -> None:
+    """Continuous matching's runs of one new remains against every family build the family
+    tables once per worker process; the candidates are those of runs that build them afresh."""
+    analyst, params = _analyst(demo_db), match_runs.RunParameters()
+    match_runs.TABLE_CACHE.clear()
+    builds, hits = match_runs.TABLE_CACHE.builds, match_runs.TABLE_CACHE.hits
+    runs = [match_runs.start_run(session=demo_db, by=analyst, params=params, app=app, scope={"remains": [accession]})
+            for accession in ("QTF-00001-S01-S0", "QTF-00002-S01-5F", "NJH-00001-S01-BJ")]
+    assert (match_runs.TABLE_CACHE.builds - builds, match_runs.TABLE_CACHE.hits - hits) == (1, 2)
+    cached = [{key: (m.log10_lr, m.rank, m.per_locus_json) for key, m in _matches(demo_db, run.id or 0).items()}
+              for run in runs]
+    assert any(cached)
+    app.config["MATCH_TABLE_CACHE"] = False
+    match_runs.TABLE_CACHE.clear()
+    for run, numbers in zip(runs, cached, strict=True):
+        again = match_runs.start_run(session=demo_db, by=analyst, params=params, app=app,
+                                     scope=match_runs.scope(run))
+        outcome = match_runs.outcome(match_runs.get_run(demo_db, again.id or 0))
+        # built afresh: the same candidates with the same numbers and inputs (nothing new or updated)
+        assert (outcome["unchanged"], outcome["new"], outcome["updated"]) == (len(numbers), 0, 0)
+    assert match_runs.TABLE_CACHE.tables is None  # off: nothing kept

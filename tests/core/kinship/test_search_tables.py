@@ -124,3 +124,43 @@ def test_shared_tables_equal_each_familys_own(model):
         with np.errstate(divide="ignore"):
             expected = np.log10(own[0]).astype(np.float32)
         np.testing.assert_allclose(locus0[:, family], expected, rtol=1e-6)
+
+
+def _same_tables(a, b) -> bool:
+    return (a.markers == b.markers and a.family_ids == b.family_ids and np.array_equal(a.offsets, b.offsets)
+            and len(a.blocks) == len(b.blocks)
+            and all(np.array_equal(x, y) for x, y in zip(a.blocks, b.blocks, strict=True)))
+
+
+def test_a_table_cache_reuses_the_family_tables_only_for_the_same_family_side(job):
+    """Runs of one new remains against the same families rebuild nothing; a changed reference,
+    model or unseen allele builds afresh, and the tables always equal an uncached build."""
+    from labtrack.kinship.search_tables import TableCache
+
+    table, pedigrees, profiles, remains = job
+    models = {"mutation": MutationModel("stepwise", 0.002), "drop": DropModel(0.05)}
+    cache = TableCache()
+    first = prepare_search(table, pedigrees, profiles, remains[:1], **models, table_cache=cache)
+    second = prepare_search(table, pedigrees, profiles, remains[1:2], **models, table_cache=cache)
+    assert second.tables is first.tables and (cache.builds, cache.hits) == (1, 1)
+    fresh = prepare_search(table, pedigrees, profiles, remains[1:2], **models)
+    assert _same_tables(second.tables, fresh.tables)
+    assert np.array_equal(second.rows, fresh.rows)
+    found = search(second.tables, second.rows, top_k=3)
+    expected = search(fresh.tables, fresh.rows, top_k=3)
+    assert np.array_equal(found.remains_top.index, expected.remains_top.index)
+
+    typed = next(s for p in pedigrees for s in p.sample_of().values() if s in profiles)
+    marker = next(iter(profiles[typed]))
+    changed = {**profiles, typed: {**profiles[typed], marker: ("9", "10") if profiles[typed][marker] != ("9", "10")
+                                   else ("8", "11")}}
+    third = prepare_search(table, pedigrees, changed, remains[1:2], **models, table_cache=cache)
+    assert third.tables is not first.tables and cache.builds == 2
+    assert _same_tables(third.tables, prepare_search(table, pedigrees, changed, remains[1:2], **models).tables)
+    other_model = prepare_search(table, pedigrees, changed, remains[1:2], mutation=MutationModel("stepwise", 0.003),
+                                 drop=DropModel(0.05), table_cache=cache)
+    assert other_model.tables is not third.tables and cache.builds == 3
+    unseen = {**changed, remains[2]: {**changed[remains[2]], marker: ("99.9", "99.9")}}
+    with_unseen = prepare_search(table, pedigrees, unseen, remains[2:3], mutation=MutationModel("stepwise", 0.003),
+                                 drop=DropModel(0.05), table_cache=cache)
+    assert with_unseen.tables is not other_model.tables and cache.builds == 4
