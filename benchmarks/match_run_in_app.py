@@ -1,0 +1,355 @@
+"""A full match run inside the app, from the database, against the same search from files; and the
+time from importing one new remains profile to its candidates in the review queue.
+
+Usage (from the repository root)::
+
+    python -m benchmarks.match_run_in_app --families 10000 --remains 10000
+    python -m benchmarks.match_run_in_app --families 10000 --remains 10000 \\
+        --database-url postgresql+psycopg://postgres@127.0.0.1:5432/labtrack_bench14
+
+Steps:
+
+1. Simulate (``labtrack.kinship.simulate``: 12 pedigree shapes, 20 loci, NIST 1036) and write the
+   exchange files; ``--new`` remains of families are held back for step 6.
+2. **From files** (a child process): ``match_runs.run_on_files`` on those files — reading them,
+   the family tables, the search and every candidate's exact evidence, as ``labtrack kinship
+   search`` does — with the parameters a run in the app uses (the lab's defaults).
+3. Fill an empty database (bulk inserts, not the app's path: timed apart): one site, a remains and
+   a sample per remains, per family a missing person, its donors (one reference sample and a
+   consent grant each) and the pedigree; the frequency table through the app.
+4. **Import** through the app (``profile_import.import_profiles``, one long CSV of the reference
+   profiles, one of the remains): continuous matching queues one full run.
+5. **The full run** (a child process: ``Worker.run(once=True)``, as ``labtrack worker --once``):
+   the input read from the database, the search, the evidence, the candidates stored in the
+   review queue (one open candidate per pair).
+   The search from files runs again after it, and the ratio takes the faster of the two (the
+   load of a shared machine changes between them); CPU seconds are given too.
+6. **One new remains**: a worker process runs in the background (polling every 0.1 s); each held-back
+   remains profile is imported through the app and the time until its run has stored its
+   candidates is taken (the first one is a warm-up and reported apart).
+
+Each child process reports its peak resident memory (``ru_maxrss``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+FREQS = ROOT / "fixtures" / "freqs" / "nist1036.csv"
+_SEX = {1: "M", 2: "F", 0: "U"}
+
+
+def _peak_mb() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+# --- child processes --------------------------------------------------------------------------
+
+def stage_files(directory: Path, params_json: str, threads: int) -> dict[str, Any]:
+    from labtrack.services.match_parameters import MatchParameters
+    from labtrack.services.match_runs import run_on_files
+
+    started = time.perf_counter()
+    found, n_remains, n_families = run_on_files(directory, MatchParameters.from_json(params_json),
+                                                n_threads=threads)
+    return {"seconds": round(time.perf_counter() - started, 2), "candidates": len(found),
+            "remains": n_remains, "families": n_families, "peak_rss_mb": _peak_mb()}
+
+
+def stage_worker(loop: bool) -> dict[str, Any]:
+    from labtrack import create_app
+    from labtrack.services.worker import Worker, WorkerSettings
+
+    app = create_app()
+    started = time.perf_counter()
+    if loop:
+        print("ready", flush=True)
+        Worker(app, WorkerSettings(poll_seconds=0.1), name=None).run(handle_signals=True)
+    if not loop and os.environ.get("BENCH_PROFILE"):  # where the time goes: cProfile of the run
+        import cProfile
+
+        profiler = cProfile.Profile()
+        ran = profiler.runcall(Worker(app, WorkerSettings(poll_seconds=0.1)).run, once=True)
+        profiler.dump_stats(os.environ["BENCH_PROFILE"])
+    else:
+        ran = Worker(app, WorkerSettings(poll_seconds=0.1)).run(once=True) if not loop else 0
+    return {"seconds": round(time.perf_counter() - started, 2), "jobs": ran, "peak_rss_mb": _peak_mb()}
+
+
+def _child(args: list[str], env: dict[str, str]) -> dict[str, Any]:
+    """Run a stage in a child process; its figures plus the CPU seconds of it and of every process
+    it started (the evidence step's local cluster), which the load of a shared machine changes
+    less than the wall time."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    output = subprocess.run([sys.executable, "-m", "benchmarks.match_run_in_app", *args], cwd=ROOT, env=env,
+                            check=True, capture_output=True, text=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    figures = json.loads(output.stdout.strip().splitlines()[-1])
+    figures["cpu_s"] = round(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, 1)
+    figures["load_average_after"] = round(os.getloadavg()[0], 1)
+    return figures
+
+
+# --- the database -------------------------------------------------------------------------------
+
+def _fill(engine: Any, data: Any) -> tuple[dict[str, str], pd.DataFrame]:
+    """Bulk-insert the lab's records; returns simulated sample id -> accession and the pedigrees."""
+    from sqlalchemy import insert, text
+
+    from labtrack.core import ids
+    from labtrack.models import (
+        ConsentRecord,
+        Donor,
+        Family,
+        MissingPerson,
+        PedigreeMember,
+        Remains,
+        Sample,
+        Site,
+        utcnow,
+    )
+
+    now = utcnow()
+    accession: dict[str, str] = {}
+    pedigrees = data._pedigree_frame()
+    with engine.begin() as connection:
+        admin = connection.execute(text("SELECT id FROM user_account ORDER BY id LIMIT 1")).scalar_one()
+        connection.execute(insert(Site.__table__), [{"id": 1, "code": "BNM", "name_en": "benchmark grave",  # type: ignore[attr-defined]
+                                                     "next_remains_number": len(data.remains_ids) + 1,
+                                                     "created_at": now}])
+        remains_rows, sample_rows = [], []
+        for number, rid in enumerate(data.remains_ids, start=1):
+            acc = ids.remains_id("BNM", number)
+            remains_rows.append({"id": number, "accession": acc, "site_id": 1, "number": number,
+                                 "remains_type": "complete_body", "next_sample_number": 2, "created_at": now})
+            accession[str(rid)] = ids.sample_id(acc, 1)
+            sample_rows.append({"id": number, "accession": accession[str(rid)], "remains_id": number,
+                                "donor_id": None, "number": 1, "sample_type": "femur", "state": "received",
+                                "created_at": now})
+        typed = pedigrees[pedigrees["sample_id"] != ""]
+        donor_rows, consent_rows = [], []
+        next_sample = len(sample_rows) + 1
+        donor_of: dict[str, int] = {}
+        for donor_id, (family, person, sample, sex) in enumerate(zip(
+                typed["family_id"], typed["person_id"], typed["sample_id"], typed["sex"], strict=True), start=1):
+            donor_of[sample] = donor_id
+            accession[sample] = ids.reference_id(donor_id, "A")
+            donor_rows.append({"id": donor_id, "code": f"D-{family}-{person}", "sex": _SEX[int(sex)],
+                               "created_at": now})
+            sample_rows.append({"id": next_sample, "accession": accession[sample], "donor_id": donor_id,
+                                "remains_id": None, "number": 1, "sample_type": "buccal_swab", "state": "received",
+                                "created_at": now})
+            consent_rows.append({"id": donor_id, "donor_id": donor_id, "kind": "grant", "recorded_by_id": admin,
+                                 "at": now})
+            next_sample += 1
+        families = list(dict.fromkeys(pedigrees["family_id"]))
+        family_id = {code: i for i, code in enumerate(families, start=1)}
+        member_rows, member_id = [], {}
+        for i, (family, person, father, mother, sex, sample, missing) in enumerate(zip(
+                *(pedigrees[c].tolist() for c in ("family_id", "person_id", "father_id", "mother_id", "sex",
+                                                   "sample_id", "missing")), strict=True), start=1):
+            member_id[(family, person)] = i
+            member_rows.append({
+                "id": i, "family_id": family_id[family], "person_code": person, "sex": _SEX[int(sex)],
+                "father_id": member_id[(family, father)] if father else None,
+                "mother_id": member_id[(family, mother)] if mother else None,
+                "donor_id": donor_of.get(sample) if sample else None,
+                "missing_person_id": family_id[family] if int(missing) else None,
+                "relation_label": "missing person" if int(missing) else ""})
+        for table, rows in ((Remains, remains_rows), (Donor, donor_rows), (Sample, sample_rows),
+                            (ConsentRecord, consent_rows),
+                            (MissingPerson, [{"id": i, "case_number": code, "created_at": now}
+                                             for code, i in family_id.items()]),
+                            (Family, [{"id": i, "code": code, "created_at": now} for code, i in family_id.items()]),
+                            (PedigreeMember, member_rows)):
+            for start in range(0, len(rows), 20_000):
+                connection.execute(insert(table.__table__), rows[start:start + 20_000])  # type: ignore[attr-defined]
+        if engine.dialect.name == "postgresql":
+            for table in ("site", "remains", "sample", "donor", "consent_record", "missing_person", "family",
+                          "pedigree_member"):
+                connection.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
+                                        f"(SELECT max(id) FROM {table}))"))
+    return accession, pedigrees
+
+
+def _job_seconds(session: Any, run_id: int | None) -> float | None:
+    """Claim to end of the run's job (the worker's own time, without the wait in the queue)."""
+    from labtrack.services import jobs
+
+    job = jobs.job_for(session, "match_run", run_id or 0)
+    if job is None or job.started_at is None or job.finished_at is None:
+        return None
+    return round((job.finished_at - job.started_at).total_seconds(), 2)
+
+
+def _long_csv(frame: pd.DataFrame) -> bytes:
+    return frame.to_csv(index=False, lineterminator="\n").encode()
+
+
+def main() -> None:  # noqa: PLR0915 - one benchmark, step by step
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--families", type=int, default=10_000)
+    parser.add_argument("--remains", type=int, default=10_000)
+    parser.add_argument("--loci", type=int, default=20)
+    parser.add_argument("--new", type=int, default=3, help="new remains imported one by one (after a warm-up)")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--database-url", default="", help="an empty database (default: a SQLite file)")
+    parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--stage", choices=["files", "worker", "worker-loop"], default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--dir", type=Path, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--params", default="", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.stage == "files":
+        print(json.dumps(stage_files(args.dir, args.params, args.threads)))
+        return
+    if args.stage in ("worker", "worker-loop"):
+        print(json.dumps(stage_worker(args.stage == "worker-loop")))
+        return
+
+    from sqlalchemy import func
+    from sqlmodel import Session, select
+
+    from labtrack import create_app
+    from labtrack.db import create_schema, get_engine
+    from labtrack.imports.exchange import read_freqs
+    from labtrack.kinship.simulate import simulate
+    from labtrack.models import Job, Match, MatchRun, Sample
+    from labtrack.services import accounts, demo, lab_settings, profile_import
+
+    work = Path(tempfile.mkdtemp(prefix="bench-match-"))
+    env = dict(os.environ, LABTRACK_INSTANCE_PATH=str(work / "instance"), LABTRACK_SECRET_KEY="bench",
+               LABTRACK_AUDIT_KEY="bench-audit-key", LABTRACK_MATCH_THREADS=str(args.threads),
+               LABTRACK_DATABASE_URL=args.database_url or f"sqlite:///{work}/bench.sqlite", PYTHONPATH=str(ROOT))
+    os.environ.update({k: env[k] for k in ("LABTRACK_INSTANCE_PATH", "LABTRACK_SECRET_KEY", "LABTRACK_AUDIT_KEY",
+                                           "LABTRACK_MATCH_THREADS", "LABTRACK_DATABASE_URL")})
+    figures: dict[str, Any] = {"setup": {k: v for k, v in vars(args).items() if k not in ("stage", "dir", "params",
+                                                                                          "json")},
+                               "database": "postgresql" if args.database_url.startswith("postgres") else "sqlite",
+                               "when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")}
+    figures["setup"]["database_url"] = figures["database"]
+
+    started = time.perf_counter()
+    table = read_freqs(FREQS)
+    data = simulate(args.families, args.remains + args.new + 1, args.loci, args.seed, table)
+    related = np.flatnonzero(data.remains_family >= 0)
+    held = [str(data.remains_ids[i]) for i in related[-(args.new + 1):]]
+    files = work / "files"
+    data.write(files)
+    (files / "remains.txt").write_text("".join(f"{r}\n" for r in data.remains_ids if str(r) not in held))
+    figures["simulate_s"] = round(time.perf_counter() - started, 1)
+    print("simulated and written:", figures["simulate_s"], "s", flush=True)
+
+    app = create_app()
+    engine = get_engine(app)
+    create_schema(engine)
+    with app.app_context(), Session(engine, expire_on_commit=False) as session:
+        admin = accounts.create_user(session=session, username="bench", full_name="Benchmark", role="admin",
+                                     password="benchmark-password", by="benchmark")
+        demo.load_frequency_table(session, FREQS, name="NIST 1036", source="benchmark", make_default=True,
+                                  actor=admin)
+        params = lab_settings.run_parameters(session, app.config)
+    figures["parameters"] = json.loads(params.to_json())
+
+    figures["from_files"] = _child(["--stage", "files", "--dir", str(files), "--params", params.to_json(),
+                                    "--threads", str(args.threads)], env)
+    print("from files:", figures["from_files"], flush=True)
+
+    started = time.perf_counter()
+    accession, _ = _fill(engine, data)
+    figures["fill_s"] = round(time.perf_counter() - started, 1)
+    print("database filled:", figures["fill_s"], "s", flush=True)
+
+    genotypes = pd.read_csv(files / "genotypes.csv", dtype=str, keep_default_na=False)
+    genotypes["sample_id"] = genotypes["sample_id"].map(accession)
+    is_remains = genotypes["sample_id"].str.startswith("BNM-")
+    held_acc = {accession[h] for h in held}
+    is_held = genotypes["sample_id"].isin(held_acc)
+    with app.app_context(), Session(engine, expire_on_commit=False) as session:
+        timings = {}
+        for name, part in (("references", genotypes[~is_remains]), ("remains", genotypes[is_remains & ~is_held])):
+            started = time.perf_counter()
+            record = profile_import.import_profiles(session=session, raw=_long_csv(part), filename=f"{name}.csv",
+                                                    by=admin)
+            timings[name] = {"profiles": record.n_profiles, "seconds": round(time.perf_counter() - started, 1)}
+            print("imported", name, timings[name], flush=True)
+        figures["import"] = timings
+        figures["queued_jobs"] = [f"{kind} {payload}" for kind, payload in session.exec(
+            select(Job.kind, Job.payload_json).where(Job.status == "queued"))]
+
+    figures["in_app_run"] = _child(["--stage", "worker"], env)
+    with app.app_context(), Session(engine, expire_on_commit=False) as session:
+        run = session.exec(select(MatchRun).order_by(MatchRun.id.desc())).first()
+        assert run is not None and run.status == "done", (run.status, run.error) if run else None
+        figures["in_app_run"] |= {
+            "run_status": run.status, "job_s": _job_seconds(session, run.id),
+            "candidates_in_queue": session.exec(select(func.count()).select_from(Match)
+                                                .where(Match.closed_at.is_(None))).one(),
+            "remains": run.n_remains, "families": run.n_families}
+    figures["from_files_again"] = _child(["--stage", "files", "--dir", str(files), "--params", params.to_json(),
+                                          "--threads", str(args.threads)], env)
+    files_s = min(figures["from_files"]["seconds"], figures["from_files_again"]["seconds"])
+    files_cpu = min(figures["from_files"]["cpu_s"], figures["from_files_again"]["cpu_s"])
+    figures["in_app_vs_files"] = round(figures["in_app_run"]["seconds"] / files_s, 2)
+    figures["in_app_vs_files_cpu"] = round(figures["in_app_run"]["cpu_s"] / files_cpu, 2)
+    print("in the app:", figures["in_app_run"], "files again:", figures["from_files_again"], "ratio (wall, cpu)",
+          figures["in_app_vs_files"], figures["in_app_vs_files_cpu"], flush=True)
+
+    worker = subprocess.Popen([sys.executable, "-m", "benchmarks.match_run_in_app", "--stage", "worker-loop"],
+                              cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        assert worker.stdout is not None and worker.stdout.readline().strip() == "ready"
+        latencies = []
+        for h in held:
+            acc = accession[h]
+            raw = _long_csv(genotypes[genotypes["sample_id"] == acc])
+            with app.app_context(), Session(engine, expire_on_commit=False) as session:
+                started = time.perf_counter()
+                profile_import.import_profiles(session=session, raw=raw, filename=f"{acc}.csv", by=admin)
+                imported = time.perf_counter() - started
+                sample_id = session.exec(select(Sample.id).where(Sample.accession == acc)).one()
+                while True:
+                    session.rollback()
+                    run = session.exec(select(MatchRun).where(MatchRun.scope_json.contains(acc))  # type: ignore[attr-defined]
+                                       .order_by(MatchRun.id.desc())).first()
+                    if run is not None and run.status in ("done", "failed"):
+                        break
+                    if time.perf_counter() - started > 600:
+                        raise TimeoutError(f"no run of {acc} ended within 600 s")
+                    time.sleep(0.02)
+                total = time.perf_counter() - started
+                found = session.exec(select(func.count()).select_from(Match).where(
+                    Match.sample_id == sample_id, Match.closed_at.is_(None))).one()
+                latencies.append({"remains": acc, "import_s": round(imported, 2), "to_candidates_s": round(total, 2),
+                                  "job_s": _job_seconds(session, run.id),
+                                  "status": run.status, "candidates": found})
+                print("one new remains:", latencies[-1], flush=True)
+                assert run.status == "done", f"the run of {acc} failed: {run.error}"
+        figures["one_new_remains"] = {"warm_up": latencies[0], "measured": latencies[1:],
+                                      "median_to_candidates_s": float(np.median([x["to_candidates_s"]
+                                                                                 for x in latencies[1:]] or [0]))}
+    finally:
+        worker.terminate()
+        worker.wait(timeout=60)
+    figures["peak_rss_mb_main"] = _peak_mb()
+    print(json.dumps(figures, indent=1))
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=1))
+
+
+if __name__ == "__main__":
+    main()
