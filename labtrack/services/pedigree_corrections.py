@@ -79,6 +79,8 @@ def correct_member(*, session: Session, member_id: int, by: User, reason: str, *
               "relation": me.relation, "donor_code": me.donor_code} | details
     if not wanted["person_code"]:
         problems.add(msg("a person code is required"), field="person_code")
+    elif len(wanted["person_code"]) > 40:
+        problems.add(msg("at most %(length)s characters", length=40), field="person_code")
     if wanted["sex"] not in PERSON_SEXES:
         problems.add(msg("sex must be M, F or U"), field="sex")
     donor = None

@@ -9,12 +9,13 @@ reopened, with a reason. Samples of remains already registered may still be take
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, replace
 from typing import Any
 
 from sqlmodel import Session
 
-from labtrack.core.errors import Conflict, InputProblem, ProblemList
+from labtrack.core.errors import Conflict, InputProblem, ProblemList, ValidationFailed
 from labtrack.core.messages import msg, terms
 from labtrack.models import Remains, Site, User
 from labtrack.models.sites import SITE_STATUSES
@@ -41,6 +42,23 @@ def _unknown_fields(details: dict[str, Any], allowed: tuple[str, ...], problems:
         problems.add(msg("%(field)s cannot be changed here", field=name), field=name)
 
 
+def too_long(model: Any, details: dict[str, Any], problems: ProblemList) -> None:
+    """Text longer than its column holds (PostgreSQL would refuse it with an error, not a message)."""
+    for name, value in details.items():
+        column = model.__table__.c.get(name)
+        length = getattr(getattr(column, "type", None), "length", None)
+        if isinstance(value, str) and length is not None and len(value) > length:
+            problems.add(msg("at most %(length)s characters", length=length), field=name)
+
+
+def _collect(problems: ProblemList, check: Callable[[], None]) -> None:
+    """Add the problems of a registration check to ``problems`` (every problem is reported at once)."""
+    try:
+        check()
+    except ValidationFailed as error:
+        problems.problems.extend(p for p in error.problems if p not in problems.problems)
+
+
 def _strip(details: dict[str, Any]) -> dict[str, Any]:
     return {k: v.strip() if isinstance(v, str) else v for k, v in details.items()}
 
@@ -59,11 +77,13 @@ def correct_site(*, session: Session, site_code: str, by: User | str, reason: st
     details = _strip(details)
     problems = ProblemList()
     _unknown_fields(details, SITE_FIELDS, problems)
+    too_long(Site, details, problems)
     reason = _reason(reason, problems)
-    problems.raise_if_any(msg("The site was not corrected"))
     site = intake.get_site(session, site_code)
-    current = intake.SiteInput(**{k: getattr(site, k) for k in ("code", *SITE_FIELDS, "status")})
-    intake.check_site(replace(current, **details), message=msg("The site was not corrected"))
+    if not set(details) - set(SITE_FIELDS):
+        current = intake.SiteInput(**{k: getattr(site, k) for k in ("code", *SITE_FIELDS, "status")})
+        _collect(problems, lambda: intake.check_site(replace(current, **details)))
+    problems.raise_if_any(msg("The site was not corrected"))
     with write(session, actor=by, reason=f"site {site.code} corrected: {reason}"):
         site = intake.get_site(session, site_code)  # read inside the transaction: the log keeps the values before
         _apply(session, site, details)
@@ -93,11 +113,13 @@ def correct_remains(*, session: Session, accession: str, by: User | str, reason:
     details = _strip(details)
     problems = ProblemList()
     _unknown_fields(details, REMAINS_FIELDS, problems)
+    too_long(Remains, details, problems)
     reason = _reason(reason, problems)
-    problems.raise_if_any(msg("The remains were not corrected"))
     remains = intake.get_remains(session, accession)
-    current = intake.RemainsInput(**{k: getattr(remains, k) for k in REMAINS_FIELDS})
-    intake.check_remains(replace(current, **details), message=msg("The remains were not corrected"))
+    if not set(details) - set(REMAINS_FIELDS):
+        current = intake.RemainsInput(**{k: getattr(remains, k) for k in REMAINS_FIELDS})
+        _collect(problems, lambda: intake.check_remains(replace(current, **details)))
+    problems.raise_if_any(msg("The remains were not corrected"))
     with write(session, actor=by, reason=f"remains {remains.accession} corrected: {reason}"):
         remains = intake.get_remains(session, accession)
         _apply(session, remains, details)

@@ -37,7 +37,9 @@ def test_bad_site_corrections_change_nothing(db: Session, users: dict) -> None:
     tech = users["technician"].user
     site = make_site(db, tech)
     for kwargs, field in (({"reason": " ", "name_en": "X"}, "reason"), ({"reason": "r", "name_en": " "}, "name_en"),
-                          ({"reason": "r", "latitude": 95.0}, "latitude"), ({"reason": "r", "code": "ABC"}, "code"),
+                          ({"reason": "r", "latitude": 95.0}, "latitude"),
+                          ({"reason": "r", "governorate": "x" * 101}, "governorate"),
+                          ({"reason": "r", "code": "ABC"}, "code"),
                           ({"reason": "r", "status": "closed"}, "status")):
         with pytest.raises(ValidationFailed) as error:
             site_corrections.correct_site(session=db, site_code="QTF", by=tech, **kwargs)
@@ -92,7 +94,9 @@ def test_bad_remains_corrections_change_nothing(db: Session, users: dict) -> Non
     remains = make_remains(db, tech)
     for kwargs, field in (({"reason": "", "trench": "T9"}, "reason"),
                           ({"reason": "r", "est_age_min": 50, "est_age_max": 30}, "est_age_min"),
-                          ({"reason": "r", "est_sex": "X"}, "est_sex"), ({"reason": "r", "depth_m": -1.0}, "depth_m"),
+                          ({"reason": "r", "est_sex": "X"}, "est_sex"),
+                          ({"reason": "r", "trench": "T" * 51}, "trench"),
+                          ({"reason": "r", "depth_m": -1.0}, "depth_m"),
                           ({"reason": "r", "number": 9}, "number"),
                           ({"reason": "r", "site_id": 9}, "site_id")):
         with pytest.raises(ValidationFailed) as error:
