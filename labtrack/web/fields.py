@@ -15,6 +15,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, FloatField, IntegerField
 from wtforms.validators import StopValidation, ValidationError
+from wtforms.widgets import TextInput
 
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹٫", "01234567890123456789.")
 _ARABIC_LETTER = re.compile(r"[\u0600-\u06FF\u0750-\u077F\u08A0-\u08FF\uFB50-\uFDFF\uFE70-\uFEFF]")
@@ -53,7 +54,14 @@ class _ParsedFirst:
 
 
 class DecimalNumberField(_ParsedFirst, FloatField):
-    """A number that may be typed with a decimal comma or Arabic-Indic digits."""
+    """A number that may be typed with a decimal comma or Arabic-Indic digits (a text input: a
+    browser's number input refuses "1,5" or reads it by the browser's locale, not the person's)."""
+
+    widget = TextInput()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("render_kw", {}).setdefault("inputmode", "decimal")
+        super().__init__(*args, **kwargs)
 
     def process_formdata(self, valuelist: list[Any]) -> None:
         if not valuelist or not str(valuelist[0]).strip():
@@ -68,7 +76,13 @@ class DecimalNumberField(_ParsedFirst, FloatField):
 
 
 class WholeNumberField(_ParsedFirst, IntegerField):
-    """A whole number that may be typed with Arabic-Indic digits."""
+    """A whole number that may be typed with Arabic-Indic digits (a text input, numeric keyboard)."""
+
+    widget = TextInput()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("render_kw", {}).setdefault("inputmode", "numeric")
+        super().__init__(*args, **kwargs)
 
     def process_formdata(self, valuelist: list[Any]) -> None:
         if not valuelist or not str(valuelist[0]).strip():
