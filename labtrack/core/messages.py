@@ -42,6 +42,18 @@ class Terms(tuple[str, ...]):
         return ", ".join(self)
 
 
+class Joined(tuple[object, ...]):
+    """Several messages (or texts) as one parameter, joined with semicolons (``joined(reasons)``)."""
+
+    def __str__(self) -> str:
+        return "; ".join(str(item) for item in self)
+
+
+def joined(items: Iterable[object]) -> Joined:
+    """Messages as one parameter: each rendered in the reader's language, joined by "; " ("؛ ")."""
+    return Joined(items)
+
+
 def term(code: str) -> Term:
     """A stored code (state, action, kind) as a parameter: shown as its label in the reader's language."""
     return Term(code)
@@ -95,6 +107,9 @@ def _render_value(value: object, translations: Translations, label: Callable[[st
     if isinstance(value, Terms):
         separator = translations.gettext(LIST_SEPARATOR)
         return separator.join(label(code) if label else code for code in value)
+    if isinstance(value, Joined):
+        separator = translations.gettext(JOIN_SEPARATOR)
+        return separator.join(str(_render_value(item, translations, label)) for item in value)
     return value
 
 
@@ -116,3 +131,5 @@ def message_of(error: BaseException) -> str:
 
 #: Between the items of a list (``terms``): "، " in Arabic.
 LIST_SEPARATOR = msg(", ")
+#: Between joined messages (``joined``): "؛ " in Arabic.
+JOIN_SEPARATOR = msg("; ")

@@ -36,6 +36,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from labtrack.core.messages import msg, term
+
 # --- per-locus evidence ------------------------------------------------------------------
 
 INCONSISTENT_FLAGS = frozenset({"inconsistent", "mutation", "exclusion"})
@@ -270,24 +272,26 @@ def compare(remains: RemainsEstimates, person: AnteMortem, *,
     """
     found: list[Contradiction] = []
     if remains.sex in ("M", "F") and person.sex in ("M", "F") and remains.sex != person.sex:
-        found.append(Contradiction("sex", f"sex mismatch: remains estimated {remains.sex}, "
-                                          f"missing person {person.sex}"))
+        found.append(Contradiction("sex", msg("sex mismatch: remains estimated %(remains)s, missing person %(person)s",
+                                              remains=term(remains.sex), person=term(person.sex))))
     ages = age_at_disappearance(person)
     if ages is not None:
         low, high = ages
         if remains.age_max is not None and low > remains.age_max:
-            found.append(Contradiction("age", f"age at disappearance {_span(ages)} is above the "
-                                              f"estimated age of the remains ({_range(remains)})"))
+            found.append(Contradiction("age", msg("age at disappearance %(ages)s is above the estimated age of the "
+                                                  "remains (%(range)s years)", ages=_span(ages),
+                                                  range=_range(remains))))
         elif remains.age_min is not None and high < remains.age_min:
-            found.append(Contradiction("age", f"age at disappearance {_span(ages)} is below the "
-                                              f"estimated age of the remains ({_range(remains)})"))
+            found.append(Contradiction("age", msg("age at disappearance %(ages)s is below the estimated age of the "
+                                                  "remains (%(range)s years)", ages=_span(ages),
+                                                  range=_range(remains))))
     if remains.stature_cm is not None and person.height_cm is not None:
         gap = abs(remains.stature_cm - person.height_cm)
         if gap > stature_tolerance_cm:
-            found.append(Contradiction("stature", f"estimated stature {remains.stature_cm:g} cm is "
-                                                  f"{gap:g} cm from the reported height "
-                                                  f"{person.height_cm:g} cm (tolerance "
-                                                  f"{stature_tolerance_cm:g} cm)"))
+            found.append(Contradiction("stature", msg(
+                "estimated stature %(stature)s cm is %(gap)s cm from the reported height %(height)s cm (tolerance "
+                "%(tolerance)s cm)", stature=format(remains.stature_cm, "g"), gap=format(gap, "g"),
+                height=format(person.height_cm, "g"), tolerance=format(stature_tolerance_cm, "g"))))
     return Comparison(ages, found)
 
 
@@ -298,7 +302,7 @@ def _span(ages: tuple[int, int]) -> str:
 def _range(remains: RemainsEstimates) -> str:
     low = "?" if remains.age_min is None else str(remains.age_min)
     high = "?" if remains.age_max is None else str(remains.age_max)
-    return f"{low}–{high} years"
+    return f"{low}–{high}"
 
 
 # --- review status -----------------------------------------------------------------------

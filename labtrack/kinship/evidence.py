@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from labtrack.core.messages import msg
 from labtrack.kinship.pedigree import Pedigree
 
 PARENT, CHILD, FULL_SIBLING, HALF_SIBLING, OTHER = "parent", "child", "full_sibling", "half_sibling", "other"
@@ -79,10 +80,12 @@ def check_evidence(
         counts[kind] = counts.get(kind, 0) + 1
     reasons = []
     if loci_compared < rule.min_loci:
-        reasons.append(f"only {loci_compared} loci compared (the rule asks for {rule.min_loci})")
+        reasons.append(msg("only %(count)s loci compared (the rule asks for %(min)s)", count=loci_compared,
+                           min=rule.min_loci))
     close = any(counts.get(kind, 0) for kind in rule.close)
     if not close and counts.get(FULL_SIBLING, 0) < rule.min_full_siblings:
         typed = ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in sorted(counts.items())) or "none"
-        reasons.append(f"no close relative typed (typed: {typed}; the rule asks for a "
-                       f"{' or '.join(rule.close)} or {rule.min_full_siblings} full siblings)")
+        reasons.append(msg("no close relative typed (typed: %(typed)s; the rule asks for a %(close)s or %(siblings)s "
+                           "full siblings)", typed=typed, close=" or ".join(rule.close),
+                           siblings=rule.min_full_siblings))
     return EvidenceCheck(loci_compared, counts, tuple(reasons))

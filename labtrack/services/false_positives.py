@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from labtrack.core.messages import Message, msg
 from labtrack.kinship.false_positive import false_positive_curve
 from labtrack.kinship.pedigree import FEMALE, MALE, UNKNOWN_SEX, Pedigree, Person
 from labtrack.kinship.problems import InputError
@@ -53,10 +54,11 @@ class FalsePositives:
     def weak(self) -> bool:
         return self.expected > self.limit
 
-    def reason(self) -> str:
-        return (f"an unrelated person reaches this LR with probability {self.probability:.2g} against this "
-                f"family's references; among the lab's {self.searched} remains, {self.expected:.2g} would be "
-                f"expected to by chance (the lab's maximum: {self.limit:g})")
+    def reason(self) -> Message:
+        return msg("an unrelated person reaches this LR with probability %(probability)s against this family's "
+                   "references; among the lab's %(searched)s remains, %(expected)s would be expected to by chance "
+                   "(the lab's maximum: %(limit)s)", probability=format(self.probability, ".2g"),
+                   searched=self.searched, expected=format(self.expected, ".2g"), limit=format(self.limit, "g"))
 
 
 def for_match(session: Session, ctx: MatchContext, limit: float = MAX_EXPECTED) -> FalsePositives | None:

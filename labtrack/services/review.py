@@ -32,7 +32,7 @@ from sqlmodel import Session, col, select
 
 from labtrack.core import review_rules
 from labtrack.core.errors import Conflict, NotFound, PermissionDenied, require_reason
-from labtrack.core.messages import msg, term
+from labtrack.core.messages import joined, msg, term
 from labtrack.core.review_rules import (
     CONFIRMED,
     OPEN,
@@ -366,7 +366,7 @@ def _structure_check(ctx: MatchContext, rule: EvidenceRule) -> EvidenceCheck:
         pedigree = Pedigree.build(ctx.family.code, persons)
         return check_evidence(pedigree, {pid for locus in loci for pid in locus.relatives}, len(loci), rule)
     except (InputError, KeyError, ValueError) as error:
-        return EvidenceCheck(len(loci), {}, (f"the pedigree cannot be checked: {error}",))
+        return EvidenceCheck(len(loci), {}, (msg("the pedigree cannot be checked: %(problem)s", problem=str(error)),))
 
 
 def _check_confirmable(session: Session, ctx: MatchContext, threshold: float,
@@ -389,7 +389,7 @@ def _check_confirmable(session: Session, ctx: MatchContext, threshold: float,
     if check is not None and check.weak:
         raise Conflict(msg("family %(family)s is weak evidence for an identification: %(reasons)s. Type another "
                            "relative (see the family's power to identify) before proposing it.",
-                           family=ctx.family.code, reasons="; ".join(check.reasons)))
+                           family=ctx.family.code, reasons=joined(check.reasons)))
     _identified_remains_conflict(session, ctx)
 
 

@@ -6,7 +6,7 @@ import gettext
 import pickle
 
 from labtrack.core.errors import ProblemList, ValidationFailed
-from labtrack.core.messages import Message, message_of, msg, nmsg
+from labtrack.core.messages import Message, joined, message_of, msg, nmsg, term, terms
 
 
 class Catalogue(gettext.NullTranslations):
@@ -79,3 +79,20 @@ def test_problem_lists_raise_one_counted_message() -> None:
                                                    "field seal_number: sending out needs the seal number"]
     else:
         raise AssertionError("no error raised")
+
+
+def test_codes_and_joined_messages_as_parameters() -> None:
+    message = msg("cannot go from %(current)s to %(target)s; allowed: %(allowed)s", current=term("collected"),
+                  target=term("profiled"), allowed=terms(["sealed", "failed"]))
+    assert message == "cannot go from collected to profiled; allowed: sealed, failed"
+    labels = {"collected": "مجموعة", "profiled": "لها ملف وراثي", "sealed": "مختومة", "failed": "فشلت"}
+    arabic = Catalogue({", ": "، ", "; ": "؛ ",
+                        "cannot go from %(current)s to %(target)s; allowed: %(allowed)s":
+                            "لا يمكن الانتقال من «%(current)s» إلى «%(target)s»؛ المسموح: %(allowed)s"})
+    assert message.render(arabic, labels.get) == ("لا يمكن الانتقال من «مجموعة» إلى «لها ملف وراثي»؛ "
+                                                 "المسموح: مختومة، فشلت")
+    reasons = msg("weak: %(reasons)s", reasons=joined([msg("a correction needs a reason"), "plain text"]))
+    assert reasons == "weak: a correction needs a reason; plain text"
+    assert reasons.render(Catalogue({"weak: %(reasons)s": "ضعيف: %(reasons)s", "; ": "؛ ",
+                                     "a correction needs a reason": "التصحيح يتطلب سبباً"})) == (
+        "ضعيف: التصحيح يتطلب سبباً؛ plain text")

@@ -14,7 +14,7 @@ from labtrack.core.errors import PermissionDenied
 from labtrack.models import CustodyEvent, Profile, Sample, Site
 from labtrack.services import accounts, custody, samples
 from labtrack.web.messages import text
-from tests import factories
+from tests import factories, review_factories
 
 ARABIC = {"Accept-Language": "ar"}
 ENGLISH = {"Accept-Language": "en"}
@@ -242,3 +242,17 @@ def test_a_file_checked_in_arabic_names_each_bad_value(client: FlaskClient, db: 
     assert problems[2]["message"] == "الأليل 'abc' ليس عدد تكرارات (مثل 12 أو 9.3) ولا OL"
     assert problems[2]["file"] == "run-8.csv" and problems[2]["field"] == "TH01 alleles"
     assert problems[3]["message"] == "موقع جيني غير معروف 'D99S999'"
+
+
+def test_review_contradictions_in_arabic(client: FlaskClient, db: Session, users: dict) -> None:
+    site = review_factories.make_site(db)
+    remains = review_factories.make_remains(db, site, est_sex="F")
+    family = review_factories.make_family(db)  # a missing son
+    run = review_factories.make_run(db, users["analyst"].user)
+    match = review_factories.make_match(db, run=run, remains=remains, family=family)
+    token = accounts.issue_token(session=db, user=users["analyst"].user, name="lab", by="test")
+    headers = {"Authorization": f"Bearer {token}"}
+    arabic = client.get(f"/api/v1/review/matches/{match.id}", headers=headers | ARABIC).get_json()
+    assert arabic["contradictions"] == ["تعارض في الجنس: الرفات مقدَّرة «أنثى»، والشخص المفقود «ذكر»"]
+    english = client.get(f"/api/v1/review/matches/{match.id}", headers=headers | ENGLISH).get_json()
+    assert english["contradictions"] == ["sex mismatch: remains estimated female, missing person male"]

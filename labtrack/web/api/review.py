@@ -15,6 +15,7 @@ from labtrack.web.access import ADMIN, ANALYST
 from labtrack.web.api import bp
 from labtrack.web.api.openapi import operation, parse_body, respond
 from labtrack.web.extensions import limiter
+from labtrack.web.messages import text
 
 REVIEWERS = (ANALYST, ADMIN)
 
@@ -107,7 +108,7 @@ def review_match(match_id: int) -> Any:
         "log10_lr": ctx.match.log10_lr, "posterior": ctx.match.posterior, "prior": ctx.match.prior,
         "engine_version": ctx.run.engine_version, "params": ctx.params,
         "loci": [locus.as_dict() | {"inconsistent": locus.inconsistent} for locus in ctx.loci],
-        "contradictions": [c.message for c in comparison.contradictions] if comparison else [],
+        "contradictions": [text(c.message) for c in comparison.contradictions] if comparison else [],
         "competitors": [c.match_id for c in review.competitors(db, ctx)],
     })
 
