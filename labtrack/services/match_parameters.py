@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from labtrack.core.errors import ProblemList
+from labtrack.core.messages import msg
 from labtrack.kinship.dropout import DropModel
 from labtrack.kinship.mutation import MODELS, MutationModel
 
@@ -87,26 +88,26 @@ class MatchParameters:
     def problems(self) -> ProblemList:
         found = ProblemList()
         if not 0.0 <= self.theta < 0.5:
-            found.add("theta must be between 0 and 0.5", field="theta")
+            found.add(msg("theta must be between 0 and 0.5"), field="theta")
         if not 1 <= self.top_k <= 100:
-            found.add("top-k must be between 1 and 100", field="top_k")
+            found.add(msg("top-k must be between 1 and 100"), field="top_k")
         if self.report_log10_lr < 0:
-            found.add("the reporting threshold must be an LR of at least 1 (log10 ≥ 0)", field="report_log10_lr")
+            found.add(msg("the reporting threshold must be an LR of at least 1 (log10 ≥ 0)"), field="report_log10_lr")
         if self.prior is not None and not 0.0 < self.prior < 1.0:
-            found.add("the prior of identity must be above 0 and below 1", field="prior")
+            found.add(msg("the prior of identity must be above 0 and below 1"), field="prior")
         if self.mutation_model not in MUTATION_MODELS:
-            found.add(f"unknown mutation model {self.mutation_model!r}; expected one of "
-                      f"{', '.join(MUTATION_MODELS)}", field="mutation_model")
+            found.add(msg("unknown mutation model %(model)s; expected one of %(models)s",
+                          model=repr(self.mutation_model), models=", ".join(MUTATION_MODELS)), field="mutation_model")
         for name in ("mutation_rate", "mutation_rate_female", "mutation_rate_male", "mutation_rate2",
                      "mutation_range", "dropout", "dropin"):
             value = getattr(self, name)
             if value is not None and not 0.0 <= value < 1.0:
-                found.add(f"{name.replace('_', ' ')} must be at least 0 and below 1", field=name)
+                found.add(msg("%(name)s must be at least 0 and below 1", name=name.replace("_", " ")), field=name)
         if self.theta > 0 and self.mutation_model != "none":
-            found.add("theta and a mutation model cannot be combined in a match run yet (the search tables "
-                      "support one or the other): set theta to 0 or the mutation model to none", field="theta")
+            found.add(msg("theta and a mutation model cannot be combined in a match run yet (the search tables "
+                          "support one or the other): set theta to 0 or the mutation model to none"), field="theta")
         if not 0 <= self.near_k <= 20:
-            found.add("near misses kept per remains must be between 0 and 20", field="near_k")
+            found.add(msg("near misses kept per remains must be between 0 and 20"), field="near_k")
         return found
 
     def to_json(self) -> str:

@@ -8,6 +8,7 @@ from flask import Blueprint, Response, render_template, request
 from markupsafe import Markup
 
 from labtrack.core.errors import NotFound
+from labtrack.core.messages import msg
 from labtrack.db import get_session
 from labtrack.documents import charts
 from labtrack.services import dashboard
@@ -37,7 +38,7 @@ def export() -> Any:
     name = request.args.get("table", "funnel")
     fmt = request.args.get("format", "csv")
     if fmt not in FORMATS:
-        raise NotFound(f"unknown export format {fmt!r}; choose csv or xlsx")
+        raise NotFound(msg("unknown export format %(format)s; choose csv or xlsx", format=repr(fmt)))
     columns, rows = dashboard.table(dashboard.summary(get_session()), name)
     body = dashboard.to_csv(columns, rows) if fmt == "csv" else dashboard.to_xlsx(columns, rows, name)
     mimetype, extension = FORMATS[fmt]

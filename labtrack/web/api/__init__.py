@@ -8,6 +8,7 @@ from flask_wtf.csrf import validate_csrf
 from wtforms.validators import ValidationError
 
 from labtrack.core.errors import DomainError
+from labtrack.core.messages import msg
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -26,7 +27,7 @@ def csrf_for_browser_sessions() -> None:
     try:
         validate_csrf(request.headers.get("X-CSRFToken", ""))
     except ValidationError as error:
-        raise DomainError("Missing or invalid X-CSRFToken header for a browser session.") from error
+        raise DomainError(msg("Missing or invalid X-CSRFToken header for a browser session.")) from error
 
 
 def load_api_modules() -> None:

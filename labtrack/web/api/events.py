@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from sqlmodel import select
 
 from labtrack.core.errors import NotFound
+from labtrack.core.messages import msg
 from labtrack.db import get_session
 from labtrack.models import MissingPerson, Remains
 from labtrack.services import dvi_events, dvi_review
@@ -173,7 +174,7 @@ def _proposal(view: dvi_review.ProposalView) -> dict[str, Any]:
 def _proposal_view(proposal_id: int) -> dict[str, Any]:
     view = next((v for v in dvi_review.proposals(get_session()) if v.proposal.id == proposal_id), None)
     if view is None:
-        raise NotFound(f"no proposal {proposal_id}")
+        raise NotFound(msg("no proposal %(id)s", id=proposal_id))
     return _proposal(view)
 
 
@@ -228,7 +229,7 @@ def event_analysis(event_id: int) -> Any:
     dvi_events.get_event(db, event_id)
     analysis = dvi_events.latest_analysis(db, event_id)
     if analysis is None:
-        raise NotFound(f"event {event_id} has not been analysed yet")
+        raise NotFound(msg("event %(id)s has not been analysed yet", id=event_id))
     result = dvi_events.result_of(analysis)
     summary = AnalysisSummaryOut.model_validate(analysis, from_attributes=True).model_dump()
     return respond(AnalysisOut, summary | {k: result[k] for k in AnalysisOut.model_fields if k in result})

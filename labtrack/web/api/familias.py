@@ -12,6 +12,7 @@ from flask_login import current_user
 from pydantic import BaseModel, Field
 
 from labtrack.core.errors import InputProblem, ValidationFailed
+from labtrack.core.messages import msg
 from labtrack.db import get_session
 from labtrack.services import familias_import
 from labtrack.web.access import ADMIN, COORDINATOR
@@ -69,7 +70,7 @@ def import_familias() -> Any:
     try:
         raw = base64.b64decode(body.content_base64, validate=True)
     except (binascii.Error, ValueError) as error:
-        raise ValidationFailed("The file is not valid base64", [
+        raise ValidationFailed(msg("The file is not valid base64"), [
             InputProblem(str(error), field="content_base64")]) from error
     report = familias_import.import_file(session=get_session(), raw=raw, filename=body.filename, by=current_user,
                                          family_code=body.family_code, missing=body.missing,

@@ -10,6 +10,7 @@ from flask_login import current_user
 from pydantic import BaseModel, Field
 
 from labtrack.core.errors import NotFound
+from labtrack.core.messages import msg
 from labtrack.db import get_session
 from labtrack.services import jobs, lab_settings, match_runs
 from labtrack.web.access import ADMIN, ANALYST
@@ -80,6 +81,6 @@ def cancel_match_run(run_id: int) -> Any:
     db = get_session()
     job = jobs.job_for(db, "match_run", match_runs.get_run(db, run_id).id or 0)
     if job is None:
-        raise NotFound(f"match run {run_id} has no job")
+        raise NotFound(msg("match run %(id)s has no job", id=run_id))
     jobs.request_cancel(db, job.id or 0, by=current_user)
     return respond(MatchRunPublic, match_runs.get_run(db, run_id), status=202)

@@ -17,6 +17,7 @@ from flask import Blueprint, jsonify, request
 from pydantic import BaseModel, ValidationError
 
 from labtrack.core.errors import InputProblem, ValidationFailed
+from labtrack.core.messages import msg
 from labtrack.web.access import public, roles_required
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -81,10 +82,10 @@ def parse_body(model: type[M]) -> M:
     """Validate the request's JSON body against ``model``; every problem names its field."""
     payload = request.get_json(silent=True)
     if payload is None:
-        raise ValidationFailed("The request body must be a JSON object.")
+        raise ValidationFailed(msg("The request body must be a JSON object."))
     out_of_range = list(_numbers_out_of_range(payload, ""))
     if out_of_range:
-        raise ValidationFailed("The request body is not valid", out_of_range)
+        raise ValidationFailed(msg("The request body is not valid"), out_of_range)
     try:
         return model.model_validate(payload)
     except ValidationError as error:
@@ -92,7 +93,7 @@ def parse_body(model: type[M]) -> M:
             InputProblem(message=issue["msg"], field=".".join(str(p) for p in issue["loc"]) or None)
             for issue in error.errors()
         ]
-        raise ValidationFailed("The request body is not valid", problems) from error
+        raise ValidationFailed(msg("The request body is not valid"), problems) from error
 
 
 def _zoned(model: BaseModel) -> BaseModel:
