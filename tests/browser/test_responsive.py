@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import pytest
 from flask import Flask
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
+from labtrack.models import StorageLocation
 from labtrack.services import demo
 from tests import review_factories
 from tests.browser.pages import horizontal_overflow, signed_in_page
@@ -22,6 +23,8 @@ def pages(db: Session, users: dict) -> dict[str, str]:
     """The main pages over the demo data and one candidate match, by a short name."""
     demo.load_demo(db)
     candidate = review_factories.make_candidate(db, users["admin"].user, log10_lr=-0.151)
+    room = db.exec(select(StorageLocation).order_by(col(StorageLocation.id))).first()  # holds a freezer
+    assert room is not None
     return {
         "home": "/",
         "sites": "/sites/",
@@ -33,6 +36,7 @@ def pages(db: Session, users: dict) -> dict[str, str]:
         "scanning-station": "/custody/station",
         "profiles": "/profiles/",
         "match-runs": "/matching/",
+        "storage-location": f"/storage/{room.accession}",
     }
 
 

@@ -96,6 +96,8 @@ def _tables(candidate: review_factories.Candidate) -> list[tuple[str, str, str]]
         ("/missing-persons/", "table#list", "missing-persons"),
         ("/families/", "table#list", "families"),
         ("/donors/", "table#list", "donors"),
+        ("/custody/events", "table#list", "custody-events"),
+        ("/storage/", "main table.data", "storage"),
     ]
 
 
