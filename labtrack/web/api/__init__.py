@@ -35,3 +35,4 @@ def load_api_modules() -> None:
     from labtrack.web.api import custody, families, intake, matching, profiles, review, settings, system  # noqa: F401
     from labtrack.web.api import events as _closed_events  # noqa: F401
     from labtrack.web.api import familias as _familias  # noqa: F401
+    from labtrack.web.api import users as _users  # noqa: F401
