@@ -172,12 +172,12 @@ def _work(session: Session) -> dict[str, dict[str, int]]:
     statuses = review_queue.status_counts(session)
     worklist = notifications.work_list(session)
     return {
-        "technician": {"samples not yet profiled": int(waiting_samples)},
-        "analyst": {"matches to review": statuses.get(OPEN, 0),
-                    "proposals awaiting a second analyst": statuses.get(PROPOSED_CONFIRM, 0)
+        "technician": {msg("samples not yet profiled"): int(waiting_samples)},
+        "analyst": {msg("matches to review"): statuses.get(OPEN, 0),
+                    msg("proposals awaiting a second analyst"): statuses.get(PROPOSED_CONFIRM, 0)
                     + statuses.get(PROPOSED_REJECT, 0)},
-        "coordinator": {"notifications to make": len(worklist.to_notify),
-                        "remains to hand over": len(worklist.to_hand_over)},
+        "coordinator": {msg("notifications to make"): len(worklist.to_notify),
+                        msg("remains to hand over"): len(worklist.to_hand_over)},
     }
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from flask import render_template
 from flask.testing import FlaskClient
 from sqlmodel import Session, select
 
@@ -256,3 +257,12 @@ def test_review_contradictions_in_arabic(client: FlaskClient, db: Session, users
     assert arabic["contradictions"] == ["تعارض في الجنس: الرفات مقدَّرة «أنثى»، والشخص المفقود «ذكر»"]
     english = client.get(f"/api/v1/review/matches/{match.id}", headers=headers | ENGLISH).get_json()
     assert english["contradictions"] == ["sex mismatch: remains estimated female, missing person male"]
+
+
+def test_dashboard_work_and_the_not_migrated_page_in_arabic(app, client: FlaskClient, login_as) -> None:
+    login_as("analyst")
+    page = client.get("/dashboard/", headers=ARABIC).get_data(as_text=True)
+    assert "مطابقات بانتظار المراجعة" in page and "matches to review" not in page
+    with app.test_request_context(headers=ARABIC):
+        text = render_template("errors/not_migrated.html")
+    assert "قاعدة البيانات غير جاهزة" in text and 'dir="rtl"' in text
