@@ -137,3 +137,16 @@ def test_wide_screens_and_pages_without_javascript_keep_the_bar_open(app: Flask,
     plain = signed_in_page(chromium, live_server, users["admin"], language="ar", width=390, javascript=False)
     assert not plain.locator("#menu-toggle").is_visible() and plain.locator("nav.areas").is_visible()
     assert plain.locator("nav.areas a").first.is_visible()
+
+
+def test_the_menu_opens_by_keyboard_at_the_scanning_station(app: Flask, users: dict, live_server: str,
+                                                            chromium) -> None:
+    """The station sends keys typed outside a field to the scan input; Space on the menu button still opens it."""
+    page = signed_in_page(chromium, live_server, users["technician"], language="ar", width=390)
+    page.goto(f"{live_server}/custody/station")
+    page.locator("#menu-toggle").focus()
+    page.keyboard.press("Space")
+    assert page.locator("#menu-toggle").get_attribute("aria-expanded") == "true"
+    assert page.locator("nav.areas").is_visible() and page.input_value("#scan") == ""
+    page.keyboard.press("Escape")
+    assert not page.locator("nav.areas").is_visible()

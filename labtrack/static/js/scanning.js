@@ -190,6 +190,8 @@
   // sent to the scan input.
   document.addEventListener("keydown", function (event) {
     if (document.activeElement === input || typingField(document.activeElement)) { return; }
+    // the menu button of a narrow screen opens with Space (static/js/menu.js); a scan has no spaces
+    if (event.key === " " && document.activeElement && document.activeElement.id === "menu-toggle") { return; }
     if (event.ctrlKey || event.metaKey || event.altKey) { return; }
     if (event.key.length === 1) {
       event.preventDefault();
