@@ -33,6 +33,7 @@ def _param_values(db: Session) -> dict[str, object]:
         "location_accession": db.exec(select(StorageLocation)).first().accession,
         "batch_ref": "B-NO-SUCH-BATCH",
         "number": "DOC-NO-SUCH-NUMBER",
+        "person_code": "NO-SUCH-PERSON",
     }
 
 

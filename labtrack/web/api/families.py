@@ -8,13 +8,13 @@ from typing import Any
 
 from flask import current_app
 from flask_login import current_user
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from labtrack.db import get_session
-from labtrack.services import families, family_power
+from labtrack.services import families, family_power, pedigree_corrections
 from labtrack.web.access import ADMIN, ALL_ROLES, ANALYST, COORDINATOR
 from labtrack.web.api import bp
-from labtrack.web.api.openapi import operation, respond
+from labtrack.web.api.openapi import operation, parse_body, respond
 
 
 class PedigreeMemberPublic(BaseModel):
@@ -111,3 +111,50 @@ def request_family_power(family_id: int) -> Any:
     family_power.request(get_session(), family_id=family_id, by=current_user,
                          app=current_app._get_current_object())  # type: ignore[attr-defined]
     return respond(FamilyPowerPublic, _power(family_id), status=202)
+
+
+class MemberCorrectionIn(BaseModel):
+    """What to correct of a person of the tree (fields left out keep their value; "" clears a parent or the
+    donor) and why."""
+
+    reason: str = Field(min_length=1, max_length=500)
+    person_code: str | None = Field(default=None, max_length=40)
+    sex: str | None = None
+    father: str | None = Field(default=None, max_length=40)
+    mother: str | None = Field(default=None, max_length=40)
+    relation: str | None = Field(default=None, max_length=50)
+    donor_code: str | None = Field(default=None, max_length=32)
+
+
+class MemberRemovalIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=500)
+
+
+def _member_of(family_id: int, person_code: str) -> tuple[Any, Any]:
+    db = get_session()
+    family = families.get_family(db, family_id)
+    return family, pedigree_corrections.find_member(db, family.code, person_code)
+
+
+@operation(bp, "/families/<int:family_id>/members/<person_code>", method="PATCH", summary="Correct a person of "
+           "the family tree (the tree is checked as a whole; with a reason)", tag="families",
+           roles=(COORDINATOR, ADMIN), body=MemberCorrectionIn, response=FamilyPublic)  # fmt: skip
+def correct_member(family_id: int, person_code: str) -> Any:
+    body = parse_body(MemberCorrectionIn)
+    family, member = _member_of(family_id, person_code)
+    values = {k: v for k, v in body.model_dump(exclude_unset=True).items() if k != "reason"}
+    pedigree_corrections.correct_member(session=get_session(), member_id=member.id or 0,
+                                        by=current_user._get_current_object(), reason=body.reason,
+                                        **{k: "" if v is None else v for k, v in values.items()})
+    return respond(FamilyPublic, _family(family))
+
+
+@operation(bp, "/families/<int:family_id>/members/<person_code>/removal", method="POST", summary="Take a person "
+           "out of the family tree (kept as a removed person; with a reason)", tag="families",
+           roles=(COORDINATOR, ADMIN), body=MemberRemovalIn, response=FamilyPublic)  # fmt: skip
+def remove_member(family_id: int, person_code: str) -> Any:
+    body = parse_body(MemberRemovalIn)
+    family, member = _member_of(family_id, person_code)
+    pedigree_corrections.remove_member(session=get_session(), member_id=member.id or 0,
+                                       by=current_user._get_current_object(), reason=body.reason)
+    return respond(FamilyPublic, _family(family))
