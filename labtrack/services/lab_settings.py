@@ -17,7 +17,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from labtrack.core.errors import ProblemList, require_reason
-from labtrack.core.messages import msg
+from labtrack.core.messages import Message, msg
 from labtrack.models import LabMatchSetting, User
 from labtrack.services.match_parameters import MatchParameters
 from labtrack.services.transaction import write
@@ -118,6 +118,6 @@ def change(session: Session, config: Mapping[str, Any], *, values: Mapping[str, 
     return setting
 
 
-def describe(values: Mapping[str, Any]) -> str:
+def describe(values: Mapping[str, Any]) -> Message:
     """One line, e.g. for the run form: "mutation: stepwise 0.002 ...; drop-out 0.05"."""
     return MatchParameters(**dict(values)).describe()

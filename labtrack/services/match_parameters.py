@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from labtrack.core.errors import ProblemList
-from labtrack.core.messages import msg
+from labtrack.core.messages import Message, msg
 from labtrack.kinship.dropout import DropModel
 from labtrack.kinship.mutation import MODELS, MutationModel
 
@@ -76,14 +76,16 @@ class MatchParameters:
         model = DropModel(self.dropout, self.dropin)
         return model if model.is_active else None
 
-    def describe(self) -> str:
-        """One line for pages and reports."""
+    def describe(self) -> Message:
+        """One line for pages and reports (English as text; the web shows it in the reader's language)."""
         mutation = self.mutation()
         drop = self.drop()
-        return "; ".join([
-            f"mutation: {mutation.describe()}" if mutation else "no mutation model",
-            drop.describe() if drop else "no drop-out model",
-        ])
+        return msg("%(mutation)s; %(drop)s",
+                   mutation=msg("mutation: %(model)s", model=mutation.describe()) if mutation
+                   else msg("no mutation model"),
+                   drop=msg("drop-out %(dropout)s (homozygote %(hom)s), drop-in %(dropin)s",
+                            dropout=format(drop.dropout, "g"), hom=format(drop.hom, "g"),
+                            dropin=format(drop.dropin, "g")) if drop else msg("no drop-out model"))
 
     def problems(self) -> ProblemList:
         found = ProblemList()

@@ -15,6 +15,7 @@ from labtrack.services import lab_settings
 from labtrack.web.access import ADMIN, ANALYST
 from labtrack.web.api import bp
 from labtrack.web.api.openapi import operation, parse_body, respond
+from labtrack.web.messages import text
 
 Model = Literal["none", "equal", "proportional", "stepwise"]
 
@@ -55,7 +56,7 @@ def _public() -> dict[str, Any]:
     defaults = lab_settings.current(get_session(), current_app.config)
     setting = defaults.setting
     return defaults.values | {
-        "source": defaults.source, "described": lab_settings.describe(defaults.values),
+        "source": defaults.source, "described": text(lab_settings.describe(defaults.values)),
         "set_at": setting.set_at if setting else None, "set_by_id": setting.set_by_id if setting else None,
         "reason": setting.reason if setting else None, "setting_id": setting.id if setting else None,
     }
