@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -19,6 +19,7 @@ from labtrack.web.corrections import correction_page
 from labtrack.web.form_pages import correctable, refuse
 from labtrack.web.intake_forms import RemainsForm, SampleForm, SiteForm
 from labtrack.web.site_forms import RemainsEditForm, SiteEditForm, SiteStatusForm
+from labtrack.web.terms import term
 
 bp = Blueprint("sites", __name__, url_prefix="/sites")
 READERS = (TECHNICIAN, ANALYST, COORDINATOR, ADMIN)
@@ -143,7 +144,8 @@ def status(site_code: str) -> Any:
     site = intake.get_site(db, site_code)
     return correction_page(
         form=SiteStatusForm(obj=site), row=site, editable=("status",), code=site.code,
-        title=_("Change the site's status"),
+        title=_("Change the site's status"), submit=_("Change the status"),
+        done=_("Site %(code)s is now: %(status)s.", code=site.code, status=term(request.form.get("status", ""))),
         action=url_for("sites.status", site_code=site.code), back=url_for("sites.detail", site_code=site.code),
         history=record_history.changes(db, "site", str(site.id)),
         save=lambda values, reason: site_corrections.set_site_status(

@@ -69,7 +69,9 @@ def test_closing_a_site_refuses_new_remains_and_reopening_allows_them(client: Fl
     assert client.post("/sites/QTF/status", data={"status": "gone", "reason": "x"}).status_code == 422
     same = client.post("/sites/QTF/status", data={"status": "active", "reason": "x"})
     assert same.status_code == 409 and "has this status already" in same.get_data(as_text=True)
-    client.post("/sites/QTF/status", data={"status": "closed", "reason": "exhumation ended"})
+    closed = client.post("/sites/QTF/status", data={"status": "closed", "reason": "exhumation ended"},
+                         follow_redirects=True)
+    assert "Site QTF is now: closed." in closed.get_data(as_text=True)
     _fresh(db)
     assert intake.get_site(db, "QTF").status == "closed"
     page = client.get("/sites/QTF").get_data(as_text=True)
