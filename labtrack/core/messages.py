@@ -113,6 +113,42 @@ def _render_value(value: object, translations: Translations, label: Callable[[st
     return value
 
 
+def to_data(value: object) -> object:
+    """``value`` as JSON data that ``from_data`` turns back into the same message (for messages
+    kept in the database, e.g. a refused upload's problems); other values as they are."""
+    if isinstance(value, Message):
+        data: dict[str, object] = {"msg": value.id, "params": {k: to_data(v) for k, v in value.params.items()}}
+        if value.plural is not None:
+            data |= {"plural": value.plural, "num": value.num}
+        return data
+    if isinstance(value, Term):
+        return {"term": str(value)}
+    if isinstance(value, Terms):
+        return {"terms": list(value)}
+    if isinstance(value, Joined):
+        return {"joined": [to_data(item) for item in value]}
+    if value is None or type(value) in (str, int, float, bool):
+        return value
+    return str(value)
+
+
+def from_data(data: object) -> object:
+    """The message (or value) that ``to_data`` gave ``data`` for; plain text stays text."""
+    if isinstance(data, dict):
+        if "msg" in data:
+            params = {k: from_data(v) for k, v in dict(data.get("params") or {}).items()}
+            plural, num = data.get("plural"), data.get("num")
+            return Message(str(data["msg"]), params, None if plural is None else str(plural),
+                           None if num is None else int(num))
+        if "term" in data:
+            return Term(str(data["term"]))
+        if "terms" in data:
+            return Terms(str(code) for code in data["terms"])
+        if "joined" in data:
+            return Joined(from_data(item) for item in data["joined"])
+    return data
+
+
 def msg(id: str, /, **params: object) -> Message:
     """A message for people: ``id`` is the English text with ``%(name)s`` placeholders."""
     return Message(id, params)

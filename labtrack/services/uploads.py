@@ -20,7 +20,7 @@ from sqlalchemy import insert
 from sqlmodel import Session, select
 
 from labtrack.core.errors import Busy, DomainError, InputProblem, NotFound, ProblemList
-from labtrack.core.messages import msg
+from labtrack.core.messages import from_data, msg, to_data
 from labtrack.db import standalone_session
 from labtrack.models import Job, Upload, UploadContent, User
 from labtrack.services import jobs
@@ -91,7 +91,13 @@ class UploadView:
 
     @property
     def problems(self) -> list[InputProblem]:
-        return [InputProblem(**p) for p in self.result.get("problems", [])]
+        return [InputProblem(**(p | {"message": from_data(p.get("message", ""))}))
+                for p in self.result.get("problems", [])]
+
+    @property
+    def message(self) -> object:
+        """Why the upload was refused (a message, in the reader's language on the page)."""
+        return from_data(self.result.get("message", ""))
 
 
 def get_upload(session: Session, upload_id: int, kind: str | None = None) -> UploadView:
@@ -117,8 +123,8 @@ def _result(upload: Upload) -> dict[str, Any]:
 
 def refusal(error: DomainError) -> dict[str, Any]:
     """What a refused upload keeps: the message and its problems (at most ``MAX_STORED_PROBLEMS``)."""
-    return {"outcome": "refused", "message": error.message, "n_problems": len(error.problems),
-            "problems": [p.as_dict() for p in error.problems[:MAX_STORED_PROBLEMS]]}
+    return {"outcome": "refused", "message": to_data(error.message), "n_problems": len(error.problems),
+            "problems": [p.as_dict() | {"message": to_data(p.message)} for p in error.problems[:MAX_STORED_PROBLEMS]]}
 
 
 def importers() -> dict[str, Importer]:

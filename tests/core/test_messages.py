@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import gettext
+import json
 import pickle
 
 from labtrack.core.errors import ProblemList, ValidationFailed
-from labtrack.core.messages import Message, joined, message_of, msg, nmsg, term, terms
+from labtrack.core.messages import Message, from_data, joined, message_of, msg, nmsg, term, terms, to_data
 
 
 class Catalogue(gettext.NullTranslations):
@@ -96,3 +97,15 @@ def test_codes_and_joined_messages_as_parameters() -> None:
     assert reasons.render(Catalogue({"weak: %(reasons)s": "ضعيف: %(reasons)s", "; ": "؛ ",
                                      "a correction needs a reason": "التصحيح يتطلب سبباً"})) == (
         "ضعيف: التصحيح يتطلب سبباً؛ plain text")
+
+
+def test_messages_kept_as_json_come_back_whole() -> None:
+    message = nmsg("Nothing was recorded: one problem", "Nothing was recorded: %(num)d problems", 2)
+    nested = msg("%(accession)s is %(where)s: receive it before any other action", accession="QTF-1",
+                 where=msg("with %(person)s", person="Lina"), codes=terms(["sealed"]), state=term("failed"),
+                 reasons=joined([msg("a correction needs a reason")]))
+    for original in (message, nested):
+        again = from_data(json.loads(json.dumps(to_data(original))))
+        assert isinstance(again, Message) and again == original and again.id == original.id
+        assert to_data(again) == to_data(original)
+    assert from_data("plain text") == "plain text" and to_data(3) == 3

@@ -157,6 +157,10 @@ def test_a_bad_large_file_reports_every_problem_and_stores_nothing(worker_app: F
     assert 'data-upload-status="refused"' in text and "Nothing was stored" in text
     assert 'class="problems"' in text and "BLK-99999-S01-00" in text and "D99S999" in text
     assert "<td>6</td>" in text and "<td>31</td>" in text and "<td>62</td>" in text
+    # the kept problems are messages: the page shows them in the reader's language
+    arabic = client.get(page, headers={"Accept-Language": "ar"}).get_data(as_text=True)
+    assert "الأليل &#39;abc&#39; ليس عدد تكرارات (مثل 12 أو 9.3) ولا OL" in arabic
+    assert "موقع جيني غير معروف &#39;D99S999&#39;" in arabic and "unknown marker" not in arabic
 
 
 def test_a_small_file_is_still_imported_in_the_request(app: Flask, client: FlaskClient, db: Session,
