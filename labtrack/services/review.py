@@ -264,12 +264,12 @@ def competitors(session: Session, ctx: MatchContext) -> list[Competitor]:
         same_person = mine is not None and s.missing_person_id == mine
         if same_remains and not same_person:
             found.append(Competitor(s.match.id or 0, s.remains.accession, s.case_number, s.status,
-                                    "same remains, another family"))
+                                    msg("same remains, another family")))
         elif same_person and not same_remains:
             both_bodies = s.remains.remains_type == ctx.remains.remains_type == "complete_body"
             if s.status != PROPOSED_CONFIRM or both_bodies:
                 found.append(Competitor(s.match.id or 0, s.remains.accession, s.case_number, s.status,
-                                        "same missing person, other remains"))
+                                        msg("same missing person, other remains")))
     return found
 
 
@@ -412,8 +412,9 @@ def approve(*, session: Session, match_id: int, by: User, password: str, reason:
             _check_confirmable(session, ctx, threshold, rule)
             rivals = competitors(session, ctx)
             if rivals:
-                listed = "; ".join(f"match {c.match_id} ({c.remains_accession} / {c.case_number}: {c.why}, "
-                                   f"{c.status.replace('_', ' ')})" for c in rivals)
+                listed = joined(msg("match %(match)s (%(remains)s / %(case)s: %(why)s, %(status)s)", match=c.match_id,
+                                    remains=c.remains_accession, case=c.case_number, why=c.why,
+                                    status=term(c.status)) for c in rivals)
                 raise Conflict(msg("competing candidates are still open; reject them first: %(listed)s", listed=listed))
         content = evidence(ctx) | {"step": "approve", "proposal": proposal.step, "proposal_id": proposal.id,
                                    "reason": reason.strip()}
