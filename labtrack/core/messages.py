@@ -32,14 +32,25 @@ def _format(text: str, params: Mapping[str, object]) -> str:
 
 
 class Term(str):
-    """A stored code as a message parameter (``term("collected")``)."""
+    """A stored code as a message parameter (``term("in_transit")``): its English text is the code
+    with spaces for underscores ("in transit"); ``code`` is the code itself."""
+
+    code: str
+
+    def __new__(cls, code: str) -> Term:
+        self = super().__new__(cls, code.replace("_", " "))
+        self.code = code
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Term, (self.code,))
 
 
 class Terms(tuple[str, ...]):
     """Stored codes as one message parameter, listed with commas (``terms(["sealed", "failed"])``)."""
 
     def __str__(self) -> str:
-        return ", ".join(self)
+        return ", ".join(code.replace("_", " ") for code in self)
 
 
 class Joined(tuple[object, ...]):
@@ -103,7 +114,7 @@ def _render_value(value: object, translations: Translations, label: Callable[[st
     if isinstance(value, Message):
         return value.render(translations, label)
     if isinstance(value, Term):
-        return label(value) if label else str(value)
+        return label(value.code) if label else str(value)
     if isinstance(value, Terms):
         separator = translations.gettext(LIST_SEPARATOR)
         return separator.join(label(code) if label else code for code in value)
@@ -122,7 +133,7 @@ def to_data(value: object) -> object:
             data |= {"plural": value.plural, "num": value.num}
         return data
     if isinstance(value, Term):
-        return {"term": str(value)}
+        return {"term": value.code}
     if isinstance(value, Terms):
         return {"terms": list(value)}
     if isinstance(value, Joined):
