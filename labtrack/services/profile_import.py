@@ -29,7 +29,7 @@ from sqlmodel import Session, select
 
 from labtrack.core import ids
 from labtrack.core.errors import Conflict, ProblemList
-from labtrack.core.messages import message_of, msg
+from labtrack.core.messages import message_of, msg, to_data
 from labtrack.imports.profiles import ParsedFile, ParsedProfile, UnreadableFile
 from labtrack.imports.reader import gc_paused, read_profiles
 from labtrack.models import (
@@ -267,7 +267,8 @@ def import_upload(*, session: Session, raw: bytes, upload: Upload, by: User, con
         with write(session, actor=by, reason=f"profile file {upload.filename} checked"):
             finish(session, {"outcome": "checked", "n_profiles": len(parsed.profiles), "kit": parsed.kit,
                              "file_format": parsed.file_format, "n_problems": len(parsed.problems),
-                             "problems": [p.as_dict() for p in parsed.problems[:5000]]})
+                             "problems": [p.as_dict() | {"message": to_data(p.message)}
+                                          for p in parsed.problems[:5000]]})
         return
     context.progress(session, 0.4, "checking")
     min_loci = int(context.app.config.get("MIN_SEARCH_LOCI", DEFAULT_MIN_SEARCH_LOCI))

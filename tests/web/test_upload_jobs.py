@@ -235,3 +235,23 @@ def test_a_bad_large_pedigree_file_reports_every_problem_and_stores_nothing(
     text = client.get(response.location).get_data(as_text=True)
     assert 'data-upload-status="refused"' in text and "REF-99999-A-00" in text
     assert "where exactly one is expected" in text
+
+
+def test_a_large_file_only_checked_by_the_worker_stores_nothing(worker_app: Flask, client: FlaskClient,
+                                                               db: Session, login_as) -> None:
+    lines = _file([f"UNREGISTERED-{i}" for i in range(40)]).decode().splitlines()
+    lines[7] = lines[7].rsplit(",", 1)[0] + ",abc"  # a bad allele (sample IDs need not exist to check)
+    raw = ("\n".join(lines) + "\n").encode()
+    login_as("analyst")
+    response = client.post("/profiles/import", data={"file": (io.BytesIO(raw), "check.csv"), "file_format": "auto",
+                                                     "kit": "", "check_only": "y"},
+                           content_type="multipart/form-data")
+    assert response.status_code == 302
+    assert _work(worker_app, db) == 1
+    assert db.exec(select(func.count()).select_from(Profile)).one() == 0
+    result = json.loads(db.exec(select(Upload)).one().result_json)
+    assert (result["outcome"], result["n_profiles"], result["n_problems"]) == ("checked", 40, 1)
+    assert result["problems"][0]["row"] == 8 and result["problems"][0]["file"] == "check.csv"
+    text = client.get(response.location).get_data(as_text=True)
+    assert 'data-upload-status="checked"' in text and "40 profiles, 1 problem" in text
+    assert "Nothing was stored" in text and "<td>8</td>" in text
