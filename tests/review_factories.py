@@ -138,9 +138,14 @@ def make_match(db: Session, *, run: MatchRun, remains: Remains, family: FamilySe
     father, mother = family.members[0], family.members[1]
     loci = [dict(locus, relatives={str(father.id): [locus["remains"][0], "20"],
                                    str(mother.id): [locus["remains"][1], "21"]}) for locus in PER_LOCUS]
+    # the match-run writer sets sample_id (one open candidate per remains sample and family); a test
+    # that adds a second candidate for a pair gets one without it, as rows from before migration 0006
+    taken = db.exec(select(Match.id).where(Match.sample_id == profile.sample_id, Match.family_id == family.family.id,
+                                           Match.closed_at == None)).first()  # type: ignore[arg-type]  # noqa: E711
     with write(db, actor=SETUP, reason="test"):
         match = Match(run_id=run.id or 0, profile_id=profile.id or 0, family_id=family.family.id or 0,
-                      log10_lr=log10_lr, posterior=posterior, prior=prior, loci_used=len(loci),
+                      sample_id=None if taken else profile.sample_id, log10_lr=log10_lr, posterior=posterior,
+                      prior=prior, loci_used=len(loci),
                       per_locus_json=json.dumps(loci))
         db.add(match)
     return match

@@ -23,8 +23,10 @@ names every bad entry; a locus whose ``flag`` is not empty, or whose ``lr`` is 0
 
 Review status
 -------------
-Derived from the review steps in order (never stored): ``open`` → ``propose_confirm`` /
-``propose_reject`` → ``approve`` (``confirmed`` / ``rejected``) or ``send_back`` (``open``).
+Derived from the review steps in order: ``open`` → ``propose_confirm`` /
+``propose_reject`` → ``approve`` (``confirmed`` / ``rejected``) or ``send_back`` (``open``). The
+review service keeps the result on the match (``match.review_status``, indexed for the queue); the
+database refuses any other value and ``audit verify --deep`` compares the two.
 """
 
 from __future__ import annotations

@@ -42,6 +42,7 @@ from labtrack.models.profiles import (
     ProfileImport,
     StaffMember,
 )
+from labtrack.models.review_status import install_review_status_guard
 from labtrack.models.samples import Sample, SampleStateChange, StorageLocation
 from labtrack.models.search import NameIndex
 from labtrack.models.settings import LabMatchSetting
@@ -84,5 +85,5 @@ __all__ = [
     "MatchRun", "MissingPerson", "NameIndex", "PedigreeMember", "Profile", "ProfileAllele", "ProfileImport",
     "Remains", "RemovedPedigreeMember",
     "RetractionProposal", "Sample", "SampleStateChange", "Signature", "Site", "StaffMember",
-    "StorageLocation", "User", "metadata", "utcnow",
+    "StorageLocation", "User", "install_review_status_guard", "metadata", "utcnow",
 ]

@@ -11,6 +11,9 @@ from labtrack.models.base import created_at_field, in_list, timestamp_field
 
 RUN_STATUSES: tuple[str, ...] = ("queued", "running", "done", "failed")
 REVIEW_STEPS: tuple[str, ...] = ("propose_confirm", "propose_reject", "approve", "send_back")
+#: review_rules.STATUSES (models do not import the rules; tests/core checks they agree)
+REVIEW_STATUSES: tuple[str, ...] = ("open", "proposed_confirm", "proposed_reject", "confirmed", "rejected")
+_LISTED = "closed_at IS NULL AND sample_id IS NOT NULL"  # the candidates the review queue lists
 
 
 class MatchRun(SQLModel, table=True):
@@ -46,13 +49,25 @@ class Match(SQLModel, table=True):
     A pair (remains sample, family) has at most one candidate that is not closed. A newer
     computation updates its numbers (``run_id`` is the run that computed them; every earlier
     set of numbers stays in ``MatchEvidence``); a candidate that no longer holds is closed with
-    the reason. ``sample_id`` repeats the profile's sample so that the database can keep the rule."""
+    the reason. ``sample_id`` repeats the profile's sample so that the database can keep the rule.
+
+    ``review_status`` is the status derived from the candidate's review steps
+    (``review_rules.review_status``), kept on the row by ``services.review`` so that the review
+    queue filters, sorts and counts by it through an index. The database keeps it in step and
+    refuses any other value (``labtrack.models.review_status``); ``audit verify --deep`` compares
+    it with the steps."""
 
     __tablename__ = "match"
     __table_args__ = (
         UniqueConstraint("run_id", "profile_id", "family_id"),
         Index("uq_match_open_pair", "sample_id", "family_id", unique=True,
               sqlite_where=text("closed_at IS NULL"), postgresql_where=text("closed_at IS NULL")),
+        CheckConstraint(in_list("review_status", REVIEW_STATUSES), name="review_status"),
+        # the review queue: open candidates strongest first, per status
+        Index("ix_match_open_lr", "log10_lr", "id", sqlite_where=text(_LISTED), postgresql_where=text(_LISTED)),
+        Index("ix_match_open_status_lr", "review_status", "log10_lr", "id",
+              sqlite_where=text(_LISTED), postgresql_where=text(_LISTED)),
+        Index("ix_match_open_posterior", "posterior", "id", sqlite_where=text(_LISTED), postgresql_where=text(_LISTED)),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -76,6 +91,7 @@ class Match(SQLModel, table=True):
     closed_at: datetime | None = timestamp_field()
     closed_reason: str = Field(default="")
     closed_by_run_id: int | None = Field(default=None)
+    review_status: str = Field(default="open", max_length=20, sa_column_kwargs={"server_default": "open"})
 
 
 class MatchEvidence(SQLModel, table=True):

@@ -10,6 +10,8 @@ the database no longer has.
 Values are compared after normalising the types a database returns differently (times to UTC,
 bytes to hex, numbers to float); secret columns (password hashes) are logged as a keyed digest
 and compared through it (entries from before the digest, a bare ``***``, cannot be compared).
+A column derived from evidence rows (``match.review_status``) is compared with what it is derived
+from instead: the status the match's review steps give.
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ from typing import Any
 from sqlalchemy import Boolean, Date, DateTime, Float, Integer, LargeBinary, String, Table, select, text
 from sqlmodel import Session
 
-from labtrack.models import AuditEntry, ProfileAllele, metadata
+from labtrack.core.review_rules import review_status
+from labtrack.models import AuditEntry, Match, MatchReview, ProfileAllele, metadata
 from labtrack.services.audit import REDACTED, SECRET_COLUMNS, redact
 from labtrack.services.audit_seal import Seal
 
@@ -77,8 +80,13 @@ def _normal(column_type: Any, value: Any) -> Any:
     return value
 
 
+# columns derived from evidence rows, not logged state of their own: compared with what they are
+# derived from instead (match.review_status: the status the review steps give, ``_review_statuses``)
+_DERIVED_COLUMNS = frozenset({("match", "review_status")})
+
+
 def _compared_columns(table: Table) -> list[Any]:
-    return list(table.columns)
+    return [column for column in table.columns if (table.name, column.name) not in _DERIVED_COLUMNS]
 
 
 def as_logged(table: Table, row: dict[str, Any], seal: Seal | None, legacy_secrets: bool = False) -> dict[str, Any]:
@@ -258,6 +266,21 @@ def _check_table(session: Session, table: Table, expected: _Expected, result: De
                                               "added, changed or deleted behind the application's back")
 
 
+def review_status_disagreements(session: Session) -> Iterator[tuple[int, str, str]]:
+    """(match id, stored status, the status its review steps give) of every match whose kept
+    ``review_status`` disagrees with its append-only review steps (``review_rules.review_status``)."""
+    steps: dict[int, list[str]] = {}
+    for match_id, step in session.execute(select(MatchReview.match_id, MatchReview.step)  # type: ignore[call-overload]
+                                          .order_by(MatchReview.match_id, MatchReview.id)
+                                          .execution_options(yield_per=_BATCH)):
+        steps.setdefault(match_id, []).append(step)
+    for match_id, stored in session.execute(select(Match.id, Match.review_status)  # type: ignore[call-overload]
+                                            .order_by(Match.id).execution_options(yield_per=_BATCH)):
+        derived = review_status(steps.get(match_id, []))
+        if stored != derived:
+            yield match_id, stored, derived
+
+
 def deep_verify(session: Session, *, seal: Seal | None = None, limit: int = 200) -> DeepResult:
     """Compare every row of every table with the audit log; at most ``limit`` findings are kept.
     ``seal``: the audit key, to compare secret columns through their logged digests."""
@@ -266,4 +289,8 @@ def deep_verify(session: Session, *, seal: Seal | None = None, limit: int = 200)
     for table in metadata.sorted_tables:
         if table.name not in _SKIP_TABLES:
             _check_table(session, table, expected, result, limit, seal)
+    for match_id, stored, derived in review_status_disagreements(session):
+        if len(result.discrepancies) < limit:
+            result.discrepancies.append(Discrepancy("match", str(match_id), (
+                f"review_status is {stored!r} but its review steps give {derived!r}")))
     return result

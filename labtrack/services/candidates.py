@@ -32,7 +32,6 @@ from labtrack.models import (
     Family,
     Match,
     MatchEvidence,
-    MatchReview,
     MatchRun,
     PedigreeMember,
     Profile,
@@ -104,18 +103,14 @@ def _open_in_scope(session: Session, scope: Scope) -> dict[tuple[int | None, int
         from sqlalchemy import or_
 
         statement = statement.where(or_(*conditions))
-    return {(m.sample_id, m.family_id): m for m in session.exec(statement).all()}
+    # populate_existing: the review status as stored now, not as an earlier read left it in the session
+    return {(m.sample_id, m.family_id): m
+            for m in session.exec(statement.execution_options(populate_existing=True)).all()}
 
 
-def _statuses(session: Session, match_ids: list[int]) -> dict[int, str]:
-    steps: dict[int, list[str]] = {}
-    for start in range(0, len(match_ids), _CHUNK):
-        for match_id, step in session.exec(
-                select(MatchReview.match_id, MatchReview.step)
-                .where(MatchReview.match_id.in_(match_ids[start:start + _CHUNK]))  # type: ignore[attr-defined]
-                .order_by(MatchReview.id)):  # type: ignore[arg-type]
-            steps.setdefault(match_id, []).append(step)
-    return {match_id: review_rules.review_status(steps.get(match_id, [])) for match_id in match_ids}
+def _statuses(session: Session, matches: Iterable[Match]) -> dict[int, str]:
+    """Review status of each match (kept on the match: ``Match.review_status``)."""
+    return {match.id or 0: match.review_status for match in matches}
 
 
 def _same_numbers(match: Match, profile_id: int, candidate: Candidate, per_locus: str,
@@ -154,7 +149,7 @@ def store(session: Session, run: MatchRun, found: list[Candidate], scope: Scope,
     profiles = _current_profiles(session, (c.remains_sample_id for c in found))
     families = {f.code: f.id for f in session.exec(select(Family)).all()}
     existing = _open_in_scope(session, scope)
-    statuses = _statuses(session, [m.id or 0 for m in existing.values()])
+    statuses = _statuses(session, existing.values())
     stored_digests = _latest_digests(session, [m.id or 0 for m in existing.values()])
     parts = snapshots.Parts(session)
     remains_parts = parts.remains(sorted({ids[1] for ids in profiles.values()}))

@@ -75,40 +75,46 @@ class Dashboard:
         return {stage: sum(s.funnel[stage] for s in self.sites) for stage in STAGES}
 
 
-def _count_remains_where(condition: Any) -> Any:
-    """count(remains) per site for which ``condition`` (a correlated EXISTS) holds."""
-    return func.count(case((condition, 1)))
+def _remains_per_site(session: Session, statement: Any) -> dict[int, int]:
+    """site id -> distinct remains of ``statement`` (selecting the remains id as ``remains_id``)."""
+    found = statement.subquery()
+    return {site_id: int(n) for site_id, n in session.execute(
+        select(Remains.site_id, func.count(distinct(found.c.remains_id)))
+        .join(found, found.c.remains_id == col(Remains.id)).group_by(Remains.site_id))}
 
 
-def _exists(statement: Any) -> Any:
-    return statement.correlate(Remains).exists()
-
-
-def _funnel_rows(session: Session) -> list[Any]:
-    """One row per site: the funnel counts and the MNI, each an aggregate over its remains."""
-    current_profile = (select(Profile.id).join(Sample, col(Sample.id) == col(Profile.sample_id))
-                       .where(col(Sample.remains_id) == col(Remains.id), col(Profile.superseded).is_(False)))
-    matched = (select(Match.id).join(Profile, col(Profile.id) == col(Match.profile_id))
-               .join(Sample, col(Sample.id) == col(Profile.sample_id)).where(col(Sample.remains_id) == col(Remains.id)))
+def _funnel_rows(session: Session) -> list[dict[str, Any]]:
+    """One row per site: the funnel counts and the MNI, each stage one grouped statement over the
+    rows of that stage (samples, current profiles, candidates, identifications, releases), joined
+    to their remains — never a lookup per remains."""
     retraction = aliased(Identification)
-    identified = select(Identification.id).where(
-        col(Identification.remains_id) == col(Remains.id), col(Identification.retraction).is_(False),
-        ~select(retraction.id).where(col(retraction.retracts_id) == col(Identification.id)).exists())
-    released = (select(CustodyItem.id).join(CustodyEvent, col(CustodyEvent.item_id) == col(CustodyItem.id))
-                .where(col(CustodyItem.remains_id) == col(Remains.id), CustodyEvent.action == "release"))
-    sampled = select(Sample.id).where(col(Sample.remains_id) == col(Remains.id))
-    statement = (
-        select(Site.code, Site.name_en, func.count(col(Remains.id)).label("recovered"),
-               _count_remains_where(_exists(sampled)).label("sampled"),
-               _count_remains_where(_exists(current_profile)).label("profiled"),
-               _count_remains_where(_exists(matched)).label("matched"),
-               _count_remains_where(_exists(identified)).label("identified"),
-               _count_remains_where(_exists(released)).label("returned"),
-               (func.count(distinct(col(Remains.individual_id)))
-                + func.count(case((col(Remains.individual_id).is_(None), col(Remains.id))))).label("mni"))
-        .select_from(Site).join(Remains, col(Remains.site_id) == col(Site.id), isouter=True)
-        .group_by(col(Site.id), Site.code, Site.name_en).order_by(Site.code))
-    return list(session.execute(statement))
+    stages = {
+        "sampled": select(col(Sample.remains_id).label("remains_id")).where(col(Sample.remains_id).is_not(None)),
+        "profiled": select(col(Sample.remains_id).label("remains_id"))
+        .join(Profile, col(Profile.sample_id) == col(Sample.id))
+        .where(col(Sample.remains_id).is_not(None), col(Profile.superseded).is_(False)),
+        "matched": select(col(Sample.remains_id).label("remains_id")).where(
+            col(Sample.remains_id).is_not(None),
+            select(Match.id).where(col(Match.sample_id) == col(Sample.id)).correlate(Sample).exists()),
+        "identified": select(col(Identification.remains_id).label("remains_id")).where(
+            col(Identification.retraction).is_(False),
+            ~select(retraction.id).where(col(retraction.retracts_id) == col(Identification.id)).exists()),
+        "returned": select(col(CustodyItem.remains_id).label("remains_id"))
+        .join(CustodyEvent, col(CustodyEvent.item_id) == col(CustodyItem.id))
+        .where(CustodyEvent.action == "release", col(CustodyItem.remains_id).is_not(None)),
+    }
+    counted = {stage: _remains_per_site(session, statement) for stage, statement in stages.items()}
+    recovered = {site_id: (int(n), int(mni)) for site_id, n, mni in session.execute(
+        select(Remains.site_id, func.count(col(Remains.id)),
+               func.count(distinct(col(Remains.individual_id)))
+               + func.count(case((col(Remains.individual_id).is_(None), col(Remains.id)))))
+        .group_by(Remains.site_id))}
+    rows = []
+    for site_id, code, name in session.execute(select(Site.id, Site.code, Site.name_en).order_by(Site.code)):
+        n, mni = recovered.get(site_id, (0, 0))
+        rows.append({"code": code, "name_en": name, "recovered": n, "mni": mni,
+                     **{stage: counts.get(site_id, 0) for stage, counts in counted.items()}})
+    return rows
 
 
 def _genotype_texts(dialect: str) -> Any:
@@ -155,12 +161,12 @@ def _turnaround(session: Session) -> dict[str, list[int]]:
 
 
 def summary(session: Session) -> Dashboard:
-    """The dashboard from SQL aggregates (one grouped statement for the funnel and MNI, one for the
-    distinct genotypes; turnaround over the identified remains only)."""
+    """The dashboard from SQL aggregates (one grouped statement per funnel stage and one for the
+    MNI, one for the distinct genotypes; turnaround over the identified remains only)."""
     unique = _unique_profiles(session)
     turnaround = _turnaround(session)
-    rows = [SiteRow(r.code, r.name_en, {stage: int(getattr(r, stage)) for stage in STAGES}, int(r.mni),
-                    unique.get(r.code, 0), turnaround.get(r.code, []))
+    rows = [SiteRow(r["code"], r["name_en"], {stage: int(r[stage]) for stage in STAGES}, int(r["mni"]),
+                    unique.get(r["code"], 0), turnaround.get(r["code"], []))
             for r in _funnel_rows(session)]
     return Dashboard(rows, _work(session))
 

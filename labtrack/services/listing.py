@@ -7,7 +7,9 @@ the joins and fixed conditions. ``parse`` reads the parameters (``page``, ``per`
 failing: a bad value falls back to the default and leaves a ``Notice`` saying so. ``page`` runs
 two statements: ``count(*)`` of the filtered query and the page (``ORDER BY`` the sort key and a
 unique tie-breaker, ``LIMIT``/``OFFSET`` on indexed columns). ``rows`` yields every filtered row in
-the same order, in batches, for the exports.
+the same order, in batches, for the exports. A list may give a lean statement of its keys
+(``ListSpec.seek``): the total is then counted and the page's keys found on it, and the whole
+query runs for those keys only (a far page no longer joins every row it skips).
 
 Blind processing: columns marked ``identity`` (names, contacts, circumstances) are left out of the
 statement for roles that may not see identities, so they can be neither shown, sorted, filtered,
@@ -20,7 +22,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Boolean, func, or_, select
+from sqlalchemy import Boolean, func, literal, or_, select, tuple_
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.functions import FunctionElement
@@ -68,6 +70,13 @@ class ListSpec:
     tiebreak: Any
     default_sort: str
     default_descending: bool = False
+    #: optional fast path for long lists: ``seek(request)`` gives a lean statement (one table,
+    #: through an index) of exactly the rows the request lists, selecting the sort value as
+    #: ``sort_key`` and the tie-breaker as ``tiebreak`` — or None when it cannot (a text filter, a
+    #: filter or sort on a joined column). The total is counted on it and the page's keys are
+    #: sorted and skipped (``OFFSET``) on it, over the index only; the joins and lookups of the
+    #: whole query then run for the page's keys only.
+    seek: Callable[[ListRequest], Select[Any] | None] | None = None
 
     def visible(self, identities: bool) -> tuple[Column, ...]:
         return tuple(c for c in self.columns if identities or not c.identity)
@@ -221,17 +230,23 @@ def _filtered(spec: ListSpec, request: ListRequest, identities: bool) -> tuple[S
 
 
 def _ordered(spec: ListSpec, statement: Select[Any], request: ListRequest, columns: Sequence[Column]) -> Select[Any]:
-    expr = next(c.expr for c in columns if c.key == request.sort) if request.sort else spec.tiebreak
+    expr = _sort_expr(spec, request, columns)
     if request.descending:
         return statement.order_by(expr.desc(), spec.tiebreak.desc())
     return statement.order_by(expr.asc(), spec.tiebreak.asc())
+
+
+def _sort_expr(spec: ListSpec, request: ListRequest, columns: Sequence[Column]) -> Any:
+    return next(c.expr for c in columns if c.key == request.sort) if request.sort else spec.tiebreak
 
 
 def page(session: Session, spec: ListSpec, request: ListRequest, *, identities: bool) -> ListPage:
     """The requested page of the filtered, sorted list and the total (a page past the end shows
     the last page, with a notice)."""
     statement, columns = _filtered(spec, request, identities)
-    total = int(session.execute(select(func.count()).select_from(statement.order_by(None).subquery())).scalar_one())
+    lean = spec.seek(request) if spec.seek is not None else None
+    counted = lean if lean is not None else statement.order_by(None)
+    total = int(session.execute(select(func.count()).select_from(counted.subquery())).scalar_one())
     notices = list(request.notices)
     last_page = max(1, -(-total // request.per))
     if request.page > last_page:
@@ -239,8 +254,33 @@ def page(session: Session, spec: ListSpec, request: ListRequest, *, identities: 
         request = ListRequest(last_page, request.per, request.sort, request.descending, request.q,
                               request.filters, request.notices)
     ordered = _ordered(spec, statement, request, columns)
-    rows = list(session.execute(ordered.limit(request.per).offset((request.page - 1) * request.per)))
+    skip = (request.page - 1) * request.per
+    if lean is not None:  # the page's keys from the lean statement, then the rows of those keys only
+        keys = lean.subquery()
+        order = (keys.c.sort_key.desc(), keys.c.tiebreak.desc()) if request.descending else \
+            (keys.c.sort_key.asc(), keys.c.tiebreak.asc())
+        shown = list(session.execute(select(keys.c.tiebreak).order_by(*order).limit(request.per).offset(skip))
+                     .scalars())
+        rows = list(session.execute(ordered.where(spec.tiebreak.in_(shown)))) if shown else []
+    else:
+        rows = list(session.execute(ordered.limit(request.per).offset(skip)))
     return ListPage(rows, total, request, columns, tuple(notices))
+
+
+def after(session: Session, spec: ListSpec, request: ListRequest, *, key: tuple[Any, Any] | None, limit: int,
+          identities: bool) -> tuple[list[Any], int]:
+    """Keyset paging (the API's cursors): the first ``limit`` rows after the row whose (sort value,
+    tie-breaker) is ``key`` (from the start when None), in list order, and the total. Through an
+    index on (sort column, tie-breaker) the database starts at the key instead of skipping rows."""
+    statement, columns = _filtered(spec, request, identities)
+    lean = spec.seek(request) if spec.seek is not None else None
+    counted = lean if lean is not None else statement.order_by(None)
+    total = int(session.execute(select(func.count()).select_from(counted.subquery())).scalar_one())
+    if key is not None:
+        listed = tuple_(_sort_expr(spec, request, columns), spec.tiebreak)
+        start = tuple_(literal(key[0]), literal(key[1]))
+        statement = statement.where(listed < start if request.descending else listed > start)
+    return list(session.execute(_ordered(spec, statement, request, columns).limit(limit))), total
 
 
 def rows(session: Session, spec: ListSpec, request: ListRequest, *, identities: bool

@@ -230,14 +230,8 @@ def _summaries(session: Session, *, remains_id: int, missing_person_id: int | No
         select(PedigreeMember.family_id, MissingPerson.id, MissingPerson.case_number)
         .join(MissingPerson, MissingPerson.id == PedigreeMember.missing_person_id)  # type: ignore[arg-type]
         .where(col(PedigreeMember.family_id).in_(family_ids)))}
-    steps: dict[int, list[str]] = {}
-    for match_id, step in session.exec(select(MatchReview.match_id, MatchReview.step)
-                                       .where(col(MatchReview.match_id).in_([m.id for m, *_ in rows]))
-                                       .order_by(MatchReview.id)):  # type: ignore[arg-type]
-        steps.setdefault(match_id, []).append(step)
     return [
-        _Summary(match, remains, site, family, *missing.get(family.id, (None, "")),
-                 review_rules.review_status(steps.get(match.id or 0, [])))
+        _Summary(match, remains, site, family, *missing.get(family.id, (None, "")), match.review_status)
         for match, remains, site, family in rows
     ]
 
@@ -300,9 +294,8 @@ def propose(*, session: Session, match_id: int, by: User, decision: str, reason:
         content = evidence(ctx) | {"step": DECISIONS[decision], "reason": reason}
         signature = signatures.sign(session=session, user=by, password=password, meaning="reviewed",
                                     record_type="match", record_id=match_id, content=content)
-        review = MatchReview(match_id=match_id, step=DECISIONS[decision], reason=reason,
-                             by_user_id=by.id or 0, signature_id=signature.id)
-        session.add(review)
+        review = _append_step(session, ctx, MatchReview(match_id=match_id, step=DECISIONS[decision], reason=reason,
+                                                        by_user_id=by.id or 0, signature_id=signature.id))
         person = ctx.missing_person
         if decision == "confirm" and person is not None and person.status == "missing":
             person.status = "provisionally_matched"  # shown to coordinators; approval makes it identified
@@ -320,6 +313,18 @@ def _locked(session: Session, match_id: int) -> MatchContext:
     ctx = load(session, match_id)
     session.exec(select(Remains.id).where(Remains.id == ctx.remains.id).with_for_update()).first()
     return ctx
+
+
+def _append_step(session: Session, ctx: MatchContext, review: MatchReview) -> MatchReview:
+    """Append a review step and keep the match's ``review_status`` in step with the steps (the
+    step is written first: the database refuses a status its steps do not give)."""
+    session.add(review)
+    session.flush()
+    ctx.reviews.append(review)
+    ctx.match.review_status = ctx.status
+    session.add(ctx.match)
+    session.flush()
+    return review
 
 
 def _refuse_closed(ctx: MatchContext) -> None:
@@ -421,10 +426,8 @@ def approve(*, session: Session, match_id: int, by: User, password: str, reason:
         created = None
         signature = signatures.sign(session=session, user=by, password=password, meaning="approved",
                                     record_type="match", record_id=match_id, content=content)
-        review = MatchReview(match_id=match_id, step="approve", reason=reason.strip(), by_user_id=by.id or 0,
-                             signature_id=signature.id)
-        session.add(review)
-        session.flush()
+        review = _append_step(session, ctx, MatchReview(match_id=match_id, step="approve", reason=reason.strip(),
+                                                        by_user_id=by.id or 0, signature_id=signature.id))
         if proposal.step == "propose_confirm":
             assert ctx.missing_person is not None
             created = identification.identify(session=session, match=ctx.match, remains=ctx.remains,
@@ -443,8 +446,8 @@ def send_back(*, session: Session, match_id: int, by: User, reason: str) -> Matc
                                status=term(ctx.status)))
         if proposal.by_user_id == by.id:
             raise PermissionDenied(msg("You proposed this decision: a second, different analyst must review it."))
-        review = MatchReview(match_id=match_id, step="send_back", reason=reason, by_user_id=by.id or 0)
-        session.add(review)
+        review = _append_step(session, ctx, MatchReview(match_id=match_id, step="send_back", reason=reason,
+                                                        by_user_id=by.id or 0))
         person = ctx.missing_person
         if person is not None and person.status == "provisionally_matched" and proposal.step == "propose_confirm":
             person.status = "missing"

@@ -2,9 +2,9 @@
 its review status, strength band, competing candidates and standing identification, so that the
 queue pages, sorts, filters and exports on the server (``listing``) at 10^5 candidates.
 
-- **status** — from the match's last review step (and, for an approval, the proposal it approved):
-  ``review_rules.review_status`` over the steps, in SQL. The services accept a step only in the
-  state that allows it, so the last step decides (tested against ``review_status``).
+- **status** — ``match.review_status``, the status the review steps give, kept on the match by
+  ``services.review`` and guarded by the database (``models.review_status``); indexed with the LR
+  (``ix_match_open_status_lr``), so a status filter and the counts read an index.
 - **competing** — for an unresolved candidate, the other unresolved candidates for the same
   remains (another missing person) or for the same missing person (other remains): for the rows
   shown only, from the candidates of their remains and persons (read through their indexes),
@@ -13,28 +13,26 @@ queue pages, sorts, filters and exports on the server (``listing``) at 10^5 cand
   remains, for an unresolved candidate that is not its own match (rows shown only).
 
 ``QUEUE`` is the list (``listing.ListSpec``: sorts, filters, pages, exports); ``entries(session,
-rows)`` adds the two counted fields to a page; ``rows(session, ...)`` is the API's and
-services' view; ``status_counts`` the dashboard's.
+rows)`` adds the two counted fields to a page; ``api_page`` the API's pages (by cursor);
+``rows(session, ...)`` the services' view; ``status_counts`` the dashboard's.
 """
 
 from __future__ import annotations
 
+import base64
+import json
+import math
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import Select
 from sqlmodel import Session
 
 from labtrack.core.review_rules import (
-    CONFIRMED,
     MIN_LOG10_LR,
-    OPEN,
-    PROPOSED_CONFIRM,
-    PROPOSED_REJECT,
-    REJECTED,
     STATUSES,
     STRENGTHS,
     UNRESOLVED,
@@ -43,28 +41,20 @@ from labtrack.models import (
     Family,
     Identification,
     Match,
-    MatchReview,
     MissingPerson,
     PedigreeMember,
-    Profile,
     Remains,
     Sample,
     Site,
 )
-from labtrack.services.listing import Column, ListSpec
+from labtrack.services import listing
+from labtrack.services.listing import Column, ListRequest, ListSpec
 
 
 def _c(expr: Any) -> Any:
     return expr
 
 
-_step_row = aliased(MatchReview, name="step_row")
-_last_step = (select(_c(_step_row.step)).where(_c(_step_row.match_id) == _c(Match.id))
-              .order_by(_c(_step_row.id).desc()).limit(1).correlate(Match).scalar_subquery())
-_last_proposal = (select(_c(_step_row.step))
-                  .where(_c(_step_row.match_id) == _c(Match.id),
-                         _c(_step_row.step).in_(("propose_confirm", "propose_reject")))
-                  .order_by(_c(_step_row.id).desc()).limit(1).correlate(Match).scalar_subquery())
 _member = aliased(PedigreeMember, name="missing_member")
 _person = (select(func.min(_c(_member.missing_person_id)))
            .where(_c(_member.family_id) == _c(Match.family_id), _c(_member.missing_person_id).is_not(None))
@@ -72,13 +62,7 @@ _person = (select(func.min(_c(_member.missing_person_id)))
 _case_number = (select(_c(MissingPerson.case_number)).where(_c(MissingPerson.id) == _person)
                 .correlate(Match).scalar_subquery())
 
-_status = case(
-    (_last_step == "propose_confirm", PROPOSED_CONFIRM),
-    (_last_step == "propose_reject", PROPOSED_REJECT),
-    (and_(_last_step == "approve", _last_proposal == "propose_confirm"), CONFIRMED),
-    (_last_step == "approve", REJECTED),
-    else_=OPEN,
-)
+_status = _c(Match.review_status)
 _strength = case(*((_c(Match.log10_lr) >= MIN_LOG10_LR[band], band) for band in STRENGTHS[:-1]),
                  else_=STRENGTHS[-1])
 
@@ -93,13 +77,30 @@ def _base_select(*conditions: Any) -> Select[Any]:
                _c(Match.log10_lr).label("log10_lr"), _c(Match.posterior).label("posterior"),
                _strength.label("strength"), _status.label("status"), _c(Match.created_at).label("created_at"))
         .select_from(Match)
-        .join(Profile, _c(Profile.id) == _c(Match.profile_id))
-        .join(Sample, _c(Sample.id) == _c(Profile.sample_id))
+        .join(Sample, _c(Sample.id) == _c(Match.sample_id))
         .join(Remains, _c(Remains.id) == _c(Sample.remains_id))
         .join(Site, _c(Site.id) == _c(Remains.site_id))
         .join(Family, _c(Family.id) == _c(Match.family_id))
-        .where(_c(Match.closed_at).is_(None), *conditions)
+        .where(*_LISTED, *conditions)
     )
+
+
+# the candidates the queue lists; a match's sample_id is its remains sample (the match-run writer
+# sets it, migration 0006 filled it in), so each of them has exactly one row through the joins above
+_LISTED = (_c(Match.closed_at).is_(None), _c(Match.sample_id).is_not(None))
+_LEAN_SORTS = {"log10_lr": _c(Match.log10_lr), "posterior": _c(Match.posterior), "match_id": _c(Match.id),
+               "run_id": _c(Match.run_id), "created_at": _c(Match.created_at), "status": _c(Match.review_status)}
+_LEAN_FILTERS = {"status": _c(Match.review_status), "strength": _strength}
+
+
+def _seek(request: ListRequest) -> Select[Any] | None:
+    """The queue's rows on the match table alone (``ListSpec.seek``), through ``ix_match_open_lr``
+    and ``ix_match_open_status_lr``: when the request sorts by a match column and filters by status
+    or strength only."""
+    if request.q or request.sort not in _LEAN_SORTS or not set(request.filters) <= set(_LEAN_FILTERS):
+        return None
+    return (select(_LEAN_SORTS[request.sort].label("sort_key"), _c(Match.id).label("tiebreak"))
+            .where(*_LISTED, *(_LEAN_FILTERS[key] == value for key, value in request.filters.items())))
 
 
 _base = _base_select().cte("queue_base")
@@ -130,6 +131,7 @@ QUEUE = ListSpec(
     ),
     build=_build,
     tiebreak=_base.c.match_id, default_sort="log10_lr", default_descending=True,
+    seek=_seek,
 )
 
 
@@ -158,8 +160,8 @@ def _rivals(session: Session, shown: list[Any]) -> dict[int, int]:
     remains = {r.remains_id for r in shown}
     people = {r.person_key for r in shown}
     ids = set(session.execute(
-        select(_c(Match.id)).join(Profile, _c(Profile.id) == _c(Match.profile_id))
-        .join(Sample, _c(Sample.id) == _c(Profile.sample_id)).where(_c(Sample.remains_id).in_(remains))).scalars())
+        select(_c(Match.id)).join(Sample, _c(Sample.id) == _c(Match.sample_id))
+        .where(_c(Sample.remains_id).in_(remains))).scalars())
     ids |= set(session.execute(
         select(_c(Match.id)).join(PedigreeMember, _c(PedigreeMember.family_id) == _c(Match.family_id))
         .where(_c(PedigreeMember.missing_person_id).in_(people - {0}))).scalars())
@@ -203,15 +205,49 @@ def entries(session: Session, shown: list[Any]) -> list[Entry]:
 
 
 def status_counts(session: Session) -> dict[str, int]:
-    """Open candidates per review status (the dashboard's work list): the status is worked out for
-    the candidates that have review steps only; every other one is open."""
-    reviewed = _base_select(_c(Match.id).in_(select(_c(MatchReview.match_id)).distinct())).subquery()
-    counts = {status: int(n) for status, n in session.execute(
-        select(reviewed.c.status, func.count()).group_by(reviewed.c.status))}
-    every = _base_select().subquery()
-    total = int(session.execute(select(func.count()).select_from(every)).scalar_one())
-    counts[OPEN] = counts.get(OPEN, 0) + total - sum(counts.values())
+    """Open candidates per review status (the dashboard's work list), counted on the status index."""
+    counts = {status: 0 for status in STATUSES}
+    counted = select(_c(Match.review_status), func.count()).where(*_LISTED).group_by(_c(Match.review_status))
+    counts.update({status: int(n) for status, n in session.execute(counted)})
     return counts
+
+
+@dataclass(frozen=True)
+class ApiPage:
+    entries: list[Entry]
+    total: int
+    cursor: str | None  # the next page's cursor (None on the last page)
+
+
+def _cursor_of(entry: Entry) -> str:
+    raw = json.dumps([entry.log10_lr, entry.match_id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def read_cursor(text: str) -> tuple[float, int]:
+    """(log10 LR, match id) of a cursor given by ``api_page``; ValueError when it is not one."""
+    try:
+        value = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
+    except (ValueError, TypeError) as error:
+        raise ValueError("not a cursor given by this list") from error
+    if (not isinstance(value, list) or len(value) != 2 or isinstance(value[0], bool)
+            or not isinstance(value[0], int | float) or not math.isfinite(value[0])
+            or isinstance(value[1], bool) or not isinstance(value[1], int) or not 0 < value[1] < 2**31):
+        raise ValueError("not a cursor given by this list")
+    return float(value[0]), value[1]
+
+
+def api_page(session: Session, *, site_code: str | None = None, status: str | None = None,
+             strength: str | None = None, limit: int = 100, after: tuple[float, int] | None = None) -> ApiPage:
+    """The API's pages of the queue (strongest first), by cursor: the first ``limit`` rows after
+    the cursor's row, the total of the filtered queue and the next cursor (keyset: each page starts
+    at its key through ``ix_match_open_lr``, however far)."""
+    filters = {key: value for key, value in (("site", site_code), ("status", status), ("strength", strength))
+               if value}
+    request = ListRequest(1, limit, "log10_lr", True, "", filters)
+    found, total = listing.after(session, QUEUE, request, key=after, limit=limit + 1, identities=True)
+    shown = entries(session, found[:limit])
+    return ApiPage(shown, total, _cursor_of(shown[-1]) if len(found) > limit else None)
 
 
 def rows(session: Session, *, site_id: int | None = None, status: str | None = None, strength: str | None = None,

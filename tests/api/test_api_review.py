@@ -19,8 +19,10 @@ def test_review_through_the_api(client: FlaskClient, db: Session, users: dict) -
     first, second = users["analyst"], factories.make_user(db, "analyst", "analyst2")
     c = make_candidate(db, first.user)
     h1, h2 = _token(db, first), _token(db, second)
-    rows = client.get("/api/v1/review/matches", headers=h1).get_json()
+    listed = client.get("/api/v1/review/matches", headers=h1).get_json()
+    rows = listed["items"]
     assert [r["match_id"] for r in rows] == [c.match.id] and rows[0]["status"] == "open"
+    assert listed["total"] == 1 and listed["next"] is None
     evidence = client.get(f"/api/v1/review/matches/{c.match.id}", headers=h1).get_json()
     assert evidence["loci"][2]["inconsistent"] is True and evidence["contradictions"] == []
     assert "name" not in str(evidence).lower()
@@ -90,3 +92,49 @@ def test_retraction_through_the_api(client: FlaskClient, db: Session, users: dic
     db.expire_all()
     assert db.get(MissingPerson, c.family.missing_person.id).status == "missing"
     assert len(db.exec(Identification.__table__.select()).all()) == 2  # type: ignore[attr-defined]
+
+
+def test_the_queue_api_pages_by_cursor_with_the_total(client: FlaskClient, db: Session, users: dict) -> None:
+    """No cap: every candidate is reached by following the ``next`` links, strongest first, each
+    page with the total of the filtered queue; bad parameters are refused with their name."""
+    from tests.review_factories import make_family, make_match, make_remains, make_run, make_site
+
+    first = users["analyst"]
+    site, other_site = make_site(db, "QTF"), make_site(db, "NJH")
+    run = make_run(db, first.user)
+    lrs = [7.0, 5.0, 7.0, 9.5, 3.0, 7.0, 4.0]  # ties: the match id decides (the later first)
+    made = [make_match(db, run=run, remains=make_remains(db, site if n < 5 else other_site), family=make_family(db),
+                       log10_lr=lr) for n, lr in enumerate(lrs)]
+    h = _token(db, first)
+    expected = [m.id for m in sorted(made, key=lambda m: (m.log10_lr, m.id), reverse=True)]
+    seen, url, pages = [], "/api/v1/review/matches?limit=3", 0
+    while url:
+        answer = client.get(url, headers=h)
+        assert answer.status_code == 200, answer.get_json()
+        body = answer.get_json()
+        assert body["total"] == len(made) and body["limit"] == 3 and len(body["items"]) <= 3
+        seen += [r["match_id"] for r in body["items"]]
+        url, pages = body["next"], pages + 1
+    assert seen == expected and pages == 3
+    one_site = client.get(f"/api/v1/review/matches?site={other_site.id}&limit=1", headers=h).get_json()
+    assert one_site["total"] == 2 and [r["site_code"] for r in one_site["items"]] == ["NJH"]
+    assert f"site={other_site.id}" in one_site["next"] and "cursor=" in one_site["next"]
+    rest = client.get(one_site["next"], headers=h).get_json()
+    assert [r["match_id"] for r in rest["items"]] == [m for m in expected if m in {made[5].id, made[6].id}][1:]
+    assert rest["next"] is None
+    strong = client.get("/api/v1/review/matches?strength=very_strong", headers=h).get_json()
+    assert strong["total"] == 2 and {r["log10_lr"] for r in strong["items"]} == {5.0, 4.0}
+    assert client.get("/api/v1/review/matches?site=99999", headers=h).get_json() == {
+        "items": [], "total": 0, "limit": 100, "next": None}
+    for bad, field in (("limit=0", "limit"), ("limit=501", "limit"), ("limit=x", "limit"), ("status=maybe", "status"),
+                       ("cursor=not-a-cursor", "cursor"), ("cursor=WzEsMl0", None), ("site=-1", "site")):
+        answer = client.get(f"/api/v1/review/matches?{bad}", headers=h)
+        if field is None:  # a well-formed cursor of no row: the rows after it
+            assert answer.status_code == 200
+            continue
+        assert answer.status_code == 422, (bad, answer.get_json())
+        assert field in {p["field"] for p in answer.get_json()["problems"]}
+    documented = client.get("/api/v1/openapi.json").get_json()["paths"]["/api/v1/review/matches"]["get"]
+    assert {p["name"] for p in documented["parameters"]} >= {"limit", "cursor", "site", "status", "strength"}
+    schema = documented["responses"]["200"]["content"]["application/json"]["schema"]
+    assert schema == {"$ref": "#/components/schemas/QueuePageOut"}

@@ -11,7 +11,7 @@ from labtrack.models import Identification, MissingPerson, Remains, Signature
 from labtrack.services import audit, identification, identification_documents, review, signatures
 from tests import factories
 from tests.factories import PASSWORD
-from tests.review_factories import make_candidate, make_match, make_remains, make_run
+from tests.review_factories import make_candidate, make_family, make_match, make_remains, make_run
 
 
 @pytest.fixture
@@ -166,7 +166,8 @@ def test_later_candidates_for_identified_remains_are_flagged_in_the_queue(db: Se
     first, second = analysts
     c = make_candidate(db, first.user)
     ident = _identify(db, c.match.id, first, second)
-    later = make_match(db, run=make_run(db, first.user), remains=c.remains, family=c.family)
+    # another family's candidate for the same remains (one open candidate per remains sample and family)
+    later = make_match(db, run=make_run(db, first.user), remains=c.remains, family=make_family(db))
     rows = {r.match_id: r for r in review.queue(db)}
     assert rows[later.id].status == "open" and rows[later.id].identified_by == ident.id
     assert rows[c.match.id].identified_by is None  # the match that made the identification

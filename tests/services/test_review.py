@@ -202,6 +202,7 @@ def test_unreadable_per_locus_evidence_blocks_confirmation(db: Session, analysts
     other = make_family(db)
     with write(db, actor="t"):
         bad = Match(run_id=c.run.id, profile_id=c.match.profile_id, family_id=other.family.id,
+                    sample_id=c.match.sample_id,
                     log10_lr=9.0, posterior=0.99999, prior=0.001, per_locus_json='[{"marker": "FGA"}]')
         db.add(bad)
     ctx = review.load(db, bad.id)

@@ -289,14 +289,17 @@ def test_queue_flags_candidates_for_remains_identified_meanwhile(client, db, use
     review.propose(session=db, match_id=c.match.id, by=users["analyst"].user, decision="confirm", reason="ok",
                    password=PASSWORD)
     ident = review.approve(session=db, match_id=c.match.id, by=second.user, password=PASSWORD).identification
-    later = make_match(db, run=make_run(db, users["analyst"].user), remains=c.remains, family=c.family)
+    from tests.review_factories import make_family
+
+    # another family's candidate for the same remains (one open candidate per remains sample and family)
+    later = make_match(db, run=make_run(db, users["analyst"].user), remains=c.remains, family=make_family(db))
     _as(client, users["analyst"])
     page = _page(client, "/review/")
     row = page[page.index(f'data-match="{later.id}"'):]
     row = row[: row.index("</tr>")]
     assert f"remains already identified (#{ident.id})" in row
     assert f"/review/identifications/{ident.id}" in row
-    api = client.get("/api/v1/review/matches").get_json()
+    api = client.get("/api/v1/review/matches").get_json()["items"]
     assert {r["match_id"]: r["identified_by"] for r in api} == {c.match.id: None, later.id: ident.id}
 
 

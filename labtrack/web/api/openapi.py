@@ -36,6 +36,7 @@ class Operation:
     many: bool = False
     status: int = 200
     extra_responses: dict[int, str] = field(default_factory=dict)
+    query: type[BaseModel] | None = None
 
 
 OPERATIONS: list[Operation] = []
@@ -44,14 +45,16 @@ OPERATIONS: list[Operation] = []
 def operation(bp: Blueprint, rule: str, *, method: str = "GET", summary: str, tag: str,
               roles: tuple[str, ...] | None, body: type[BaseModel] | None = None,
               response: type[BaseModel] | None = None, many: bool = False,
-              status: int = 200, endpoint: str | None = None) -> Callable[[F], F]:
-    """Route, protect and document one API operation (``roles=None`` means public)."""
+              status: int = 200, endpoint: str | None = None,
+              query: type[BaseModel] | None = None) -> Callable[[F], F]:
+    """Route, protect and document one API operation (``roles=None`` means public); ``query``: the
+    model of its query parameters (documented one by one; read with ``parse_query``)."""
 
     def decorator(view: F) -> F:
         guarded = public(view) if roles is None else roles_required(*roles)(view)
         bp.add_url_rule(rule, endpoint=endpoint or view.__name__, view_func=guarded, methods=[method])
         OPERATIONS.append(Operation((bp.url_prefix or "") + rule,
-                                    method.lower(), summary, tag, roles, body, response, many, status))
+                                    method.lower(), summary, tag, roles, body, response, many, status, query=query))
         return guarded
 
     return decorator
@@ -94,6 +97,25 @@ def parse_body(model: type[M]) -> M:
             for issue in error.errors()
         ]
         raise ValidationFailed(msg("The request body is not valid"), problems) from error
+
+
+def parse_query(model: type[M]) -> M:
+    """Validate the query parameters against ``model``; every problem names its parameter."""
+    values = {name: request.args.get(name) for name in model.model_fields if request.args.get(name) is not None}
+    try:
+        return model.model_validate(values)
+    except ValidationError as error:
+        problems = [InputProblem(message=issue["msg"], field=".".join(str(p) for p in issue["loc"]) or None)
+                    for issue in error.errors()]
+        raise ValidationFailed("The query parameters are not valid", problems) from error
+
+
+def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
+    schema = model.model_json_schema()
+    required = set(schema.get("required", []))
+    return [{"name": name, "in": "query", "required": name in required,
+             **({"description": prop.pop("description")} if "description" in prop else {}),
+             "schema": prop} for name, prop in schema.get("properties", {}).items()]
 
 
 def _zoned(model: BaseModel) -> BaseModel:
@@ -165,6 +187,8 @@ def build_document(title: str, version: str) -> dict[str, Any]:
     error_ref = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
     for op in OPERATIONS:
         path, params = _path(op.rule)
+        if op.query is not None:
+            params = params + _query_parameters(op.query)
         entry: dict[str, Any] = {
             "summary": op.summary,
             "tags": [op.tag],

@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 from typing import Any, Literal
+from urllib.parse import urlencode
 
 from flask import current_app, request
 from flask_login import current_user
 from pydantic import BaseModel, Field
 
 from labtrack.core import review_rules
+from labtrack.core.errors import InputProblem, ValidationFailed
 from labtrack.db import get_session
+from labtrack.models import Site
 from labtrack.services import identification, review
+from labtrack.services import review_queue as review_queue_model
 from labtrack.web.access import ADMIN, ANALYST
 from labtrack.web.api import bp
-from labtrack.web.api.openapi import operation, parse_body, respond
+from labtrack.web.api.openapi import operation, parse_body, parse_query, respond
 from labtrack.web.extensions import limiter
 from labtrack.web.messages import text
 
 REVIEWERS = (ANALYST, ADMIN)
+MAX_PAGE = 500
 
 
 class QueueRowOut(BaseModel):
@@ -85,15 +90,52 @@ class ReviewOut(BaseModel):
     identification_id: int | None = None
 
 
-@operation(bp, "/review/matches", summary="Candidate matches to review (filters: site, status, strength)",
-           tag="review", roles=REVIEWERS, response=QueueRowOut, many=True)
+class QueueQuery(BaseModel):
+    limit: int = Field(default=100, ge=1, le=MAX_PAGE, description=f"rows per page (1 to {MAX_PAGE})")
+    cursor: str | None = Field(default=None, min_length=1, max_length=200,
+                               description="where to go on: the cursor of the previous page's `next` link")
+    site: int | None = Field(default=None, ge=1, le=2**31 - 1, description="only this site (its id)")
+    status: Literal[review_rules.STATUSES] | None = Field(default=None, description="only this review status")  # type: ignore[valid-type]
+    strength: Literal[review_rules.STRENGTHS] | None = Field(  # type: ignore[valid-type]
+        default=None, description="only this strength band of the LR")
+
+
+class QueuePageOut(BaseModel):
+    items: list[QueueRowOut]
+    total: int = Field(description="candidates in the filtered queue (all pages)")
+    limit: int
+    next: str | None = Field(description="the next page (same filters, with a cursor); null on the last page")
+
+
+@operation(bp, "/review/matches", summary="Candidate matches to review, strongest first, a page at a time "
+           "(filters: site, status, strength; `limit` rows per page, the `next` link goes on)",
+           tag="review", roles=REVIEWERS, response=QueuePageOut, query=QueueQuery)
 def review_queue() -> Any:
-    site = request.args.get("site", "")
-    status = request.args.get("status") if request.args.get("status") in review_rules.STATUSES else None
-    strength = request.args.get("strength") if request.args.get("strength") in review_rules.STRENGTHS else None
-    rows = review.queue(get_session(), site_id=int(site) if site.isdigit() else None, status=status,
-                        strength=strength)
-    return respond(QueueRowOut, rows)
+    query = parse_query(QueueQuery)
+    db = get_session()
+    try:
+        after = review_queue_model.read_cursor(query.cursor) if query.cursor else None
+    except ValueError as error:
+        raise ValidationFailed("The query parameters are not valid",
+                               [InputProblem(message=str(error), field="cursor")]) from error
+    site = db.get(Site, query.site) if query.site is not None else None
+    if query.site is not None and site is None:
+        return respond(QueuePageOut, {"items": [], "total": 0, "limit": query.limit, "next": None})
+    page = review_queue_model.api_page(db, site_code=site.code if site else None, status=query.status,
+                                       strength=query.strength, limit=query.limit, after=after)
+    following = None
+    if page.cursor is not None:
+        params = {k: v for k, v in request.args.items() if k != "cursor"} | {"cursor": page.cursor}
+        following = f"{request.path}?{urlencode(params)}"
+    return respond(QueuePageOut, {"items": [_queue_row(e) for e in page.entries], "total": page.total,
+                                  "limit": query.limit, "next": following})
+
+
+def _queue_row(entry: review_queue_model.Entry) -> dict[str, Any]:
+    return {"match_id": entry.match_id, "run_id": entry.run_id, "remains_accession": entry.remains_accession,
+            "site_code": entry.site, "family_code": entry.family_code, "case_number": entry.case_number,
+            "log10_lr": entry.log10_lr, "posterior": entry.posterior, "strength": entry.strength,
+            "status": entry.status, "identified_by": entry.identified_by}
 
 
 @operation(bp, "/review/matches/<int:match_id>", summary="A match's evidence (no names: blind review)",
