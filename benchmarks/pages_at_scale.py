@@ -235,9 +235,11 @@ def main() -> None:
         "analyst": [
             ("review queue, first page", "/review/"),
             ("review queue, page 500", "/review/?page=500"),
+            ("review queue, last page", "/review/?page=2000"),
             ("review queue, sorted by posterior", "/review/?sort=posterior"),
             ("review queue, proposed for confirmation", "/review/?status=proposed_confirm"),
             ("review queue, one site", "/review/?site=SBB"),
+            ("review queue API, 100 rows", "/api/v1/review/matches?limit=100"),
             ("dashboard", "/dashboard/"),
         ],
         "technician": [
