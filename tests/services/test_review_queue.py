@@ -123,7 +123,7 @@ def test_the_queue_page_pages_sorts_filters_and_exports(client: FlaskClient, db:
     # competing candidates counted on the page as in the service
     for row in review.queue(db):
         if row.competing:
-            assert f'data-match="{row.match_id}"' in html and f"⚠ {row.competing}" in html
+            assert f'data-match="{row.match_id}"' in html and f'⚠ <bdi dir="ltr">{row.competing}</bdi>' in html
     only_open = client.get("/review/?status=open").get_data(as_text=True)
     assert only_open.count('data-match="') == 3 and "Rows 1–3 of 3" in only_open
     rows = _csv(client.get("/review/?status=open&export=csv"))

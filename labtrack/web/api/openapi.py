@@ -107,7 +107,7 @@ def parse_query(model: type[M]) -> M:
     except ValidationError as error:
         problems = [InputProblem(message=issue["msg"], field=".".join(str(p) for p in issue["loc"]) or None)
                     for issue in error.errors()]
-        raise ValidationFailed("The query parameters are not valid", problems) from error
+        raise ValidationFailed(msg("The query parameters are not valid"), problems) from error
 
 
 def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:

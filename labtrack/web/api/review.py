@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from labtrack.core import review_rules
 from labtrack.core.errors import InputProblem, ValidationFailed
+from labtrack.core.messages import msg
 from labtrack.db import get_session
 from labtrack.models import Site
 from labtrack.services import identification, review
@@ -116,8 +117,9 @@ def review_queue() -> Any:
     try:
         after = review_queue_model.read_cursor(query.cursor) if query.cursor else None
     except ValueError as error:
-        raise ValidationFailed("The query parameters are not valid",
-                               [InputProblem(message=str(error), field="cursor")]) from error
+        raise ValidationFailed(msg("The query parameters are not valid"), [InputProblem(
+            message=msg("This is not a cursor of this list: follow the next link of a page."), field="cursor")]
+        ) from error
     site = db.get(Site, query.site) if query.site is not None else None
     if query.site is not None and site is None:
         return respond(QueuePageOut, {"items": [], "total": 0, "limit": query.limit, "next": None})
