@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from labtrack import db
-from labtrack.web import bidi, edge, errors, messages, terms
+from labtrack.web import bidi, edge, errors, messages, terms, units
 from labtrack.web.access import ADMIN, ALL_ROLES, ANALYST, COORDINATOR, ROLE_LABELS, TECHNICIAN
 from labtrack.web.extensions import babel, csrf, limiter, login_manager
 
@@ -140,6 +140,7 @@ def init_app(app: Flask) -> None:
     app.context_processor(_template_globals)
     terms.init_app(app)
     bidi.init_app(app)
+    units.init_app(app)
     app.before_request(_schema_guard)
     from labtrack.web.auth import end_idle_session, require_new_password
 
