@@ -15,11 +15,16 @@ from __future__ import annotations
 from flask import Flask
 from markupsafe import Markup
 
+from labtrack.core.messages import Message
+from labtrack.web.messages import text
+
 
 def ltr(value: object) -> Markup:
     """``value`` (escaped unless it is markup already) isolated, read left to right; '' for None."""
     if value is None or value == "":
         return Markup("")
+    if isinstance(value, Message):
+        value = text(value)  # a filter sees the value before the template's finalize renders it
     return Markup('<bdi dir="ltr">%s</bdi>') % (value,)
 
 
@@ -27,6 +32,8 @@ def isolate(value: object) -> Markup:
     """``value`` isolated, in the direction of its first strong letter (a name in either script)."""
     if value is None or value == "":
         return Markup("")
+    if isinstance(value, Message):
+        value = text(value)
     return Markup("<bdi>%s</bdi>") % (value,)
 
 

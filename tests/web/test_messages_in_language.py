@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 
 from labtrack.core import ids
 from labtrack.core.errors import PermissionDenied
+from labtrack.core.messages import msg
 from labtrack.models import CustodyEvent, Profile, Sample, Site
 from labtrack.services import accounts, custody, samples
 from labtrack.web.messages import text
@@ -266,3 +267,14 @@ def test_dashboard_work_and_the_not_migrated_page_in_arabic(app, client: FlaskCl
     with app.test_request_context(headers=ARABIC):
         text = render_template("errors/not_migrated.html")
     assert "قاعدة البيانات غير جاهزة" in text and 'dir="rtl"' in text
+
+
+def test_a_message_through_the_direction_filters_is_still_translated(app) -> None:
+    from labtrack.web.bidi import isolate, ltr
+
+    where = msg("with %(person)s", person="Lina Haddad")
+    with app.test_request_context(headers=ARABIC):
+        assert isolate(where) == "<bdi>بحوزة Lina Haddad</bdi>"
+        assert ltr(msg("no custody event %(event)s", event=7)) == '<bdi dir="ltr">لا يوجد حدث حيازة رقم 7</bdi>'
+    with app.test_request_context(headers=ENGLISH):
+        assert isolate(where) == "<bdi>with Lina Haddad</bdi>"
