@@ -10,7 +10,7 @@ so the English text is the msgid of the Arabic catalogue. A ``Message`` *is* its
 web edge renders it in the reader's language with ``message.render(translations)``.
 Parameters may be messages themselves (``where=standing.describe()``); they are rendered first.
 A stored code (a state, an action) is passed as ``term(code)`` or ``terms(codes)``: English text
-shows the code, the web edge its label in the reader's language (``labtrack.web.terms``).
+shows the code (underscores as spaces), the web edge its label in the reader's language.
 """
 
 from __future__ import annotations
@@ -88,7 +88,11 @@ class Message(str):
         values = dict(params or {})
         if plural is not None:
             values.setdefault("num", num)
-        english = _format(plural if plural is not None and num != 1 else id, values)
+        text = plural if plural is not None and num != 1 else id
+        try:
+            english = _format(text, values)
+        except (KeyError, ValueError, TypeError):  # a placeholder without its parameter: say it as written
+            english = text
         self = super().__new__(cls, english)
         self.id, self.params, self.plural, self.num = id, values, plural, num
         return self

@@ -109,3 +109,7 @@ def test_messages_kept_as_json_come_back_whole() -> None:
         assert isinstance(again, Message) and again == original and again.id == original.id
         assert to_data(again) == to_data(original)
     assert from_data("plain text") == "plain text" and to_data(3) == 3
+
+
+def test_a_message_missing_a_parameter_is_said_as_written_not_raised() -> None:
+    assert msg("no custody event %(event)s", id=7) == "no custody event %(event)s"
