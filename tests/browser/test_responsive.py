@@ -11,6 +11,8 @@ from sqlmodel import Session, col, select
 
 from labtrack.models import StorageLocation
 from labtrack.services import demo
+from labtrack.web import NAVIGATION
+from labtrack.web.access import ADMIN, TECHNICIAN
 from tests import review_factories
 from tests.browser.pages import horizontal_overflow, signed_in_page
 from tests.pdf_text import ARTIFACTS
@@ -128,15 +130,77 @@ def test_a_wide_table_scrolls_inside_its_box(app: Flask, users: dict, pages: dic
     page.screenshot(path=str(ARTIFACTS / f"responsive-390px-{language}-review-queue-scrolled.png"), full_page=True)
 
 
-def test_wide_screens_and_pages_without_javascript_keep_the_bar_open(app: Flask, users: dict, live_server: str,
-                                                                     chromium) -> None:
-    wide = signed_in_page(chromium, live_server, users["admin"], language="ar", width=1280)
-    assert not wide.locator("#menu-toggle").is_visible() and wide.locator("nav.areas").is_visible()
-    assert wide.locator("header form.find").is_visible()
+def _areas_of(role: str) -> list[str]:
+    return [str(label) for _endpoint, label, roles in NAVIGATION if role in roles]
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_an_administrators_crowded_bar_collapses_on_a_wide_screen(app: Flask, users: dict, live_server: str,
+                                                                  chromium, language: str) -> None:
+    """Seventeen areas do not fit 1,280 px (they wrapped into five rows): the bar collapses behind the menu
+    button, in one row, and every area is reachable from it by keyboard and by mouse."""
+    page = signed_in_page(chromium, live_server, users["admin"], language=language, width=1280)
+    page.goto(f"{live_server}/review/")
+    toggle, areas, header = page.locator("#menu-toggle"), page.locator("nav.areas"), page.locator("header")
+    assert toggle.is_visible() and not areas.is_visible() and not page.locator("header form.find").is_visible()
+    brand, button = page.locator("header .brand").bounding_box(), toggle.bounding_box()
+    assert brand is not None and button is not None
+    assert header.bounding_box()["height"] < 2 * button["height"]  # one row
+    if language == "ar":
+        assert button["x"] + button["width"] < brand["x"]
+    else:
+        assert brand["x"] + brand["width"] < button["x"]
+
+    page.locator("header .brand").focus()
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.id") == "menu-toggle"
+    page.keyboard.press("Enter")
+    assert toggle.get_attribute("aria-expanded") == "true" and areas.is_visible()
+    links = areas.locator("a")
+    assert links.count() == len(_areas_of(ADMIN)) == 17
+    for index in range(links.count()):
+        box = links.nth(index).bounding_box()
+        assert box is not None and 0 <= box["x"] and box["x"] + box["width"] <= 1280, links.nth(index).inner_text()
+        assert box["y"] + box["height"] <= 900, links.nth(index).inner_text()  # no scrolling to reach it
+    assert horizontal_overflow(page) <= 0
+    page.screenshot(path=str(ARTIFACTS / f"responsive-1280px-{language}-admin-menu-open.png"), full_page=True)
+    # by keyboard to the last area (every one is a stop of the Tab order)
+    for _ in range(links.count()):
+        page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.getAttribute('href')") == "/admin/audit"
+    page.keyboard.press("Escape")
+    assert toggle.get_attribute("aria-expanded") == "false" and not areas.is_visible()
+    toggle.click()
+    links.last.click()
+    page.wait_for_url(f"{live_server}/admin/audit")
+    assert page.locator("#menu-toggle").is_visible()
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_a_bar_that_fits_stays_open_and_collapses_when_the_window_shrinks(app: Flask, users: dict,
+                                                                          live_server: str, chromium,
+                                                                          language: str) -> None:
+    page = signed_in_page(chromium, live_server, users["technician"], language=language, width=2400)
+    links = page.locator("nav.areas a")
+    assert not page.locator("#menu-toggle").is_visible() and links.count() == len(_areas_of(TECHNICIAN))
+    assert page.locator("header form.find").is_visible()
+    tops = [links.nth(index).bounding_box()["y"] for index in range(links.count())]
+    assert max(tops) - min(tops) < 2, tops  # one row
+    # the same screen with too many areas for its width collapses (measured again on resize)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.wait_for_function("() => document.getElementById('topbar').classList.contains('crowded')")
+    assert page.locator("#menu-toggle").is_visible() and not page.locator("nav.areas").is_visible()
+    page.set_viewport_size({"width": 2400, "height": 900})
+    page.wait_for_function("() => !document.getElementById('topbar').classList.contains('crowded')")
+    assert not page.locator("#menu-toggle").is_visible() and page.locator("nav.areas").is_visible()
+
+
+def test_pages_without_javascript_keep_the_bar_open(app: Flask, users: dict, live_server: str, chromium) -> None:
     # without JavaScript nothing collapses: the bar wraps, every area stays one tap away
-    plain = signed_in_page(chromium, live_server, users["admin"], language="ar", width=390, javascript=False)
-    assert not plain.locator("#menu-toggle").is_visible() and plain.locator("nav.areas").is_visible()
-    assert plain.locator("nav.areas a").first.is_visible()
+    for width in (390, 1280):
+        plain = signed_in_page(chromium, live_server, users["admin"], language="ar", width=width, javascript=False)
+        assert not plain.locator("#menu-toggle").is_visible() and plain.locator("nav.areas").is_visible()
+        assert plain.locator("nav.areas a").count() == 17 and plain.locator("nav.areas a").last.is_visible()
 
 
 def test_the_menu_opens_by_keyboard_at_the_scanning_station(app: Flask, users: dict, live_server: str,
