@@ -8,7 +8,6 @@ from flask import Blueprint, Response, current_app, flash, redirect, render_temp
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from labtrack.core.errors import DomainError
 from labtrack.core.scanning import LAYOUT_TO_LATIN, MULTI_KEY, REPEAT_WINDOW_S
 from labtrack.db import get_session
 from labtrack.models.custody import CAPTURE_METHODS, CUSTODY_ACTIONS, ITEM_KINDS
@@ -16,7 +15,7 @@ from labtrack.services import accounts, custody, custody_documents, labels
 from labtrack.services import lists as list_specs
 from labtrack.web import lists
 from labtrack.web.access import ADMIN, ANALYST, TECHNICIAN, roles_required
-from labtrack.web.form_pages import correctable, refuse
+from labtrack.web.form_pages import attempt
 from labtrack.web.intake_forms import CustodyCorrectionForm
 from labtrack.web.terms import term
 
@@ -77,17 +76,12 @@ def correct(item_accession: str) -> Any:
         if badge and to_user is None:
             form.to_badge.errors = [*form.to_badge.errors, _("No person has this badge.")]
         else:
-            try:
-                custody.correct_event(session=db, event_id=int(form.event_id.data),
-                                      by=current_user._get_current_object(), reason=form.reason.data.strip(),
-                                      to_user=to_user,
-                                      to_location=(form.to_location.data or "").strip(),
-                                      to_party=(form.to_party.data or "").strip())
-            except DomainError as error:
-                if not correctable(error):
-                    raise
-                refuse(form, error)
-            else:
+            correction = attempt(form, custody.correct_event, session=db, event_id=int(form.event_id.data),
+                           by=current_user._get_current_object(), reason=form.reason.data.strip(),
+                           to_user=to_user,
+                           to_location=(form.to_location.data or "").strip(),
+                           to_party=(form.to_party.data or "").strip())
+            if correction is not None:
                 flash(_("Correction recorded; the corrected event stays in the history."), "success")
                 return redirect(url_for("custody.item", item_accession=item_accession))
     return _item_page(item_accession, form, status=422)

@@ -12,7 +12,6 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from labtrack.core.errors import DomainError
 from labtrack.db import get_session
 from labtrack.services import consent, families
 from labtrack.services import lists as list_specs
@@ -20,7 +19,7 @@ from labtrack.web import inquiry_admin, lists
 from labtrack.web.access import ADMIN, ALL_ROLES, COORDINATOR, can_see_identities, roles_required
 from labtrack.web.corrections import correction_page
 from labtrack.web.fields import PickedDateField, WholeNumberField, not_before_1900, not_in_future, year_not_in_future
-from labtrack.web.form_pages import correctable, refuse
+from labtrack.web.form_pages import attempt
 from labtrack.web.identity import may_see_donor
 from labtrack.web.missing_persons import SEX_CHOICES
 
@@ -66,17 +65,13 @@ def index() -> Any:
             message = _("Coordinators register donors.")
             return render_template("errors/error.html", status=403, message=message, problems=[]), 403
         if form.validate_on_submit():
-            try:
-                donor, sample = families.register_donor(
-                    session=db, by=current_user, code=form.code.data or "", sex=form.sex.data or "U",
-                    name_ar=form.name_ar.data or "", name_latin=form.name_latin.data or "",
-                    birth_year=form.birth_year.data, phone=form.phone.data or "",
-                    address=form.address.data or "")
-            except DomainError as error:
-                if not correctable(error):
-                    raise
-                refuse(form, error)
-            else:
+            registered = attempt(form, families.register_donor,
+                                 session=db, by=current_user, code=form.code.data or "", sex=form.sex.data or "U",
+                                 name_ar=form.name_ar.data or "", name_latin=form.name_latin.data or "",
+                                 birth_year=form.birth_year.data, phone=form.phone.data or "",
+                                 address=form.address.data or "")
+            if registered is not None:
+                donor, sample = registered
                 flash(_("Donor %(code)s registered; reference sample %(sample)s.", code=donor.code,
                         sample=sample.accession), "success")
                 inquiry_admin.issue_code(donor_id=donor.id)
@@ -132,15 +127,10 @@ def add_sample(donor_id: int) -> Any:
     """Register a reference sample of the donor; a refused form comes back on the donor's page."""
     form = ReferenceSampleForm()
     if form.validate_on_submit():
-        try:
-            sample = families.add_reference_sample(session=get_session(), donor_id=donor_id, by=current_user,
-                                                   sample_type=form.sample_type.data or "buccal_swab",
-                                                   collected_on=form.collected_on.data)
-        except DomainError as error:
-            if not correctable(error):
-                raise
-            refuse(form, error)
-        else:
+        sample = attempt(form, families.add_reference_sample, session=get_session(), donor_id=donor_id, by=current_user,
+                         sample_type=form.sample_type.data or "buccal_swab",
+                         collected_on=form.collected_on.data)
+        if sample is not None:
             flash(_("Reference sample %(sample)s registered; print its label.", sample=sample.accession), "success")
             return redirect(url_for("donors.detail", donor_id=donor_id))
     return _donor_page(donor_id, sample_form=form, status=422)
@@ -152,17 +142,12 @@ def grant_consent(donor_id: int) -> Any:
     """Record the donor's consent; a refused form comes back with what was typed."""
     form = ConsentForm()
     if form.validate_on_submit():
-        try:
-            consent.grant(session=get_session(), donor_id=donor_id, by=current_user,
-                          identification_only=bool(form.identification_only.data),
-                          retention_years=form.retention_years.data,
-                          contact_for_results=bool(form.contact_for_results.data),
-                          given_on=form.given_on.data, collected_by=form.collected_by.data or "")
-        except DomainError as error:
-            if not correctable(error):
-                raise
-            refuse(form, error)
-        else:
+        granted = attempt(form, consent.grant, session=get_session(), donor_id=donor_id, by=current_user,
+                       identification_only=bool(form.identification_only.data),
+                       retention_years=form.retention_years.data,
+                       contact_for_results=bool(form.contact_for_results.data),
+                       given_on=form.given_on.data, collected_by=form.collected_by.data or "")
+        if granted is not None:
             flash(_("Consent recorded."), "success")
             return redirect(url_for("donors.detail", donor_id=donor_id))
     return _donor_page(donor_id, consent_form=form, status=422)
@@ -174,13 +159,9 @@ def withdraw_consent(donor_id: int, grant_id: int) -> Any:
     """Withdraw a consent: the donor's profiles leave every future search."""
     form = WithdrawForm()
     if form.validate_on_submit():
-        try:
-            consent.withdraw(session=get_session(), grant_id=grant_id, by=current_user, note=form.note.data or "")
-        except DomainError as error:
-            if not correctable(error):
-                raise
-            refuse(form, error)
-        else:
+        withdrawn = attempt(form, consent.withdraw, session=get_session(), grant_id=grant_id, by=current_user,
+                       note=form.note.data or "")
+        if withdrawn is not None:
             flash(_("Consent withdrawn: the donor's profiles are excluded from every future search."), "success")
             return redirect(url_for("donors.detail", donor_id=donor_id))
     return _donor_page(donor_id, withdraw_form=form, status=422)

@@ -8,6 +8,9 @@ with status 422, instead of an error page or a redirect that empties the form.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 from flask_babel import gettext
 from flask_wtf import FlaskForm
 
@@ -17,11 +20,25 @@ from labtrack.web import messages
 
 # Errors a person at the form can correct; others (not found, forbidden, busy) go to the error pages.
 CORRECTABLE = (ValidationFailed, Conflict)
+T = TypeVar("T")
 
 
 def correctable(error: DomainError) -> bool:
     """Whether ``error`` is one the person can fix in the form (not a missing item or a busy database)."""
     return isinstance(error, CORRECTABLE) and not isinstance(error, Busy)
+
+
+def attempt(form: FlaskForm, action: Callable[..., T], /, **arguments: Any) -> T | None:
+    """``action(**arguments)`` (a service call), or None when the service refused with an error
+    the person can correct: the refusal is then on ``form`` (see ``refuse``) for the page to be
+    shown again. Other errors (not found, forbidden, busy) go on to the error pages."""
+    try:
+        return action(**arguments)
+    except DomainError as error:
+        if not correctable(error):
+            raise
+        refuse(form, error)
+        return None
 
 
 def refuse(form: FlaskForm, error: DomainError) -> None:

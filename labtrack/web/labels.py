@@ -8,12 +8,11 @@ from typing import Any
 from flask import Blueprint, Response, render_template, request
 from flask_login import current_user
 
-from labtrack.core.errors import DomainError
 from labtrack.db import get_session
 from labtrack.documents.labels import LAYOUTS
 from labtrack.services import labels
 from labtrack.web.access import ADMIN, TECHNICIAN, roles_required
-from labtrack.web.form_pages import correctable, refuse
+from labtrack.web.form_pages import attempt
 from labtrack.web.intake_forms import LabelPrintForm
 
 bp = Blueprint("labels", __name__, url_prefix="/labels")
@@ -41,15 +40,11 @@ def print_labels() -> Any:
         return _labels_page(form, status=422)
     accessions = [part for part in re.split(r"[\s,;]+", form.items.data) if part]
     layout = form.layout.data
-    try:
-        content, prints = labels.print_labels(session=get_session(), accessions=accessions, layout=layout,
-                                              reason=(form.reason.data or "").strip(),
-                                              by=current_user._get_current_object())
-    except DomainError as error:
-        if not correctable(error):
-            raise
-        refuse(form, error)
+    printed = attempt(form, labels.print_labels, session=get_session(), accessions=accessions, layout=layout,
+                      reason=(form.reason.data or "").strip(), by=current_user._get_current_object())
+    if printed is None:
         return _labels_page(form, status=422)
+    content, prints = printed
     if layout == "zpl":
         return Response(content, mimetype="text/plain",
                         headers={"Content-Disposition": 'attachment; filename="labels.zpl"'})

@@ -12,7 +12,6 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from labtrack.core.errors import DomainError
 from labtrack.db import get_session
 from labtrack.services import duplicates, families, person_links
 from labtrack.services import lists as list_specs
@@ -27,7 +26,7 @@ from labtrack.web.fields import (
     not_in_future,
     year_not_in_future,
 )
-from labtrack.web.form_pages import correctable, refuse
+from labtrack.web.form_pages import attempt
 from labtrack.web.identity import may_see_missing_person
 
 bp = Blueprint("missing_persons", __name__, url_prefix="/missing-persons")
@@ -80,16 +79,11 @@ def index() -> Any:
         if form.validate_on_submit() and not likely:
             values = {k: v for k, v in form.data.items()
                       if k not in ("csrf_token", "case_number", "sex", "different_person")}
-            try:
-                person = families.register_missing_person(session=db, by=current_user,
-                                                          case_number=form.case_number.data or "",
-                                                          sex=form.sex.data or "U",
-                                                          **{k: v for k, v in values.items() if v not in (None, "")})
-            except DomainError as error:
-                if not correctable(error):
-                    raise
-                refuse(form, error)
-            else:
+            person = attempt(form, families.register_missing_person, session=db, by=current_user,
+                             case_number=form.case_number.data or "",
+                             sex=form.sex.data or "U",
+                             **{k: v for k, v in values.items() if v not in (None, "")})
+            if person is not None:
                 flash(_("Missing person %(case)s registered.", case=person.case_number), "success")
                 inquiry_admin.issue_code(missing_person_id=person.id)
                 return redirect(url_for("missing_persons.detail", person_id=person.id))

@@ -9,13 +9,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from labtrack.core import lifecycle
-from labtrack.core.errors import DomainError
 from labtrack.db import get_session
 from labtrack.services import custody, samples
 from labtrack.services import lists as list_specs
 from labtrack.web import lists
 from labtrack.web.access import ADMIN, ANALYST, TECHNICIAN, roles_required
-from labtrack.web.form_pages import correctable, refuse
+from labtrack.web.form_pages import attempt
 from labtrack.web.intake_forms import ResampleForm, SampleForm, SampleTransitionForm
 from labtrack.web.sites import remains_page
 from labtrack.web.terms import term
@@ -38,16 +37,11 @@ def take(remains_accession: str) -> Any:
     """Record a sample taken from remains; a refused form comes back on the remains page."""
     form = SampleForm()
     if form.validate_on_submit():
-        try:
-            sample = samples.take_sample(session=get_session(), remains_accession=remains_accession,
-                                         sample_type=form.sample_type.data, collected_on=form.collected_on.data,
-                                         notes=(form.notes.data or "").strip(),
-                                         by=current_user._get_current_object())
-        except DomainError as error:
-            if not correctable(error):
-                raise
-            refuse(form, error)
-        else:
+        sample = attempt(form, samples.take_sample, session=get_session(), remains_accession=remains_accession,
+                         sample_type=form.sample_type.data, collected_on=form.collected_on.data,
+                         notes=(form.notes.data or "").strip(),
+                         by=current_user._get_current_object())
+        if sample is not None:
             flash(_("Sample %(id)s recorded: print its label now.", id=sample.accession), "success")
             return redirect(url_for("samples.detail", sample_accession=sample.accession))
     return remains_page(remains_accession, form, status=422)
@@ -77,15 +71,10 @@ def transition(sample_accession: str) -> Any:
     sample = samples.get_sample(get_session(), sample_accession)
     form = SampleTransitionForm(from_state=sample.state)
     if form.validate_on_submit():
-        try:
-            sample = samples.transition(session=get_session(), accession=sample_accession,
-                                        to_state=form.to_state.data, reason=(form.reason.data or "").strip(),
-                                        by=current_user._get_current_object())
-        except DomainError as error:
-            if not correctable(error):
-                raise
-            refuse(form, error)
-        else:
+        sample = attempt(form, samples.transition, session=get_session(), accession=sample_accession,
+                         to_state=form.to_state.data, reason=(form.reason.data or "").strip(),
+                         by=current_user._get_current_object())
+        if sample is not None:
             flash(_("%(id)s is now %(state)s.", id=sample.accession, state=term(sample.state)), "success")
             return redirect(url_for("samples.detail", sample_accession=sample.accession))
     return _sample_page(sample_accession, form, status=422)

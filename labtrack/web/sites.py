@@ -8,7 +8,6 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from labtrack.core.errors import DomainError
 from labtrack.db import get_session
 from labtrack.models.sites import REMAINS_TYPES, SEXES, SITE_STATUSES
 from labtrack.services import custody, intake, record_history, samples, site_corrections
@@ -16,7 +15,7 @@ from labtrack.services import lists as list_specs
 from labtrack.web import lists
 from labtrack.web.access import ADMIN, ANALYST, COORDINATOR, TECHNICIAN, roles_required
 from labtrack.web.corrections import correction_page
-from labtrack.web.form_pages import correctable, refuse
+from labtrack.web.form_pages import attempt
 from labtrack.web.intake_forms import RemainsForm, SampleForm, SiteForm
 from labtrack.web.site_forms import RemainsEditForm, SiteEditForm, SiteStatusForm
 from labtrack.web.terms import term
@@ -49,13 +48,9 @@ def create() -> Any:
                                 governorate=(form.governorate.data or "").strip(),
                                 latitude=form.latitude.data, longitude=form.longitude.data,
                                 legal_case_ref=(form.legal_case_ref.data or "").strip(), status=form.status.data)
-        try:
-            site = intake.create_site(session=get_session(), data=data, by=current_user._get_current_object())
-        except DomainError as error:
-            if not correctable(error):
-                raise
-            refuse(form, error)
-        else:
+        site = attempt(form, intake.create_site, session=get_session(), data=data,
+                       by=current_user._get_current_object())
+        if site is not None:
             flash(_("Site %(code)s registered.", code=site.code), "success")
             return redirect(url_for("sites.detail", site_code=site.code))
     return _sites_page(form, status=422)
@@ -92,14 +87,9 @@ def add_remains(site_code: str) -> Any:
             est_sex=form.est_sex.data, est_age_min=form.est_age_min.data, est_age_max=form.est_age_max.data,
             est_stature_cm=form.est_stature_cm.data, personal_effects=_text(form.personal_effects.data),
             notes=_text(form.notes.data))
-        try:
-            remains = intake.register_remains(session=get_session(), site_code=site_code, data=data,
-                                              by=current_user._get_current_object())
-        except DomainError as error:
-            if not correctable(error):
-                raise
-            refuse(form, error)
-        else:
+        remains = attempt(form, intake.register_remains, session=get_session(), site_code=site_code, data=data,
+                          by=current_user._get_current_object())
+        if remains is not None:
             flash(_("Remains %(id)s registered: print its label now.", id=remains.accession), "success")
             return redirect(url_for("sites.remains", accession=remains.accession))
     return _site_page(site_code, form, status=422)

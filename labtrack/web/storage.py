@@ -8,11 +8,10 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from labtrack.core.errors import DomainError
 from labtrack.db import get_session
 from labtrack.services import custody, storage
 from labtrack.web.access import ADMIN, TECHNICIAN, roles_required
-from labtrack.web.form_pages import correctable, refuse
+from labtrack.web.form_pages import attempt
 from labtrack.web.intake_forms import StorageLocationForm
 
 bp = Blueprint("storage", __name__, url_prefix="/storage")
@@ -41,16 +40,11 @@ def create() -> Any:
     form = StorageLocationForm(parents=[(loc.accession, f"{loc.accession} {loc.name}") for loc in locations
                                         if loc.level != "position"])
     if form.validate_on_submit():
-        try:
-            location = storage.create_location(session=get_session(), name=form.name.data.strip(),
-                                               level=form.level.data, number=int(form.number.data),
-                                               parent_accession=form.parent.data or None,
-                                               by=current_user._get_current_object())
-        except DomainError as error:
-            if not correctable(error):
-                raise
-            refuse(form, error)
-        else:
+        location = attempt(form, storage.create_location, session=get_session(), name=form.name.data.strip(),
+                           level=form.level.data, number=int(form.number.data),
+                           parent_accession=form.parent.data or None,
+                           by=current_user._get_current_object())
+        if location is not None:
             flash(_("Location %(id)s created.", id=location.accession), "success")
             return redirect(url_for("storage.detail", location_accession=location.accession))
     return _storage_page(form, status=422)
