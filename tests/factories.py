@@ -67,3 +67,21 @@ def make_box(db: Session, by: User, number: int = 1) -> object:
                                              parent_accession=parent.accession if parent else None, by=by)
     return storage.create_location(session=db, name=f"Box {number}", level="box", number=number,
                                    parent_accession=parent.accession if parent else None, by=by)
+
+
+def demo_genotypes(mapping: dict[str, str]) -> bytes:
+    """A genotypes CSV of the demo's rows for the samples in ``mapping`` (a son and his two parents,
+    Mendelian), each renamed to the sample ID it maps to."""
+    import csv
+    import io
+
+    from labtrack.fixtures_path import fixtures_dir
+
+    rows = csv.DictReader(io.StringIO((fixtures_dir() / "demo" / "profiles.csv").read_text()))
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["sample_id", "marker", "allele1", "allele2"])
+    for row in rows:
+        if row["sample_id"] in mapping:
+            writer.writerow([mapping[row["sample_id"]], row["marker"], row["allele1"], row["allele2"]])
+    return out.getvalue().encode()

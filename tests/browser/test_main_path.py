@@ -9,8 +9,6 @@ Screenshots of each step go to test-artifacts/ (main-path-<language>-<step>.png)
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from datetime import date, timedelta
 
@@ -53,18 +51,6 @@ def _button(page, action: str):  # noqa: ANN001, ANN202
 def _shot(page, language: str, step: str) -> None:  # noqa: ANN001
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"main-path-{language}-{step}.png"), full_page=True)
-
-
-def _genotypes(mapping: dict[str, str]) -> bytes:
-    """The demo's son and parents (Mendelian), renamed to this test's samples."""
-    rows = csv.DictReader(io.StringIO((fixtures_dir() / "demo" / "profiles.csv").read_text()))
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["sample_id", "marker", "allele1", "allele2"])
-    for row in rows:
-        if row["sample_id"] in mapping:
-            writer.writerow([mapping[row["sample_id"]], row["marker"], row["allele1"], row["allele2"]])
-    return out.getvalue().encode()
 
 
 @pytest.mark.parametrize("language", ["en", "ar"])
@@ -144,7 +130,7 @@ def test_the_main_path_in_the_browser(app: Flask, db: Session, chromium, live_se
         f"MP-2025-0001,F,,,1,{father_sample.accession},0\n"
         f"MP-2025-0001,M,,,2,{mother_sample.accession},0\n"
         "MP-2025-0001,MP,F,M,1,,1\n").encode())
-    profile_import.import_profiles(session=db, by=first.user, filename="typing-run-1.csv", raw=_genotypes(
+    profile_import.import_profiles(session=db, by=first.user, filename="typing-run-1.csv", raw=factories.demo_genotypes(
         {"QTF-00001-S01-S0": sample_accession, "REF-00002-A-KP": father_sample.accession,
          "REF-00001-A-CA": mother_sample.accession}))
     frequencies.import_table(session=db, raw=(fixtures_dir() / "freqs" / "nist1036.csv").read_bytes(),

@@ -7,8 +7,6 @@ go through the web pages with real logins. Every PDF is read back with pdftotext
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
 
@@ -35,18 +33,6 @@ from tests.tools import require
 
 NAME_AR = "أحمد خليل المصري"
 NAME_LATIN = "Ahmad Khalil al-Masri"
-
-
-def _demo_genotypes(mapping: dict[str, str]) -> bytes:
-    """Rows of the demo genotypes (a son and his two parents, Mendelian), renamed to our samples."""
-    rows = csv.DictReader(io.StringIO((fixtures_dir() / "demo" / "profiles.csv").read_text()))
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["sample_id", "marker", "allele1", "allele2"])
-    for row in rows:
-        if row["sample_id"] in mapping:
-            writer.writerow([mapping[row["sample_id"]], row["marker"], row["allele1"], row["allele2"]])
-    return out.getvalue().encode()
 
 
 def _document(db: Session, kind: str) -> IssuedDocument:
@@ -106,8 +92,9 @@ def test_the_whole_path(app: Flask, client: FlaskClient, db: Session) -> None:
     families.import_pedigrees(session=db, raw=pedigree.encode(), filename="pedigrees.csv", by=coordinator.user)
 
     # profiles (the son's femur and both parents) and the frequency table
-    raw = _demo_genotypes({"QTF-00001-S01-S0": sample.accession, "REF-00002-A-KP": father_sample.accession,
-                           "REF-00001-A-CA": mother_sample.accession})
+    raw = factories.demo_genotypes({"QTF-00001-S01-S0": sample.accession,
+                                    "REF-00002-A-KP": father_sample.accession,
+                                    "REF-00001-A-CA": mother_sample.accession})
     profile_import.import_profiles(session=db, raw=raw, filename="typing-run-1.csv", by=first.user)
     frequencies.import_table(session=db, raw=(fixtures_dir() / "freqs" / "nist1036.csv").read_bytes(),
                              filename="nist1036.csv", name="NIST 1036", make_default=True, by=first.user)
