@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from labtrack.core.messages import msg, nmsg
+from labtrack.core.messages import listed, msg, nmsg
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,14 @@ class InputProblem:
             if part
         )
         return f"{where}: {self.message}" if where else self.message
+
+    def describe(self) -> str:
+        """Where and what as one message (the same English as ``str``; the reader's language at
+        the web edge)."""
+        places = [place for place in (
+            self.file or "", msg("row %(row)s", row=self.row) if self.row is not None else "",
+            msg("field %(field)s", field=self.field) if self.field else "") if place]
+        return msg("%(where)s: %(message)s", where=listed(places), message=self.message) if places else self.message
 
 
 class DomainError(Exception):

@@ -15,6 +15,7 @@ shows the code (underscores as spaces), the web edge its label in the reader's l
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol
 
@@ -58,6 +59,18 @@ class Joined(tuple[object, ...]):
 
     def __str__(self) -> str:
         return "; ".join(str(item) for item in self)
+
+
+class Listed(tuple[object, ...]):
+    """Several messages (or texts) as one parameter, listed with commas (``listed(places)``)."""
+
+    def __str__(self) -> str:
+        return ", ".join(str(item) for item in self)
+
+
+def listed(items: Iterable[object]) -> Listed:
+    """Messages as one parameter: each rendered in the reader's language, listed with ", " ("، ")."""
+    return Listed(items)
 
 
 def joined(items: Iterable[object]) -> Joined:
@@ -122,8 +135,8 @@ def _render_value(value: object, translations: Translations, label: Callable[[st
     if isinstance(value, Terms):
         separator = translations.gettext(LIST_SEPARATOR)
         return separator.join(label(code) if label else code for code in value)
-    if isinstance(value, Joined):
-        separator = translations.gettext(JOIN_SEPARATOR)
+    if isinstance(value, Joined | Listed):
+        separator = translations.gettext(JOIN_SEPARATOR if isinstance(value, Joined) else LIST_SEPARATOR)
         return separator.join(str(_render_value(item, translations, label)) for item in value)
     return value
 
@@ -142,6 +155,8 @@ def to_data(value: object) -> object:
         return {"terms": list(value)}
     if isinstance(value, Joined):
         return {"joined": [to_data(item) for item in value]}
+    if isinstance(value, Listed):
+        return {"listed": [to_data(item) for item in value]}
     if value is None or type(value) in (str, int, float, bool):
         return value
     return str(value)
@@ -161,7 +176,27 @@ def from_data(data: object) -> object:
             return Terms(str(code) for code in data["terms"])
         if "joined" in data:
             return Joined(from_data(item) for item in data["joined"])
+        if "listed" in data:
+            return Listed(from_data(item) for item in data["listed"])
     return data
+
+
+def to_json(value: object) -> str:
+    """A message as JSON text for a column beside its English text ("" for plain text: the English
+    column says it all)."""
+    return json.dumps(to_data(value), ensure_ascii=False, sort_keys=True) if isinstance(value, Message) else ""
+
+
+def from_json(data: str, english: str) -> str:
+    """The message kept as ``data`` (``to_json``), or ``english`` for rows written before messages
+    were kept, or whose data cannot be read."""
+    if not data:
+        return english
+    try:
+        value = from_data(json.loads(data))
+    except (ValueError, TypeError, KeyError):
+        return english
+    return value if isinstance(value, str) else english
 
 
 def msg(id: str, /, **params: object) -> Message:

@@ -3,11 +3,13 @@ database, run by ``labtrack worker`` processes beside the web server."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, Index, text
 from sqlmodel import Field, SQLModel
 
+from labtrack.core.messages import from_json
 from labtrack.models.base import created_at_field, in_list, timestamp_field
 
 JOB_STATUSES: tuple[str, ...] = ("queued", "running", "done", "failed", "cancelled")
@@ -47,9 +49,36 @@ class Job(SQLModel, table=True):
     heartbeat_at: datetime | None = timestamp_field()
     cancel_requested: bool = Field(default=False)
     cancelled_by_id: int | None = Field(default=None, foreign_key="user_account.id")
-    error: str = Field(default="")  # why it failed or was cancelled, for a person to read
+    error: str = Field(default="")  # why it failed or was cancelled, for a person to read (English)
     history: str = Field(default="")  # one line per re-queue (which worker stopped, when, how far)
+    # the same texts as messages (id and parameters, JSON: ``labtrack.core.messages.to_json``), so
+    # that a page says them in its reader's language; "" in rows written before they were kept
+    error_json: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    stage_json: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    history_json: str = Field(default="", sa_column_kwargs={"server_default": ""})  # [{"at", "reason"}]
     created_by_id: int | None = Field(default=None, foreign_key="user_account.id")
     created_at: datetime = created_at_field()
     started_at: datetime | None = timestamp_field()
     finished_at: datetime | None = timestamp_field()
+
+    @property
+    def error_message(self) -> str:
+        """Why it ended, as a message (plain English in older rows)."""
+        return from_json(self.error_json, self.error)
+
+    @property
+    def stage_message(self) -> str:
+        """What it is doing, as a message (the stored stage in older rows)."""
+        return from_json(self.stage_json, self.stage)
+
+    @property
+    def history_lines(self) -> list[tuple[str, str]]:
+        """Each re-queue as (when, why): why as a message (older rows: each line as written)."""
+        try:
+            entries = json.loads(self.history_json) if self.history_json else None
+        except ValueError:
+            entries = None
+        if not isinstance(entries, list):
+            return [("", line) for line in self.history.splitlines() if line]
+        return [(str(entry.get("at", "")), from_json(json.dumps(entry.get("reason", "")), ""))
+                for entry in entries if isinstance(entry, dict)]

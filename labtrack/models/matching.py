@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
+from labtrack.core.messages import from_json
 from labtrack.models.base import created_at_field, in_list, timestamp_field
 
 RUN_STATUSES: tuple[str, ...] = ("queued", "running", "done", "failed")
@@ -34,6 +35,7 @@ class MatchRun(SQLModel, table=True):
     n_families: int = Field(default=0)
     n_matches: int = Field(default=0)
     error: str = Field(default="")
+    error_json: str = Field(default="", sa_column_kwargs={"server_default": ""})  # the error as a message (JSON)
     # what it searched: {"full": true} or {"remains": [accessions], "families": [codes]}, and the
     # SHA-256 of exactly that input; what it did to the candidates, and the problems it skipped
     scope_json: str = Field(default='{"full": true}')
@@ -41,6 +43,11 @@ class MatchRun(SQLModel, table=True):
     outcome_json: str = Field(default="{}")
     created_at: datetime = created_at_field()
     finished_at: datetime | None = timestamp_field()
+
+    @property
+    def error_message(self) -> str:
+        """Why it failed, as a message (plain English in older rows)."""
+        return from_json(self.error_json, self.error)
 
 
 class Match(SQLModel, table=True):

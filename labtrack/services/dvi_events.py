@@ -217,7 +217,7 @@ def analyse(data: EventInput, progress: Any = None) -> dict[str, Any]:
     """The joint DVI of an event input (pure computation): the result as stored."""
     problem = data.problem
     if progress:
-        progress(0.02, "likelihoods")
+        progress(0.02, msg("likelihoods"))
     lik = EventLikelihood(problem)
 
     def step(fraction: float, stage: str) -> None:
@@ -226,7 +226,7 @@ def analyse(data: EventInput, progress: Any = None) -> dict[str, Any]:
 
     result = joint(problem, lik, top=TOP, max_states=MAX_STATES, max_placements=MAX_PLACEMENTS, progress=step)
     if progress:
-        progress(0.8, "conclusions")
+        progress(0.8, msg("conclusions"))
     conclusions = solve(problem, lik)
     pair = pairwise_log_lr(lik) / math.log(10)
     victims, missing = list(result.victims), list(result.missing)
@@ -284,7 +284,7 @@ def run_job(context: JobContext) -> None:
                 with write(session, actor=actor, reason="joint DVI progress"):
                     context.progress(session, value, stage)
 
-        progress(0.0, "input")
+        progress(0.0, msg("reading the input"))
         result = analyse(data, progress)
         context.check()
         with write(session, actor=actor, reason=f"joint DVI of closed event {event.code}"):

@@ -407,7 +407,7 @@ def import_upload(*, session: Session, raw: bytes, upload: Upload, by: User, con
                   finish: Callable[[Session, dict[str, Any]], None]) -> None:
     """A worker job's import of an uploaded ``pedigrees.csv`` (``services.uploads``); a file with
     problems raises ``ValidationFailed`` (every problem), nothing stored."""
-    context.progress(session, 0.05, "checking")
+    context.progress(session, 0.05, msg("checking the pedigrees"))
 
     def then(inner: Session, created: list[Family]) -> None:
         finish(inner, {"outcome": "imported", "n_families": len(created),

@@ -128,7 +128,7 @@ def run_job(context: JobContext) -> None:
             raise NotFound(msg("family %(id)s does not exist", id=context.payload["family_id"]))
         actor: User | str = "family-power"
         with write(session, actor=actor, reason="identification power computing"):
-            context.progress(session, 0.1, "power")
+            context.progress(session, 0.1, msg("simulating the references"))
         try:
             result, references, table_id = compute(session, family)
         except InputError as exc:

@@ -27,7 +27,7 @@ from sqlalchemy import Engine, update
 from sqlmodel import Session, select
 
 from labtrack.core.errors import Conflict, NotFound
-from labtrack.core.messages import msg, term
+from labtrack.core.messages import msg, nmsg, term, to_data, to_json
 from labtrack.models import JOB_ENDED, Job, User, utcnow
 from labtrack.services.transaction import write
 
@@ -115,10 +115,17 @@ def locked_own_job(session: Session, job_id: int, worker: str) -> Job:
 
 
 def set_progress(session: Session, job_id: int, worker: str, value: float, stage: str) -> None:
+    """Store how far the job is; ``stage`` (what it is doing) a message for people."""
     with write(session, actor=f"worker {worker}", reason="job progress"):
         job = locked_own_job(session, job_id, worker)
         job.progress, job.stage, job.heartbeat_at = min(1.0, max(0.0, round(value, 3))), stage[:40], utcnow()
+        job.stage_json = to_json(stage)
         session.add(job)
+
+
+def set_error(job: Job, reason: str) -> None:
+    """Why the job ended: the English text (CLI, logs) and the message (pages, in the reader's language)."""
+    job.error, job.error_json = reason[:2000], to_json(reason)
 
 
 def mark_done(session: Session, job_id: int, worker: str) -> None:
@@ -139,7 +146,8 @@ def end(session: Session, job_id: int, worker: str, *, status: str, reason: str)
                            .execution_options(populate_existing=True)).first()
         if job is None or job.status != "running" or job.worker != worker:
             return None
-        job.status, job.finished_at, job.error, job.dedupe_key = status, utcnow(), reason[:2000], None
+        job.status, job.finished_at, job.dedupe_key = status, utcnow(), None
+        set_error(job, reason)
         session.add(job)
         _follow(session, job)
     return job
@@ -161,12 +169,16 @@ def _back_to_queue(session: Session, job: Job, reason: str, *, count_attempt: bo
     if job.dedupe_key is not None and session.exec(
             select(Job.id).where(Job.dedupe_key == job.dedupe_key, Job.status == "queued")).first() is not None:
         job.status, job.finished_at, job.dedupe_key = "cancelled", utcnow(), None
-        job.error = f"{reason}; not re-queued: the same work is queued again already"
+        set_error(job, msg("%(reason)s; not re-queued: the same work is queued again already", reason=reason))
         return
     if not count_attempt:
         job.attempts = max(0, job.attempts - 1)
-    job.history = (job.history + "\n" if job.history else "") + f"{utcnow():%Y-%m-%d %H:%M:%S} UTC: {reason}"
+    at = f"{utcnow():%Y-%m-%d %H:%M:%S} UTC"
+    entries = [{"at": when, "reason": to_data(why)} for when, why in job.history_lines]
+    job.history_json = json.dumps(entries + [{"at": at, "reason": to_data(reason)}], ensure_ascii=False)
+    job.history = (job.history + "\n" if job.history else "") + f"{at}: {reason}"
     job.status, job.worker, job.heartbeat_at, job.progress, job.stage = "queued", "", None, 0.0, ""
+    job.stage_json = ""
 
 
 def request_cancel(session: Session, job_id: int, *, by: User | str) -> Job:
@@ -181,7 +193,7 @@ def request_cancel(session: Session, job_id: int, *, by: User | str) -> Job:
         job.cancel_requested, job.cancelled_by_id = True, by.id if isinstance(by, User) else None
         if job.status == "queued":
             job.status, job.finished_at, job.dedupe_key = "cancelled", utcnow(), None
-            job.error = f"cancelled by {who} before it started"
+            set_error(job, msg("cancelled by %(user)s before it started", user=who))
         session.add(job)
         _follow(session, job)
     return job
@@ -232,19 +244,23 @@ def recover(session: Session, worker: str, *, stale_seconds: float = DEFAULT_STA
         gone = _process_gone(owner)
         if not gone and beat is not None and _aware(beat) >= limit:
             continue
-        why = "its process no longer exists" if gone else f"no heartbeat since {_aware(beat) if beat else '-'}"
+        why = msg("its process no longer exists") if gone else msg(
+            "no heartbeat since %(time)s", time=str(_aware(beat)) if beat else "-")
         with write(session, actor=f"worker {worker}", reason="job of a dead worker recovered"):
             job = session.exec(select(Job).where(Job.id == job_id).with_for_update()
                                .execution_options(populate_existing=True)).first()
             if job is None or job.status != "running" or job.worker != owner:
                 continue
-            stopped = f"worker {owner} stopped during the job at {round(job.progress * 100)} % ({why})"
+            stopped = msg("worker %(worker)s stopped during the job at %(percent)s %% (%(why)s)",
+                          worker=owner, percent=round(job.progress * 100), why=why)
             if job.attempts >= job.max_attempts:
                 job.status, job.finished_at, job.dedupe_key = "failed", now, None
-                job.error = f"{stopped}; tried {job.attempts} times, not trying again"
+                set_error(job, nmsg("%(stopped)s; tried once, not trying again",
+                                    "%(stopped)s; tried %(num)d times, not trying again", job.attempts,
+                                    stopped=stopped))
                 action = "failed"
             else:
-                _back_to_queue(session, job, f"{stopped}; re-queued", count_attempt=True)
+                _back_to_queue(session, job, msg("%(stopped)s; re-queued", stopped=stopped), count_attempt=True)
                 action = "requeued" if job.status == "queued" else job.status
             session.add(job)
             _follow(session, job)

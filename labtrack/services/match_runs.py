@@ -39,6 +39,9 @@ if TYPE_CHECKING:
 
 ENGINE_VERSION = f"labtrack-kinship {__version__}"
 STAGES = {"tables": (0.0, 0.45), "search": (0.45, 0.9), "evidence": (0.9, 1.0)}
+#: what a run is doing at each stage, for people (the job's stage)
+STAGE_TEXTS = {"input": msg("reading the input"), "tables": msg("building the family tables"),
+               "search": msg("searching"), "evidence": msg("exact likelihood ratios")}
 JOB_KIND = "match_run"
 #: the family tables of this worker process's last run, reused by the next run with the same
 #: family side (continuous matching's runs of one new remains; ``LABTRACK_MATCH_TABLE_CACHE=0``
@@ -103,7 +106,7 @@ def follow_job(session: Session, job: Job) -> None:
         run.status, run.progress = "queued", 0.0
     elif job.status in ("failed", "cancelled"):
         run.status, run.finished_at = "failed", utcnow()
-        run.error = (job.error or job.status)[:2000]
+        run.error, run.error_json = (job.error or job.status)[:2000], job.error_json
     else:
         return
     session.add(run)
@@ -125,7 +128,7 @@ class _Progress:
             with write(self.session, actor=self.actor, reason="match run progress"):
                 self.run.progress = min(1.0, round(value, 3))
                 self.session.add(self.run)
-                self.context.progress(self.session, value, stage)
+                self.context.progress(self.session, value, STAGE_TEXTS.get(stage, stage))
 
 
 @contextmanager
@@ -197,9 +200,9 @@ def run_job(context: JobContext) -> None:
         params = MatchParameters.from_json(run.params_json)
         scope = json.loads(run.scope_json or '{"full": true}')
         with write(session, actor=actor, reason="match run running"):
-            run.status, run.progress, run.error = "running", 0.0, ""
+            run.status, run.progress, run.error, run.error_json = "running", 0.0, "", ""
             session.add(run)
-            context.progress(session, 0.0, "input")
+            context.progress(session, 0.0, STAGE_TEXTS["input"])
         search_input = build_search_input(session=session, frequency_table_id=run.frequency_table_id,
                                           remains=scope.get("remains"), families=scope.get("families"))
         engine = search_input.engine_input()

@@ -254,7 +254,7 @@ def import_upload(*, session: Session, raw: bytes, upload: Upload, by: User, con
     the upload form, progress stored; ``finish`` ends the job in the import's transaction. A file
     with problems raises ``ValidationFailed`` (every problem), nothing stored."""
     options = json.loads(upload.options_json or "{}")
-    context.progress(session, 0.05, "reading")
+    context.progress(session, 0.05, msg("reading the file"))
     try:
         parsed = read_profiles(raw, filename=upload.filename, file_format=options.get("file_format") or "auto",
                                kit=options.get("kit") or None)
@@ -270,7 +270,7 @@ def import_upload(*, session: Session, raw: bytes, upload: Upload, by: User, con
                              "problems": [p.as_dict() | {"message": to_data(p.message)}
                                           for p in parsed.problems[:5000]]})
         return
-    context.progress(session, 0.4, "checking")
+    context.progress(session, 0.4, msg("checking the profiles"))
     min_loci = int(context.app.config.get("MIN_SEARCH_LOCI", DEFAULT_MIN_SEARCH_LOCI))
 
     def then(inner: Session, record: ProfileImport) -> None:

@@ -23,7 +23,8 @@ from flask import Flask
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
-from labtrack.core.errors import Conflict, DomainError
+from labtrack.core.errors import Conflict, DomainError, InputProblem
+from labtrack.core.messages import Message, joined, message_of, msg, nmsg
 from labtrack.db import WriterBusy, get_engine, standalone_session
 from labtrack.models import Job, User
 from labtrack.services import jobs
@@ -188,24 +189,50 @@ class Worker:
     def _requeue(self, context: JobContext) -> None:
         with self.app.app_context(), standalone_session(self.app) as session:
             jobs.requeue(session, context.job_id, self.name,
-                         reason=f"worker {self.name} was stopped during the job; re-queued")
+                         reason=msg("worker %(worker)s was stopped during the job; re-queued", worker=self.name))
 
     def _cancel_reason(self, context: JobContext) -> str:
         with self.app.app_context(), standalone_session(self.app) as session:
             job = session.get(Job, context.job_id, populate_existing=True)
             who = session.get(User, job.cancelled_by_id) if job and job.cancelled_by_id else None
-            at = f" at {round(job.progress * 100)} %" if job else ""
-            return f"cancelled by {who.username if who else 'a user'}{at}"
+            user = who.username if who else msg("a user")
+            if job is None:
+                return msg("cancelled by %(user)s", user=user)
+            return msg("cancelled by %(user)s at %(percent)s %%", user=user, percent=round(job.progress * 100))
+
+
+#: Problems named in a failed job's reason (the English text is cut at 2,000 characters anyway).
+MAX_PROBLEMS_SAID = 50
 
 
 def readable_error(error: BaseException) -> str:
-    """One line a person can read: the domain message and its problems, or the error's text."""
+    """One line a person can read (a message: in the reader's language on the pages): the domain
+    message and its problems, or the error's text."""
     problems = getattr(error, "problems", None)
     if problems:
-        head = error.message if isinstance(error, DomainError) else ""
-        text = "; ".join(str(p) for p in problems)
-        return f"{head}: {text}" if head else text
-    return str(error).strip() or type(error).__name__
+        said = [_described(p) for p in problems[:MAX_PROBLEMS_SAID]]
+        if len(problems) > MAX_PROBLEMS_SAID:
+            rest = len(problems) - MAX_PROBLEMS_SAID
+            said.append(nmsg("and one more problem", "and %(num)d more problems", rest))
+        if isinstance(error, DomainError):
+            return msg("%(message)s: %(problems)s", message=error.message, problems=joined(said))
+        return nmsg("one problem in the input: %(problems)s", "%(num)d problems in the input: %(problems)s",
+                    len(problems), problems=joined(said))
+    said_as = message_of(error)
+    if isinstance(said_as, Message):
+        return said_as
+    return said_as.strip() or type(error).__name__
+
+
+def _described(problem: object) -> str:
+    """A problem (the services' or the engine's: file, row, field, message) as a message."""
+    if isinstance(problem, InputProblem):
+        return problem.describe()
+    message = getattr(problem, "message", None)
+    if isinstance(message, str):
+        return InputProblem(message=message, field=getattr(problem, "field", None) or None,
+                            row=getattr(problem, "row", None), file=getattr(problem, "file", None) or None).describe()
+    return str(problem)
 
 
 def run_inline(app: Flask) -> int:

@@ -7,7 +7,20 @@ import json
 import pickle
 
 from labtrack.core.errors import ProblemList, ValidationFailed
-from labtrack.core.messages import Message, from_data, joined, message_of, msg, nmsg, term, terms, to_data
+from labtrack.core.messages import (
+    Message,
+    from_data,
+    from_json,
+    joined,
+    listed,
+    message_of,
+    msg,
+    nmsg,
+    term,
+    terms,
+    to_data,
+    to_json,
+)
 
 
 class Catalogue(gettext.NullTranslations):
@@ -103,12 +116,24 @@ def test_messages_kept_as_json_come_back_whole() -> None:
     message = nmsg("Nothing was recorded: one problem", "Nothing was recorded: %(num)d problems", 2)
     nested = msg("%(accession)s is %(where)s: receive it before any other action", accession="QTF-1",
                  where=msg("with %(person)s", person="Lina"), codes=terms(["sealed"]), state=term("failed"),
-                 reasons=joined([msg("a correction needs a reason")]))
+                 reasons=joined([msg("a correction needs a reason")]),
+                 places=listed(["freqs.csv", msg("row %(row)s", row=3)]))
     for original in (message, nested):
         again = from_data(json.loads(json.dumps(to_data(original))))
         assert isinstance(again, Message) and again == original and again.id == original.id
         assert to_data(again) == to_data(original)
     assert from_data("plain text") == "plain text" and to_data(3) == 3
+
+
+def test_a_message_kept_beside_its_english_text_and_older_rows_without_it() -> None:
+    message = msg("%(where)s: %(message)s", where=listed(["freqs.csv", msg("row %(row)s", row=3)]),
+                  message=msg("frequency %(value)s is not a number", value="'x'"))
+    assert message == "freqs.csv, row 3: frequency 'x' is not a number"
+    kept = from_json(to_json(message), "unused")
+    assert isinstance(kept, Message) and to_data(kept) == to_data(message)
+    assert kept.render(Catalogue({", ": "، ", "row %(row)s": "السطر %(row)s"})).startswith("freqs.csv، السطر 3: ")
+    assert to_json("plain English") == "" and from_json("", "plain English") == "plain English"
+    assert from_json("{not json", "as written") == "as written"
 
 
 def test_a_message_missing_a_parameter_is_said_as_written_not_raised() -> None:

@@ -107,10 +107,13 @@ def test_a_large_profile_file_is_imported_by_the_worker(worker_app: Flask, clien
     assert _work(worker_app, db) == 1
     job = db.get(Job, job.id, populate_existing=True)
     assert job is not None and (job.status, job.progress, job.error) == ("done", 1.0, "")
-    stages = [json.loads(e.after_json or "{}").get("stage") for e in db.exec(
+    steps = [json.loads(e.after_json or "{}") for e in db.exec(
         select(AuditEntry).where(AuditEntry.reason == "job progress", AuditEntry.entity_type == "job",
                                  AuditEntry.entity_id == str(job.id)).order_by(AuditEntry.seq))]
-    assert stages == ["reading", "checking"]  # the progress was stored as the import went on
+    # the progress was stored as the import went on, each stage as its message id too
+    assert [step.get("stage") for step in steps] == ["reading the file", "checking the profiles"]
+    assert [json.loads(step["stage_json"]) for step in steps] == [{"msg": "reading the file", "params": {}},
+                                                                  {"msg": "checking the profiles", "params": {}}]
     assert db.exec(select(func.count()).select_from(Profile)).one() == N_PROFILES
     assert db.exec(select(func.count()).select_from(ProfileAllele)).one() == N_PROFILES * 16
     record = db.exec(select(ProfileImport)).one()

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from labtrack.core.messages import msg
 from labtrack.kinship.dvi.likelihood import EventLikelihood
 from labtrack.kinship.dvi.problem import NOBODY, DVIProblem
 
@@ -49,6 +50,7 @@ DEFAULT_MAX_PLACEMENTS = 2_000
 VISITED_FACTOR = 20
 
 #: progress(fraction done in [0, 1], stage): called between steps; may raise to stop the work.
+#: The stage is a message (its English text, or the reader's language where it is shown).
 Progress = Callable[[float, str], None]
 
 
@@ -211,7 +213,7 @@ def joint(
     lik = lik or EventLikelihood(problem)
     victims, missing = problem.victim_ids, problem.missing_ids
     if progress is not None:
-        progress(0.0, "pairwise LRs")
+        progress(0.0, msg("pairwise likelihood ratios"))
     pair = pairwise_log_lr(lik)
     vindex = {v: i for i, v in enumerate(victims)}
     mindex = {m: j for j, m in enumerate(missing)}
@@ -240,7 +242,8 @@ def joint(
     for number, fams in enumerate(parts, start=1):
         if progress is not None:
             progress(0.2 + 0.8 * done_families / n_families,
-                     f"part {number} of {len(parts)} ({len(fams)} families)")
+                     msg("part %(part)s of %(parts)s (%(families)s families)", part=number, parts=len(parts),
+                         families=len(fams)))
         part = _solve_part(lik, fams, candidates, single, vindex, mindex, weight, required,
                            tolerance, max_states, exact_limit, max_placements)  # fmt: skip
         done_families += len(fams)

@@ -20,6 +20,7 @@ from labtrack.web.access import ADMIN, ANALYST, COORDINATOR
 from labtrack.web.api import bp
 from labtrack.web.api.openapi import operation, parse_body, respond
 from labtrack.web.extensions import limiter
+from labtrack.web.messages import text
 
 READERS = (ANALYST, COORDINATOR, ADMIN)
 DEFINERS = (COORDINATOR, ADMIN)
@@ -54,8 +55,8 @@ class JobStateOut(BaseModel):
     id: int
     status: str
     progress: float
-    stage: str
-    error: str
+    stage: str = Field(description="what the job is doing, in the reader's language (Accept-Language)")
+    error: str = Field(description="why it failed or was cancelled, in the reader's language")
 
 
 class EventOut(BaseModel):
@@ -159,7 +160,8 @@ def _event(event_id: int) -> dict[str, Any]:
     return {"id": event.id, "code": event.code, "name": event.name, "kind": event.kind,
             "description": event.description, "remains": [r.accession for r, _ in members.remains],
             "case_numbers": [p.case_number for p, _ in members.missing], "last_analysis": analysis,
-            "job": job}  # fmt: skip
+            "job": None if job is None else {"id": job.id, "status": job.status, "progress": job.progress,
+                                             "stage": text(job.stage_message), "error": text(job.error_message)}}
 
 
 def _proposal(view: dvi_review.ProposalView) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from labtrack.services import jobs, lab_settings, match_runs
 from labtrack.web.access import ADMIN, ANALYST
 from labtrack.web.api import bp
 from labtrack.web.api.openapi import operation, parse_body, respond
+from labtrack.web.messages import text
 
 
 class MatchRunCreate(BaseModel):
@@ -45,7 +46,7 @@ class MatchRunPublic(BaseModel):
     n_remains: int
     n_families: int
     n_matches: int
-    error: str
+    error: str = Field(description="why the run failed, in the reader's language (Accept-Language)")
     scope_json: str = "{}"
     input_sha256: str = ""
     outcome_json: str = "{}"
@@ -65,13 +66,19 @@ def create_match_run() -> Any:
     run = match_runs.start_run(session=get_session(), by=current_user, params=params,
                                frequency_table_id=body.frequency_table_id,
                                app=current_app._get_current_object())  # type: ignore[attr-defined]
-    return respond(MatchRunPublic, match_runs.get_run(get_session(), run.id or 0), status=202)
+    return respond(MatchRunPublic, _run(run.id or 0), status=202)
+
+
+def _run(run_id: int) -> dict[str, Any]:
+    """The run as the API shows it: its error in the reader's language."""
+    run = match_runs.get_run(get_session(), run_id)
+    return run.model_dump() | {"error": text(run.error_message)}
 
 
 @operation(bp, "/match-runs/<int:run_id>", summary="A match run's status and progress", tag="matching",
            roles=(ANALYST, ADMIN), response=MatchRunPublic)
 def get_match_run(run_id: int) -> Any:
-    return respond(MatchRunPublic, match_runs.get_run(get_session(), run_id))
+    return respond(MatchRunPublic, _run(run_id))
 
 
 @operation(bp, "/match-runs/<int:run_id>/cancel", method="POST", summary="Cancel a queued or running match run "
@@ -83,4 +90,4 @@ def cancel_match_run(run_id: int) -> Any:
     if job is None:
         raise NotFound(msg("match run %(id)s has no job", id=run_id))
     jobs.request_cancel(db, job.id or 0, by=current_user)
-    return respond(MatchRunPublic, match_runs.get_run(db, run_id), status=202)
+    return respond(MatchRunPublic, _run(run_id), status=202)
