@@ -1,7 +1,7 @@
 """SQLModel tables, one module per area. Importing this package registers every table."""
 
 from labtrack.models.accounts import ROLES, ApiToken, User
-from labtrack.models.audit import AuditEntry
+from labtrack.models.audit import AuditEntry, AuditVerification
 from labtrack.models.base import metadata, utcnow
 from labtrack.models.counters import AccessionCounter
 from labtrack.models.custody import CustodyEvent, CustodyItem, LabelPrint
@@ -52,6 +52,7 @@ from labtrack.models.uploads import UPLOAD_KINDS, Upload, UploadContent
 # Tables whose rows are evidence: the database refuses UPDATE and DELETE on them.
 APPEND_ONLY_TABLES: tuple[str, ...] = (
     "audit_entry",
+    "audit_verification",
     "custody_event",
     "sample_state_change",
     "consent_record",
@@ -76,7 +77,7 @@ APPEND_ONLY_TABLES: tuple[str, ...] = (
 
 __all__ = [
     "APPEND_ONLY_TABLES", "UPLOAD_KINDS", "Upload", "UploadContent", "AccessionCounter", "ROLES", "ApiToken",
-    "AuditEntry", "ConsentRecord", "CustodyEvent",
+    "AuditEntry", "AuditVerification", "ConsentRecord", "CustodyEvent",
     "CustodyItem", "Donor", "DviAnalysis", "DviEvent", "DviEventMissing", "DviEventRemains",
     "DviProposal", "DviReview", "Family", "FamilyNotification", "FamilyPower", "FrequencyEntry", "FrequencyTable",
     "Identification", "Individual", "InquiryAccess", "InquiryChangeRequest", "InquiryCode", "IssuedDocument",

@@ -19,7 +19,7 @@ import enum
 import hashlib
 import hmac
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -209,19 +209,33 @@ class ChainBreak:
 
 @dataclass(frozen=True)
 class VerifyResult:
-    entries: int
+    entries: int  # entries checked by this verification
     first_break: ChainBreak | None
     unkeyed: int = 0  # entries written before the chain was keyed (a prefix of the log)
     checkpoints: int = 0  # checkpoints compared with the log
     last_checkpoint: int = 0  # the highest seq a checkpoint vouches for
+    from_seq: int = 0  # 0: from the first entry; else the seq of the verified mark it continued from
+    last_seq: int = 0  # the last entry that verified (seq, id, hash): the next mark
+    last_id: int | None = None
+    last_hash: str = GENESIS
 
     @property
     def ok(self) -> bool:
         return self.first_break is None
 
 
-def _entries(session: Session) -> Iterator[AuditEntry]:
-    yield from session.exec(orm_select(AuditEntry).order_by(AuditEntry.seq))  # type: ignore[arg-type]
+@dataclass(frozen=True)
+class Mark:
+    """A verified high-water mark: entry ``seq`` had ``entry_hash`` when ``source`` verified it."""
+
+    seq: int
+    entry_hash: str
+    source: str
+
+
+#: Entries read per query while verifying (keyset paging on seq: memory stays flat at any size).
+VERIFY_BATCH = 5_000
+Progress = Callable[[int, int], None]  # (last seq checked, chain head seq when the walk began)
 
 
 def _checkpoint_map(checkpoints: list[Checkpoint]) -> dict[int, list[Checkpoint]]:
@@ -231,64 +245,113 @@ def _checkpoint_map(checkpoints: list[Checkpoint]) -> dict[int, list[Checkpoint]
     return by_seq
 
 
-def _checkpoint_problem(entry: AuditEntry, anchors: list[Checkpoint]) -> str | None:
+def _checkpoint_problem(entry: Mapping[str, Any], anchors: list[Checkpoint]) -> str | None:
     for anchor in anchors:
-        if not entry.entry_hash.startswith(anchor.entry_hash):
+        if not entry["entry_hash"].startswith(anchor.entry_hash):
             return (f"differs from the chain head recorded in {anchor.source} "
                     f"({anchor.printed()}): the log was rewritten from here or earlier")
     return None
 
 
-def _mac_problem(entry: AuditEntry, seal: Seal | None, keyed_seen: bool) -> str | None:
-    if entry.mac is None:
+def _mac_problem(entry: Mapping[str, Any], seal: Seal | None, keyed_seen: bool) -> str | None:
+    if entry["mac"] is None:
         if keyed_seen:
             return ("carries no audit key signature although earlier entries do: "
                     "it was forged or re-written without the key")
         return None
-    if seal is not None and not hmac.compare_digest(entry.mac, seal.entry_mac(entry.entry_hash)):
+    if seal is not None and not hmac.compare_digest(entry["mac"], seal.entry_mac(entry["entry_hash"])):
         return ("its audit key signature (HMAC) does not match: the entry was forged, or the log "
                 "re-hashed, by someone without the audit key")
     return None
 
 
-def verify_chain(session: Session, *, seal: Seal | None = None,
-                 checkpoints: list[Checkpoint] | None = None) -> VerifyResult:
+def _rows_after(session: Session, seq: int) -> Iterator[list[Mapping[str, Any]]]:
+    """The entries after ``seq`` in seq order, a batch per query."""
+    while True:
+        batch = list(session.connection().execute(
+            select(_AUDIT_TABLE).where(_AUDIT_TABLE.c.seq > seq).order_by(_AUDIT_TABLE.c.seq)
+            .limit(VERIFY_BATCH)).mappings())
+        if not batch:
+            return
+        yield batch
+        seq = int(batch[-1]["seq"])
+
+
+def _mark_problem(entry: Mapping[str, Any] | None, mark: Mark, seal: Seal | None,
+                  anchors: list[Checkpoint]) -> str | None:
+    """The mark's own entry must still be there, with the hash recorded when it was verified."""
+    if entry is None:
+        return (f"missing: {mark.source} verified the chain up to seq {mark.seq}, but the log has no such "
+                "entry now: entries were deleted")
+    if entry["entry_hash"] != mark.entry_hash:
+        return (f"differs from the hash recorded by {mark.source}: the log was altered at or before this "
+                "entry since it was verified")
+    if entry_hash(entry["prev_hash"], entry) != entry["entry_hash"]:
+        return "content does not match its hash: the entry was altered"
+    return _mac_problem(entry, seal, False) or _checkpoint_problem(entry, anchors)
+
+
+def verify_chain(session: Session, *, seal: Seal | None = None, checkpoints: list[Checkpoint] | None = None,
+                 mark: Mark | None = None, progress: Progress | None = None) -> VerifyResult:
     """Walk the chain in order and name the first entry that was altered, removed, reordered,
     forged or re-hashed; then check that no checkpoint lies beyond the end of the log (a deleted
-    tail). ``seal`` checks the entries' HMACs; ``checkpoints`` are the anchors kept outside."""
+    tail). ``seal`` checks the entries' HMACs; ``checkpoints`` are the anchors kept outside.
+
+    With ``mark`` (incremental verification) the walk starts after the mark's entry, once that
+    entry is found with the recorded hash (and its own content, signature and checkpoint agree).
+    Entries below the mark are not read: an entry there altered or deleted without re-hashing the
+    chain up to the mark is seen only by a full verification (no ``mark``). ``progress`` is
+    called after every batch read."""
     anchors = _checkpoint_map(checkpoints or [])
     last_anchor = max(anchors, default=0)
-    prev = GENESIS
-    expected_seq = 1
+    n_anchors = len(checkpoints or [])
+    prev, last_id, expected_seq = GENESIS, None, 1
     count = unkeyed = 0
     keyed_seen = False
+    from_seq = mark.seq if mark is not None else 0
+    head_seq = _chain_head(session.connection())[0]
 
-    def result(entry: AuditEntry | None, problem: str | None) -> VerifyResult:
-        brk = ChainBreak(entry.seq, entry.id, problem) if entry is not None and problem else None
-        return VerifyResult(count, brk, unkeyed, len(checkpoints or []), last_anchor)
+    def result(entry: Mapping[str, Any] | None, problem: str | None) -> VerifyResult:
+        brk = ChainBreak(entry["seq"], entry["id"], problem) if entry is not None and problem else None
+        return VerifyResult(count, brk, unkeyed, n_anchors, last_anchor, from_seq, expected_seq - 1, last_id, prev)
 
-    for entry in _entries(session):
-        count += 1
-        if entry.seq != expected_seq:
-            return result(entry, f"expected entry seq {expected_seq} here: entries were removed or reordered")
-        if entry.prev_hash != prev:
-            return result(entry, "does not link to the previous entry: an entry before it was removed, "
-                                 "altered or reordered")
-        if entry_hash(prev, entry.model_dump()) != entry.entry_hash:
-            return result(entry, "content does not match its hash: the entry was altered")
-        problem = _mac_problem(entry, seal, keyed_seen) or _checkpoint_problem(entry, anchors.get(entry.seq, []))
+    if mark is not None:
+        entry = session.connection().execute(
+            select(_AUDIT_TABLE).where(_AUDIT_TABLE.c.seq == mark.seq)).mappings().first()
+        problem = _mark_problem(entry, mark, seal, anchors.get(mark.seq, []))
         if problem:
-            return result(entry, problem)
-        keyed_seen = keyed_seen or entry.mac is not None
-        unkeyed += entry.mac is None
-        prev = entry.entry_hash
-        expected_seq += 1
+            return VerifyResult(0, ChainBreak(mark.seq, entry["id"] if entry else None, problem), 0,
+                                n_anchors, last_anchor, from_seq, 0, None, GENESIS)
+        assert entry is not None
+        prev, last_id, expected_seq = mark.entry_hash, entry["id"], mark.seq + 1
+        keyed_seen = entry["mac"] is not None
+    for batch in _rows_after(session, expected_seq - 1):
+        for entry in batch:
+            count += 1
+            if entry["seq"] != expected_seq:
+                return result(entry, f"expected entry seq {expected_seq} here: entries were removed or reordered")
+            if entry["prev_hash"] != prev:
+                return result(entry, "does not link to the previous entry: an entry before it was removed, "
+                                     "altered or reordered")
+            if entry_hash(prev, entry) != entry["entry_hash"]:
+                return result(entry, "content does not match its hash: the entry was altered")
+            problem = (_mac_problem(entry, seal, keyed_seen)
+                       or _checkpoint_problem(entry, anchors.get(entry["seq"], [])))
+            if problem:
+                return result(entry, problem)
+            keyed_seen = keyed_seen or entry["mac"] is not None
+            unkeyed += entry["mac"] is None
+            prev, last_id = entry["entry_hash"], entry["id"]
+            expected_seq += 1
+        if progress is not None:
+            progress(expected_seq - 1, head_seq)
     if last_anchor >= expected_seq:
         source = anchors[last_anchor][0].source
         return VerifyResult(count, ChainBreak(
             expected_seq, None,
             f"missing: the log ends at seq {expected_seq - 1} but {source} records seq {last_anchor}: "
-            f"entries {expected_seq}..{last_anchor} were deleted"), unkeyed, len(checkpoints or []), last_anchor)
+            f"entries {expected_seq}..{last_anchor} were deleted"), unkeyed, n_anchors, last_anchor, from_seq,
+            expected_seq - 1, last_id, prev)
     return result(None, None)
 
 

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from labtrack.core.errors import Conflict, NotFound, ValidationFailed
-from labtrack.db import get_engine, get_session
-from labtrack.services import accounts, audit, audit_seal, record_history
+from labtrack.db import get_session
+from labtrack.services import accounts, audit_verification, record_history
 from labtrack.services import lists as list_specs
 from labtrack.web import lists
 from labtrack.web.access import ADMIN, roles_required
@@ -148,17 +147,21 @@ def revoke_token(token_id: int) -> Any:
 @bp.route("/audit")
 @roles_required(ADMIN)
 def audit_log() -> Any:
-    """The audit log, paged; the whole chain is verified only when asked for (``?verify=1``)."""
-    result = _verify(get_session()) if request.args.get("verify") == "1" else None
-    return lists.show(list_specs.AUDIT_LOG, "admin/audit.html", filename="audit-log", result=result)
+    """The audit log, paged, with the stored result of the latest chain verification and the
+    progress of one under way (verification runs in the worker, never in this request)."""
+    db = get_session()
+    return lists.show(list_specs.AUDIT_LOG, "admin/audit.html", filename="audit-log",
+                      verification=audit_verification.latest(db), mark=audit_verification.latest_mark(db),
+                      pending=audit_verification.pending(db), verify_form=RevokeForm())
 
 
-def _verify(db: Any) -> audit.VerifyResult:
-    """The chain, its key signatures and the instance checkpoints (as `labtrack audit verify`)."""
-    seal = audit_seal.seal_of(get_engine())
-    try:
-        anchors = (list(seal.read_checkpoints(Path(seal.checkpoint_file)))
-                   if seal is not None and seal.checkpoint_file and Path(seal.checkpoint_file).is_file() else [])
-    except audit_seal.CheckpointError as error:
-        return audit.VerifyResult(0, audit.ChainBreak(0, None, str(error)))
-    return audit.verify_chain(db, seal=seal, checkpoints=anchors)
+@bp.route("/audit/verify", methods=["POST"])
+@roles_required(ADMIN)
+def verify_audit() -> Any:
+    """Queue a verification of the chain: from the verified mark, or (``full``) from the first entry."""
+    if RevokeForm().validate_on_submit():
+        full = request.form.get("full") == "1"
+        audit_verification.request(get_session(), full=full, by=current_user,
+                                   app=current_app._get_current_object())  # type: ignore[attr-defined]
+        flash(_("The verification is queued; this page shows its progress and then its result."), "info")
+    return redirect(url_for("admin.audit_log"))
