@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from labtrack.core.messages import joined, msg
 from labtrack.kinship.consistency import READINGS, read_locus
 from labtrack.kinship.dropout import DropModel
 from labtrack.kinship.freqs import FrequencyTable
@@ -258,9 +259,17 @@ def evidence_chunk(item: tuple[int, EvidenceChunk]) -> tuple[int, EvidenceResult
         try:
             found += _evidence(task, pedigree, chunk)
         except (InputError, ValueError) as error:
-            problems.append(f"remains {sample} against family {pedigree.family_id} was skipped: the exact "
-                            f"computation refused it ({error})")
+            problems.append(msg("remains %(remains)s against family %(family)s was skipped: the exact "
+                                "computation refused it (%(error)s)", remains=sample, family=pedigree.family_id,
+                                error=_said(error)))
     return position, EvidenceResult(len(chunk.tasks), found, problems)
+
+
+def _said(error: Exception) -> object:
+    """What the engine said when it refused: its input problems as messages, else its text."""
+    if isinstance(error, InputError):
+        return joined(problem.describe() for problem in error.problems)
+    return str(error)
 
 
 def _evidence(task: EvidenceTask, pedigree: Pedigree, chunk: EvidenceChunk) -> list[Candidate]:

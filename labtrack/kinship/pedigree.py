@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
+from labtrack.core.messages import msg
 from labtrack.kinship.problems import InputError, InputProblem
 
 MALE, FEMALE, UNKNOWN_SEX = 1, 2, 0
@@ -99,25 +100,25 @@ def _problems(family_id: str, persons: list[Person], source: str) -> list[InputP
 
     def add(person: Person | None, fld: str, message: str) -> None:
         row = person.row if person else None
-        problems.append(InputProblem(source, row, fld, f"family {family_id}: {message}"))
+        problems.append(InputProblem(source, row, fld, _in_family(family_id, message)))
 
     by_id: dict[str, Person] = {}
     for p in persons:
         if not p.person_id:
-            add(p, "person_id", "empty person id")
+            add(p, "person_id", msg("empty person id"))
         elif p.person_id in by_id:
-            add(p, "person_id", f"person {p.person_id} listed twice")
+            add(p, "person_id", msg("person %(person)s listed twice", person=p.person_id))
         else:
             by_id[p.person_id] = p
     for p in persons:
         problems.extend(_parent_problems(p, by_id, family_id, source))
     n_missing = sum(p.missing for p in persons)
     if n_missing != 1:
-        add(None, "missing", f"{n_missing} missing persons; exactly one is required")
+        add(None, "missing", msg("%(count)s missing persons; exactly one is required", count=n_missing))
     if not problems:
         cycle = _cycle_member(persons)
         if cycle is not None:
-            add(by_id[cycle], "father_id", f"{cycle} is their own ancestor (loop in the parents)")
+            add(by_id[cycle], "father_id", msg("%(person)s is their own ancestor (loop in the parents)", person=cycle))
     return problems
 
 
@@ -127,12 +128,12 @@ def _parent_problems(
     problems: list[InputProblem] = []
 
     def add(fld: str, message: str) -> None:
-        problems.append(InputProblem(source, p.row, fld, f"family {family_id}: {message}"))
+        problems.append(InputProblem(source, p.row, fld, _in_family(family_id, message)))
 
     if (p.father_id is None) != (p.mother_id is None):
         add(
             "father_id" if p.father_id is None else "mother_id",
-            f"{p.person_id} has one parent only; give both or none",
+            msg("%(person)s has one parent only; give both or none", person=p.person_id),
         )
     for fld, parent_id, bad_sex, role in (
         ("father_id", p.father_id, FEMALE, "father"),
@@ -140,17 +141,27 @@ def _parent_problems(
     ):
         if parent_id is None:
             continue
+        names = {"parent": parent_id, "person": p.person_id}
+        father = role == "father"
         if parent_id == p.person_id:
-            add(fld, f"{p.person_id} is their own {role}")
+            add(fld, msg("%(person)s is their own father", person=p.person_id) if father
+                else msg("%(person)s is their own mother", person=p.person_id))
         elif parent_id not in by_id:
-            add(fld, f"{role} {parent_id} of {p.person_id} is not in the family")
+            add(fld, msg("father %(parent)s of %(person)s is not in the family", **names) if father
+                else msg("mother %(parent)s of %(person)s is not in the family", **names))
         elif by_id[parent_id].sex == bad_sex:
-            add(fld, f"{role} {parent_id} of {p.person_id} has the wrong sex")
+            add(fld, msg("father %(parent)s of %(person)s has the wrong sex", **names) if father
+                else msg("mother %(parent)s of %(person)s has the wrong sex", **names))
     if p.father_id is not None and p.father_id == p.mother_id:
-        add("mother_id", f"{p.person_id} has the same person as father and mother")
+        add("mother_id", msg("%(person)s has the same person as father and mother", person=p.person_id))
     if p.sex not in (MALE, FEMALE, UNKNOWN_SEX):
-        add("sex", f"sex {p.sex} of {p.person_id} is not 0, 1 or 2")
+        add("sex", msg("sex %(sex)s of %(person)s is not 0, 1 or 2", sex=p.sex, person=p.person_id))
     return problems
+
+
+def _in_family(family_id: str, message: str) -> str:
+    """A problem of one family: "family F1: ...", a message (said in the reader's language by the app)."""
+    return msg("family %(family)s: %(problem)s", family=family_id, problem=message)
 
 
 def _cycle_member(persons: list[Person]) -> str | None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from labtrack.core.messages import listed, msg
+
 
 @dataclass(frozen=True)
 class InputProblem:
@@ -20,6 +22,13 @@ class InputProblem:
         row = "" if self.row is None else f", row {self.row}"
         field = f", field {self.field}" if self.field else ""
         return f"{self.file}{row}{field}: {self.message}"
+
+    def describe(self) -> str:
+        """Where and what as one message (the same English as ``str``; the reader's language in the app)."""
+        places = [place for place in (
+            self.file, msg("row %(row)s", row=self.row) if self.row is not None else "",
+            msg("field %(field)s", field=self.field) if self.field else "") if place]
+        return msg("%(where)s: %(message)s", where=listed(places), message=self.message) if places else self.message
 
 
 class InputError(ValueError):

@@ -27,6 +27,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from labtrack.core import review_rules
+from labtrack.core.messages import msg
 from labtrack.kinship.candidates import Candidate
 from labtrack.models import (
     Family,
@@ -161,7 +162,8 @@ def store(session: Session, run: MatchRun, found: list[Candidate], scope: Scope,
     for candidate in found:
         ids, family_id = profiles.get(candidate.remains_sample_id), families.get(candidate.family_id)
         if ids is None or family_id is None:
-            outcome.skipped.append(f"{candidate.remains_sample_id} / {candidate.family_id}: no longer in the database")
+            outcome.skipped.append(msg("%(remains)s / %(family)s: no longer in the database",
+                                       remains=candidate.remains_sample_id, family=candidate.family_id))
             continue
         profile_id, sample_id = ids
         key = (sample_id, family_id)
@@ -170,8 +172,9 @@ def store(session: Session, run: MatchRun, found: list[Candidate], scope: Scope,
         inputs = snapshots.build(remains_parts[sample_id], family_parts[family_id], table_part, run)
         if searched is not None and candidate.family_id in searched[1] and not snapshots.matches_search(
                 inputs, searched[0], searched[1][candidate.family_id]):
-            outcome.skipped.append(f"{candidate.remains_sample_id} / {candidate.family_id}: an input changed while "
-                                   "the run computed; the change queued a new computation")
+            outcome.skipped.append(msg("%(remains)s / %(family)s: an input changed while the run computed; the "
+                                       "change queued a new computation", remains=candidate.remains_sample_id,
+                                       family=candidate.family_id))
             seen.add(key)  # not closed either: the next run decides
             continue
         digest = (snapshots.digest(inputs), canonical_json(inputs))

@@ -20,7 +20,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from labtrack.core.errors import NotFound
-from labtrack.core.messages import msg
+from labtrack.core.messages import from_data, msg, to_data
 from labtrack.db import standalone_session
 from labtrack.imports.exchange import read_freqs, read_genotypes, read_pedigrees
 from labtrack.imports.remains_dropout import read_remains_dropout
@@ -157,8 +157,10 @@ def _store_matches(session: Session, run: MatchRun, found: list[Candidate], acto
         run.n_remains, run.n_families, run.input_sha256 = len(engine.remains), len(engine.pedigrees), input_sha256
         effective_prior = found[0].prior if found else (prior if prior is not None else
                                                         default_prior(len(engine.pedigrees)))
+        said = {"problems": [to_data(p) for p in engine.problems], "skipped": [to_data(s) for s in outcome.skipped]}
         run.outcome_json = json.dumps(asdict(outcome) | {"reported": outcome.reported, "prior": effective_prior,
-                                                         "problems": engine.problems}, sort_keys=True)
+                                                         "problems": engine.problems, "messages": said},
+                                      sort_keys=True)
         session.add(run)
         context.done(session)  # the job ends in the transaction that stores its results
     return outcome.reported
@@ -236,6 +238,23 @@ def outcome(run: MatchRun) -> dict[str, Any]:
     except json.JSONDecodeError:
         return {}
     return value if isinstance(value, dict) else {}
+
+
+def problems(run: MatchRun) -> list[str]:
+    """What the run left out, to fix: the engine's problems, then the skipped candidates; each a
+    message (kept in ``outcome_json["messages"]``), or its English text in runs stored before."""
+    value = outcome(run)
+    said = value.get("messages") if isinstance(value.get("messages"), dict) else {}
+    found: list[str] = []
+    for key in ("problems", "skipped"):
+        texts = [str(text) for text in value.get(key) or []]
+        data = said.get(key)
+        if isinstance(data, list) and len(data) == len(texts):
+            found += [kept if isinstance(kept := from_data(item), str) else text for item, text in zip(data, texts,
+                                                                                                          strict=True)]
+        else:
+            found += texts
+    return found
 
 
 def scope(run: MatchRun) -> dict[str, Any]:

@@ -30,6 +30,7 @@ from sqlalchemy import or_
 from sqlmodel import Session, select
 
 from labtrack.core.kits import is_autosomal
+from labtrack.core.messages import joined, msg
 from labtrack.imports.pedigrees import SEX_CODE
 from labtrack.kinship.freqs import FrequencyTable
 from labtrack.kinship.markers import canonical_marker
@@ -110,9 +111,10 @@ class SearchInput:
         pedigrees, problems = [], []
         for family, members in persons.items():
             try:
-                pedigrees.append(Pedigree.build(family, members, source=f"family {family}"))
+                pedigrees.append(Pedigree.build(family, members, source=msg("family %(family)s", family=family)))
             except InputError as error:
-                problems.append(f"family {family} was skipped: " + "; ".join(str(p) for p in error.problems))
+                problems.append(msg("family %(family)s was skipped: %(problems)s", family=family,
+                                    problems=joined(p.describe() for p in error.problems)))
         return EngineInput(table=table, pedigrees=pedigrees, genotypes=genotypes, remains=list(self.remains),
                            problems=problems, remains_dropout=dict(self.remains_dropout))
 

@@ -89,6 +89,7 @@ def run(run_id: int) -> Any:
     closed = db.exec(select(Match).where(Match.closed_by_run_id == run_id).order_by(Match.id)).all()  # type: ignore[arg-type]
     return render_template("matching/run.html", run=match_run, computed=computed, closed=closed,
                            outcome=match_runs.outcome(match_run), job=jobs.job_for(db, "match_run", run_id),
+                           problems=match_runs.problems(match_run),
                            params=MatchParameters.from_json(match_run.params_json),
                            scope=match_runs.scope(match_run))
 

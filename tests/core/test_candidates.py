@@ -144,3 +144,6 @@ def test_a_case_the_exact_engine_refuses_is_skipped_and_named(monkeypatch) -> No
     assert [c for c in alone if c.family_id != refused] == found  # the rest of the batch is intact
     assert problems and all(f"against family {refused} was skipped" in p for p in problems)
     assert "theta with too many non-founders" in problems[0]
+    said = problems[0]  # a message (id and parameters): the run page says it in the reader's language
+    assert said.id.startswith("remains %(remains)s against family %(family)s was skipped")  # type: ignore[attr-defined]
+    assert said.params["family"] == refused  # type: ignore[attr-defined]

@@ -72,9 +72,12 @@ def test_repeated_runs_keep_one_open_candidate_per_pair(app: Flask, db: Session,
     second = _run(app, db, first_analyst)
     assert _open(db).keys() == found.keys()
     assert db.exec(select(func.count()).select_from(Match)).one() == len(found)
-    assert match_runs.outcome(second) | {"skipped": []} == {
+    outcome = match_runs.outcome(second)
+    assert len(outcome["messages"]["skipped"]) == len(outcome["skipped"])  # each also as a message
+    assert outcome | {"skipped": [], "messages": {}} == {
         "new": 0, "updated": 0, "unchanged": len(found), "after_review": 0, "reopened": 0, "closed": 0,
-        "reported": len(found), "skipped": [], "prior": 0.25, "problems": []}
+        "reported": len(found), "skipped": [], "prior": 0.25, "problems": [], "messages": {}}
+    assert outcome["messages"]["problems"] == []
     assert second.n_matches == len(found)
 
 

@@ -82,3 +82,19 @@ def test_a_run_skips_a_family_it_cannot_compute_and_lists_it(app: Flask, db: Ses
     assert run.n_families == 4 and (FEMUR, "FAM-0001") in _open(db)
     page = client.get(f"/matching/runs/{run.id}").get_data(as_text=True)
     assert "Skipped: problems to fix" in page and "family FAM-BAD was skipped" in page
+    # kept as a message id with its parameters: said in the reader's language
+    [said] = json.loads(run.outcome_json)["messages"]["problems"]
+    assert said["msg"] == "family %(family)s was skipped: %(problems)s" and said["params"]["family"] == "FAM-BAD"
+    why = said["params"]["problems"]["joined"][0]
+    assert why["params"]["message"] == {"msg": "family %(family)s: %(problem)s", "params": {
+        "family": "FAM-BAD", "problem": {"msg": "%(person)s has one parent only; give both or none",
+                                         "params": {"person": "SON"}}}}
+    arabic = client.get(f"/matching/runs/{run.id}", headers={"Accept-Language": "ar"}).get_data(as_text=True)
+    assert "تُخُطّيت العائلة FAM-BAD: العائلة FAM-BAD، الحقل mother_id: العائلة FAM-BAD: للشخص SON والد واحد " \
+        "فقط؛ اذكر الوالدين كليهما أو لا تذكر أياً منهما" in arabic
+    assert "was skipped" not in arabic and "one parent only" not in arabic
+    api = client.get(f"/api/v1/match-runs/{run.id}", headers={"Accept-Language": "ar"}).get_json()
+    assert api["problems"] == [text for text in api["problems"] if text.startswith("تُخُطّيت العائلة FAM-BAD: ")]
+    assert len(api["problems"]) == 1
+    english = client.get(f"/api/v1/match-runs/{run.id}", headers={"Accept-Language": "en"}).get_json()
+    assert english["problems"] == problems  # the same English text as kept in the outcome

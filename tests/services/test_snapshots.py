@@ -122,6 +122,12 @@ def test_an_input_changed_while_the_run_computed_is_not_stored_as_its_snapshot(a
                                    searched=(before.genotypes, {p.family_id: p for p in before.pedigrees}))
     assert f"{FEMUR} / FAM-0001: an input changed while the run computed; the change queued a new computation" \
         in outcome.skipped
+    from labtrack.web.messages import text
+
+    [skipped] = [s for s in outcome.skipped if FEMUR in s]
+    with app.test_request_context(headers={"Accept-Language": "ar"}):  # a message: Arabic on the run page
+        assert text(skipped) == f"{FEMUR} / FAM-0001: تغيّر أحد المدخلات أثناء حساب التشغيل؛ وأُدرج حساب جديد " \
+            "في قائمة الانتظار بسبب التغيير"
     femur = db.get(Match, match_id, populate_existing=True)
     assert femur is not None and femur.closed_at is None  # neither closed nor updated: the next run decides
     assert len(db.exec(select(MatchEvidence).where(MatchEvidence.match_id == match_id)).all()) == 1

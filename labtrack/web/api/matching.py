@@ -50,6 +50,8 @@ class MatchRunPublic(BaseModel):
     scope_json: str = "{}"
     input_sha256: str = ""
     outcome_json: str = "{}"
+    problems: list[str] = Field(default_factory=list, description="what the run skipped, to fix (families the "
+                                "engine refused, candidates whose input changed), in the reader's language")
     created_at: datetime
     finished_at: datetime | None
 
@@ -72,7 +74,8 @@ def create_match_run() -> Any:
 def _run(run_id: int) -> dict[str, Any]:
     """The run as the API shows it: its error in the reader's language."""
     run = match_runs.get_run(get_session(), run_id)
-    return run.model_dump() | {"error": text(run.error_message)}
+    return run.model_dump() | {"error": text(run.error_message),
+                               "problems": [text(problem) for problem in match_runs.problems(run)]}
 
 
 @operation(bp, "/match-runs/<int:run_id>", summary="A match run's status and progress", tag="matching",
