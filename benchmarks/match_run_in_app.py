@@ -210,6 +210,9 @@ def main() -> None:  # noqa: PLR0915 - one benchmark, step by step
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--database-url", default="", help="an empty database (default: a SQLite file)")
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--only-new-remains", action="store_true",
+                        help="skip the searches from files and the full run (the full run queued by the import is "
+                             "cancelled): measure only one new remains to its candidates")
     parser.add_argument("--stage", choices=["files", "worker", "worker-loop"], default=None, help=argparse.SUPPRESS)
     parser.add_argument("--dir", type=Path, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--params", default="", help=argparse.SUPPRESS)
@@ -229,7 +232,7 @@ def main() -> None:  # noqa: PLR0915 - one benchmark, step by step
     from labtrack.imports.exchange import read_freqs
     from labtrack.kinship.simulate import simulate
     from labtrack.models import Job, Match, MatchRun, Sample
-    from labtrack.services import accounts, demo, lab_settings, profile_import
+    from labtrack.services import accounts, demo, jobs, lab_settings, profile_import
 
     work = Path(tempfile.mkdtemp(prefix="bench-match-"))
     env = dict(os.environ, LABTRACK_INSTANCE_PATH=str(work / "instance"), LABTRACK_SECRET_KEY="bench",
@@ -265,9 +268,10 @@ def main() -> None:  # noqa: PLR0915 - one benchmark, step by step
         params = lab_settings.run_parameters(session, app.config)
     figures["parameters"] = json.loads(params.to_json())
 
-    figures["from_files"] = _child(["--stage", "files", "--dir", str(files), "--params", params.to_json(),
-                                    "--threads", str(args.threads)], env)
-    print("from files:", figures["from_files"], flush=True)
+    if not args.only_new_remains:
+        figures["from_files"] = _child(["--stage", "files", "--dir", str(files), "--params", params.to_json(),
+                                        "--threads", str(args.threads)], env)
+        print("from files:", figures["from_files"], flush=True)
 
     started = time.perf_counter()
     accession, _ = _fill(engine, data)
@@ -291,23 +295,29 @@ def main() -> None:  # noqa: PLR0915 - one benchmark, step by step
         figures["queued_jobs"] = [f"{kind} {payload}" for kind, payload in session.exec(
             select(Job.kind, Job.payload_json).where(Job.status == "queued"))]
 
-    figures["in_app_run"] = _child(["--stage", "worker"], env)
-    with app.app_context(), Session(engine, expire_on_commit=False) as session:
-        run = session.exec(select(MatchRun).order_by(MatchRun.id.desc())).first()
-        assert run is not None and run.status == "done", (run.status, run.error) if run else None
-        figures["in_app_run"] |= {
-            "run_status": run.status, "job_s": _job_seconds(session, run.id),
-            "candidates_in_queue": session.exec(select(func.count()).select_from(Match)
-                                                .where(Match.closed_at.is_(None))).one(),
-            "remains": run.n_remains, "families": run.n_families}
-    figures["from_files_again"] = _child(["--stage", "files", "--dir", str(files), "--params", params.to_json(),
-                                          "--threads", str(args.threads)], env)
-    files_s = min(figures["from_files"]["seconds"], figures["from_files_again"]["seconds"])
-    files_cpu = min(figures["from_files"]["cpu_s"], figures["from_files_again"]["cpu_s"])
-    figures["in_app_vs_files"] = round(figures["in_app_run"]["seconds"] / files_s, 2)
-    figures["in_app_vs_files_cpu"] = round(figures["in_app_run"]["cpu_s"] / files_cpu, 2)
-    print("in the app:", figures["in_app_run"], "files again:", figures["from_files_again"], "ratio (wall, cpu)",
-          figures["in_app_vs_files"], figures["in_app_vs_files_cpu"], flush=True)
+    if args.only_new_remains:  # the full run the import queued is not run
+        with app.app_context(), Session(engine, expire_on_commit=False) as session:
+            for job_id in session.exec(select(Job.id).where(Job.status == "queued")).all():
+                jobs.request_cancel(session, job_id or 0, by=admin)
+            figures["cancelled_jobs"] = len(figures["queued_jobs"])
+    else:
+        figures["in_app_run"] = _child(["--stage", "worker"], env)
+        with app.app_context(), Session(engine, expire_on_commit=False) as session:
+            run = session.exec(select(MatchRun).order_by(MatchRun.id.desc())).first()
+            assert run is not None and run.status == "done", (run.status, run.error) if run else None
+            figures["in_app_run"] |= {
+                "run_status": run.status, "job_s": _job_seconds(session, run.id),
+                "candidates_in_queue": session.exec(select(func.count()).select_from(Match)
+                                                    .where(Match.closed_at.is_(None))).one(),
+                "remains": run.n_remains, "families": run.n_families}
+        figures["from_files_again"] = _child(["--stage", "files", "--dir", str(files), "--params", params.to_json(),
+                                              "--threads", str(args.threads)], env)
+        files_s = min(figures["from_files"]["seconds"], figures["from_files_again"]["seconds"])
+        files_cpu = min(figures["from_files"]["cpu_s"], figures["from_files_again"]["cpu_s"])
+        figures["in_app_vs_files"] = round(figures["in_app_run"]["seconds"] / files_s, 2)
+        figures["in_app_vs_files_cpu"] = round(figures["in_app_run"]["cpu_s"] / files_cpu, 2)
+        print("in the app:", figures["in_app_run"], "files again:", figures["from_files_again"], "ratio (wall, cpu)",
+              figures["in_app_vs_files"], figures["in_app_vs_files_cpu"], flush=True)
 
     worker = subprocess.Popen([sys.executable, "-m", "benchmarks.match_run_in_app", "--stage", "worker-loop"],
                               cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
@@ -328,8 +338,8 @@ def main() -> None:  # noqa: PLR0915 - one benchmark, step by step
                                        .order_by(MatchRun.id.desc())).first()
                     if run is not None and run.status in ("done", "failed"):
                         break
-                    if time.perf_counter() - started > 600:
-                        raise TimeoutError(f"no run of {acc} ended within 600 s")
+                    if time.perf_counter() - started > 1800:
+                        raise TimeoutError(f"no run of {acc} ended within 1800 s")
                     time.sleep(0.02)
                 total = time.perf_counter() - started
                 found = session.exec(select(func.count()).select_from(Match).where(

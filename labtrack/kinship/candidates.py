@@ -136,6 +136,7 @@ def find_candidates(
     evidence_map: EvidenceMap | None = None,
     problems: list[str] | None = None,
     table_cache: TableCache | None = None,
+    family_key: str | None = None,
 ) -> list[Candidate]:
     """Search every remains against every family; return the candidates to review.
 
@@ -152,7 +153,9 @@ def find_candidates(
     cluster: `labtrack.kinship.distributed.evidence_map`); the candidates come back in the same
     order either way. A candidate the exact engine refuses is skipped and described in
     ``problems`` (when given) instead of failing the run. ``table_cache``: reuse the family
-    tables of an earlier search with the same family side (`search_tables.TableCache`).
+    tables of an earlier search with the same family side (`search_tables.TableCache`);
+    ``family_key``: with it, the per-family work before the tables is kept there too (what the
+    key must promise: `TableCache`).
     """
     models = CaseModels(mutation, drop, dict(remains_dropout or {}))
     if not pedigrees or not remains_ids:
@@ -163,7 +166,8 @@ def find_candidates(
 
     prepared = prepare_search(table, pedigrees, dict(genotypes), list(remains_ids), theta=theta,
                               mutation=mutation, drop=drop, remains_dropout=models.remains_dropout,
-                              n_threads=n_threads, progress=stage("tables"), table_cache=table_cache)
+                              n_threads=n_threads, progress=stage("tables"), table_cache=table_cache,
+                              family_key=family_key)
     run = search_fn or search
     result = run(prepared.tables, prepared.rows, top_k=top_k, prior=prior, progress=stage("search"),
                  near_k=near_k)

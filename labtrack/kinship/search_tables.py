@@ -264,13 +264,23 @@ class TableCache:
     by the SHA-256 of everything the tables are computed from (`tables_key`): the families'
     shapes and typed relatives' alleles, the family order, the search frequencies (unseen
     alleles included), theta and the models. A different key drops the entry before the new
-    build, so two sets of tables are never held at once."""
+    build, so two sets of tables are never held at once.
+
+    With a ``family_key`` from the caller (`prepare_search`), the per-family work before the
+    tables is kept too: the alleles the families' relatives carry, the families grouped by shape
+    with their relatives encoded, and the tables' key (so a search of one remains reads no
+    family). The caller promises that an equal ``family_key`` means equal pedigrees and equal
+    relatives' profiles (``services.family_side`` gives the SHA-256 of both as searched)."""
 
     def __init__(self) -> None:
         self.key: str | None = None
         self.tables: SearchTables | None = None
         self.hits = 0
         self.builds = 0
+        self.family_key: str | None = None
+        self.observed: dict[str, frozenset[str]] = {}
+        self.signature: str | None = None
+        self.groups: tuple[list[FamilyGroup], str] | None = None
 
     def get_or_build(self, key: str, build: Callable[[], SearchTables]) -> SearchTables:
         if self.tables is not None and key == self.key:
@@ -282,8 +292,27 @@ class TableCache:
         self.builds += 1
         return tables
 
+    def family_observed(self, family_key: str, compute: Callable[[], dict[str, set[str]]]) -> dict[str, frozenset[str]]:
+        """The alleles typed in the families' relatives per marker, kept per ``family_key``."""
+        if family_key != self.family_key:
+            self.family_key, self.signature, self.groups = None, None, None
+            self.observed = {marker: frozenset(alleles) for marker, alleles in compute().items()}
+            self.family_key = family_key
+        return self.observed
+
+    def grouped(self, signature: str, compute: Callable[[], tuple[list[FamilyGroup], str]]
+                ) -> tuple[list[FamilyGroup], str]:
+        """(the families grouped and encoded, the tables' key), kept per ``signature`` (the family
+        key, the search frequencies and the models: `prepare_search`)."""
+        if self.groups is None or signature != self.signature:
+            self.signature, self.groups = None, None
+            self.groups = compute()
+            self.signature = signature
+        return self.groups
+
     def clear(self) -> None:
         self.key, self.tables = None, None
+        self.family_key, self.observed, self.signature, self.groups = None, {}, None, None
 
 
 def tables_key(groups: Sequence[FamilyGroup], freqs: Sequence[MarkerFrequencies], family_ids: Sequence[str],
@@ -317,6 +346,7 @@ def prepare_search(
     n_threads: int = 1,
     progress: Callable[[int, int], None] | None = None,
     table_cache: TableCache | None = None,
+    family_key: str | None = None,
 ) -> PreparedSearch:
     """Encode profiles and build the family tables for a search of `remains_ids`.
 
@@ -325,18 +355,37 @@ def prepare_search(
     refuse them check first). mutation : model of every transmission; drop : drop-out/drop-in
     model of the remains; remains_dropout : remains sample -> its own drop-out probability (a
     badly degraded sample), same drop-in. table_cache : reuse the family tables of an earlier
-    search with the same family side (`TableCache`).
+    search with the same family side (`TableCache`); family_key : with it, the per-family work
+    is kept in `table_cache` too (`TableCache` says what the key must promise).
     """
     classes = DropClasses.build(drop, remains_dropout)
-    samples = list(remains_ids) + [s for ped in pedigrees for s in ped.sample_of().values()]
-    observed: dict[str, set[str]] = {}
-    for sample in samples:
-        for marker, g in profiles.get(sample, {}).items():
-            observed.setdefault(marker, set()).update(g)
+
+    def families_observed() -> dict[str, set[str]]:
+        return _observed(profiles, [s for ped in pedigrees for s in ped.sample_of().values()])
+
+    kept = table_cache if family_key is not None else None  # the per-family work is kept too
+    family_side = (kept.family_observed(family_key, families_observed) if kept is not None and family_key is not None
+                   else families_observed())
+    observed = {marker: set(alleles) for marker, alleles in family_side.items()}
+    for marker, alleles in _observed(profiles, list(remains_ids)).items():
+        observed.setdefault(marker, set()).update(alleles)
     markers = [m for m in table.marker_names() if m in observed]
     freqs = search_frequencies(table, markers, observed)
-    groups = group_families(pedigrees, profiles, freqs)
     family_ids = [p.family_id for p in pedigrees]
+
+    def grouped() -> tuple[list[FamilyGroup], str]:
+        groups = group_families(pedigrees, profiles, freqs)
+        return groups, tables_key(groups, freqs, family_ids, theta=theta, mutation=mutation, classes=classes,
+                                  family_block=family_block)
+
+    if kept is not None and family_key is not None:
+        signature = _family_signature(family_key, freqs, theta=theta, mutation=mutation, classes=classes,
+                                      family_block=family_block)
+        groups, key = kept.grouped(signature, grouped)
+    elif table_cache is not None:
+        groups, key = grouped()
+    else:
+        groups, key = group_families(pedigrees, profiles, freqs), ""
 
     def build() -> SearchTables:
         return build_search_tables(groups, freqs, family_ids, theta=theta, mutation=mutation, classes=classes,
@@ -345,8 +394,6 @@ def prepare_search(
     if table_cache is None:
         tables = build()
     else:
-        key = tables_key(groups, freqs, family_ids, theta=theta, mutation=mutation, classes=classes,
-                         family_block=family_block)
         tables = table_cache.get_or_build(key, build)
         if progress is not None:
             progress(1, 1)
@@ -354,6 +401,27 @@ def prepare_search(
     codes = observation_codes(profiles, list(remains_ids), freqs, classes)
     return PreparedSearch(tables, genotypes, tuple(freqs), codes, classes,
                           one_seen_mask(profiles, list(remains_ids), freqs))
+
+
+def _observed(profiles: Profiles, samples: Sequence[str]) -> dict[str, set[str]]:
+    """marker -> every allele label typed in ``samples``."""
+    observed: dict[str, set[str]] = {}
+    for sample in samples:
+        for marker, g in profiles.get(sample, {}).items():
+            observed.setdefault(marker, set()).update(g)
+    return observed
+
+
+def _family_signature(family_key: str, freqs: Sequence[MarkerFrequencies], *, theta: float,
+                      mutation: MutationModel | None, classes: DropClasses, family_block: int) -> str:
+    """What the grouping and the tables' key depend on besides the families (`TableCache.grouped`)."""
+    digest = hashlib.sha256()
+    digest.update(repr((family_key, float(theta), repr(mutation), repr(classes.models),
+                        [classes.rows(len(f.alleles)) for f in freqs], family_block)).encode())
+    for f in freqs:
+        digest.update(repr((f.marker, f.alleles, f.unseen)).encode())
+        digest.update(np.ascontiguousarray(f.freqs, dtype=np.float64).tobytes())
+    return digest.hexdigest()
 
 
 def one_seen_mask(profiles: Profiles, sample_ids: Sequence[str], freqs: Sequence[MarkerFrequencies]) -> np.ndarray:

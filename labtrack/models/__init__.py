@@ -21,6 +21,7 @@ from labtrack.models.families import (
     PedigreeMember,
     RemovedPedigreeMember,
 )
+from labtrack.models.family_side import FamilySideVersion
 from labtrack.models.identification import (
     FamilyNotification,
     Identification,
@@ -79,7 +80,8 @@ __all__ = [
     "APPEND_ONLY_TABLES", "UPLOAD_KINDS", "Upload", "UploadContent", "AccessionCounter", "ROLES", "ApiToken",
     "AuditEntry", "AuditVerification", "ConsentRecord", "CustodyEvent",
     "CustodyItem", "Donor", "DviAnalysis", "DviEvent", "DviEventMissing", "DviEventRemains",
-    "DviProposal", "DviReview", "Family", "FamilyNotification", "FamilyPower", "FrequencyEntry", "FrequencyTable",
+    "DviProposal", "DviReview", "Family", "FamilySideVersion", "FamilyNotification", "FamilyPower", "FrequencyEntry",
+    "FrequencyTable",
     "Identification", "Individual", "InquiryAccess", "InquiryChangeRequest", "InquiryCode", "IssuedDocument",
     "IssuedDocumentContent", "JOB_ENDED", "JOB_STATUSES", "Job", "LabMatchSetting", "LabelPrint", "Match",
     "MatchEvidence", "MatchReview", "MissingPersonLink",

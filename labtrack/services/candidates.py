@@ -141,6 +141,9 @@ def _latest_digests(session: Session, match_ids: list[int]) -> dict[int, str]:
     return {match_id: digest for match_id, (_, digest) in found.items()}
 
 
+_FEW = 500
+
+
 def store(session: Session, run: MatchRun, found: list[Candidate], scope: Scope,
           searched: tuple[Any, dict[str, Any]] | None = None) -> Outcome:
     """Apply a run's candidates (inside the caller's write), each with the snapshot of its inputs.
@@ -148,7 +151,11 @@ def store(session: Session, run: MatchRun, found: list[Candidate], scope: Scope,
     longer describes them (an input changed while the run computed) is skipped and named."""
     outcome = Outcome()
     profiles = _current_profiles(session, (c.remains_sample_id for c in found))
-    families = {f.code: f.id for f in session.exec(select(Family)).all()}
+    codes = sorted({c.family_id for c in found})
+    statement = select(Family.code, Family.id)
+    if len(codes) <= _FEW:  # a run of one remains reads its few families, not 100,000
+        statement = statement.where(Family.code.in_(codes))  # type: ignore[attr-defined]
+    families: dict[str, int] = {code: family_id for code, family_id in session.exec(statement).all()}
     existing = _open_in_scope(session, scope)
     statuses = _statuses(session, existing.values())
     stored_digests = _latest_digests(session, [m.id or 0 for m in existing.values()])

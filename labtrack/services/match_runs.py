@@ -29,6 +29,7 @@ from labtrack.kinship.search import default_prior, search
 from labtrack.kinship.search_tables import TableCache
 from labtrack.models import Family, FrequencyTable, Job, MatchRun, Sample, User, utcnow
 from labtrack.services import candidates, jobs
+from labtrack.services.family_side import FamilySideCache, remains_search
 from labtrack.services.match_parameters import MatchParameters
 from labtrack.services.transaction import write
 from labtrack.version import __version__
@@ -47,6 +48,10 @@ JOB_KIND = "match_run"
 #: family side (continuous matching's runs of one new remains; ``LABTRACK_MATCH_TABLE_CACHE=0``
 #: turns it off: about 1 GB of memory kept at 100,000 families)
 TABLE_CACHE = TableCache()
+#: the family side (pedigrees, references, frequency table) of this worker's last run of a few remains,
+#: reused while the database's family-side version is unchanged (``services.family_side``; the same
+#: setting turns it off)
+FAMILY_SIDE_CACHE = FamilySideCache()
 RunParameters = MatchParameters  # the name used before the parameters moved to their own module
 
 
@@ -205,9 +210,15 @@ def run_job(context: JobContext) -> None:
             run.status, run.progress, run.error, run.error_json = "running", 0.0, "", ""
             session.add(run)
             context.progress(session, 0.0, STAGE_TEXTS["input"])
-        search_input = build_search_input(session=session, frequency_table_id=run.frequency_table_id,
-                                          remains=scope.get("remains"), families=scope.get("families"))
-        engine = search_input.engine_input()
+        cache = bool(app.config.get("MATCH_TABLE_CACHE", True))
+        composed = remains_search(session, FAMILY_SIDE_CACHE, run.frequency_table_id, scope["remains"]) \
+            if cache and scope.get("remains") is not None and scope.get("families") is None else None
+        if composed is None:  # a full run, a run of families: everything read afresh
+            search_input = build_search_input(session=session, frequency_table_id=run.frequency_table_id,
+                                              remains=scope.get("remains"), families=scope.get("families"))
+            engine, input_sha256, family_key = search_input.engine_input(), search_input.sha256(), None
+        else:
+            engine, input_sha256, family_key = composed.engine, composed.sha256, composed.family_key
         kwargs = params.engine_kwargs()
         if kwargs.get("prior") is None and scope.get("families") is not None:
             # a run of some families still weighs each remains against every family of the lab
@@ -225,9 +236,9 @@ def run_job(context: JobContext) -> None:
                                     remains_dropout=engine.remains_dropout, search_fn=search_fn,
                                     progress=_Progress(session, run, actor, context), n_threads=n_threads,
                                     evidence_map=evidence, problems=engine.problems,
-                                    table_cache=TABLE_CACHE if app.config.get("MATCH_TABLE_CACHE", True) else None)
+                                    table_cache=TABLE_CACHE if cache else None, family_key=family_key)
         context.check()
-        _store_matches(session, run, found, actor, context, search=(search_input.sha256(), store_scope, engine,
+        _store_matches(session, run, found, actor, context, search=(input_sha256, store_scope, engine,
                                                                   kwargs.get("prior")))
 
 

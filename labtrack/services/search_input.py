@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 
 import pandas as pd
@@ -65,8 +66,7 @@ class SearchInput:
             "freqs.csv": self.freqs.to_csv(index=False, lineterminator="\n").encode("utf-8"),
         }
         if self.remains_dropout:
-            files["remains_dropout.csv"] = ("sample_id,dropout\n" + "".join(
-                f"{s},{d!r}\n" for s, d in sorted(self.remains_dropout.items()))).encode("utf-8")
+            files["remains_dropout.csv"] = dropout_csv(self.remains_dropout)
         return files
 
     def write(self, directory: Path | str) -> dict[str, Path]:
@@ -81,11 +81,7 @@ class SearchInput:
 
     def sha256(self) -> str:
         """SHA-256 over the four files in a fixed order, each as ``name\\n<size>\\n<bytes>``."""
-        digest = hashlib.sha256()
-        for name, data in self.files().items():
-            digest.update(f"{name}\n{len(data)}\n".encode())
-            digest.update(data)
-        return digest.hexdigest()
+        return files_sha256(self.files())
 
     def engine_input(self) -> EngineInput:
         """The engine's objects, built from the rows (no files). A family the engine cannot use is
@@ -98,10 +94,7 @@ class SearchInput:
              for m, a, f, n in zip(self.freqs["marker"], self.freqs["allele"], self.freqs["frequency"],
                                    self.freqs["n_alleles"], strict=True)),
             source=f"frequency table {self.frequency_table_name}")
-        genotypes: dict[str, dict[str, tuple[str] | tuple[str, str]]] = {}
-        for sample, marker, a1, a2 in zip(*(self.genotypes[c].tolist() for c in GENOTYPE_COLUMNS), strict=True):
-            # an empty allele2: one allele seen (a possible drop-out), as the exchange reader reads it
-            genotypes.setdefault(sample, {})[canonical_marker(marker)] = (a1, a2) if a2 else (a1,)
+        genotypes = engine_genotypes(self.genotypes)
         persons: dict[str, list[Person]] = {}
         for family, person, father, mother, sex, sample, missing in zip(
                 *(self.pedigrees[c].tolist() for c in PEDIGREE_COLUMNS), strict=True):
@@ -122,6 +115,29 @@ class SearchInput:
 _ENGINE_SEX = {"1": MALE, "2": FEMALE, "0": UNKNOWN_SEX}
 
 
+def dropout_csv(remains_dropout: dict[str, float]) -> bytes:
+    """``remains_dropout.csv``: the remains with their own drop-out probability."""
+    return ("sample_id,dropout\n" + "".join(f"{s},{d!r}\n" for s, d in sorted(remains_dropout.items()))).encode()
+
+
+def files_sha256(files: dict[str, bytes]) -> str:
+    """SHA-256 of exchange files (in the order given), each as ``name\\n<size>\\n<bytes>``."""
+    digest = hashlib.sha256()
+    for name, data in files.items():
+        digest.update(f"{name}\n{len(data)}\n".encode())
+        digest.update(data)
+    return digest.hexdigest()
+
+
+def engine_genotypes(frame: pd.DataFrame) -> dict[str, dict[str, tuple[str] | tuple[str, str]]]:
+    """The engine's genotypes from ``genotypes`` rows (an empty allele2: one allele seen, a
+    possible drop-out, as the exchange reader reads it)."""
+    genotypes: dict[str, dict[str, tuple[str] | tuple[str, str]]] = {}
+    for sample, marker, a1, a2 in zip(*(frame[c].tolist() for c in GENOTYPE_COLUMNS), strict=True):
+        genotypes.setdefault(sample, {})[canonical_marker(marker)] = (a1, a2) if a2 else (a1,)
+    return genotypes
+
+
 @dataclass
 class EngineInput:
     table: FrequencyTable
@@ -139,11 +155,14 @@ def searched_call(locus: str, allele1: str, allele2: str) -> bool:
             and allele2[:1] not in ("<", ">"))
 
 
-def searchable_genotypes(session: Session, remains: list[str] | None = None) -> tuple[pd.DataFrame, list[str]]:
+def searchable_genotypes(session: Session, remains: list[str] | None = None,
+                         references: bool = True) -> tuple[pd.DataFrame, list[str]]:
     """Genotype rows of the search set and the remains sample accessions among them; with
     ``remains``, of the references and of those remains only (a run of a few new remains does
-    not read every other remains profile)."""
-    consenting = consent.consenting_donor_ids(session)
+    not read every other remains profile); without ``references``, of those remains only. Rows
+    are in the order of (sample accession, locus) as Python compares strings (the same on every
+    database, whatever its collation: ``services.family_side`` merges rows in that order)."""
+    consenting = consent.consenting_donor_ids(session) if references else set()
     statement = (
         select(Sample.accession, Sample.remains_id, Sample.donor_id, ProfileAllele.locus,
                ProfileAllele.allele1, ProfileAllele.allele2)
@@ -153,8 +172,8 @@ def searchable_genotypes(session: Session, remains: list[str] | None = None) -> 
                Profile.is_mixture == False, Profile.origin.in_(("remains", "reference")))  # type: ignore[attr-defined]  # noqa: E712
         .order_by(Sample.accession, ProfileAllele.locus))
     if remains is not None:
-        statement = statement.where(or_(Profile.origin == "reference",
-                                        Sample.accession.in_(sorted(set(remains)))))  # type: ignore[attr-defined]
+        chosen = Sample.accession.in_(sorted(set(remains)))  # type: ignore[attr-defined]
+        statement = statement.where(or_(Profile.origin == "reference", chosen) if references else chosen)
     rows = session.exec(statement).all()
     records = []
     remains: dict[str, None] = {}
@@ -166,7 +185,8 @@ def searchable_genotypes(session: Session, remains: list[str] | None = None) -> 
         records.append((accession, locus, a1, a2))
         if remains_id is not None:
             remains[accession] = None
-    return pd.DataFrame(records, columns=GENOTYPE_COLUMNS), list(remains)
+    records.sort(key=itemgetter(0, 1))  # (already in this order on SQLite: then linear)
+    return pd.DataFrame(records, columns=GENOTYPE_COLUMNS), sorted(remains)
 
 
 def build_search_input(*, session: Session, frequency_table_id: int | None = None,
@@ -198,14 +218,19 @@ def build_search_input(*, session: Session, frequency_table_id: int | None = Non
         freqs=frequencies.table_frame(session, table),
         frequency_table_id=table.id or 0,
         frequency_table_name=table.name,
-        remains_dropout=_own_dropout(session, set(searchable)),
+        remains_dropout=own_dropout(session, set(searchable)),
     )
 
 
-def _own_dropout(session: Session, searched: set[str]) -> dict[str, float]:
+_FEW = 500
+
+
+def own_dropout(session: Session, searched: set[str]) -> dict[str, float]:
     """Searched remains samples whose current profile has its own drop-out probability."""
-    rows = session.exec(
+    statement = (
         select(Sample.accession, Profile.dropout).join(Profile, Profile.sample_id == Sample.id)  # type: ignore[arg-type]
-        .where(Profile.superseded == False, Profile.dropout != None)  # type: ignore[arg-type]  # noqa: E711, E712
-    ).all()
+        .where(Profile.superseded == False, Profile.dropout != None))  # type: ignore[arg-type]  # noqa: E711, E712
+    if len(searched) <= _FEW:  # a run of a few remains reads only theirs
+        statement = statement.where(Sample.accession.in_(sorted(searched)))  # type: ignore[attr-defined]
+    rows = session.exec(statement).all()
     return {accession: float(dropout) for accession, dropout in rows if accession in searched}
