@@ -13,8 +13,9 @@
 from __future__ import annotations
 
 import io
+import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -88,6 +89,9 @@ def arabic_name_problems(text: str) -> list[str]:
     return problems
 
 
+_DASHED_NUMBER = re.compile(r"\d+(?:-\d+)+")
+
+
 def shape(text: str, *, rtl: bool | None = None) -> str:
     """Text in drawing order: Arabic is reshaped and reordered right-to-left (bidi), mixed
     Arabic/Latin runs keep their own order, diacritics (harakat) are kept. ``rtl=True`` forces a
@@ -95,6 +99,9 @@ def shape(text: str, *, rtl: bool | None = None) -> str:
     text = clean_text(text)
     if not has_arabic(text):
         return text
+    # a date or number range (2026-12-03) kept left to right as one piece: python-bidi 0.6 reverses
+    # its parts in a right-to-left line (03-12-2026); an embedding (LRE ... PDF) holds it together
+    text = _DASHED_NUMBER.sub(lambda found: f"\u202a{found.group(0)}\u202c", text)
     if rtl is None:
         return str(get_display(_RESHAPER.reshape(text)))
     return str(get_display(_RESHAPER.reshape(text), base_dir="R" if rtl else "L"))
@@ -252,9 +259,11 @@ def build_pdf(story: list[Flowable], meta: DocumentMeta) -> bytes:
     return buffer.getvalue()
 
 
-def numbered_canvas(label: str, x: float, y: float, font: str, size: float) -> type[Canvas]:
+def numbered_canvas(label: str, x: float, y: float, font: str, size: float,
+                    line: Callable[[int, int], str] | None = None) -> type[Canvas]:
     """A canvas class that writes "<label> · page N of M" at (x, y) on every page: the pages are
-    kept until the document ends, when their number is known (reportlab's two-step pattern)."""
+    kept until the document ends, when their number is known (reportlab's two-step pattern).
+    ``line(page, pages)``: the whole line instead, ready to draw (another language)."""
 
     class NumberedCanvas(Canvas):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -271,7 +280,8 @@ def numbered_canvas(label: str, x: float, y: float, font: str, size: float) -> t
                 self.__dict__.update(state)
                 self.saveState()
                 self.setFont(font, size)
-                self.drawString(x, y, f"{label} · page {self._pageNumber} of {total}")
+                self.drawString(x, y, line(self._pageNumber, total) if line is not None
+                                else f"{label} · page {self._pageNumber} of {total}")
                 self.restoreState()
                 super().showPage()
             super().save()

@@ -1,4 +1,5 @@
-"""Issue custody documents: a chain-of-custody form (one item) and a transfer manifest (a batch)."""
+"""Issue custody documents: a chain-of-custody form (one item) and a transfer manifest (a batch),
+in the issuing person's language (``language``; kept with the document's parameters)."""
 
 from __future__ import annotations
 
@@ -14,8 +15,9 @@ from labtrack.models import CustodyEvent, CustodyItem, IssuedDocument, StorageLo
 from labtrack.services import custody, issued_documents
 from labtrack.services.labels import label_data
 
-ACTION_LABELS = {"register": "registered", "receive": "received", "store": "stored", "handover": "handed over",
-                 "ship": "sent out", "return": "returned", "release": "released", "correction": "CORRECTION"}
+ACTION_LABELS = {"register": msg("registered"), "receive": msg("received"), "store": msg("stored"),
+                 "handover": msg("handed over"), "ship": msg("sent out"), "return": msg("returned"),
+                 "release": msg("released"), "correction": msg("CORRECTION")}
 
 
 def _place(session: Session, user_id: int | None, location_id: int | None, party: str) -> str:
@@ -35,12 +37,12 @@ def _place(session: Session, user_id: int | None, location_id: int | None, party
 
 def event_line(session: Session, event: CustodyEvent) -> custody_forms.EventLine:
     recorder = session.get(User, event.recorded_by_id)
-    note = event.reason
+    note: str = event.reason
     if event.corrects_event_id:
-        note = f"corrects event #{event.corrects_event_id}: {note}"
-    seal = event.seal_number
+        note = msg("corrects event #%(event)s: %(note)s", event=event.corrects_event_id, note=note)
+    seal: str = event.seal_number
     if seal and event.seal_intact is not None:
-        seal += " (intact)" if event.seal_intact else " (BROKEN)"
+        seal = msg("%(seal)s (intact)", seal=seal) if event.seal_intact else msg("%(seal)s (BROKEN)", seal=seal)
     return custody_forms.EventLine(
         event_id=event.id or 0, at=f"{event.at:%Y-%m-%d %H:%M:%S}",
         action=ACTION_LABELS.get(event.action, event.action),
@@ -50,10 +52,11 @@ def event_line(session: Session, event: CustodyEvent) -> custody_forms.EventLine
 
 
 #: What a preview prints where an issued document prints its number.
-PREVIEW = "PREVIEW - NOT ISSUED"
+PREVIEW = msg("PREVIEW - NOT ISSUED")
 
 
-def _custody_form(session: Session, accession: str, lab_name: str) -> tuple[CustodyItem, Any, dict[str, Any]]:
+def _custody_form(session: Session, accession: str, lab_name: str,
+                  language: str) -> tuple[CustodyItem, Any, dict[str, Any]]:
     item = custody.get_item(session, accession)
     events = custody.events_of(session, item)
     data = label_data(session, item)
@@ -63,29 +66,36 @@ def _custody_form(session: Session, accession: str, lab_name: str) -> tuple[Cust
     def render(number: str) -> bytes:
         return custody_forms.render_custody_form(
             number=number, lab_name=lab_name, accession=item.accession, item_type=data.item_type,
-            origin=data.site, current_place=state.describe(), events=lines)
+            origin=data.site, current_place=state.describe(), events=lines, language=language)
 
-    return item, render, {"item": item.accession, "events": [e.id for e in events]}
+    return item, render, {"item": item.accession, "events": [e.id for e in events]} | _in(language)
 
 
-def preview_custody_form(*, session: Session, accession: str, lab_name: str) -> bytes:
+def _in(language: str) -> dict[str, str]:
+    """The language among the document's parameters (English documents, as before, without it)."""
+    return {} if language == "en" else {"language": language}
+
+
+def preview_custody_form(*, session: Session, accession: str, lab_name: str, language: str = "en") -> bytes:
     """The form as it would be issued now, marked as a preview: no number, nothing recorded."""
-    _, render, _ = _custody_form(session, accession, lab_name)
+    _, render, _ = _custody_form(session, accession, lab_name, language)
     return render(PREVIEW)
 
 
-def issue_custody_form(*, session: Session, accession: str, by: User, lab_name: str) -> tuple[IssuedDocument, bytes]:
-    """Issue the chain-of-custody form of an item. The same form (same item, same events) issued
-    before is served again under its number: a number is a new document, not a new download."""
-    item, render, params = _custody_form(session, accession, lab_name)
+def issue_custody_form(*, session: Session, accession: str, by: User, lab_name: str,
+                       language: str = "en") -> tuple[IssuedDocument, bytes]:
+    """Issue the chain-of-custody form of an item in ``language``. The same form (same item, same
+    events, same language) issued before is served again under its number: a number is a new
+    document, not a new download."""
+    item, render, params = _custody_form(session, accession, lab_name, language)
     earlier = _same_document(session, "custody_form", "custody_item", item.id, params)
     if earlier is not None:
         return earlier
     return issued_documents.issue(session, kind="custody_form", record_type="custody_item", record_id=item.id,
-                                  by=by, render=render, params=params)
+                                  by=by, render=render, params=params, language=language)
 
 
-def _manifest(session: Session, batch_ref: str, lab_name: str) -> tuple[Any, dict[str, Any]]:
+def _manifest(session: Session, batch_ref: str, lab_name: str, language: str) -> tuple[Any, dict[str, Any]]:
     events = custody.events_of_batch(session, batch_ref.strip())
     if not events:
         raise NotFound(msg("no custody events in batch %(batch)s", batch=repr(batch_ref)))
@@ -105,25 +115,27 @@ def _manifest(session: Session, batch_ref: str, lab_name: str) -> tuple[Any, dic
         return custody_forms.render_manifest(
             number=number, lab_name=lab_name, batch_ref=batch_ref, action=ACTION_LABELS.get(events[0].action, ""),
             recorded_at=f"{events[0].at:%Y-%m-%d %H:%M} UTC", recorded_by=recorder.full_name if recorder else "?",
-            lines=lines)
+            lines=lines, language=language)
 
-    return render, {"batch_ref": batch_ref, "events": [e.id for e in events]}
+    return render, {"batch_ref": batch_ref, "events": [e.id for e in events]} | _in(language)
 
 
-def preview_manifest(*, session: Session, batch_ref: str, lab_name: str) -> bytes:
+def preview_manifest(*, session: Session, batch_ref: str, lab_name: str, language: str = "en") -> bytes:
     """The transfer manifest as it would be issued, marked as a preview: nothing recorded."""
-    render, _ = _manifest(session, batch_ref, lab_name)
+    render, _ = _manifest(session, batch_ref, lab_name, language)
     return render(PREVIEW)
 
 
-def issue_manifest(*, session: Session, batch_ref: str, by: User, lab_name: str) -> tuple[IssuedDocument, bytes]:
-    """Issue the transfer manifest of a batch (once: issuing it again serves the same document)."""
-    render, params = _manifest(session, batch_ref, lab_name)
+def issue_manifest(*, session: Session, batch_ref: str, by: User, lab_name: str,
+                   language: str = "en") -> tuple[IssuedDocument, bytes]:
+    """Issue the transfer manifest of a batch in ``language`` (once per language: issuing it again
+    serves the same document)."""
+    render, params = _manifest(session, batch_ref, lab_name, language)
     earlier = _same_document(session, "transfer_manifest", "custody_batch", None, params)
     if earlier is not None:
         return earlier
     return issued_documents.issue(session, kind="transfer_manifest", record_type="custody_batch", record_id=None,
-                                  by=by, render=render, params=params)
+                                  by=by, render=render, params=params, language=language)
 
 
 def _same_document(session: Session, kind: str, record_type: str, record_id: int | None,
@@ -137,7 +149,8 @@ def _same_document(session: Session, kind: str, record_type: str, record_id: int
         query = query.where(IssuedDocument.params_json.contains(json.dumps(params["batch_ref"])))  # type: ignore[union-attr]
     for document in session.exec(query.order_by(IssuedDocument.id.desc()).limit(20)):  # type: ignore[union-attr]
         stored = json.loads(document.params_json or "{}")
-        if all(stored.get(key) == value for key, value in params.items()):
+        if stored.get("language", "en") == params.get("language", "en") and all(
+                stored.get(key) == value for key, value in params.items()):
             pdf = issued_documents.stored_pdf(session, document)
             if pdf is not None:
                 return document, pdf

@@ -6,7 +6,7 @@ from sqlmodel import Session, col, select
 
 from labtrack.core import ids
 from labtrack.core.errors import ProblemList, ValidationFailed
-from labtrack.core.messages import message_of, msg, nmsg
+from labtrack.core.messages import message_of, msg, nmsg, term
 from labtrack.documents import labels as label_documents
 from labtrack.models import CustodyItem, LabelPrint, Remains, Sample, Site, StorageLocation, User
 from labtrack.services import issued_documents
@@ -17,19 +17,20 @@ def label_data(session: Session, item: CustodyItem) -> label_documents.LabelData
     """What a label shows besides the barcode: site (or location name) and item type."""
     if item.kind == "location":
         location = session.get(StorageLocation, item.location_id)
-        return label_documents.LabelData(item.accession, f"location: {location.level if location else ''}",
+        return label_documents.LabelData(item.accession, msg("location: %(level)s",
+                                                             level=term(location.level) if location else ""),
                                          location.name if location else "")
     if item.kind == "sample":
         sample = session.get(Sample, item.sample_id)
         assert sample is not None
         remains = session.get(Remains, sample.remains_id) if sample.remains_id else None
         site = session.get(Site, remains.site_id) if remains else None
-        return label_documents.LabelData(item.accession, f"sample: {sample.sample_type}",
-                                         *_site_fields(site, "reference sample"))
+        return label_documents.LabelData(item.accession, msg("sample: %(type)s", type=term(sample.sample_type)),
+                                         *_site_fields(site, msg("reference sample")))
     remains = session.get(Remains, item.remains_id)
     assert remains is not None
     site = session.get(Site, remains.site_id)
-    return label_documents.LabelData(item.accession, f"remains: {remains.remains_type.replace('_', ' ')}",
+    return label_documents.LabelData(item.accession, msg("remains: %(type)s", type=term(remains.remains_type)),
                                      *_site_fields(site, ""))
 
 

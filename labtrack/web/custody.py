@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -87,6 +88,11 @@ def correct(item_accession: str) -> Any:
     return _item_page(item_accession, form, status=422)
 
 
+def _language() -> str:
+    """The language of the person issuing a document: the page's."""
+    return str(get_locale() or "en").split("_")[0]
+
+
 def _pdf(data: bytes, name: str) -> Response:
     return Response(data, mimetype="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="{name}.pdf"'})
@@ -98,11 +104,11 @@ def custody_form(item_accession: str) -> Any:
     """GET: a preview (marked, no number, nothing recorded); POST: issue the numbered form."""
     if request.method == "GET":
         return _pdf(custody_documents.preview_custody_form(
-            session=get_session(), accession=item_accession, lab_name=current_app.config["LAB_NAME"]),
-            f"preview-{item_accession}")
+            session=get_session(), accession=item_accession, lab_name=current_app.config["LAB_NAME"],
+            language=_language()), f"preview-{item_accession}")
     document, pdf = custody_documents.issue_custody_form(
         session=get_session(), accession=item_accession, by=current_user._get_current_object(),
-        lab_name=current_app.config["LAB_NAME"])
+        lab_name=current_app.config["LAB_NAME"], language=_language())
     return _pdf(pdf, document.number)
 
 
@@ -112,9 +118,9 @@ def manifest(batch_ref: str) -> Any:
     """GET: a preview; POST: issue the numbered transfer manifest (once per batch)."""
     if request.method == "GET":
         return _pdf(custody_documents.preview_manifest(
-            session=get_session(), batch_ref=batch_ref, lab_name=current_app.config["LAB_NAME"]),
-            f"preview-{batch_ref}")
+            session=get_session(), batch_ref=batch_ref, lab_name=current_app.config["LAB_NAME"],
+            language=_language()), f"preview-{batch_ref}")
     document, pdf = custody_documents.issue_manifest(
         session=get_session(), batch_ref=batch_ref, by=current_user._get_current_object(),
-        lab_name=current_app.config["LAB_NAME"])
+        lab_name=current_app.config["LAB_NAME"], language=_language())
     return _pdf(pdf, document.number)
