@@ -43,6 +43,12 @@ from labtrack.models.profiles import (
     ProfileImport,
     StaffMember,
 )
+from labtrack.models.reassociation import (
+    ReassociationGrave,
+    ReassociationGroup,
+    ReassociationPair,
+    ReassociationRun,
+)
 from labtrack.models.review_status import install_review_status_guard
 from labtrack.models.samples import Sample, SampleStateChange, StorageLocation
 from labtrack.models.search import NameIndex
@@ -74,6 +80,10 @@ APPEND_ONLY_TABLES: tuple[str, ...] = (
     "dvi_review",
     "missing_person_link",
     "removed_pedigree_member",
+    "reassociation_run",
+    "reassociation_pair",
+    "reassociation_group",
+    "reassociation_grave",
 )
 
 __all__ = [
@@ -86,6 +96,7 @@ __all__ = [
     "IssuedDocumentContent", "JOB_ENDED", "JOB_STATUSES", "Job", "LabMatchSetting", "LabelPrint", "Match",
     "MatchEvidence", "MatchReview", "MissingPersonLink",
     "MatchRun", "MissingPerson", "NameIndex", "PedigreeMember", "Profile", "ProfileAllele", "ProfileImport",
+    "ReassociationGrave", "ReassociationGroup", "ReassociationPair", "ReassociationRun",
     "Remains", "RemovedPedigreeMember",
     "RetractionProposal", "Sample", "SampleStateChange", "Signature", "Site", "StaffMember",
     "StorageLocation", "User", "install_review_status_guard", "metadata", "utcnow",

@@ -223,7 +223,8 @@ def _rows(session: Session, table: Table) -> Iterator[dict[str, Any]]:
         yield dict(row._mapping)
 
 
-_GROUP_COLUMN = {"frequency_entry": "table_id"}
+_GROUP_COLUMN = {"frequency_entry": "table_id", "reassociation_pair": "run_id", "reassociation_group": "run_id",
+                 "reassociation_grave": "run_id"}
 
 
 def _check_table(session: Session, table: Table, expected: _Expected, result: DeepResult, limit: int,

@@ -46,6 +46,8 @@ class ProfilePair:
     log10_lr: float
     #: loci that agree only if an allele dropped out (one allele seen in a profile): not mismatches
     dropout: tuple[str, ...] = ()
+    first_remains_id: int | None = None
+    second_remains_id: int | None = None
 
     @property
     def loci(self) -> int:
@@ -111,9 +113,9 @@ def pairs(session: Session, *, min_overlap: int = MIN_OVERLAP, max_mismatches: i
     for a, b, lr, overlap, mism, drop in zip(found.first, found.second, found.log10_lr, found.overlap,
                                              found.mismatched, found.dropout, strict=True):
         (acc_a, rem_a), (acc_b, rem_b) = profiles[ids[a]], profiles[ids[b]]
-        first, second = sorted([(acc_a, ids[a]), (acc_b, ids[b])])
+        first, second = sorted([(acc_a, ids[a], rem_a), (acc_b, ids[b], rem_b)])
         result.append(ProfilePair(first[0], second[0], first[1], second[1], rem_a == rem_b, int(overlap),
                                   tuple(loci[i] for i in np.flatnonzero(mism)), round(float(lr), 3),
-                                  tuple(loci[i] for i in np.flatnonzero(drop))))
+                                  tuple(loci[i] for i in np.flatnonzero(drop)), first[2], second[2]))
     result.sort(key=lambda p: (not p.identical, -p.log10_lr, p.first, p.second))
     return result

@@ -52,6 +52,7 @@ def _blueprints() -> list[Any]:
         missing_persons,
         person_links,
         profiles,
+        reassociation,
         samples,
         sites,
         storage,
@@ -71,7 +72,7 @@ def _blueprints() -> list[Any]:
     return [auth.bp, main.bp, find.bp, admin.bp, sites.bp, samples.bp, storage.bp, custody.bp, labels.bp, families.bp,
             missing_persons.bp, person_links.bp, donors.bp, profiles.bp, matching.bp, review_web.bp, events_web.bp,
             familias_web.bp, frequencies_web.bp, documents_web.bp, notifications_web.bp, dashboard_web.bp, inquiry.bp,
-            inquiry_admin.bp, verify_web.bp, api_bp]
+            inquiry_admin.bp, verify_web.bp, reassociation.bp, api_bp]
 
 
 def select_locale() -> str:

@@ -21,7 +21,7 @@ from labtrack.db import get_session
 from labtrack.imports.cmf import export_cmf
 from labtrack.imports.profiles import UnreadableFile
 from labtrack.models.profiles import PROFILE_ORIGINS
-from labtrack.services import direct_matches, exports, profile_import, profiles, uploads
+from labtrack.services import exports, profile_import, profiles, reassociation, reassociation_views, uploads
 from labtrack.services import lists as list_specs
 from labtrack.web import lists
 from labtrack.web.access import ADMIN, ANALYST, roles_required
@@ -144,7 +144,9 @@ def set_dropout(profile_id: int) -> Any:
 def quality_report() -> Any:
     db = get_session()
     flagged = [r for r in profiles.list_profiles(db, limit=5000) if "STAFF MATCH" in r.profile.qc_notes]
-    return render_template("profiles/quality.html", pairs=direct_matches.pairs(db), flagged=flagged)
+    # the pairs of the newest re-association run, as stored by the worker (nothing computed here)
+    return lists.show(reassociation_views.pairs(), "profiles/quality.html", filename="profile-pairs",
+                      flagged=flagged, run=reassociation.latest(db))
 
 
 @bp.route("/export")
