@@ -24,6 +24,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
 from labtrack.documents.pdf_base import FONT, register_fonts, shape
+from labtrack.documents.wording import Wording
 
 LAYOUTS: tuple[str, ...] = ("sheet", "roll", "tube", "zpl")
 QUIET_MODULES = 10
@@ -34,7 +35,7 @@ MAX_MODULE_MM = 0.33
 @dataclass(frozen=True)
 class LabelData:
     accession: str
-    item_type: str  # "remains", "sample: femur", "location: box"
+    item_type: str  # "remains: partial body", "sample: femur", "location: box" (a message, said in its language)
     site: str = ""  # site code and name, or location name
     site_ar: str = ""  # the site's Arabic name (printed right-aligned on the site line)
     site_code: str = ""  # kept when the Latin name must give way to the Arabic one
@@ -97,18 +98,35 @@ def _fit(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _item_type(canvas: Canvas, label: LabelData, words: Wording, x: float, baseline: float, width: float,
+               size: float, limit: int) -> None:
+    """The item's type in the label's language: Arabic right-aligned (Amiri, shaped), shrunk to fit."""
+    said = words.say(label.item_type)
+    if not words.rtl:
+        canvas.drawString(x, baseline, _fit(said, limit))
+        return
+    register_fonts()
+    arabic, arabic_size = shape(said, rtl=True), size + 1
+    while arabic_size > 4 and canvas.stringWidth(arabic, FONT, arabic_size) > width:
+        arabic_size -= 0.5
+    font = canvas._fontname, canvas._fontsize  # type: ignore[attr-defined]
+    canvas.setFont(FONT, arabic_size)
+    canvas.drawRightString(x + width, baseline, arabic)
+    canvas.setFont(*font)
+
+
 def _code128_label(canvas: Canvas, label: LabelData, x: float, y: float, w: float, h: float,
-                   small: bool) -> None:
+                   small: bool, words: Wording) -> None:
     pad = 2 * mm if not small else 1.2 * mm
     title = 6.5 if small else 8
     canvas.setFont("Helvetica", title)
     _site_line(canvas, label, x + pad, y + h - pad - title, w - 2 * pad, title, 40 if small else 48)
-    canvas.drawString(x + pad, y + h - pad - 2 * title - 1, _fit(label.item_type, 40 if small else 48))
+    _item_type(canvas, label, words, x + pad, y + h - pad - 2 * title - 1, w - 2 * pad, title, 40 if small else 48)
     text_size = 8 if small else 10
     canvas.setFont("Helvetica-Bold", text_size)
     canvas.drawCentredString(x + w / 2, y + pad, label.accession)
     bar_bottom = y + pad + text_size + 1
-    bar_top = y + h - pad - 2 * title - 3
+    bar_top = y + h - pad - 2 * title - (5 if words.rtl else 3)  # room for Arabic descenders above the bars
     _draw_code128(canvas, label.accession, x + pad, bar_bottom, w - 2 * pad, bar_top - bar_bottom)
 
 
@@ -142,7 +160,7 @@ def _canvas(buffer: io.BytesIO, size: tuple[float, float], title: str) -> Canvas
     return canvas
 
 
-def render_sheet(labels: Sequence[LabelData], *, columns: int = 3, rows: int = 8) -> bytes:
+def render_sheet(labels: Sequence[LabelData], *, columns: int = 3, rows: int = 8, language: str = "en") -> bytes:
     """A4 sheet of ``columns`` × ``rows`` labels (70 × 37 mm for 3 × 8)."""
     buffer = io.BytesIO()
     canvas = _canvas(buffer, A4, "labtrack labels (A4 sheet)")
@@ -154,12 +172,13 @@ def render_sheet(labels: Sequence[LabelData], *, columns: int = 3, rows: int = 8
             canvas.showPage()
         slot = index % per_page
         col, row = slot % columns, slot // columns
-        _code128_label(canvas, label, col * w, page_h - (row + 1) * h, w, h, small=False)
+        _code128_label(canvas, label, col * w, page_h - (row + 1) * h, w, h, small=False, words=Wording(language))
     canvas.save()
     return buffer.getvalue()
 
 
-def render_roll(labels: Sequence[LabelData], *, width_mm: float = 50, height_mm: float = 25) -> bytes:
+def render_roll(labels: Sequence[LabelData], *, width_mm: float = 50, height_mm: float = 25,
+                language: str = "en") -> bytes:
     """Thermal roll: one label per page of ``width_mm`` × ``height_mm``."""
     buffer = io.BytesIO()
     size = (width_mm * mm, height_mm * mm)
@@ -167,12 +186,13 @@ def render_roll(labels: Sequence[LabelData], *, width_mm: float = 50, height_mm:
     for index, label in enumerate(labels):
         if index:
             canvas.showPage()
-        _code128_label(canvas, label, 0, 0, size[0], size[1], small=True)
+        _code128_label(canvas, label, 0, 0, size[0], size[1], small=True, words=Wording(language))
     canvas.save()
     return buffer.getvalue()
 
 
-def render_tube(labels: Sequence[LabelData], *, width_mm: float = 38, height_mm: float = 13) -> bytes:
+def render_tube(labels: Sequence[LabelData], *, width_mm: float = 38, height_mm: float = 13,
+                language: str = "en") -> bytes:
     """Tube labels (one per page): a QR code on the left, the ID and item type on the right."""
     buffer = io.BytesIO()
     size = (width_mm * mm, height_mm * mm)
@@ -188,7 +208,7 @@ def render_tube(labels: Sequence[LabelData], *, width_mm: float = 38, height_mm:
         canvas.drawString(x, size[1] - 4 * mm, body)
         canvas.drawString(x, size[1] - 7 * mm, f"-{check}")
         canvas.setFont("Helvetica", 5)
-        canvas.drawString(x, 1.5 * mm, _fit(label.item_type, 22))
+        _item_type(canvas, label, Wording(language), x, 1.5 * mm, size[0] - x - 0.5 * mm, 5, 22)
     canvas.save()
     return buffer.getvalue()
 
@@ -212,13 +232,15 @@ def render_zpl(labels: Sequence[LabelData], *, dpi: int = 203) -> bytes:
     return ("\n".join(out) + "\n").encode("ascii")
 
 
-def render(labels: Sequence[LabelData], layout: str) -> bytes:
+def render(labels: Sequence[LabelData], layout: str, language: str = "en") -> bytes:
+    """The labels in ``layout``; their words in ``language`` (ZPL: English, the printer's fonts
+    have no Arabic)."""
     if layout == "sheet":
-        return render_sheet(labels)
+        return render_sheet(labels, language=language)
     if layout == "roll":
-        return render_roll(labels)
+        return render_roll(labels, language=language)
     if layout == "tube":
-        return render_tube(labels)
+        return render_tube(labels, language=language)
     if layout == "zpl":
         return render_zpl(labels)
     raise ValueError(f"unknown label layout {layout!r}; one of {', '.join(LAYOUTS)}")

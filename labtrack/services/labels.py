@@ -68,8 +68,9 @@ def resolve_items(session: Session, accessions: list[str]) -> list[CustodyItem]:
 
 
 def print_labels(*, session: Session, accessions: list[str], layout: str, by: User,
-                 reason: str = "") -> tuple[bytes, list[LabelPrint]]:
-    """Render labels and record a ``LabelPrint`` for each item; a reprint needs a reason."""
+                 reason: str = "", language: str = "en") -> tuple[bytes, list[LabelPrint]]:
+    """Render labels (their words in ``language``, the printing person's) and record a
+    ``LabelPrint`` for each item; a reprint needs a reason."""
     if layout not in label_documents.LAYOUTS:
         raise ValidationFailed(msg("layout must be one of %(layouts)s", layouts=", ".join(label_documents.LAYOUTS)))
     items = resolve_items(session, accessions)
@@ -84,13 +85,14 @@ def print_labels(*, session: Session, accessions: list[str], layout: str, by: Us
             len(reprints), items=", ".join(reprints[:10]) + (" …" if len(reprints) > 10 else "")), field="reason")
         problems.raise_if_any(msg("No labels were printed"))
     data = [label_data(session, item) for item in items]
-    content = label_documents.render(data, layout)
+    content = label_documents.render(data, layout, language=language)
     with write(session, actor=by, reason=reason.strip() or f"{len(items)} label(s) printed"):
         number = issued_documents.reserve_number(session)
         document = issued_documents.record_issue(
             session, number=number, kind="labels", record_type="custody_item",
-            record_id=items[0].id, pdf=content, by=by,
-            params={"items": [item.accession for item in items], "layout": layout})
+            record_id=items[0].id, pdf=content, by=by, language=language,
+            params={"items": [item.accession for item in items], "layout": layout}
+            | ({} if language == "en" else {"language": language}))
         prints = [LabelPrint(item_id=item.id or 0, layout=layout, reprint=item.id in printed_before,
                              reason=reason.strip(), printed_by_id=by.id or 0, document_id=document.id)
                   for item in items]

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -18,6 +17,7 @@ from labtrack.web import lists
 from labtrack.web.access import ADMIN, ANALYST, TECHNICIAN, roles_required
 from labtrack.web.form_pages import attempt
 from labtrack.web.intake_forms import CustodyCorrectionForm
+from labtrack.web.messages import reader_language
 from labtrack.web.terms import term
 
 bp = Blueprint("custody", __name__, url_prefix="/custody")
@@ -88,11 +88,6 @@ def correct(item_accession: str) -> Any:
     return _item_page(item_accession, form, status=422)
 
 
-def _language() -> str:
-    """The language of the person issuing a document: the page's."""
-    return str(get_locale() or "en").split("_")[0]
-
-
 def _pdf(data: bytes, name: str) -> Response:
     return Response(data, mimetype="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="{name}.pdf"'})
@@ -105,10 +100,10 @@ def custody_form(item_accession: str) -> Any:
     if request.method == "GET":
         return _pdf(custody_documents.preview_custody_form(
             session=get_session(), accession=item_accession, lab_name=current_app.config["LAB_NAME"],
-            language=_language()), f"preview-{item_accession}")
+            language=reader_language()), f"preview-{item_accession}")
     document, pdf = custody_documents.issue_custody_form(
         session=get_session(), accession=item_accession, by=current_user._get_current_object(),
-        lab_name=current_app.config["LAB_NAME"], language=_language())
+        lab_name=current_app.config["LAB_NAME"], language=reader_language())
     return _pdf(pdf, document.number)
 
 
@@ -119,8 +114,8 @@ def manifest(batch_ref: str) -> Any:
     if request.method == "GET":
         return _pdf(custody_documents.preview_manifest(
             session=get_session(), batch_ref=batch_ref, lab_name=current_app.config["LAB_NAME"],
-            language=_language()), f"preview-{batch_ref}")
+            language=reader_language()), f"preview-{batch_ref}")
     document, pdf = custody_documents.issue_manifest(
         session=get_session(), batch_ref=batch_ref, by=current_user._get_current_object(),
-        lab_name=current_app.config["LAB_NAME"], language=_language())
+        lab_name=current_app.config["LAB_NAME"], language=reader_language())
     return _pdf(pdf, document.number)

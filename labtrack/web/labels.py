@@ -14,6 +14,7 @@ from labtrack.services import labels
 from labtrack.web.access import ADMIN, TECHNICIAN, roles_required
 from labtrack.web.form_pages import attempt
 from labtrack.web.intake_forms import LabelPrintForm
+from labtrack.web.messages import reader_language
 
 bp = Blueprint("labels", __name__, url_prefix="/labels")
 
@@ -41,7 +42,8 @@ def print_labels() -> Any:
     accessions = [part for part in re.split(r"[\s,;]+", form.items.data) if part]
     layout = form.layout.data
     printed = attempt(form, labels.print_labels, session=get_session(), accessions=accessions, layout=layout,
-                      reason=(form.reason.data or "").strip(), by=current_user._get_current_object())
+                      reason=(form.reason.data or "").strip(), by=current_user._get_current_object(),
+                      language=reader_language())
     if printed is None:
         return _labels_page(form, status=422)
     content, prints = printed

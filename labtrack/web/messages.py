@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, flash
-from flask_babel import get_translations
+from flask_babel import get_locale, get_translations
 from flask_babel import gettext as _
 
 from labtrack.core.errors import DomainError, InputProblem
@@ -24,6 +24,11 @@ def text(value: object) -> str:
     if isinstance(value, Message):
         return value.render(get_translations(), _label)
     return "" if value is None else str(value)
+
+
+def reader_language() -> str:
+    """The request's language ("en", "ar"): the language of a document its reader issues."""
+    return str(get_locale() or "en").split("_")[0]
 
 
 def _label(code: str) -> str:

@@ -79,3 +79,30 @@ def test_a_manifest_issued_in_arabic_and_its_preview(client: FlaskClient, db: Se
     assert "Transfer manifest" not in text and "Seal numbers" not in text
     # the date in the Arabic "recorded" line keeps its order (python-bidi alone printed 03-12-2026)
     assert re.search(r"سُجّل في +20\d\d-\d\d-\d\d", text) and not re.search(r"\d\d-\d\d-20\d\d", text)
+
+
+
+def test_labels_printed_from_an_arabic_page_name_the_item_type_in_arabic(
+        client: FlaskClient, db: Session, users: dict, login_as, tmp_path) -> None:  # noqa: ANN001
+    from tests.documents.test_labels_decode import decode
+
+    tech = users["technician"].user
+    factories.make_site(db, tech)
+    remains = factories.make_remains(db, tech)
+    login_as("technician")
+    answer = client.post("/labels/", data={"items": remains.accession, "layout": "sheet"}, headers=ARABIC)
+    assert answer.status_code == 200 and answer.data.startswith(b"%PDF")
+    text = pdf_text(answer.data)
+    render_png(answer.data, "labels-sheet-arabic")
+    # "رفات: جثة كاملة" (pdftotext reads a lone right-aligned line's two parts in either order)
+    assert "رفات" in text and "جثة كاملة" in text and "complete body" not in text and remains.accession in text
+    assert decode(answer.data, tmp_path, 300) == [remains.accession]  # the bars still read as the ID
+    [document] = _documents(db)
+    assert document.kind == "labels" and document.language == "ar"
+    assert json.loads(document.params_json)["language"] == "ar"
+    tube = client.post("/labels/", data={"items": remains.accession, "layout": "tube", "reason": "tube too"},
+                       headers=ARABIC)
+    assert "رفات" in pdf_text(tube.data) and "جثة كاملة" in pdf_text(tube.data)
+    english = client.post("/labels/", data={"items": remains.accession, "layout": "roll", "reason": "roll"},
+                          headers={"Accept-Language": "en"})
+    assert "remains: complete body" in pdf_text(english.data)
