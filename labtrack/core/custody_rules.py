@@ -3,7 +3,8 @@ be applied to it there.
 
 ``Standing`` is what an item's latest custody event says (the services build it from the stored
 rows); ``Move`` is the action a station or a person asks for, with its destination resolved.
-``problem(standing, move)`` answers with the reason the move is refused, or None.
+``problem(standing, move)`` answers with the reason the move is refused, or None;
+``seal_recorded`` and ``recorder_takes_it`` say what an accepted move records.
 
 >>> bench = Standing("QTF-00042-IQ", last_action="receive", last_event_id=7,
 ...                  holder=Person(3, "Lina Haddad"))
@@ -188,3 +189,20 @@ def destination_problem(move: Move) -> Message | None:
         if not move.reason.strip():
             return msg("a correction needs a reason")
     return None
+
+
+def seal_recorded(standing: Standing, move: Move) -> str:
+    """The seal number the new event records: the one given or, when an item in transit arrives
+    with none given, the seal it was sent under (the one that was checked on arrival).
+
+    >>> shipped = Standing("QTF-00042-IQ", last_action="ship", to_party="ICMP", seal_number="S-1")
+    >>> seal_recorded(shipped, Move("receive"))
+    'S-1'
+    """
+    return move.seal_number.strip() or (standing.seal_number if standing.in_transit else "")
+
+
+def recorder_takes_it(move: Move) -> bool:
+    """Whether the person who records ``move`` becomes the item's holder: an item received or
+    returned with no person and no storage location named comes into the recorder's hands."""
+    return move.action in ("receive", "return") and move.to_user is None and move.to_location is None

@@ -12,7 +12,7 @@ from labtrack.core.errors import NotFound
 from labtrack.core.messages import msg
 from labtrack.documents import custody_forms
 from labtrack.models import CustodyEvent, CustodyItem, IssuedDocument, StorageLocation, User
-from labtrack.services import custody, issued_documents
+from labtrack.services import custody_state, issued_documents
 from labtrack.services.labels import label_data
 
 ACTION_LABELS = {"register": msg("registered"), "receive": msg("received"), "store": msg("stored"),
@@ -57,10 +57,10 @@ PREVIEW = msg("PREVIEW - NOT ISSUED")
 
 def _custody_form(session: Session, accession: str, lab_name: str,
                   language: str) -> tuple[CustodyItem, Any, dict[str, Any]]:
-    item = custody.get_item(session, accession)
-    events = custody.events_of(session, item)
+    item = custody_state.get_item(session, accession)
+    events = custody_state.events_of(session, item)
     data = label_data(session, item)
-    state = custody.state_of(session, item)
+    state = custody_state.state_of(session, item)
     lines = [event_line(session, event) for event in events]
 
     def render(number: str) -> bytes:
@@ -96,7 +96,7 @@ def issue_custody_form(*, session: Session, accession: str, by: User, lab_name: 
 
 
 def _manifest(session: Session, batch_ref: str, lab_name: str, language: str) -> tuple[Any, dict[str, Any]]:
-    events = custody.events_of_batch(session, batch_ref.strip())
+    events = custody_state.events_of_batch(session, batch_ref.strip())
     if not events:
         raise NotFound(msg("no custody events in batch %(batch)s", batch=repr(batch_ref)))
     lines = []

@@ -30,7 +30,8 @@ from labtrack.models import (
     StorageLocation,
     User,
 )
-from labtrack.services import accounts, custody, frequencies, intake, profile_import, quality, samples, storage
+from labtrack.services import accounts, frequencies, intake, profile_import, quality, samples, storage
+from labtrack.services.custody_registration import add_first_event
 from labtrack.services.transaction import write
 
 DEMO_ACTOR = "demo-loader"
@@ -106,8 +107,8 @@ def _sites_and_remains(session: Session, data: dict[str, Any], report: DemoRepor
         remains = intake.add_remains(session=session, site=sites[spec["site"]], by=admin,
                                      data=intake.RemainsInput(recovered_on=_date(spec.get("recovered_on")),
                                                               **fields))
-        custody.add_first_event(session=session, accession=remains.accession, by=admin,
-                                to_party=remains.recovery_team or "field team")
+        add_first_event(session=session, accession=remains.accession, by=admin,
+                        to_party=remains.recovery_team or "field team")
         report.count("remains")
         for sample_spec in spec.get("samples", []):
             samples.add_sample(session, remains=remains, sample_type=sample_spec["sample_type"], by=admin,
@@ -125,8 +126,8 @@ def _locations(session: Session, data: list[dict[str, Any]], report: DemoReport,
             parent = by_parts.get(parts[:-1])
             location = storage.add_location(session=session, name=spec["name"], level=spec["level"],
                                             number=int(parts[-1][1:]), parent=parent)
-            custody.add_first_event(session=session, accession=accession, by=admin, to_location=parent,
-                                    to_party="" if parent else "lab")
+            add_first_event(session=session, accession=accession, by=admin, to_location=parent,
+                            to_party="" if parent else "lab")
             report.count("locations")
         by_parts[parts] = location
 
@@ -156,7 +157,7 @@ def _families(session: Session, data: dict[str, Any], report: DemoReport, actor:
             session.flush()
             session.add(CustodyItem(accession=accession, kind="sample", sample_id=sample.id))
             session.flush()
-            custody.add_first_event(session=session, accession=accession, by=actor, to_party="family coordinator")
+            add_first_event(session=session, accession=accession, by=actor, to_party="family coordinator")
             session.add(ConsentRecord(donor_id=donor.id or 0, identification_only=True, retention_years=25,
                                       contact_for_results=True, given_on=date(2025, 6, 1),
                                       collected_by="Demo coordinator", recorded_by_id=actor_id))

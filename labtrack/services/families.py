@@ -32,7 +32,8 @@ from labtrack.models import (
     User,
 )
 from labtrack.models.families import PERSON_SEXES
-from labtrack.services import counters, custody
+from labtrack.services import counters
+from labtrack.services.custody_registration import add_first_event
 from labtrack.services.transaction import write
 
 if TYPE_CHECKING:
@@ -192,8 +193,8 @@ def _new_reference_sample(session: Session, donor: Donor, sample_type: str,
     session.flush()
     session.add(CustodyItem(accession=accession, kind="sample", sample_id=sample.id))
     session.flush()
-    custody.add_first_event(session=session, accession=accession, by=by, to_user=by,
-                            to_party="reference sample collection")
+    add_first_event(session=session, accession=accession, by=by, to_user=by,
+                    to_party="reference sample collection")
     return sample
 
 

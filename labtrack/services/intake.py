@@ -13,6 +13,7 @@ from labtrack.core.errors import Conflict, NotFound, ProblemList
 from labtrack.core.messages import msg, terms
 from labtrack.models import CustodyItem, Remains, Site, User
 from labtrack.models.sites import REMAINS_TYPES, SEXES, SITE_STATUSES
+from labtrack.services.custody_registration import add_first_event
 from labtrack.services.transaction import write
 
 
@@ -134,16 +135,14 @@ def register_remains(*, session: Session, site_code: str, data: RemainsInput, by
                      first_custodian: str = "") -> Remains:
     """Register remains with the next accession ID of their site and record the first custody
     event (``register``: label attached, held by the recovery team)."""
-    from labtrack.services import custody
-
     check_remains(data)
     site = get_site(session, site_code)
     if site.status == "closed":
         raise Conflict(msg("site %(code)s is closed: no new remains can be registered there", code=site.code))
     with write(session, actor=by, reason=f"remains registered at {site.code}"):
         remains = add_remains(session=session, site=site, data=data, by=by)
-        custody.add_first_event(session=session, accession=remains.accession, by=by,
-                                to_party=first_custodian or data.recovery_team or "field team")
+        add_first_event(session=session, accession=remains.accession, by=by,
+                        to_party=first_custodian or data.recovery_team or "field team")
     return remains
 
 

@@ -10,6 +10,7 @@ from labtrack.core import ids, lifecycle
 from labtrack.core.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from labtrack.core.messages import message_of, msg, terms
 from labtrack.models import CustodyItem, Remains, Sample, SampleStateChange, User
+from labtrack.services.custody_registration import add_first_event
 from labtrack.services.transaction import write
 
 REMAINS_SAMPLE_TYPES: tuple[str, ...] = ("femur", "tibia", "petrous", "tooth", "other_bone", "tissue")
@@ -18,8 +19,6 @@ REMAINS_SAMPLE_TYPES: tuple[str, ...] = ("femur", "tibia", "petrous", "tooth", "
 def add_sample(session: Session, *, remains: Remains, sample_type: str, by: User,
                 collected_on: date | None, notes: str, resampled_from: Sample | None) -> Sample:
     """Create a sample of ``remains`` with its custody item and first event, inside an open write."""
-    from labtrack.services import custody
-
     number = remains.next_sample_number
     if number > ids.CAPACITY["sample"]:
         raise Conflict(msg("remains %(accession)s have %(count)s samples, as many as sample IDs can number",
@@ -32,7 +31,7 @@ def add_sample(session: Session, *, remains: Remains, sample_type: str, by: User
     session.flush()
     session.add(CustodyItem(accession=sample.accession, kind="sample", sample_id=sample.id))
     session.flush()
-    custody.add_first_event(session=session, accession=sample.accession, by=by, to_user=by)
+    add_first_event(session=session, accession=sample.accession, by=by, to_user=by)
     return sample
 
 

@@ -8,10 +8,11 @@ from flask import Blueprint, Response, current_app, flash, redirect, render_temp
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from labtrack.core.custody_rules import STATION_ACTIONS
 from labtrack.core.scanning import LAYOUT_TO_LATIN, MULTI_KEY, REPEAT_WINDOW_S
 from labtrack.db import get_session
 from labtrack.models.custody import CAPTURE_METHODS, CUSTODY_ACTIONS, ITEM_KINDS
-from labtrack.services import accounts, custody, custody_documents, labels
+from labtrack.services import accounts, custody_corrections, custody_documents, custody_state, labels
 from labtrack.services import lists as list_specs
 from labtrack.web import lists
 from labtrack.web.access import ADMIN, ANALYST, TECHNICIAN, roles_required
@@ -27,7 +28,7 @@ STAFF = (TECHNICIAN, ANALYST, ADMIN)
 @bp.route("/station")
 @roles_required(TECHNICIAN, ADMIN)
 def station() -> Any:
-    return render_template("custody/station.html", actions=custody.STATION_ACTIONS,
+    return render_template("custody/station.html", actions=STATION_ACTIONS,
                            layout_map={**LAYOUT_TO_LATIN, **MULTI_KEY}, repeat_window=REPEAT_WINDOW_S)
 
 
@@ -41,13 +42,13 @@ def events() -> Any:
 
 def _item_page(item_accession: str, form: CustodyCorrectionForm | None = None, status: int = 200) -> Any:
     db = get_session()
-    found = custody.get_item(db, item_accession)
-    events = custody.events_of(db, found)
+    found = custody_state.get_item(db, item_accession)
+    events = custody_state.events_of(db, found)
     corrected = {event.corrects_event_id for event in events if event.corrects_event_id}
     lines = [custody_documents.event_line(db, event) for event in events]
     if form is None:
         form = CustodyCorrectionForm(events=_event_choices(lines))
-    return render_template("custody/item.html", item=found, state=custody.state_of(db, found),
+    return render_template("custody/item.html", item=found, state=custody_state.state_of(db, found),
                            lines=lines, corrected=corrected, label=labels.label_data(db, found),
                            prints=labels.prints_of(db, found), form=form), status
 
@@ -68,8 +69,8 @@ def item(item_accession: str) -> Any:
 def correct(item_accession: str) -> Any:
     """Record a correction: a new event that references the wrong one (the wrong one stays)."""
     db = get_session()
-    found = custody.get_item(db, item_accession)
-    lines = [custody_documents.event_line(db, event) for event in custody.events_of(db, found)]
+    found = custody_state.get_item(db, item_accession)
+    lines = [custody_documents.event_line(db, event) for event in custody_state.events_of(db, found)]
     form = CustodyCorrectionForm(events=_event_choices(lines))
     if form.validate_on_submit():
         badge = (form.to_badge.data or "").strip().upper()
@@ -77,11 +78,11 @@ def correct(item_accession: str) -> Any:
         if badge and to_user is None:
             form.to_badge.errors = [*form.to_badge.errors, _("No person has this badge.")]
         else:
-            correction = attempt(form, custody.correct_event, session=db, event_id=int(form.event_id.data),
-                           by=current_user._get_current_object(), reason=form.reason.data.strip(),
-                           to_user=to_user,
-                           to_location=(form.to_location.data or "").strip(),
-                           to_party=(form.to_party.data or "").strip())
+            correction = attempt(form, custody_corrections.correct_event, session=db,
+                                 event_id=int(form.event_id.data), by=current_user._get_current_object(),
+                                 reason=form.reason.data.strip(), to_user=to_user,
+                                 to_location=(form.to_location.data or "").strip(),
+                                 to_party=(form.to_party.data or "").strip())
             if correction is not None:
                 flash(_("Correction recorded; the corrected event stays in the history."), "success")
                 return redirect(url_for("custody.item", item_accession=item_accession))

@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from labtrack.core import lifecycle
 from labtrack.db import get_session
-from labtrack.services import custody, samples
+from labtrack.services import custody_state, samples
 from labtrack.services import lists as list_specs
 from labtrack.web import lists
 from labtrack.web.access import ADMIN, ANALYST, TECHNICIAN, roles_required
@@ -50,7 +50,7 @@ def take(remains_accession: str) -> Any:
 def _sample_page(sample_accession: str, form: SampleTransitionForm | None = None, status: int = 200) -> Any:
     db = get_session()
     sample = samples.get_sample(db, sample_accession)
-    state = custody.state_of(db, custody.get_item(db, sample.accession))
+    state = custody_state.state_of(db, custody_state.get_item(db, sample.accession))
     return render_template("samples/detail.html", sample=sample, history=samples.history(db, sample),
                            allowed=lifecycle.allowed_transitions(sample.state), custody_state=state,
                            form=form or SampleTransitionForm(from_state=sample.state),

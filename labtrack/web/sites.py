@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from labtrack.db import get_session
 from labtrack.models.sites import REMAINS_TYPES, SEXES, SITE_STATUSES
-from labtrack.services import custody, intake, record_history, samples, site_corrections
+from labtrack.services import custody_state, intake, record_history, samples, site_corrections
 from labtrack.services import lists as list_specs
 from labtrack.web import lists
 from labtrack.web.access import ADMIN, ANALYST, COORDINATOR, TECHNICIAN, roles_required
@@ -99,7 +99,7 @@ def remains_page(accession: str, form: SampleForm | None = None, status: int = 2
     """The page of one remains, with the form to take a sample (``form`` when it was refused)."""
     db = get_session()
     found = intake.get_remains(db, accession)
-    state = custody.state_of(db, custody.get_item(db, found.accession))
+    state = custody_state.state_of(db, custody_state.get_item(db, found.accession))
     return render_template("sites/remains.html", remains=found, site=intake.get_site_by_id(db, found.site_id),
                            samples=samples.samples_of_remains(db, found), state=state,
                            form=form or SampleForm()), status

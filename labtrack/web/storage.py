@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from labtrack.db import get_session
-from labtrack.services import custody, storage
+from labtrack.services import custody_state, storage
 from labtrack.web.access import ADMIN, TECHNICIAN, roles_required
 from labtrack.web.form_pages import attempt
 from labtrack.web.intake_forms import StorageLocationForm
@@ -56,4 +56,4 @@ def detail(location_accession: str) -> Any:
     db = get_session()
     location = storage.get_location(db, location_accession)
     return render_template("storage/detail.html", location=location, path=storage.path_of(db, location),
-                           items=custody.items_at(db, location))
+                           items=custody_state.items_at(db, location))

@@ -122,3 +122,20 @@ def test_complete_moves_pass() -> None:
     assert problem(at_freezer, Move("ship", to_party="ICMP", seal_number="S1")) is None
     assert problem(at_freezer, Move("release", to_party="the family")) is None
     assert problem(at_freezer, Move("correction", corrects_event_id=4, reason="wrong shelf")) is None
+
+
+def test_the_seal_checked_on_arrival_is_the_one_it_travelled_under() -> None:
+    shipped = standing("ship", to_party="ICMP", seal_number="S-1")
+    assert custody_rules.seal_recorded(shipped, Move("receive")) == "S-1"
+    assert custody_rules.seal_recorded(shipped, Move("receive", seal_number=" S-2 ")) == "S-2"
+    assert custody_rules.seal_recorded(standing("store", location=FREEZER, seal_number="S-1"), Move("handover")) == ""
+    assert custody_rules.seal_recorded(standing("store", location=FREEZER), Move("ship", seal_number="S-3")) == "S-3"
+
+
+def test_what_is_received_or_returned_to_nobody_goes_to_the_recorder() -> None:
+    assert custody_rules.recorder_takes_it(Move("receive"))
+    assert custody_rules.recorder_takes_it(Move("return"))
+    assert not custody_rules.recorder_takes_it(Move("receive", to_user=LINA))
+    assert not custody_rules.recorder_takes_it(Move("return", to_location=FREEZER))
+    for action in ("store", "handover", "ship", "release", "correction", "register"):
+        assert not custody_rules.recorder_takes_it(Move(action))

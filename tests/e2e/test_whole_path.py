@@ -25,7 +25,18 @@ from labtrack.models import (
     MatchRun,
     MissingPerson,
 )
-from labtrack.services import audit, consent, custody, families, frequencies, intake, profile_import, samples, storage
+from labtrack.services import (
+    audit,
+    consent,
+    custody_state,
+    custody_transfers,
+    families,
+    frequencies,
+    intake,
+    profile_import,
+    samples,
+    storage,
+)
 from tests import factories
 from tests.conftest import login
 from tests.pdf_text import pdf_text, render_png
@@ -65,12 +76,12 @@ def test_the_whole_path(app: Flask, client: FlaskClient, db: Session) -> None:
                                   parent_accession=freezer.accession, by=tech.user)
 
     # custody: field team → lab reception → freezer box
-    custody.record_event(session=db, item_accession=sample.accession, action="receive", by=tech.user,
-                         to_user=tech.user, reason="received at the lab")
-    custody.record_event(session=db, item_accession=sample.accession, action="store", by=tech.user,
-                         to_location=box.accession)
+    custody_transfers.record_event(session=db, item_accession=sample.accession, action="receive", by=tech.user,
+                                   to_user=tech.user, reason="received at the lab")
+    custody_transfers.record_event(session=db, item_accession=sample.accession, action="store", by=tech.user,
+                                   to_location=box.accession)
     item = db.exec(select(CustodyItem).where(CustodyItem.accession == sample.accession)).one()
-    where = custody.state_of(db, item)
+    where = custody_state.state_of(db, item)
     assert where.location is not None and where.location.accession == box.accession
 
     # the family: missing person, father and mother as donors, the pedigree

@@ -7,8 +7,8 @@ from sqlmodel import Session, select
 
 from labtrack.core.errors import Conflict, NotFound, ValidationFailed
 from labtrack.models import CustodyEvent
-from labtrack.services import custody
-from labtrack.services.custody import EventRequest
+from labtrack.services import custody_corrections, custody_state, custody_station, custody_transfers
+from labtrack.services.custody_transfers import EventRequest
 from tests import factories
 
 
@@ -28,18 +28,18 @@ def _count(db: Session) -> int:
 
 def test_register_then_receive_store_handover(db: Session, users: dict, setup) -> None:
     tech, remains, box1, _ = setup
-    assert custody.state_of(db, custody.get_item(db, remains.accession)).last_event.action == "register"
-    custody.record_event(session=db, item_accession=remains.accession, action="receive", by=tech)
-    event = custody.record_event(session=db, item_accession=remains.accession, action="store", by=tech,
-                                 to_location=box1.accession)
-    state = custody.state_of(db, custody.get_item(db, remains.accession))
+    assert custody_state.state_of(db, custody_state.get_item(db, remains.accession)).last_event.action == "register"
+    custody_transfers.record_event(session=db, item_accession=remains.accession, action="receive", by=tech)
+    event = custody_transfers.record_event(session=db, item_accession=remains.accession, action="store", by=tech,
+                                           to_location=box1.accession)
+    state = custody_state.state_of(db, custody_state.get_item(db, remains.accession))
     assert state.location.id == box1.id and state.last_event.id == event.id
     analyst = users["analyst"].user
-    custody.record_event(session=db, item_accession=remains.accession, action="handover", by=tech,
-                         to_user=analyst)
-    state = custody.state_of(db, custody.get_item(db, remains.accession))
+    custody_transfers.record_event(session=db, item_accession=remains.accession, action="handover", by=tech,
+                                   to_user=analyst)
+    state = custody_state.state_of(db, custody_state.get_item(db, remains.accession))
     assert state.holder.id == analyst.id and state.location is None
-    chain = custody.events_of(db, state.item)
+    chain = custody_state.events_of(db, state.item)
     assert [e.previous_event_id for e in chain] == [None] + [e.id for e in chain[:-1]]
 
 
@@ -47,7 +47,7 @@ def test_mistyped_id_is_refused_before_lookup(db: Session, setup) -> None:
     tech, remains, *_ = setup
     wrong = remains.accession[:-1] + ("A" if remains.accession[-1] != "A" else "B")
     with pytest.raises(ValidationFailed, match="mistyped or misread"):
-        custody.record_event(session=db, item_accession=wrong, action="receive", by=tech)
+        custody_transfers.record_event(session=db, item_accession=wrong, action="receive", by=tech)
 
 
 def test_unknown_item(db: Session, setup) -> None:
@@ -55,22 +55,22 @@ def test_unknown_item(db: Session, setup) -> None:
     from labtrack.core import ids
 
     with pytest.raises(ValidationFailed, match="no such item"):
-        custody.record_event(session=db, item_accession=ids.remains_id("QTF", 99), action="receive", by=tech)
+        custody_transfers.record_event(session=db, item_accession=ids.remains_id("QTF", 99), action="receive", by=tech)
 
 
 def test_item_at_wrong_place_is_refused(db: Session, setup) -> None:
     tech, remains, box1, box2 = setup
-    custody.record_event(session=db, item_accession=remains.accession, action="store", by=tech,
-                         to_location=box1.accession)
+    custody_transfers.record_event(session=db, item_accession=remains.accession, action="store", by=tech,
+                                   to_location=box1.accession)
     before = _count(db)
     with pytest.raises(Conflict, match=f"is not at {box2.accession}"):
-        custody.record_event(session=db, item_accession=remains.accession, action="store", by=tech,
-                             to_location=box1.accession, from_location=box2.accession)
+        custody_transfers.record_event(session=db, item_accession=remains.accession, action="store", by=tech,
+                                       to_location=box1.accession, from_location=box2.accession)
     with pytest.raises(Conflict, match="already at"):
-        custody.record_event(session=db, item_accession=remains.accession, action="store", by=tech,
-                             to_location=box1.accession)
+        custody_transfers.record_event(session=db, item_accession=remains.accession, action="store", by=tech,
+                                       to_location=box1.accession)
     with pytest.raises(Conflict, match="already in the lab"):
-        custody.record_event(session=db, item_accession=remains.accession, action="receive", by=tech)
+        custody_transfers.record_event(session=db, item_accession=remains.accession, action="receive", by=tech)
     assert _count(db) == before
 
 
@@ -82,34 +82,34 @@ def test_batch_is_all_or_nothing_and_refuses_double_scan(db: Session, setup) -> 
                 EventRequest(item_accession=second.accession, action="store", to_location=box1.accession),
                 EventRequest(item_accession=remains.accession, action="store", to_location=box1.accession)]
     with pytest.raises(ValidationFailed) as refused:
-        custody.record_batch(session=db, requests=requests, by=tech)
+        custody_transfers.record_batch(session=db, requests=requests, by=tech)
     assert "twice in this batch" in refused.value.problems[0].message
     assert refused.value.problems[0].row == 3
     assert _count(db) == before
-    result = custody.record_batch(session=db, requests=requests[:2], by=tech)
+    result = custody_transfers.record_batch(session=db, requests=requests[:2], by=tech)
     assert len(result.events) == 2 and {e.batch_ref for e in result.events} == {result.batch_ref}
 
 
 def test_shipping_needs_seal_and_blocks_until_received(db: Session, setup) -> None:
     tech, remains, box1, _ = setup
     with pytest.raises(Conflict, match="seal number"):
-        custody.record_event(session=db, item_accession=remains.accession, action="ship", by=tech,
-                             to_party="Partner lab")
-    custody.record_event(session=db, item_accession=remains.accession, action="ship", by=tech,
-                         to_party="Partner lab", seal_number="S-1001")
+        custody_transfers.record_event(session=db, item_accession=remains.accession, action="ship", by=tech,
+                                       to_party="Partner lab")
+    custody_transfers.record_event(session=db, item_accession=remains.accession, action="ship", by=tech,
+                                   to_party="Partner lab", seal_number="S-1001")
     with pytest.raises(Conflict, match="in transit"):
-        custody.record_event(session=db, item_accession=remains.accession, action="store", by=tech,
-                             to_location=box1.accession)
-    event = custody.record_event(session=db, item_accession=remains.accession, action="receive", by=tech,
-                                 seal_intact=True)
+        custody_transfers.record_event(session=db, item_accession=remains.accession, action="store", by=tech,
+                                       to_location=box1.accession)
+    event = custody_transfers.record_event(session=db, item_accession=remains.accession, action="receive", by=tech,
+                                           seal_intact=True)
     assert event.seal_intact is True and event.to_user_id == tech.id
 
 
 def test_event_key_makes_retries_idempotent(db: Session, setup) -> None:
     tech, remains, box1, _ = setup
-    first = custody.record_batch(session=db, by=tech, requests=[EventRequest(
+    first = custody_transfers.record_batch(session=db, by=tech, requests=[EventRequest(
         item_accession=remains.accession, action="store", to_location=box1.accession, event_key="k-1")])
-    again = custody.record_batch(session=db, by=tech, requests=[EventRequest(
+    again = custody_transfers.record_batch(session=db, by=tech, requests=[EventRequest(
         item_accession=remains.accession, action="store", to_location=box1.accession, event_key="k-1")])
     assert again.all_replayed and again.events[0].id == first.events[0].id
     assert len(db.exec(select(CustodyEvent).where(CustodyEvent.event_key == "k-1")).all()) == 1
@@ -117,37 +117,37 @@ def test_event_key_makes_retries_idempotent(db: Session, setup) -> None:
 
 def test_stale_scan_is_a_conflict(db: Session, users: dict, setup) -> None:
     tech, remains, box1, _ = setup
-    item = custody.get_item(db, remains.accession)
-    seen = custody.state_of(db, item).last_event.id
-    custody.record_event(session=db, item_accession=remains.accession, action="handover", by=tech,
-                         to_user=users["analyst"].user)
+    item = custody_state.get_item(db, remains.accession)
+    seen = custody_state.state_of(db, item).last_event.id
+    custody_transfers.record_event(session=db, item_accession=remains.accession, action="handover", by=tech,
+                                   to_user=users["analyst"].user)
     with pytest.raises(Conflict, match="moved by another station"):
-        custody.record_event(session=db, item_accession=remains.accession, action="store", by=tech,
-                             to_location=box1.accession, expected_previous_event_id=seen)
+        custody_transfers.record_event(session=db, item_accession=remains.accession, action="store", by=tech,
+                                       to_location=box1.accession, expected_previous_event_id=seen)
 
 
 def test_correction_references_the_wrong_event(db: Session, setup) -> None:
     tech, remains, box1, box2 = setup
-    wrong = custody.record_event(session=db, item_accession=remains.accession, action="store", by=tech,
-                                 to_location=box1.accession)
+    wrong = custody_transfers.record_event(session=db, item_accession=remains.accession, action="store", by=tech,
+                                           to_location=box1.accession)
     with pytest.raises(ValidationFailed, match="where the item really is"):
-        custody.correct_event(session=db, event_id=wrong.id, by=tech, reason="wrong box")
+        custody_corrections.correct_event(session=db, event_id=wrong.id, by=tech, reason="wrong box")
     with pytest.raises(Conflict, match="needs a reason"):
-        custody.correct_event(session=db, event_id=wrong.id, by=tech, reason="", to_location=box2.accession)
-    fix = custody.correct_event(session=db, event_id=wrong.id, by=tech, reason="was put in box 2",
-                                to_location=box2.accession)
+        custody_corrections.correct_event(session=db, event_id=wrong.id, by=tech, reason="", to_location=box2.accession)
+    fix = custody_corrections.correct_event(session=db, event_id=wrong.id, by=tech, reason="was put in box 2",
+                                            to_location=box2.accession)
     assert fix.action == "correction" and fix.corrects_event_id == wrong.id
-    state = custody.state_of(db, custody.get_item(db, remains.accession))
+    state = custody_state.state_of(db, custody_state.get_item(db, remains.accession))
     assert state.location.id == box2.id
     with pytest.raises(NotFound):
-        custody.correct_event(session=db, event_id=9999, by=tech, reason="x", to_location=box2.accession)
+        custody_corrections.correct_event(session=db, event_id=9999, by=tech, reason="x", to_location=box2.accession)
 
 
 def test_events_cannot_be_edited(db: Session, setup) -> None:
     tech, remains, *_ = setup
     from labtrack.services.transaction import write
 
-    event = custody.events_of(db, custody.get_item(db, remains.accession))[0]
+    event = custody_state.events_of(db, custody_state.get_item(db, remains.accession))[0]
     with pytest.raises(Conflict, match="append-only"):
         with write(db, actor=tech, reason="tamper"):
             event.to_party = "someone else"
@@ -156,32 +156,33 @@ def test_events_cannot_be_edited(db: Session, setup) -> None:
 
 def test_release_is_final(db: Session, setup) -> None:
     tech, remains, *_ = setup
-    custody.record_event(session=db, item_accession=remains.accession, action="release", by=tech,
-                         to_party="Family of MP-2025-0001")
+    custody_transfers.record_event(session=db, item_accession=remains.accession, action="release", by=tech,
+                                   to_party="Family of MP-2025-0001")
     with pytest.raises(Conflict, match="released to Family"):
-        custody.record_event(session=db, item_accession=remains.accession, action="receive", by=tech)
+        custody_transfers.record_event(session=db, item_accession=remains.accession, action="receive", by=tech)
 
 
 def test_register_twice_and_unknown_action(db: Session, setup) -> None:
     tech, remains, *_ = setup
     with pytest.raises(Conflict, match="registered already"):
-        custody.record_event(session=db, item_accession=remains.accession, action="register", by=tech)
+        custody_transfers.record_event(session=db, item_accession=remains.accession, action="register", by=tech)
     with pytest.raises(ValidationFailed) as refused:
-        custody.record_event(session=db, item_accession=remains.accession, action="teleport", by=tech)
+        custody_transfers.record_event(session=db, item_accession=remains.accession, action="teleport", by=tech)
     assert "unknown action" in refused.value.problems[0].message
 
 
 def test_validate_scan_answers(db: Session, users: dict, setup) -> None:
     tech, remains, box1, _ = setup
-    answer = custody.validate_scan(session=db, raw=remains.accession.lower(), action="receive", batch=[])
+    answer = custody_station.validate_scan(session=db, raw=remains.accession.lower(), action="receive", batch=[])
     assert answer.ok and answer.kind == "item" and answer.expected_previous_event_id
-    assert not custody.validate_scan(session=db, raw=remains.accession, action="receive",
-                                     batch=[remains.accession]).ok
-    mistyped = custody.validate_scan(session=db, raw=remains.accession[:-2] + "00", action="receive", batch=[])
+    assert not custody_station.validate_scan(session=db, raw=remains.accession, action="receive",
+                                             batch=[remains.accession]).ok
+    mistyped = custody_station.validate_scan(session=db, raw=remains.accession[:-2] + "00", action="receive", batch=[])
     assert not mistyped.ok and "mistyped" in mistyped.message
-    badge = custody.validate_scan(session=db, raw=users["analyst"].user.badge or "", action="handover", batch=[])
+    badge = custody_station.validate_scan(session=db, raw=users["analyst"].user.badge or "", action="handover",
+                                          batch=[])
     assert badge.kind in ("badge", "error")
-    target = custody.validate_scan(session=db, raw=box1.accession, action="store", batch=[])
+    target = custody_station.validate_scan(session=db, raw=box1.accession, action="store", batch=[])
     assert target.ok and target.kind == "location-target"
 
 
@@ -196,12 +197,12 @@ def test_samples_follow_their_custody(db: Session, setup) -> None:
     samples.transition(session=db, accession=sealed.accession, to_state="sealed", by=tech)
     loose = samples.take_sample(session=db, remains_accession=remains.accession, sample_type="tooth", by=tech)
     with pytest.raises(Conflict):  # the batch fails as a whole (no seal number): no state moves either
-        custody.record_batch(session=db, by=tech, requests=[
+        custody_transfers.record_batch(session=db, by=tech, requests=[
             EventRequest(sealed.accession, "ship", to_party="Partner lab", seal_number="S-7"),
             EventRequest(loose.accession, "ship", to_party="Partner lab")])
     db.expire_all()
     assert db.get(Sample, sealed.id).state == "sealed"
-    shipped = custody.record_batch(session=db, by=tech, requests=[
+    shipped = custody_transfers.record_batch(session=db, by=tech, requests=[
         EventRequest(sealed.accession, "ship", to_party="Partner lab", seal_number="S-7"),
         EventRequest(loose.accession, "ship", to_party="Partner lab", seal_number="S-7")]).events
     db.expire_all()
@@ -210,11 +211,13 @@ def test_samples_follow_their_custody(db: Session, setup) -> None:
                      .order_by(SampleStateChange.id.desc())).first()
     assert (change.from_state, change.to_state) == ("sealed", "in_transit")
     assert change.reason == f"custody event {shipped[0].id}: ship" and change.by_user_id == tech.id
-    custody.record_event(session=db, item_accession=sealed.accession, action="receive", by=tech, seal_intact=True)
-    custody.record_event(session=db, item_accession=loose.accession, action="receive", by=tech, seal_intact=True)
+    custody_transfers.record_event(session=db, item_accession=sealed.accession, action="receive", by=tech,
+                                   seal_intact=True)
+    custody_transfers.record_event(session=db, item_accession=loose.accession, action="receive", by=tech,
+                                   seal_intact=True)
     db.expire_all()
     assert (db.get(Sample, sealed.id).state, db.get(Sample, loose.id).state) == ("received", "collected")
-    custody.record_event(session=db, item_accession=sealed.accession, action="store", by=tech,
-                         to_location=box1.accession)
+    custody_transfers.record_event(session=db, item_accession=sealed.accession, action="store", by=tech,
+                                   to_location=box1.accession)
     db.expire_all()
     assert db.get(Sample, sealed.id).state == "received"

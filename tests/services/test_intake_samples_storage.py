@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 from labtrack.core import ids
 from labtrack.core.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from labtrack.models import CustodyEvent, CustodyItem, SampleStateChange
-from labtrack.services import custody, intake, samples, storage
+from labtrack.services import custody_state, custody_transfers, intake, samples, storage
 from tests import factories
 
 
@@ -78,7 +78,7 @@ def test_resampling_a_failed_sample(db: Session, tech) -> None:
     samples.transition(session=db, accession=sample.accession, to_state="failed", reason="degraded", by=tech)
     again = samples.resample(session=db, accession=sample.accession, by=tech)
     assert again.resampled_from_id == sample.id and again.number == 2 and again.sample_type == "tooth"
-    assert custody.state_of(db, custody.get_item(db, again.accession)).last_event.action == "register"
+    assert custody_state.state_of(db, custody_state.get_item(db, again.accession)).last_event.action == "register"
 
 
 def test_unknown_sample_type(db: Session, tech) -> None:
@@ -107,10 +107,10 @@ def test_items_at_a_location_follow_the_latest_event(db: Session, tech) -> None:
     factories.make_site(db, tech)
     remains = factories.make_remains(db, tech)
     box1, box2 = factories.make_box(db, tech, 1), factories.make_box(db, tech, 2)
-    custody.record_event(session=db, item_accession=remains.accession, action="store", by=tech,
-                         to_location=box1.accession)
-    assert [i.accession for i in custody.items_at(db, box1)] == [remains.accession]
-    custody.record_event(session=db, item_accession=remains.accession, action="store", by=tech,
-                         to_location=box2.accession)
-    assert custody.items_at(db, box1) == []
-    assert [i.accession for i in custody.items_at(db, box2)] == [remains.accession]
+    custody_transfers.record_event(session=db, item_accession=remains.accession, action="store", by=tech,
+                                   to_location=box1.accession)
+    assert [i.accession for i in custody_state.items_at(db, box1)] == [remains.accession]
+    custody_transfers.record_event(session=db, item_accession=remains.accession, action="store", by=tech,
+                                   to_location=box2.accession)
+    assert custody_state.items_at(db, box1) == []
+    assert [i.accession for i in custody_state.items_at(db, box2)] == [remains.accession]

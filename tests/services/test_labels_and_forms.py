@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from labtrack.core import ids
 from labtrack.core.errors import ValidationFailed
 from labtrack.models import AuditEntry, IssuedDocument, LabelPrint
-from labtrack.services import custody, custody_documents, labels
+from labtrack.services import custody_corrections, custody_documents, custody_state, custody_transfers, labels
 from tests import factories
 
 
@@ -56,22 +56,23 @@ def test_custody_form_lists_every_event(db: Session, users: dict, tech, tmp_path
     factories.make_site(db, tech)
     remains = factories.make_remains(db, tech)
     box = factories.make_box(db, tech, 1)
-    custody.record_event(session=db, item_accession=remains.accession, action="receive", by=tech)
-    wrong = custody.record_event(session=db, item_accession=remains.accession, action="handover", by=tech,
-                                 to_user=users["analyst"].user)
-    custody.correct_event(session=db, event_id=wrong.id, by=tech, reason="scanned wrong badge",
-                          to_user=users["admin"].user)
-    custody.record_event(session=db, item_accession=remains.accession, action="ship", by=tech,
-                         to_party="Partner lab", seal_number="SEAL-778")
-    custody.record_event(session=db, item_accession=remains.accession, action="receive", by=tech, seal_intact=True)
-    custody.record_event(session=db, item_accession=remains.accession, action="store", by=tech,
-                         to_location=box.accession)
+    custody_transfers.record_event(session=db, item_accession=remains.accession, action="receive", by=tech)
+    wrong = custody_transfers.record_event(session=db, item_accession=remains.accession, action="handover", by=tech,
+                                           to_user=users["analyst"].user)
+    custody_corrections.correct_event(session=db, event_id=wrong.id, by=tech, reason="scanned wrong badge",
+                                      to_user=users["admin"].user)
+    custody_transfers.record_event(session=db, item_accession=remains.accession, action="ship", by=tech,
+                                   to_party="Partner lab", seal_number="SEAL-778")
+    custody_transfers.record_event(session=db, item_accession=remains.accession, action="receive", by=tech,
+                                   seal_intact=True)
+    custody_transfers.record_event(session=db, item_accession=remains.accession, action="store", by=tech,
+                                   to_location=box.accession)
     document, pdf = custody_documents.issue_custody_form(session=db, accession=remains.accession, by=tech,
                                                          lab_name="Test lab")
     (tmp_path / "form.pdf").write_bytes(pdf)
     text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "form.pdf"), "-"], capture_output=True,
                           text=True).stdout
-    events = custody.events_of(db, custody.get_item(db, remains.accession))
+    events = custody_state.events_of(db, custody_state.get_item(db, remains.accession))
     assert len(events) == 7
     for event in events:
         assert f"{event.at:%Y-%m-%d %H:%M:%S}" in text
@@ -86,9 +87,9 @@ def test_manifest_lists_the_batch(db: Session, tech, tmp_path: Path) -> None:
         pytest.skip("pdftotext not installed")
     factories.make_site(db, tech)
     items = [factories.make_remains(db, tech) for _ in range(3)]
-    result = custody.record_batch(session=db, by=tech, requests=[
-        custody.EventRequest(item_accession=r.accession, action="ship", to_party="Partner lab",
-                             seal_number=f"S-{n}") for n, r in enumerate(items)])
+    result = custody_transfers.record_batch(session=db, by=tech, requests=[
+        custody_transfers.EventRequest(item_accession=r.accession, action="ship", to_party="Partner lab",
+                                       seal_number=f"S-{n}") for n, r in enumerate(items)])
     document, pdf = custody_documents.issue_manifest(session=db, batch_ref=result.batch_ref, by=tech,
                                                      lab_name="Test lab")
     (tmp_path / "m.pdf").write_bytes(pdf)

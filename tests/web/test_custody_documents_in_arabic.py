@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from sqlmodel import Session, select
 
 from labtrack.models import IssuedDocument
-from labtrack.services import custody
+from labtrack.services import custody_transfers
 from tests import factories
 from tests.pdf_text import pdf_text, render_png
 
@@ -29,11 +29,12 @@ def test_a_custody_form_issued_in_arabic_says_its_words_in_arabic(client: FlaskC
     factories.make_site(db, tech)
     remains = factories.make_remains(db, tech)
     box = factories.make_box(db, tech, 1)
-    custody.record_event(session=db, item_accession=remains.accession, action="ship", by=tech,
-                         to_party="Partner lab", seal_number="SEAL-778", batch_ref="B-AR")
-    custody.record_event(session=db, item_accession=remains.accession, action="receive", by=tech, seal_intact=True)
-    custody.record_event(session=db, item_accession=remains.accession, action="store", by=tech,
-                         to_location=box.accession)
+    custody_transfers.record_event(session=db, item_accession=remains.accession, action="ship", by=tech,
+                                   to_party="Partner lab", seal_number="SEAL-778", batch_ref="B-AR")
+    custody_transfers.record_event(session=db, item_accession=remains.accession, action="receive", by=tech,
+                                   seal_intact=True)
+    custody_transfers.record_event(session=db, item_accession=remains.accession, action="store", by=tech,
+                                   to_location=box.accession)
     login_as("technician")
     answer = client.post(f"/custody/items/{remains.accession}/form.pdf", headers=ARABIC)
     assert answer.status_code == 200
@@ -60,9 +61,9 @@ def test_a_manifest_issued_in_arabic_and_its_preview(client: FlaskClient, db: Se
     tech = users["technician"].user
     factories.make_site(db, tech)
     items = [factories.make_remains(db, tech) for _ in range(2)]
-    result = custody.record_batch(session=db, by=tech, requests=[
-        custody.EventRequest(item_accession=r.accession, action="ship", to_party="Partner lab",
-                             seal_number=f"S-{n}") for n, r in enumerate(items)])
+    result = custody_transfers.record_batch(session=db, by=tech, requests=[
+        custody_transfers.EventRequest(item_accession=r.accession, action="ship", to_party="Partner lab",
+                                       seal_number=f"S-{n}") for n, r in enumerate(items)])
     login_as("technician")
     preview = client.get(f"/custody/batches/{result.batch_ref}/manifest.pdf", headers=ARABIC)
     assert "معاينة" in pdf_text(preview.data) and "غير صادرة" in pdf_text(preview.data) and _documents(db) == []

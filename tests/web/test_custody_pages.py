@@ -8,7 +8,7 @@ from flask.testing import FlaskClient
 from sqlmodel import Session, select
 
 from labtrack.models import CustodyEvent, LabelPrint, Remains, Sample, Site, StorageLocation
-from labtrack.services import custody
+from labtrack.services import custody_transfers
 from tests import factories
 
 
@@ -76,8 +76,8 @@ def test_station_page_and_item_history(client: FlaskClient, db: Session, users: 
     factories.make_site(db, tech)
     remains = factories.make_remains(db, tech)
     box = factories.make_box(db, tech, 1)
-    wrong = custody.record_event(session=db, item_accession=remains.accession, action="store", by=tech,
-                                 to_location=box.accession)
+    wrong = custody_transfers.record_event(session=db, item_accession=remains.accession, action="store", by=tech,
+                                           to_location=box.accession)
     login_as("technician")
     page = client.get("/custody/station").get_data(as_text=True)
     assert 'id="scan"' in page and "scanning.js" in page and '"\\u0636": "q"' in page
@@ -119,8 +119,8 @@ def test_viewing_a_custody_document_never_issues_one(client: FlaskClient, db: Se
     factories.make_site(db, tech)
     remains = factories.make_remains(db, tech)
     box = factories.make_box(db, tech, 1)
-    custody.record_event(session=db, item_accession=remains.accession, action="store", by=tech,
-                         to_location=box.accession, batch_ref="B-1")
+    custody_transfers.record_event(session=db, item_accession=remains.accession, action="store", by=tech,
+                                   to_location=box.accession, batch_ref="B-1")
     login_as("technician")
     audit_before = len(fresh(db).exec(select(AuditEntry)).all())
     for url in (f"/custody/items/{remains.accession}/form.pdf", "/custody/batches/B-1/manifest.pdf"):
@@ -135,8 +135,8 @@ def test_viewing_a_custody_document_never_issues_one(client: FlaskClient, db: Se
     assert first.status_code == again.status_code == 200 and first.data == again.data
     issued = fresh(db).exec(select(IssuedDocument)).all()
     assert len(issued) == 1 and issued[0].number in pdf_text(first.data)
-    custody.record_event(session=db, item_accession=remains.accession, action="release", by=tech,
-                         to_party="Court")
+    custody_transfers.record_event(session=db, item_accession=remains.accession, action="release", by=tech,
+                                   to_party="Court")
     changed = client.post(f"/custody/items/{remains.accession}/form.pdf")  # new events: a new document
     assert len(fresh(db).exec(select(IssuedDocument)).all()) == 2 and "Court" in pdf_text(changed.data)
     manifest = client.post("/custody/batches/B-1/manifest.pdf")

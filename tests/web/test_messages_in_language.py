@@ -14,7 +14,7 @@ from labtrack.core import ids
 from labtrack.core.errors import PermissionDenied
 from labtrack.core.messages import msg
 from labtrack.models import CustodyEvent, Profile, Sample, Site
-from labtrack.services import accounts, custody, samples
+from labtrack.services import accounts, custody_transfers, samples
 from labtrack.web.messages import text
 from tests import factories, review_factories
 
@@ -129,8 +129,8 @@ def test_pages_show_service_errors_in_arabic(client: FlaskClient, db: Session, l
 def test_a_station_state_is_described_in_arabic_on_the_item_page(client: FlaskClient, db: Session, login_as,
                                                                   users: dict, items) -> None:
     remains, box = items
-    custody.record_event(session=db, item_accession=remains[0].accession, action="store",
-                         to_location=box.accession, by=users["technician"].user)
+    custody_transfers.record_event(session=db, item_accession=remains[0].accession, action="store",
+                                   to_location=box.accession, by=users["technician"].user)
     login_as("technician")
     text = client.get(f"/custody/items/{remains[0].accession}", headers=ARABIC).get_data(as_text=True)
     assert f"في {box.accession} ({box.name})" in text

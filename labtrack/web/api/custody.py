@@ -11,7 +11,7 @@ from flask_login import current_user
 from pydantic import BaseModel, Field
 
 from labtrack.db import get_session
-from labtrack.services import custody
+from labtrack.services import custody_state, custody_station, custody_transfers
 from labtrack.web.access import ADMIN, ANALYST, TECHNICIAN
 from labtrack.web.api import bp
 from labtrack.web.api.openapi import operation, parse_body, respond
@@ -96,8 +96,8 @@ class ItemStateOut(BaseModel):
     events: list[CustodyEventOut]
 
 
-def _request(event: CustodyEventIn) -> custody.EventRequest:
-    return custody.EventRequest(
+def _request(event: CustodyEventIn) -> custody_transfers.EventRequest:
+    return custody_transfers.EventRequest(
         item_accession=event.item, action=event.action, event_key=event.event_key, to_badge=event.to_badge,
         to_location=event.to_location, from_location=event.from_location, to_party=event.to_party,
         seal_number=event.seal_number, seal_intact=event.seal_intact, shipment_ref=event.shipment_ref,
@@ -114,8 +114,8 @@ def record_custody_events() -> Any:
         body = CustodyEventsIn(events=[single])
     else:
         body = parse_body(CustodyEventsIn)
-    result = custody.record_batch(session=get_session(), requests=[_request(e) for e in body.events],
-                                  by=current_user._get_current_object(), batch_ref=body.batch_ref)
+    result = custody_transfers.record_batch(session=get_session(), requests=[_request(e) for e in body.events],
+                                            by=current_user._get_current_object(), batch_ref=body.batch_ref)
     out = {"batch_ref": result.batch_ref, "replayed": result.all_replayed, "events": result.events}
     return respond(CustodyBatchOut, out, status=200 if result.all_replayed else 201)
 
@@ -124,9 +124,9 @@ def record_custody_events() -> Any:
            tag="custody", roles=(TECHNICIAN, ADMIN), body=ScanIn, response=ScanOut)
 def validate_scan() -> Any:
     body = parse_body(ScanIn)
-    answer = custody.validate_scan(session=get_session(), raw=body.code, action=body.action, batch=body.batch,
-                                   to_location=body.to_location, from_location=body.from_location,
-                                   to_badge=body.to_badge)
+    answer = custody_station.validate_scan(session=get_session(), raw=body.code, action=body.action,
+                                           batch=body.batch, to_location=body.to_location,
+                                           from_location=body.from_location, to_badge=body.to_badge)
     return respond(ScanOut, replace(answer, message=text(answer.message), where=text(answer.where)))
 
 
@@ -134,7 +134,7 @@ def validate_scan() -> Any:
            tag="custody", roles=STAFF, response=ItemStateOut)
 def custody_item(item_accession: str) -> Any:
     db = get_session()
-    item = custody.get_item(db, item_accession)
-    state = custody.state_of(db, item)
+    item = custody_state.get_item(db, item_accession)
+    state = custody_state.state_of(db, item)
     return respond(ItemStateOut, {"accession": item.accession, "kind": item.kind, "where": text(state.describe()),
-                                  "events": custody.events_of(db, item)})
+                                  "events": custody_state.events_of(db, item)})

@@ -1,7 +1,9 @@
-"""Chain of custody: record hand-overs (append-only), derive where an item is and who holds it.
+"""Custody transfers: record hand-overs (append-only), one event or a batch (all or nothing).
 
 Public entry points for other areas: ``record_event`` (one event) and ``record_batch`` (several,
-all or nothing). Both take the same keyword arguments as ``EventRequest``.
+all or nothing). Both take the same keyword arguments as ``EventRequest``. Whether a move is
+allowed is decided by the pure ``labtrack.core.custody_rules`` on the item's standing
+(``custody_state``).
 
 Concurrency: every event stores ``previous_event_id`` = the item's latest event when it was
 recorded; the column is unique (and one first event per item is allowed), so two stations that
@@ -19,17 +21,16 @@ import uuid
 from dataclasses import dataclass, field, replace
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from labtrack.core import custody_rules, ids, lifecycle
-from labtrack.core.errors import Conflict, DomainError, InputProblem, NotFound, ValidationFailed
-from labtrack.core.messages import Message, message_of, msg, nmsg
-from labtrack.core.scanning import duplicate_in_batch, read_scan
+from labtrack.core.errors import Conflict, DomainError, InputProblem, ValidationFailed
+from labtrack.core.messages import message_of, msg, nmsg
 from labtrack.models import CustodyEvent, CustodyItem, Sample, StorageLocation, User
 from labtrack.models.custody import CAPTURE_METHODS, CUSTODY_ACTIONS
+from labtrack.services import samples
+from labtrack.services.custody_state import as_location, as_person, get_item, state_of
 from labtrack.services.transaction import write
-
-STATION_ACTIONS = custody_rules.STATION_ACTIONS
 
 
 @dataclass(frozen=True)
@@ -53,52 +54,10 @@ class EventRequest:
     method: str = "typed"
 
 
-@dataclass(frozen=True)
-class ItemState:
-    """Where an item is now, derived from its latest event (the rows; ``standing`` the plain values
-    the custody rules decide on)."""
-
-    item: CustodyItem
-    last_event: CustodyEvent | None
-    location: StorageLocation | None = None
-    holder: User | None = None
-
-    @property
-    def standing(self) -> custody_rules.Standing:
-        event = self.last_event
-        if event is None:
-            return custody_rules.Standing(self.item.accession)
-        return custody_rules.Standing(
-            self.item.accession, last_action=event.action, last_event_id=event.id, last_at=event.at,
-            to_party=event.to_party, seal_number=event.seal_number,
-            location=_location(self.location), holder=_person(self.holder))
-
-    @property
-    def registered(self) -> bool:
-        return self.last_event is not None
-
-    @property
-    def in_transit(self) -> bool:
-        return self.standing.in_transit
-
-    @property
-    def released(self) -> bool:
-        return self.standing.released
-
-    def describe(self) -> Message:
-        return self.standing.describe()
-
-
-def _location(location: StorageLocation | None) -> custody_rules.Location | None:
-    return None if location is None else custody_rules.Location(location.id or 0, location.accession, location.name)
-
-
-def _person(user: User | None) -> custody_rules.Person | None:
-    return None if user is None else custody_rules.Person(user.id or 0, user.full_name)
-
-
 @dataclass
 class BatchResult:
+    """The events of a batch, in request order; ``replayed``: recorded before under the same key."""
+
     events: list[CustodyEvent]
     replayed: list[bool] = field(default_factory=list)
     batch_ref: str = ""
@@ -108,80 +67,27 @@ class BatchResult:
         return bool(self.replayed) and all(self.replayed)
 
 
-# ---------------------------------------------------------------- reading
-
-
-def get_item(session: Session, accession: str) -> CustodyItem:
-    """The custody item of a valid accession ID (check characters verified first)."""
-    try:
-        full = ids.validate(accession)
-    except ids.InvalidAccession as error:
-        raise ValidationFailed(message_of(error), [InputProblem(message_of(error), field="item")]) from error
-    item = session.exec(select(CustodyItem).where(CustodyItem.accession == full)).first()
-    if item is None:
-        raise NotFound(msg("%(accession)s is a valid ID but no such item is registered", accession=full))
-    return item
-
-
-def latest_event(session: Session, item: CustodyItem) -> CustodyEvent | None:
-    return session.exec(select(CustodyEvent).where(CustodyEvent.item_id == item.id)
-                        .order_by(col(CustodyEvent.id).desc()).limit(1)).first()
-
-
-def state_of(session: Session, item: CustodyItem) -> ItemState:
-    event = latest_event(session, item)
-    if event is None:
-        return ItemState(item, None)
-    location = session.get(StorageLocation, event.to_location_id) if event.to_location_id else None
-    holder = session.get(User, event.to_user_id) if event.to_user_id else None
-    return ItemState(item, event, location, holder)
-
-
-def events_of(session: Session, item: CustodyItem) -> list[CustodyEvent]:
-    return list(session.exec(select(CustodyEvent).where(CustodyEvent.item_id == item.id)
-                             .order_by(col(CustodyEvent.id))))
-
-
-def events_of_batch(session: Session, batch_ref: str) -> list[CustodyEvent]:
-    return list(session.exec(select(CustodyEvent).where(CustodyEvent.batch_ref == batch_ref)
-                             .order_by(col(CustodyEvent.id))))
-
-
-def items_at(session: Session, location: StorageLocation) -> list[CustodyItem]:
-    """Items whose latest event puts them at ``location``."""
-    latest = (select(CustodyEvent.item_id, CustodyEvent.to_location_id)
-              .where(~col(CustodyEvent.id).in_(
-                  select(CustodyEvent.previous_event_id).where(col(CustodyEvent.previous_event_id) != None)))  # noqa: E711
-              .subquery())
-    statement = (select(CustodyItem).join(latest, latest.c.item_id == CustodyItem.id)
-                 .where(latest.c.to_location_id == location.id).order_by(CustodyItem.accession))
-    return list(session.exec(statement))
-
-
-# ---------------------------------------------------------------- rules
-
-
 @dataclass(frozen=True)
 class Targets:
+    """The rows a request's destination and station location name (None: not named, or unknown)."""
+
     to_user: User | None
     to_location: StorageLocation | None
     from_location: StorageLocation | None
 
 
-def rule_problem(state: ItemState, request: EventRequest, targets: Targets, *,
-                 partial: bool = False) -> Message | None:
-    """Why ``request`` cannot be applied to an item in ``state`` (None when it can): the pure
-    ``custody_rules.problem`` on the stored rows' values. ``partial``: the station checks a scan
-    before the destination is chosen."""
-    move = custody_rules.Move(
-        request.action, to_user=_person(targets.to_user), to_location=_location(targets.to_location),
-        from_location=_location(targets.from_location), to_party=request.to_party,
+def as_move(request: EventRequest, targets: Targets) -> custody_rules.Move:
+    """The move ``request`` asks for, its destination resolved, as the custody rules take it."""
+    return custody_rules.Move(
+        request.action, to_user=as_person(targets.to_user), to_location=as_location(targets.to_location),
+        from_location=as_location(targets.from_location), to_party=request.to_party,
         seal_number=request.seal_number, reason=request.reason, corrects_event_id=request.corrects_event_id)
-    return custody_rules.problem(state.standing, move, partial=partial)
 
 
-def _resolve_targets(session: Session, request: EventRequest, row: int,
-                     problems: list[InputProblem]) -> Targets:
+def resolve_targets(session: Session, request: EventRequest, row: int,
+                    problems: list[InputProblem]) -> Targets:
+    """The person (user or badge) and the storage locations ``request`` names, as rows; each one
+    that is unknown, mistyped or inactive adds a problem (of ``row``) and stays None."""
     to_user = request.to_user
     if to_user is None and request.to_badge.strip():
         try:
@@ -214,9 +120,6 @@ def _resolve_targets(session: Session, request: EventRequest, row: int,
     return Targets(to_user, locations[0], locations[1])
 
 
-# ---------------------------------------------------------------- writing
-
-
 def _find_by_key(session: Session, key: str | None) -> CustodyEvent | None:
     if not key:
         return None
@@ -238,7 +141,7 @@ def _build(session: Session, request: EventRequest, row: int, by: User, batch_re
     except DomainError as error:
         problems.append(InputProblem(error.message, field="item", row=row))
         return None
-    targets = _resolve_targets(session, request, row, problems)
+    targets = resolve_targets(session, request, row, problems)
     state = state_of(session, item)
     if request.corrects_event_id is not None:
         corrected = session.get(CustodyEvent, request.corrects_event_id)
@@ -254,24 +157,22 @@ def _build(session: Session, request: EventRequest, row: int, by: User, batch_re
                 accession=item.accession, where=state.describe()),
             field="item", row=row))
         return None
-    message = rule_problem(state, request, targets)
+    move = as_move(request, targets)
+    message = custody_rules.problem(state.standing, move)
     if message:
         conflicts.append(InputProblem(message, field="item", row=row))
         return None
     last = state.last_event
-    seal = request.seal_number.strip()
-    if not seal and state.in_transit and last is not None:
-        seal = last.seal_number  # receiving a shipment: the seal that was checked is the one it was sent under
     return CustodyEvent(
         event_key=request.event_key or None, item_id=item.id or 0,
         previous_event_id=last.id if last else None, action=request.action,
         from_user_id=last.to_user_id if last else None,
         from_location_id=last.to_location_id if last else None,
         to_user_id=(targets.to_user.id if targets.to_user else
-                    by.id if request.action in ("receive", "return") and targets.to_location is None else None),
+                    by.id if custody_rules.recorder_takes_it(move) else None),
         to_location_id=targets.to_location.id if targets.to_location else None,
         to_party=request.to_party.strip(), reason=request.reason.strip(),
-        seal_number=seal, seal_intact=request.seal_intact,
+        seal_number=custody_rules.seal_recorded(state.standing, move), seal_intact=request.seal_intact,
         shipment_ref=request.shipment_ref.strip(), batch_ref=batch_ref,
         corrects_event_id=request.corrects_event_id, recorded_by_id=by.id or 0, method=request.method,
     )
@@ -351,8 +252,6 @@ def _record(session: Session, requests: list[EventRequest], by: User, batch_ref:
 def _move_samples(session: Session, events: list[CustodyEvent], by: User) -> None:
     """Samples follow their custody: shipping a sealed sample puts it in transit, receiving a
     sample in transit makes it received (``lifecycle.CUSTODY_MOVES``), in the same transaction."""
-    from labtrack.services import samples
-
     moving = {action for action, _state in lifecycle.CUSTODY_MOVES}
     for event in events:
         if event.action not in moving:
@@ -412,106 +311,3 @@ def record_event(*, session: Session, item_accession: str, action: str, by: User
                            reason=reason)
     request = replace(request, **more)  # type: ignore[arg-type]
     return record_batch(session=session, requests=[request], by=by, batch_ref=batch_ref).events[0]
-
-
-def add_first_event(*, session: Session, accession: str, by: User | str, to_user: User | None = None,
-                    to_party: str = "", to_location: StorageLocation | None = None) -> CustodyEvent:
-    """The ``register`` event of a new item, inside an open write (intake, sampling, demo data)."""
-    item = session.exec(select(CustodyItem).where(CustodyItem.accession == accession)).one()
-    recorder = by if isinstance(by, User) else to_user
-    if recorder is None or recorder.id is None:
-        raise ValidationFailed(msg("a first custody event needs the user who registers the item"))
-    event = CustodyEvent(item_id=item.id or 0, action="register", to_user_id=to_user.id if to_user else None,
-                         to_party=to_party, to_location_id=to_location.id if to_location else None,
-                         recorded_by_id=recorder.id, method="system", reason="label attached")
-    session.add(event)
-    session.flush()
-    return event
-
-
-def correct_event(*, session: Session, event_id: int, by: User, reason: str, to_user: User | None = None,
-                  to_location: str = "", to_party: str = "") -> CustodyEvent:
-    """Correct a wrong event with a new one that references it (the wrong one stays)."""
-    wrong = session.get(CustodyEvent, event_id)
-    if wrong is None:
-        raise NotFound(msg("no custody event %(event)s", event=event_id))
-    item = session.get(CustodyItem, wrong.item_id)
-    assert item is not None
-    if not (to_user or to_location.strip() or to_party.strip()):
-        raise ValidationFailed(msg("a correction must say where the item really is (person, location or party)"))
-    return record_event(session=session, item_accession=item.accession, action="correction", by=by,
-                        to_user=to_user, to_location=to_location, to_party=to_party, reason=reason,
-                        corrects_event_id=event_id)
-
-
-# ---------------------------------------------------------------- scanning station
-
-
-@dataclass(frozen=True)
-class ScanAnswer:
-    """The station's answer to one scan."""
-
-    ok: bool
-    kind: str  # item, badge, location-target, repeat, error
-    message: str  # a Message, but for a badge (the person's name) or a location target (its name)
-    accession: str = ""
-    expected_previous_event_id: int | None = None
-    where: str = ""  # a Message
-
-
-def validate_scan(*, session: Session, raw: str, action: str, batch: list[str],
-                  to_location: str = "", from_location: str = "", to_badge: str = "") -> ScanAnswer:
-    """Check one scan for the station: check characters, item exists, where it is, double scan.
-
-    A badge answers ``kind="badge"`` (the person who takes the items); a location scanned while
-    moving to storage with no destination yet answers ``kind="location-target"``.
-    """
-    reading = read_scan(raw)
-    if not reading.ok:
-        return ScanAnswer(False, "error", reading.error or msg("unreadable scan"))
-    accession = reading.accession or ""
-    if reading.kind == "badge":
-        user = session.exec(select(User).where(User.badge == accession)).first()
-        if user is None or not user.active:
-            return ScanAnswer(False, "error", msg("%(badge)s: no active person has this badge", badge=accession),
-                              accession)
-        return ScanAnswer(True, "badge", user.full_name, accession)
-    if reading.kind == "location" and action == "store" and not to_location:
-        exists = session.exec(select(StorageLocation).where(StorageLocation.accession == accession)).first()
-        if exists is None:
-            return ScanAnswer(False, "error", msg("%(location)s: no such storage location", location=accession),
-                              accession)
-        return ScanAnswer(True, "location-target", exists.name, accession)
-    if action not in STATION_ACTIONS:
-        return ScanAnswer(False, "error", msg("choose an action first (%(actions)s)",
-                                              actions=", ".join(STATION_ACTIONS)), accession)
-    if duplicate_in_batch(accession, [ids.normalise(code) for code in batch]):
-        return ScanAnswer(False, "error", msg("%(accession)s is already in this batch (scanned twice)",
-                                              accession=accession), accession)
-    item = session.exec(select(CustodyItem).where(CustodyItem.accession == accession)).first()
-    if item is None:
-        return ScanAnswer(False, "error", msg("%(accession)s is a valid ID but no such item is registered",
-                                              accession=accession), accession)
-    problems: list[InputProblem] = []
-    request = EventRequest(item_accession=accession, action=action, to_badge=to_badge,
-                           to_location=to_location, from_location=from_location)
-    targets = _resolve_targets(session, request, 1, problems)
-    if problems:
-        return ScanAnswer(False, "error", problems[0].message, accession)
-    state = state_of(session, item)
-    message = rule_problem(state, request, targets, partial=True)
-    if message:
-        return ScanAnswer(False, "error", message, accession)
-    return ScanAnswer(True, "item", _scanned(accession, item.kind, state.describe()), accession,
-                      state.last_event.id if state.last_event else None, state.describe())
-
-
-def _scanned(accession: str, kind: str, where: Message) -> Message:
-    """The station's answer to a good scan: the item, its kind and where it is."""
-    if kind == "remains":
-        return msg("%(accession)s: remains, %(where)s", accession=accession, where=where)
-    if kind == "sample":
-        return msg("%(accession)s: sample, %(where)s", accession=accession, where=where)
-    if kind == "location":
-        return msg("%(accession)s: storage location, %(where)s", accession=accession, where=where)
-    return msg("%(accession)s: %(kind)s, %(where)s", accession=accession, kind=kind, where=where)
