@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 from labtrack.core.errors import InputProblem, ValidationFailed
 from labtrack.core.messages import msg
 from labtrack.web.access import public, roles_required
+from labtrack.web.api.validation import issue_message
 
 F = TypeVar("F", bound=Callable[..., Any])
 M = TypeVar("M", bound=BaseModel)
@@ -78,7 +79,9 @@ def _numbers_out_of_range(value: Any, where: str, is_id: bool = False) -> Iterat
     elif isinstance(value, int) and not isinstance(value, bool):
         limit = _MAX_ID if is_id else _MAX_INTEGER
         if not -limit - 1 <= value <= limit:
-            yield InputProblem(message=f"{value} is out of range (at most {limit:,})", field=where or None)
+            most = format(limit, ",")
+            yield InputProblem(message=msg("%(value)s is out of range (at most %(limit)s)", value=value, limit=most),
+                               field=where or None)
 
 
 def parse_body(model: type[M]) -> M:
@@ -93,7 +96,7 @@ def parse_body(model: type[M]) -> M:
         return model.model_validate(payload)
     except ValidationError as error:
         problems = [
-            InputProblem(message=issue["msg"], field=".".join(str(p) for p in issue["loc"]) or None)
+            InputProblem(message=issue_message(issue), field=".".join(str(p) for p in issue["loc"]) or None)
             for issue in error.errors()
         ]
         raise ValidationFailed(msg("The request body is not valid"), problems) from error
@@ -105,7 +108,7 @@ def parse_query(model: type[M]) -> M:
     try:
         return model.model_validate(values)
     except ValidationError as error:
-        problems = [InputProblem(message=issue["msg"], field=".".join(str(p) for p in issue["loc"]) or None)
+        problems = [InputProblem(message=issue_message(issue), field=".".join(str(p) for p in issue["loc"]) or None)
                     for issue in error.errors()]
         raise ValidationFailed(msg("The query parameters are not valid"), problems) from error
 
