@@ -116,6 +116,7 @@ def test_tampering_above_the_mark_is_caught_by_the_incremental_run(
     _add_sites(db, 3, "B")
     target = _seq_of_site(db, "B01")
     assert target > mark.to_seq
+    db.rollback()  # no read transaction of the test may hold the table (PostgreSQL: DROP TRIGGER waits)
     _drop_guards(worker_app)
     _sql(worker_app, "UPDATE audit_entry SET after_json = replace(after_json, 'B01', 'X01') WHERE seq = :s",
          s=target)
@@ -137,6 +138,7 @@ def test_rehashing_from_below_the_mark_is_caught_by_the_mark_hash_check(
     mark = _work(worker_app, db)
     target = _seq_of_site(db, "A01")
     assert target < mark.to_seq
+    db.rollback()  # no read transaction of the test may hold the table (PostgreSQL: DROP TRIGGER waits)
     _drop_guards(worker_app)
     _sql(worker_app, "UPDATE audit_entry SET after_json = replace(after_json, 'A01', 'X01') WHERE seq = :s",
          s=target)
@@ -155,6 +157,7 @@ def test_an_edit_below_the_mark_left_unhashed_is_seen_only_by_a_full_verificatio
     _request(client, full=False)
     mark = _work(worker_app, db)
     target = _seq_of_site(db, "A01")
+    db.rollback()  # no read transaction of the test may hold the table (PostgreSQL: DROP TRIGGER waits)
     _drop_guards(worker_app)
     _sql(worker_app, "UPDATE audit_entry SET after_json = replace(after_json, 'A01', 'X01') WHERE seq = :s",
          s=target)
@@ -192,6 +195,7 @@ def test_a_deleted_mark_entry_is_reported(worker_app: Flask, client: FlaskClient
     _add_sites(db, 2, "A")
     _request(client, full=False)
     mark = _work(worker_app, db)
+    db.rollback()  # no read transaction of the test may hold the table (PostgreSQL: DROP TRIGGER waits)
     _drop_guards(worker_app)
     _sql(worker_app, "DELETE FROM audit_entry WHERE seq = :s", s=mark.to_seq)
     _request(client, full=False)
