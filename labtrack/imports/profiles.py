@@ -111,19 +111,24 @@ class ParsedProfile:
                    if call.locus not in NOT_AUTOSOMAL and call.is_typed)
 
     def qc_notes(self) -> str:
+        """The quality remarks as English text ("; " between them)."""
+        return "; ".join(self.qc_remarks())
+
+    def qc_remarks(self) -> list[str]:
+        """The quality remarks, each a message (said in the reader's language in the app)."""
         if not self.replicate_of and all(len(c.alleles) <= 2 and not c.off_ladder
                                          for c in self.loci.values()):
-            return ""  # the common case, checked cheaply
+            return []  # the common case, checked cheaply
         notes = []
         if self.replicate_of:
-            notes.append(f"replicate run ({self.replicate_of}) differing from an earlier run")
+            notes.append(msg("replicate run (%(run)s) differing from an earlier run", run=self.replicate_of))
         mixed = [c.locus for c in self.loci.values() if c.is_mixed]
         if mixed:
-            notes.append("possible mixture: more than two alleles at " + ", ".join(mixed))
+            notes.append(msg("possible mixture: more than two alleles at %(loci)s", loci=", ".join(mixed)))
         off = [c.locus for c in self.loci.values() if c.off_ladder]
         if off:
-            notes.append("off-ladder (OL) peak at " + ", ".join(off))
-        return "; ".join(notes)
+            notes.append(msg("off-ladder (OL) peak at %(loci)s", loci=", ".join(off)))
+        return notes
 
     def genotype_key(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
         """Comparable genotype (sorted loci, sorted alleles) to find duplicates."""

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from labtrack.core.messages import from_data
 from labtrack.models.base import created_at_field, in_list
 
 PROFILE_ORIGINS: tuple[str, ...] = ("remains", "reference", "personal_effect", "staff")
@@ -63,13 +65,32 @@ class Profile(SQLModel, table=True):
     is_mixture: bool = Field(default=False)
     n_autosomal_loci: int = Field(default=0)
     searchable: bool = Field(default=False)
-    qc_notes: str = Field(default="")
+    qc_notes: str = Field(default="")  # English, "; " between the remarks (searched in the lists)
+    # the same remarks as messages (a JSON list, ``labtrack.core.messages.to_data``); "" before 0028
+    qc_notes_json: str = Field(default="", sa_column_kwargs={"server_default": ""})
     import_id: int | None = Field(default=None, foreign_key="profile_import.id", index=True)
     source_row: int | None = None
     superseded: bool = Field(default=False)
     #: this sample's own drop-out probability (a badly degraded sample); None: the run's
     dropout: float | None = Field(default=None)
     created_at: datetime = created_at_field()
+
+    @property
+    def qc_remarks(self) -> list[str]:
+        """The quality remarks, each a message (older rows: their English text as one remark)."""
+        return qc_remarks(self.qc_notes, self.qc_notes_json)
+
+
+def qc_remarks(english: str, data: str) -> list[str]:
+    """A profile's quality remarks from its two columns: the messages kept as ``data`` (JSON), or
+    the ``english`` text as one remark (profiles imported before the messages were kept)."""
+    try:
+        kept = json.loads(data) if data else None
+    except ValueError:
+        kept = None
+    if not isinstance(kept, list):
+        return [english] if english else []
+    return [note if isinstance(note := from_data(item), str) else str(item) for item in kept]
 
 
 class ProfileAllele(SQLModel, table=True):

@@ -123,6 +123,7 @@ PROFILES = ListSpec(
         Column("is_mixture", _c(Profile.is_mixture)),
         Column("searchable", _c(Profile.searchable)),
         Column("qc_notes", _c(Profile.qc_notes), search=True, sortable=False),
+        Column("qc_notes_json", _c(Profile.qc_notes_json), sortable=False, export=False),
     ),
     build=lambda s: (s.select_from(Profile)
                      .join(Sample, _c(Sample.id) == _c(Profile.sample_id), isouter=True)

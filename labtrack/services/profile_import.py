@@ -407,24 +407,24 @@ def _profile_rows(parsed: ParsedFile, owners: dict[str, _Owner], versions: dict[
         last_of[profile.sample_id] = index
     for index, profile in enumerate(parsed.profiles):
         owner = owners[profile.sample_id]
-        qc = profile.qc_notes()
-        notes = [qc] if qc else []
+        notes = profile.qc_remarks()
         n_loci = profile.n_autosomal_loci
         mixture = profile.is_mixture
         searchable = owner.origin in ("remains", "reference") and not mixture and n_loci >= min_loci
         if n_loci < min_loci:
-            notes.append(f"{n_loci} typed autosomal loci, fewer than {min_loci}: not searched")
+            notes.append(msg("%(count)s typed autosomal loci, fewer than %(least)s: not searched", count=n_loci,
+                             least=min_loci))
         if (readings or {}).get(profile.sample_id) == "one-seen":
             single = sorted(c.locus for c in profile.loci.values()
                             if len(c.alleles) == 1 and not c.off_ladder and not c.homozygote_call)
             if single:
-                notes.append(f"one allele seen (possible drop-out) at {', '.join(single)}")
+                notes.append(msg("one allele seen (possible drop-out) at %(loci)s", loci=", ".join(single)))
         if owner.origin == "remains" and staff:
             hit = staff_match(_genotypes(profile), staff)
             if hit:
                 searchable = False
-                notes.append(f"STAFF MATCH: matches staff member {hit[0]} at {hit[1]} loci "
-                             f"(contamination?)")
+                notes.append(msg("STAFF MATCH: matches staff member %(staff)s at %(loci)s loci (contamination?)",
+                                 staff=hit[0], loci=hit[1]))
         version = 1
         if owner.sample_id is not None:
             version = versions.get(owner.sample_id, 0) + 1
@@ -434,6 +434,7 @@ def _profile_rows(parsed: ParsedFile, owners: dict[str, _Owner], versions: dict[
             "origin": owner.origin, "version": version if owner.sample_id is not None else 1,
             "kit": parsed.kit, "is_mixture": mixture, "n_autosomal_loci": n_loci,
             "searchable": searchable, "qc_notes": "; ".join(notes), "import_id": import_id,
+            "qc_notes_json": json.dumps([to_data(note) for note in notes], ensure_ascii=False) if notes else "",
             "source_row": profile.row,
             "superseded": index != last_of[profile.sample_id],
             "created_at": now,

@@ -14,7 +14,7 @@ from flask_babel import get_locale, get_translations
 from flask_babel import gettext as _
 
 from labtrack.core.errors import DomainError, InputProblem
-from labtrack.core.messages import Message
+from labtrack.core.messages import JOIN_SEPARATOR, Message
 from labtrack.web.access import ROLE_LABELS
 from labtrack.web.terms import term
 
@@ -24,6 +24,11 @@ def text(value: object) -> str:
     if isinstance(value, Message):
         return value.render(get_translations(), _label)
     return "" if value is None else str(value)
+
+
+def joined_text(items: list[str]) -> str:
+    """Messages (or texts) in the request's language, joined by "; " ("؛ " in Arabic)."""
+    return text(JOIN_SEPARATOR).join(text(item) for item in items)
 
 
 def reader_language() -> str:

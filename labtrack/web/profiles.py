@@ -20,13 +20,20 @@ from labtrack.core.messages import message_of, msg
 from labtrack.db import get_session
 from labtrack.imports.cmf import export_cmf
 from labtrack.imports.profiles import UnreadableFile
-from labtrack.models.profiles import PROFILE_ORIGINS
+from labtrack.models.profiles import PROFILE_ORIGINS, qc_remarks
 from labtrack.services import exports, profile_import, profiles, reassociation, reassociation_views, uploads
 from labtrack.services import lists as list_specs
 from labtrack.web import lists
 from labtrack.web.access import ADMIN, ANALYST, roles_required
+from labtrack.web.messages import joined_text
 
 bp = Blueprint("profiles", __name__, url_prefix="/profiles")
+
+
+@bp.app_template_filter("qc_remarks")
+def qc_remarks_text(row: Any) -> str:
+    """A profile's (or a list row's) quality remarks in the reader's language, joined by "; " ("؛ ")."""
+    return joined_text(qc_remarks(row.qc_notes, row.qc_notes_json or ""))
 
 
 class ProfileUploadForm(FlaskForm):

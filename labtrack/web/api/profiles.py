@@ -16,7 +16,7 @@ from labtrack.services import profile_import, profiles
 from labtrack.web.access import ADMIN, ANALYST
 from labtrack.web.api import bp
 from labtrack.web.api.openapi import operation, respond
-from labtrack.web.messages import problem_dict
+from labtrack.web.messages import joined_text, problem_dict
 
 
 class ProfilePublic(BaseModel):
@@ -83,7 +83,8 @@ class ImportPublic(BaseModel):
 
 
 def _public(row: profiles.ProfileRow) -> dict[str, Any]:
-    return {**row.profile.model_dump(), "owner": row.owner}
+    return {**row.profile.model_dump(), "owner": row.owner,
+            "qc_notes": joined_text(row.profile.qc_remarks)}  # in the reader's language
 
 
 @operation(bp, "/profiles", summary="Current profiles (latest 500)", tag="profiles",
