@@ -93,8 +93,8 @@ def validate_family(rows: list[PedigreeRow], *, filename: str | None = None) -> 
     family = rows[0].family_id if rows else ""
 
     def problem(message: str, row: int | None = None, field: str | None = None) -> None:
-        problems.append(InputProblem(message=f"family {family}: {message}", row=row, field=field,
-                                     file=filename))
+        problems.append(InputProblem(message=msg("family %(family)s: %(problem)s", family=family, problem=message),
+                                     row=row, field=field, file=filename))
 
     people: dict[str, PedigreeRow] = {}
     for row in rows:

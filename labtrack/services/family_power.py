@@ -13,7 +13,7 @@ from flask import Flask
 from sqlmodel import Session, select
 
 from labtrack.core.errors import NotFound
-from labtrack.core.messages import msg
+from labtrack.core.messages import joined, msg
 from labtrack.db import standalone_session
 from labtrack.kinship.freqs import FrequencyTable
 from labtrack.kinship.pedigree import FEMALE, MALE, UNKNOWN_SEX, Pedigree, Person
@@ -132,7 +132,9 @@ def run_job(context: JobContext) -> None:
         try:
             result, references, table_id = compute(session, family)
         except InputError as exc:
-            raise ValueError(f"family {family.code}: {exc}") from exc
+            # the job fails with the engine's problems, said in the reader's language on the pages
+            raise ValueError(msg("family %(family)s: %(problem)s", family=family.code,
+                                 problem=joined(p.describe() for p in exc.problems))) from exc
         session.rollback()
         context.check()
         with write(session, actor=actor, reason=f"identification power of family {family.code}"):

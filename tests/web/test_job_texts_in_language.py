@@ -153,3 +153,13 @@ def test_a_job_that_raises_keeps_its_message(app: Flask, db: Session, queued) ->
     assert json.loads(job.error_json) == {"msg": "match run %(id)s does not exist", "params": {"id": run.id}}
     with app.test_request_context(headers=ARABIC):
         assert text(job.error_message) == f"تشغيل المطابقة رقم {run.id} غير موجود"
+
+
+def test_a_pedigree_problem_names_its_family_in_the_readers_language(app: Flask) -> None:
+    from labtrack.imports.pedigrees import PedigreeRow, validate_family
+
+    rows = [PedigreeRow("F7", "S", "S", "", "M", "", True, 4)]  # their own father
+    [problem] = [p for p in validate_family(rows, filename="p.csv") if p.field == "father_id"]
+    assert problem.message == "family F7: S is their own father"  # the English, as before
+    with app.test_request_context(headers=ARABIC):
+        assert text(problem.message) == "العائلة F7: S مسجَّل أباً لنفسه"
