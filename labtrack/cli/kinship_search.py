@@ -30,6 +30,7 @@ from labtrack.kinship.reassociation import direct_matches, genotype_log10_probab
 from labtrack.kinship.search import SearchResult, near_miss, search
 from labtrack.kinship.search_tables import PreparedSearch, prepare_search
 from labtrack.kinship.simulate import simulate
+from labtrack.kinship.tables import theta_limit
 
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 _OUT = click.Path(dir_okay=False, writable=True, path_type=Path)
@@ -332,6 +333,12 @@ def _load(
         for ped in (pedigrees or {}).values():
             wanted |= set(ped.sample_of().values())
         problems += _unknown_markers(genotypes_path, profiles, wanted, set(table.marker_names()))
+    for ped in (pedigrees or {}).values():
+        reason = theta_limit(ped, theta, mutation is not None)
+        if reason is not None:
+            problems.append(InputProblem(pedigrees_path.name, None, "family_id",
+                                         f"family {ped.family_id}: {reason}; search it without theta or "
+                                         "without the mutation model"))
     if problems:
         raise InputError(problems)
     assert table is not None and profiles is not None and pedigrees is not None  # noqa: S101

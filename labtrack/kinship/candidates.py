@@ -30,6 +30,7 @@ from labtrack.kinship.posterior import posterior_from_log10
 from labtrack.kinship.problems import InputError
 from labtrack.kinship.search import SearchResult, near_miss, search
 from labtrack.kinship.search_tables import TableCache, prepare_search
+from labtrack.kinship.tables import theta_limit
 
 Genotypes = Mapping[str, Mapping[str, Sequence[str]]]
 #: progress(stage, done, total); stage is "tables", "search" or "evidence"
@@ -158,6 +159,7 @@ def find_candidates(
     key must promise: `TableCache`).
     """
     models = CaseModels(mutation, drop, dict(remains_dropout or {}))
+    pedigrees = _computable(pedigrees, theta, mutation, problems)
     if not pedigrees or not remains_ids:
         return []
 
@@ -196,6 +198,26 @@ def find_candidates(
         if problems is not None:
             problems += outcome.problems
     return found
+
+
+def _computable(pedigrees: Sequence[Pedigree], theta: float, mutation: MutationModel | None,
+                problems: list[str] | None) -> list[Pedigree]:
+    """The families whose tables the engine can compute under theta; each other one is skipped
+    and named in the problems (the run goes on without it). Without a problems list to name
+    them in, such a family is a ValueError: no family leaves a search unsaid."""
+    kept, skipped = [], []
+    for pedigree in pedigrees:
+        reason = theta_limit(pedigree, theta, mutation is not None)
+        if reason is None:
+            kept.append(pedigree)
+        else:
+            skipped.append(msg("family %(family)s was skipped: %(reason)s", family=pedigree.family_id,
+                               reason=reason))
+    if skipped and problems is None:
+        raise ValueError("; ".join(skipped))
+    if problems is not None:
+        problems += skipped
+    return kept
 
 
 #: Candidates per evidence task (about 30 ms each under the default models).

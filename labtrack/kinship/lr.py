@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from labtrack.kinship._inheritance import inheritance_query_joint
+from labtrack.kinship._partitions import partition_query_joint
 from labtrack.kinship._peeling import peel
 from labtrack.kinship._structure import relevant_structure
 from labtrack.kinship.dropout import (
@@ -208,29 +209,20 @@ def _observed_likelihoods(
         lik_h1 = float(np.sum(joint * probabilities))
         # summing the missing person out of the same joint gives P(relatives): no second peeling
         return lik_h1, float(joint.sum()) * float(freqs @ probabilities @ freqs)
-    if transmission is None:
-        h1_structure = relevant_structure(pedigree, [*relatives, mp])
-        h1_typed = {h1_structure.index(pid): g for pid, g in relatives.items()}
-        h1 = inheritance_query_joint(h1_structure, h1_typed, h1_structure.index(mp), freqs, theta)
-        h2_structure = relevant_structure(pedigree, list(relatives)).with_extra_founders(1)
-        h2_typed = {h2_structure.index(pid): g for pid, g in relatives.items()}
-        h2 = inheritance_query_joint(
-            h2_structure, h2_typed, h2_structure.index("#extra0"), freqs, theta
-        )
-        return float(np.sum(h1 * probabilities)), float(np.sum(h2 * probabilities))
-    # theta and mutation: one exact likelihood per genotype the observation allows
-    lik_h1 = lik_h2 = 0.0
-    xs, ys = np.nonzero(np.triu(probabilities))
-    rel = dict(relatives)
-    for x, y in zip(xs.tolist(), ys.tolist(), strict=True):
-        weight = float(probabilities[x, y])
-        lik_h1 += weight * pedigree_likelihood(
-            pedigree, {**rel, mp: (x, y)}, freqs, theta=theta, mutation=transmission
-        )
-        lik_h2 += weight * pedigree_likelihood(
-            pedigree, rel, freqs, theta=theta, mutation=transmission, extra_founders=[(x, y)]
-        )
-    return lik_h1, lik_h2
+    # theta: P(relatives, the unknown's ordered genotype) by inheritance vectors (no mutation) or
+    # by the partition sum with the genotype kept (mutation); H2: an unrelated extra founder
+    h1_structure = relevant_structure(pedigree, [*relatives, mp])
+    h2_structure = relevant_structure(pedigree, list(relatives)).with_extra_founders(1)
+    joints = []
+    for structure, query in ((h1_structure, mp), (h2_structure, "#extra0")):
+        typed = {structure.index(pid): g for pid, g in relatives.items()}
+        if transmission is None:
+            joints.append(inheritance_query_joint(structure, typed, structure.index(query), freqs, theta))
+        else:
+            batched = {i: np.asarray([g]) for i, g in typed.items()}
+            joints.append(partition_query_joint(structure, batched, structure.index(query), freqs, theta,
+                                                transmission, batch=1)[0])
+    return float(np.sum(joints[0] * probabilities)), float(np.sum(joints[1] * probabilities))
 
 
 def case_lr(

@@ -10,9 +10,11 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from labtrack.core.messages import Message, msg
 from labtrack.kinship._genotypes import genotype_alleles
-from labtrack.kinship._inheritance import inheritance_query_joint
+from labtrack.kinship._inheritance import MAX_NON_FOUNDERS, inheritance_query_joint
 from labtrack.kinship._lumped_tables import is_inbred, lumped_tables
+from labtrack.kinship._partitions import MAX_FOUNDER_ALLELES, founder_slots, partition_query_joint
 from labtrack.kinship._peeling import peel
 from labtrack.kinship._structure import relevant_structure
 from labtrack.kinship._theta_tables import theta_query_genotypes
@@ -49,6 +51,30 @@ def unrelated_genotype_probabilities(freqs: np.ndarray) -> np.ndarray:
     return np.where(i == j, 1.0, 2.0) * freqs[i] * freqs[j]
 
 
+def theta_limit(pedigree: Pedigree, theta: float, mutation: bool) -> Message | None:
+    """Why the tables of this family cannot be computed under theta (with a mutation model when
+    `mutation`), or None when they can: theta alone sums over inheritance vectors (at most
+    `MAX_NON_FOUNDERS` non-founders after pruning), theta with mutation over the partitions of
+    the founder alleles (at most `MAX_FOUNDER_ALLELES`). Checked on both hypotheses with every
+    relative typed, the largest structures the tables of any locus can meet."""
+    if theta <= 0:
+        return None
+    typed = list(pedigree.typed_person_ids)
+    structures = (relevant_structure(pedigree, [*typed, pedigree.missing_person_id]),
+                  relevant_structure(pedigree, typed).with_extra_founders(1))
+    if mutation:
+        alleles = max(len(founder_slots(s)) for s in structures)
+        if alleles > MAX_FOUNDER_ALLELES:
+            return msg("theta with a mutation model sums over the partitions of the founder alleles: "
+                       "%(count)s here, at most %(limit)s", count=alleles, limit=MAX_FOUNDER_ALLELES)
+        return None
+    non_founders = max(sum(not s.is_founder(i) for i in range(s.size)) for s in structures)
+    if non_founders > MAX_NON_FOUNDERS:
+        return msg("theta sums over inheritance vectors: %(count)s non-founders here, at most %(limit)s",
+                   count=non_founders, limit=MAX_NON_FOUNDERS)
+    return None
+
+
 def mp_lr_table(
     pedigree: Pedigree,
     relative_genotypes: Mapping[str, tuple[str, str]],
@@ -73,10 +99,12 @@ def mp_lr_table(
     position = {a: k for k, a in enumerate(alleles)}
     relatives = {pid: (position[g[0]], position[g[1]]) for pid, g in relative_genotypes.items()}
     matrix = None if mutation is None else mutation.transmission(marker, alleles, freqs)
-    if theta > 0:
-        return _theta_table(pedigree, relatives, freqs, theta, matrix)
     typed_ids = list(relatives)
     genotypes = np.asarray([relatives[pid] for pid in typed_ids], dtype=np.intp).reshape(1, -1, 2)
+    if theta > 0 and matrix is not None:
+        return _partition_tables(pedigree, typed_ids, genotypes, freqs, theta, matrix)[0]
+    if theta > 0:
+        return _theta_table(pedigree, relatives, freqs, theta)
     return _peeled_tables(pedigree, typed_ids, genotypes, freqs, matrix)[0]
 
 
@@ -105,7 +133,10 @@ def mp_lr_tables(
     Returns float64, shape (F, n_genotypes(n_alleles)); row f equals `mp_lr_table` of family f
     (NaN rows for inconsistent references). Without theta, P(missing person's genotype,
     relatives) is computed by one peeling pass per batch of families (numpy broadcasting over
-    F); with theta > 0 by an inheritance-vector sum shared by all families, batched likewise.
+    F); with theta > 0 by an inheritance-vector sum shared by all families, batched likewise;
+    with theta > 0 and a mutation model by a sum over the identity-by-descent partitions of the
+    founder alleles, one batched peeling pass per partition (`_partitions`; at most
+    `MAX_FOUNDER_ALLELES` founder alleles, else ValueError).
     """
     freqs = np.asarray(freqs, dtype=np.float64)
     typed_ids = list(pedigree.typed_person_ids)
@@ -122,9 +153,9 @@ def mp_lr_tables(
             raise ValueError("the stepwise mutation model needs the allele labels (alleles=)")
         labels = [str(k) for k in range(len(freqs))] if alleles is None else list(alleles)
         matrix = mutation.transmission(marker, labels, freqs)
+    if theta > 0 and matrix is not None:
+        return _partition_tables(pedigree, typed_ids, genotypes, freqs, theta, matrix, observations)
     if theta > 0:
-        if matrix is not None:
-            raise ValueError("theta together with a mutation model is not supported")
         return _theta_tables(pedigree, typed_ids, genotypes, freqs, theta, observations)
     tables = _peeled_tables(pedigree, typed_ids, genotypes, freqs, matrix)
     if observations is None:
@@ -195,17 +226,52 @@ def _theta_tables(
     return table
 
 
+def _partition_tables(
+    pedigree: Pedigree,
+    typed_ids: list[str],
+    genotypes: np.ndarray,
+    freqs: np.ndarray,
+    theta: float,
+    matrix: Transmission,
+    observations: np.ndarray | None = None,
+) -> np.ndarray:
+    """theta > 0 with a mutation model: LR = P(rel, g | H1) / P(rel, g | H2) per unordered
+    genotype g (or per observation), each a partition sum with the missing person (H1) or an
+    unrelated extra founder (H2) left free. genotypes (F, T, 2) -> (F, G) or (F, O)."""
+    n = len(freqs)
+    i, j = genotype_alleles(n)
+    off = i != j
+    mp = pedigree.missing_person_id
+    h1_structure = relevant_structure(pedigree, [*typed_ids, mp])
+    h2_structure = relevant_structure(pedigree, typed_ids).with_extra_founders(1)
+    n_families = genotypes.shape[0]
+    h1 = np.empty((n_families, len(i)))
+    h2 = np.empty((n_families, len(i)))
+    step = max(1, _BATCH_FLOATS // max(1, 2 * n * n))
+    for start in range(0, n_families, step):
+        block = genotypes[start : start + step]
+        for structure, query, out in ((h1_structure, mp, h1), (h2_structure, "#extra0", h2)):
+            typed = {structure.index(pid): block[:, k, :] for k, pid in enumerate(typed_ids)}
+            joint = partition_query_joint(structure, typed, structure.index(query), freqs, theta,
+                                          matrix, batch=block.shape[0])
+            out[start : start + step] = joint[:, i, j] + np.where(off, joint[:, j, i], 0.0)
+    undefined = h2.sum(axis=1) == 0
+    if observations is not None:
+        h1, h2 = h1 @ observations, h2 @ observations
+    with np.errstate(divide="ignore", invalid="ignore"):
+        table = np.divide(h1, h2, out=h1)
+    table[undefined] = np.nan
+    return table
+
+
 def _theta_table(
     pedigree: Pedigree,
     relatives: Mapping[str, tuple[int, int]],
     freqs: np.ndarray,
     theta: float,
-    matrix: Transmission | None,
 ) -> np.ndarray:
-    """theta > 0: one inheritance-vector pass per hypothesis, the missing person (H1) or the
+    """theta > 0, no mutation: one inheritance-vector pass per hypothesis, the missing person (H1) or the
     unrelated extra founder (H2) left free: LR = P(rel, g | H1) / P(rel, g | H2)."""
-    if matrix is not None:
-        raise ValueError("theta together with a mutation model is not supported")
     mp = pedigree.missing_person_id
     i, j = genotype_alleles(len(freqs))
     h1_structure = relevant_structure(pedigree, [*relatives, mp])

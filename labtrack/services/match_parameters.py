@@ -105,9 +105,6 @@ class MatchParameters:
             value = getattr(self, name)
             if value is not None and not 0.0 <= value < 1.0:
                 found.add(msg("%(name)s must be at least 0 and below 1", name=name.replace("_", " ")), field=name)
-        if self.theta > 0 and self.mutation_model != "none":
-            found.add(msg("theta and a mutation model cannot be combined in a match run yet (the search tables "
-                          "support one or the other): set theta to 0 or the mutation model to none"), field="theta")
         if not 0 <= self.near_k <= 20:
             found.add(msg("near misses kept per remains must be between 0 and 20"), field="near_k")
         return found

@@ -5,10 +5,18 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pytest
 
 from labtrack.imports.exchange import read_freqs, read_genotypes, read_pedigrees
 from labtrack.kinship.candidates import find_candidates
+from labtrack.kinship.dropout import DropModel
+from labtrack.kinship.lr import case_lr
+from labtrack.kinship.mutation import MutationModel
+from labtrack.kinship.pedigree import Pedigree, Person
+from labtrack.kinship.search import score_pairs
+from labtrack.kinship.search_tables import prepare_search
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data" / "kinship-public"
@@ -147,3 +155,57 @@ def test_a_case_the_exact_engine_refuses_is_skipped_and_named(monkeypatch) -> No
     said = problems[0]  # a message (id and parameters): the run page says it in the reader's language
     assert said.id.startswith("remains %(remains)s against family %(family)s was skipped")  # type: ignore[attr-defined]
     assert said.params["family"] == refused  # type: ignore[attr-defined]
+
+
+def _four_mothers(samples: list[str]) -> Pedigree:
+    """The missing man and four children by four mothers, the children typed: 10 founder alleles
+    with him, 12 once an unrelated man takes his place (hypothesis 2)."""
+    persons = [Person("MP", sex=1, missing=True)]
+    for k, sample in enumerate(samples):
+        persons += [Person(f"W{k}", sex=2), Person(f"C{k}", "MP", f"W{k}", sex=1, sample_id=sample)]
+    return Pedigree.build("BIG-001", persons)
+
+
+def test_a_family_beyond_the_theta_engine_is_skipped_and_named() -> None:
+    """theta with a mutation model: a family with more founder alleles than the partition sum takes
+    is skipped with its reason in the problems; the others are searched and reported as usual.
+    Without a problems list to say it in, the search refuses instead of dropping the family."""
+    table, genotypes, pedigrees, _ = _public()
+    chosen = [p for p in pedigrees if p.family_id == "PUB-008"]
+    references = sorted(s for s in genotypes if "-REF" in s)[:4]
+    big = _four_mothers(references)
+    model = MutationModel("stepwise", 0.002)
+    problems: list[str] = []
+    candidates = find_candidates(table, [*chosen, big], genotypes, ["PUB-RM008"], theta=0.01, mutation=model,
+                                 report_log10_lr=4.0, problems=problems)
+    assert [c.family_id for c in candidates] == ["PUB-008"]
+    assert len(problems) == 1 and "family BIG-001 was skipped" in problems[0] and "12 here, at most 10" in problems[0]
+    with pytest.raises(ValueError, match="BIG-001"):
+        find_candidates(table, [*chosen, big], genotypes, ["PUB-RM008"], theta=0.01, mutation=model)
+    # theta alone sums over inheritance vectors: this family is within its limits
+    assert find_candidates(table, [*chosen, big], genotypes, ["PUB-RM008"], theta=0.01, report_log10_lr=4.0,
+                           problems=(alone := [])) and alone == []
+
+
+def test_theta_with_mutation_and_drop_out_the_search_equals_the_exact_lr() -> None:
+    """The search tables under theta, a sex-specific stepwise model and drop-out give every
+    remains-family pair the exact case LR. The stepwise matrix is built over the search's alleles
+    (every profile of the search, unseen ones added to the frequencies) where the case LR takes the
+    case's own: that moves a log10 LR by up to about 0.02 here with or without theta (the tables
+    themselves equal the exact LR to 1e-9 on one alphabet: test_lr_tables). What theta adds must
+    not move it further."""
+    table, genotypes, pedigrees, remains = _public()
+    pedigrees, remains = pedigrees[:6], remains[:6]
+    model = MutationModel("stepwise", 0.0, female_rate=0.003, male_rate=0.01)
+    drop = DropModel(0.1, 0.02)
+    r_idx, f_idx = np.divmod(np.arange(len(remains) * len(pedigrees)), len(pedigrees))
+    gap = {}
+    for theta in (0.0, 0.02):
+        prepared = prepare_search(table, pedigrees, genotypes, remains, theta=theta, mutation=model, drop=drop)
+        got = score_pairs(prepared.tables, prepared.rows, r_idx, f_idx)
+        exact = [case_lr(pedigrees[f], genotypes, remains[r], table, theta=theta, mutation=model, drop=drop).log10_lr
+                 for r, f in zip(r_idx, f_idx, strict=True)]
+        assert np.all(np.isfinite(got)) and np.all(np.isfinite(exact))
+        gap[theta] = np.asarray(got, dtype=np.float64) - np.asarray(exact)
+    assert np.abs(gap[0.02]).max() < 0.03
+    np.testing.assert_allclose(gap[0.02], gap[0.0], atol=2e-3)

@@ -16,10 +16,11 @@ from sqlmodel import Session, select
 from labtrack.core.errors import Conflict
 from labtrack.imports.exchange import read_freqs, read_genotypes, read_pedigrees
 from labtrack.kinship.dropout import DropModel
-from labtrack.kinship.lr import locus_lr
+from labtrack.kinship.lr import case_lr, locus_lr
 from labtrack.kinship.mutation import MutationModel
 from labtrack.models import Family, Match, MatchRun, Profile, ProfileAllele, Sample
 from labtrack.services import demo, review
+from labtrack.services.match_parameters import MatchParameters
 from labtrack.services.search_input import build_search_input
 from labtrack.services.transaction import write
 
@@ -142,18 +143,34 @@ def test_bad_model_parameters_are_refused_on_the_form(client: FlaskClient, db: S
     assert db.exec(select(MatchRun)).all() == []
 
 
-def test_theta_with_a_mutation_model_is_refused_with_a_reason(client: FlaskClient, db: Session, login_as) -> None:  # noqa: ANN001
+def test_theta_with_the_lab_mutation_model_finds_the_degraded_son(
+        client: FlaskClient, db: Session, login_as, tmp_path: Path) -> None:  # noqa: ANN001
+    """theta together with the lab's mutation and drop-out models (the search tables sum over the
+    identity-by-descent partitions of the founder alleles): the run ends, the son is still first,
+    and his stored LR is the exact case LR under the same theta and models."""
     demo.load_demo(db)
+    mutated, dropped = _degrade_the_son(db, tmp_path)
     login_as("analyst")
-    refused = client.post("/matching/", data={"top_k": "5", "report_log10_lr": "3", "theta": "0.02"})
-    assert refused.status_code == 422
-    assert "theta and a mutation model cannot be combined" in refused.get_data(as_text=True)
-    with_drop_only = client.post("/matching/", data={"top_k": "5", "report_log10_lr": "3", "theta": "0.02",
-                                                     "mutation_model": "none", "dropout": "0.05"})
-    assert with_drop_only.status_code == 302
+    started = client.post("/matching/", data={"top_k": "5", "report_log10_lr": "3", "theta": "0.02"})
+    assert started.status_code == 302
     db.rollback()
-    run = db.exec(select(MatchRun)).one()
-    assert run.status == "done", run.error
+    run = db.exec(select(MatchRun).order_by(MatchRun.id.desc())).first()  # type: ignore[attr-defined]
+    assert run is not None and run.status == "done", run.error
+    params = MatchParameters.from_json(run.params_json)
+    assert params.theta == 0.02 and params.mutation_model == "stepwise"
+    match = _son_match(db, run.id or 0)
+    assert match.rank == 1 and not match.near_miss
+    folder = tmp_path / "after"
+    build_search_input(session=db).write(folder)
+    exact = case_lr(read_pedigrees(folder / "pedigrees.csv")["FAM-0001"], read_genotypes(folder / "genotypes.csv"),
+                    SON, read_freqs(folder / "freqs.csv"), theta=0.02, mutation=params.mutation(), drop=params.drop())
+    assert match.log10_lr == pytest.approx(exact.log10_lr, abs=1e-6)
+    without_theta = case_lr(read_pedigrees(folder / "pedigrees.csv")["FAM-0001"],
+                            read_genotypes(folder / "genotypes.csv"), SON, read_freqs(folder / "freqs.csv"),
+                            mutation=params.mutation(), drop=params.drop())
+    assert exact.log10_lr < without_theta.log10_lr  # theta made a (conservative) difference
+    by_marker = {row.marker: row for row in exact.loci}
+    assert by_marker[mutated].lr > 0 and by_marker[dropped].lr > 0  # neither locus excludes the son
 
 
 def test_a_weak_family_is_flagged_and_cannot_be_proposed(

@@ -236,3 +236,29 @@ def test_bad_model_files_name_the_row(degraded_grave: Path, tmp_path: Path) -> N
     result = CliRunner().invoke(search_command, args(
         degraded_grave, tmp_path / "o.csv", "--mutation-model", "geometric", "--mutation-rate", "0.1"))
     assert result.exit_code == 2 and "geometric" in result.output
+
+
+def test_theta_with_mutation_refuses_a_family_beyond_the_engine(dataset, tmp_path):
+    """A family whose partition sum would exceed the engine's limit is refused before anything is
+    computed, naming the file, the family and why; nothing is written."""
+    d = tmp_path / "big"
+    d.mkdir()
+    for name in ("freqs.csv", "genotypes.csv", "remains.txt"):
+        (d / name).write_text((dataset / name).read_text())
+    references = sorted({r["sample_id"] for r in rows(dataset / "genotypes.csv")} - set(
+        (dataset / "remains.txt").read_text().split()))[:4]
+    lines = (dataset / "pedigrees.csv").read_text().splitlines()
+    header = lines[0].split(",")
+    extra = [dict.fromkeys(header, "") | {"family_id": "BIG-1", "person_id": "MP", "sex": "1", "missing": "1"}]
+    for k, sample in enumerate(references):
+        extra += [dict.fromkeys(header, "") | {"family_id": "BIG-1", "person_id": f"W{k}", "sex": "2", "missing": "0"},
+                  dict.fromkeys(header, "") | {"family_id": "BIG-1", "person_id": f"C{k}", "father_id": "MP",
+                                               "mother_id": f"W{k}", "sex": "1", "sample_id": sample, "missing": "0"}]
+    (d / "pedigrees.csv").write_text("\n".join(lines + [",".join(r[h] for h in header) for r in extra]) + "\n")
+    out = tmp_path / "out.csv"
+    result = CliRunner().invoke(search_command, args(d, out, "--theta", "0.01", "--mutation-model", "stepwise",
+                                                     "--mutation-rate", "0.002"))
+    assert result.exit_code != 0
+    assert "pedigrees.csv" in result.output and "family BIG-1" in result.output
+    assert "12 here, at most 10" in result.output
+    assert not out.exists()
