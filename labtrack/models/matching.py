@@ -97,8 +97,15 @@ class Match(SQLModel, table=True):
     previous_id: int | None = Field(default=None)  # the pair's earlier candidate, when one was reopened
     closed_at: datetime | None = timestamp_field()
     closed_reason: str = Field(default="")
+    # the closing reason as a message (JSON, ``to_json``): said in the reader's language; "" before 0029
+    closed_reason_json: str = Field(default="", sa_column_kwargs={"server_default": ""})
     closed_by_run_id: int | None = Field(default=None)
     review_status: str = Field(default="open", max_length=20, sa_column_kwargs={"server_default": "open"})
+
+    @property
+    def closed_reason_message(self) -> str:
+        """Why the run closed it, as a message (plain English in older rows)."""
+        return from_json(self.closed_reason_json, self.closed_reason)
 
 
 class MatchEvidence(SQLModel, table=True):

@@ -27,7 +27,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from labtrack.core import review_rules
-from labtrack.core.messages import msg
+from labtrack.core.messages import msg, to_json
 from labtrack.kinship.candidates import Candidate
 from labtrack.models import (
     Family,
@@ -206,7 +206,8 @@ def store(session: Session, run: MatchRun, found: list[Candidate], scope: Scope,
             continue
         previous_id = None
         if match is not None:  # rejected before, and the evidence has changed: a new review
-            _close(match, run, now, f"new evidence in match run {run.id}: a new candidate was opened for review")
+            _close(match, run, now, msg("new evidence in match run %(run)s: a new candidate was opened for review",
+                                        run=run.id))
             session.add(match)
             session.flush()
             previous_id = match.id
@@ -237,6 +238,7 @@ def store(session: Session, run: MatchRun, found: list[Candidate], scope: Scope,
 
 def _close(match: Match, run: MatchRun, now: object, reason: str) -> None:
     match.closed_at, match.closed_reason, match.closed_by_run_id = now, reason[:2000], run.id  # type: ignore[assignment]
+    match.closed_reason_json = to_json(reason)  # the reason as a message: said in the reader's language
 
 
 def _why_gone(session: Session, gone: list[Match], run: MatchRun) -> dict[int, str]:
@@ -256,13 +258,14 @@ def _why_gone(session: Session, gone: list[Match], run: MatchRun) -> dict[int, s
     for match in gone:
         profile = profiles.get(match.profile_id)
         if profile is not None and profile.superseded:
-            why = f"the remains profile (version {profile.version}) was superseded by a new typing"
+            why = msg("the remains profile (version %(version)s) was superseded by a new typing",
+                      version=profile.version)
         elif profile is not None and (not profile.searchable or profile.is_mixture):
-            why = f"the remains profile (version {profile.version}) is no longer searchable"
+            why = msg("the remains profile (version %(version)s) is no longer searchable", version=profile.version)
         elif match.family_id in withdrawn:
-            why = "a donor of the family has no active consent (withdrawn): the family's evidence changed"
+            why = msg("a donor of the family has no active consent (withdrawn): the family's evidence changed")
         else:
-            why = (f"no longer reported: below the reporting threshold (log10 LR "
-                   f"{params.get('report_log10_lr', '?')}) or outside the top {params.get('top_k', '?')}")
-        reasons[match.id or 0] = f"match run {run.id}: {why}"
+            why = msg("no longer reported: below the reporting threshold (log10 LR %(threshold)s) or outside the "
+                      "top %(top)s", threshold=params.get("report_log10_lr", "?"), top=params.get("top_k", "?"))
+        reasons[match.id or 0] = msg("match run %(run)s: %(why)s", run=run.id, why=why)
     return reasons

@@ -330,7 +330,7 @@ def _append_step(session: Session, ctx: MatchContext, review: MatchReview) -> Ma
 def _refuse_closed(ctx: MatchContext) -> None:
     if ctx.match.closed_at is not None:
         raise Conflict(msg("candidate %(match)s was closed: %(reason)s", match=ctx.match.id,
-                           reason=ctx.match.closed_reason))
+                           reason=ctx.match.closed_reason_message))
 
 
 def _refuse_changed_since(session: Session, ctx: MatchContext, proposal: MatchReview) -> None:

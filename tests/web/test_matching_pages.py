@@ -87,9 +87,18 @@ def test_run_and_match_pages_show_updates_history_and_closures(client: FlaskClie
     closed_page = client.get(f"/review/matches/{femur.id}").get_data(as_text=True)
     assert "This candidate is closed: it no longer holds and cannot be reviewed." in closed_page
     assert "the remains profile (version 1) was superseded by a new typing" in closed_page
+    db.rollback()
+    closed = db.get(Match, femur.id, populate_existing=True)
+    assert closed is not None and json.loads(closed.closed_reason_json)["msg"] == "match run %(run)s: %(why)s"
+    assert json.loads(closed.closed_reason_json)["params"]["why"] == {
+        "msg": "the remains profile (version %(version)s) was superseded by a new typing", "params": {"version": 1}}
     client.get("/language/ar")
     arabic = client.get(f"/review/matches/{femur.id}")
     assert arabic.status_code == 200 and "هذا المرشح مغلق" in arabic.get_data(as_text=True)
+    assert f"تشغيل المطابقة رقم {closed.closed_by_run_id}: حلّ تنميط جديد محل الملف الوراثي للرفات (النسخة 1)" \
+        in arabic.get_data(as_text=True)
+    run_page = client.get(f"/matching/runs/{closed.closed_by_run_id}").get_data(as_text=True)
+    assert "حلّ تنميط جديد محل الملف الوراثي للرفات" in run_page and "superseded by a new typing" not in run_page
 
 
 def test_the_api_cancels_a_queued_run_and_shows_what_it_searched(app: Flask, client: FlaskClient, db: Session,
