@@ -206,3 +206,15 @@ def recorder_takes_it(move: Move) -> bool:
     """Whether the person who records ``move`` becomes the item's holder: an item received or
     returned with no person and no storage location named comes into the recorder's hands."""
     return move.action in ("receive", "return") and move.to_user is None and move.to_location is None
+
+
+#: Reasons the system writes on custody events: stored as their English text (the events are
+#: append-only), said in the reader's language wherever an event is shown (``said_reason``).
+LABEL_ATTACHED = msg("label attached")
+RETURNED_TO_FAMILY = msg("return of identified remains to the family")
+_SYSTEM_REASONS: dict[str, Message] = {str(reason): reason for reason in (LABEL_ATTACHED, RETURNED_TO_FAMILY)}
+
+
+def said_reason(reason: str) -> str:
+    """An event's reason as shown: the system's own reasons as messages, people's words as written."""
+    return _SYSTEM_REASONS.get(reason, reason)

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from labtrack.core.custody_rules import said_reason
 from labtrack.core.errors import NotFound
 from labtrack.core.messages import msg
 from labtrack.documents import custody_forms
@@ -37,7 +38,7 @@ def _place(session: Session, user_id: int | None, location_id: int | None, party
 
 def event_line(session: Session, event: CustodyEvent) -> custody_forms.EventLine:
     recorder = session.get(User, event.recorded_by_id)
-    note: str = event.reason
+    note: str = said_reason(event.reason)
     if event.corrects_event_id:
         note = msg("corrects event #%(event)s: %(note)s", event=event.corrects_event_id, note=note)
     seal: str = event.seal_number

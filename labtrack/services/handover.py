@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
+from labtrack.core import custody_rules
 from labtrack.core.errors import Conflict, NotFound, ProblemList
 from labtrack.core.messages import msg
 from labtrack.models import CustodyEvent, CustodyItem, Remains, User
@@ -58,7 +59,7 @@ def release_to_family(*, session: Session, remains_id: int, to_party: str, by: U
     with write(session, actor=by, reason=f"remains {remains.accession} handed over to the family"):
         event = CustodyEvent(item_id=item.id or 0, previous_event_id=previous.id if previous else None,
                              action="release", from_user_id=by.id, to_party=to_party.strip()[:200],
-                             reason=reason.strip() or "return of identified remains to the family",
+                             reason=reason.strip() or str(custody_rules.RETURNED_TO_FAMILY),
                              seal_number=seal_number.strip(), recorded_by_id=by.id or 0, method=method)
         session.add(event)
     return event

@@ -8,7 +8,7 @@ from flask import Blueprint, Response, current_app, flash, redirect, render_temp
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from labtrack.core.custody_rules import STATION_ACTIONS
+from labtrack.core.custody_rules import STATION_ACTIONS, said_reason
 from labtrack.core.scanning import LAYOUT_TO_LATIN, MULTI_KEY, REPEAT_WINDOW_S
 from labtrack.db import get_session
 from labtrack.models.custody import CAPTURE_METHODS, CUSTODY_ACTIONS, ITEM_KINDS
@@ -87,6 +87,12 @@ def correct(item_accession: str) -> Any:
                 flash(_("Correction recorded; the corrected event stays in the history."), "success")
                 return redirect(url_for("custody.item", item_accession=item_accession))
     return _item_page(item_accession, form, status=422)
+
+
+@bp.app_template_filter("custody_reason")
+def custody_reason(reason: str) -> str:
+    """A custody event's reason: the system's own in the page's language, people's words as written."""
+    return said_reason(reason or "")
 
 
 def _pdf(data: bytes, name: str) -> Response:

@@ -46,7 +46,11 @@ def test_a_custody_form_issued_in_arabic_says_its_words_in_arabic(client: FlaskC
     for words in ("نموذج سلسلة الحيازة", "رقم الوثيقة", "المكان الحالي", "الاسم والتوقيع", "التاريخ والوقت",
                   "سلّمها", "استلمها", "مُرسَل إلى الخارج", "مُخزَّن", "سليم", "الصفحة"):
         assert words in text, words
-    for english in ("Chain-of-custody form", "Document number", "Name and signature", "sent out", "intact"):
+    assert "أُلصقت البطاقة" in text  # the system's own reason on the register event, in Arabic too
+    events = client.get("/custody/events", headers=ARABIC).get_data(as_text=True)
+    assert "أُلصقت البطاقة" in events and "label attached" not in events
+    for english in ("Chain-of-custody form", "Document number", "Name and signature", "sent out", "intact",
+                    "label attached"):
         assert english not in text, english
     # the same form asked for in English is another document, in English
     english = client.post(f"/custody/items/{remains.accession}/form.pdf", headers={"Accept-Language": "en"})
