@@ -19,7 +19,7 @@ from flask import Flask
 from sqlmodel import Session, col, func, select
 
 from labtrack.core.errors import Conflict, InputProblem, NotFound, ValidationFailed
-from labtrack.core.messages import msg, terms
+from labtrack.core.messages import from_data, msg, terms, to_data
 from labtrack.db import standalone_session
 from labtrack.kinship.dvi import MAX_INCOMP, THRESHOLD, THRESHOLD2, EventLikelihood, joint, pairwise_log_lr, solve
 from labtrack.kinship.dvi.joint import memory_bound
@@ -254,6 +254,8 @@ def analyse(data: EventInput, progress: Any = None) -> dict[str, Any]:
         "components": int(result.components), "pruned_pairings": int(result.pruned_pairings),
         "max_states": MAX_STATES, "memory_bound_bytes": memory_bound(MAX_STATES, len(victims)),
         "warnings": list(problem.warnings), "left_out": data.left_out, "params": data.params,
+        # the route message and the warnings as messages (said in the reader's language on the page)
+        "messages": {"message": to_data(result.message), "warnings": [to_data(w) for w in problem.warnings]},
     }  # fmt: skip
 
 
@@ -325,6 +327,17 @@ def last_job(session: Session, event_id: int) -> Job | None:
 
 def result_of(analysis: DviAnalysis) -> dict[str, Any]:
     return dict(json.loads(analysis.result_json))
+
+
+def said(result: dict[str, Any]) -> tuple[str, list[str]]:
+    """The analysis' route message and warnings as messages (older analyses: their English text)."""
+    kept = result.get("messages") if isinstance(result.get("messages"), dict) else {}
+    message = from_data(kept.get("message", result.get("message", "")))
+    warnings = kept.get("warnings")
+    if not isinstance(warnings, list) or len(warnings) != len(result.get("warnings", [])):
+        warnings = list(result.get("warnings", []))
+    return (message if isinstance(message, str) else str(result.get("message", "")),
+            [w if isinstance(w := from_data(item), str) else str(item) for item in warnings])
 
 
 def pairing_probability(result: dict[str, Any], victim: str, missing: str) -> float | None:

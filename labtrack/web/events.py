@@ -126,7 +126,8 @@ def detail(event_id: int) -> Any:
         analyse_form=AnalyseForm(), propose_form=propose_form, approve_form=ApproveForm(),
         send_back_form=SendBackForm(), threshold=_threshold(), kind_labels=KIND_LABELS, me=current_user.id,
         full_table=bool(result) and len(result["missing"]) <= dvi_events.PAGE_FULL_TABLE,
-        best=dvi_events.best_candidates(result) if result else [])
+        best=dvi_events.best_candidates(result) if result else [],
+        said=dvi_events.said(result) if result else ("", []))
 
 
 @bp.route("/<int:event_id>/members", methods=["POST"])

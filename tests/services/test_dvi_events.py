@@ -280,6 +280,11 @@ def test_an_event_too_large_to_enumerate_says_so_and_cannot_be_proposed_from(
     assert 'id="sequential-route"' in page and "too large to enumerate" in page
     assert 'id="pairing"' not in page
     assert "No pairing of this analysis reaches the identification threshold." in page
+    # the route message is kept as a message: said in Arabic on an Arabic page
+    kept = result["messages"]["message"]
+    assert kept["msg"].startswith("too many joint assignments to enumerate") and "mib" in kept["params"]
+    arabic = client.get(f"/events/{event_id}", headers={"Accept-Language": "ar"}).get_data(as_text=True)
+    assert "التعيينات المشتركة أكثر من أن تُعدَّد في جزء من الحدث" in arabic and "MiB per part" not in arabic
 
 
 def test_certificate_and_notification_of_an_identification_from_a_closed_event(app: Flask, demo_db: Session) -> None:

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from labtrack.core.messages import msg
+from labtrack.core.messages import joined, msg
 from labtrack.kinship.dvi.likelihood import EventLikelihood
 from labtrack.kinship.dvi.problem import NOBODY, DVIProblem
 
@@ -332,7 +332,8 @@ def _solve_part(
                    for f in fams]  # fmt: skip
     except _TooLarge as exc:
         options = None
-        why = f"family {exc.args[0]} has more than {max_placements} possible placements"
+        why = msg("family %(family)s has more than %(most)s possible placements", family=exc.args[0],
+                  most=max_placements)
     if options is not None:
         if weight is not None:
             options = [_weighted(o, weight, vindex, mindex) for o in options]
@@ -354,8 +355,9 @@ def _solve_part(
             rel = neglected * math.exp(reference - score[0]) / mass if neglected else 0.0
             return _Part(assignments, ll, score, "exact" if tol == 0 else "branch-and-bound",
                          rel, visited, victims, len(fams))  # fmt: skip
-        why = (f"more than {max_states:,} partial assignments (about 10^{log_count / math.log(10):.0f} "
-               "combinations of the families' placements)")
+        most, power = format(max_states, ","), format(log_count / math.log(10), ".0f")
+        why = msg("more than %(most)s partial assignments (about 10^%(power)s combinations of the families' "
+                  "placements)", most=most, power=power)
     row, ll = _sequential_rows(lik, fams, candidates, single, vindex, mindex)
     return _Part(row, np.array([ll]), np.array([ll]), "sequential", math.nan, len(victims),
                  victims, len(fams), why)
@@ -416,14 +418,18 @@ def _combine(
         count *= len(p.score)
     message = ""
     if sequential:
-        told = "; ".join(
-            f"a part of {p.families} families and {len(p.victims)} victims: {p.why}"
-            for p in parts if p.method == "sequential" and p.why)  # fmt: skip
-        message = ("too many joint assignments to enumerate in part of the event: the "
-                   "sequential route was used there (one assignment, no posterior "
-                   "probabilities)" + (f" - {told}" if told else "")
-                   + f"; enumeration memory is bounded by about "
-                   f"{memory_bound(max_states, V) / 2**20:.0f} MiB per part")
+        told = [msg("a part of %(families)s families and %(victims)s victims: %(why)s", families=p.families,
+                    victims=len(p.victims), why=p.why)
+                for p in parts if p.method == "sequential" and p.why]  # fmt: skip
+        mib = format(memory_bound(max_states, V) / 2**20, ".0f")
+        if told:
+            message = msg("too many joint assignments to enumerate in part of the event: the sequential route was "
+                          "used there (one assignment, no posterior probabilities) - %(told)s; enumeration memory "
+                          "is bounded by about %(mib)s MiB per part", told=joined(told), mib=mib)
+        else:
+            message = msg("too many joint assignments to enumerate in part of the event: the sequential route was "
+                          "used there (one assignment, no posterior probabilities); enumeration memory is bounded "
+                          "by about %(mib)s MiB per part", mib=mib)
     return JointResult(victims, missing, rows, loglik, lik.loglik0, posterior, pairing, method,
                        neglected, visited, pruned, count, len(parts), message)  # fmt: skip
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from labtrack.core.messages import msg
 from labtrack.kinship.freqs import FrequencyTable, MarkerFrequencies
 from labtrack.kinship.markers import canonical_marker
 from labtrack.kinship.pedigree import FEMALE, MALE, Pedigree, Person, parents_first
@@ -167,10 +168,10 @@ class DVIProblem:
             raise InputError(problems)
         warnings = []
         if skipped:
-            warnings.append(f"markers not in the frequency table, skipped: {', '.join(skipped)}")
+            warnings.append(msg("markers not in the frequency table, skipped: %(markers)s", markers=", ".join(skipped)))
         for family in built:
             if not family.references:
-                warnings.append(f"family {family.family_id} has no typed reference")
+                warnings.append(msg("family %(family)s has no typed reference", family=family.family_id))
         return cls(
             tuple(victims), tuple(built), genotypes, tuple(markers), allowed, tuple(skipped),
             tuple(warnings),

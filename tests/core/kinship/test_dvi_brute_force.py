@@ -202,9 +202,11 @@ def test_a_large_part_is_stated_with_its_size_and_memory_bound_and_progress_is_r
     part = next(p for p in ("partial assignments", "possible placements") if p in result.message)
     assert part and "a part of " in result.message and " families and " in result.message
     assert "MiB per part" in result.message
-    assert seen[0] == (0.0, "pairwise LRs")
+    assert seen[0] == (0.0, "pairwise likelihood ratios")
+    assert seen[0][1].id == "pairwise likelihood ratios"  # type: ignore[attr-defined]  # a message: said in the reader's language
     assert [v for v, _ in seen] == sorted(v for v, _ in seen)
     assert any(stage.startswith("part 1 of ") for _, stage in seen)
+    assert result.message.id.startswith("too many joint assignments")  # type: ignore[attr-defined]
     # the bound counts every partial assignment the enumeration may build before giving up
     assert memory_bound(1000, 64) == VISITED_FACTOR * 1000 * 12 + 1000 * (8 + 16) * 3
     assert memory_bound(1000, 65) > memory_bound(1000, 64)
