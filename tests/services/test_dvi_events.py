@@ -285,6 +285,10 @@ def test_an_event_too_large_to_enumerate_says_so_and_cannot_be_proposed_from(
     assert kept["msg"].startswith("too many joint assignments to enumerate") and "mib" in kept["params"]
     arabic = client.get(f"/events/{event_id}", headers={"Accept-Language": "ar"}).get_data(as_text=True)
     assert "التعيينات المشتركة أكثر من أن تُعدَّد في جزء من الحدث" in arabic and "MiB per part" not in arabic
+    api = client.get(f"/api/v1/events/{event_id}/analysis", headers={"Accept-Language": "ar"}).get_json()
+    assert api["message"].startswith("التعيينات المشتركة أكثر من أن تُعدَّد")
+    english = client.get(f"/api/v1/events/{event_id}/analysis", headers={"Accept-Language": "en"}).get_json()
+    assert english["message"] == analysis.message
 
 
 def test_certificate_and_notification_of_an_identification_from_a_closed_event(app: Flask, demo_db: Session) -> None:

@@ -234,7 +234,9 @@ def event_analysis(event_id: int) -> Any:
         raise NotFound(msg("event %(id)s has not been analysed yet", id=event_id))
     result = dvi_events.result_of(analysis)
     summary = AnalysisSummaryOut.model_validate(analysis, from_attributes=True).model_dump()
-    return respond(AnalysisOut, summary | {k: result[k] for k in AnalysisOut.model_fields if k in result})
+    message, warnings = dvi_events.said(result)  # in the reader's language
+    return respond(AnalysisOut, summary | {k: result[k] for k in AnalysisOut.model_fields if k in result}
+                   | {"message": text(message), "warnings": [text(warning) for warning in warnings]})
 
 
 @operation(bp, "/dvi-analyses/<int:analysis_id>/proposals", method="POST", summary="First analyst: propose an "
