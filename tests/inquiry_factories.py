@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from labtrack.core.inquiry_codes import SecretHasher
 from labtrack.models import Donor, MissingPerson, Profile, ProfileAllele, Sample, User
-from labtrack.services import consent, families
+from labtrack.services import consent, donors, families, missing_persons
 from labtrack.services.transaction import write
 
 HASHER = SecretHasher(b"test-inquiry-key-not-for-production", n=16)  # the key of tests/conftest.py
@@ -46,14 +46,14 @@ def type_sample(db: Session, sample: Sample, *, searchable: bool = True) -> Prof
 def make_case(db: Session, coordinator: User, n: int, *, typed: bool = True, consenting: bool = True) -> CaseSetup:
     """Missing person MP-INQ-<n>, family FAM-INQ-<n> with the mother as a donor (reference sample,
     typed when ``typed``, consent when ``consenting``)."""
-    person = families.register_missing_person(
+    person = missing_persons.register_missing_person(
         session=db, by=coordinator, case_number=f"MP-INQ-{n:03d}", sex="M", name_ar=f"سامر الحلبي {n}",
         name_latin=f"Samer al-Halabi {n}", circumstances=f"Taken at checkpoint {n}",
         contact_name=f"Hanan {n}", contact_phone=f"+963 944 {n:03d} 111", distinguishing_marks=f"scar {n}",
         disappeared_on=date(2013, 5, n % 28 + 1))
     family = families.create_family(session=db, code=f"FAM-INQ-{n:03d}", by=coordinator)
-    donor, sample = families.register_donor(session=db, by=coordinator, code=f"D-INQ-{n:03d}", sex="F",
-                                            name_latin=f"Hanan Donor {n}", phone=f"+963 955 {n:03d} 222")
+    donor, sample = donors.register_donor(session=db, by=coordinator, code=f"D-INQ-{n:03d}", sex="F",
+                                          name_latin=f"Hanan Donor {n}", phone=f"+963 955 {n:03d} 222")
     families.add_member(session=db, family_id=family.id or 0, by=coordinator, person_code="M", sex="F",
                         donor_code=donor.code, relation="mother")
     families.add_member(session=db, family_id=family.id or 0, by=coordinator, person_code="MP", sex="M",

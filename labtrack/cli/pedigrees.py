@@ -11,7 +11,7 @@ from flask.cli import with_appcontext
 from labtrack.cli.profiles import acting_user, fail
 from labtrack.core.errors import DomainError
 from labtrack.db import standalone_session
-from labtrack.services import families, pedigree_corrections
+from labtrack.services import pedigree_corrections, pedigree_exchange
 
 
 @click.group("pedigrees")
@@ -27,8 +27,8 @@ def import_(file: Path, username: str | None) -> None:
     """Create the families of FILE (all or nothing)."""
     with standalone_session() as db:
         try:
-            created = families.import_pedigrees(session=db, raw=file.read_bytes(), filename=file.name,
-                                                by=acting_user(db, username))
+            created = pedigree_exchange.import_pedigrees(session=db, raw=file.read_bytes(), filename=file.name,
+                                                         by=acting_user(db, username))
         except DomainError as error:
             raise fail(error) from error
         click.echo(f"Imported {len(created)} famil{'y' if len(created) == 1 else 'ies'}: "
@@ -41,7 +41,7 @@ def import_(file: Path, username: str | None) -> None:
 def export(output: Path) -> None:
     """Write every family to OUTPUT as pedigrees.csv."""
     with standalone_session() as db:
-        output.write_bytes(families.export_pedigrees(db))
+        output.write_bytes(pedigree_exchange.export_pedigrees(db))
     click.echo(f"Wrote {output}.")
 
 

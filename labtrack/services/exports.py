@@ -19,7 +19,7 @@ from openpyxl import Workbook
 from sqlmodel import Session, select
 
 from labtrack.models import MissingPerson, Profile, ProfileAllele, Sample, StaffMember
-from labtrack.services import families
+from labtrack.services import pedigree_exchange
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -126,14 +126,14 @@ def pedigrees_table(session: Session) -> Table:
     from labtrack.imports.pedigrees import COLUMNS, SEX_CODE
 
     return list(COLUMNS), [[r.family_id, r.person_id, r.father_id, r.mother_id, SEX_CODE[r.sex],
-                            r.sample_id, int(r.missing)] for r in families.pedigree_rows(session)]
+                            r.sample_id, int(r.missing)] for r in pedigree_exchange.pedigree_rows(session)]
 
 
 def pedigree_rows(session: Session) -> Iterator[list[object]]:
     """The pedigree export's rows (for a streamed export; header: ``pedigrees_table``'s)."""
     from labtrack.imports.pedigrees import SEX_CODE
 
-    for r in families.pedigree_rows(session):
+    for r in pedigree_exchange.pedigree_rows(session):
         yield [r.family_id, r.person_id, r.father_id, r.mother_id, SEX_CODE[r.sex], r.sample_id, int(r.missing)]
 
 

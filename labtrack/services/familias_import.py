@@ -33,7 +33,7 @@ from labtrack.kinship.familias import MISSING_PREFIX, FamFile, Genotype, dvi_ref
 from labtrack.kinship.pedigree import FEMALE, MALE, Person, parents_first
 from labtrack.kinship.problems import InputError
 from labtrack.models import Donor, Family, MissingPerson, User
-from labtrack.services import families, profile_import
+from labtrack.services import donors, families, missing_persons, profile_import
 from labtrack.services.transaction import write
 
 _SEX = {MALE: "M", FEMALE: "F"}
@@ -275,7 +275,7 @@ def import_file(*, session: Session, raw: bytes, filename: str, by: User, family
     with write(session, actor=by, reason=f"Familias file {filename}: {what} imported"):
         samples: dict[str, str] = {}
         for d in plan.donors:
-            donor, sample = families.register_donor(session=session, by=by, code=d.code, sex=_SEX.get(d.sex, "U"))
+            donor, sample = donors.register_donor(session=session, by=by, code=d.code, sex=_SEX.get(d.sex, "U"))
             samples[d.code] = sample.accession
         for p in plan.families:
             report.families.append(_create_family(session, p, fam, filename, samples, by))
@@ -295,7 +295,7 @@ def import_file(*, session: Session, raw: bytes, filename: str, by: User, family
 def _create_family(session: Session, p: _FamilyPlan, fam: FamFile, filename: str, samples: dict[str, str],
                    by: User) -> FamImport:
     sexes = {x.person_id: x.sex for x in p.persons}
-    person = p.person or families.register_missing_person(
+    person = p.person or missing_persons.register_missing_person(
         session=session, by=by, case_number=p.case_number, sex=_SEX.get(sexes[p.missing], "U"))
     family = families.create_family(session=session, code=p.code, by=by,
                                     notes=f"imported from the Familias file {filename} ({p.source})")

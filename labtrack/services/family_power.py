@@ -20,7 +20,7 @@ from labtrack.kinship.pedigree import FEMALE, MALE, UNKNOWN_SEX, Pedigree, Perso
 from labtrack.kinship.power import THRESHOLDS, power, what_if
 from labtrack.kinship.problems import InputError
 from labtrack.models import Family, FamilyPower, Job, User
-from labtrack.services import families, frequencies, jobs
+from labtrack.services import frequencies, jobs, pedigree_exchange
 from labtrack.services.transaction import write
 
 if TYPE_CHECKING:
@@ -70,7 +70,7 @@ def family_input(session: Session, family: Family
     profiles), their genotypes, the default frequency table (and its id)."""
     from labtrack.services.search_input import searchable_genotypes
 
-    rows = families.pedigree_rows(session, [family])
+    rows = pedigree_exchange.pedigree_rows(session, [family])
     genotype_frame, _ = searchable_genotypes(session)
     samples = {r.sample_id for r in rows if r.sample_id}
     frame = genotype_frame[genotype_frame["sample_id"].isin(samples)]

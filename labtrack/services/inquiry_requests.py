@@ -6,8 +6,8 @@
     pending(session, *, page=1, per_page=50) -> PendingPage
 
 A family's request changes nothing by itself: it waits as ``pending`` until a coordinator
-confirms it, and only then goes through the usual service (``families.update_missing_person``,
-``families.update_donor``, ``notifications.set_preferences``), with "family request #n
+confirms it, and only then goes through the usual service (``missing_persons.update_missing_person``,
+``donors.update_donor``, ``notifications.set_preferences``), with "family request #n
 confirmed" as the reason, in the same transaction as the request's new status. A newer request
 for the same detail supersedes an older pending one, so a code has at most one pending request
 per detail. What the family typed is not compared with what is on record (the page must not
@@ -27,7 +27,7 @@ from labtrack.core.messages import msg, term
 from labtrack.models import Donor, InquiryChangeRequest, InquiryCode, MissingPerson, User, utcnow
 from labtrack.models.families import NOTIFY_PREFERENCES
 from labtrack.models.inquiry import CHANGE_DETAILS
-from labtrack.services import families, notifications
+from labtrack.services import donors, missing_persons, notifications
 from labtrack.services.inquiry_access import FAMILY_ACTOR
 from labtrack.services.transaction import write
 
@@ -98,16 +98,16 @@ def _apply(session: Session, row: InquiryChangeRequest, by: User) -> None:
     reason = f"family request #{row.id} confirmed"
     if row.missing_person_id is not None:
         if row.detail == "notify_preference":
-            person = families.get_missing_person(session, row.missing_person_id)
+            person = missing_persons.get_missing_person(session, row.missing_person_id)
             notifications.set_preferences(session=session, missing_person_id=row.missing_person_id, by=by,
                                           notify_preference=row.new_value,
                                           wait_for_more_parts=person.wait_for_more_parts)
         else:
-            families.update_missing_person(session=session, person_id=row.missing_person_id, by=by, reason=reason,
-                                           **{row.detail: row.new_value})
+            missing_persons.update_missing_person(session=session, person_id=row.missing_person_id, by=by,
+                                                  reason=reason, **{row.detail: row.new_value})
     elif row.donor_id is not None:
-        families.update_donor(session=session, donor_id=row.donor_id, by=by, reason=reason,
-                              **{row.detail: row.new_value})
+        donors.update_donor(session=session, donor_id=row.donor_id, by=by, reason=reason,
+                            **{row.detail: row.new_value})
 
 
 def confirm(*, session: Session, request_id: int, by: User) -> InquiryChangeRequest:

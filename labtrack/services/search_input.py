@@ -38,8 +38,7 @@ from labtrack.kinship.markers import canonical_marker
 from labtrack.kinship.pedigree import FEMALE, MALE, UNKNOWN_SEX, Pedigree, Person
 from labtrack.kinship.problems import InputError, InputProblem
 from labtrack.models import Profile, ProfileAllele, Sample
-from labtrack.services import consent, frequencies
-from labtrack.services import families as families_module
+from labtrack.services import consent, frequencies, pedigree_exchange
 
 GENOTYPE_COLUMNS = ["sample_id", "marker", "allele1", "allele2"]
 PEDIGREE_COLUMNS = ["family_id", "person_id", "father_id", "mother_id", "sex", "sample_id", "missing"]
@@ -194,7 +193,7 @@ def build_search_input(*, session: Session, frequency_table_id: int | None = Non
     """Everything searchable, or only ``remains`` (sample accessions) against every family, or
     every remains against ``families`` (family codes)."""
     genotypes, searchable = searchable_genotypes(session, remains)
-    families_rows = families_module.pedigree_rows(session)
+    families_rows = pedigree_exchange.pedigree_rows(session)
     if families is not None:
         wanted = set(families)
         families_rows = [r for r in families_rows if r.family_id in wanted]

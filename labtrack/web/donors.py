@@ -13,7 +13,7 @@ from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from labtrack.db import get_session
-from labtrack.services import consent, families
+from labtrack.services import consent, donors, families
 from labtrack.services import lists as list_specs
 from labtrack.web import inquiry_admin, lists
 from labtrack.web.access import ADMIN, ALL_ROLES, COORDINATOR, can_see_identities, roles_required
@@ -65,7 +65,7 @@ def index() -> Any:
             message = _("Coordinators register donors.")
             return render_template("errors/error.html", status=403, message=message, problems=[]), 403
         if form.validate_on_submit():
-            registered = attempt(form, families.register_donor,
+            registered = attempt(form, donors.register_donor,
                                  session=db, by=current_user, code=form.code.data or "", sex=form.sex.data or "U",
                                  name_ar=form.name_ar.data or "", name_latin=form.name_latin.data or "",
                                  birth_year=form.birth_year.data, phone=form.phone.data or "",
@@ -88,22 +88,22 @@ class EditDonorForm(DonorForm):
 @roles_required(COORDINATOR, ADMIN)
 def edit(donor_id: int) -> Any:
     db = get_session()
-    donor = families.get_donor(db, donor_id)
+    donor = donors.get_donor(db, donor_id)
     form = EditDonorForm(obj=donor)
     del form.code  # the donor code is on the reference kits: it is not edited
     return correction_page(
-        form=form, row=donor, editable=families.EDITABLE_DONOR_DETAILS, code=donor.code,
+        form=form, row=donor, editable=donors.EDITABLE_DONOR_DETAILS, code=donor.code,
         action=url_for("donors.edit", donor_id=donor_id), back=url_for("donors.detail", donor_id=donor_id),
-        save=lambda values, reason: families.update_donor(session=db, donor_id=donor_id, by=current_user,
-                                                          reason=reason, **values))
+        save=lambda values, reason: donors.update_donor(session=db, donor_id=donor_id, by=current_user,
+                                                        reason=reason, **values))
 
 
 def _donor_page(donor_id: int, *, status: int = 200, **forms: Any) -> Any:
     """The donor's page; ``forms`` are the refused forms to show again (with their errors)."""
     db = get_session()
-    donor = families.get_donor(db, donor_id)
+    donor = donors.get_donor(db, donor_id)
     return render_template("donors/detail.html", donor=donor, identity=may_see_donor(db, donor_id),
-                           samples=families.reference_samples(db, donor_id),
+                           samples=donors.reference_samples(db, donor_id),
                            families=families.families_of_donor(db, donor_id),
                            records=consent.records(db, donor_id),
                            active=consent.has_consent(db, donor_id),
@@ -127,7 +127,7 @@ def add_sample(donor_id: int) -> Any:
     """Register a reference sample of the donor; a refused form comes back on the donor's page."""
     form = ReferenceSampleForm()
     if form.validate_on_submit():
-        sample = attempt(form, families.add_reference_sample, session=get_session(), donor_id=donor_id, by=current_user,
+        sample = attempt(form, donors.add_reference_sample, session=get_session(), donor_id=donor_id, by=current_user,
                          sample_type=form.sample_type.data or "buccal_swab",
                          collected_on=form.collected_on.data)
         if sample is not None:

@@ -27,7 +27,16 @@ from wtforms.validators import DataRequired, Length
 from labtrack.core.errors import ValidationFailed
 from labtrack.db import get_session
 from labtrack.documents.pedigree_svg import DrawnMember, draw
-from labtrack.services import exports, families, family_power, pedigree_corrections, record_history, uploads
+from labtrack.services import (
+    exports,
+    families,
+    family_power,
+    missing_persons,
+    pedigree_corrections,
+    pedigree_exchange,
+    record_history,
+    uploads,
+)
 from labtrack.services import lists as list_specs
 from labtrack.web import lists
 from labtrack.web.access import ADMIN, ALL_ROLES, ANALYST, COORDINATOR, roles_required
@@ -172,7 +181,7 @@ def detail(family_id: int) -> Any:
     db = get_session()
     family = families.get_family(db, family_id)
     members = families.members(db, family)
-    missing = [families.get_missing_person(db, m.missing_person_id) for m in members if m.missing_person_id]
+    missing = [missing_persons.get_missing_person(db, m.missing_person_id) for m in members if m.missing_person_id]
     visible = {p.id: may_see_missing_person(db, p.id) for p in missing}
     svg = Markup(_svg(family, members))  # noqa: S704 - ElementTree escapes every text  # nosec B704
     return render_template("families/detail.html", family=family, members=members,
@@ -230,7 +239,7 @@ def import_pedigrees() -> Any:
             queued = uploads.submit(get_session(), kind="pedigrees", raw=raw, filename=filename, options={},
                                     by=current_user, app=current_app)
             return redirect(url_for("families.upload", upload_id=queued.id))
-        created = families.import_pedigrees(session=get_session(), raw=raw, filename=filename, by=current_user)
+        created = pedigree_exchange.import_pedigrees(session=get_session(), raw=raw, filename=filename, by=current_user)
     except ValidationFailed as error:
         return lists.show(list_specs.FAMILIES, "families/index.html", form=form, problems=error.problems,
                           error=error.message, family_form=FamilyForm(), status=422,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_login import current_user
 from sqlmodel import Session
 
-from labtrack.services import families
+from labtrack.services import families, missing_persons
 from labtrack.web.access import ANALYST, can_see_identities
 
 
@@ -15,7 +15,7 @@ def may_see_missing_person(session: Session, missing_person_id: int | None) -> b
         return True
     if missing_person_id is None or not current_user.is_authenticated or current_user.role != ANALYST:
         return False
-    return families.has_approved_identification(session, missing_person_id)
+    return missing_persons.has_approved_identification(session, missing_person_id)
 
 
 def may_see_donor(session: Session, donor_id: int) -> bool:

@@ -13,7 +13,7 @@ from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from labtrack.db import get_session
-from labtrack.services import duplicates, families, person_links
+from labtrack.services import duplicates, families, missing_persons, person_links
 from labtrack.services import lists as list_specs
 from labtrack.web import inquiry_admin, lists
 from labtrack.web.access import ADMIN, ALL_ROLES, COORDINATOR, can_see_identities, roles_required
@@ -79,7 +79,7 @@ def index() -> Any:
         if form.validate_on_submit() and not likely:
             values = {k: v for k, v in form.data.items()
                       if k not in ("csrf_token", "case_number", "sex", "different_person")}
-            person = attempt(form, families.register_missing_person, session=db, by=current_user,
+            person = attempt(form, missing_persons.register_missing_person, session=db, by=current_user,
                              case_number=form.case_number.data or "",
                              sex=form.sex.data or "U",
                              **{k: v for k, v in values.items() if v not in (None, "")})
@@ -100,22 +100,22 @@ class EditMissingPersonForm(MissingPersonForm):
 @roles_required(COORDINATOR, ADMIN)
 def edit(person_id: int) -> Any:
     db = get_session()
-    person = families.get_missing_person(db, person_id)
+    person = missing_persons.get_missing_person(db, person_id)
     form = EditMissingPersonForm(obj=person)
     del form.case_number  # the case number identifies the file: it is not edited
     return correction_page(
-        form=form, row=person, editable=families.EDITABLE_DETAILS, code=person.case_number,
+        form=form, row=person, editable=missing_persons.EDITABLE_DETAILS, code=person.case_number,
         action=url_for("missing_persons.edit", person_id=person_id),
         back=url_for("missing_persons.detail", person_id=person_id),
-        save=lambda values, reason: families.update_missing_person(session=db, person_id=person_id,
-                                                                   by=current_user, reason=reason, **values))
+        save=lambda values, reason: missing_persons.update_missing_person(session=db, person_id=person_id,
+                                                                          by=current_user, reason=reason, **values))
 
 
 @bp.route("/<int:person_id>")
 @roles_required(*ALL_ROLES)
 def detail(person_id: int) -> Any:
     db = get_session()
-    person = families.get_missing_person(db, person_id)
+    person = missing_persons.get_missing_person(db, person_id)
     inquiry = inquiry_admin.panel_context(missing_person_id=person_id) if can_see_identities() else None
     return render_template("missing_persons/detail.html", person=person,
                            identity=may_see_missing_person(db, person.id), status_form=CaseStatusForm(),
@@ -137,8 +137,8 @@ def change_status(person_id: int) -> Any:
         for name, errors in form.errors.items():
             flash(f"{getattr(form, name).label.text}: {'; '.join(errors)}", "error")
         return redirect(url_for("missing_persons.detail", person_id=person_id))
-    person = families.set_case_status(session=get_session(), person_id=person_id, status=form.status.data or "",
-                                      by=current_user, reason=form.reason.data or "")
+    person = missing_persons.set_case_status(session=get_session(), person_id=person_id, status=form.status.data or "",
+                                             by=current_user, reason=form.reason.data or "")
     flash(_("Case %(case)s is now %(status)s.", case=person.case_number, status=person.status), "success")
     return redirect(url_for("missing_persons.detail", person_id=person_id))
 

@@ -27,7 +27,7 @@ from labtrack.models import (
     Remains,
 )
 from labtrack.models.identification import IssuedDocumentContent
-from labtrack.services import consent, families, frequencies, intake, profile_import
+from labtrack.services import consent, donors, frequencies, intake, missing_persons, pedigree_exchange, profile_import
 from tests import factories
 from tests.browser.pages import signed_in_page
 from tests.pdf_text import ARTIFACTS, pdf_text
@@ -118,14 +118,15 @@ def test_the_main_path_in_the_browser(app: Flask, db: Session, chromium, live_se
     page.context.close()
 
     # the family, the typing results and the frequency table (coordinator's and instruments' work)
-    person = families.register_missing_person(session=db, by=coordinator.user, case_number="MP-2025-0001",
-                                              sex="M", name_ar="أحمد خليل المصري", name_latin="Ahmad Khalil al-Masri",
-                                              birth_year=1992, contact_name="Mariam al-Masri")
-    father, father_sample = families.register_donor(session=db, by=coordinator.user, code="D-0002", sex="M")
-    mother, mother_sample = families.register_donor(session=db, by=coordinator.user, code="D-0001", sex="F")
+    person = missing_persons.register_missing_person(session=db, by=coordinator.user, case_number="MP-2025-0001",
+                                                     sex="M", name_ar="أحمد خليل المصري",
+                                                     name_latin="Ahmad Khalil al-Masri", birth_year=1992,
+                                                     contact_name="Mariam al-Masri")
+    father, father_sample = donors.register_donor(session=db, by=coordinator.user, code="D-0002", sex="M")
+    mother, mother_sample = donors.register_donor(session=db, by=coordinator.user, code="D-0001", sex="F")
     for donor in (father, mother):
         consent.grant(session=db, donor_id=donor.id or 0, by=coordinator.user, retention_years=25)
-    families.import_pedigrees(session=db, by=coordinator.user, filename="pedigrees.csv", raw=(
+    pedigree_exchange.import_pedigrees(session=db, by=coordinator.user, filename="pedigrees.csv", raw=(
         "family_id,person_id,father_id,mother_id,sex,sample_id,missing\n"
         f"MP-2025-0001,F,,,1,{father_sample.accession},0\n"
         f"MP-2025-0001,M,,,2,{mother_sample.accession},0\n"

@@ -30,9 +30,11 @@ from labtrack.services import (
     consent,
     custody_state,
     custody_transfers,
-    families,
+    donors,
     frequencies,
     intake,
+    missing_persons,
+    pedigree_exchange,
     profile_import,
     samples,
     storage,
@@ -85,13 +87,13 @@ def test_the_whole_path(app: Flask, client: FlaskClient, db: Session) -> None:
     assert where.location is not None and where.location.accession == box.accession
 
     # the family: missing person, father and mother as donors, the pedigree
-    person = families.register_missing_person(session=db, by=coordinator.user, case_number="MP-2025-0001", sex="M",
-                                              name_ar=NAME_AR, name_latin=NAME_LATIN, birth_year=1992,
-                                              height_cm=174, contact_name="Mariam al-Masri")
-    father, father_sample = families.register_donor(session=db, by=coordinator.user, code="D-0002", sex="M",
-                                                    name_latin="Khalil al-Masri")
-    mother, mother_sample = families.register_donor(session=db, by=coordinator.user, code="D-0001", sex="F",
-                                                    name_latin="Mariam al-Masri")
+    person = missing_persons.register_missing_person(session=db, by=coordinator.user, case_number="MP-2025-0001",
+                                                     sex="M", name_ar=NAME_AR, name_latin=NAME_LATIN, birth_year=1992,
+                                                     height_cm=174, contact_name="Mariam al-Masri")
+    father, father_sample = donors.register_donor(session=db, by=coordinator.user, code="D-0002", sex="M",
+                                                  name_latin="Khalil al-Masri")
+    mother, mother_sample = donors.register_donor(session=db, by=coordinator.user, code="D-0001", sex="F",
+                                                  name_latin="Mariam al-Masri")
     for donor in (father, mother):
         consent.grant(session=db, donor_id=donor.id or 0, by=coordinator.user, retention_years=25)
     pedigree = (
@@ -100,7 +102,7 @@ def test_the_whole_path(app: Flask, client: FlaskClient, db: Session) -> None:
         f"MP-2025-0001,M,,,2,{mother_sample.accession},0\n"
         "MP-2025-0001,MP,F,M,1,,1\n"
     )
-    families.import_pedigrees(session=db, raw=pedigree.encode(), filename="pedigrees.csv", by=coordinator.user)
+    pedigree_exchange.import_pedigrees(session=db, raw=pedigree.encode(), filename="pedigrees.csv", by=coordinator.user)
 
     # profiles (the son's femur and both parents) and the frequency table
     raw = factories.demo_genotypes({"QTF-00001-S01-S0": sample.accession,

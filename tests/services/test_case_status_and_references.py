@@ -9,33 +9,34 @@ from sqlmodel import Session, select
 from labtrack.core import ids
 from labtrack.core.errors import Conflict, ValidationFailed
 from labtrack.models import CustodyEvent, CustodyItem, MissingPerson
-from labtrack.services import families
+from labtrack.services import donors, missing_persons
 
 
 def _person(db: Session, users: dict) -> MissingPerson:
-    return families.register_missing_person(session=db, by=users["coordinator"].user, case_number="MP-9", sex="M")
+    return missing_persons.register_missing_person(session=db, by=users["coordinator"].user, case_number="MP-9",
+                                                   sex="M")
 
 
 def test_close_and_reopen_a_case(db: Session, users: dict) -> None:
     person = _person(db, users)
     with pytest.raises(ValidationFailed):
-        families.set_case_status(session=db, person_id=person.id or 0, status="closed", by=users["coordinator"].user,
-                                 reason=" ")
-    families.set_case_status(session=db, person_id=person.id or 0, status="closed", by=users["coordinator"].user,
-                             reason="family asked to stop the search")
+        missing_persons.set_case_status(session=db, person_id=person.id or 0, status="closed",
+                                        by=users["coordinator"].user, reason=" ")
+    missing_persons.set_case_status(session=db, person_id=person.id or 0, status="closed", by=users["coordinator"].user,
+                                    reason="family asked to stop the search")
     assert db.get(MissingPerson, person.id).status == "closed"
     with pytest.raises(Conflict, match="can only become missing"):
-        families.set_case_status(session=db, person_id=person.id or 0, status="identified",
-                                 by=users["coordinator"].user, reason="no")
-    families.set_case_status(session=db, person_id=person.id or 0, status="missing", by=users["coordinator"].user,
-                             reason="new information")
+        missing_persons.set_case_status(session=db, person_id=person.id or 0, status="identified",
+                                        by=users["coordinator"].user, reason="no")
+    missing_persons.set_case_status(session=db, person_id=person.id or 0, status="missing",
+                                    by=users["coordinator"].user, reason="new information")
     assert db.get(MissingPerson, person.id).status == "missing"
 
 
 def test_further_reference_samples_take_the_next_letter_and_get_custody(db: Session, users: dict) -> None:
     coordinator = users["coordinator"].user
-    donor, first = families.register_donor(session=db, by=coordinator, code="D-1", sex="F")
-    second = families.add_reference_sample(session=db, donor_id=donor.id or 0, by=coordinator, sample_type="blood")
+    donor, first = donors.register_donor(session=db, by=coordinator, code="D-1", sex="F")
+    second = donors.add_reference_sample(session=db, donor_id=donor.id or 0, by=coordinator, sample_type="blood")
     assert ids.parse(second.accession).kind == "reference"
     assert second.accession.split("-")[1] == first.accession.split("-")[1]
     assert (first.accession.split("-")[2], second.accession.split("-")[2]) == ("A", "B")
@@ -47,7 +48,7 @@ def test_further_reference_samples_take_the_next_letter_and_get_custody(db: Sess
 
 def test_pages_change_status_and_add_samples(client: FlaskClient, db: Session, users: dict, login_as) -> None:  # noqa: ANN001
     person = _person(db, users)
-    donor, _sample = families.register_donor(session=db, by=users["coordinator"].user, code="D-2", sex="M")
+    donor, _sample = donors.register_donor(session=db, by=users["coordinator"].user, code="D-2", sex="M")
     login_as("coordinator")
     answer = client.post(f"/missing-persons/{person.id}/status", data={"status": "closed", "reason": "all returned"},
                          follow_redirects=True)
@@ -58,7 +59,7 @@ def test_pages_change_status_and_add_samples(client: FlaskClient, db: Session, u
     assert "-B-" in added.get_data(as_text=True)
     db.rollback()
     assert db.get(MissingPerson, person.id).status == "closed"
-    assert len(families.reference_samples(db, donor.id or 0)) == 2
+    assert len(donors.reference_samples(db, donor.id or 0)) == 2
     login_as("analyst")
     refused = client.post(f"/missing-persons/{person.id}/status", data={"status": "missing", "reason": "x"})
     assert refused.status_code == 403

@@ -9,20 +9,20 @@ from sqlmodel import Session
 
 from labtrack.core.errors import ValidationFailed
 from labtrack.models import MissingPerson
-from labtrack.services import audit, families
+from labtrack.services import audit, donors, missing_persons
 from tests.conftest import login
 
 
 def _person(db: Session, users: dict) -> MissingPerson:
-    return families.register_missing_person(session=db, by=users["coordinator"].user, case_number="MP-2025-0007",
-                                            sex="M", name_latin="Ahmad Khalil al-Masr", contact_phone="0999")
+    return missing_persons.register_missing_person(session=db, by=users["coordinator"].user, case_number="MP-2025-0007",
+                                                   sex="M", name_latin="Ahmad Khalil al-Masr", contact_phone="0999")
 
 
 def test_correction_is_audited_with_values_before_and_after(db: Session, users: dict) -> None:
     person = _person(db, users)
-    families.update_missing_person(session=db, person_id=person.id, by=users["coordinator"].user,
-                                   reason="typo in the family name", name_latin="Ahmad Khalil al-Masri",
-                                   contact_phone="0999", birth_year=1984)
+    missing_persons.update_missing_person(session=db, person_id=person.id, by=users["coordinator"].user,
+                                          reason="typo in the family name", name_latin="Ahmad Khalil al-Masri",
+                                          contact_phone="0999", birth_year=1984)
     db.expire_all()
     stored = db.get(MissingPerson, person.id)
     assert (stored.name_latin, stored.birth_year, stored.case_number) == ("Ahmad Khalil al-Masri", 1984, "MP-2025-0007")
@@ -39,7 +39,8 @@ def test_bad_corrections_change_nothing(db: Session, users: dict) -> None:
                           ({"reason": "r", "case_number": "MP-1"}, "case_number"),
                           ({"reason": "r", "status": "closed"}, "status")):
         with pytest.raises(ValidationFailed) as error:
-            families.update_missing_person(session=db, person_id=person.id, by=users["coordinator"].user, **kwargs)
+            missing_persons.update_missing_person(session=db, person_id=person.id, by=users["coordinator"].user,
+                                                  **kwargs)
         assert field in {p.field for p in error.value.problems}
     db.expire_all()
     assert db.get(MissingPerson, person.id).name_latin == "Ahmad Khalil al-Masr"
@@ -73,8 +74,8 @@ def test_coordinator_corrects_details_on_the_page(client, db: Session, users: di
 def test_coordinator_corrects_a_donors_details(client, db: Session, users: dict) -> None:
     from labtrack.models import Donor
 
-    donor, _sample = families.register_donor(session=db, by=users["coordinator"].user, code="DON-0042", sex="F",
-                                             name_latin="Fatima", phone="0111")
+    donor, _sample = donors.register_donor(session=db, by=users["coordinator"].user, code="DON-0042", sex="F",
+                                           name_latin="Fatima", phone="0111")
     url = f"/donors/{donor.id}/edit"
     login(client, users["analyst"])
     assert client.get(url).status_code == 403
@@ -93,5 +94,5 @@ def test_coordinator_corrects_a_donors_details(client, db: Session, users: dict)
     entry = audit.history(db, "donor", str(donor.id))[-1]
     assert json.loads(entry.before_json)["phone"] == "0111" and "surname was missing" in entry.reason
     with pytest.raises(ValidationFailed) as error:
-        families.update_donor(session=db, donor_id=donor.id, by=users["coordinator"].user, reason="x", code="D-1")
+        donors.update_donor(session=db, donor_id=donor.id, by=users["coordinator"].user, reason="x", code="D-1")
     assert [p.field for p in error.value.problems] == ["code"]

@@ -23,7 +23,7 @@ from labtrack.models import (
     Sample,
     User,
 )
-from labtrack.services import demo, familias_import, families
+from labtrack.services import demo, donors, familias_import, families
 
 FAM = Path(__file__).resolve().parents[1] / "data" / "familias-public" / "fam"
 KETP = FAM / "dvir__data-raw__KETPex498.fam"
@@ -70,7 +70,7 @@ def test_every_reference_family_of_a_dvi_file_is_imported_and_the_victims_are_re
     r1 = next(p for p in reference.persons if p.person_id == "R1")
     donor = db.exec(select(Donor).where(Donor.code == "KETP-R1")).one()
     assert donor.sex == "M"
-    accession = families.reference_samples(db, donor.id or 0)[0].accession
+    accession = donors.reference_samples(db, donor.id or 0)[0].accession
     assert _alleles(db, accession) == {canonical_marker(m): g for m, g in r1.genotypes.items()}
     assert len(_alleles(db, accession)) == 16
     for created in report.families:

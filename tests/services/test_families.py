@@ -11,7 +11,7 @@ from sqlmodel import Session, func, select
 
 from labtrack.core.errors import Conflict, ValidationFailed
 from labtrack.models import Family, FrequencyTable, MissingPerson, PedigreeMember, User
-from labtrack.services import exports, families, frequencies
+from labtrack.services import donors, exports, families, frequencies, missing_persons, pedigree_exchange
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -22,8 +22,8 @@ def coordinator(users: dict) -> User:
 
 def test_pedigree_import_and_export_round_trip(db: Session, users: dict) -> None:
     by = coordinator(users)
-    _donor1, ref1 = families.register_donor(session=db, by=by, code="D-1", sex="F")
-    _donor2, ref2 = families.register_donor(session=db, by=by, code="D-2", sex="M")
+    _donor1, ref1 = donors.register_donor(session=db, by=by, code="D-1", sex="F")
+    _donor2, ref2 = donors.register_donor(session=db, by=by, code="D-2", sex="M")
     raw = ("family_id,person_id,father_id,mother_id,sex,sample_id,missing\n"
            f"FAM-A,MO,,,2,{ref1.accession},0\n"
            "FAM-A,FA,,,1,,0\n"
@@ -32,24 +32,24 @@ def test_pedigree_import_and_export_round_trip(db: Session, users: dict) -> None
            f"FAM-B,MO,,,2,{ref1.accession},0\n"  # one mother, two missing sons in two pedigrees
            "FAM-B,FA,,,0,,0\n"
            "FAM-B,MP,FA,MO,1,,1\n").encode()
-    created = families.import_pedigrees(session=db, raw=raw, filename="p.csv", by=by)
+    created = pedigree_exchange.import_pedigrees(session=db, raw=raw, filename="p.csv", by=by)
     assert [f.code for f in created] == ["FAM-A", "FAM-B"]
-    assert families.export_pedigrees(db) == raw
+    assert pedigree_exchange.export_pedigrees(db) == raw
     assert db.exec(select(MissingPerson).where(MissingPerson.case_number == "FAM-A")).one()
     assert [f.code for f in families.families_of_donor(db, _donor1.id)] == ["FAM-A", "FAM-B"]
     with pytest.raises(ValidationFailed) as caught:
-        families.import_pedigrees(session=db, raw=raw, filename="p.csv", by=by)
+        pedigree_exchange.import_pedigrees(session=db, raw=raw, filename="p.csv", by=by)
     assert "family FAM-A exists already" in str(caught.value.problems)
 
 
 def test_bad_pedigrees_store_nothing(db: Session, users: dict) -> None:
     for name in ("pedigree_loop.csv", "pedigree_two_missing.csv", "pedigree_bad_parents.csv"):
         with pytest.raises(ValidationFailed):
-            families.import_pedigrees(session=db, raw=(ROOT / "fixtures" / "malformed" / name).read_bytes(),
-                                      filename=name, by=coordinator(users))
+            pedigree_exchange.import_pedigrees(session=db, raw=(ROOT / "fixtures" / "malformed" / name).read_bytes(),
+                                               filename=name, by=coordinator(users))
     raw = b"family_id,person_id,father_id,mother_id,sex,sample_id,missing\nF,A,,,1,REF-00042-A-XX,1\n"
     with pytest.raises(ValidationFailed) as caught:
-        families.import_pedigrees(session=db, raw=raw, filename="x.csv", by=coordinator(users))
+        pedigree_exchange.import_pedigrees(session=db, raw=raw, filename="x.csv", by=coordinator(users))
     assert any(p.field == "sample_id" for p in caught.value.problems)
     assert db.exec(select(func.count()).select_from(Family)).one() == 0
     assert db.exec(select(func.count()).select_from(PedigreeMember)).one() == 0
@@ -59,11 +59,11 @@ def test_donor_gets_a_barcoded_reference_sample_with_custody_item(db: Session, u
     from labtrack.core import ids
     from labtrack.models import CustodyItem
 
-    donor, sample = families.register_donor(session=db, by=coordinator(users), code="D-9", sex="F")
+    donor, sample = donors.register_donor(session=db, by=coordinator(users), code="D-9", sex="F")
     assert ids.parse(sample.accession).kind == "reference" and sample.donor_id == donor.id
     assert db.exec(select(CustodyItem).where(CustodyItem.sample_id == sample.id)).one().kind == "sample"
     with pytest.raises(Conflict):
-        families.register_donor(session=db, by=coordinator(users), code="D-9")
+        donors.register_donor(session=db, by=coordinator(users), code="D-9")
 
 
 def test_frequency_table_validation_and_default(db: Session, users: dict) -> None:
@@ -83,8 +83,8 @@ def test_frequency_table_validation_and_default(db: Session, users: dict) -> Non
 
 
 def test_exports_are_safe_against_formula_injection(db: Session, users: dict) -> None:
-    families.register_missing_person(session=db, by=coordinator(users), case_number="=HYPERLINK(1)",
-                                     name_latin="+cmd", contact_phone="-1", circumstances="@SUM(A1)")
+    missing_persons.register_missing_person(session=db, by=coordinator(users), case_number="=HYPERLINK(1)",
+                                            name_latin="+cmd", contact_phone="-1", circumstances="@SUM(A1)")
     table = exports.missing_persons_table(db, identities=True)
     text = exports.to_csv(table).decode()
     assert "'=HYPERLINK(1)" in text and "'+cmd" in text and "'-1" in text and "'@SUM(A1)" in text
@@ -97,8 +97,8 @@ def test_exports_are_safe_against_formula_injection(db: Session, users: dict) ->
 
 def test_coordinator_builds_a_family_tree_person_by_person(db: Session, users: dict) -> None:
     by = coordinator(users)
-    donor, _sample = families.register_donor(session=db, by=by, code="D-7", sex="F")
-    families.register_missing_person(session=db, by=by, case_number="MP-7", sex="M")
+    donor, _sample = donors.register_donor(session=db, by=by, code="D-7", sex="F")
+    missing_persons.register_missing_person(session=db, by=by, case_number="MP-7", sex="M")
     family = families.create_family(session=db, code="FAM-7", by=by)
     families.add_member(session=db, family_id=family.id, by=by, person_code="MO", sex="F", donor_code="D-7",
                         relation="mother")
@@ -110,7 +110,7 @@ def test_coordinator_builds_a_family_tree_person_by_person(db: Session, users: d
     assert "father MO of X has sex female" in str(caught.value.problems)
     with pytest.raises(ValidationFailed):
         families.add_member(session=db, family_id=family.id, by=by, person_code="MP2", case_number="MP-7")
-    rows = families.pedigree_rows(db, [family])
+    rows = pedigree_exchange.pedigree_rows(db, [family])
     assert [(r.person_id, r.father_id, r.mother_id, r.missing) for r in rows] == [
         ("MO", "", "", False), ("FA", "", "", False), ("MP", "FA", "MO", True)]
     assert rows[0].sample_id == _sample.accession
@@ -126,10 +126,10 @@ def test_pedigree_rows_of_every_family_agree_with_each_familys_members(db: Sessi
     for family in families.list_families(demo_db):
         expected += [(family.code, m.person_code, m.father, m.mother, m.sex, m.sample_accession, m.missing)
                      for m in families.members(demo_db, family)]
-    rows = families.pedigree_rows(demo_db)
+    rows = pedigree_exchange.pedigree_rows(demo_db)
     assert [(r.family_id, r.person_id, r.father_id, r.mother_id, r.sex, r.sample_id, r.missing)
             for r in rows] == expected
     assert len(rows) > 3 and any(r.sample_id for r in rows) and any(r.father_id for r in rows)
     one = families.list_families(demo_db)[-1]
-    assert [r.family_id for r in families.pedigree_rows(demo_db, [one])] == [one.code] * len(
+    assert [r.family_id for r in pedigree_exchange.pedigree_rows(demo_db, [one])] == [one.code] * len(
         families.members(demo_db, one))

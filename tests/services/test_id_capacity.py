@@ -9,7 +9,7 @@ from labtrack.core import ids
 from labtrack.core.errors import Conflict
 from labtrack.core.scanning import read_scan
 from labtrack.models import AccessionCounter, IssuedDocument, Remains, Sample, Site, utcnow
-from labtrack.services import families, issued_documents, samples
+from labtrack.services import donors, issued_documents, samples
 from labtrack.services.transaction import write
 from tests import factories
 
@@ -62,27 +62,27 @@ def test_the_hundredth_sample_of_remains_is_refused_cleanly(db: Session, tech) -
 
 
 def test_reference_kits_are_numbered_by_a_counter_past_10_million(db: Session, coordinator) -> None:
-    _, first = families.register_donor(session=db, by=coordinator, code="D-1")
+    _, first = donors.register_donor(session=db, by=coordinator, code="D-1")
     assert first.accession == ids.reference_id(1, "A")
     assert db.get(AccessionCounter, "reference").next_number == 2
     with write(db, actor=coordinator):
         counter = db.get(AccessionCounter, "reference")
         counter.next_number = 9_999_999
         db.add(counter)
-    donor, short = families.register_donor(session=db, by=coordinator, code="D-2")
-    _, long = families.register_donor(session=db, by=coordinator, code="D-3")
+    donor, short = donors.register_donor(session=db, by=coordinator, code="D-2")
+    _, long = donors.register_donor(session=db, by=coordinator, code="D-3")
     assert short.accession.startswith("REF-9999999-A-") and long.accession.startswith("REF-10000000-A-")
-    second_kit = families.add_reference_sample(session=db, donor_id=donor.id, by=coordinator)
+    second_kit = donors.add_reference_sample(session=db, donor_id=donor.id, by=coordinator)
     assert second_kit.accession == ids.reference_id(9_999_999, "B")
     assert ids.reference_number(long.accession) == 10_000_000
 
 
 def test_a_reference_series_without_a_counter_starts_after_the_highest_kit(db: Session, coordinator) -> None:
-    donor, _ = families.register_donor(session=db, by=coordinator, code="D-1")
+    donor, _ = donors.register_donor(session=db, by=coordinator, code="D-1")
     with write(db, actor=coordinator):  # as on a database from before the counters, with an imported kit
         db.delete(db.get(AccessionCounter, "reference"))
         db.add(Sample(accession=ids.reference_id(123_456, "A"), donor_id=donor.id, sample_type="blood"))
-    _, next_kit = families.register_donor(session=db, by=coordinator, code="D-2")
+    _, next_kit = donors.register_donor(session=db, by=coordinator, code="D-2")
     assert next_kit.accession == ids.reference_id(123_457, "A")
     assert db.get(AccessionCounter, "reference").next_number == 123_458
 

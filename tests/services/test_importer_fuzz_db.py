@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session, SQLModel
 
 from labtrack.core.errors import DomainError
-from labtrack.services import families, frequencies, profile_import
+from labtrack.services import frequencies, pedigree_exchange, profile_import
 from tests.core.test_importer_fuzz import HEADERS, XML, table
 
 DB_FUZZ = settings(max_examples=25, deadline=None, derandomize=True, database=None,
@@ -48,7 +48,7 @@ def test_profile_import_is_all_or_nothing(db: Session, users: dict, raw: bytes) 
 @DB_FUZZ
 @given(raw=table(HEADERS["pedigrees"]))
 def test_pedigree_import_is_all_or_nothing(db: Session, users: dict, raw: bytes) -> None:
-    _stored_whole_or_not_at_all(db, lambda: families.import_pedigrees(
+    _stored_whole_or_not_at_all(db, lambda: pedigree_exchange.import_pedigrees(
         session=db, raw=raw, filename="fuzz.csv", by=users["coordinator"].user))
 
 

@@ -22,7 +22,15 @@ from labtrack.models import (
     MissingPerson,
     metadata,
 )
-from labtrack.services import consent, families, inquiry_access, inquiry_codes, inquiry_requests, inquiry_status
+from labtrack.services import (
+    consent,
+    donors,
+    inquiry_access,
+    inquiry_codes,
+    inquiry_requests,
+    inquiry_status,
+    missing_persons,
+)
 from labtrack.services.inquiry_access import LockoutPolicy
 from labtrack.services.transaction import write
 from tests.inquiry_factories import HASHER, make_case
@@ -213,15 +221,15 @@ def test_milestones_follow_the_case(db: Session, coordinator) -> None:
                               approved_by_id=coordinator.id))
     assert inquiry_status.case_milestones(db, typed.person).contact_coordinator is True
     assert inquiry_status.case_milestones(db, untyped.person).contact_coordinator is False  # not another case's
-    families.set_case_status(session=db, person_id=untyped.person.id, status="closed", by=coordinator,
-                             reason="family asked to stop")
+    missing_persons.set_case_status(session=db, person_id=untyped.person.id, status="closed", by=coordinator,
+                                    reason="family asked to stop")
     assert inquiry_status.case_milestones(db, db.get(MissingPerson, untyped.person.id)).closed is True
 
 
 def test_a_donor_code_shows_own_samples_and_own_cases_only(db: Session, coordinator) -> None:
     mine = make_case(db, coordinator, 5)
     make_case(db, coordinator, 6)
-    families.add_reference_sample(session=db, donor_id=mine.donor.id, by=coordinator)
+    donors.add_reference_sample(session=db, donor_id=mine.donor.id, by=coordinator)
     row, _code = inquiry_codes.issue(session=db, by=coordinator, hasher=HASHER, donor_id=mine.donor.id)
     view = inquiry_status.family_view(db, row)
     assert view.kind == "donor" and (view.own_samples.received, view.own_samples.typed) == (2, 1)
@@ -284,7 +292,7 @@ def test_donor_changes_apply_to_the_donor(db: Session, coordinator, case) -> Non
     assert [r.new_value for r in request] == ["+963 955 000 999", "Douma,\nnear the school"]
     for r in request:
         inquiry_requests.confirm(session=db, request_id=r.id, by=coordinator)
-    donor = families.get_donor(db, case.donor.id)
+    donor = donors.get_donor(db, case.donor.id)
     db.refresh(donor)
     assert (donor.phone, donor.address) == ("+963 955 000 999", "Douma,\nnear the school")
     page = inquiry_requests.pending(db)

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from labtrack.core import names
 from labtrack.models import MissingPerson, NameIndex
 from labtrack.models.search import FTS_TABLE, drop_text_index, install_text_index
-from labtrack.services import families, name_search
+from labtrack.services import missing_persons, name_search
 from labtrack.services.transaction import write
 
 PEOPLE = [
@@ -29,9 +29,9 @@ QUERIES = ["محمد", "Muhammad", "محمد المصري", "Mohamed el-Masri", 
 @pytest.fixture
 def people(db: Session, users: dict) -> list[MissingPerson]:
     coordinator = users["coordinator"].user
-    return [families.register_missing_person(session=db, by=coordinator, case_number=case, name_ar=ar,
-                                             name_latin=latin, birth_year=year, disappearance_place=place)
-            for case, ar, latin, year, place in PEOPLE]
+    return [missing_persons.register_missing_person(session=db, by=coordinator, case_number=case, name_ar=ar,
+                                                    name_latin=latin, birth_year=year, disappearance_place=place)
+                   for case, ar, latin, year, place in PEOPLE]
 
 
 def _cases(db: Session, rows: list[NameIndex]) -> set[str]:

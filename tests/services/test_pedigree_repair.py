@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from labtrack.core.errors import ValidationFailed
 from labtrack.models import Donor, Family, PedigreeMember, Sample, User
-from labtrack.services import demo, families
+from labtrack.services import demo, families, pedigree_exchange
 from tests.factories import make_user
 from tests.services.test_candidates import FEMUR, _open, _run
 
@@ -31,7 +31,7 @@ def test_a_child_with_one_parent_gets_an_untyped_founder_and_is_matched(app: Fla
     raw = ("family_id,person_id,father_id,mother_id,sex,sample_id,missing\n"
            f"FAM-X,F,,,1,{_father_sample(db)},0\n"
            "FAM-X,SON,F,,1,,1\n").encode()
-    [family] = families.import_pedigrees(session=db, raw=raw, filename="one-parent.csv", by=coordinator)
+    [family] = pedigree_exchange.import_pedigrees(session=db, raw=raw, filename="one-parent.csv", by=coordinator)
     members = {m.person_code: m for m in db.exec(select(PedigreeMember).where(PedigreeMember.family_id == family.id))}
     assert set(members) == {"F", "SON", "SON-MOTHER"}
     added = members["SON-MOTHER"]
@@ -55,7 +55,7 @@ def test_a_person_their_own_ancestor_is_refused_and_nothing_is_stored(db: Sessio
     raw = (b"family_id,person_id,father_id,mother_id,sex,sample_id,missing\n"
            b"FAM-L,A,B,M,1,,0\nFAM-L,B,A,M,1,,0\nFAM-L,M,,,2,,0\nFAM-L,C,A,M,1,,1\n")
     with pytest.raises(ValidationFailed) as info:
-        families.import_pedigrees(session=db, raw=raw, filename="loop.csv", by=coordinator)
+        pedigree_exchange.import_pedigrees(session=db, raw=raw, filename="loop.csv", by=coordinator)
     assert any("is their own ancestor" in p.message for p in info.value.problems)
     assert db.exec(select(Family).where(Family.code == "FAM-L")).first() is None
 

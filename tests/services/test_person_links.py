@@ -10,17 +10,17 @@ from sqlmodel import Session, select
 
 from labtrack.core.errors import Conflict, NotFound, ValidationFailed
 from labtrack.models import AuditEntry, MissingPerson, MissingPersonLink
-from labtrack.services import families, person_links
+from labtrack.services import missing_persons, person_links
 
 
 @pytest.fixture
 def reports(db: Session, users: dict) -> list[MissingPerson]:
     coordinator = users["coordinator"].user
-    return [families.register_missing_person(session=db, by=coordinator, case_number=case, name_ar=ar,
-                                             name_latin=latin, birth_year=1980)
-            for case, ar, latin in [("MP-1", "محمد خليل المصري", "Muhammad Khalil al-Masri"),
-                                    ("MP-2", "محمّد خليل المصري", "Mohamed Khaleel el-Masri"),
-                                    ("MP-3", "فاطمة مصطفى", "Fatima Mustafa")]]
+    return [missing_persons.register_missing_person(session=db, by=coordinator, case_number=case, name_ar=ar,
+                                                    name_latin=latin, birth_year=1980)
+                   for case, ar, latin in [("MP-1", "محمد خليل المصري", "Muhammad Khalil al-Masri"),
+                                           ("MP-2", "محمّد خليل المصري", "Mohamed Khaleel el-Masri"),
+                                           ("MP-3", "فاطمة مصطفى", "Fatima Mustafa")]]
 
 
 def test_a_link_keeps_both_reports_and_is_audited(db: Session, users, reports) -> None:

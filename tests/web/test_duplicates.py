@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 from sqlmodel import Session, func, select
 
 from labtrack.models import MissingPerson
-from labtrack.services import duplicates, families
+from labtrack.services import duplicates, missing_persons
 
 
 def _register(client: FlaskClient, **fields: str) -> object:
@@ -23,10 +23,10 @@ def _count(db: Session) -> int:
 
 def test_a_second_report_with_spelling_variants_is_held_back(client: FlaskClient, db: Session, users,
                                                               login_as) -> None:
-    first = families.register_missing_person(session=db, by=users["coordinator"].user, case_number="MP-1",
-                                             name_ar="مُحمّد خليل المصري", name_latin="Muhammad Khalil al-Masri",
-                                             birth_year=1980, disappearance_place="Aleppo",
-                                             disappeared_on=date(2013, 5, 2), contact_phone="+963 944 111 222")
+    first = missing_persons.register_missing_person(session=db, by=users["coordinator"].user, case_number="MP-1",
+                                                    name_ar="مُحمّد خليل المصري", name_latin="Muhammad Khalil al-Masri",
+                                                    birth_year=1980, disappearance_place="Aleppo",
+                                                    disappeared_on=date(2013, 5, 2), contact_phone="+963 944 111 222")
     login_as("coordinator")
     answer = _register(client, case_number="MP-2", name_ar="محمد خليل المصرى", name_latin="Mohamed Khaleel el-Masri",
                        birth_year="1981", disappearance_place="Aleppo", contact_phone="0944111222")
@@ -41,8 +41,8 @@ def test_a_second_report_with_spelling_variants_is_held_back(client: FlaskClient
 
 
 def test_a_different_person_is_registered_at_once(client: FlaskClient, db: Session, users, login_as) -> None:
-    families.register_missing_person(session=db, by=users["coordinator"].user, case_number="MP-1",
-                                     name_ar="محمد خليل المصري", name_latin="Muhammad Khalil al-Masri")
+    missing_persons.register_missing_person(session=db, by=users["coordinator"].user, case_number="MP-1",
+                                            name_ar="محمد خليل المصري", name_latin="Muhammad Khalil al-Masri")
     login_as("coordinator")
     answer = _register(client, case_number="MP-3", name_ar="فاطمة مصطفى", name_latin="Fatima Mustafa")
     assert answer.status_code == 302 and _count(db) == 2
@@ -50,11 +50,11 @@ def test_a_different_person_is_registered_at_once(client: FlaskClient, db: Sessi
 
 def test_scores_use_every_clue(db: Session, users) -> None:
     coordinator = users["coordinator"].user
-    same = families.register_missing_person(session=db, by=coordinator, case_number="MP-1",
-                                            name_ar="أحمد يوسف", birth_year=1990, disappeared_on=date(2012, 1, 9),
-                                            contact_phone="0933 000 111")
-    families.register_missing_person(session=db, by=coordinator, case_number="MP-2", name_ar="أحمد يوسف",
-                                     birth_year=1950)
+    same = missing_persons.register_missing_person(session=db, by=coordinator, case_number="MP-1",
+                                                   name_ar="أحمد يوسف", birth_year=1990,
+                                                   disappeared_on=date(2012, 1, 9), contact_phone="0933 000 111")
+    missing_persons.register_missing_person(session=db, by=coordinator, case_number="MP-2", name_ar="أحمد يوسف",
+                                            birth_year=1950)
     found = duplicates.likely_duplicates(db, name_latin="", name_ar="احمد يوسف", birth_year=1990,
                                          disappeared_on=date(2012, 1, 9), contact_phone="+0933-000-111")
     assert [d.person.case_number for d in found] == ["MP-1", "MP-2"]

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from labtrack.core import ids
 from labtrack.models import MissingPerson, NameIndex
-from labtrack.services import families, name_index, samples
+from labtrack.services import missing_persons, name_index, samples
 from labtrack.services.transaction import write
 from tests import factories
 from tests.core.test_scanning import as_typed_on_arabic_layout
@@ -26,9 +26,9 @@ PEOPLE = [
 @pytest.fixture
 def people(db: Session, users: dict) -> list[MissingPerson]:
     coordinator = users["coordinator"].user
-    return [families.register_missing_person(session=db, by=coordinator, case_number=case, name_ar=ar,
-                                             name_latin=latin, birth_year=year, disappearance_place=place)
-            for case, ar, latin, year, place in PEOPLE]
+    return [missing_persons.register_missing_person(session=db, by=coordinator, case_number=case, name_ar=ar,
+                                                    name_latin=latin, birth_year=year, disappearance_place=place)
+                   for case, ar, latin, year, place in PEOPLE]
 
 
 def found_cases(html: str) -> list[str]:
