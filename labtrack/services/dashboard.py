@@ -1,9 +1,8 @@
 """Operations dashboard: per-site funnel, minimum number of individuals, unique profiles,
-turnaround, work waiting per role; tables exported to CSV or Excel (formula-injection safe).
+turnaround, work waiting per role; its tables, exported to CSV or Excel by ``services.exports``.
 
     summary(session) -> Dashboard
     table(dashboard, name) -> (columns, rows)       # names: TABLES
-    to_csv(columns, rows) -> bytes ; to_xlsx(columns, rows, title) -> bytes
 
 Funnel stages per site, each a count of remains: recovered (all) → sampled (≥1 sample) →
 profiled (≥1 current remains profile) → matched (≥1 candidate match) → identified (an active
@@ -20,8 +19,6 @@ Unique DNA profiles per site: distinct genotypes among the current remains profi
 
 from __future__ import annotations
 
-import csv
-import io
 import statistics
 from dataclasses import dataclass, field
 from typing import Any
@@ -206,39 +203,3 @@ def table(dashboard: Dashboard, name: str) -> tuple[list[str], list[list[Any]]]:
 
     raise NotFound(msg("no dashboard table %(name)s; choose one of %(tables)s", name=repr(name),
                        tables=", ".join(TABLES)))
-
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
-
-
-def safe_cell(value: Any) -> Any:
-    """Text that a spreadsheet would run as a formula gets a leading apostrophe; numbers stay numbers."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
-def to_csv(columns: list[str], rows: list[list[Any]]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([safe_cell(c) for c in columns])
-    writer.writerows([["" if v is None else safe_cell(v) for v in row] for row in rows])
-    return buffer.getvalue().encode("utf-8-sig")
-
-
-def to_xlsx(columns: list[str], rows: list[list[Any]], title: str = "labtrack") -> bytes:
-    from openpyxl import Workbook
-
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = title[:31]
-    sheet.append([safe_cell(c) for c in columns])
-    for row in rows:
-        sheet.append([safe_cell(v) for v in row])
-        for cell in sheet[sheet.max_row]:
-            if isinstance(cell.value, str):
-                cell.data_type = "s"  # never a formula
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()

@@ -1,4 +1,5 @@
-"""Exports of profiles, pedigrees and missing-person lists to CSV and Excel.
+"""The one CSV and Excel exporter (server lists, profiles, pedigrees, the dashboard's tables):
+whole tables in memory, or streamed row by row.
 
 Cells that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``, or a
 tab/carriage return) are prefixed with ``'`` (formula injection, CWE-1236) — on every line of a
@@ -18,12 +19,14 @@ from typing import IO
 from openpyxl import Workbook
 from sqlmodel import Session, select
 
-from labtrack.models import MissingPerson, Profile, ProfileAllele, Sample, StaffMember
+from labtrack.models import Profile, ProfileAllele, Sample, StaffMember
 from labtrack.services import pedigree_exchange
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 Table = tuple[list[str], list[list[object]]]
+#: a header and rows that may be read while they are written (a streamed export)
+StreamedTable = tuple[Sequence[str], Iterable[Sequence[object]]]
 
 
 _LINE_BREAK = re.compile(r"(\r\n|\r|\n)(?=[=+\-@\t\r])")
@@ -41,14 +44,10 @@ def safe_cell(value: object) -> object:
     return value
 
 
-def to_csv(table: Table) -> bytes:
-    header, rows = table
-    out = io.StringIO()
-    # "\r\n" as terminator makes the writer quote fields holding either character
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows([[safe_cell(v) for v in row] for row in rows])
-    return out.getvalue().encode("utf-8")
+def to_csv(table: Table, *, bom: bool = False) -> bytes:
+    """The table as UTF-8 CSV in memory (written as ``csv_chunks``); ``bom``: with a byte-order
+    mark first, which Excel needs to read UTF-8 (Arabic) text (the dashboard's tables)."""
+    return (b"\xef\xbb\xbf" if bom else b"") + b"".join(csv_chunks(*table))
 
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -56,8 +55,9 @@ CSV_CHUNK_ROWS = 500
 
 
 def csv_chunks(header: Sequence[str], rows: Iterable[Sequence[object]]) -> Iterator[bytes]:
-    """A CSV file in pieces of ``CSV_CHUNK_ROWS`` rows, for a streamed response (written as ``to_csv``)."""
+    """A CSV file in pieces of ``CSV_CHUNK_ROWS`` rows, for a streamed response."""
     out = io.StringIO()
+    # "\r\n" as terminator makes the writer quote fields holding either character
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(header)
     for count, row in enumerate(rows, start=1):
@@ -83,16 +83,9 @@ def xlsx_file(header: Sequence[str], rows: Iterable[Sequence[object]], *, title:
 
 
 def to_xlsx(table: Table, *, title: str) -> bytes:
-    header, rows = table
-    book = Workbook()
-    sheet = book.active
-    sheet.title = title[:31]
-    sheet.append(header)
-    for row in rows:
-        sheet.append([safe_cell(v) for v in row])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    """The table as an Excel file in memory (written as ``xlsx_file``)."""
+    with xlsx_file(*table, title=title) as handle:
+        return handle.read()
 
 
 PROFILE_HEADER = ["sample_id", "marker", "allele1", "allele2", "extra_alleles", "origin", "version",
@@ -122,36 +115,12 @@ def profiles_table(session: Session) -> Table:
     return list(PROFILE_HEADER), list(profile_rows(session))
 
 
-def pedigrees_table(session: Session) -> Table:
-    from labtrack.imports.pedigrees import COLUMNS, SEX_CODE
-
-    return list(COLUMNS), [[r.family_id, r.person_id, r.father_id, r.mother_id, SEX_CODE[r.sex],
-                            r.sample_id, int(r.missing)] for r in pedigree_exchange.pedigree_rows(session)]
-
-
 def pedigree_rows(session: Session) -> Iterator[list[object]]:
-    """The pedigree export's rows (for a streamed export; header: ``pedigrees_table``'s)."""
+    """The pedigree export's rows (for a streamed export; header: ``imports.pedigrees.COLUMNS``)."""
     from labtrack.imports.pedigrees import SEX_CODE
 
     for r in pedigree_exchange.pedigree_rows(session):
         yield [r.family_id, r.person_id, r.father_id, r.mother_id, SEX_CODE[r.sex], r.sample_id, int(r.missing)]
-
-
-def missing_persons_table(session: Session, *, identities: bool) -> Table:
-    """Missing persons; names, circumstances and contacts only when ``identities`` (blind processing)."""
-    header: list[str] = ["case_number", "sex", "birth_year", "status"]
-    if identities:
-        header += ["name_ar", "name_latin", "disappeared_on", "disappearance_place", "circumstances",
-                   "contact_name", "contact_phone", "contact_relation"]
-    rows: list[list[object]] = []
-    for p in session.exec(select(MissingPerson).order_by(MissingPerson.case_number)):
-        row: list[object] = [p.case_number, p.sex, p.birth_year, p.status]
-        if identities:
-            row += [p.name_ar, p.name_latin, p.disappeared_on.isoformat() if p.disappeared_on else "",
-                    p.disappearance_place, p.circumstances, p.contact_name, p.contact_phone,
-                    p.contact_relation]
-        rows.append(row)
-    return header, rows
 
 
 def export(table: Table, *, fmt: str, title: str) -> tuple[bytes, str]:
@@ -159,7 +128,3 @@ def export(table: Table, *, fmt: str, title: str) -> tuple[bytes, str]:
     if fmt == "xlsx":
         return to_xlsx(table, title=title), XLSX_MIMETYPE
     return to_csv(table), "text/csv"
-
-
-def header_only(table: Table) -> Sequence[str]:
-    return table[0]

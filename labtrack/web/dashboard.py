@@ -11,7 +11,7 @@ from labtrack.core.errors import NotFound
 from labtrack.core.messages import msg
 from labtrack.db import get_session
 from labtrack.documents import charts
-from labtrack.services import dashboard
+from labtrack.services import dashboard, exports
 from labtrack.web.access import ALL_ROLES, roles_required
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
@@ -40,7 +40,7 @@ def export() -> Any:
     if fmt not in FORMATS:
         raise NotFound(msg("unknown export format %(format)s; choose csv or xlsx", format=repr(fmt)))
     columns, rows = dashboard.table(dashboard.summary(get_session()), name)
-    body = dashboard.to_csv(columns, rows) if fmt == "csv" else dashboard.to_xlsx(columns, rows, name)
+    body = exports.to_csv((columns, rows), bom=True) if fmt == "csv" else exports.to_xlsx((columns, rows), title=name)
     mimetype, extension = FORMATS[fmt]
     return Response(body, mimetype=mimetype,
                     headers={"Content-Disposition": f'attachment; filename="labtrack-{name}.{extension}"'})

@@ -90,14 +90,26 @@ def build(spec: ListSpec, *, identities: bool | None = None) -> ListView:
 
 
 def export(spec: ListSpec, *, filename: str, identities: bool | None = None, fmt: str | None = None) -> Response:
-    """Stream every filtered row (CSV row by row; XLSX written to a temporary file, then sent)."""
+    """Stream every filtered row of ``spec`` (the request's filters and sort) as ``_send`` does."""
     identities = can_see_identities() if identities is None else identities
     parsed = listing.parse(spec, request.args, identities=identities)
     fmt = fmt or request.args.get("export")
     fmt = fmt if fmt in EXPORT_FORMATS else "csv"
+    return _send(lambda session: listing.rows(session, spec, parsed, identities=identities), filename=filename, fmt=fmt)
+
+
+def stream_table(header: list[str], rows: Callable[[Session], Iterable[Sequence[object]]], *, filename: str,
+                 fmt: str) -> Response:
+    """Stream a whole table (``rows(session)`` read while it is sent), as ``_send`` does."""
+    return _send(lambda session: (header, rows(session)), filename=filename, fmt=fmt)
+
+
+def _send(table: Callable[[Session], exports.StreamedTable], *, filename: str, fmt: str) -> Response:
+    """``table(session)`` (header, rows) as an attachment: XLSX written row by row to a temporary
+    file, then sent; CSV chunk by chunk while the rows are read."""
     disposition = {"Content-Disposition": f"attachment; filename={filename}.{fmt}"}
     if fmt == "xlsx":
-        header, rows = listing.rows(get_session(), spec, parsed, identities=identities)
+        header, rows = table(get_session())
         handle = exports.xlsx_file(header, rows, title=filename)
         return Response(_chunks(handle), mimetype=exports.XLSX_MIMETYPE, headers=disposition)
 
@@ -105,24 +117,8 @@ def export(spec: ListSpec, *, filename: str, identities: bool | None = None, fmt
         # the rows are read while the response is sent, after the request's session has ended:
         # with a session of their own, closed (its transaction ended) when the last row is out
         with standalone_session() as session:
-            header, rows = listing.rows(session, spec, parsed, identities=identities)
+            header, rows = table(session)
             yield from exports.csv_chunks(header, rows)
-
-    return Response(stream_with_context(csv_stream()), mimetype="text/csv", headers=disposition)
-
-
-def stream_table(header: list[str], rows: Callable[[Session], Iterable[Sequence[object]]], *, filename: str,
-                 fmt: str) -> Response:
-    """Stream a whole table (``rows(session)`` read while it is sent): CSV chunk by chunk from a
-    session of its own, XLSX written row by row to a temporary file, then sent."""
-    disposition = {"Content-Disposition": f"attachment; filename={filename}.{fmt}"}
-    if fmt == "xlsx":
-        handle = exports.xlsx_file(header, rows(get_session()), title=filename)
-        return Response(_chunks(handle), mimetype=exports.XLSX_MIMETYPE, headers=disposition)
-
-    def csv_stream() -> Iterator[bytes]:
-        with standalone_session() as session:
-            yield from exports.csv_chunks(header, rows(session))
 
     return Response(stream_with_context(csv_stream()), mimetype="text/csv", headers=disposition)
 

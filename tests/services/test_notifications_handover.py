@@ -7,7 +7,7 @@ from sqlmodel import Session, select
 
 from labtrack.core.errors import Conflict, ValidationFailed
 from labtrack.models import CustodyEvent, CustodyItem, MissingPerson
-from labtrack.services import dashboard, handover, notifications, review
+from labtrack.services import dashboard, exports, handover, notifications, review
 from labtrack.services.transaction import write
 from tests import factories
 from tests.factories import PASSWORD
@@ -126,7 +126,8 @@ def test_dashboard_funnel_mni_and_unique_profiles(db: Session, people) -> None:
 
 
 def test_formula_injection_is_neutralised() -> None:
-    assert dashboard.safe_cell("=1+1") == "'=1+1"
-    assert dashboard.safe_cell("@SUM(A1)") == "'@SUM(A1)"
-    assert dashboard.safe_cell("-3") == "'-3" and dashboard.safe_cell(-3) == -3
-    assert dashboard.to_csv(["a"], [["+cmd"]]).decode("utf-8-sig").splitlines() == ["a", "'+cmd"]
+    assert exports.safe_cell("=1+1") == "'=1+1"
+    assert exports.safe_cell("@SUM(A1)") == "'@SUM(A1)"
+    assert exports.safe_cell("-3") == "'-3" and exports.safe_cell(-3) == -3
+    with_bom = exports.to_csv((["a"], [["+cmd"]]), bom=True)  # the dashboard's tables, for Excel
+    assert with_bom.startswith(b"\xef\xbb\xbf") and with_bom.decode("utf-8-sig").splitlines() == ["a", "'+cmd"]
