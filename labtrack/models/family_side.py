@@ -127,7 +127,7 @@ def version_sql(dialect: str) -> str:
                     "WHERE NOT t.tgisinternal AND t.tgname LIKE 'family\\_side\\_%' ESCAPE '\\' "
                     "AND c.relnamespace = current_schema()::regnamespace")
     # fixed SQL of this module: no value from outside is ever put into it
-    return f"SELECT (SELECT version FROM family_side_version WHERE name = '{NAME}'), ({triggers})"  # noqa: S608 (fixed SQL of this module)
+    return f"SELECT (SELECT version FROM family_side_version WHERE name = '{NAME}'), ({triggers})"  # noqa: S608 - fixed SQL of this module  # nosec B608
 
 
 def install_family_side_triggers(connection: Connection) -> None:
@@ -136,7 +136,7 @@ def install_family_side_triggers(connection: Connection) -> None:
     statements = {"sqlite": _sqlite_ddl, "postgresql": _postgresql_ddl}.get(dialect)
     if statements is None:
         return
-    row = f"SELECT '{NAME}', 0 WHERE NOT EXISTS (SELECT 1 FROM family_side_version WHERE name = '{NAME}')"  # noqa: S608 (fixed SQL of this module)
+    row = f"SELECT '{NAME}', 0 WHERE NOT EXISTS (SELECT 1 FROM family_side_version WHERE name = '{NAME}')"  # noqa: S608 - fixed SQL of this module  # nosec B608
     connection.exec_driver_sql("INSERT INTO family_side_version (name, version) " + row)
     for statement in statements():
         connection.exec_driver_sql(statement)
