@@ -217,6 +217,12 @@ def _theta_tables(
         h2_structure, [h2_structure.index(pid) for pid in typed_ids],
         h2_structure.index("#extra0"), genotypes, freqs, theta,
     )
+    return _hypothesis_ratio(h1, h2, observations)
+
+
+def _hypothesis_ratio(h1: np.ndarray, h2: np.ndarray, observations: np.ndarray | None) -> np.ndarray:
+    """LR tables P(rel, g | H1) / P(rel, g | H2) from the two joints (F, G), or per observation
+    when `observations` (G, O) is given; NaN rows where the references are impossible under H2."""
     undefined = h2.sum(axis=1) == 0
     if observations is not None:
         h1, h2 = h1 @ observations, h2 @ observations
@@ -255,13 +261,7 @@ def _partition_tables(
             joint = partition_query_joint(structure, typed, structure.index(query), freqs, theta,
                                           matrix, batch=block.shape[0])
             out[start : start + step] = joint[:, i, j] + np.where(off, joint[:, j, i], 0.0)
-    undefined = h2.sum(axis=1) == 0
-    if observations is not None:
-        h1, h2 = h1 @ observations, h2 @ observations
-    with np.errstate(divide="ignore", invalid="ignore"):
-        table = np.divide(h1, h2, out=h1)
-    table[undefined] = np.nan
-    return table
+    return _hypothesis_ratio(h1, h2, observations)
 
 
 def _theta_table(
