@@ -15,6 +15,7 @@ from sqlalchemy.sql import Select
 from labtrack.core.lifecycle import SAMPLE_STATES
 from labtrack.models import (
     AuditEntry,
+    AuditVerification,
     CustodyEvent,
     CustodyItem,
     Donor,
@@ -274,4 +275,25 @@ AUDIT_LOG = ListSpec(
     ),
     build=_same,
     tiebreak=_c(AuditEntry.seq), default_sort="seq", default_descending=True,
+)
+
+AUDIT_VERIFICATIONS = ListSpec(
+    name="audit_verifications",
+    columns=(
+        Column("id", _c(AuditVerification.id)),
+        Column("job_id", _c(AuditVerification.job_id), sortable=False),
+        Column("full", _c(AuditVerification.full)),
+        Column("ok", _c(AuditVerification.ok)),
+        Column("from_seq", _c(AuditVerification.from_seq)),
+        Column("entries", _c(AuditVerification.entries)),
+        Column("to_seq", _c(AuditVerification.to_seq)),
+        Column("to_entry_id", _c(AuditVerification.to_entry_id), sortable=False),
+        Column("to_hash", _c(AuditVerification.to_hash), sortable=False),
+        Column("break_seq", _c(AuditVerification.break_seq), sortable=False),
+        Column("break_entry_id", _c(AuditVerification.break_entry_id), sortable=False),
+        Column("problem", _c(AuditVerification.problem), sortable=False),
+        Column("verified_at", _c(AuditVerification.verified_at), sortable=False),
+    ),
+    build=_same,
+    tiebreak=_c(AuditVerification.id), default_sort="id", default_descending=True,
 )

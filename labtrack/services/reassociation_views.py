@@ -21,6 +21,26 @@ def latest_run_id() -> Any:
     return select(func.max(_c(ReassociationRun.id))).scalar_subquery()
 
 
+def runs() -> ListSpec:
+    """Every stored run, newest first."""
+    return ListSpec(
+        name="reassociation_runs",
+        columns=(
+            Column("id", _c(ReassociationRun.id)),
+            Column("job_id", _c(ReassociationRun.job_id), sortable=False),
+            Column("min_overlap", _c(ReassociationRun.min_overlap), sortable=False),
+            Column("max_mismatches", _c(ReassociationRun.max_mismatches), sortable=False),
+            Column("min_log10_lr", _c(ReassociationRun.min_log10_lr), sortable=False),
+            Column("profiles", _c(ReassociationRun.profiles)),
+            Column("pairs", _c(ReassociationRun.pairs)),
+            Column("groups", _c(ReassociationRun.groups)),
+            Column("computed_at", _c(ReassociationRun.computed_at), sortable=False),
+        ),
+        build=lambda statement: statement,
+        tiebreak=_c(ReassociationRun.id), default_sort="id", default_descending=True,
+    )
+
+
 def graves(run_id: int | None) -> ListSpec:
     """Each grave of the run and each whole site (first), with its MNI."""
     run = latest_run_id() if run_id is None else run_id

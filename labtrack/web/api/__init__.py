@@ -32,7 +32,9 @@ def csrf_for_browser_sessions() -> None:
 
 def load_api_modules() -> None:
     """Import the area modules so that their operations register on ``bp``."""
+    from labtrack.web.api import audit as _audit  # noqa: F401
     from labtrack.web.api import custody, families, intake, matching, profiles, review, settings, system  # noqa: F401
     from labtrack.web.api import events as _closed_events  # noqa: F401
     from labtrack.web.api import familias as _familias  # noqa: F401
+    from labtrack.web.api import reassociation as _reassociation  # noqa: F401
     from labtrack.web.api import users as _users  # noqa: F401
