@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask.testing import FlaskClient
-from sqlmodel import Session
+from sqlmodel import Session, func, select
 
+from labtrack.models import Job, ProfileImport
 from labtrack.services import accounts, demo
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -21,16 +22,36 @@ def test_profile_api(client: FlaskClient, db: Session, users: dict) -> None:
     assert checked.status_code == 200, checked.get_json()
     assert checked.get_json()["kit"] == "GlobalFiler" and len(checked.get_json()["profiles"]) == 2
     bad = (ROOT / "fixtures" / "malformed" / "long_errors.csv").read_text()
+    imports_before = db.exec(select(func.count()).select_from(ProfileImport)).one()
     refused = client.post("/api/v1/profiles/import", json={"filename": "bad.csv", "content": bad}, headers=headers)
-    assert refused.status_code == 422
+    assert refused.status_code == 202  # queued; the test app's worker runs inline (JOBS_INLINE)
     body = refused.get_json()
-    assert body["error"] == "ValidationFailed"
+    assert body["url"] == f"/api/v1/profiles/uploads/{body['upload_id']}" and body["job_id"]
+    polled = client.get(body["url"], headers=headers).get_json()
+    assert polled == body
+    assert (body["status"], body["ended"], body["result"]) == ("refused", True, {})
+    assert body["message"] == f"bad.csv: nothing was imported ({body['n_problems']} problems)"
+    assert body["n_problems"] == len(body["problems"])
     assert {(p["row"], p["file"]) for p in body["problems"]} >= {(3, "bad.csv"), (6, "bad.csv")}
+    db.rollback()
+    assert db.exec(select(func.count()).select_from(ProfileImport)).one() == imports_before  # nothing stored
     good = "sample_id,marker,allele1,allele2\nNJH-00002-S01-JA,TH01,6,9.3\n"
     created = client.post("/api/v1/profiles/import", json={"filename": "g.csv", "content": good}, headers=headers)
-    assert created.status_code == 201 and created.get_json()["n_profiles"] == 1
+    assert created.status_code == 202
+    done = client.get(created.get_json()["url"], headers=headers).get_json()
+    db.rollback()
+    record = db.exec(select(ProfileImport).where(ProfileImport.filename == "g.csv")).one()
+    assert (done["status"], done["progress"], done["problems"]) == ("imported", 1.0, [])
+    assert done["result"] == {"import_id": record.id, "n_profiles": 1, "kit": record.kit, "file_format": "long"}
+    job = db.get(Job, done["job_id"])
+    assert job is not None and job.status == "done" and job.kind == "import_upload"
     again = client.post("/api/v1/profiles/import", json={"filename": "g.csv", "content": good}, headers=headers)
-    assert again.status_code == 409 and "imported already" in again.get_json()["message"]
+    repeated = again.get_json()
+    assert again.status_code == 202 and repeated["status"] == "refused" and repeated["problems"] == []
+    assert "imported already" in repeated["message"] and f"import #{record.id}" in repeated["message"]
+    db.rollback()
+    assert db.exec(select(func.count()).select_from(ProfileImport)).one() == imports_before + 1
+    assert client.get("/api/v1/profiles/uploads/999", headers=headers).status_code == 404
     listed = client.get("/api/v1/profiles", headers=headers).get_json()
     newest = listed[0]
     assert newest["owner"] == "NJH-00002-S01-JA" and newest["version"] == 2 and not newest["searchable"]

@@ -1,4 +1,5 @@
-"""API: DNA profiles — list, one profile, check or import a file (text content in JSON)."""
+"""API: DNA profiles — list, one profile, check a file, or queue its import by the worker (text
+content in JSON; the import's progress and problems are polled)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,11 @@ from labtrack.core.errors import ValidationFailed
 from labtrack.core.messages import message_of, msg
 from labtrack.db import get_session
 from labtrack.imports.profiles import UnreadableFile
-from labtrack.services import profile_import, profiles
+from labtrack.services import profile_import, profiles, uploads
 from labtrack.web.access import ADMIN, ANALYST
 from labtrack.web.api import bp
 from labtrack.web.api.openapi import operation, respond
+from labtrack.web.api.uploads import ImportJobOut, import_job
 from labtrack.web.messages import joined_text, problem_dict
 
 
@@ -73,15 +75,6 @@ class CheckReport(BaseModel):
     problems: list[Problem]
 
 
-class ImportPublic(BaseModel):
-    id: int
-    filename: str
-    file_sha256: str
-    file_format: str
-    kit: str
-    n_profiles: int
-
-
 def _public(row: profiles.ProfileRow) -> dict[str, Any]:
     return {**row.profile.model_dump(), "owner": row.owner,
             "qc_notes": joined_text(row.profile.qc_remarks)}  # in the reader's language
@@ -120,12 +113,21 @@ def check_profiles() -> Any:
     return respond(CheckReport, report)
 
 
-@operation(bp, "/profiles/import", method="POST", summary="Import a file, all or nothing",
-           tag="profiles", roles=(ANALYST, ADMIN), body=ProfileFile, response=ImportPublic, status=201)
+@operation(bp, "/profiles/import", method="POST", summary="Queue a file's import, all or nothing (a worker "
+           "imports it; poll the answer's url for its progress and every problem)", tag="profiles",
+           roles=(ANALYST, ADMIN), body=ProfileFile, response=ImportJobOut, status=202)  # fmt: skip
 def import_profiles() -> Any:
     body = _body()
-    record = profile_import.import_profiles(
-        session=get_session(), raw=body.content.encode("utf-8"), filename=body.filename,
-        by=current_user, file_format=body.format, kit=body.kit, origin="staff" if body.staff else None,
-        min_loci=int(current_app.config.get("MIN_SEARCH_LOCI", 12)), single_allele=body.single_allele)
-    return respond(ImportPublic, record, status=201)
+    options = {"file_format": body.format, "kit": body.kit or "", "origin": "staff" if body.staff else "",
+               "single_allele": body.single_allele or "", "check_only": False}
+    queued = uploads.submit(get_session(), kind="profiles", raw=body.content.encode("utf-8"), filename=body.filename,
+                            options=options, by=current_user,
+                            app=current_app._get_current_object())  # type: ignore[attr-defined]
+    return respond(ImportJobOut, import_job(queued.id or 0, "profiles", "api.profile_upload"), status=202)
+
+
+@operation(bp, "/profiles/uploads/<int:upload_id>", summary="A queued profile import: status, progress, what "
+           "was stored, or every problem (file, row, field)", tag="profiles", roles=(ANALYST, ADMIN),
+           response=ImportJobOut)  # fmt: skip
+def profile_upload(upload_id: int) -> Any:
+    return respond(ImportJobOut, import_job(upload_id, "profiles", "api.profile_upload"))
