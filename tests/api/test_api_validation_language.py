@@ -33,11 +33,18 @@ def test_body_problems_in_arabic_and_in_pydantics_english(client: FlaskClient, l
     assert english["prior"] == "Input should be less than 1"  # as pydantic says it (not 1.0)
 
 
-def test_plural_wording_and_error_types_not_listed() -> None:
+def test_plural_wording_and_error_types_without_their_own_wording() -> None:
     assert issue_message({"type": "string_too_long", "ctx": {"max_length": 40}, "msg": "x"}) == \
         "String should have at most 40 characters"
     assert issue_message({"type": "string_too_long", "ctx": {"max_length": 1}, "msg": "x"}) == \
         "String should have at most 1 character"
-    assert issue_message({"type": "url_parsing", "msg": "Input should be a valid URL"}) == \
-        "Input should be a valid URL"  # not listed: pydantic's English as it is
-    assert issue_message({"type": "greater_than", "msg": "as pydantic said"}) == "as pydantic said"  # no ctx
+    assert issue_message({"type": "url_parsing", "loc": ("site",), "msg": "Input should be a valid URL, x"}) == \
+        "Input should be a valid URL"  # pydantic's wording, without the parser's English detail
+    # a type without its own wording (or without the context it needs) names the field and the type
+    assert issue_message({"type": "greater_than", "loc": ("top_k",), "msg": "as pydantic said"}) == \
+        "The value of top_k is not valid (greater_than)"
+    assert issue_message({"type": "a_type_of_a_later_release", "loc": ("events", 0, "item"), "msg": "?"}) == \
+        "The value of events.0.item is not valid (a_type_of_a_later_release)"
+    assert issue_message({"type": "too_long", "loc": (), "ctx": {"field_type": "Dictionary", "max_length": 2,
+                                                                 "actual_length": 3}}) == \
+        "The input is not valid (too_long)"
