@@ -1,7 +1,7 @@
 /* The top bar collapses behind the menu button below the breakpoint (labtrack.css) and, on wider
-   screens, whenever its areas, search box and account would not fit in one row (an administrator's
-   seventeen areas at 1,280 px wrap into five rows): then the bar gets the class "crowded", measured
-   here on load, when the fonts are ready and on every resize. Without JavaScript nothing collapses
+   screens, whenever its two rows would wrap (the name, search box and account on the first, the
+   areas on the second; an administrator's seventeen areas do not fit one row at 1,280 px): then
+   the bar gets the class "crowded", measured here on load, when the fonts are ready and on every resize. Without JavaScript nothing collapses
    (the class "js" is never set) and the bar simply wraps. The button is a disclosure: Enter or Space
    opens and closes it, Escape closes it and gives the focus back to the button. */
 (function () {
@@ -19,9 +19,8 @@
       button.setAttribute("aria-expanded", open ? "true" : "false");
     }
 
-    /* One row: every item of the open bar overlaps every other vertically. */
-    function wraps() {
-      var items = bar.querySelectorAll(".brand, .areas a, form.find, .account > *");
+    /* Whether the boxes share one row: every one overlaps every other vertically. */
+    function oneRow(items) {
       var lowestTop = -Infinity, highestBottom = Infinity;
       for (var i = 0; i < items.length; i++) {
         var box = items[i].getBoundingClientRect();
@@ -29,7 +28,15 @@
         lowestTop = Math.max(lowestTop, box.top);
         highestBottom = Math.min(highestBottom, box.bottom);
       }
-      return lowestTop >= highestBottom;
+      return lowestTop < highestBottom;
+    }
+
+    /* The open bar fits when its two rows do: the name, search box and account on one, the areas on
+       the other, and nothing sticks out of the bar. */
+    function wraps() {
+      return !oneRow(bar.querySelectorAll(".brand, form.find, .account > *")) ||
+        !oneRow(bar.querySelectorAll(".areas a")) ||
+        bar.scrollWidth > bar.clientWidth;
     }
 
     /* Measured open, decided before the next paint: the bar never shows in between. */
