@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -174,12 +174,14 @@ def find_candidates(
     result = run(prepared.tables, prepared.rows, top_k=top_k, prior=prior, progress=stage("search"),
                  near_k=near_k)
     scores, index = result.remains_top.scores, result.remains_top.index
+    screen = report_log10_lr - SCREEN_MARGIN_LOG10
     chosen = [
         (r, k) for r in range(scores.shape[0]) for k in range(scores.shape[1])
-        if index[r, k] >= 0 and np.isfinite(scores[r, k]) and scores[r, k] >= report_log10_lr
+        if index[r, k] >= 0 and np.isfinite(scores[r, k]) and scores[r, k] >= screen
     ]
-    near = _near_misses(result, report_log10_lr)
-    tasks = [EvidenceTask(remains_ids[r], int(index[r, k]), k + 1, False) for r, k in chosen]
+    near = _near_misses(result, screen)
+    tasks = [EvidenceTask(remains_ids[r], int(index[r, k]), k + 1, False, float(scores[r, k]))
+             for r, k in chosen]
     tasks += [EvidenceTask(remains_ids[r], int(result.near_top.index[r, k]), k + 1, True)  # type: ignore[union-attr]
               for r, k in near]
     chunks = [_chunk(tasks[s:s + EVIDENCE_CHUNK], pedigrees, genotypes, table, theta, models, report_log10_lr,
@@ -197,7 +199,22 @@ def find_candidates(
         found += outcome.candidates
         if problems is not None:
             problems += outcome.problems
-    return found
+    return ranked_by_exact_lr(found)
+
+
+def ranked_by_exact_lr(candidates: Sequence[Candidate]) -> list[Candidate]:
+    """The candidates with each remains' ranks given by the exact LR (highest first), not by the
+    search's screening score: the two can differ slightly (see `SCREEN_MARGIN_LOG10`). Near
+    misses keep their own list's ranks."""
+    by_remains: dict[str, list[Candidate]] = {}
+    for candidate in candidates:
+        if not candidate.near_miss:
+            by_remains.setdefault(candidate.remains_sample_id, []).append(candidate)
+    new_rank: dict[int, int] = {}
+    for group in by_remains.values():
+        ordered = sorted(group, key=lambda c: (-c.log10_lr, c.rank, c.family_id))
+        new_rank.update({id(c): position for position, c in enumerate(ordered, start=1)})
+    return [replace(c, rank=new_rank[id(c)]) if id(c) in new_rank else c for c in candidates]
 
 
 def _computable(pedigrees: Sequence[Pedigree], theta: float, mutation: MutationModel | None,
@@ -222,6 +239,15 @@ def _computable(pedigrees: Sequence[Pedigree], theta: float, mutation: MutationM
 
 #: Candidates per evidence task (about 30 ms each under the default models).
 EVIDENCE_CHUNK = 256
+#: How far below the reporting threshold a search score may lie and still be recomputed exactly.
+#: The search's tables use one allele alphabet per marker for the whole search (every allele seen
+#: anywhere, `search_tables`), the exact case LR only the case's own; the two LRs then differ
+#: slightly (renormalised frequencies, and a mutation matrix over more alleles: under the equal
+#: model rate/(n - 1)). Whether a candidate is reported, and its rank, are decided by the exact
+#: LR; the margin only keeps a family just below the threshold in the search from being dropped
+#: unseen. A recomputed candidate whose exact LR is more than half the margin away from its search
+#: score is named in the run's problems, so a margin too small for a search never passes silently.
+SCREEN_MARGIN_LOG10 = 1.0
 #: map(fn, items) -> iterable of fn(item), in any order: the evidence step's parallelism
 EvidenceMap = Callable[[Callable[[Any], Any], list[Any]], Iterable[Any]]
 
@@ -235,6 +261,7 @@ class EvidenceTask:
     family: int
     rank: int
     near_miss: bool
+    search_log10_lr: float = math.nan
 
 
 @dataclass(frozen=True)
@@ -283,7 +310,7 @@ def evidence_chunk(item: tuple[int, EvidenceChunk]) -> tuple[int, EvidenceResult
         pedigree = chunk.pedigrees[task.family]
         sample = task.remains_sample_id
         try:
-            found += _evidence(task, pedigree, chunk)
+            found += _evidence(task, pedigree, chunk, problems)
         except (InputError, ValueError) as error:
             problems.append(msg("remains %(remains)s against family %(family)s was skipped: the exact "
                                 "computation refused it (%(error)s)", remains=sample, family=pedigree.family_id,
@@ -298,13 +325,21 @@ def _said(error: Exception) -> object:
     return str(error)
 
 
-def _evidence(task: EvidenceTask, pedigree: Pedigree, chunk: EvidenceChunk) -> list[Candidate]:
+def _evidence(task: EvidenceTask, pedigree: Pedigree, chunk: EvidenceChunk,
+              problems: list[str]) -> list[Candidate]:
     sample = task.remains_sample_id
     models = chunk.models
     case = case_lr(pedigree, chunk.genotypes, sample, chunk.table, theta=chunk.theta, mutation=models.mutation,
                    drop=models.drop_for(sample), case_id=f"{sample}~{pedigree.family_id}")
     if not task.near_miss:
         log10 = case.log10_lr
+        if _screen_missed(log10, task.search_log10_lr):
+            problems.append(msg(
+                "remains %(remains)s against family %(family)s: the exact log10 LR %(exact)s differs from the "
+                "search's %(search)s by more than half the screening margin (%(margin)s); families just below "
+                "the reporting threshold in this search may not have been recomputed",
+                remains=sample, family=pedigree.family_id, exact=f"{log10:.3f}",
+                search=f"{task.search_log10_lr:.3f}", margin=f"{SCREEN_MARGIN_LOG10:g}"))
         if math.isnan(log10) or log10 < chunk.report_log10_lr:
             return []
         return [Candidate(
@@ -317,12 +352,24 @@ def _evidence(task: EvidenceTask, pedigree: Pedigree, chunk: EvidenceChunk) -> l
     if not excluded or math.isnan(case.log10_lr):
         return []
     others = sum(locus.log10_lr for locus in case.loci if locus.lr > 0)
+    if others < chunk.report_log10_lr:
+        return []
     return [Candidate(
         remains_sample_id=sample, family_id=pedigree.family_id, rank=task.rank, log10_lr=others,
         posterior=0.0, prior=chunk.prior, loci_used=case.loci_used,
         per_locus=per_locus_evidence(case, pedigree, chunk.genotypes, sample, chunk.table, models),
         near_miss=True, excluded_loci=excluded,
     )]
+
+
+def _screen_missed(exact: float, screened: float) -> bool:
+    """Whether the exact log10 LR is further from the search's score than the margin allows
+    (more than half of it, or one of them infinite and the other not)."""
+    if math.isnan(exact) or math.isnan(screened):
+        return False
+    if math.isinf(exact) or math.isinf(screened):
+        return exact != screened
+    return abs(exact - screened) > SCREEN_MARGIN_LOG10 / 2
 
 
 def _near_misses(result: SearchResult, report_log10_lr: float) -> list[tuple[int, int]]:

@@ -10,8 +10,9 @@ import pandas as pd
 import pytest
 
 from labtrack.imports.exchange import read_freqs, read_genotypes, read_pedigrees
-from labtrack.kinship.candidates import find_candidates
+from labtrack.kinship.candidates import Candidate, find_candidates, ranked_by_exact_lr
 from labtrack.kinship.dropout import DropModel
+from labtrack.kinship.freqs import FrequencyTable
 from labtrack.kinship.lr import case_lr
 from labtrack.kinship.mutation import MutationModel
 from labtrack.kinship.pedigree import Pedigree, Person
@@ -209,3 +210,75 @@ def test_theta_with_mutation_and_drop_out_the_search_equals_the_exact_lr() -> No
         gap[theta] = np.asarray(got, dtype=np.float64) - np.asarray(exact)
     assert np.abs(gap[0.02]).max() < 0.03
     np.testing.assert_allclose(gap[0.02], gap[0.0], atol=2e-3)
+
+
+def _alphabet_gap_case() -> tuple:
+    """A mother and her missing son, the son found in a grave with a mutated allele at TPOX (mother
+    8/8, son 9/9) and a rare shared allele at D8S1179. Three other remains carry six alleles the
+    table lacks at TPOX, so the search's TPOX alphabet has ten alleles where the case has four:
+    under the equal model the search reads the mutation as rate/9, the exact case LR as rate/3,
+    and the search scores the son about half a log10 unit below his exact LR."""
+    table = FrequencyTable.from_rows(
+        [("TPOX", a, 0.25, 1000) for a in ("8", "9", "10", "11")]
+        + [("D8S1179", "7", 0.001, 1000), ("D8S1179", "12", 0.999, 1000)]
+    )
+    family = Pedigree.build("FAM-1", [Person("FA", sex=1), Person("MO", sex=2, sample_id="REF-MO"),
+                                      Person("MP", "FA", "MO", sex=1, missing=True)])
+    genotypes = {
+        "REF-MO": {"TPOX": ("8", "8"), "D8S1179": ("7", "7")},
+        "RM-SON": {"TPOX": ("9", "9"), "D8S1179": ("7", "7")},
+        "RM-X1": {"TPOX": ("5", "6"), "D8S1179": ("12", "12")},
+        "RM-X2": {"TPOX": ("13", "14"), "D8S1179": ("12", "12")},
+        "RM-X3": {"TPOX": ("15", "16"), "D8S1179": ("12", "12")},
+    }
+    remains = ["RM-SON", "RM-X1", "RM-X2", "RM-X3"]
+    model = MutationModel("equal", 0.005)
+    exact = case_lr(family, genotypes, "RM-SON", table, mutation=model).log10_lr
+    prepared = prepare_search(table, [family], genotypes, remains, mutation=model)
+    search_score = float(score_pairs(prepared.tables, prepared.rows, np.array([0]), np.array([0]))[0])
+    return table, family, genotypes, remains, model, exact, search_score
+
+
+def test_a_family_just_below_the_threshold_in_the_search_is_recomputed_and_reported(monkeypatch) -> None:  # noqa: ANN001
+    """Whether a candidate is reported is decided by its exact case LR, not by the search's
+    screening score: a family the search puts just below the threshold (its alphabet differs from
+    the case's) is recomputed and reported with the exact LR. Without the screening margin the
+    same family would vanish without a word."""
+    import labtrack.kinship.candidates as candidates_module
+
+    table, family, genotypes, remains, model, exact, search_score = _alphabet_gap_case()
+    assert 0.3 < exact - search_score < 0.5          # the gap this test is about
+    threshold = (exact + search_score) / 2            # between the two
+    problems: list[str] = []
+    found = find_candidates(table, [family], genotypes, remains, mutation=model, report_log10_lr=threshold,
+                            problems=problems)
+    assert [(c.remains_sample_id, c.family_id) for c in found] == [("RM-SON", "FAM-1")]
+    assert math.isclose(found[0].log10_lr, exact, abs_tol=1e-12) and found[0].rank == 1
+    assert problems == []                             # the gap is within half the margin
+    monkeypatch.setattr(candidates_module, "SCREEN_MARGIN_LOG10", 0.0)
+    assert find_candidates(table, [family], genotypes, remains, mutation=model, report_log10_lr=threshold) == []
+
+
+def test_a_search_score_far_from_the_exact_lr_is_named_in_the_problems(monkeypatch) -> None:  # noqa: ANN001
+    """A recomputed candidate whose exact LR lies more than half the margin from its search score
+    says so in the run's problems: a margin too small for a search never passes silently."""
+    import labtrack.kinship.candidates as candidates_module
+
+    table, family, genotypes, remains, model, exact, search_score = _alphabet_gap_case()
+    monkeypatch.setattr(candidates_module, "SCREEN_MARGIN_LOG10", 0.5)
+    problems: list[str] = []
+    found = find_candidates(table, [family], genotypes, remains, mutation=model, report_log10_lr=exact - 0.1,
+                            problems=problems)
+    assert [c.family_id for c in found] == ["FAM-1"]
+    assert len(problems) == 1
+    assert "remains RM-SON against family FAM-1" in problems[0]
+    assert f"{exact:.3f}" in problems[0] and f"{search_score:.3f}" in problems[0]
+
+
+def test_ranks_follow_the_exact_lr_not_the_screening_score() -> None:
+    def candidate(remains: str, family: str, rank: int, log10: float, near: bool = False) -> Candidate:
+        return Candidate(remains, family, rank, log10, 0.5, 0.5, 10, near_miss=near)
+
+    ranked = ranked_by_exact_lr([candidate("R1", "A", 1, 5.0), candidate("R1", "B", 2, 5.3),
+                                 candidate("R2", "C", 1, 4.0), candidate("R1", "N", 1, 3.0, near=True)])
+    assert [(c.family_id, c.rank) for c in ranked] == [("A", 2), ("B", 1), ("C", 1), ("N", 1)]
