@@ -44,10 +44,15 @@ def safe_cell(value: object) -> object:
     return value
 
 
+#: The UTF-8 byte-order mark: first in every CSV meant for people (lists, the dashboard's
+#: tables), because Excel reads UTF-8 (Arabic) text only with it; never in exchange files.
+UTF8_BOM = b"\xef\xbb\xbf"
+
+
 def to_csv(table: Table, *, bom: bool = False) -> bytes:
     """The table as UTF-8 CSV in memory (written as ``csv_chunks``); ``bom``: with a byte-order
-    mark first, which Excel needs to read UTF-8 (Arabic) text (the dashboard's tables)."""
-    return (b"\xef\xbb\xbf" if bom else b"") + b"".join(csv_chunks(*table))
+    mark first (`UTF8_BOM`)."""
+    return (UTF8_BOM if bom else b"") + b"".join(csv_chunks(*table))
 
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

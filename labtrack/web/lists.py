@@ -90,23 +90,30 @@ def build(spec: ListSpec, *, identities: bool | None = None) -> ListView:
 
 
 def export(spec: ListSpec, *, filename: str, identities: bool | None = None, fmt: str | None = None) -> Response:
-    """Stream every filtered row of ``spec`` (the request's filters and sort) as ``_send`` does."""
+    """Stream every filtered row of ``spec`` (the request's filters and sort) as ``_send`` does.
+    A list's CSV is for people: it starts with a byte-order mark, which Excel needs to read UTF-8
+    (Arabic names) instead of showing mojibake; CSV readers (pandas ``utf-8-sig``, the csv module
+    after ``lstrip("\ufeff")``, LibreOffice) take it as it is."""
     identities = can_see_identities() if identities is None else identities
     parsed = listing.parse(spec, request.args, identities=identities)
     fmt = fmt or request.args.get("export")
     fmt = fmt if fmt in EXPORT_FORMATS else "csv"
-    return _send(lambda session: listing.rows(session, spec, parsed, identities=identities), filename=filename, fmt=fmt)
+    return _send(lambda session: listing.rows(session, spec, parsed, identities=identities), filename=filename, fmt=fmt,
+                 bom=True)
 
 
 def stream_table(header: list[str], rows: Callable[[Session], Iterable[Sequence[object]]], *, filename: str,
                  fmt: str) -> Response:
-    """Stream a whole table (``rows(session)`` read while it is sent), as ``_send`` does."""
+    """Stream a whole table (``rows(session)`` read while it is sent), as ``_send`` does: an
+    exchange file (profiles, pedigrees) that other tools read back, so without a byte-order mark."""
     return _send(lambda session: (header, rows(session)), filename=filename, fmt=fmt)
 
 
-def _send(table: Callable[[Session], exports.StreamedTable], *, filename: str, fmt: str) -> Response:
+def _send(table: Callable[[Session], exports.StreamedTable], *, filename: str, fmt: str,
+          bom: bool = False) -> Response:
     """``table(session)`` (header, rows) as an attachment: XLSX written row by row to a temporary
-    file, then sent; CSV chunk by chunk while the rows are read."""
+    file, then sent; CSV chunk by chunk while the rows are read (``bom``: a UTF-8 byte-order mark
+    first)."""
     disposition = {"Content-Disposition": f"attachment; filename={filename}.{fmt}"}
     if fmt == "xlsx":
         header, rows = table(get_session())
@@ -118,6 +125,8 @@ def _send(table: Callable[[Session], exports.StreamedTable], *, filename: str, f
         # with a session of their own, closed (its transaction ended) when the last row is out
         with standalone_session() as session:
             header, rows = table(session)
+            if bom:
+                yield exports.UTF8_BOM
             yield from exports.csv_chunks(header, rows)
 
     return Response(stream_with_context(csv_stream()), mimetype="text/csv", headers=disposition)
