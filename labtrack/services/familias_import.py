@@ -22,9 +22,13 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
+from flask import Flask
 from sqlmodel import Session, col, select
 
 from labtrack.core.errors import InputProblem, ValidationFailed
@@ -32,9 +36,15 @@ from labtrack.core.messages import msg
 from labtrack.kinship.familias import MISSING_PREFIX, FamFile, Genotype, dvi_reference_part, parse_fam
 from labtrack.kinship.pedigree import FEMALE, MALE, Person, parents_first
 from labtrack.kinship.problems import InputError
-from labtrack.models import Donor, Family, MissingPerson, User
-from labtrack.services import donors, families, missing_persons, profile_import
+from labtrack.models import Donor, Family, MissingPerson, Upload, User
+from labtrack.services import donors, families, missing_persons, profile_import, uploads
 from labtrack.services.transaction import write
+
+if TYPE_CHECKING:
+    from labtrack.services.worker import JobContext
+
+#: the kind of a .fam file kept for the worker (``services.uploads``)
+UPLOAD_KIND = "familias"
 
 _SEX = {MALE: "M", FEMALE: "F"}
 MAX_BYTES = 5_000_000
@@ -262,14 +272,23 @@ def _plan(session: Session, fam: FamFile, filename: str, family_code: str, missi
 
 
 def import_file(*, session: Session, raw: bytes, filename: str, by: User, family_code: str, case_number: str,
-                missing: str = "", pedigree: str = "") -> FamReport:
+                missing: str = "", pedigree: str = "", context: JobContext | None = None,
+                then: Callable[[Session, FamReport], None] | None = None) -> FamReport:
     """Import a .fam file (see the module docstring): a kinship file's pedigree `pedigree` (default:
     the first) with `missing` as the missing person, case `case_number`; or every reference family
     of a DVI file (or the one named `pedigree`), `family_code` and `case_number` then being
-    prefixes (`-M1`, `-M2`, ... added). All or nothing."""
+    prefixes (`-M1`, `-M2`, ... added). All or nothing. A worker job passes its ``context``
+    (progress stored) and ends in ``then(session, report)``, last inside the write that stores
+    the families."""
     family_code, missing, case_number = family_code.strip(), missing.strip(), case_number.strip()
+    if context is not None:
+        context.progress(session, 0.05, msg("reading the file"))
     fam = _read(raw, filename)
+    if context is not None:
+        context.progress(session, 0.3, msg("checking the families"))
     plan = _plan(session, fam, filename, family_code, missing, case_number, pedigree.strip())
+    if context is not None:
+        context.progress(session, 0.5, msg("storing the families"))
     report = FamReport(filename, fam.dvi, victims_left_out=plan.victims, left_out=plan.left_out)
     what = f"{len(plan.families)} families" if fam.dvi else f"family {family_code}"
     with write(session, actor=by, reason=f"Familias file {filename}: {what} imported"):
@@ -289,7 +308,48 @@ def import_file(*, session: Session, raw: bytes, filename: str, by: User, family
         if plan.victims:
             report.notes.append(f"{len(plan.victims)} unidentified persons left out ({', '.join(plan.victims)}): "
                                 f"{VICTIMS_LEFT_OUT}")
+        if then is not None:
+            then(session, report)
     return report
+
+
+def submit(session: Session, *, raw: bytes, filename: str, by: User, family_code: str, case_number: str,
+           missing: str = "", pedigree: str = "", app: Flask | None = None) -> Upload:
+    """Keep the file and queue its import by the worker (``services.uploads``); the upload's page
+    and ``get_upload`` show the progress, then the families created or every problem."""
+    options = {"family_code": family_code, "case_number": case_number, "missing": missing, "pedigree": pedigree}
+    return uploads.submit(session, kind=UPLOAD_KIND, raw=raw, filename=filename, options=options, by=by, app=app)
+
+
+def import_upload(*, session: Session, raw: bytes, upload: Upload, by: User, context: JobContext,
+                  finish: Callable[[Session, dict[str, Any]], None]) -> None:
+    """The worker job's import of an uploaded .fam file: ``import_file`` with the options of the
+    form; ``finish`` ends the job with the report (``summary``) in the import's transaction. A file
+    or a choice with problems raises ``ValidationFailed`` (every problem), nothing stored."""
+    options = json.loads(upload.options_json or "{}")
+    import_file(session=session, raw=raw, filename=upload.filename, by=by,
+                family_code=str(options.get("family_code", "")), case_number=str(options.get("case_number", "")),
+                missing=str(options.get("missing", "")), pedigree=str(options.get("pedigree", "")), context=context,
+                then=lambda inner, report: finish(inner, summary(report)))
+
+
+def summary(report: FamReport) -> dict[str, Any]:
+    """What an import created and left out, as kept with its upload (JSON): the families with their
+    donors (``family_id``, ``family_code`` ... of the first one also at the top)."""
+    created = [{
+        "family_id": f.family.id, "family_code": f.family.code, "case_number": f.missing_person.case_number,
+        "missing": f.missing, "source": f.source, "file_family": f.file_family, "file_pedigree": f.file_pedigree,
+        "number": f.number, "donors": [{"person": p, "donor_code": c, "sample": s} for p, c, s in f.donors],
+        "notes": f.notes} for f in report.families]
+    first = created[0] if created else {}
+    return {"outcome": "imported", "dvi": report.dvi, "family_id": first.get("family_id"),
+            "family_code": first.get("family_code", ""), "case_number": first.get("case_number", ""),
+            "donors": first.get("donors", []), "profiles": report.profiles,
+            "notes": report.notes if report.dvi else first.get("notes", []), "families": created,
+            "victims_left_out": report.victims_left_out,
+            "victims_left_out_reason": VICTIMS_LEFT_OUT if report.victims_left_out else "",
+            "left_out": [{"family": x.family, "pedigree": x.pedigree, "person": x.person, "typed": x.typed,
+                          "text": str(x)} for x in report.left_out]}
 
 
 def _create_family(session: Session, p: _FamilyPlan, fam: FamFile, filename: str, samples: dict[str, str],

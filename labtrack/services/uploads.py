@@ -128,9 +128,10 @@ def refusal(error: DomainError) -> dict[str, Any]:
 
 
 def importers() -> dict[str, Importer]:
-    from labtrack.services import pedigree_exchange, profile_import
+    from labtrack.services import familias_import, pedigree_exchange, profile_import
 
-    return {"profiles": profile_import.import_upload, "pedigrees": pedigree_exchange.import_upload}
+    return {"profiles": profile_import.import_upload, "pedigrees": pedigree_exchange.import_upload,
+            familias_import.UPLOAD_KIND: familias_import.import_upload}
 
 
 def run_job(context: JobContext) -> None:
