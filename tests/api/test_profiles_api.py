@@ -60,3 +60,29 @@ def test_profile_api(client: FlaskClient, db: Session, users: dict) -> None:
     family = client.get("/api/v1/families/1", headers=headers).get_json()
     assert {m["person_code"] for m in family["members"]} == {"F", "M", "MP"}
     assert "name_latin" not in str(family)
+
+
+def test_the_api_import_is_left_to_the_worker(app, client: FlaskClient, db: Session, users: dict) -> None:  # noqa: ANN001
+    """As in production (no inline jobs): the request only keeps the file and queues its job,
+    however small; the poll url shows it waiting, then what the worker stored."""
+    from labtrack.models import Profile
+    from labtrack.services.worker import Worker, WorkerSettings
+
+    app.config["JOBS_INLINE"] = False
+    demo.load_demo(db)
+    headers = {"Authorization": "Bearer " + accounts.issue_token(session=db, user=users["analyst"].user,
+                                                                  name="t", by="test")}
+    profiles_before = db.exec(select(func.count()).select_from(Profile)).one()
+    good = "sample_id,marker,allele1,allele2\nNJH-00002-S01-JA,TH01,6,9.3\n"
+    answer = client.post("/api/v1/profiles/import", json={"filename": "w.csv", "content": good}, headers=headers)
+    queued = answer.get_json()
+    assert answer.status_code == 202 and (queued["status"], queued["ended"], queued["progress"]) == (
+        "queued", False, 0.0)
+    db.rollback()
+    assert db.exec(select(func.count()).select_from(Profile)).one() == profiles_before
+    assert db.get(Job, queued["job_id"]).status == "queued"
+    assert Worker(app, WorkerSettings(poll_seconds=0.01)).run(once=True) == 1
+    db.rollback()
+    done = client.get(queued["url"], headers=headers).get_json()
+    assert (done["status"], done["ended"], done["result"]["n_profiles"]) == ("imported", True, 1)
+    assert db.exec(select(func.count()).select_from(Profile)).one() == profiles_before + 1
