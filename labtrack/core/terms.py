@@ -9,6 +9,11 @@ from __future__ import annotations
 from labtrack.core.messages import msg
 
 WORDS = {
+    # kinds of a profile's quality remarks (labtrack.core.qc_remarks)
+    "qc_mixture": msg("possible mixture"), "qc_off_ladder": msg("off-ladder peak"),
+    "qc_one_allele_seen": msg("one allele seen (possible drop-out)"), "qc_few_loci": msg("too few typed loci"),
+    "qc_replicate": msg("replicate run differing from an earlier run"),
+    "qc_staff_match": msg("staff match (contamination?)"),
     # sexes (remains estimates, missing persons, donors, pedigree members)
     "M": msg("male"), "F": msg("female"), "U": msg("unknown"),
     # sites

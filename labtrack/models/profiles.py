@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, UniqueConstraint
+from sqlalchemy import CheckConstraint, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from labtrack.core.messages import from_data
@@ -54,6 +54,9 @@ class Profile(SQLModel, table=True):
         ),
         CheckConstraint("version >= 1", name="version"),
         CheckConstraint("n_autosomal_loci >= 0", name="n_loci"),
+        # the few profiles with a quality remark, for the list's filter by kind (services/lists.py)
+        Index("ix_profile_qc_remarked", "id", sqlite_where=text("qc_notes != ''"),
+              postgresql_where=text("qc_notes != ''")),
     )
 
     id: int | None = Field(default=None, primary_key=True)

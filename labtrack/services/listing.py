@@ -43,6 +43,8 @@ class Column:
     ``search``: matched (case-insensitive substring) by the text filter ``q``; ``choices``: may be
     filtered to one of these values (``?<key>=<value>``); ``exact``: may be filtered to any one
     value; ``identity``: a name or contact (left out for blind roles); ``export``: written to exports.
+    ``where``: the condition of a filter value when it is not ``expr = value`` (a filter-only
+    column has no ``expr``: it is filtered by, never selected, sorted or exported).
     """
 
     key: str
@@ -53,10 +55,15 @@ class Column:
     exact: bool = False
     identity: bool = False
     export: bool = True
+    where: Callable[[str], Any] | None = None
 
     @property
     def filterable(self) -> bool:
         return bool(self.choices) or self.exact
+
+    @property
+    def selected(self) -> bool:
+        return self.expr is not None
 
 
 @dataclass(frozen=True)
@@ -217,13 +224,14 @@ def _like_text(q: str) -> str:
 
 def _filtered(spec: ListSpec, request: ListRequest, identities: bool) -> tuple[Select[Any], tuple[Column, ...]]:
     columns = spec.visible(identities)
-    statement = spec.build(select(*(c.expr.label(c.key) for c in columns)))
+    statement = spec.build(select(*(c.expr.label(c.key) for c in columns if c.selected)))
     by_key = {c.key: c for c in columns}
     for key, value in request.filters.items():
-        statement = statement.where(by_key[key].expr == value)
+        column = by_key[key]
+        statement = statement.where(column.where(value) if column.where is not None else column.expr == value)
     if request.q:
         text = _like_text(request.q)
-        searched = [contains_text(func.lower(c.expr), text) for c in columns if c.search]
+        searched = [contains_text(func.lower(c.expr), text) for c in columns if c.search and c.selected]
         if searched:
             statement = statement.where(or_(*searched))
     return statement, columns

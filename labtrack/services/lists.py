@@ -6,13 +6,15 @@ ends with the row id, so paging is an indexed ``ORDER BY … LIMIT … OFFSET``.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, literal_column, or_, select
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import Select
 
 from labtrack.core.lifecycle import SAMPLE_STATES
+from labtrack.core.qc_remarks import QC_REMARK_KINDS, english_fragment
 from labtrack.models import (
     AuditEntry,
     AuditVerification,
@@ -38,7 +40,7 @@ from labtrack.models.matching import RUN_STATUSES
 from labtrack.models.profiles import PROFILE_ORIGINS
 from labtrack.models.samples import SAMPLE_TYPES
 from labtrack.models.sites import REMAINS_TYPES, SEXES, SITE_STATUSES
-from labtrack.services.listing import Column, ListSpec
+from labtrack.services.listing import Column, ListSpec, contains_text
 
 
 def _c(expr: Any) -> Any:
@@ -112,6 +114,22 @@ SAMPLES = ListSpec(
 )
 
 _owner = func.coalesce(_c(Sample.accession), _c(StaffMember.code), "")
+_NONE = literal_column("''")  # written out, not a parameter: the partial index ix_profile_qc_remarked matches it
+
+
+def _has_qc_remark(kind: str) -> Any:
+    """Profiles with a remark of ``kind``: its message id in the kept messages (``"msg": "<id>"`` as
+    the import writes them), or, for a profile imported before they were kept (migration 0028), the
+    fixed part of its English text. Only profiles with a remark are read, through the partial index
+    ix_profile_qc_remarked (migration 0030), not every profile."""
+    message_id = QC_REMARK_KINDS[kind]
+    kept = json.dumps({"msg": message_id})[1:-1]
+    return and_(_c(Profile.qc_notes) != _NONE,
+                or_(contains_text(_c(Profile.qc_notes_json), kept),
+                    and_(_c(Profile.qc_notes_json) == _NONE,
+                         contains_text(_c(Profile.qc_notes), english_fragment(message_id)))))
+
+
 PROFILES = ListSpec(
     name="profiles",
     columns=(
@@ -125,6 +143,8 @@ PROFILES = ListSpec(
         Column("searchable", _c(Profile.searchable)),
         Column("qc_notes", _c(Profile.qc_notes), search=True, sortable=False),
         Column("qc_notes_json", _c(Profile.qc_notes_json), sortable=False, export=False),
+        Column("qc_remark", None, sortable=False, export=False, choices=tuple(QC_REMARK_KINDS),
+               where=_has_qc_remark),
     ),
     build=lambda s: (s.select_from(Profile)
                      .join(Sample, _c(Sample.id) == _c(Profile.sample_id), isouter=True)

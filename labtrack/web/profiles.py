@@ -17,6 +17,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from labtrack.core.errors import ValidationFailed
 from labtrack.core.kits import KITS
 from labtrack.core.messages import message_of, msg
+from labtrack.core.qc_remarks import QC_REMARK_KINDS
 from labtrack.db import get_session
 from labtrack.imports.cmf import export_cmf
 from labtrack.imports.profiles import UnreadableFile
@@ -53,6 +54,7 @@ class ProfileUploadForm(FlaskForm):
 def _index(form: ProfileUploadForm, status: int = 200, **extra: Any) -> Any:
     return lists.show(list_specs.PROFILES, "profiles/index.html", form=form, status=status,
                       imports=profiles.list_imports(get_session()), origins=PROFILE_ORIGINS,
+                      qc_remark_kinds=tuple(QC_REMARK_KINDS),
                       uploads=uploads.recent(get_session(), "profiles"), **extra)
 
 
