@@ -90,6 +90,79 @@ def arabic_name_problems(text: str) -> list[str]:
 
 
 _DASHED_NUMBER = re.compile(r"\d+(?:-\d+)+")
+_OUTSIDE_A_PIECE = r"\s\u0600-\u06ff\u0750-\u077f\ufb50-\ufeff()\[\]{}"
+#: a path, an address, a time or a "SEQ:HASH" (/r/3?doc=DOC-1, 12:ab09): one left-to-right piece
+_LTR_TOKEN = re.compile(rf"[A-Za-z0-9/][^{_OUTSIDE_A_PIECE}]*[/:?=][^{_OUTSIDE_A_PIECE}]*[A-Za-z0-9/]")
+_OPENING, _CLOSING = "([{", ")]}"
+_LRM, _RLM = "\u200e", "\u200f"
+_MARKS = str.maketrans("", "", "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _strong(ch: str, previous: str) -> str:
+    """The bidi class a bracket pair's rule counts for ``ch``: "L", "R" or "" (neutral); a digit
+    counts as right-to-left unless Latin came before it (rules W7 and N0 of UAX #9)."""
+    kind = unicodedata.bidirectional(ch)
+    if kind == "L":
+        return "L"
+    if kind in ("R", "AL"):
+        return "R"
+    if kind in ("EN", "AN"):
+        return "L" if previous == "L" and kind == "EN" else "R"
+    return ""
+
+
+def _bracket_directions(text: str, base: str) -> dict[int, str]:
+    """Rule N0 of the bidirectional algorithm (paired brackets), which python-bidi 0.6 does not
+    apply: each matched pair of brackets takes the paragraph's direction when that direction is
+    inside it, else the direction of what precedes it when the inside is all the other one
+    ("Ali Hasan (ali)" stays one Latin piece in an Arabic line; "الأب (FA) (FA-2)" keeps its
+    two pieces apart). Positions of the brackets resolved -> "L" or "R"."""
+    types: list[str] = []
+    previous = base
+    for ch in text:
+        kind = _strong(ch, previous)
+        types.append(kind)
+        if kind and unicodedata.bidirectional(ch) not in ("EN", "AN"):
+            previous = kind
+    pairs: list[tuple[int, int]] = []
+    stack: list[tuple[int, str]] = []
+    for index, ch in enumerate(text):
+        if ch in _OPENING:
+            stack.append((index, _CLOSING[_OPENING.index(ch)]))
+        elif ch in _CLOSING:
+            for depth in range(len(stack) - 1, -1, -1):
+                if stack[depth][1] == ch:
+                    pairs.append((stack[depth][0], index))
+                    del stack[depth:]
+                    break
+    resolved: dict[int, str] = {}
+    for opening, closing in sorted(pairs):
+        inside = {types[i] for i in range(opening + 1, closing)} - {""}
+        if not inside:
+            continue
+        if base in inside:
+            direction = base
+        else:
+            # only the other direction inside: the pair follows what precedes it (the paragraph's start: base)
+            direction = next((types[i] for i in range(opening - 1, -1, -1) if types[i]), base)
+        types[opening] = types[closing] = resolved[opening] = resolved[closing] = direction
+    return resolved
+
+
+def _mark_brackets(text: str, base: str) -> str:
+    """Each resolved bracket between two direction marks of its direction (LRM/RLM), so that the
+    reordering keeps it with the text it encloses."""
+    resolved = _bracket_directions(text, base)
+    if not resolved:
+        return text
+    out = []
+    for index, ch in enumerate(text):
+        if index in resolved:
+            mark = _LRM if resolved[index] == "L" else _RLM
+            out.append(f"{mark}{ch}{mark}")
+        else:
+            out.append(ch)
+    return "".join(out)
 
 
 def shape(text: str, *, rtl: bool | None = None) -> str:
@@ -99,12 +172,17 @@ def shape(text: str, *, rtl: bool | None = None) -> str:
     text = clean_text(text)
     if not has_arabic(text):
         return text
+    base = ("R" if rtl else "L") if rtl is not None else next(
+        (kind for ch in text if (kind := _strong(ch, "L")) and not ch.isdigit()), "L")
+    # brackets around mixed Arabic/Latin text stay with what they enclose (rule N0, see above)
+    text = _mark_brackets(text, base)
     # a date or number range (2026-12-03) kept left to right as one piece: python-bidi 0.6 reverses
     # its parts in a right-to-left line (03-12-2026); an embedding (LRE ... PDF) holds it together
     text = _DASHED_NUMBER.sub(lambda found: f"\u202a{found.group(0)}\u202c", text)
-    if rtl is None:
-        return str(get_display(_RESHAPER.reshape(text)))
-    return str(get_display(_RESHAPER.reshape(text), base_dir="R" if rtl else "L"))
+    # likewise a path or a "SEQ:HASH": bidi alone moved its leading "/" to the end (r/3?doc=.../)
+    text = _LTR_TOKEN.sub(lambda found: f"\u202a{found.group(0)}\u202c", text)
+    # the marks did their work in the reordering: none is drawn (Amiri has no glyph for them)
+    return str(get_display(_RESHAPER.reshape(text), base_dir=base)).translate(_MARKS)
 
 
 def styles() -> dict[str, ParagraphStyle]:
