@@ -6,7 +6,8 @@
   right-to-left order (``python-bidi``), ready to draw; Latin text passes through unchanged.
 - ``build_pdf(story, meta)``: a reproducible PDF (reportlab ``invariant=1``: fixed creation
   date and document ID), with the document number, issue date, "RE-ISSUE of ..." when it is a
-  re-issue, and a QR code pointing back to the record on every page.
+  re-issue, and a QR code pointing back to the record on every page, said in the document's
+  language (``meta.language``, kept with the document's params as for custody forms).
 - ``styles()`` and ``table(...)``: the house paragraph styles and a plain grid table.
 """
 
@@ -35,6 +36,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Table, TableStyle
 
 from labtrack.core.messages import msg
+from labtrack.documents.wording import Wording
 
 FONTS_DIR = Path(__file__).resolve().parent.parent / "static" / "fonts"
 FONT, FONT_BOLD = "Amiri", "Amiri-Bold"
@@ -226,13 +228,19 @@ def rtl_lines(text: str, style: ParagraphStyle, width_chars: int = 70) -> list[P
 
 
 def table(rows: Sequence[Sequence[Any]], *, col_widths: Sequence[float] | None = None,
-          highlight_rows: Sequence[int] = (), font_size: float = 8.5, header: bool = True) -> Table:
+          highlight_rows: Sequence[int] = (), font_size: float = 8.5, header: bool = True,
+          rtl: bool = False) -> Table:
     """A grid table; cells are text (shaped). ``highlight_rows`` (0-based, header included) are
-    shaded as inconsistent."""
+    shaded as inconsistent. ``rtl``: an Arabic table, read from the right (first column on the
+    right, cells right-aligned); IDs, numbers and genotypes inside stay left to right."""
     register_fonts()
-    cell = ParagraphStyle("cell", fontName=FONT, fontSize=font_size, leading=font_size + 2.5)
-    data = [[Paragraph(escape(shape("" if value is None else str(value))), cell) for value in row]
-            for row in rows]
+    cell = ParagraphStyle("cell", fontName=FONT, fontSize=font_size, leading=font_size + 2.5,
+                          alignment=TA_RIGHT if rtl else TA_LEFT)
+    data = [[Paragraph(escape(shape("" if value is None else str(value), rtl=True if rtl else None)), cell)
+             for value in row] for row in rows]
+    if rtl:
+        data = [list(reversed(row)) for row in data]
+        col_widths = list(reversed(col_widths)) if col_widths is not None else None
     result = Table(data, colWidths=col_widths, repeatRows=1 if header else 0)
     commands: list[Any] = [
         ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
@@ -298,6 +306,19 @@ class DocumentMeta:
     reissue_of: str | None = None
     lab_name: str = ""
     audit_head: str = ""  # the audit log's head when issued (SEQ:HASH), a checkpoint kept on paper
+    language: str = "en"  # the document's language ("language" in its params; English without it)
+
+    def say(self, text: object) -> str:
+        """``text`` (a message or plain text) in the document's language, ready to draw."""
+        words = Wording(self.language)
+        said = words.say(text)
+        return shape(said, rtl=True) if words.rtl else said
+
+
+def language_of(params: dict[str, Any]) -> str:
+    """The language a document is issued in, as kept with its params (English documents, and
+    every document issued before languages were kept, have none)."""
+    return str(params.get("language") or "en")
 
 
 def _page_decoration(meta: DocumentMeta) -> Any:
@@ -307,17 +328,19 @@ def _page_decoration(meta: DocumentMeta) -> Any:
         canvas.setFont(FONT_BOLD, 9)
         canvas.drawString(MARGIN, height - 12 * mm, shape(meta.lab_name))
         canvas.setFont(FONT, 9)
-        canvas.drawRightString(width - MARGIN, height - 12 * mm, f"{meta.number}   issued {meta.issue_date}")
+        canvas.drawRightString(width - MARGIN, height - 12 * mm,
+                               meta.say(msg("%(number)s   issued %(date)s", number=meta.number, date=meta.issue_date)))
         if meta.reissue_of:
             canvas.setFont(FONT_BOLD, 10)
             canvas.setFillColor(colors.HexColor("#a61b1b"))
-            canvas.drawRightString(width - MARGIN, height - 16.5 * mm, f"RE-ISSUE of {meta.reissue_of}")
+            canvas.drawRightString(width - MARGIN, height - 16.5 * mm,
+                                   meta.say(msg("RE-ISSUE of %(number)s", number=meta.reissue_of)))
             canvas.setFillColor(colors.black)
         draw_qr(canvas, meta.qr_text, width - MARGIN - 20 * mm, 8 * mm, 20 * mm)
         canvas.setFont(FONT, 7.5)
-        canvas.drawString(MARGIN, 8.5 * mm, f"Verify: {meta.qr_text}")
+        canvas.drawString(MARGIN, 8.5 * mm, meta.say(msg("Verify: %(target)s", target=meta.qr_text)))
         if meta.audit_head:
-            canvas.drawString(MARGIN, 5 * mm, f"Audit log checkpoint: {meta.audit_head}")
+            canvas.drawString(MARGIN, 5 * mm, meta.say(msg("Audit log checkpoint: %(head)s", head=meta.audit_head)))
         canvas.restoreState()
 
     return draw
@@ -327,13 +350,19 @@ def build_pdf(story: list[Flowable], meta: DocumentMeta) -> bytes:
     """Render ``story`` to PDF bytes, reproducibly (same input → same bytes → same SHA-256)."""
     register_fonts()
     buffer = io.BytesIO()
+    title = Wording(meta.language).say(meta.title)
     doc = SimpleDocTemplate(buffer, pagesize=PAGE_SIZE, leftMargin=MARGIN, rightMargin=MARGIN,
-                            topMargin=22 * mm, bottomMargin=32 * mm, title=f"{meta.title} {meta.number}",
+                            topMargin=22 * mm, bottomMargin=32 * mm, title=f"{title} {meta.number}",
                             author=meta.lab_name or "labtrack", creator="labtrack", producer="labtrack",
                             subject=meta.number, invariant=1)
     decoration = _page_decoration(meta)
+    line = None
+    if meta.language != "en":
+        def line(page: int, pages: int) -> str:
+            return meta.say(msg("%(title)s · %(number)s · page %(page)s of %(pages)s", title=meta.title,
+                                number=meta.number, page=page, pages=pages))
     doc.build(story, onFirstPage=decoration, onLaterPages=decoration,
-              canvasmaker=numbered_canvas(f"{meta.title} · {meta.number}", MARGIN, 12 * mm, FONT, 7.5))
+              canvasmaker=numbered_canvas(f"{title} · {meta.number}", MARGIN, 12 * mm, FONT, 7.5, line=line))
     return buffer.getvalue()
 
 

@@ -69,12 +69,8 @@ def _custody_form(session: Session, accession: str, lab_name: str,
             number=number, lab_name=lab_name, accession=item.accession, item_type=data.item_type,
             origin=data.site, current_place=state.describe(), events=lines, language=language)
 
-    return item, render, {"item": item.accession, "events": [e.id for e in events]} | _in(language)
-
-
-def _in(language: str) -> dict[str, str]:
-    """The language among the document's parameters (English documents, as before, without it)."""
-    return {} if language == "en" else {"language": language}
+    params = {"item": item.accession, "events": [e.id for e in events]} | issued_documents.language_params(language)
+    return item, render, params
 
 
 def preview_custody_form(*, session: Session, accession: str, lab_name: str, language: str = "en") -> bytes:
@@ -118,7 +114,8 @@ def _manifest(session: Session, batch_ref: str, lab_name: str, language: str) ->
             recorded_at=f"{events[0].at:%Y-%m-%d %H:%M} UTC", recorded_by=recorder.full_name if recorder else "?",
             lines=lines, language=language)
 
-    return render, {"batch_ref": batch_ref, "events": [e.id for e in events]} | _in(language)
+    params = {"batch_ref": batch_ref, "events": [e.id for e in events]} | issued_documents.language_params(language)
+    return render, params
 
 
 def preview_manifest(*, session: Session, batch_ref: str, lab_name: str, language: str = "en") -> bytes:

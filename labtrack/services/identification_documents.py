@@ -1,8 +1,9 @@
 """Issuing the PDFs of review and identification: DNA match report, identification certificate,
 family notification report (Arabic and English); re-issues; re-rendering a stored document.
 
-    issue_match_report(*, session, match_id, by, lab_name="") -> tuple[IssuedDocument, bytes]
-    issue_certificate(*, session, identification_id, by, lab_name="") -> tuple[IssuedDocument, bytes]
+    issue_match_report(*, session, match_id, by, lab_name="", language="en") -> tuple[IssuedDocument, bytes]
+    issue_certificate(*, session, identification_id, by, lab_name="", language="en")
+        -> tuple[IssuedDocument, bytes]
     issue_notification(*, session, identification_id, by, lab_name="", lab_contact="")
         -> tuple[IssuedDocument, bytes]
     reissue(*, session, document_id, by, reason) -> tuple[IssuedDocument, bytes]
@@ -11,8 +12,9 @@ family notification report (Arabic and English); re-issues; re-rendering a store
     documents_for(session, record_type, record_id) -> list[IssuedDocument]
 
 Every document goes through ``labtrack.services.issued_documents.issue`` (number, SHA-256 in the
-audit log). ``params_json`` holds everything the renderer needs, including the issue date, so
-re-rendering gives identical bytes (reportlab ``invariant=1``).
+audit log). ``params_json`` holds everything the renderer needs, including the issue date and
+the language of the person who issued it (``language``, as for custody forms: absent for English),
+so re-rendering, and a re-issue, give the same words (reportlab ``invariant=1``: identical bytes).
 """
 
 from __future__ import annotations
@@ -97,13 +99,15 @@ def _issue(session: Session, *, kind: str, record_id: int, by: User, params: dic
 
 
 def issue_match_report(*, session: Session, match_id: int, by: User, lab_name: str = "",
-                       public_base_url: str = "") -> tuple[IssuedDocument, bytes]:
+                       public_base_url: str = "", language: str = "en") -> tuple[IssuedDocument, bytes]:
+    """Issue the DNA match report of a match in ``language`` (the issuing person's)."""
     ctx = review.load(session, match_id)
     if ctx.loci_error:
         raise Conflict(msg("the per-locus evidence of match %(match)s is unreadable: %(problem)s", match=match_id,
                            problem=ctx.loci_error))
+    params = match_report_params(session, ctx, lab_name=lab_name) | issued_documents.language_params(language)
     return _issue(session, kind="match_report", record_id=match_id, by=by, public_base_url=public_base_url,
-                  params=match_report_params(session, ctx, lab_name=lab_name))
+                  params=params, language=language)
 
 
 def _approved_identification(session: Session, identification_id: int) -> tuple[Any, list[Signature]]:
@@ -169,10 +173,12 @@ def _refuse_second_issue(session: Session, kind: str, identification_id: int) ->
 
 
 def issue_certificate(*, session: Session, identification_id: int, by: User, lab_name: str = "",
-                      public_base_url: str = "") -> tuple[IssuedDocument, bytes]:
+                      public_base_url: str = "", language: str = "en") -> tuple[IssuedDocument, bytes]:
+    """Issue the identification certificate in ``language`` (the issuing person's)."""
     _refuse_second_issue(session, "certificate", identification_id)
+    params = certificate_params(session, identification_id, lab_name=lab_name)
     return _issue(session, kind="certificate", record_id=identification_id, by=by, public_base_url=public_base_url,
-                  params=certificate_params(session, identification_id, lab_name=lab_name))
+                  params=params | issued_documents.language_params(language), language=language)
 
 
 def notification_params(session: Session, identification_id: int, *, lab_name: str = "",

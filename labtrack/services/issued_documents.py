@@ -37,6 +37,12 @@ def reserve_number(session: Session) -> str:
                            problem=message_of(error))) from error
 
 
+def language_params(language: str) -> dict[str, str]:
+    """The language a document is issued in, among its parameters, so that re-rendering and a
+    re-issue say the same words (English documents, as before, without it)."""
+    return {} if language == "en" else {"language": language}
+
+
 def record_issue(session: Session, *, number: str, kind: str, record_type: str, record_id: int | None,
                  pdf: bytes, by: User, params: dict[str, Any] | None = None, language: str = "en",
                  reissue_of: IssuedDocument | None = None) -> IssuedDocument:

@@ -15,6 +15,7 @@ from labtrack.services import identification_documents as docs
 from labtrack.services import lists as list_specs
 from labtrack.web import lists
 from labtrack.web.access import ADMIN, ANALYST, COORDINATOR, roles_required
+from labtrack.web.messages import reader_language
 from labtrack.web.review_forms import IssueForm, ReissueForm
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
@@ -55,7 +56,8 @@ def _csrf_ok() -> bool:
 def issue_match_report(match_id: int) -> Any:
     if not _csrf_ok():
         return _back(url_for("review.match", match_id=match_id))
-    document, _pdf = docs.issue_match_report(session=get_session(), match_id=match_id, by=current_user, **_lab())
+    document, _pdf = docs.issue_match_report(session=get_session(), match_id=match_id, by=current_user,
+                                             language=reader_language(), **_lab())
     flash(_("DNA match report %(number)s issued.", number=document.number), "success")
     return redirect(url_for("review.match", match_id=match_id))
 
@@ -66,7 +68,7 @@ def issue_certificate(identification_id: int) -> Any:
     if not _csrf_ok():
         return _back(url_for("review.identification_record", identification_id=identification_id))
     document, _pdf = docs.issue_certificate(session=get_session(), identification_id=identification_id,
-                                            by=current_user, **_lab())
+                                            by=current_user, language=reader_language(), **_lab())
     flash(_("Identification certificate %(number)s issued.", number=document.number), "success")
     return redirect(url_for("review.identification_record", identification_id=identification_id))
 
