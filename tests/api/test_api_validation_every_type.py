@@ -64,7 +64,7 @@ def test_bad_custody_batch_and_event_in_arabic(client: FlaskClient, login_as) ->
 def test_bad_closed_event_in_arabic(client: FlaskClient, login_as) -> None:  # noqa: ANN001
     login_as("coordinator")
     problems = _problems(client, "/api/v1/events", {"code": "", "kind": "mass grave"})
-    assert problems["kind"] == "يجب أن تكون القيمة: 'grave', 'prison_list' or 'other'"
+    assert problems["kind"] == "يجب أن تكون القيمة: 'grave'، 'prison_list' أو 'other'"
     assert set(problems) == {"code", "kind"} and ARABIC_LETTER.search(problems["code"])
 
 
@@ -99,7 +99,8 @@ def test_every_pydantic_error_type_reads_in_arabic(arabic: Translations) -> None
     ("string_too_long", {"max_length": 40}, "يجب ألا يزيد النص على 40 حرفاً"),
     ("too_short", {"field_type": "List", "min_length": 1, "actual_length": 0}, None),
     ("greater_than", {"gt": 0}, "يجب أن تكون القيمة أكبر من 0"),
-    ("literal_error", {"expected": "'a' or 'b'"}, "يجب أن تكون القيمة: 'a' or 'b'"),
+    ("literal_error", {"expected": "'a' or 'b'"}, "يجب أن تكون القيمة: 'a' أو 'b'"),
+    ("enum", {"expected": "1, 2 or 3"}, "يجب أن تكون القيمة: 1، 2 أو 3"),
     ("date_from_datetime_parsing", {"error": "input is too short"}, "يجب أن تكون القيمة تاريخاً أو تاريخاً ووقتاً صالحين"),
     ("url_parsing", {"error": "relative URL without a base"}, "يجب أن تكون القيمة رابطاً (URL) صالحاً"),
     ("json_invalid", {"error": "EOF"}, "نص JSON غير صالح"),

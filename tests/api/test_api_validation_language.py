@@ -23,7 +23,7 @@ def test_body_problems_in_arabic_and_in_pydantics_english(client: FlaskClient, l
         "": arabic[""],
         "theta": "يجب أن تكون القيمة رقماً صالحاً، وتعذّرت قراءة النص رقماً",
         "top_k": "يجب أن تكون القيمة أكبر من 1 أو مساوية له",
-        "mutation_model": "يجب أن تكون القيمة: 'none', 'equal', 'proportional' or 'stepwise'",
+        "mutation_model": "يجب أن تكون القيمة: 'none'، 'equal'، 'proportional' أو 'stepwise'",
         "prior": "يجب أن تكون القيمة أصغر من 1",
     }
     assert "Input should" not in arabic[""] and "is not valid" not in arabic[""]
@@ -31,6 +31,7 @@ def test_body_problems_in_arabic_and_in_pydantics_english(client: FlaskClient, l
     assert english["theta"] == "Input should be a valid number, unable to parse string as a number"
     assert english["top_k"] == "Input should be greater than or equal to 1"
     assert english["prior"] == "Input should be less than 1"  # as pydantic says it (not 1.0)
+    assert english["mutation_model"] == "Input should be 'none', 'equal', 'proportional' or 'stepwise'"  # as before
 
 
 def test_plural_wording_and_error_types_without_their_own_wording() -> None:

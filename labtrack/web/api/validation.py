@@ -7,10 +7,11 @@ reader's language: never pydantic's English in an Arabic answer."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from labtrack.core.messages import msg, nmsg
+from labtrack.core.messages import listed, msg, nmsg
 
 _PLAIN = {
     "missing": msg("Field required"),
@@ -69,6 +70,21 @@ _PLAIN = {
 }
 
 
+_CHOICE = re.compile(r"'[^']*'|-?\d+(\.\d+)?")
+
+
+def _choices(expected: str) -> str:
+    """pydantic's list of the allowed values ("'a', 'b' or 'c'") with the reader's comma and "or"
+    (the values themselves as written); anything else as it is."""
+    if " or " not in expected:
+        return expected
+    head, last = expected.rsplit(" or ", 1)
+    items = head.split(", ")
+    if not all(_CHOICE.fullmatch(item) for item in [*items, last]):
+        return expected
+    return msg("%(choices)s or %(last)s", choices=listed(items), last=last)
+
+
 def _number(value: Any) -> Any:
     """A bound as pydantic prints it (1, not 1.0)."""
     return int(value) if isinstance(value, float) and value.is_integer() else value
@@ -79,8 +95,8 @@ _WITH_CONTEXT: dict[str, Callable[[Mapping[str, Any]], str]] = {
     "greater_than_equal": lambda ctx: msg("Input should be greater than or equal to %(ge)s", ge=_number(ctx["ge"])),
     "less_than": lambda ctx: msg("Input should be less than %(lt)s", lt=_number(ctx["lt"])),
     "less_than_equal": lambda ctx: msg("Input should be less than or equal to %(le)s", le=_number(ctx["le"])),
-    "literal_error": lambda ctx: msg("Input should be %(expected)s", expected=ctx["expected"]),
-    "enum": lambda ctx: msg("Input should be %(expected)s", expected=ctx["expected"]),
+    "literal_error": lambda ctx: msg("Input should be %(expected)s", expected=_choices(str(ctx["expected"]))),
+    "enum": lambda ctx: msg("Input should be %(expected)s", expected=_choices(str(ctx["expected"]))),
     "string_too_long": lambda ctx: nmsg("String should have at most %(num)d character",
                                         "String should have at most %(num)d characters", int(ctx["max_length"])),
     "string_too_short": lambda ctx: nmsg("String should have at least %(num)d character",
