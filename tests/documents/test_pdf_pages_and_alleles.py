@@ -49,3 +49,16 @@ def test_the_signature_block_and_headings_never_split_from_what_follows() -> Non
             body = [line.strip() for line in page.splitlines() if line.strip() and "page " not in line
                     and not line.strip().startswith(("Verify:", "Audit log"))]
             assert body[-1] not in ("Per-locus results", "Allele frequencies used", "Reviews and signatures"), n_loci
+
+
+def test_an_arabic_report_says_which_page_of_how_many_and_keeps_alleles_in_numeric_order() -> None:
+    text = pdf_text(match_report.render(_params(80) | {"language": "ar"}, "DOC-5"))
+    pages = [p for p in text.split("\f") if p.strip()]
+    assert len(pages) >= 2
+    for number, page in enumerate(pages, start=1):
+        # "الصفحة N من M" (pdftotext spaces the mixed line oddly: compared without spaces)
+        assert f"الصفحة{number}من{len(pages)}" in page.replace(" ", ""), number
+        assert "page " not in page
+    assert "7/12" in text and "8/11" in text and "12/7" not in text and "11/8" not in text
+    rows = [line.split() for line in text.splitlines() if line.strip().endswith(" M00")]
+    assert [row[-2] for row in rows if len(row) == 3 and row[-2] in {"7", "10", "12"}] == ["7", "10", "12"]
