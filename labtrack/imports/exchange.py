@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from labtrack.core.errors import InputProblem as CoreProblem
+from labtrack.imports import pedigrees as pedigree_format
 from labtrack.imports import table_text
 from labtrack.imports.table_text import TableRefused
 from labtrack.kinship.freqs import FrequencyTable
@@ -214,53 +216,49 @@ def read_genotypes(path: str | Path) -> Genotypes:
     return result
 
 
-_SEX = {"1": MALE, "M": MALE, "2": FEMALE, "F": FEMALE, "0": UNKNOWN_SEX, "": UNKNOWN_SEX}
-_MISSING = {"1": True, "0": False, "": False, "TRUE": True, "FALSE": False}
+_SEX = {"M": MALE, "F": FEMALE, "U": UNKNOWN_SEX}
 
 
 def read_pedigrees(path: str | Path) -> dict[str, Pedigree]:
     """Read `pedigrees.csv` (`family_id,person_id,father_id,mother_id,sex,sample_id,missing`).
 
-    Returns family_id -> validated Pedigree (see `Pedigree.build` for the checks).
+    The file is read by the one reader of the format (`labtrack.imports.pedigrees`, which the
+    app's import uses too: the same problems, at the same file, row and field), with ``#``
+    comment lines allowed; then each family is built as a validated Pedigree (`Pedigree.build`:
+    the engine also needs both parents or none). Returns family_id -> Pedigree.
     """
-    frame, rows, name = _read_table(
-        path, ["family_id", "person_id", "father_id", "mother_id", "sex", "sample_id", "missing"]
-    )
-    problems: list[InputProblem] = []
-    families: dict[str, list[Person]] = {}
-    for row, rec in zip(rows, _records(frame), strict=True):
-        if not rec["family_id"]:
-            problems.append(InputProblem(name, row, "family_id", "empty family id"))
-            continue
-        sex = _SEX.get(rec["sex"].upper())
-        if sex is None:
-            problems.append(InputProblem(name, row, "sex", f"not 1/M, 2/F or 0: {rec['sex']!r}"))
-            sex = UNKNOWN_SEX
-        missing = _MISSING.get(rec["missing"].upper())
-        if missing is None:
-            problems.append(InputProblem(name, row, "missing", f"not 0 or 1: {rec['missing']!r}"))
-            missing = False
-        person = Person(
-            person_id=rec["person_id"],
-            father_id=rec["father_id"] or None,
-            mother_id=rec["mother_id"] or None,
-            sex=sex,
-            sample_id=rec["sample_id"] or None,
-            missing=missing,
-            row=row,
-        )
-        families.setdefault(rec["family_id"], []).append(person)
+    name = Path(path).name
+    try:
+        table_text.check_size(Path(path).stat().st_size)
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise InputError([InputProblem(name, None, "", f"cannot read file: {exc.strerror or exc}")]) from exc
+    except TableRefused as refused:
+        raise InputError([InputProblem(name, refused.row, refused.field or "", refused.message)]) from None
+    rows, found = pedigree_format.read_pedigrees(raw, filename=name, comments=True)
+    problems = [engine_problem(problem, name) for problem in found]
+    if not rows and not problems:
+        problems.append(InputProblem(name, None, "", "no pedigrees in the file"))
+    if problems:
+        raise InputError(problems)
     pedigrees: dict[str, Pedigree] = {}
-    for family_id, persons in families.items():
+    for family_id, family_rows in pedigree_format.group_families(rows).items():
+        persons = [Person(person_id=row.person_id, father_id=row.father_id or None, mother_id=row.mother_id or None,
+                          sex=_SEX[row.sex], sample_id=row.sample_id or None, missing=row.missing, row=row.row)
+                   for row in family_rows]
         try:
             pedigrees[family_id] = Pedigree.build(family_id, persons, source=name)
         except InputError as exc:
             problems.extend(exc.problems)
-    if not families and not problems:
-        problems.append(InputProblem(name, None, "", "no pedigrees in the file"))
     if problems:
         raise InputError(problems)
     return pedigrees
+
+
+def engine_problem(problem: CoreProblem, filename: str) -> InputProblem:
+    """A problem of a shared reader (``core.errors.InputProblem``) as the engine's readers raise it:
+    the same file, row, field and message."""
+    return InputProblem(problem.file or filename, problem.row, problem.field or "", problem.message)
 
 
 def read_cases(path: str | Path) -> list[Case]:

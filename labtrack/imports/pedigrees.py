@@ -36,14 +36,19 @@ class PedigreeRow:
     row: int | None = None
 
 
-def read_pedigrees(raw: bytes, *, filename: str) -> tuple[list[PedigreeRow], list[InputProblem]]:
+def read_pedigrees(raw: bytes, *, filename: str, comments: bool = False
+                   ) -> tuple[list[PedigreeRow], list[InputProblem]]:
+    """The one reader of ``pedigrees.csv``: the app's import (``services.pedigree_exchange``) and
+    the engine's (``imports.exchange.read_pedigrees``: the CLI, match runs) both read with it.
+    The rows and every problem (file, row, field, message); ``comments``: lines starting with
+    ``#`` are skipped (the exchange files of the command line may have them)."""
     problems: list[InputProblem] = []
 
     def problem(message: str, row: int | None = None, field: str | None = None) -> None:
         problems.append(InputProblem(message=message, row=row, field=field, file=filename))
 
     try:
-        header_row, header, table = read_rows(raw, comments=False)
+        header_row, header, table = read_rows(raw, comments=comments)
     except TableRefused as refused:
         problem(refused.message, refused.row, refused.field)
         return [], problems

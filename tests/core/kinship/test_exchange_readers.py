@@ -109,12 +109,12 @@ PEDIGREE_HEADER = "family_id,person_id,father_id,mother_id,sex,sample_id,missing
 @pytest.mark.parametrize(
     ("rows", "field", "message"),
     [
-        ("F1,A,,,1,S1,0\nF1,MP,A,B,1,,1\n", "mother_id", "not in the family"),
-        ("F1,A,,,2,S1,0\nF1,B,,,2,,0\nF1,MP,A,B,1,,1\n", "father_id", "wrong sex"),
-        ("F1,A,,,1,S1,0\nF1,B,,,1,,0\nF1,MP,A,B,1,,1\n", "mother_id", "wrong sex"),
+        ("F1,A,,,1,S1,0\nF1,MP,A,B,1,,1\n", "mother_id", "not a person of the family"),
+        ("F1,A,,,2,S1,0\nF1,B,,,2,,0\nF1,MP,A,B,1,,1\n", "father_id", "has sex female"),
+        ("F1,A,,,1,S1,0\nF1,B,,,1,,0\nF1,MP,A,B,1,,1\n", "mother_id", "has sex male"),
         ("F1,A,,,1,S1,1\nF1,MP,,,1,,1\n", "missing", "2 missing persons"),
-        ("F1,A,,,1,S1,0\n", "missing", "0 missing persons"),
-        ("F1,A,MP,B,1,S1,0\nF1,B,,,2,,0\nF1,MP,A,B,1,,1\n", "father_id", "own ancestor"),
+        ("F1,A,,,1,S1,0\n", "missing", "no missing person"),
+        ("F1,A,MP,B,1,S1,0\nF1,B,,,2,,0\nF1,MP,A,B,1,,1\n", "person_id", "own ancestor"),
         ("F1,A,A,B,1,S1,0\nF1,B,,,2,,0\nF1,MP,,,1,,1\n", "father_id", "own father"),
         ("F1,A,,,1,S1,0\nF1,MP,A,,1,,1\n", "mother_id", "one parent only"),
         ("F1,A,,,X,S1,0\nF1,MP,,,1,,1\n", "sex", "not 1/M"),
