@@ -7,6 +7,7 @@ sha256], ...]), ``match_report`` (number or ""), ``issue_date``, ``record_path``
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from reportlab.lib.units import mm
@@ -22,6 +23,17 @@ REMAINS_TYPES = {"complete_body": msg("complete body"), "partial": msg("partial 
                  "isolated_part": msg("isolated part"), "commingled": msg("commingled remains")}
 #: The basis every four-eyes identification records (other bases are printed as recorded).
 BASES = {"DNA kinship analysis (four-eyes review)": msg("DNA kinship analysis (four-eyes review)")}
+#: The basis an identification from a closed event's joint DVI records (labtrack.services.dvi_review).
+_DVI_BASIS = re.compile(r"joint DVI of closed event (?P<event>\S+) \(analysis (?P<analysis>\d+)\), four-eyes review")
+
+
+def _basis(recorded: str) -> str:
+    """The recorded basis as a message (said in the certificate's language), or as recorded."""
+    found = _DVI_BASIS.fullmatch(recorded)
+    if found:
+        return msg("joint DVI of closed event %(event)s (analysis %(analysis)s), four-eyes review",
+                   event=found["event"], analysis=found["analysis"])
+    return BASES.get(recorded, recorded)
 
 
 def render(params: dict[str, Any], number: str) -> bytes:
@@ -55,7 +67,7 @@ def render(params: dict[str, Any], number: str) -> bytes:
     if rtl and p.get("match_id") is not None:
         match = " " + say(msg("(match #%(match)s)", match=p["match_id"]))
     basis = [
-        [say(msg("Basis")), say(BASES.get(p.get("basis", ""), p.get("basis", "")))],
+        [say(msg("Basis")), say(_basis(p.get("basis", "")))],
         [say(msg("log10 likelihood ratio")), f"{float(p['log10_lr']):.4f}" if p.get("log10_lr") is not None else "—"],
         [say(msg("Posterior probability")), f"{float(p['posterior']) * 100:.4f} %" if p.get("posterior") is not None
          else "—"],

@@ -125,3 +125,16 @@ def test_the_same_documents_from_an_english_page_stay_english(client: FlaskClien
     client.post(f"/documents/{certificate.id}/reissue", data={"reason": "lost"}, headers=ARABIC)
     copy = _documents(db)[-1]
     assert copy.language == "en" and f"RE-ISSUE of {certificate.number}" in _pdf(client, copy)
+
+
+def test_the_basis_of_a_joint_dvi_identification_is_said_in_the_certificates_language() -> None:
+    from labtrack.documents import certificate
+
+    basis = "joint DVI of closed event EV-2026-0003 (analysis 4), four-eyes review"  # as dvi_review records it
+    params = {"name_ar": "أحمد", "name_latin": "Ahmad", "case_number": "MP-1", "sex": "M", "parts": [],
+              "basis": basis, "log10_lr": None, "posterior": 0.98, "identification_id": 2, "match_id": None,
+              "issue_date": "2026-12-03", "record_path": "/r/2"}
+    arabic = pdf_text(certificate.render(params | {"language": "ar"}, "DOC-2026-000004-AB"))
+    assert "تحديد هوية مشترك لضحايا الحدث المغلق" in arabic and "بمراجعة بأربع أعين" in arabic
+    assert "EV-2026-0003" in arabic and "joint DVI" not in arabic and "ذكر" in arabic
+    assert basis in pdf_text(certificate.render(params, "DOC-2026-000004-AB"))
