@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 from flask.cli import with_appcontext
@@ -11,7 +12,7 @@ from flask.cli import with_appcontext
 from labtrack.cli.profiles import acting_user, fail
 from labtrack.core.errors import DomainError
 from labtrack.db import standalone_session
-from labtrack.services import pedigree_corrections, pedigree_exchange
+from labtrack.services import identification_basis, pedigree_corrections, pedigree_exchange
 
 
 @click.group("pedigrees")
@@ -62,12 +63,14 @@ def correct_member(family: str, person: str, reason: str, username: str | None, 
     with standalone_session() as db:
         try:
             member = pedigree_corrections.find_member(db, family, person)
+            family_id = member.family_id
             member = pedigree_corrections.correct_member(
                 session=db, member_id=member.id or 0, by=acting_user(db, username), reason=reason,
                 **{k: v for k, v in values.items() if v is not None})
         except DomainError as error:
             raise fail(error) from error
         click.echo(f"{member.person_code} of {family} corrected.")
+        _warn_stake(db, family_id)
 
 
 @pedigrees.command("remove-member")
@@ -81,8 +84,17 @@ def remove_member(family: str, person: str, reason: str, username: str | None) -
     with standalone_session() as db:
         try:
             member = pedigree_corrections.find_member(db, family, person)
+            family_id = member.family_id
             pedigree_corrections.remove_member(session=db, member_id=member.id or 0, by=acting_user(db, username),
                                                reason=reason)
         except DomainError as error:
             raise fail(error) from error
         click.echo(f"{person} removed from {family}.")
+        _warn_stake(db, family_id)
+
+
+def _warn_stake(db: Any, family_id: int) -> None:
+    """Say on stderr which approved identification rests on the tree being changed."""
+    warning = identification_basis.stake_warning(identification_basis.identifications_at_stake(db, family_id))
+    if warning is not None:
+        click.echo(f"warning: {warning}", err=True)

@@ -6,6 +6,7 @@
         # person's status to "identified", and appends the Identification row.
     active_for_remains(session, remains_id) -> Identification | None
     active_for_person(session, missing_person_id) -> list[Identification]
+    active_for_match(session, match_id) -> Identification | None
     get(session, identification_id) -> Identification        # NotFound
     certificate_facts(session, identification_id) -> dict    # everything a document needs
     propose_retraction(*, session, identification_id, by, reason, password) -> RetractionProposal
@@ -24,7 +25,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, select
 
 from labtrack.core.errors import Conflict, NotFound, require_reason
 from labtrack.core.messages import msg
@@ -33,25 +35,32 @@ from labtrack.services import signatures
 from labtrack.services.transaction import write
 
 
-def _retracted_ids(session: Session) -> set[int]:
-    return {rid for rid in session.exec(select(Identification.retracts_id)
-                                        .where(Identification.retraction == True)) if rid}  # noqa: E712
+def _active(session: Session, *where: Any) -> list[Identification]:
+    """Identifications (``where`` them) that are neither retractions nor retracted, oldest first:
+    one indexed query (a retraction's ``retracts_id`` is unique), never every identification read
+    into Python."""
+    retraction = aliased(Identification)
+    retracted = select(retraction.id).where(retraction.retracts_id == Identification.id)
+    query = (select(Identification).where(Identification.retraction == False, ~retracted.exists(), *where)  # noqa: E712
+             .order_by(col(Identification.id)))
+    return list(session.exec(query))
 
 
 def active(session: Session) -> list[Identification]:
     """Identifications that are neither retractions nor retracted, oldest first."""
-    retracted = _retracted_ids(session)
-    rows = session.exec(select(Identification).where(Identification.retraction == False)  # noqa: E712
-                        .order_by(Identification.id))  # type: ignore[arg-type]
-    return [row for row in rows if row.id not in retracted]
+    return _active(session)
 
 
 def active_for_remains(session: Session, remains_id: int) -> Identification | None:
-    return next((i for i in active(session) if i.remains_id == remains_id), None)
+    return next(iter(_active(session, Identification.remains_id == remains_id)), None)
 
 
 def active_for_person(session: Session, missing_person_id: int) -> list[Identification]:
-    return [i for i in active(session) if i.missing_person_id == missing_person_id]
+    return _active(session, Identification.missing_person_id == missing_person_id)
+
+
+def active_for_match(session: Session, match_id: int) -> Identification | None:
+    return next(iter(_active(session, Identification.match_id == match_id)), None)
 
 
 def get(session: Session, identification_id: int) -> Identification:

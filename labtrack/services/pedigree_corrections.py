@@ -6,7 +6,9 @@ row (append-only) holds them as they were, with who removed them and why, and th
 the deleted row. Both changes touch ``pedigree_member``, so continuous matching queues the family
 again (``continuous``) and candidates computed before no longer match their snapshot
 (``snapshots.check_unchanged`` refuses to review them until a new computation), as for any pedigree
-edit.
+edit. An approved identification of the family's missing person is not undone by a change of the
+tree: the change's audit reason names it, and its page lists the change for review
+(``identification_basis``).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from labtrack.core.messages import msg
 from labtrack.imports.pedigrees import PedigreeRow, validate_family
 from labtrack.models import Donor, Family, PedigreeMember, RemovedPedigreeMember, User
 from labtrack.models.families import PERSON_SEXES
-from labtrack.services import families
+from labtrack.services import families, identification_basis
 from labtrack.services.transaction import write
 
 #: what may be corrected of a person of a tree (the missing person's link is not changed here)
@@ -103,7 +105,8 @@ def correct_member(*, session: Session, member_id: int, by: User, reason: str, *
     ProblemList(_tree_problems(rows, any(m.missing for m in current))).raise_if_any(
         msg("The person was not corrected"))
     by_code = {m.person_code: m.id for m in current if m.id != member.id}
-    with write(session, actor=by, reason=f"person {me.person_code} of family {family.code} corrected: {reason}"):
+    note = identification_basis.stake_note(identification_basis.identifications_at_stake(session, family.id or 0))
+    with write(session, actor=by, reason=f"person {me.person_code} of family {family.code} corrected: {reason}{note}"):
         member = get_member(session, member_id)  # read inside the transaction: the log keeps the values before
         values = {"person_code": wanted["person_code"], "sex": wanted["sex"],
                   "father_id": by_code.get(wanted["father"]), "mother_id": by_code.get(wanted["mother"]),
@@ -135,7 +138,9 @@ def remove_member(*, session: Session, member_id: int, by: User, reason: str) ->
                            person=member.person_code, children=", ".join(sorted(children))))
     codes = dict(session.exec(select(PedigreeMember.id, PedigreeMember.person_code).where(
         PedigreeMember.family_id == member.family_id)).all())
-    with write(session, actor=by, reason=f"person {member.person_code} removed from family {family.code}: {reason}"):
+    note = identification_basis.stake_note(identification_basis.identifications_at_stake(session, family.id or 0))
+    with write(session, actor=by,
+               reason=f"person {member.person_code} removed from family {family.code}: {reason}{note}"):
         member = get_member(session, member_id)
         kept = RemovedPedigreeMember(
             family_id=member.family_id, member_id=member.id or 0, person_code=member.person_code, sex=member.sex,

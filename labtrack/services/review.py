@@ -474,4 +474,4 @@ def user_names(session: Session, user_ids: list[int]) -> dict[int, str]:
 
 
 def identification_of_match(session: Session, match_id: int) -> Identification | None:
-    return next((i for i in identification.active(session) if i.match_id == match_id), None)
+    return identification.active_for_match(session, match_id)

@@ -34,9 +34,11 @@ def problems_onto(form: FlaskForm, error: DomainError) -> list[str]:
 
 def correction_page(*, form: FlaskForm, row: Any, editable: tuple[str, ...], code: str, action: str, back: str,
                     save: Callable[[dict[str, Any], str], object], title: str | None = None,
-                    history: list[Any] | None = None, done: str | None = None, submit: str | None = None) -> Any:
+                    history: list[Any] | None = None, done: str | None = None, submit: str | None = None,
+                    warning: str | None = None) -> Any:
     """Show ``form`` (prefilled from ``row``) or, when it validates, ``save(values, reason)`` the
-    editable fields and go ``back``. Empty optional text fields are saved as ""."""
+    editable fields and go ``back``. Empty optional text fields are saved as "". ``warning``: what
+    the person must read before saving (shown above the form, and again after saving)."""
     if form.validate_on_submit():
         values = {k: v for k, v in form.data.items() if k in editable}
         values = {k: ("" if v is None and isinstance(getattr(row, k, None), str) else v) for k, v in values.items()}
@@ -44,13 +46,15 @@ def correction_page(*, form: FlaskForm, row: Any, editable: tuple[str, ...], cod
             save(values, form.reason.data or "")  # type: ignore[attr-defined]
         except (ValidationFailed, Conflict) as error:
             problems_onto(form, error)
-            return _page(form, code, action, back, title, history, submit), error.status
+            return _page(form, code, action, back, title, history, submit, warning), error.status
         flash(done or _("The details of %(code)s were corrected.", code=code), "success")
+        if warning:
+            flash(warning, "warning")
         return redirect(back)
-    return _page(form, code, action, back, title, history, submit), (422 if form.errors else 200)
+    return _page(form, code, action, back, title, history, submit, warning), (422 if form.errors else 200)
 
 
 def _page(form: FlaskForm, code: str, action: str, back: str, title: str | None, history: list[Any] | None,
-          submit: str | None) -> str:
+          submit: str | None, warning: str | None = None) -> str:
     return render_template("corrections/edit.html", code=code, form=form, action=action, back=back, title=title,
-                           history=history, submit=submit)
+                           history=history, submit=submit, warning=warning)

@@ -31,6 +31,7 @@ from labtrack.services import (
     exports,
     families,
     family_power,
+    identification_basis,
     missing_persons,
     pedigree_corrections,
     pedigree_exchange,
@@ -42,7 +43,7 @@ from labtrack.web import lists
 from labtrack.web.access import ADMIN, ALL_ROLES, ANALYST, COORDINATOR, roles_required
 from labtrack.web.corrections import correction_page
 from labtrack.web.identity import may_see_missing_person
-from labtrack.web.messages import flash_error
+from labtrack.web.messages import flash_error, text
 
 bp = Blueprint("families", __name__, url_prefix="/families")
 
@@ -145,6 +146,13 @@ def _member(member_id: int) -> tuple[Any, families.MemberView]:
     return family, next(m for m in families.members(db, family) if m.id == member_id)
 
 
+def _stake(family: Any) -> str | None:
+    """The warning of a tree an approved identification rests on, in the reader's language."""
+    warning = identification_basis.stake_warning(
+        identification_basis.identifications_at_stake(get_session(), family.id or 0))
+    return None if warning is None else text(warning)
+
+
 @bp.route("/members/<int:member_id>/edit", methods=["GET", "POST"])
 @roles_required(COORDINATOR, ADMIN)
 def edit_member(member_id: int) -> Any:
@@ -154,7 +162,7 @@ def edit_member(member_id: int) -> Any:
         form=EditMemberForm(obj=member), row=member, editable=pedigree_corrections.MEMBER_FIELDS,
         code=f"{family.code} · {member.person_code}", action=url_for("families.edit_member", member_id=member_id),
         back=url_for("families.detail", family_id=family.id),
-        history=record_history.changes(get_session(), "pedigree_member", str(member_id)),
+        history=record_history.changes(get_session(), "pedigree_member", str(member_id)), warning=_stake(family),
         save=lambda values, reason: pedigree_corrections.correct_member(
             session=get_session(), member_id=member_id, by=current_user._get_current_object(), reason=reason,
             **values))
@@ -170,7 +178,7 @@ def remove_member(member_id: int) -> Any:
         title=_("Remove from the family tree"), submit=_("Remove from the family tree"),
         done=_("%(person)s was removed from the family tree.", person=member.person_code),
         action=url_for("families.remove_member", member_id=member_id),
-        back=url_for("families.detail", family_id=family.id),
+        back=url_for("families.detail", family_id=family.id), warning=_stake(family),
         save=lambda _values, reason: pedigree_corrections.remove_member(
             session=get_session(), member_id=member_id, by=current_user._get_current_object(), reason=reason))
 

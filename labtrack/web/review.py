@@ -14,7 +14,14 @@ from labtrack.core import review_rules
 from labtrack.db import get_session
 from labtrack.documents import pedigree_svg
 from labtrack.kinship.evidence import EvidenceRule
-from labtrack.services import false_positives, identification, identification_documents, review, review_queue
+from labtrack.services import (
+    false_positives,
+    identification,
+    identification_basis,
+    identification_documents,
+    review,
+    review_queue,
+)
 from labtrack.services.false_positives import MAX_EXPECTED
 from labtrack.web import lists
 from labtrack.web.access import ADMIN, ANALYST, COORDINATOR, can_see_identities, roles_required
@@ -147,7 +154,8 @@ def identification_record(identification_id: int) -> Any:
                            proposal=proposal,
                            proposed_by=review.user_names(db, [proposal.by_user_id]) if proposal else {},
                            can_notify=current_user.role in (COORDINATOR, ADMIN),
-                           can_retract=current_user.role in REVIEWERS and retraction is None)
+                           can_retract=current_user.role in REVIEWERS and retraction is None,
+                           tree_changes=identification_basis.tree_changes_since(db, ident))
 
 
 @bp.route("/identifications/<int:identification_id>/propose-retraction", methods=["POST"])

@@ -11,10 +11,11 @@ from flask_login import current_user
 from pydantic import BaseModel, Field
 
 from labtrack.db import get_session
-from labtrack.services import families, family_power, pedigree_corrections
+from labtrack.services import families, family_power, identification_basis, pedigree_corrections
 from labtrack.web.access import ADMIN, ALL_ROLES, ANALYST, COORDINATOR
 from labtrack.web.api import bp
 from labtrack.web.api.openapi import operation, parse_body, respond
+from labtrack.web.messages import text
 
 
 class PedigreeMemberPublic(BaseModel):
@@ -34,6 +35,9 @@ class FamilyPublic(BaseModel):
     id: int
     code: str
     members: list[PedigreeMemberPublic]
+    warnings: list[str] = Field(default_factory=list, description=(
+        "After a change of the tree: what the change affects (e.g. an approved identification of the family's "
+        "missing person that rests on the tree), in the reader's language"))
 
 
 def _family(family: Any) -> dict[str, Any]:
@@ -146,7 +150,13 @@ def correct_member(family_id: int, person_code: str) -> Any:
     pedigree_corrections.correct_member(session=get_session(), member_id=member.id or 0,
                                         by=current_user._get_current_object(), reason=body.reason,
                                         **{k: "" if v is None else v for k, v in values.items()})
-    return respond(FamilyPublic, _family(family))
+    return respond(FamilyPublic, _family(family) | {"warnings": _stake(family)})
+
+
+def _stake(family: Any) -> list[str]:
+    warning = identification_basis.stake_warning(
+        identification_basis.identifications_at_stake(get_session(), family.id or 0))
+    return [] if warning is None else [text(warning)]
 
 
 @operation(bp, "/families/<int:family_id>/members/<person_code>/removal", method="POST", summary="Take a person "
@@ -157,4 +167,4 @@ def remove_member(family_id: int, person_code: str) -> Any:
     family, member = _member_of(family_id, person_code)
     pedigree_corrections.remove_member(session=get_session(), member_id=member.id or 0,
                                        by=current_user._get_current_object(), reason=body.reason)
-    return respond(FamilyPublic, _family(family))
+    return respond(FamilyPublic, _family(family) | {"warnings": _stake(family)})
