@@ -19,7 +19,7 @@ searched nor exported.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import Boolean, func, literal, or_, select, tuple_
@@ -106,6 +106,9 @@ class ListRequest:
     q: str = ""
     filters: Mapping[str, str] = field(default_factory=dict)
     notices: tuple[Notice, ...] = ()
+    #: values of filter columns (``where``) that the text ``q`` also finds, chosen by the caller
+    #: (e.g. the kinds of QC remark whose wording in the reader's language holds ``q``)
+    also: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def params(self, **changes: object) -> dict[str, object]:
         """The query parameters of this request (with ``changes``), defaults left out."""
@@ -232,6 +235,7 @@ def _filtered(spec: ListSpec, request: ListRequest, identities: bool) -> tuple[S
     if request.q:
         text = _like_text(request.q)
         searched = [contains_text(func.lower(c.expr), text) for c in columns if c.search and c.selected]
+        searched += [c.where(value) for c in columns if c.where is not None for value in request.also.get(c.key, ())]
         if searched:
             statement = statement.where(or_(*searched))
     return statement, columns
@@ -259,8 +263,7 @@ def page(session: Session, spec: ListSpec, request: ListRequest, *, identities: 
     last_page = max(1, -(-total // request.per))
     if request.page > last_page:
         notices.append(Notice("page", str(request.page)))
-        request = ListRequest(last_page, request.per, request.sort, request.descending, request.q,
-                              request.filters, request.notices)
+        request = replace(request, page=last_page)
     ordered = _ordered(spec, statement, request, columns)
     skip = (request.page - 1) * request.per
     if lean is not None:  # the page's keys from the lean statement, then the rows of those keys only

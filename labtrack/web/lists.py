@@ -8,7 +8,7 @@ Templates draw the controls with the macros of ``templates/_macros/lists.html``.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from flask import Response, render_template, request, stream_with_context, url_for
@@ -81,21 +81,32 @@ def _notice(notice: Notice, page: ListPage) -> str:
     return _("The search text was cut to %(length)d characters.", length=listing.MAX_QUERY_LENGTH)
 
 
-def build(spec: ListSpec, *, identities: bool | None = None) -> ListView:
-    """The requested page of ``spec`` (for the current role)."""
-    identities = can_see_identities() if identities is None else identities
+#: the filter values a list's text search also finds (``ListRequest.also``), from the text ``q``
+AlsoFound = Callable[[str], dict[str, tuple[str, ...]]]
+
+
+def _parse(spec: ListSpec, identities: bool, also: AlsoFound | None) -> listing.ListRequest:
     parsed = listing.parse(spec, request.args, identities=identities)
+    return replace(parsed, also=also(parsed.q)) if also is not None and parsed.q else parsed
+
+
+def build(spec: ListSpec, *, identities: bool | None = None, also: AlsoFound | None = None) -> ListView:
+    """The requested page of ``spec`` (for the current role); ``also`` gives the filter values
+    that the text search finds too."""
+    identities = can_see_identities() if identities is None else identities
+    parsed = _parse(spec, identities, also)
     result = listing.page(get_session(), spec, parsed, identities=identities)
     return ListView(result, request.endpoint or "", dict(request.view_args or {}))
 
 
-def export(spec: ListSpec, *, filename: str, identities: bool | None = None, fmt: str | None = None) -> Response:
+def export(spec: ListSpec, *, filename: str, identities: bool | None = None, fmt: str | None = None,
+           also: AlsoFound | None = None) -> Response:
     """Stream every filtered row of ``spec`` (the request's filters and sort) as ``_send`` does.
     A list's CSV is for people: it starts with a byte-order mark, which Excel needs to read UTF-8
     (Arabic names) instead of showing mojibake; CSV readers (pandas ``utf-8-sig``, the csv module
     after ``lstrip("\ufeff")``, LibreOffice) take it as it is."""
     identities = can_see_identities() if identities is None else identities
-    parsed = listing.parse(spec, request.args, identities=identities)
+    parsed = _parse(spec, identities, also)
     fmt = fmt or request.args.get("export")
     fmt = fmt if fmt in EXPORT_FORMATS else "csv"
     return _send(lambda session: listing.rows(session, spec, parsed, identities=identities), filename=filename, fmt=fmt,
@@ -139,12 +150,12 @@ def _chunks(handle: Any, size: int = 64 * 1024) -> Any:
 
 
 def show(spec: ListSpec, template: str, *, filename: str | None = None, identities: bool | None = None,
-         status: int = 200, **context: Any) -> Any:
+         status: int = 200, also: AlsoFound | None = None, **context: Any) -> Any:
     """Render ``template`` with ``view`` (the list page) and ``identities`` (whether the role sees
     names), or stream the export when asked for."""
     identities = can_see_identities() if identities is None else identities
     if request.args.get("export"):
-        return export(spec, filename=filename or spec.name.replace("_", "-"), identities=identities)
-    return render_template(template, view=build(spec, identities=identities), identities=identities,
+        return export(spec, filename=filename or spec.name.replace("_", "-"), identities=identities, also=also)
+    return render_template(template, view=build(spec, identities=identities, also=also), identities=identities,
                            **context), status
 

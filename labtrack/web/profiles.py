@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
@@ -27,6 +28,7 @@ from labtrack.services import lists as list_specs
 from labtrack.web import lists
 from labtrack.web.access import ADMIN, ANALYST, roles_required
 from labtrack.web.messages import joined_text
+from labtrack.web.terms import term
 
 bp = Blueprint("profiles", __name__, url_prefix="/profiles")
 
@@ -51,8 +53,25 @@ class ProfileUploadForm(FlaskForm):
     check_only = BooleanField(_l("Only check the file (store nothing)"))
 
 
+_PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
+_MARKS = re.compile("[\u0640\u064b-\u0652]")  # tatweel and the short-vowel marks: "تلوث" finds "تلوّث"
+
+
+def _plain(text: str) -> str:
+    return _MARKS.sub("", text).casefold()
+
+
+def remark_kinds_said(q: str) -> dict[str, tuple[str, ...]]:
+    """The kinds of QC remark that the search text ``q`` finds in the reader's language: in the
+    kind's name or in the wording of its remark (the list then finds their profiles too)."""
+    wanted = _plain(q)
+    found = tuple(kind for kind, message_id in QC_REMARK_KINDS.items()
+                  if wanted in _plain(term(kind)) or wanted in _plain(_PLACEHOLDER.sub(" ", _(message_id))))
+    return {"qc_remark": found} if found else {}
+
+
 def _index(form: ProfileUploadForm, status: int = 200, **extra: Any) -> Any:
-    return lists.show(list_specs.PROFILES, "profiles/index.html", form=form, status=status,
+    return lists.show(list_specs.PROFILES, "profiles/index.html", form=form, status=status, also=remark_kinds_said,
                       imports=profiles.list_imports(get_session()), origins=PROFILE_ORIGINS,
                       qc_remark_kinds=tuple(QC_REMARK_KINDS),
                       uploads=uploads.recent(get_session(), "profiles"), **extra)

@@ -126,3 +126,19 @@ def test_every_kind_is_a_remark_the_import_writes() -> None:
         assert catalogue[message_id] is not None and catalogue[message_id].string, kind
     remarks = {m for m in written if m in set(QC_REMARK_KINDS.values())}
     assert remarks == set(QC_REMARK_KINDS.values())
+
+
+def test_an_arabic_word_of_a_remark_finds_its_profiles(client: FlaskClient, demo_profiles: Session) -> None:
+    """The text search finds a remark by a word of its wording in the reader's language (without
+    the short-vowel marks): "تلوث" (contamination) the staff matches, "منمطة" (typed) the partial
+    profiles; in English the English text finds them as before."""
+    staff = _with_remark(demo_profiles, "qc_staff_match")
+    few = _with_remark(demo_profiles, "qc_few_loci")
+    assert _listed(client, "ar", q="تلوث")[0] == staff
+    assert _listed(client, "ar", q="المنمطة")[0] == few
+    assert _listed(client, "en", q="contamination")[0] == staff
+    assert _listed(client, "en", q="تلوث")[0] == set()  # an Arabic word on an English page is no remark
+    # the same rows in the export of that search
+    export = client.get("/profiles/", query_string={"q": "تلوث", "export": "csv"}, headers={"Accept-Language": "ar"})
+    lines = export.get_data(as_text=True).lstrip("\ufeff").splitlines()
+    assert {int(line.split(",")[0]) for line in lines[1:]} == staff
