@@ -103,25 +103,19 @@ def observation_codes(
     class offset + genotype index of a call, or + G + allele index of one allele seen.
     """
     index = [{a: k for k, a in enumerate(f.alleles)} for f in freqs]
-    sizes = [len(f.alleles) for f in freqs]
-    out = np.full((len(sample_ids), len(freqs)), -1, dtype=np.int32)
+    alleles = np.full((len(sample_ids), len(freqs), 2), -1, dtype=np.int64)
+    klass = np.zeros(len(sample_ids), dtype=np.int64)
     for r, sample in enumerate(sample_ids):
         profile = profiles.get(sample, {})
-        klass = classes.of_sample.get(sample, 0)
+        klass[r] = classes.of_sample.get(sample, 0)
         for locus, f in enumerate(freqs):
             seen = profile.get(f.marker)
             if not seen:
                 continue
-            a = index[locus][seen[0]]
-            n = sizes[locus]
-            if len(seen) == 1 and classes.active:
-                code = n_genotypes(n) + a
-            else:
-                code = int(genotype_index(a, index[locus][seen[-1]]))
-            if classes.active:
-                code += klass * (n_genotypes(n) + n)
-            out[r, locus] = code
-    return out
+            alleles[r, locus, 0] = index[locus][seen[0]]
+            if len(seen) > 1:
+                alleles[r, locus, 1] = index[locus][seen[-1]]
+    return _codes(alleles, [len(f.alleles) for f in freqs], classes, klass)
 
 
 def observation_codes_from_indices(
@@ -129,12 +123,24 @@ def observation_codes_from_indices(
 ) -> np.ndarray:
     """`observation_codes` of allele-index arrays (simulations, large imports): int (R, L, 2),
     -1 untyped, a negative second allele = one allele seen; every remains in class 0."""
+    return _codes(alleles, n_alleles, classes, None)
+
+
+def _codes(
+    alleles: np.ndarray, n_alleles: Sequence[int], classes: DropClasses, klass: np.ndarray | None
+) -> np.ndarray:
+    """The one encoder behind `observation_codes` and `observation_codes_from_indices`: allele
+    indices int (R, L, 2) (-1 untyped, a negative second allele = one allele seen) and the drop
+    class of every remains (None: all class 0) -> int32 (R, L), -1 untyped."""
     a = np.asarray(alleles, dtype=np.int64)
     first, second = a[..., 0], a[..., 1]
     one_seen = (first >= 0) & (second < 0)
     as_call = np.where(second < 0, first, second)
     code = genotype_index(first, as_call)
     if classes.active:
-        sizes = np.asarray([n_genotypes(n) for n in n_alleles], dtype=np.int64)
+        n = np.asarray(n_alleles, dtype=np.int64)
+        sizes = np.asarray([n_genotypes(int(k)) for k in n], dtype=np.int64)
         code = np.where(one_seen, sizes[None, :] + first, code)
+        if klass is not None:
+            code = code + klass[:, None] * (sizes + n)[None, :]
     return np.where(first < 0, -1, code).astype(np.int32)

@@ -24,8 +24,13 @@ from labtrack.kinship.freqs import FrequencyTable, MarkerFrequencies
 from labtrack.kinship.mutation import MutationModel
 from labtrack.kinship.pedigree import Pedigree
 from labtrack.kinship.search import FAMILY_BLOCK, SearchTables
-from labtrack.kinship.search_observations import DropClasses, observation_codes, observation_likelihoods
-from labtrack.kinship.tables import genotype_index, mp_lr_tables
+from labtrack.kinship.search_observations import (
+    DropClasses,
+    observation_codes,
+    observation_codes_from_indices,
+    observation_likelihoods,
+)
+from labtrack.kinship.tables import mp_lr_tables
 
 #: sample_id -> {canonical marker -> (allele, allele)}
 Profiles = Mapping[str, Mapping[str, tuple[str, str]]]
@@ -77,9 +82,7 @@ def encode_profiles(
 def genotype_indices(alleles: np.ndarray) -> np.ndarray:
     """Genotype index per locus from allele indices: int (R, L, 2) -> int32 (R, L), -1 untyped
     (a negative second allele, one allele seen, is read as a homozygote)."""
-    a = np.asarray(alleles, dtype=np.int64)
-    g = genotype_index(a[..., 0], np.where(a[..., 1] < 0, a[..., 0], a[..., 1]))
-    return np.where(a[..., 0] < 0, -1, g).astype(np.int32)
+    return observation_codes_from_indices(alleles, (), DropClasses((), {}))
 
 
 def shape_key(pedigree: Pedigree) -> tuple[tuple[int, int, bool, bool], ...]:
