@@ -34,7 +34,6 @@ from labtrack.services import (
     identification_basis,
     missing_persons,
     pedigree_corrections,
-    pedigree_exchange,
     record_history,
     uploads,
 )
@@ -236,6 +235,8 @@ def pedigree_svg(family_id: int) -> Any:
 @bp.route("/import", methods=["POST"])
 @roles_required(COORDINATOR, ADMIN)
 def import_pedigrees() -> Any:
+    """The file is kept and imported by the worker, whatever its size; its page shows the progress,
+    then the families stored or every problem (file, row, field), nothing stored."""
     form = PedigreeUploadForm()
     if not form.validate_on_submit():
         flash(_("Choose a pedigrees.csv file to import."), "error")
@@ -243,17 +244,13 @@ def import_pedigrees() -> Any:
     upload = form.file.data
     raw, filename = upload.read(), upload.filename or "pedigrees.csv"
     try:
-        if not uploads.runs_in_request(raw, current_app.config):  # a large file: imported by the worker
-            queued = uploads.submit(get_session(), kind="pedigrees", raw=raw, filename=filename, options={},
-                                    by=current_user, app=current_app)
-            return redirect(url_for("families.upload", upload_id=queued.id))
-        created = pedigree_exchange.import_pedigrees(session=get_session(), raw=raw, filename=filename, by=current_user)
+        queued = uploads.submit(get_session(), kind="pedigrees", raw=raw, filename=filename, options={},
+                                by=current_user, app=current_app._get_current_object())  # type: ignore[attr-defined]
     except ValidationFailed as error:
         return lists.show(list_specs.FAMILIES, "families/index.html", form=form, problems=error.problems,
                           error=error.message, family_form=FamilyForm(), status=422,
                           uploads=uploads.recent(get_session(), "pedigrees"))
-    flash(ngettext("Imported %(num)d family.", "Imported %(num)d families.", len(created)), "success")
-    return redirect(url_for("families.index"))
+    return redirect(url_for("families.upload", upload_id=queued.id))
 
 
 @bp.route("/uploads/<int:upload_id>")

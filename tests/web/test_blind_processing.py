@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from openpyxl import load_workbook
 from sqlmodel import Session, func, select
 
-from labtrack.models import Identification, MissingPerson, PedigreeMember, Profile, ProfileAllele, Remains
+from labtrack.models import Family, Identification, MissingPerson, PedigreeMember, Profile, ProfileAllele, Remains
 from labtrack.services import demo
 from labtrack.services.transaction import write
 
@@ -101,10 +101,14 @@ def test_profile_upload_shows_problems_and_stores_nothing(client: FlaskClient, d
 def test_pedigree_upload_shows_problems(client: FlaskClient, demo_db: Session, login_as) -> None:
     login_as("coordinator")
     raw = (ROOT / "fixtures" / "malformed" / "pedigree_two_missing.csv").read_bytes()
+    before = demo_db.exec(select(func.count()).select_from(Family)).one()
     response = client.post("/families/import", data={"file": (io.BytesIO(raw), "p.csv")},
                            content_type="multipart/form-data")
-    assert response.status_code == 422
-    assert "where exactly one is expected" in response.get_data(as_text=True)
+    assert response.status_code == 302 and response.location.startswith("/families/uploads/")
+    text = client.get(response.location).get_data(as_text=True)  # the worker's job ran inline
+    assert 'data-upload-status="refused"' in text and "where exactly one is expected" in text
+    demo_db.rollback()
+    assert demo_db.exec(select(func.count()).select_from(Family)).one() == before
 
 
 def test_profile_pages_and_exports(client: FlaskClient, demo_db: Session, login_as) -> None:

@@ -1,4 +1,5 @@
-"""The pedigree upload answers any file with its problems (422), never a 500, and stores nothing."""
+"""The pedigree upload answers any file with its problems (on the upload's page, after the worker's
+job), never a 500, and stores nothing."""
 
 from __future__ import annotations
 
@@ -19,13 +20,16 @@ HEADER = "family_id,person_id,father_id,mother_id,sex,sample_id,missing\n"
     ("F1,MP,,,1,,1,mixed\n", "the values &#39;mixed&#39; beyond the header"),
     ("F1,\"MP\n\",,,1,,1\n", "not closed on its line"),
 ])
-def test_a_hostile_pedigree_file_is_a_422_with_the_row_and_nothing_stored(
+def test_a_hostile_pedigree_file_is_refused_with_the_row_and_nothing_stored(
         client: FlaskClient, db: Session, login_as, body: str, shown: str) -> None:
     login_as("coordinator")
     response = client.post("/families/import", data={"file": (io.BytesIO((HEADER + body).encode()), "p.csv")},
                            content_type="multipart/form-data")
-    assert response.status_code == 422
-    text = response.get_data(as_text=True)
+    assert response.status_code == 302 and response.location.startswith("/families/uploads/")
+    page = client.get(response.location)  # the worker's job (run inline in tests) refused the file
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert 'data-upload-status="refused"' in text
     assert shown in text and "p.csv" in text and "<td>2</td>" in text
     assert db.exec(select(func.count()).select_from(Family)).one() == 0
     assert db.exec(select(func.count()).select_from(PedigreeMember)).one() == 0

@@ -217,6 +217,36 @@ def test_a_large_pedigree_file_is_imported_by_the_worker(worker_app: Flask, clie
     assert client.get(response.location).status_code == 403
 
 
+def test_a_small_pedigree_file_is_imported_by_the_worker_too(app: Flask, client: FlaskClient, db: Session,
+                                                             login_as) -> None:
+    app.config["JOBS_INLINE"] = False  # as in production: only a worker imports the file
+    raw = ("\n".join(_pedigrees(1)) + "\n").encode()
+    login_as("coordinator")
+    audit_before = db.exec(select(func.count()).select_from(AuditEntry)).one()
+    response = client.post("/families/import", data={"file": (io.BytesIO(raw), "small-pedigrees.csv")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 302 and re.fullmatch(r"/families/uploads/\d+", response.location)
+    db.rollback()
+    upload = db.exec(select(Upload)).one()
+    assert (upload.kind, upload.filename, upload.size_bytes) == ("pedigrees", "small-pedigrees.csv", len(raw))
+    assert db.exec(select(Job.status).where(Job.subject_type == "upload", Job.subject_id == upload.id)).one() \
+        == "queued"
+    # the request stored the file and its job, nothing of the import
+    assert db.exec(select(func.count()).select_from(Family)).one() == 0
+    assert db.exec(select(func.count()).select_from(MissingPerson)).one() == 0
+    assert {e.entity_type for e in db.exec(select(AuditEntry).where(AuditEntry.seq > audit_before))} \
+        <= {"upload", "job"}
+    assert 'data-upload-status="queued"' in client.get(response.location).get_data(as_text=True)
+
+    assert _work(app, db) == 1
+    assert db.exec(select(Family.code)).all() == ["FAM-B0001"]
+    assert db.exec(select(func.count()).select_from(PedigreeMember)).one() == 3
+    assert json.loads(db.get(Upload, upload.id, populate_existing=True).result_json) == {
+        "outcome": "imported", "n_families": 1, "first_families": ["FAM-B0001"]}
+    text = client.get(response.location).get_data(as_text=True)
+    assert 'data-upload-status="imported"' in text and "Imported 1 family." in text
+
+
 def test_a_bad_large_pedigree_file_reports_every_problem_and_stores_nothing(
         worker_app: Flask, client: FlaskClient, db: Session, login_as) -> None:
     lines = _pedigrees(150)
