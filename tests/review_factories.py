@@ -47,6 +47,23 @@ def make_site(db: Session, code: str = "QTF", name_ar: str = "مقبرة الق�
     return site
 
 
+def add_typed_sample(db: Session, remains_id: int, genotypes: dict[str, tuple[str, str]], *, accession: str,
+                     number: int, sample_type: str, kit: str) -> Sample:
+    """A profiled sample of the remains with its searchable remains profile of ``genotypes``
+    (locus -> (allele1, allele2)); call it inside the caller's ``write`` block."""
+    sample = Sample(accession=accession, remains_id=remains_id, number=number, sample_type=sample_type,
+                    state="profiled")
+    db.add(sample)
+    db.flush()
+    profile = Profile(sample_id=sample.id, origin="remains", kit=kit, n_autosomal_loci=len(genotypes),
+                      searchable=True)
+    db.add(profile)
+    db.flush()
+    for locus, (a1, a2) in genotypes.items():
+        db.add(ProfileAllele(profile_id=profile.id or 0, locus=locus, allele1=a1, allele2=a2))
+    return sample
+
+
 def make_remains(db: Session, site: Site, *, remains_type: str = "complete_body", est_sex: str = "M",
                  est_age_min: int | None = 18, est_age_max: int | None = 30,
                  est_stature_cm: float | None = 172, recovered_on: date | None = date(2025, 3, 2)) -> Remains:

@@ -11,10 +11,10 @@ import pytest
 from flask.testing import FlaskClient
 from sqlmodel import Session
 
-from labtrack.models import Profile, ProfileAllele, Sample
+from labtrack.models import Sample
 from labtrack.services import direct_matches, quality
 from labtrack.services.transaction import write
-from tests.review_factories import SETUP, make_remains, make_site
+from tests.review_factories import SETUP, add_typed_sample, make_remains, make_site
 
 LOCI = ["CSF1PO", "D13S317", "D16S539", "D18S51", "D21S11", "D3S1358", "D5S818", "D7S820", "D8S1179", "FGA",
         "TH01", "TPOX", "vWA", "D2S1338", "D19S433"]
@@ -26,16 +26,8 @@ def _random_genotypes(rng: random.Random) -> dict[str, tuple[str, str]]:
 
 def _add_profile(db: Session, remains_id: int, genotypes: dict[str, tuple[str, str]], number: int) -> Sample:
     with write(db, actor=SETUP, reason="test"):
-        sample = Sample(accession=f"T-{remains_id:05d}-S{number:02d}", remains_id=remains_id, number=number,
-                        sample_type="tooth", state="profiled")
-        db.add(sample)
-        db.flush()
-        profile = Profile(sample_id=sample.id, origin="remains", kit="GlobalFiler",
-                          n_autosomal_loci=len(genotypes), searchable=True)
-        db.add(profile)
-        db.flush()
-        for locus, (a1, a2) in genotypes.items():
-            db.add(ProfileAllele(profile_id=profile.id or 0, locus=locus, allele1=a1, allele2=a2))
+        sample = add_typed_sample(db, remains_id, genotypes, accession=f"T-{remains_id:05d}-S{number:02d}",
+                                  number=number, sample_type="tooth", kit="GlobalFiler")
     return sample
 
 

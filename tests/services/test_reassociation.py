@@ -18,19 +18,17 @@ from sqlmodel import Session, col, func, select
 from labtrack.db import get_engine
 from labtrack.models import (
     Job,
-    Profile,
-    ProfileAllele,
     ReassociationGrave,
     ReassociationGroup,
     ReassociationPair,
     ReassociationRun,
     Remains,
-    Sample,
     Site,
 )
 from labtrack.services import audit_deep, audit_seal, direct_matches, frequencies, reassociation
 from labtrack.services.transaction import write
 from labtrack.services.worker import Worker, WorkerSettings
+from tests.review_factories import add_typed_sample
 
 ROOT = Path(__file__).resolve().parents[2]
 SETUP = "test-setup"
@@ -66,16 +64,8 @@ def _remains(db: Session, site: Site, grave: str, genotypes: dict[str, tuple[str
         db.add_all([site, remains])
         db.flush()
         if genotypes is not None:
-            sample = Sample(accession=f"{remains.accession}-S01", remains_id=remains.id, number=1,
-                            sample_type="femur", state="profiled")
-            db.add(sample)
-            db.flush()
-            profile = Profile(sample_id=sample.id, origin="remains", kit="Identifiler",
-                              n_autosomal_loci=len(genotypes), searchable=True)
-            db.add(profile)
-            db.flush()
-            for locus, (a1, a2) in genotypes.items():
-                db.add(ProfileAllele(profile_id=profile.id or 0, locus=locus, allele1=a1, allele2=a2))
+            add_typed_sample(db, remains.id or 0, genotypes, accession=f"{remains.accession}-S01", number=1,
+                             sample_type="femur", kit="Identifiler")
     return remains
 
 
