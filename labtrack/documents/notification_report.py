@@ -3,7 +3,8 @@
 ``render(params, number) -> bytes``; ``params``: ``name_ar, name_latin, case_number,
 contact_name, parts ([{accession, site_name_en, site_name_ar, recovered_on}]), identified_on,
 more_parts_expected (bool), lab_name, lab_contact, coordinator (the family coordinator who issued
-it; older documents have none), issue_date, record_path, reissue_of``.
+it; older documents have none), issue_date, record_path, reissue_of, language (``ar``: the page
+decoration in Arabic; older documents have none and keep their English decoration)``.
 
 The letter's wording follows its layout: the relative's name is printed at the top ("named
 above"), the coordinator and how to reach the laboratory at the end ("at the end of this letter").
@@ -19,9 +20,19 @@ from typing import Any
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Spacer
 
-from labtrack.documents.pdf_base import DocumentMeta, build_pdf, para, qr_target, rtl_lines, styles, table
+from labtrack.core.messages import msg
+from labtrack.documents.pdf_base import (
+    DocumentMeta,
+    build_pdf,
+    language_of,
+    para,
+    qr_target,
+    rtl_lines,
+    styles,
+    table,
+)
 
-TITLE = "Family notification report"
+TITLE = msg("Family notification report")
 
 EN_BODY = (
     "We are very sorry for your loss. After comparing the DNA of the remains with the DNA given by your "
@@ -79,6 +90,9 @@ def render(params: dict[str, Any], number: str) -> bytes:
     rows = [["Your family coordinator / منسق العائلة", p["coordinator"]]] if p.get("coordinator") else []
     rows.append(["How to reach us / للتواصل", contact])
     story += [Spacer(1, 3 * mm), table(rows, col_widths=[70 * mm, 100 * mm], header=False, font_size=9)]
+    # the letter is in both languages; its page decoration (issued, page x of y, verify) is in
+    # Arabic, the families' language, for every report issued since that was kept with its params;
+    # earlier ones re-render as they were issued (English decoration)
     meta = DocumentMeta(TITLE, number, p["issue_date"], qr_target(p, number), p.get("reissue_of"),
-                        p.get("lab_name", ""), p.get("audit_head", ""))
+                        p.get("lab_name", ""), p.get("audit_head", ""), language=language_of(p))
     return build_pdf(story, meta)

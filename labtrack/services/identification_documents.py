@@ -204,6 +204,7 @@ def issue_notification(*, session: Session, identification_id: int, by: User, la
     _refuse_second_issue(session, "notification", identification_id)
     params = notification_params(session, identification_id, lab_name=lab_name, lab_contact=lab_contact)
     params["coordinator"] = by.full_name or by.username  # the coordinator who tells the family
+    params |= issued_documents.language_params("ar")  # a two-language letter framed in the families' language
     return _issue(session, kind="notification", record_id=identification_id, by=by, language="ar",
                   public_base_url=public_base_url, params=params)
 

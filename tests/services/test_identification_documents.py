@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 
 import pytest
 from sqlmodel import Session, select
@@ -72,6 +73,14 @@ def test_notification_report_arabic_and_png(db: Session, identified) -> None:
                      coordinator.user.full_name, "named above", "named at the end of this letter", "أعلاه"):
         assert expected in text, expected
     assert "named below" not in text  # the name is printed above the sentence
+    # the page decoration speaks the families' language: issued, page x of y, verify
+    assert "صدرت في" in text and "للتحقق" in text and "نقطة تحقق سجل التدقيق" in text
+    squeezed = text.replace(" ", "")  # pdftotext spaces the mixed line oddly
+    pages = text.count("\f")
+    assert all(re.search(f"(الصفحة{k}من{pages}|{k}من{pages}·?الصفحة)", squeezed) for k in range(1, pages + 1)), \
+        [line for line in squeezed.splitlines() if "الصفحة" in line]
+    assert "issued 20" not in text and "page 1 of" not in text
+    assert json.loads(db.get(IssuedDocument, document.id).params_json)["language"] == "ar"
     assert text.index("Ahmad Khalil al-Masri") < text.index("named above")
     assert text.index(coordinator.user.full_name) > text.index("named at the end of this letter")
     png = render_png(pdf, "notification-report-page1")
