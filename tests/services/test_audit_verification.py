@@ -8,6 +8,8 @@ an incremental verification cannot see, and the page says so)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -27,6 +29,37 @@ from tests.services.test_audit_tamper import _drop_guards, _rehash_from, _sql
 def worker_app(app: Flask) -> Flask:
     app.config["JOBS_INLINE"] = False  # as in production: only a worker verifies
     return app
+
+
+@pytest.fixture
+def verified_mark(
+        worker_app: Flask, client: FlaskClient, db: Session, users: dict) -> Callable[[int], AuditVerification]:
+    """An admin logged in, ``count`` sites A00... added and a first incremental run: the verified mark."""
+
+    def make(count: int) -> AuditVerification:
+        login(client, users["admin"])
+        _add_sites(db, count, "A")
+        _request(client, full=False)
+        return _work(worker_app, db)
+
+    return make
+
+
+@pytest.fixture
+def tamper(worker_app: Flask, db: Session) -> Callable[..., None]:
+    """Run SQL on the audit log with its append-only guards dropped, as someone with the database can."""
+
+    def run(statement: str, **params: object) -> None:
+        db.rollback()  # no read transaction of the test may hold the table (PostgreSQL: DROP TRIGGER waits)
+        _drop_guards(worker_app)
+        _sql(worker_app, statement, **params)
+
+    return run
+
+
+def _rename_site(tamper: Callable[..., None], seq: int, code: str) -> None:
+    """Edit the audit entry ``seq`` in place: site ``code`` becomes X01, its hash left as it was."""
+    tamper(f"UPDATE audit_entry SET after_json = replace(after_json, '{code}', 'X01') WHERE seq = :s", s=seq)
 
 
 def _add_sites(db: Session, count: int, prefix: str) -> None:
@@ -108,18 +141,12 @@ def test_stored_progress_is_shown_while_the_job_runs(worker_app: Flask, client: 
 
 
 def test_tampering_above_the_mark_is_caught_by_the_incremental_run(
-        worker_app: Flask, client: FlaskClient, db: Session, users: dict) -> None:
-    login(client, users["admin"])
-    _add_sites(db, 3, "A")
-    _request(client, full=False)
-    mark = _work(worker_app, db)
+        worker_app: Flask, client: FlaskClient, db: Session, verified_mark, tamper) -> None:
+    mark = verified_mark(3)
     _add_sites(db, 3, "B")
     target = _seq_of_site(db, "B01")
     assert target > mark.to_seq
-    db.rollback()  # no read transaction of the test may hold the table (PostgreSQL: DROP TRIGGER waits)
-    _drop_guards(worker_app)
-    _sql(worker_app, "UPDATE audit_entry SET after_json = replace(after_json, 'B01', 'X01') WHERE seq = :s",
-         s=target)
+    _rename_site(tamper, target, "B01")
     _request(client, full=False)
     found = _work(worker_app, db)
     assert not found.ok and found.from_seq == mark.to_seq
@@ -131,17 +158,11 @@ def test_tampering_above_the_mark_is_caught_by_the_incremental_run(
 
 
 def test_rehashing_from_below_the_mark_is_caught_by_the_mark_hash_check(
-        worker_app: Flask, client: FlaskClient, db: Session, users: dict) -> None:
-    login(client, users["admin"])
-    _add_sites(db, 4, "A")
-    _request(client, full=False)
-    mark = _work(worker_app, db)
+        worker_app: Flask, client: FlaskClient, db: Session, verified_mark, tamper) -> None:
+    mark = verified_mark(4)
     target = _seq_of_site(db, "A01")
     assert target < mark.to_seq
-    db.rollback()  # no read transaction of the test may hold the table (PostgreSQL: DROP TRIGGER waits)
-    _drop_guards(worker_app)
-    _sql(worker_app, "UPDATE audit_entry SET after_json = replace(after_json, 'A01', 'X01') WHERE seq = :s",
-         s=target)
+    _rename_site(tamper, target, "A01")
     _rehash_from(worker_app, target)  # every later hash recomputed, the mark's entry's too
     _request(client, full=False)
     found = _work(worker_app, db)
@@ -151,16 +172,10 @@ def test_rehashing_from_below_the_mark_is_caught_by_the_mark_hash_check(
 
 
 def test_an_edit_below_the_mark_left_unhashed_is_seen_only_by_a_full_verification(
-        worker_app: Flask, client: FlaskClient, db: Session, users: dict) -> None:
-    login(client, users["admin"])
-    _add_sites(db, 4, "A")
-    _request(client, full=False)
-    mark = _work(worker_app, db)
+        worker_app: Flask, client: FlaskClient, db: Session, verified_mark, tamper) -> None:
+    mark = verified_mark(4)
     target = _seq_of_site(db, "A01")
-    db.rollback()  # no read transaction of the test may hold the table (PostgreSQL: DROP TRIGGER waits)
-    _drop_guards(worker_app)
-    _sql(worker_app, "UPDATE audit_entry SET after_json = replace(after_json, 'A01', 'X01') WHERE seq = :s",
-         s=target)
+    _rename_site(tamper, target, "A01")
     # the incremental run does not read below the mark: this is what it cannot see
     _request(client, full=False)
     incremental = _work(worker_app, db)
@@ -174,12 +189,8 @@ def test_an_edit_below_the_mark_left_unhashed_is_seen_only_by_a_full_verificatio
     assert result.exit_code == 1 and f"seq {target}" in result.output
 
 
-def test_a_forged_mark_is_not_trusted(worker_app: Flask, client: FlaskClient, db: Session,
-                                                           users: dict) -> None:
-    login(client, users["admin"])
-    _add_sites(db, 2, "A")
-    _request(client, full=False)
-    mark = _work(worker_app, db)
+def test_a_forged_mark_is_not_trusted(worker_app: Flask, client: FlaskClient, db: Session, verified_mark) -> None:
+    mark = verified_mark(2)
     # a mark written without the audit key (by someone with the database) is not trusted
     with get_engine(worker_app).begin() as connection:
         connection.execute(AuditVerification.__table__.insert(), {  # type: ignore[attr-defined]
@@ -190,14 +201,10 @@ def test_a_forged_mark_is_not_trusted(worker_app: Flask, client: FlaskClient, db
     assert not forged.ok and "is not signed with the audit key" in forged.problem
 
 
-def test_a_deleted_mark_entry_is_reported(worker_app: Flask, client: FlaskClient, db: Session, users: dict) -> None:
-    login(client, users["admin"])
-    _add_sites(db, 2, "A")
-    _request(client, full=False)
-    mark = _work(worker_app, db)
-    db.rollback()  # no read transaction of the test may hold the table (PostgreSQL: DROP TRIGGER waits)
-    _drop_guards(worker_app)
-    _sql(worker_app, "DELETE FROM audit_entry WHERE seq = :s", s=mark.to_seq)
+def test_a_deleted_mark_entry_is_reported(
+        worker_app: Flask, client: FlaskClient, db: Session, verified_mark, tamper) -> None:
+    mark = verified_mark(2)
+    tamper("DELETE FROM audit_entry WHERE seq = :s", s=mark.to_seq)
     _request(client, full=False)
     found = _work(worker_app, db)
     assert not found.ok and found.break_seq == mark.to_seq and found.entries == 0
