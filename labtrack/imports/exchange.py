@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from labtrack.core.errors import InputProblem as CoreProblem
+from labtrack.imports import frequencies as frequency_format
 from labtrack.imports import pedigrees as pedigree_format
 from labtrack.imports import table_text
 from labtrack.imports.table_text import TableRefused
@@ -118,63 +119,33 @@ def _records(frame: pd.DataFrame) -> Iterator[dict[str, str]]:
         yield dict(zip(columns, values, strict=True))
 
 
-#: More alleles than any STR marker has (SE33, the most polymorphic, has under 100): beyond this a
-#: file is refused (and the table's checks stay linear).
-MAX_ALLELES_PER_MARKER = 1_000
-
-
 def read_freqs(path: str | Path, *, min_freq: float | None = None) -> FrequencyTable:
-    """Read `freqs.csv` (`marker,allele,frequency[,count,n_alleles]`) into a FrequencyTable."""
-    frame, rows, name = _read_table(path, ["marker", "allele", "frequency"])
-    problems: list[InputProblem] = []
-    records: list[tuple[str, str, float, int | None]] = []
-    record_rows: list[int] = []
-    has_n = "n_alleles" in frame.columns
-    per_marker: dict[str, set[str]] = {}
-    for row, rec in zip(rows, _records(frame), strict=True):
-        marker, allele = rec["marker"], rec["allele"]
-        if marker and allele:
-            alleles = per_marker.setdefault(canonical_marker(marker), set())
-            alleles.add(allele)
-            if len(alleles) > MAX_ALLELES_PER_MARKER:
-                message = (f"marker {marker} has more than {MAX_ALLELES_PER_MARKER} alleles: not an allele-"
-                           "frequency table")
-                problems.append(InputProblem(name, row, "allele", message))
-                break
-        if not marker:
-            problems.append(InputProblem(name, row, "marker", "empty marker"))
-        if not allele:
-            problems.append(InputProblem(name, row, "allele", "empty allele"))
-        try:
-            freq = float(rec["frequency"])
-        except ValueError:
-            message = f"not a number: {rec['frequency']!r}"
-            problems.append(InputProblem(name, row, "frequency", message))
-            continue
-        n_alleles: int | None = None
-        if has_n and rec["n_alleles"]:
-            try:
-                n_alleles = int(float(rec["n_alleles"]))
-            except (ValueError, OverflowError):  # "abc", or "1e309" (infinite: found by fuzzing)
-                n_alleles = -1
-            if n_alleles <= 0:
-                message = f"not a positive count: {rec['n_alleles']!r}"
-                problems.append(InputProblem(name, row, "n_alleles", message))
-                n_alleles = None
-        if marker and allele:
-            records.append((marker, allele, freq, n_alleles))
-            record_rows.append(row)
-    if not records and not problems:
+    """Read `freqs.csv` (`marker,allele,frequency[,count,n_alleles]`) into a FrequencyTable.
+
+    The file is read by the one reader of the format (`labtrack.imports.frequencies`, which the
+    app's import uses too: the same problems at the same file, row and field), any marker name
+    allowed; then the engine's table is built (`FrequencyTable.from_rows`, with `min_freq`)."""
+    name, raw = _read_bytes(path)
+    rows, found = frequency_format.read_frequencies(raw, filename=name, any_marker=True)
+    problems = [engine_problem(problem, name) for problem in found]
+    if not rows and not problems:
         problems.append(InputProblem(name, None, "", "no frequencies in the file"))
-    try:
-        table = FrequencyTable.from_rows(
-            records, min_freq=min_freq, source=name, rows=record_rows
-        )
-    except InputError as exc:
-        problems.extend(exc.problems)
     if problems:
         raise InputError(problems)
-    return table
+    return FrequencyTable.from_rows(((row.marker, row.allele, row.frequency, row.n_alleles) for row in rows),
+                                    min_freq=min_freq, source=name, rows=[row.row or 0 for row in rows])
+
+
+def _read_bytes(path: str | Path) -> tuple[str, bytes]:
+    """The file's name and bytes (its size checked first); InputError when it cannot be read."""
+    name = Path(path).name
+    try:
+        table_text.check_size(Path(path).stat().st_size)
+        return name, Path(path).read_bytes()
+    except OSError as exc:
+        raise InputError([InputProblem(name, None, "", f"cannot read file: {exc.strerror or exc}")]) from exc
+    except TableRefused as refused:
+        raise InputError([InputProblem(name, refused.row, refused.field or "", refused.message)]) from None
 
 
 def read_genotypes(path: str | Path) -> Genotypes:
@@ -227,14 +198,7 @@ def read_pedigrees(path: str | Path) -> dict[str, Pedigree]:
     comment lines allowed; then each family is built as a validated Pedigree (`Pedigree.build`:
     the engine also needs both parents or none). Returns family_id -> Pedigree.
     """
-    name = Path(path).name
-    try:
-        table_text.check_size(Path(path).stat().st_size)
-        raw = Path(path).read_bytes()
-    except OSError as exc:
-        raise InputError([InputProblem(name, None, "", f"cannot read file: {exc.strerror or exc}")]) from exc
-    except TableRefused as refused:
-        raise InputError([InputProblem(name, refused.row, refused.field or "", refused.message)]) from None
+    name, raw = _read_bytes(path)
     rows, found = pedigree_format.read_pedigrees(raw, filename=name, comments=True)
     problems = [engine_problem(problem, name) for problem in found]
     if not rows and not problems:

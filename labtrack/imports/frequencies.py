@@ -17,9 +17,13 @@ from labtrack.core.messages import msg
 from labtrack.imports.markers import canonical_marker
 from labtrack.imports.profiles import check_allele
 from labtrack.imports.table_text import TableRefused, read_rows
+from labtrack.kinship.markers import canonical_marker as any_marker_name
 
 SUM_TOLERANCE = 0.02
 REQUIRED = ("marker", "allele", "frequency")
+#: More alleles than any STR marker has (SE33, the most polymorphic, has under 100): beyond this a
+#: file is refused (and the checks stay linear).
+MAX_ALLELES_PER_MARKER = 1_000
 
 
 @dataclass(frozen=True)
@@ -29,6 +33,7 @@ class FrequencyRow:
     frequency: float
     count: int | None
     n_alleles: int | None
+    row: int | None = None
 
 
 def _positive_int(text: str) -> int | None:
@@ -50,7 +55,13 @@ def _counts(record: dict[str, str], number: int, problem: Callable[..., None]) -
     return extra
 
 
-def read_frequencies(raw: bytes, *, filename: str) -> tuple[list[FrequencyRow], list[InputProblem]]:
+def read_frequencies(raw: bytes, *, filename: str, any_marker: bool = False
+                     ) -> tuple[list[FrequencyRow], list[InputProblem]]:
+    """The one reader of ``freqs.csv``: the app's import (``services.frequencies``) and the
+    engine's (``imports.exchange.read_freqs``: the CLI, DVI data sets) both read with it. The
+    rows and every problem (file, row, field, message). ``any_marker``: a name that is not a known
+    marker is kept (upper-cased, as ``kinship.markers.canonical_marker`` spells it) instead of
+    refused: the command line's simulated and textbook data sets name loci L1, L2, ..."""
     problems: list[InputProblem] = []
 
     def problem(message: str, row: int | None = None, field: str | None = None) -> None:
@@ -68,9 +79,12 @@ def read_frequencies(raw: bytes, *, filename: str) -> tuple[list[FrequencyRow], 
         return [], problems
     rows: list[FrequencyRow] = []
     seen: set[tuple[str, str]] = set()
+    per_marker: dict[str, int] = {}
     for number, fields in table:
         record = dict(zip(header, fields + [""] * (len(header) - len(fields)), strict=False))
         marker = canonical_marker(record["marker"])
+        if marker is None and any_marker and record["marker"]:
+            marker = any_marker_name(record["marker"])
         if marker is None:
             problem(msg("unknown marker %(marker)s", marker=repr(record["marker"])), number, "marker")
             continue
@@ -93,7 +107,12 @@ def read_frequencies(raw: bytes, *, filename: str) -> tuple[list[FrequencyRow], 
                     "allele")
             continue
         seen.add((marker, allele))
-        rows.append(FrequencyRow(marker, allele, frequency, extra.get("count"), extra.get("n_alleles")))
+        per_marker[marker] = per_marker.get(marker, 0) + 1
+        if per_marker[marker] > MAX_ALLELES_PER_MARKER:
+            problem(msg("marker %(marker)s has more than %(limit)s alleles: not an allele-frequency table",
+                        marker=marker, limit=MAX_ALLELES_PER_MARKER), number, "allele")
+            break
+        rows.append(FrequencyRow(marker, allele, frequency, extra.get("count"), extra.get("n_alleles"), number))
     problems.extend(_check_sums(rows, filename))
     return rows, problems
 
@@ -102,6 +121,7 @@ def _check_sums(rows: list[FrequencyRow], filename: str) -> list[InputProblem]:
     sums: dict[str, float] = {}
     for row in rows:
         sums[row.marker] = sums.get(row.marker, 0.0) + row.frequency
-    return [InputProblem(message=f"the frequencies of {marker} sum to {total:.4f}, not 1",
+    return [InputProblem(message=msg("the frequencies of %(marker)s sum to %(total)s, not 1", marker=marker,
+                                     total=f"{total:.4f}"),
                          field=marker, file=filename)
             for marker, total in sums.items() if abs(total - 1.0) > SUM_TOLERANCE]
