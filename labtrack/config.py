@@ -99,8 +99,6 @@ def from_environment(instance_path: Path, environ: dict[str, str] | None = None)
         "WORKER_HEARTBEAT_SECONDS": float(env.get(ENV_PREFIX + "WORKER_HEARTBEAT_SECONDS", "5")),
         "WORKER_STALE_SECONDS": float(env.get(ENV_PREFIX + "WORKER_STALE_SECONDS", "60")),
         "JOBS_INLINE": _bool(env.get(ENV_PREFIX + "JOBS_INLINE"), False),
-        # an uploaded file larger than this is imported by the worker, never in the web request
-        "IMPORT_IN_REQUEST_MAX_BYTES": int(env.get(ENV_PREFIX + "IMPORT_IN_REQUEST_MAX_KB", "1024")) * 1024,
         # continuous matching: new profiles, pedigree and consent changes queue the comparisons they touch
         "CONTINUOUS_MATCHING": _bool(env.get(ENV_PREFIX + "CONTINUOUS_MATCHING"), True),
         "LAB_NAME": env.get(ENV_PREFIX + "LAB_NAME", "labtrack DNA identification laboratory"),

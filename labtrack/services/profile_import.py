@@ -268,7 +268,10 @@ def import_upload(*, session: Session, raw: bytes, upload: Upload, by: User, con
             finish(session, {"outcome": "checked", "n_profiles": len(parsed.profiles), "kit": parsed.kit,
                              "file_format": parsed.file_format, "n_problems": len(parsed.problems),
                              "problems": [p.as_dict() | {"message": to_data(p.message)}
-                                          for p in parsed.problems[:5000]]})
+                                          for p in parsed.problems[:5000]],
+                             # the profiles read, as the check's table shows them (the first 5,000)
+                             "profiles": [{"sample_id": p.sample_id, "loci": p.n_autosomal_loci,
+                                           "mixture": p.is_mixture} for p in parsed.profiles[:5000]]})
         return
     context.progress(session, 0.4, msg("checking the profiles"))
     min_loci = int(context.app.config.get("MIN_SEARCH_LOCI", DEFAULT_MIN_SEARCH_LOCI))

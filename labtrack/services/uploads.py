@@ -1,10 +1,9 @@
-"""Large imports as worker jobs: the uploaded file is kept in the database (``Upload`` and its
+"""Imports as worker jobs: the uploaded file is kept in the database (``Upload`` and its
 ``UploadContent``), a job is queued, and ``labtrack worker`` imports it with stored progress. The
 job ends in the transaction that stores the import (``imported``) — or, when the file has
 problems, in one that stores every problem (``refused``: the import itself stored nothing).
 
-A file of at most ``IMPORT_IN_REQUEST_MAX_BYTES`` (config, default 1 MB) is still imported in
-the request that uploads it (a second or less); a larger one never is.
+Every uploaded file goes this way, whatever its size: no web request imports one.
 """
 
 from __future__ import annotations
@@ -30,7 +29,6 @@ if TYPE_CHECKING:
     from labtrack.services.worker import JobContext
 
 JOB_KIND = "import_upload"
-DEFAULT_IN_REQUEST_MAX_BYTES = 1024 * 1024
 #: problems kept with a refused upload (the count of all of them is kept too)
 MAX_STORED_PROBLEMS = 5000
 _CONTENT = UploadContent.__table__  # type: ignore[attr-defined]
@@ -38,15 +36,6 @@ _CONTENT = UploadContent.__table__  # type: ignore[attr-defined]
 #: kind -> the import: (session, raw bytes, upload, by, context, finish) -> None; it calls
 #: ``finish(session, summary)`` inside the write that stores the import
 Importer = Callable[..., None]
-
-
-def in_request_limit(config: Any) -> int:
-    return int(config.get("IMPORT_IN_REQUEST_MAX_BYTES", DEFAULT_IN_REQUEST_MAX_BYTES))
-
-
-def runs_in_request(raw: bytes, config: Any) -> bool:
-    """Whether a file this size is imported in the request (else by a worker job)."""
-    return len(raw) <= in_request_limit(config)
 
 
 def submit(session: Session, *, kind: str, raw: bytes, filename: str, options: dict[str, Any], by: User,

@@ -1,4 +1,4 @@
-"""DNA profiles: list, import (all or nothing, with the problem table), detail, QC, exports."""
+"""DNA profiles: list, import by the worker (all or nothing, with the problem table), detail, QC, exports."""
 
 from __future__ import annotations
 
@@ -17,13 +17,11 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from labtrack.core.errors import ValidationFailed
 from labtrack.core.kits import KITS
-from labtrack.core.messages import message_of, msg
 from labtrack.core.qc_remarks import QC_REMARK_KINDS
 from labtrack.db import get_session
 from labtrack.imports.cmf import export_cmf
-from labtrack.imports.profiles import UnreadableFile
 from labtrack.models.profiles import PROFILE_ORIGINS, qc_remarks
-from labtrack.services import exports, profile_import, profiles, reassociation, reassociation_views, uploads
+from labtrack.services import exports, profiles, reassociation, reassociation_views, uploads
 from labtrack.services import lists as list_specs
 from labtrack.web import lists
 from labtrack.web.access import ADMIN, ANALYST, roles_required
@@ -86,40 +84,23 @@ def index() -> Any:
 @bp.route("/import", methods=["POST"])
 @roles_required(ANALYST, ADMIN)
 def import_file() -> Any:
+    """The file is kept and imported (or only checked) by the worker, whatever its size; its page
+    shows the progress, then what was stored or every problem (file, row, field), nothing stored."""
     form = ProfileUploadForm()
     if not form.validate_on_submit():
         flash(_("Choose a file to import."), "error")
         return redirect(url_for("profiles.index"))
     upload = form.file.data
-    raw, filename = upload.read(), upload.filename or "upload"
-    kit = form.kit.data or None
-    if not uploads.runs_in_request(raw, current_app.config):  # a large file: imported by the worker
-        options = {"file_format": form.file_format.data or "auto", "kit": kit or "",
-                   "origin": "staff" if form.staff.data else "", "single_allele": form.single_allele.data or "",
-                   "check_only": bool(form.check_only.data)}
-        try:
-            queued = uploads.submit(get_session(), kind="profiles", raw=raw, filename=filename, options=options,
-                                    by=current_user, app=current_app)
-        except ValidationFailed as error:
-            return _index(form, status=422, error=error.message, problems=error.problems)
-        return redirect(url_for("profiles.upload", upload_id=queued.id))
-    if form.check_only.data:
-        try:
-            parsed = profile_import.check_file(raw, filename=filename, file_format=form.file_format.data, kit=kit)
-        except UnreadableFile as error:
-            return _index(form, status=422,
-                          error=msg("%(file)s: %(problem)s", file=filename, problem=message_of(error)))
-        return _index(form, checked=parsed, problems=parsed.problems)
+    options = {"file_format": form.file_format.data or "auto", "kit": form.kit.data or "",
+               "origin": "staff" if form.staff.data else "", "single_allele": form.single_allele.data or "",
+               "check_only": bool(form.check_only.data)}
     try:
-        record = profile_import.import_profiles(
-            session=get_session(), raw=raw, filename=filename, by=current_user,
-            file_format=form.file_format.data or "auto", kit=kit,
-            origin="staff" if form.staff.data else None,
-            min_loci=int(current_app.config.get("MIN_SEARCH_LOCI", 12)), single_allele=form.single_allele.data or None)
+        queued = uploads.submit(get_session(), kind="profiles", raw=upload.read(),
+                                filename=upload.filename or "upload", options=options, by=current_user,
+                                app=current_app._get_current_object())  # type: ignore[attr-defined]
     except ValidationFailed as error:
         return _index(form, status=422, error=error.message, problems=error.problems)
-    flash(_imported_message(record.n_profiles, record.filename, record.kit), "success")
-    return redirect(url_for("profiles.index"))
+    return redirect(url_for("profiles.upload", upload_id=queued.id))
 
 
 def _imported_message(count: int, filename: str, kit: str) -> str:
@@ -135,7 +116,7 @@ def upload(upload_id: int) -> Any:
     view = uploads.get_upload(get_session(), upload_id, kind="profiles")
     summary = (_imported_message(int(view.result.get("n_profiles", 0)), view.upload.filename,
                                  str(view.result.get("kit", ""))) if view.status == "imported" else "")
-    return render_template("uploads/upload.html", view=view, summary=summary, back=url_for("profiles.index"))
+    return render_template("profiles/upload.html", view=view, summary=summary, back=url_for("profiles.index"))
 
 
 class DropoutForm(FlaskForm):

@@ -86,8 +86,9 @@ def test_profile_upload_shows_problems_and_stores_nothing(client: FlaskClient, d
     response = client.post("/profiles/import", data={"file": (io.BytesIO(raw), "long_errors.csv"),
                                                      "file_format": "auto", "kit": ""},
                            content_type="multipart/form-data")
-    assert response.status_code == 422
-    text = response.get_data(as_text=True)
+    assert response.status_code == 302 and response.location.startswith("/profiles/uploads/")
+    text = client.get(response.location).get_data(as_text=True)  # the worker's job ran inline
+    assert 'data-upload-status="refused"' in text
     assert 'class="problems"' in text and "unknown sample barcode QTF-00099-S01-0I" in text
     assert "<td>6</td>" in text and "Nothing was stored" in text
     demo_db.rollback()
@@ -95,7 +96,12 @@ def test_profile_upload_shows_problems_and_stores_nothing(client: FlaskClient, d
     checked = client.post("/profiles/import", data={"file": (io.BytesIO(raw), "long_errors.csv"),
                                                     "file_format": "auto", "kit": "", "check_only": "y"},
                           content_type="multipart/form-data")
-    assert checked.status_code == 200 and "Nothing was stored" in checked.get_data(as_text=True)
+    assert checked.status_code == 302
+    text = client.get(checked.location).get_data(as_text=True)
+    assert 'data-upload-status="checked"' in text and "Nothing was stored" in text
+    assert "<td>3</td>" in text and "abc" in text  # what reading finds (the barcodes are checked on import)
+    demo_db.rollback()
+    assert demo_db.exec(select(func.count()).select_from(Profile)).one() == before
 
 
 def test_pedigree_upload_shows_problems(client: FlaskClient, demo_db: Session, login_as) -> None:

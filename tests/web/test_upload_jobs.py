@@ -1,4 +1,4 @@
-"""A large profile file is imported by the worker, never in the web request: the upload is kept,
+"""A profile or pedigree file, large or small, is imported by the worker, never in the web request: the upload is kept,
 a job is queued, the page shows the stored progress and then what was stored, or every problem
 (file, row, field) with the database unchanged."""
 
@@ -41,7 +41,6 @@ N_PROFILES = 300
 @pytest.fixture
 def worker_app(app: Flask) -> Flask:
     app.config["JOBS_INLINE"] = False  # as in production: only a worker imports the file
-    app.config["IMPORT_IN_REQUEST_MAX_BYTES"] = 4096  # the files below are larger
     return app
 
 
@@ -166,18 +165,32 @@ def test_a_bad_large_file_reports_every_problem_and_stores_nothing(worker_app: F
     assert "موقع جيني غير معروف &#39;D99S999&#39;" in arabic and "unknown marker" not in arabic
 
 
-def test_a_small_file_is_still_imported_in_the_request(app: Flask, client: FlaskClient, db: Session,
-                                                       login_as) -> None:
-    app.config["JOBS_INLINE"] = False
+def test_a_small_profile_file_is_imported_by_the_worker_too(worker_app: Flask, client: FlaskClient, db: Session,
+                                                            login_as) -> None:
     raw = _file(_samples(db, 2))
-    assert len(raw) < app.config["IMPORT_IN_REQUEST_MAX_BYTES"]
     login_as("analyst")
-    response = client.post("/profiles/import", data={"file": (io.BytesIO(raw), "small.csv"), "file_format": "auto",
-                                                     "kit": ""}, content_type="multipart/form-data")
-    assert response.status_code == 302 and response.location == "/profiles/"
+    audit_before = db.exec(select(func.count()).select_from(AuditEntry)).one()
+    page = _post(client, raw, "small.csv")
     db.rollback()
+    upload = db.exec(select(Upload)).one()
+    assert (upload.kind, upload.filename, upload.size_bytes) == ("profiles", "small.csv", len(raw))
+    assert db.exec(select(Job.status).where(Job.subject_type == "upload", Job.subject_id == upload.id)).one() \
+        == "queued"
+    # the request stored the file and its job, nothing of the import
+    assert db.exec(select(func.count()).select_from(Profile)).one() == 0
+    assert db.exec(select(func.count()).select_from(ProfileImport)).one() == 0
+    assert db.exec(select(Sample.state).distinct()).all() == ["received"]
+    assert {e.entity_type for e in db.exec(select(AuditEntry).where(AuditEntry.seq > audit_before))} \
+        <= {"upload", "job"}
+    assert 'data-upload-status="queued"' in client.get(page).get_data(as_text=True)
+
+    assert _work(worker_app, db) == 1
+    record = db.exec(select(ProfileImport)).one()
+    assert (record.filename, record.n_profiles) == ("small.csv", 2)
     assert db.exec(select(func.count()).select_from(Profile)).one() == 2
-    assert db.exec(select(func.count()).select_from(Upload)).one() == 0
+    assert db.exec(select(Sample.state).distinct()).all() == ["profiled"]
+    text = client.get(page).get_data(as_text=True)
+    assert 'data-upload-status="imported"' in text and "Imported 2 profiles from small.csv" in text
 
 
 def test_another_kind_of_upload_page_is_not_found(worker_app: Flask, client: FlaskClient, db: Session,
@@ -288,3 +301,9 @@ def test_a_large_file_only_checked_by_the_worker_stores_nothing(worker_app: Flas
     text = client.get(response.location).get_data(as_text=True)
     assert 'data-upload-status="checked"' in text and "40 profiles, 1 problem" in text
     assert "Nothing was stored" in text and "<td>8</td>" in text
+    # the profiles read, as the check's table lists them
+    read = [f"UNREGISTERED-{i}" for i in range(40)]
+    assert [p["sample_id"] for p in result["profiles"]] == read
+    # (the bad allele is in the first sample's rows; every other sample has its 16 loci, no mixture)
+    assert all(p["loci"] == 16 and p["mixture"] is False for p in result["profiles"][1:])
+    assert re.findall(r'<td class="mono"><bdi dir="ltr">(UNREGISTERED-\d+)', text) == read
