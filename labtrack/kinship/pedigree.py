@@ -48,9 +48,15 @@ class Pedigree:
         """Validate `persons` and return the pedigree (persons sorted parents-first)."""
         persons = list(persons)
         problems = _problems(family_id, persons, source)
-        if problems:
-            raise InputError(problems)
-        return cls(family_id, tuple(parents_first(persons)))
+        if not problems:
+            try:  # ordered once: a parent cycle is the one problem left to find
+                return cls(family_id, tuple(parents_first(persons)))
+            except ValueError as exc:
+                cycle = str(exc.args[0])
+                person = next(p for p in persons if p.person_id == cycle)
+                problems = [InputProblem(source, person.row, "father_id", _in_family(family_id, msg(
+                    "%(person)s is their own ancestor (loop in the parents)", person=cycle)))]
+        raise InputError(problems)
 
     # -- structure -------------------------------------------------------------------------
     @property
@@ -115,11 +121,7 @@ def _problems(family_id: str, persons: list[Person], source: str) -> list[InputP
     n_missing = sum(p.missing for p in persons)
     if n_missing != 1:
         add(None, "missing", msg("%(count)s missing persons; exactly one is required", count=n_missing))
-    if not problems:
-        cycle = _cycle_member(persons)
-        if cycle is not None:
-            add(by_id[cycle], "father_id", msg("%(person)s is their own ancestor (loop in the parents)", person=cycle))
-    return problems
+    return problems  # a parent cycle: found by ``build`` while ordering the persons
 
 
 def _parent_problems(
@@ -162,15 +164,6 @@ def _parent_problems(
 def _in_family(family_id: str, message: str) -> str:
     """A problem of one family: "family F1: ...", a message (said in the reader's language by the app)."""
     return msg("family %(family)s: %(problem)s", family=family_id, problem=message)
-
-
-def _cycle_member(persons: list[Person]) -> str | None:
-    """A person on a parent cycle, or None."""
-    try:
-        parents_first(persons)
-    except ValueError as exc:
-        return str(exc.args[0])
-    return None
 
 
 def parents_first(persons: list[Person]) -> list[Person]:
