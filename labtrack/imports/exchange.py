@@ -211,7 +211,7 @@ def read_pedigrees(path: str | Path) -> dict[str, Pedigree]:
                           sex=_SEX[row.sex], sample_id=row.sample_id or None, missing=row.missing, row=row.row)
                    for row in family_rows]
         try:
-            pedigrees[family_id] = Pedigree.build(family_id, persons, source=name)
+            pedigrees[family_id] = Pedigree.build(family_id, persons, source=name, checked=True)
         except InputError as exc:
             problems.extend(exc.problems)
     if problems:

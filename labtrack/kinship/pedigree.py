@@ -43,11 +43,14 @@ class Pedigree:
 
     @classmethod
     def build(
-        cls, family_id: str, persons: Iterable[Person], *, source: str = "pedigrees"
+        cls, family_id: str, persons: Iterable[Person], *, source: str = "pedigrees", checked: bool = False
     ) -> Pedigree:
-        """Validate `persons` and return the pedigree (persons sorted parents-first)."""
+        """Validate `persons` and return the pedigree (persons sorted parents-first). `checked`: the
+        family rules were checked already (`imports.pedigrees.validate_family`, by the reader of
+        the file): only what the engine needs beyond them (both parents or none, a cycle) is checked."""
         persons = list(persons)
-        problems = _problems(family_id, persons, source)
+        problems = _one_parent_problems(family_id, persons, source) if checked else _problems(family_id, persons,
+                                                                                              source)
         if not problems:
             try:  # ordered once: a parent cycle is the one problem left to find
                 return cls(family_id, tuple(parents_first(persons)))
@@ -122,6 +125,12 @@ def _problems(family_id: str, persons: list[Person], source: str) -> list[InputP
     if n_missing != 1:
         add(None, "missing", msg("%(count)s missing persons; exactly one is required", count=n_missing))
     return problems  # a parent cycle: found by ``build`` while ordering the persons
+
+
+def _one_parent_problems(family_id: str, persons: list[Person], source: str) -> list[InputProblem]:
+    return [InputProblem(source, p.row, "father_id" if p.father_id is None else "mother_id", _in_family(
+        family_id, msg("%(person)s has one parent only; give both or none", person=p.person_id)))
+        for p in persons if (p.father_id is None) != (p.mother_id is None)]
 
 
 def _parent_problems(
