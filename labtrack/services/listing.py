@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import Boolean, func, literal, or_, select, tuple_
+from sqlalchemy import Boolean, false, func, literal, or_, select, tuple_
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.functions import FunctionElement
@@ -225,13 +225,29 @@ def _like_text(q: str) -> str:
     return (reading.accession if reading.ok and reading.accession else q).lower()
 
 
+def _equals(expr: Any, value: str) -> Any:
+    """``expr = value`` with the value read as the column's type: PostgreSQL compares no integer
+    with text (SQLite converts silently), and a value that is not a whole number matches nothing."""
+    try:
+        python_type = expr.type.python_type
+    except (AttributeError, NotImplementedError):
+        python_type = str
+    if python_type is int and not isinstance(expr.type, Boolean):
+        text = value.strip()
+        digits = text.removeprefix("-")
+        if not (digits.isascii() and digits.isdigit()) or len(digits) > 18:
+            return false()
+        return expr == int(text)
+    return expr == value
+
+
 def _filtered(spec: ListSpec, request: ListRequest, identities: bool) -> tuple[Select[Any], tuple[Column, ...]]:
     columns = spec.visible(identities)
     statement = spec.build(select(*(c.expr.label(c.key) for c in columns if c.selected)))
     by_key = {c.key: c for c in columns}
     for key, value in request.filters.items():
         column = by_key[key]
-        statement = statement.where(column.where(value) if column.where is not None else column.expr == value)
+        statement = statement.where(column.where(value) if column.where is not None else _equals(column.expr, value))
     if request.q:
         text = _like_text(request.q)
         searched = [contains_text(func.lower(c.expr), text) for c in columns if c.search and c.selected]

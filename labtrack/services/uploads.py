@@ -38,15 +38,23 @@ _CONTENT = UploadContent.__table__  # type: ignore[attr-defined]
 Importer = Callable[..., None]
 
 
+def shown_filename(filename: str | None) -> str:
+    """A file's name as it is kept and shown: control characters (NUL, which PostgreSQL refuses in
+    text) and lone surrogates dropped, at most 255 characters; "upload" when nothing is left."""
+    name = "".join(c for c in (filename or "") if c.isprintable() or c == " ").strip()
+    return name[:255] or "upload"
+
+
 def submit(session: Session, *, kind: str, raw: bytes, filename: str, options: dict[str, Any], by: User,
            app: Flask | None = None) -> Upload:
     """Keep the file and queue its import. With ``JOBS_INLINE`` the job runs before returning."""
+    filename = shown_filename(filename)
     problems = ProblemList()
     if not raw:
         problems.add(msg("the file is empty"), field="file", file=filename)
     problems.raise_if_any(msg("Nothing was imported"))
     with write(session, actor=by, reason=f"{kind} file {filename} uploaded for import by the worker"):
-        upload = Upload(kind=kind, filename=(filename or "upload")[:255], sha256=hashlib.sha256(raw).hexdigest(),
+        upload = Upload(kind=kind, filename=filename, sha256=hashlib.sha256(raw).hexdigest(),
                         size_bytes=len(raw), options_json=json.dumps(options, sort_keys=True),
                         created_by_id=by.id or 0)
         session.add(upload)
