@@ -95,6 +95,6 @@ def remove_member(family: str, person: str, reason: str, username: str | None) -
 
 def _warn_stake(db: Any, family_id: int) -> None:
     """Say on stderr which approved identification rests on the tree being changed."""
-    warning = identification_basis.stake_warning(identification_basis.identifications_at_stake(db, family_id))
+    warning = identification_basis.warning_for_family(db, family_id)
     if warning is not None:
         click.echo(f"warning: {warning}", err=True)

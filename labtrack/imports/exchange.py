@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -126,14 +127,22 @@ def read_freqs(path: str | Path, *, min_freq: float | None = None) -> FrequencyT
     app's import uses too: the same problems at the same file, row and field), any marker name
     allowed; then the engine's table is built (`FrequencyTable.from_rows`, with `min_freq`)."""
     name, raw = _read_bytes(path)
-    rows, found = frequency_format.read_frequencies(raw, filename=name, any_marker=True)
-    problems = [engine_problem(problem, name) for problem in found]
-    if not rows and not problems:
-        problems.append(InputProblem(name, None, "", "no frequencies in the file"))
-    if problems:
-        raise InputError(problems)
+    rows = _read_rows(name, frequency_format.read_frequencies(raw, filename=name, any_marker=True),
+                      "no frequencies in the file")
     return FrequencyTable.from_rows(((row.marker, row.allele, row.frequency, row.n_alleles) for row in rows),
                                     min_freq=min_freq, source=name, rows=[row.row or 0 for row in rows])
+
+
+def _read_rows(name: str, read: tuple[list[Any], list[Any]], empty: str) -> list[Any]:
+    """The rows one of the app's readers gave, or InputError with its problems in the engine's
+    form (``empty``: the problem of a file without rows)."""
+    rows, found = read
+    problems = [engine_problem(problem, name) for problem in found]
+    if not rows and not problems:
+        problems.append(InputProblem(name, None, "", empty))
+    if problems:
+        raise InputError(problems)
+    return rows
 
 
 def _read_bytes(path: str | Path) -> tuple[str, bytes]:
@@ -199,12 +208,9 @@ def read_pedigrees(path: str | Path) -> dict[str, Pedigree]:
     the engine also needs both parents or none). Returns family_id -> Pedigree.
     """
     name, raw = _read_bytes(path)
-    rows, found = pedigree_format.read_pedigrees(raw, filename=name, comments=True)
-    problems = [engine_problem(problem, name) for problem in found]
-    if not rows and not problems:
-        problems.append(InputProblem(name, None, "", "no pedigrees in the file"))
-    if problems:
-        raise InputError(problems)
+    rows = _read_rows(name, pedigree_format.read_pedigrees(raw, filename=name, comments=True),
+                      "no pedigrees in the file")
+    problems: list[InputProblem] = []
     pedigrees: dict[str, Pedigree] = {}
     for family_id, family_rows in pedigree_format.group_families(rows).items():
         persons = [Person(person_id=row.person_id, father_id=row.father_id or None, mother_id=row.mother_id or None,

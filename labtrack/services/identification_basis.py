@@ -52,6 +52,11 @@ def stake_warning(idents: list[Identification]) -> Message | None:
                "longer holds.", ids=", ".join(f"#{i.id}" for i in idents))
 
 
+def warning_for_family(session: Session, family_id: int) -> Message | None:
+    """`stake_warning` of the identifications resting on the family's tree (None: none do)."""
+    return stake_warning(identifications_at_stake(session, family_id))
+
+
 def stake_note(idents: list[Identification]) -> str:
     """The words added to the change's audit reason (empty when no identification rests on it)."""
     if not idents:

@@ -153,8 +153,8 @@ def _positive_int(text: str | None) -> int | None:
     return int(text) if int(text) >= 1 else None
 
 
-def _text(value: str | None) -> str:
-    """A parameter as text: control characters (NUL, which PostgreSQL refuses, among them) dropped."""
+def printable_text(value: str | None) -> str:
+    """Text as it may be kept or searched: control characters (NUL, which PostgreSQL refuses, among them) dropped."""
     return "".join(c for c in (value or "") if c.isprintable() or c == " ").strip()
 
 
@@ -182,13 +182,13 @@ def parse(spec: ListSpec, args: Mapping[str, str], *, identities: bool) -> ListR
             sort, descending = key, raw_sort.startswith("-")
         else:
             notices.append(Notice("sort", raw_sort[:40]))
-    q = " ".join(_text(args.get("q")).split())
+    q = " ".join(printable_text(args.get("q")).split())
     if len(q) > MAX_QUERY_LENGTH:
         notices.append(Notice("q", q[:40]))
         q = q[:MAX_QUERY_LENGTH]
     filters: dict[str, str] = {}
     for column in columns.values():
-        value = _text(args.get(column.key))
+        value = printable_text(args.get(column.key))
         if not value or not column.filterable:
             continue
         if column.choices and value not in column.choices:

@@ -22,7 +22,7 @@ from labtrack.core.errors import Busy, DomainError, InputProblem, NotFound, Prob
 from labtrack.core.messages import from_data, msg, to_data
 from labtrack.db import standalone_session
 from labtrack.models import Job, Upload, UploadContent, User
-from labtrack.services import jobs
+from labtrack.services import jobs, listing
 from labtrack.services.transaction import write
 
 if TYPE_CHECKING:
@@ -41,8 +41,7 @@ Importer = Callable[..., None]
 def shown_filename(filename: str | None) -> str:
     """A file's name as it is kept and shown: control characters (NUL, which PostgreSQL refuses in
     text) and lone surrogates dropped, at most 255 characters; "upload" when nothing is left."""
-    name = "".join(c for c in (filename or "") if c.isprintable() or c == " ").strip()
-    return name[:255] or "upload"
+    return listing.printable_text(filename)[:255] or "upload"
 
 
 def submit(session: Session, *, kind: str, raw: bytes, filename: str, options: dict[str, Any], by: User,

@@ -147,8 +147,7 @@ def _member(member_id: int) -> tuple[Any, families.MemberView]:
 
 def _stake(family: Any) -> str | None:
     """The warning of a tree an approved identification rests on, in the reader's language."""
-    warning = identification_basis.stake_warning(
-        identification_basis.identifications_at_stake(get_session(), family.id or 0))
+    warning = identification_basis.warning_for_family(get_session(), family.id or 0)
     return None if warning is None else text(warning)
 
 

@@ -154,8 +154,7 @@ def correct_member(family_id: int, person_code: str) -> Any:
 
 
 def _stake(family: Any) -> list[str]:
-    warning = identification_basis.stake_warning(
-        identification_basis.identifications_at_stake(get_session(), family.id or 0))
+    warning = identification_basis.warning_for_family(get_session(), family.id or 0)
     return [] if warning is None else [text(warning)]
 
 
