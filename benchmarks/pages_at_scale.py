@@ -512,6 +512,13 @@ def build(app: Any, sizes: Sizes) -> tuple[Landmarks, dict[str, float]]:
         start = time.perf_counter()
         with engine.begin() as conn:
             landmarks = _fill_lab(conn, sizes, now, users)
+        if engine.dialect.name == "postgresql":  # the rows came with their ids: move the sequences past them
+            with engine.begin() as conn:
+                for table in ("missing_person", "donor", "family", "pedigree_member", "site", "remains", "sample",
+                              "profile", "match_run", "match", "storage_location", "custody_item", "custody_event",
+                              "issued_document", "frequency_table"):
+                    conn.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                                         f"(SELECT coalesce(max(id), 0) + 1 FROM \"{table}\"), false)")
         timings["lab"] = time.perf_counter() - start
         start = time.perf_counter()
         with engine.begin() as conn:
