@@ -26,7 +26,8 @@ Steps:
    load of a shared machine changes between them); CPU seconds are given too.
 6. **One new remains**: a worker process runs in the background (polling every 0.1 s); each held-back
    remains profile is imported through the app and the time until its run has stored its
-   candidates is taken (the first one is a warm-up and reported apart).
+   candidates is taken (the first one is a warm-up and reported apart), with that worker's
+   resident memory after each run and its peak (``/proc``).
 
 Each child process reports its peak resident memory (``ru_maxrss``).
 """
@@ -55,6 +56,16 @@ _SEX = {1: "M", 2: "F", 0: "U"}
 
 def _peak_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def _memory_mb(pid: int) -> dict[str, float]:
+    """A running process's resident memory now and its peak so far (Linux ``/proc``), in MB."""
+    fields = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        name, _, value = line.partition(":")
+        if name in ("VmRSS", "VmHWM"):
+            fields[{"VmRSS": "rss_mb", "VmHWM": "peak_rss_mb"}[name]] = round(int(value.split()[0]) / 1024, 1)
+    return fields
 
 
 # --- child processes --------------------------------------------------------------------------
@@ -346,12 +357,14 @@ def main() -> None:  # noqa: PLR0915 - one benchmark, step by step
                     Match.sample_id == sample_id, Match.closed_at.is_(None))).one()
                 latencies.append({"remains": acc, "import_s": round(imported, 2), "to_candidates_s": round(total, 2),
                                   "job_s": _job_seconds(session, run.id),
-                                  "status": run.status, "candidates": found})
+                                  "status": run.status, "candidates": found,
+                                  "worker_memory": _memory_mb(worker.pid)})  # after its run
                 print("one new remains:", latencies[-1], flush=True)
                 assert run.status == "done", f"the run of {acc} failed: {run.error}"
         figures["one_new_remains"] = {"warm_up": latencies[0], "measured": latencies[1:],
                                       "median_to_candidates_s": float(np.median([x["to_candidates_s"]
                                                                                  for x in latencies[1:]] or [0]))}
+        figures["worker_loop_memory_mb"] = _memory_mb(worker.pid)  # its peak over the warm-up and every run
     finally:
         worker.terminate()
         worker.wait(timeout=60)
