@@ -52,7 +52,8 @@ def submit(session: Session, *, kind: str, raw: bytes, filename: str, options: d
     if not raw:
         problems.add(msg("the file is empty"), field="file", file=filename)
     problems.raise_if_any(msg("Nothing was imported"))
-    with write(session, actor=by, reason=f"{kind} file {filename} uploaded for import by the worker"):
+    purpose = "a check" if options.get("check_only") else "import"
+    with write(session, actor=by, reason=f"{kind} file {filename} uploaded for {purpose} by the worker"):
         upload = Upload(kind=kind, filename=filename, sha256=hashlib.sha256(raw).hexdigest(),
                         size_bytes=len(raw), options_json=json.dumps(options, sort_keys=True),
                         created_by_id=by.id or 0)

@@ -1,14 +1,16 @@
-"""API: profile check/import (all or nothing, JSON problems), profiles and families."""
+"""API: profile check/import by the worker (all or nothing, JSON problems), profiles and families."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session, func, select
 
-from labtrack.models import Job, ProfileImport, Upload
+from labtrack.models import AuditEntry, Job, Profile, ProfileAllele, ProfileImport, Upload
 from labtrack.services import accounts, demo
+from labtrack.services.worker import Worker, WorkerSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -19,8 +21,8 @@ def test_profile_api(client: FlaskClient, db: Session, users: dict) -> None:
                                                                   name="t", by="test")}
     cmf = (ROOT / "tests/data/real-exports/osiris/CODIS-Rapid-CMF-R16-AppendixA-example.xml").read_text()
     checked = client.post("/api/v1/profiles/check", json={"filename": "rapid.xml", "content": cmf}, headers=headers)
-    assert checked.status_code == 200, checked.get_json()
-    assert checked.get_json()["kit"] == "GlobalFiler" and len(checked.get_json()["profiles"]) == 2
+    assert checked.status_code == 202, checked.get_json()
+    assert checked.get_json()["result"]["kit"] == "GlobalFiler" and len(checked.get_json()["result"]["profiles"]) == 2
     bad = (ROOT / "fixtures" / "malformed" / "long_errors.csv").read_text()
     imports_before = db.exec(select(func.count()).select_from(ProfileImport)).one()
     refused = client.post("/api/v1/profiles/import", json={"filename": "bad.csv", "content": bad}, headers=headers)
@@ -104,3 +106,74 @@ def test_a_file_name_with_control_characters_is_kept_without_them(client: FlaskC
         assert answer.get_json()["filename"] == kept
         db.rollback()
         assert db.get(Upload, answer.get_json()["upload_id"]).filename == kept
+
+
+def _stored(db: Session) -> tuple[int, int, int]:
+    db.rollback()
+    return tuple(db.exec(select(func.count()).select_from(model)).one()  # type: ignore[return-value]
+                 for model in (Profile, ProfileAllele, ProfileImport))
+
+
+def test_a_file_checked_through_the_api_is_read_by_the_worker_and_stores_no_profile(
+        client: FlaskClient, db: Session, users: dict) -> None:
+    headers = {"Authorization": "Bearer " + accounts.issue_token(session=db, user=users["analyst"].user,
+                                                                  name="t", by="test")}
+    before = _stored(db)
+    # a file that can be read: every profile listed, nothing stored (sample IDs need not exist)
+    good = ("sample_id,marker,allele1,allele2\nQTF-00007-S01-X,TH01,6,9.3\nQTF-00007-S01-X,FGA,21,22\n"
+            "QTF-00008-S01-X,TH01,7,7\n")
+    answer = client.post("/api/v1/profiles/check", json={"filename": "run-12.csv", "content": good},
+                         headers=headers)
+    assert answer.status_code == 202, answer.get_json()  # queued; the test app's worker runs inline
+    body = answer.get_json()
+    assert body["url"] == f"/api/v1/profiles/uploads/{body['upload_id']}"
+    assert client.get(body["url"], headers=headers).get_json() == body  # the poll answers the same
+    assert (body["status"], body["ended"], body["progress"], body["n_problems"], body["problems"]) == (
+        "checked", True, 1.0, 0, [])
+    assert body["result"] == {"format": "long", "kit": body["result"]["kit"], "n_profiles": 2, "problems": [],
+                              "profiles": [{"sample_id": "QTF-00007-S01-X", "loci": 2, "mixture": False},
+                                           {"sample_id": "QTF-00008-S01-X", "loci": 1, "mixture": False}]}
+    db.rollback()
+    job = db.get(Job, body["job_id"])
+    assert job is not None and (job.kind, job.status) == ("import_upload", "done")
+    upload = db.get(Upload, body["upload_id"])
+    assert upload is not None and upload.filename == "run-12.csv" and '"check_only": true' in upload.options_json
+    assert _stored(db) == before
+    assert db.exec(select(AuditEntry).where(AuditEntry.reason.contains("run-12.csv uploaded for a check"))).first()
+
+    # a file with bad rows: checked, every problem with its file, row and field; nothing stored
+    bad = (ROOT / "fixtures" / "malformed" / "long_errors.csv").read_text()
+    body = client.post("/api/v1/profiles/check", json={"filename": "bad.csv", "content": bad},
+                       headers=headers).get_json()
+    assert (body["status"], body["n_problems"]) == ("checked", 3)
+    assert [(p["file"], p["row"], p["field"]) for p in body["problems"]] == [
+        ("bad.csv", 3, "vWA alleles"), ("bad.csv", 4, "Marker"), ("bad.csv", 5, "Marker")]
+    assert "'abc' is not a repeat number" in body["problems"][0]["message"]
+    assert body["result"]["problems"] == body["problems"] and body["result"]["n_profiles"] == 4
+    assert _stored(db) == before
+
+    # a file that cannot be read at all: the job ends refused, with the file named
+    body = client.post("/api/v1/profiles/check", json={"filename": "colours.csv", "content": "colour,size\nred,3\n"},
+                       headers=headers).get_json()
+    assert (body["status"], body["ended"], body["result"], body["n_problems"]) == ("refused", True, {}, 1)
+    assert body["problems"] == [{"file": "colours.csv", "row": None, "field": None,
+                                 "message": "no sample column (expected 'Sample Name' or 'sample_id')"}]
+    assert body["message"]
+    assert _stored(db) == before
+
+
+def test_a_check_is_not_read_in_the_request_but_by_a_worker(app: Flask, client: FlaskClient, db: Session,
+                                                            users: dict) -> None:
+    app.config["JOBS_INLINE"] = False  # as in production: only a worker reads the file
+    headers = {"Authorization": "Bearer " + accounts.issue_token(session=db, user=users["analyst"].user,
+                                                                  name="t", by="test")}
+    content = "sample_id,marker,allele1,allele2\nQTF-00009-S01-X,TH01,abc,8\n"
+    queued = client.post("/api/v1/profiles/check", json={"filename": "later.csv", "content": content},
+                         headers=headers).get_json()
+    assert (queued["status"], queued["ended"], queued["result"], queued["problems"]) == ("queued", False, {}, [])
+    db.rollback()
+    assert Worker(app, WorkerSettings(poll_seconds=0.01)).run(once=True) == 1
+    done = client.get(queued["url"], headers=headers).get_json()
+    assert (done["status"], done["ended"], done["n_problems"]) == ("checked", True, 1)
+    assert [(p["file"], p["row"], p["field"]) for p in done["result"]["problems"]] == [("later.csv", 2, "TH01 alleles")]
+    assert _stored(db) == (0, 0, 0)

@@ -238,8 +238,8 @@ def test_a_file_checked_in_arabic_names_each_bad_value(client: FlaskClient, db: 
     content = "sample_id,marker,allele1,allele2\nQTF-00001-S01-X,TH01,abc,8\nQTF-00001-S01-X,D99S999,7,8\n"
     checked = client.post("/api/v1/profiles/check", json={"filename": "run-8.csv", "content": content},
                           headers={"Authorization": f"Bearer {token}"} | ARABIC)
-    assert checked.status_code == 200
-    problems = {p["row"]: p for p in checked.get_json()["problems"]}
+    assert checked.status_code == 202 and checked.get_json()["status"] == "checked"
+    problems = {p["row"]: p for p in checked.get_json()["result"]["problems"]}
     assert problems[2]["message"] == "الأليل 'abc' ليس عدد تكرارات (مثل 12 أو 9.3) ولا OL"
     assert problems[2]["file"] == "run-8.csv" and problems[2]["field"] == "TH01 alleles"
     assert problems[3]["message"] == "موقع جيني غير معروف 'D99S999'"

@@ -1,5 +1,6 @@
-"""API: DNA profiles — list, one profile, check a file, or queue its import by the worker (text
-content in JSON; the import's progress and problems are polled)."""
+"""API: DNA profiles — list, one profile, and a file (text content in JSON) checked or imported by
+the worker, never in the request: both answer 202 with the upload's url, polled for the progress,
+then the check's report or what was stored, or every problem."""
 
 from __future__ import annotations
 
@@ -9,16 +10,13 @@ from flask import current_app
 from flask_login import current_user
 from pydantic import BaseModel, Field
 
-from labtrack.core.errors import ValidationFailed
-from labtrack.core.messages import message_of, msg
 from labtrack.db import get_session
-from labtrack.imports.profiles import UnreadableFile
-from labtrack.services import profile_import, profiles, uploads
+from labtrack.services import profiles, uploads
 from labtrack.web.access import ADMIN, ANALYST
 from labtrack.web.api import bp
 from labtrack.web.api.openapi import operation, respond
 from labtrack.web.api.uploads import ImportJobOut, import_job
-from labtrack.web.messages import joined_text, problem_dict
+from labtrack.web.messages import joined_text
 
 
 class ProfilePublic(BaseModel):
@@ -71,8 +69,16 @@ class Problem(BaseModel):
 class CheckReport(BaseModel):
     format: str
     kit: str
+    n_profiles: int = Field(description="every profile read (the first 5,000 are listed)")
     profiles: list[CheckedProfile]
-    problems: list[Problem]
+    problems: list[Problem] = Field(description="every problem (file, row, field; the first 5,000), in the "
+                                    "reader's language")
+
+
+class ProfileUploadOut(ImportJobOut):
+    result: CheckReport | dict[str, Any] = Field(
+        description="checked: the check's report (format, kit, the profiles read, every problem; nothing was "
+                    "stored); imported: what was stored (import_id, n_profiles, kit, file_format); else empty")
 
 
 def _public(row: profiles.ProfileRow) -> dict[str, Any]:
@@ -99,35 +105,48 @@ def _body() -> ProfileFile:
     return parse_body(ProfileFile)
 
 
-@operation(bp, "/profiles/check", method="POST", summary="Read and validate a file, store nothing",
-           tag="profiles", roles=(ANALYST, ADMIN), body=ProfileFile, response=CheckReport)
+def _options(body: ProfileFile, *, check_only: bool) -> dict[str, Any]:
+    return {"file_format": body.format, "kit": body.kit or "", "origin": "staff" if body.staff else "",
+            "single_allele": body.single_allele or "", "check_only": check_only}
+
+
+def _submit(body: ProfileFile, *, check_only: bool) -> Any:
+    """Keep the file and queue its check or import by the worker: 202 with the upload's url."""
+    queued = uploads.submit(get_session(), kind="profiles", raw=body.content.encode("utf-8"), filename=body.filename,
+                            options=_options(body, check_only=check_only), by=current_user,
+                            app=current_app._get_current_object())  # type: ignore[attr-defined]
+    return respond(ProfileUploadOut, _upload_answer(queued.id or 0), status=202)
+
+
+def _upload_answer(upload_id: int) -> dict[str, Any]:
+    """The profile upload as the API shows it; a check's result is its report (the answer the
+    check gave when it ran in the request), its problems in the reader's language."""
+    answer = import_job(upload_id, "profiles", "api.profile_upload")
+    if answer["status"] == "checked":
+        found = answer["result"]
+        answer["result"] = {"format": found.get("file_format", ""), "kit": found.get("kit", ""),
+                            "n_profiles": int(found.get("n_profiles", 0)), "profiles": found.get("profiles", []),
+                            "problems": answer["problems"]}
+    return answer
+
+
+@operation(bp, "/profiles/check", method="POST", summary="Queue a file's check, store no profile (a worker reads "
+           "and validates it; poll the answer's url: status checked, the profiles read and every problem as "
+           "result, or refused when the file cannot be read at all)", tag="profiles", roles=(ANALYST, ADMIN),
+           body=ProfileFile, response=ProfileUploadOut, status=202)  # fmt: skip
 def check_profiles() -> Any:
-    body = _body()
-    try:
-        parsed = profile_import.check_file(body.content.encode("utf-8"), filename=body.filename,
-                                           file_format=body.format, kit=body.kit)
-    except UnreadableFile as error:
-        raise ValidationFailed(msg("%(file)s: %(problem)s", file=body.filename, problem=message_of(error))) from error
-    report = parsed.report()
-    report["problems"] = [problem_dict(problem) for problem in parsed.problems]  # in the reader's language
-    return respond(CheckReport, report)
+    return _submit(_body(), check_only=True)
 
 
 @operation(bp, "/profiles/import", method="POST", summary="Queue a file's import, all or nothing (a worker "
            "imports it; poll the answer's url for its progress and every problem)", tag="profiles",
-           roles=(ANALYST, ADMIN), body=ProfileFile, response=ImportJobOut, status=202)  # fmt: skip
+           roles=(ANALYST, ADMIN), body=ProfileFile, response=ProfileUploadOut, status=202)  # fmt: skip
 def import_profiles() -> Any:
-    body = _body()
-    options = {"file_format": body.format, "kit": body.kit or "", "origin": "staff" if body.staff else "",
-               "single_allele": body.single_allele or "", "check_only": False}
-    queued = uploads.submit(get_session(), kind="profiles", raw=body.content.encode("utf-8"), filename=body.filename,
-                            options=options, by=current_user,
-                            app=current_app._get_current_object())  # type: ignore[attr-defined]
-    return respond(ImportJobOut, import_job(queued.id or 0, "profiles", "api.profile_upload"), status=202)
+    return _submit(_body(), check_only=False)
 
 
-@operation(bp, "/profiles/uploads/<int:upload_id>", summary="A queued profile import: status, progress, what "
-           "was stored, or every problem (file, row, field)", tag="profiles", roles=(ANALYST, ADMIN),
-           response=ImportJobOut)  # fmt: skip
+@operation(bp, "/profiles/uploads/<int:upload_id>", summary="A queued profile check or import: status, progress, "
+           "the check's report or what was stored, or every problem (file, row, field)", tag="profiles",
+           roles=(ANALYST, ADMIN), response=ProfileUploadOut)  # fmt: skip
 def profile_upload(upload_id: int) -> Any:
-    return respond(ImportJobOut, import_job(upload_id, "profiles", "api.profile_upload"))
+    return respond(ProfileUploadOut, _upload_answer(upload_id))

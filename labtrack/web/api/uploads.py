@@ -28,7 +28,8 @@ class ImportJobOut(BaseModel):
     url: str = Field(description="where to poll this import's status (GET)")
     filename: str
     sha256: str
-    status: str = Field(description="queued | running | imported | refused | failed | cancelled")
+    status: str = Field(description="queued | running | imported | checked (a profile file only checked) | refused "
+                        "| failed | cancelled")
     ended: bool
     progress: float = Field(description="0 to 1, stored by the worker as it goes")
     stage: str = Field(description="what the worker is doing, in the reader's language")
