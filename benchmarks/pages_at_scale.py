@@ -618,11 +618,11 @@ def navigation_paths(app: Any) -> dict[str, list[str]]:
                        if role in roles and endpoint in app.view_functions] for role in ROLES}
 
 
-def measure(app: Any, entries: list[tuple[str, str, bool]], repeat: int,
-            roles: tuple[str, ...] = ROLES) -> dict[str, dict[str, dict[str, Any]]]:
+def measure(app: Any, entries: list[tuple[str, str, bool]], repeat: int, roles: tuple[str, ...] = ROLES,
+            progress: Callable[[str, str, dict[str, Any]], None] | None = None) -> dict[str, dict[str, dict[str, Any]]]:
     """Per role and page: the timing (median, p95, KB, and ``over`` naming the targets missed),
     or ``{"status": 403}`` for a page the role may not open. ``repeat=0``: one request each, not
-    timed (whether the pages answer, and their sizes)."""
+    timed (whether the pages answer, and their sizes). ``progress`` is told each page's result."""
     results: dict[str, dict[str, dict[str, Any]]] = {}
     for role in roles:
         client = app.test_client()
@@ -657,6 +657,8 @@ def measure(app: Any, entries: list[tuple[str, str, bool]], repeat: int,
                 over.append(f"> {TARGET_KB:.0f} KB")
             timing["over"] = over
             results[role][label] = timing
+            if progress is not None:
+                progress(role, label, timing)
     return results
 
 
@@ -707,7 +709,11 @@ def main() -> None:
             print(f"note: navigation of {role} not measured: {left_out}")
     roles = tuple(r for r in args.roles.split(",") if r)
     started = datetime.now(UTC)
-    results = measure(app, entries, args.repeat, roles)
+    def progress(role: str, label: str, timing: dict[str, Any]) -> None:  # a long run's partial results
+        print(f"  ... {role}: {label}: {timing['median_ms']} / {timing['p95_ms']} ms, {timing['kb']} KB "
+              f"{' '.join(timing['over'])}", flush=True)
+
+    results = measure(app, entries, args.repeat, roles, progress)
     load_after = os.getloadavg()[0]
     report = {"machine": platform.platform(), "cpus": os.cpu_count(), "database": url.split(":")[0],
               "started": started.isoformat(timespec="seconds"), "load_before": round(load, 2),
