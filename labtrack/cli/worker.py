@@ -83,6 +83,9 @@ def match_runs_group() -> None:
 @click.option("--mutation-model", type=click.Choice(["none", "equal", "proportional", "stepwise"]), default=None,
               help="Mutation model (default: the lab's, LABTRACK_MUTATION_MODEL).")
 @click.option("--mutation-rate", type=float, default=None, help="Per meiosis (default: the lab's).")
+@click.option("--mutation-rate-table", default=None,
+              help="Per-marker rates: a table shipped in fixtures/mutation_rates (e.g. aabb2003_strbase) or none; "
+                   "markers not in it keep the mutation rate (default: the lab's).")
 @click.option("--dropout", type=float, default=None, help="Drop-out probability of the remains (default: the lab's).")
 @click.option("--dropin", type=float, default=None, help="Drop-in probability of the remains (default: the lab's).")
 @click.option("--frequency-table", "table_id", type=int, default=None, help="Table id (default: the default table).")
@@ -90,14 +93,16 @@ def match_runs_group() -> None:
 @click.option("--wait", is_flag=True, help="Wait until a worker has run it; exit 1 if it failed.")
 @with_appcontext
 def start(theta: float, top_k: int, report_log10_lr: float, prior: float | None, mutation_model: str | None,
-          mutation_rate: float | None, dropout: float | None, dropin: float | None, table_id: int | None,
+          mutation_rate: float | None, mutation_rate_table: str | None, dropout: float | None,
+          dropin: float | None, table_id: int | None,
           username: str | None, wait: bool) -> None:
     """Queue a full match run for the worker (mutation and drop-out models: the lab's unless given)."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     with standalone_session() as db:
         params = lab_settings.run_parameters(
             db, app.config, theta=theta, top_k=top_k, report_log10_lr=report_log10_lr, prior=prior,
-            mutation_model=mutation_model, mutation_rate=mutation_rate, dropout=dropout, dropin=dropin)
+            mutation_model=mutation_model, mutation_rate=mutation_rate, mutation_rate_table=mutation_rate_table,
+            dropout=dropout, dropin=dropin)
         try:
             run = match_runs.start_run(session=db, by=acting_user(db, username), params=params,
                                        frequency_table_id=table_id, app=app)

@@ -29,6 +29,7 @@ from labtrack.kinship.problems import InputError
 from labtrack.models import DviEvent, DviEventMissing, DviEventRemains, Family, MissingPerson, PedigreeMember, Remains
 from labtrack.services import consent, frequencies, lab_settings
 from labtrack.services import families as families_service
+from labtrack.services.match_parameters import MatchParameters
 from labtrack.services.search_input import searched_call
 
 _SEX = {"M": MALE, "F": FEMALE}
@@ -47,6 +48,16 @@ class EventInput:
     sha256: str
     #: remains of the event left out (no searchable profile), by accession, with the reason
     left_out: dict[str, str] = field(default_factory=dict)
+
+
+def _mutation_specs(params: MatchParameters, markers: list[str]) -> dict[tuple[str, int], MutationSpec] | None:
+    """The lab's mutation model per marker and sex (its per-marker table, if it chose one)."""
+    model = params.mutation()
+    if model is None:
+        return None
+    return {(m, sex): MutationSpec(params.mutation_model, model.rate_for(m, name), params.mutation_rate2,
+                                   params.mutation_range)
+            for m in markers for sex, name in ((FEMALE, "female"), (MALE, "male"))}
 
 
 def event_input(session: Session, event: DviEvent, config: Mapping[str, Any]) -> EventInput:
@@ -113,14 +124,7 @@ def event_input(session: Session, event: DviEvent, config: Mapping[str, Any]) ->
         [(m, a, float(f), int(n) if n == n and n is not None else None)
          for m, a, f, n in freq[["marker", "allele", "frequency", "n_alleles"]].itertuples(index=False)],
         min_freq=1e-3)  # fmt: skip
-    mutation = None
-    if params.mutation_model != "none":
-        rates = {FEMALE: params.mutation_rate if params.mutation_rate_female is None else params.mutation_rate_female,
-                 MALE: params.mutation_rate if params.mutation_rate_male is None else params.mutation_rate_male}
-        specs = {sex: MutationSpec(params.mutation_model, rate, params.mutation_rate2, params.mutation_range)
-                 for sex, rate in rates.items()}
-        markers = sorted({m for g in genotypes.values() for m in g})
-        mutation = {(m, sex): specs[sex] for m in markers for sex in (FEMALE, MALE)}
+    mutation = _mutation_specs(params, sorted({m for g in genotypes.values() for m in g}))
     try:
         problem = DVIProblem.build(victims=victims, families=persons_by_family, genotypes=genotypes, freqs=table,
                                    mutation=mutation, source=f"event {event.code}", allow_unknown_sex=True)
@@ -131,6 +135,8 @@ def event_input(session: Session, event: DviEvent, config: Mapping[str, Any]) ->
             "mutation_rate_female": params.mutation_rate_female, "mutation_rate_male": params.mutation_rate_male,
             "mutation_rate2": params.mutation_rate2, "mutation_range": params.mutation_range,
             "frequency_table": table_row.name, "min_freq": 1e-3}
+    if params.mutation_rate_table != "none":  # only then: the SHA-256 of earlier analyses stays the same
+        used["mutation_rate_table"] = params.mutation_rate_table
     canonical = {
         "victims": [[v.sample_id, v.sex, victim_samples[v.sample_id], sorted(genotypes[v.sample_id].items())]
                     for v in victims],

@@ -25,7 +25,7 @@ from labtrack.services.transaction import write
 #: The fields of `MatchParameters` the lab sets (the rest are chosen per run).
 SETTING_FIELDS = (
     "mutation_model", "mutation_rate", "mutation_rate_female", "mutation_rate_male", "mutation_rate2",
-    "mutation_range", "dropout", "dropin", "near_k",
+    "mutation_range", "mutation_rate_table", "dropout", "dropin", "near_k",
 )
 #: The environment's names for the defaults it can set (config keys).
 _CONFIG_KEYS = {"mutation_model": "MUTATION_MODEL", "mutation_rate": "MUTATION_RATE", "dropout": "DROPOUT",

@@ -17,6 +17,7 @@ from labtrack.core.errors import ProblemList
 from labtrack.core.messages import Message, msg
 from labtrack.kinship.dropout import DropModel
 from labtrack.kinship.mutation import MODELS, MutationModel
+from labtrack.services.mutation_rate_tables import NO_TABLE, load_table, table_names
 
 #: Mutation model choices of a run ("none": no mutation).
 MUTATION_MODELS = ("none", *MODELS)
@@ -32,7 +33,9 @@ class MatchParameters:
 
     Real bone (issue: no true relative silently excluded): mutation_model / mutation_rate (per
     meiosis; mutation_rate_female / _male replace it for that sex), stepwise mutation_rate2 and
-    mutation_range; dropout / dropin of the remains profiles (one allele seen may be a
+    mutation_range; mutation_rate_table: a shipped per-marker table (``fixtures/mutation_rates``,
+    by name; its maternal and paternal rates replace the rates above at its markers, the others
+    keep mutation_rate) or "none"; dropout / dropin of the remains profiles (one allele seen may be a
     heterozygote whose other allele dropped out); near_k: families per remains excluded by one
     or two loci only, kept as near misses for an analyst. The defaults are the lab's (on), see
     `lab_default`; runs stored before these existed read as "no models"."""
@@ -47,6 +50,7 @@ class MatchParameters:
     mutation_rate_male: float | None = None
     mutation_rate2: float = 1e-6
     mutation_range: float = 0.1
+    mutation_rate_table: str = NO_TABLE
     dropout: float = 0.05
     dropin: float = 0.0
     near_k: int = 3
@@ -68,6 +72,13 @@ class MatchParameters:
         """The mutation model of the run (None: no mutation)."""
         if self.mutation_model == "none":
             return None
+        if self.mutation_rate_table != NO_TABLE:
+            try:
+                table = load_table(self.mutation_rate_table)
+            except KeyError:
+                raise ValueError(f"no mutation-rate table {self.mutation_rate_table!r}") from None
+            return MutationModel(self.mutation_model, table.female, self.mutation_rate2, self.mutation_range,
+                                 default_rate=self.mutation_rate, female_rate=table.female, male_rate=table.male)
         return MutationModel(self.mutation_model, self.mutation_rate, self.mutation_rate2, self.mutation_range,
                              female_rate=self.mutation_rate_female, male_rate=self.mutation_rate_male)
 
@@ -78,11 +89,17 @@ class MatchParameters:
 
     def describe(self) -> Message:
         """One line for pages and reports (English as text; the web shows it in the reader's language)."""
-        mutation = self.mutation()
         drop = self.drop()
-        return msg("%(mutation)s; %(drop)s",
-                   mutation=msg("mutation: %(model)s", model=mutation.describe()) if mutation
-                   else msg("no mutation model"),
+        if self.mutation_model == "none":
+            mutation_text = msg("no mutation model")
+        elif self.mutation_rate_table != NO_TABLE:
+            mutation_text = msg("mutation: %(model)s, rates per marker from the table %(table)s (other markers "
+                                "%(rate)s), rate2 %(rate2)s, range %(range)s", model=self.mutation_model,
+                                table=self.mutation_rate_table, rate=format(self.mutation_rate, "g"),
+                                rate2=format(self.mutation_rate2, "g"), range=format(self.mutation_range, "g"))
+        else:
+            mutation_text = msg("mutation: %(model)s", model=self.mutation().describe())  # type: ignore[union-attr]
+        return msg("%(mutation)s; %(drop)s", mutation=mutation_text,
                    drop=msg("drop-out %(dropout)s (homozygote %(hom)s), drop-in %(dropin)s",
                             dropout=format(drop.dropout, "g"), hom=format(drop.hom, "g"),
                             dropin=format(drop.dropin, "g")) if drop else msg("no drop-out model"))
@@ -105,6 +122,10 @@ class MatchParameters:
             value = getattr(self, name)
             if value is not None and not 0.0 <= value < 1.0:
                 found.add(msg("%(name)s must be at least 0 and below 1", name=name.replace("_", " ")), field=name)
+        if self.mutation_rate_table != NO_TABLE and self.mutation_rate_table not in table_names():
+            found.add(msg("unknown mutation-rate table %(table)s; expected none or one of %(tables)s",
+                          table=repr(self.mutation_rate_table), tables=", ".join(table_names())),
+                      field="mutation_rate_table")
         if not 0 <= self.near_k <= 20:
             found.add(msg("near misses kept per remains must be between 0 and 20"), field="near_k")
         return found

@@ -17,13 +17,18 @@ from labtrack.core.errors import ValidationFailed
 from labtrack.db import get_session
 from labtrack.models import JOB_ENDED, FrequencyTable, Match, MatchEvidence
 from labtrack.models.matching import RUN_STATUSES
-from labtrack.services import jobs, lab_settings, match_runs
+from labtrack.services import jobs, lab_settings, match_runs, mutation_rate_tables
 from labtrack.services import lists as list_specs
 from labtrack.services.match_parameters import MUTATION_MODELS, MatchParameters
 from labtrack.web import lists
 from labtrack.web.access import ADMIN, ANALYST, roles_required
 
 bp = Blueprint("matching", __name__, url_prefix="/matching")
+
+
+def _table_choices() -> list[tuple[str, str]]:
+    return [(mutation_rate_tables.NO_TABLE, _("none: one rate for every marker")),
+            *[(name, name) for name in mutation_rate_tables.table_names()]]
 
 
 class RunForm(FlaskForm):
@@ -33,6 +38,11 @@ class RunForm(FlaskForm):
         description=_l("STR loci mutate in about 1–3 of 1,000 meioses: without a model, a true parent "
                        "who differs at one locus is excluded."))
     mutation_rate = FloatField(_l("Mutation rate per meiosis"), validators=[Optional(), NumberRange(0, 0.999)])
+    mutation_rate_table = SelectField(
+        _l("Per-marker mutation rates"), validate_choice=False,
+        description=_l("A published table shipped with labtrack (source in fixtures/mutation_rates): its "
+                       "maternal and paternal rates replace the rates above at its markers; the other markers "
+                       "keep the mutation rate."))
     dropout = FloatField(
         _l("Drop-out probability of the remains"), validators=[Optional(), NumberRange(0, 0.999)],
         description=_l("Degraded bone often shows one allele of a heterozygote: with a drop-out "
@@ -53,7 +63,9 @@ class RunForm(FlaskForm):
 def _form() -> RunForm:
     defaults = lab_settings.current(get_session(), current_app.config).parameters()
     form = RunForm(data={"mutation_model": defaults.mutation_model, "mutation_rate": defaults.mutation_rate,
+                         "mutation_rate_table": defaults.mutation_rate_table,
                          "dropout": defaults.dropout, "dropin": defaults.dropin})
+    form.mutation_rate_table.choices = _table_choices()
     tables = get_session().exec(select(FrequencyTable).order_by(FrequencyTable.name)).all()
     form.frequency_table_id.choices = [(t.id, t.name + (" ★" if t.is_default else "")) for t in tables]
     return form
@@ -68,7 +80,8 @@ def index() -> Any:
             get_session(), current_app.config, theta=form.theta.data or 0.0, top_k=form.top_k.data or 5,
             report_log10_lr=form.report_log10_lr.data if form.report_log10_lr.data is not None else 3.0,
             prior=form.prior.data, mutation_model=form.mutation_model.data or None,
-            mutation_rate=form.mutation_rate.data, dropout=form.dropout.data, dropin=form.dropin.data)
+            mutation_rate=form.mutation_rate.data, mutation_rate_table=form.mutation_rate_table.data or None,
+            dropout=form.dropout.data, dropin=form.dropin.data)
         run = match_runs.start_run(session=get_session(), by=current_user, params=params,
                                    frequency_table_id=form.frequency_table_id.data or None,
                                    app=current_app._get_current_object())  # type: ignore[attr-defined]
@@ -120,6 +133,11 @@ class SettingsForm(FlaskForm):
     mutation_rate2 = FloatField(_l("Stepwise: rate of non-integer steps"), validators=[NumberRange(0, 0.999)])
     mutation_range = FloatField(_l("Stepwise: range (ratio of each further step)"),
                                 validators=[NumberRange(0.000001, 0.999)])
+    mutation_rate_table = SelectField(
+        _l("Per-marker mutation rates"), validate_choice=False,
+        description=_l("A published table shipped with labtrack (source in fixtures/mutation_rates): its "
+                       "maternal and paternal rates replace the rates above at its markers; the other markers "
+                       "keep the mutation rate."))
     dropout = FloatField(_l("Drop-out probability of the remains"), validators=[NumberRange(0, 0.999)])
     dropin = FloatField(_l("Drop-in probability of the remains"), validators=[NumberRange(0, 0.999)])
     near_k = IntegerField(_l("Near misses kept per remains"), validators=[NumberRange(0, 20)])
@@ -134,6 +152,7 @@ def settings() -> Any:
     db = get_session()
     defaults = lab_settings.current(db, current_app.config)
     form = SettingsForm(data=defaults.values)
+    form.mutation_rate_table.choices = _table_choices()
     may_change = current_user.role == ADMIN
     if request.method == "POST":
         if not may_change:

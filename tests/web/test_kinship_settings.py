@@ -5,6 +5,7 @@ does not choose its own; bad values are refused field by field and nothing is st
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -12,7 +13,7 @@ from flask.testing import FlaskClient
 from sqlmodel import Session, select
 
 from labtrack.models import AuditEntry, LabMatchSetting, MatchRun
-from labtrack.services import accounts, demo, lab_settings
+from labtrack.services import accounts, demo, lab_settings, mutation_rate_tables
 from labtrack.services.match_parameters import MatchParameters
 
 
@@ -44,7 +45,7 @@ def test_an_administrator_changes_the_defaults_and_new_runs_use_them(
     assert json.loads(setting.values_json) == {
         "dropin": 0.01, "dropout": 0.12, "mutation_model": "proportional", "mutation_range": 0.1,
         "mutation_rate": 0.003, "mutation_rate2": 0.0, "mutation_rate_female": None, "mutation_rate_male": 0.004,
-        "near_k": 4}
+        "mutation_rate_table": "none", "near_k": 4}
     assert setting.set_by_id == admin.user.id and setting.reason == "validation study 2026-11"
     audit = db.exec(select(AuditEntry).where(AuditEntry.entity_type == "lab_match_setting")).one()
     assert audit.action == "create" and "proportional" in audit.after_json
@@ -122,7 +123,8 @@ def test_the_api_reads_and_changes_the_defaults(app: Flask, client: FlaskClient,
     assert {"get", "put"} <= set(document["paths"]["/api/v1/settings/kinship"])
 
 
-@pytest.mark.parametrize("values", [{"near_k": 99}, {"mutation_rate_female": -0.1}, {"colour": "blue"}])
+@pytest.mark.parametrize("values", [{"near_k": 99}, {"mutation_rate_female": -0.1}, {"colour": "blue"},
+                                    {"mutation_rate_table": "../freqs/nist1036"}])
 def test_the_service_refuses_each_bad_value(app: Flask, db: Session, users, values) -> None:  # noqa: ANN001
     from labtrack.core.errors import ValidationFailed
 
@@ -130,3 +132,52 @@ def test_the_service_refuses_each_bad_value(app: Flask, db: Session, users, valu
         lab_settings.change(db, app.config, values=values, by=users["admin"].user, reason="test")
     assert [p.field for p in raised.value.problems] == list(values)
     assert db.exec(select(LabMatchSetting)).all() == []
+
+
+def test_the_shipped_rate_table_is_chosen_in_the_settings_and_per_run(
+        app: Flask, client: FlaskClient, db: Session, login_as, users) -> None:  # noqa: ANN001
+    """fixtures/mutation_rates/aabb2003_strbase.csv (AABB 2003 via NIST STRBase): the lab chooses it
+    on the settings page; a new run stores its name, and its model gives each marker the table's
+    maternal and paternal rate (the other markers keep the mutation rate); a run may choose none."""
+    demo.load_demo(db)
+    login_as("admin")
+    page = client.get("/matching/settings").get_data(as_text=True)
+    assert "Per-marker mutation rates" in page and 'value="aabb2003_strbase"' in page
+    answer = client.post("/matching/settings", data={
+        "mutation_model": "stepwise", "mutation_rate": "0.002", "mutation_rate2": "0.000001",
+        "mutation_range": "0.1", "mutation_rate_table": "aabb2003_strbase", "dropout": "0.05", "dropin": "0",
+        "near_k": "3", "reason": "published per-marker rates"})
+    assert answer.status_code == 302
+    db.rollback()
+    described = client.get("/matching/settings").get_data(as_text=True)
+    assert "rates per marker from the table aabb2003_strbase (other markers 0.002)" in described
+    client.get("/language/ar")
+    assert "معدلات الطفرة لكل واسم" in client.get("/matching/settings").get_data(as_text=True)
+    client.get("/language/en")
+    client.post("/matching/", data={"top_k": "3", "report_log10_lr": "3"})
+    client.post("/matching/", data={"top_k": "3", "report_log10_lr": "3", "mutation_rate_table": "none"})
+    db.rollback()
+    lab_run, plain_run = [MatchParameters.from_json(r.params_json)
+                          for r in db.exec(select(MatchRun).order_by(MatchRun.id)).all()]  # type: ignore[arg-type]
+    assert lab_run.mutation_rate_table == "aabb2003_strbase" and plain_run.mutation_rate_table == "none"
+    rows = {}
+    for line in _table_path().read_text(encoding="utf-8").splitlines():
+        if not line.startswith(("#", "marker,")):
+            marker, female, male = line.strip().split(",")
+            rows[marker] = (float(female), float(male))
+    model = lab_run.mutation()
+    assert model is not None
+    for marker, (female, male) in rows.items():
+        assert (model.rate_for(marker, "female"), model.rate_for(marker, "male")) == (female, male)
+    assert model.rate_for("D1S1656", "male") == model.rate_for("D1S1656", "female") == 0.002  # not in the table
+    assert plain_run.mutation() is not None and plain_run.mutation().rate_for("FGA", "male") == 0.002  # type: ignore[union-attr]
+    # through the API too: the name is checked against the shipped tables
+    admin = _token(db, users["admin"])
+    bad = client.put("/api/v1/settings/kinship", json={"mutation_rate_table": "nope", "reason": "x"}, headers=admin)
+    assert bad.status_code == 422 and [p["field"] for p in bad.get_json()["problems"]] == ["mutation_rate_table"]
+    off = client.put("/api/v1/settings/kinship", json={"mutation_rate_table": "none", "reason": "x"}, headers=admin)
+    assert off.status_code == 200 and off.get_json()["mutation_rate_table"] == "none"
+
+
+def _table_path() -> Path:
+    return mutation_rate_tables.tables_dir() / "aabb2003_strbase.csv"

@@ -277,3 +277,34 @@ def test_the_review_page_says_how_many_unrelated_remains_would_reach_the_lr_by_c
     with pytest.raises(Conflict, match="would be expected to by chance"):
         review.propose(session=db, match_id=match.id or 0, by=analyst.user, decision="confirm", reason="strong LR",
                        password=analyst.password, rule=EvidenceRule(max_expected_false_positives=expected / 10))
+
+
+def test_the_shipped_per_marker_rates_find_the_degraded_son(
+        client: FlaskClient, db: Session, login_as, tmp_path: Path) -> None:  # noqa: ANN001
+    """A run with the shipped AABB 2003 table (fixtures/mutation_rates/aabb2003_strbase.csv): it
+    ends, the son is first, his stored LR is the exact case LR under the table's per-marker
+    maternal and paternal rates, and not the one under the flat rate."""
+    demo.load_demo(db)
+    mutated, _ = _degrade_the_son(db, tmp_path)
+    login_as("analyst")
+    started = client.post("/matching/", data={"top_k": "5", "report_log10_lr": "3",
+                                               "mutation_rate_table": "aabb2003_strbase"})
+    assert started.status_code == 302
+    assert "rates per marker from the table aabb2003_strbase, the rate above" in client.get(
+        started.headers["Location"]).get_data(as_text=True)
+    db.rollback()
+    run = db.exec(select(MatchRun).order_by(MatchRun.id.desc())).first()  # type: ignore[attr-defined]
+    assert run is not None and run.status == "done", run.error
+    params = MatchParameters.from_json(run.params_json)
+    assert params.mutation_rate_table == "aabb2003_strbase"
+    match = _son_match(db, run.id or 0)
+    assert match.rank == 1 and not match.near_miss
+    folder = tmp_path / "after"
+    build_search_input(session=db).write(folder)
+    family = read_pedigrees(folder / "pedigrees.csv")["FAM-0001"]
+    genotypes, freqs = read_genotypes(folder / "genotypes.csv"), read_freqs(folder / "freqs.csv")
+    exact = case_lr(family, genotypes, SON, freqs, mutation=params.mutation(), drop=params.drop())
+    assert match.log10_lr == pytest.approx(exact.log10_lr, abs=1e-6)
+    flat = case_lr(family, genotypes, SON, freqs, mutation=MatchParameters().mutation(), drop=params.drop())
+    assert abs(flat.log10_lr - exact.log10_lr) > 1e-3
+    assert {row.marker: row for row in exact.loci}[mutated].lr > 0

@@ -31,6 +31,9 @@ class MatchRunCreate(BaseModel):
     mutation_rate: float | None = Field(None, ge=0, lt=1, description="per meiosis; default: the lab's")
     mutation_rate_female: float | None = Field(None, ge=0, lt=1)
     mutation_rate_male: float | None = Field(None, ge=0, lt=1)
+    mutation_rate_table: str | None = Field(None, max_length=100, description="per-marker rates: the name of a "
+                                            "table shipped in fixtures/mutation_rates (e.g. aabb2003_strbase) or "
+                                            "none; default: the lab's")
     dropout: float | None = Field(None, ge=0, lt=1, description="drop-out probability of the remains; "
                                   "default: the lab's")
     dropin: float | None = Field(None, ge=0, lt=1, description="drop-in probability of the remains")
@@ -64,7 +67,7 @@ def create_match_run() -> Any:
         get_session(), current_app.config, theta=body.theta, top_k=body.top_k, report_log10_lr=body.report_log10_lr,
         prior=body.prior, mutation_model=body.mutation_model, mutation_rate=body.mutation_rate,
         mutation_rate_female=body.mutation_rate_female, mutation_rate_male=body.mutation_rate_male,
-        dropout=body.dropout, dropin=body.dropin)
+        mutation_rate_table=body.mutation_rate_table, dropout=body.dropout, dropin=body.dropin)
     run = match_runs.start_run(session=get_session(), by=current_user, params=params,
                                frequency_table_id=body.frequency_table_id,
                                app=current_app._get_current_object())  # type: ignore[attr-defined]

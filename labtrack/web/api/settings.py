@@ -27,6 +27,8 @@ class KinshipDefaults(BaseModel):
     mutation_rate_male: float | None
     mutation_rate2: float
     mutation_range: float
+    mutation_rate_table: str = Field(description="per-marker rates: a table shipped in fixtures/mutation_rates "
+                                     "(its maternal and paternal rates at its markers), or none")
     dropout: float
     dropin: float
     near_k: int
@@ -47,6 +49,8 @@ class KinshipDefaultsChange(BaseModel):
     mutation_rate_male: float | None = Field(None, ge=0, lt=1)
     mutation_rate2: float | None = Field(None, ge=0, lt=1)
     mutation_range: float | None = Field(None, gt=0, lt=1)
+    mutation_rate_table: str | None = Field(None, max_length=100, description="the name of a table shipped in "
+                                            "fixtures/mutation_rates (e.g. aabb2003_strbase), or none")
     dropout: float | None = Field(None, ge=0, lt=1)
     dropin: float | None = Field(None, ge=0, lt=1)
     near_k: int | None = Field(None, ge=0, le=20)
