@@ -31,5 +31,6 @@ fi
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e '.[test]'
 
-# 3. The suite.
-exec .venv/bin/python -m pytest "$@"
+# 3. The suite, on every core (pytest-xdist; each test has its own SQLite file or PostgreSQL
+#    schema, so tests never share a database). LABTRACK_TEST_WORKERS=0 runs it in one process.
+exec .venv/bin/python -m pytest -n "${LABTRACK_TEST_WORKERS:-auto}" "$@"
