@@ -29,8 +29,8 @@ _OPTIONS = [
     click.option("--mutation-rate-male", type=float, default=None,
                  help="rate of paternal transmissions (replaces --mutation-rate for them)"),
     click.option("--mutation-rates", "mutation_rates_path", type=_FILE, default=None,
-                 help="CSV marker,rate or marker,female_rate,male_rate: per-marker rates "
-                      "(markers not in it get --mutation-rate, else 0)"),
+                 help="CSV marker,rate or marker,female_rate,male_rate: per-marker rates; "
+                      "needs --mutation-rate for the markers not in it (0 only if you mean it)"),
     click.option("--mutation-rate2", type=float, default=1e-6, show_default=True,
                  help="stepwise: rate of changes between microvariant groups"),
     click.option("--mutation-range", type=float, default=0.1, show_default=True,
@@ -103,13 +103,21 @@ def _mutation(
             "or --mutation-rates",
             param_hint="--mutation-rate",
         )
+    if rates_path is not None and rate is None:
+        # a marker missing from the table would otherwise get rate 0: one mutation there is an
+        # exclusion, and a true relative vanishes without a word
+        raise click.BadParameter(
+            "--mutation-rates needs --mutation-rate for the markers the table does not list "
+            "(e.g. 0.002; 0 makes any mismatch at those markers an exclusion)",
+            param_hint="--mutation-rate",
+        )
     try:
         if rates_path is not None:
             try:
                 table = read_mutation_rates(rates_path)
             except InputError as exc:
                 raise click.ClickException(str(exc)) from exc
-            default = rate or 0.0
+            default = float(rate or 0.0)
             return MutationModel(
                 kind, table.female, rate2, range_, default_rate=default,
                 female_rate=table.female, male_rate=table.male,

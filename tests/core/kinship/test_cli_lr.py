@@ -155,11 +155,12 @@ def test_per_locus_mutation_rates(tmp_path: Path) -> None:
     rates.write_text("marker,rate\nM1,0.01\n", encoding="utf-8")
     genotypes = GENOTYPES.replace("UNK1,M1,1,3", "UNK1,M1,3,4")
     paths = job(tmp_path, genotypes=genotypes)
-    result = invoke(paths, tmp_path, "--mutation-model", "equal", "--mutation-rates", str(rates))
+    result = invoke(paths, tmp_path, "--mutation-model", "equal", "--mutation-rates", str(rates),
+                    "--mutation-rate", "0.002")
     assert result.exit_code == 0, result.output
     low = float(read(tmp_path / "out.csv").set_index("case_id").loc["C1", "log10_lr"])
     rates.write_text("marker,rate\nM1,0.001\n", encoding="utf-8")
-    invoke(paths, tmp_path, "--mutation-model", "equal", "--mutation-rates", str(rates))
+    invoke(paths, tmp_path, "--mutation-model", "equal", "--mutation-rates", str(rates), "--mutation-rate", "0.002")
     lower = float(read(tmp_path / "out.csv").set_index("case_id").loc["C1", "log10_lr"])
     assert lower == pytest.approx(low - 1, abs=0.01)  # LR proportional to the rate
 

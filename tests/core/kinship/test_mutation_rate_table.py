@@ -118,7 +118,7 @@ CASES = {
 }
 
 
-def run_lr(tmp_path: Path, *extra: str) -> pd.DataFrame:
+def _invoke_lr(tmp_path: Path, *extra: str):  # noqa: ANN202
     pedigrees = ["family_id,person_id,father_id,mother_id,sex,sample_id,missing"]
     genotypes = ["sample_id,marker,allele1,allele2"]
     cases = ["case_id,family_id,unknown_sample_id"]
@@ -133,10 +133,14 @@ def run_lr(tmp_path: Path, *extra: str) -> pd.DataFrame:
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
         args += [f"--{name}", str(path)]
     out = tmp_path / "out.csv"
-    result = CliRunner().invoke(lr_command, [*args, "--out", str(out), "--mutation-model", "stepwise",
-                                             "--mutation-rates", str(TABLE), *extra])
+    return CliRunner().invoke(lr_command, [*args, "--out", str(out), "--mutation-model", "stepwise",
+                                           "--mutation-rates", str(TABLE), *extra])
+
+
+def run_lr(tmp_path: Path, *extra: str) -> pd.DataFrame:
+    result = _invoke_lr(tmp_path, *extra)
     assert result.exit_code == 0, result.output
-    return pd.read_csv(out, dtype=str, keep_default_na=False).set_index("case_id")
+    return pd.read_csv(tmp_path / "out.csv", dtype=str, keep_default_na=False).set_index("case_id")
 
 
 def test_kinship_lr_uses_each_markers_own_rates(tmp_path: Path) -> None:
@@ -158,8 +162,14 @@ def test_kinship_lr_uses_each_markers_own_rates(tmp_path: Path) -> None:
         expected_log10_lr("FGA", *CASES["C2"][1:], female["D21S11"], male["D21S11"]) + 0.2
 
 
-def test_marker_without_a_rate_and_no_default_is_an_exclusion(tmp_path: Path) -> None:
-    """Documented in the table's README: without --mutation-rate the uncovered markers get 0."""
-    out = run_lr(tmp_path)
+def test_a_table_without_a_rate_for_the_other_markers_is_refused(tmp_path: Path) -> None:
+    """Without --mutation-rate the markers the table does not list (D1S1656 here) would get rate 0,
+    so a one-step mutation there would exclude a true father without a word: refused, nothing
+    written. An explicit 0 is the analyst's choice and gives that exclusion."""
+    result = _invoke_lr(tmp_path)
+    assert result.exit_code != 0
+    assert "--mutation-rates needs --mutation-rate" in result.output
+    assert not (tmp_path / "out.csv").exists()
+    out = run_lr(tmp_path, "--mutation-rate", "0")
     assert math.isfinite(float(out.loc["C1", "log10_lr"]))
     assert float(out.loc["C3", "lr"]) == 0.0

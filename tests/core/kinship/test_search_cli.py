@@ -222,7 +222,8 @@ def test_bad_model_files_name_the_row(degraded_grave: Path, tmp_path: Path) -> N
     rates = tmp_path / "rates.csv"
     rates.write_text("marker,female_rate,male_rate\nD3S1358,0.001,x\nvWA,0.002,1.5\n")
     result = CliRunner().invoke(search_command, args(
-        degraded_grave, tmp_path / "o.csv", "--mutation-model", "stepwise", "--mutation-rates", str(rates)))
+        degraded_grave, tmp_path / "o.csv", "--mutation-model", "stepwise", "--mutation-rates", str(rates),
+        "--mutation-rate", "0.002"))
     assert result.exit_code != 0
     assert "rates.csv, row 2, field male_rate" in result.output
     assert "rates.csv, row 3, field male_rate" in result.output
