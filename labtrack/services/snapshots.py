@@ -41,7 +41,8 @@ from labtrack.services import consent
 from labtrack.services.audit import canonical_json
 
 PARTS = {"remains": "the remains profile", "family": "the pedigree, its reference profiles or consents",
-         "frequency_table": "the frequency table", "parameters": "the parameters", "engine": "the engine version"}
+         "frequency_table": "the frequency table", "parameters": "the parameters", "engine": "the engine version",
+         "mutation_rates": "the per-marker mutation-rate table"}
 
 
 def digest(snapshot: dict[str, Any]) -> str:
@@ -142,9 +143,30 @@ class Parts:
         return self._tables[table_id]
 
 
+def rate_table_part(parameters: dict[str, Any]) -> dict[str, Any] | None:
+    """The rates of the per-marker mutation-rate table the parameters name (None: no table). The
+    run stores only the table's name; its numbers go into the snapshot, so an edit of the shipped
+    file later shows as a changed input and ``reproduce`` recomputes with the numbers used."""
+    from labtrack.services.mutation_rate_tables import NO_TABLE, load_table
+
+    name = parameters.get("mutation_rate_table") or NO_TABLE
+    if name == NO_TABLE or parameters.get("mutation_model", "none") == "none":
+        return None
+    try:
+        rates = load_table(name)
+    except KeyError:
+        return {"name": name, "female": None, "male": None}
+    return {"name": name, "female": dict(sorted(rates.female.items())), "male": dict(sorted(rates.male.items()))}
+
+
 def build(remains: dict[str, Any], family: dict[str, Any], table: dict[str, Any], run: MatchRun) -> dict[str, Any]:
-    return {"remains": remains, "family": family, "frequency_table": table,
-            "parameters": json.loads(run.params_json or "{}"), "engine": run.engine_version}
+    parameters = json.loads(run.params_json or "{}")
+    snapshot = {"remains": remains, "family": family, "frequency_table": table,
+                "parameters": parameters, "engine": run.engine_version}
+    rates = rate_table_part(parameters)
+    if rates is not None:  # absent without a table: snapshots of runs without one are as before
+        snapshot["mutation_rates"] = rates
+    return snapshot
 
 
 def latest_evidence(session: Session, match_id: int) -> MatchEvidence | None:
@@ -265,6 +287,13 @@ def reproduce(session: Session, match_id: int) -> Reproduction:
     engine = search_input.engine_input()
     params = MatchParameters.from_json(json.dumps(snapshot["parameters"]))
     kwargs = params.engine_kwargs() | {"prior": evidence.prior, "top_k": 1, "report_log10_lr": -1e30, "near_k": 1}
+    rates = snapshot.get("mutation_rates")
+    if rates and rates["female"] is not None:  # the numbers the computation used, not today's file
+        from labtrack.kinship.mutation import MutationModel
+
+        kwargs["mutation"] = MutationModel(params.mutation_model, rates["female"], params.mutation_rate2,
+                                           params.mutation_range, default_rate=params.mutation_rate,
+                                           female_rate=rates["female"], male_rate=rates["male"])
     found = find_candidates(engine.table, engine.pedigrees, engine.genotypes, engine.remains, **kwargs)
     again = next((c for c in found if c.family_id == code), None)
     return Reproduction(match_id=match_id, snapshot_ok=snapshot_ok, stored_log10_lr=evidence.log10_lr,

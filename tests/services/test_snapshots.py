@@ -131,3 +131,43 @@ def test_an_input_changed_while_the_run_computed_is_not_stored_as_its_snapshot(a
     femur = db.get(Match, match_id, populate_existing=True)
     assert femur is not None and femur.closed_at is None  # neither closed nor updated: the next run decides
     assert len(db.exec(select(MatchEvidence).where(MatchEvidence.match_id == match_id)).all()) == 1
+
+
+def test_a_per_marker_rate_table_is_kept_by_its_numbers(app: Flask, db: Session, lab,  # noqa: ANN001
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run names a shipped rate table; the snapshot keeps the table's numbers, so a later edit of
+    the file is a changed input for the review, and the candidate is still reproduced with the
+    numbers it was computed with."""
+    from labtrack.imports.mutation_rates import MutationRates
+    from labtrack.services import mutation_rate_tables
+
+    first, _ = lab
+    _run(app, db, first, mutation_model="stepwise", mutation_rate_table="aabb2003_strbase")
+    match_id = _open(db)[(FEMUR, "FAM-0001")].id or 0
+    evidence = db.exec(select(MatchEvidence).where(MatchEvidence.match_id == match_id)).one()
+    kept = json.loads(evidence.inputs_json)["mutation_rates"]
+    shipped = mutation_rate_tables.load_table("aabb2003_strbase")
+    assert kept["name"] == "aabb2003_strbase" and kept["male"]["FGA"] == shipped.male["FGA"] > 0
+    assert kept["female"] == dict(sorted(shipped.female.items()))
+    assert snapshots.reproduce(db, match_id).identical
+
+    # the shipped file changes (a new release with other numbers): review refuses, reproduction holds
+    edited = MutationRates(female={m: r * 10 for m, r in shipped.female.items()},
+                           male={m: r * 10 for m, r in shipped.male.items()})
+    from labtrack.services import match_parameters
+
+    monkeypatch.setattr(mutation_rate_tables, "load_table", lambda name: edited)
+    monkeypatch.setattr(match_parameters, "load_table", lambda name: edited)
+    assert match_parameters.MatchParameters(mutation_model="stepwise", mutation_rate_table="aabb2003_strbase") \
+        .mutation().male_rate["FGA"] == edited.male["FGA"]  # type: ignore[union-attr, index]
+    with pytest.raises(Conflict, match=r"changed after it was computed \(the per-marker mutation-rate table\)"):
+        review.propose(session=db, match_id=match_id, by=first.user, decision="confirm", reason="ok",
+                       password=PASSWORD)
+    assert snapshots.reproduce(db, match_id).identical
+
+
+def test_a_run_without_a_rate_table_keeps_no_rates(app: Flask, db: Session, lab) -> None:  # noqa: ANN001
+    analyst, _ = lab
+    match_id = _femur(app, db, analyst)
+    evidence = db.exec(select(MatchEvidence).where(MatchEvidence.match_id == match_id)).one()
+    assert "mutation_rates" not in json.loads(evidence.inputs_json)
