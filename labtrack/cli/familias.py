@@ -11,10 +11,10 @@ from pathlib import Path
 
 import click
 
+from labtrack.core.errors import InputError
 from labtrack.kinship.dvi import EventLikelihood
 from labtrack.kinship.familias import FamFile, dvi_problem, parse_fam, pedigree_lrs
 from labtrack.kinship.pedigree import FEMALE
-from labtrack.kinship.problems import InputError
 
 _FAM = click.Path(exists=True, dir_okay=False, path_type=Path)
 _FAM_CSV = click.Path(exists=True, dir_okay=False, path_type=Path)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from labtrack.core.errors import InputError, InputProblem
 from labtrack.imports.dvi_dataset import read_dvi_dataset
 from labtrack.imports.exchange import _read_table
 from labtrack.kinship.dvi import (
@@ -33,7 +34,6 @@ from labtrack.kinship.dvi.report import (
     marginal_rows,
     pairwise_rows,
 )
-from labtrack.kinship.problems import InputError, InputProblem
 
 
 @click.command("dvi")
@@ -119,16 +119,17 @@ def read_prior(path: Path, problem: DVIProblem) -> dict[tuple[str, str], float]:
     for row, (victim, candidate, weight) in zip(
             rows, frame[["victim", "candidate", "weight"]].itertuples(index=False), strict=True):
         if victim not in victims:
-            problems.append(InputProblem(name, row, "victim", f"unknown victim {victim!r}"))
+            problems.append(InputProblem(file=name, row=row, field="victim", message=f"unknown victim {victim!r}"))
         if candidate != NOBODY and candidate not in missing:
-            problems.append(InputProblem(name, row, "candidate",
-                                         f"unknown missing person {candidate!r}"))
+            problems.append(InputProblem(file=name, row=row, field="candidate",
+                                         message=f"unknown missing person {candidate!r}"))
         try:
             value = float(weight)
         except ValueError:
             value = math.nan
         if not value > 0 or math.isinf(value):
-            problems.append(InputProblem(name, row, "weight", f"not a positive number: {weight!r}"))
+            problems.append(InputProblem(file=name, row=row, field="weight",
+                                         message=f"not a positive number: {weight!r}"))
             continue
         prior[(victim, candidate)] = math.log(value)
     if problems:

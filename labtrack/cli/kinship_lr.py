@@ -11,9 +11,9 @@ from typing import Any
 import click
 
 from labtrack.cli.kinship_models import model_options, pop_models
+from labtrack.core.errors import InputError
 from labtrack.imports.kinship_job import load_job
 from labtrack.kinship.lr import case_lr
-from labtrack.kinship.problems import InputError
 from labtrack.kinship.report import CASE_COLUMNS, LOCUS_COLUMNS, case_row, locus_rows
 
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)

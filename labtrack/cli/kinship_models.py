@@ -10,10 +10,10 @@ from typing import Any
 
 import click
 
+from labtrack.core.errors import InputError
 from labtrack.imports.mutation_rates import read_mutation_rates
 from labtrack.kinship.dropout import DropModel
 from labtrack.kinship.mutation import MODELS, MutationModel
-from labtrack.kinship.problems import InputError
 
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 

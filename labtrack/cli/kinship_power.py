@@ -10,9 +10,9 @@ from pathlib import Path
 
 import click
 
+from labtrack.core.errors import InputError
 from labtrack.imports.exchange import read_freqs, read_genotypes, read_pedigrees
 from labtrack.kinship.power import THRESHOLDS, Power, WhatIf, power, what_if
-from labtrack.kinship.problems import InputError
 
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 _OUT = click.Path(dir_okay=False, writable=True, path_type=Path)

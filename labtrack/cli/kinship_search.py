@@ -20,12 +20,12 @@ import click
 import numpy as np
 
 from labtrack.cli.kinship_models import model_options, pop_models
+from labtrack.core.errors import InputError, InputProblem
 from labtrack.imports.exchange import read_freqs, read_genotypes, read_pedigrees
 from labtrack.imports.remains_dropout import read_remains_dropout
 from labtrack.kinship.dropout import DropModel
 from labtrack.kinship.markers import canonical_marker
 from labtrack.kinship.mutation import MutationModel
-from labtrack.kinship.problems import InputError, InputProblem
 from labtrack.kinship.reassociation import direct_matches, genotype_log10_probabilities
 from labtrack.kinship.search import SearchResult, near_miss, search
 from labtrack.kinship.search_tables import PreparedSearch, prepare_search
@@ -327,7 +327,7 @@ def _load(
     remains_ids, remains_problems = _read_remains(remains_path, profiles)
     problems += remains_problems
     if pedigrees is not None and not pedigrees:
-        problems.append(InputProblem(pedigrees_path.name, None, "", "no families in the file"))
+        problems.append(InputProblem(file=pedigrees_path.name, message="no families in the file"))
     if table is not None and profiles is not None:
         wanted = set(remains_ids)
         for ped in (pedigrees or {}).values():
@@ -336,8 +336,8 @@ def _load(
     for ped in (pedigrees or {}).values():
         reason = theta_limit(ped, theta, mutation is not None)
         if reason is not None:
-            problems.append(InputProblem(pedigrees_path.name, None, "family_id",
-                                         f"family {ped.family_id}: {reason}; search it without theta or "
+            problems.append(InputProblem(file=pedigrees_path.name, field="family_id",
+                                         message=f"family {ped.family_id}: {reason}; search it without theta or "
                                          "without the mutation model"))
     if problems:
         raise InputError(problems)
@@ -374,7 +374,7 @@ def _read_remains(path: Path, profiles: dict | None) -> tuple[list[str], list[In
     try:
         lines = path.read_text(encoding="utf-8-sig").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
-        return [], [InputProblem(path.name, None, "", f"cannot read file: {exc}")]
+        return [], [InputProblem(file=path.name, message=f"cannot read file: {exc}")]
     for number, line in enumerate(lines, start=1):
         sample = line.strip()
         if not sample or sample.startswith("#"):
@@ -382,21 +382,22 @@ def _read_remains(path: Path, profiles: dict | None) -> tuple[list[str], list[In
         if "," in sample:
             problems.append(
                 InputProblem(
-                    path.name, number, "sample_id", f"one sample id a line expected, got {sample!r}"
+                    file=path.name, row=number, field="sample_id",
+                    message=f"one sample id a line expected, got {sample!r}",
                 )
             )
         elif sample in seen:
-            problems.append(InputProblem(path.name, number, "sample_id", f"{sample} twice"))
+            problems.append(InputProblem(file=path.name, row=number, field="sample_id", message=f"{sample} twice"))
         elif profiles is not None and sample not in profiles:
             problems.append(
                 InputProblem(
-                    path.name, number, "sample_id", f"unknown remains {sample}: no genotypes"
+                    file=path.name, row=number, field="sample_id", message=f"unknown remains {sample}: no genotypes"
                 )
             )
         seen.add(sample)
         ids.append(sample)
     if not ids and not problems:
-        problems.append(InputProblem(path.name, None, "", "no remains sample ids in the file"))
+        problems.append(InputProblem(file=path.name, message="no remains sample ids in the file"))
     return ids, problems
 
 
@@ -422,10 +423,10 @@ def _unknown_markers(
             if marker in bad and rec.get("sample_id") in samples:
                 problems.append(
                     InputProblem(
-                        path.name,
-                        number,
-                        "marker",
-                        f"marker {marker} is not in the frequency table",
+                        file=path.name,
+                        row=number,
+                        field="marker",
+                        message=f"marker {marker} is not in the frequency table",
                     )
                 )
     return problems

@@ -6,43 +6,60 @@ the web edge, English in the CLI), or, for text not converted yet, a plain Engli
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 
 from labtrack.core.messages import listed, msg, nmsg
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class InputProblem:
-    """One problem with user input: where it is (file, row, field) and what is wrong (``message``:
-    a ``Message`` or plain English text)."""
+    """One problem with user input, the one type the services, the readers and the kinship engine
+    share: where it is (``file``, ``row``: 1-based line number, ``field``; None where it does not
+    apply, an empty text read as None) and what is wrong (``message``: a ``Message`` or plain
+    English text). Keyword arguments only, so that the order of the fields cannot be mistaken."""
 
     message: str
     field: str | None = None
     row: int | None = None
     file: str | None = None
 
+    def __post_init__(self) -> None:
+        # one convention: a place that does not apply is None (callers that pass "" mean the same)
+        for name in ("field", "file"):
+            if getattr(self, name) == "":
+                object.__setattr__(self, name, None)
+
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
 
+    def _places(self) -> list[str]:
+        return [place for place in (
+            self.file or "", msg("row %(row)s", row=self.row) if self.row is not None else "",
+            msg("field %(field)s", field=self.field) if self.field else "") if place]
+
     def __str__(self) -> str:
-        where = ", ".join(
-            part
-            for part in (
-                self.file or "",
-                f"row {self.row}" if self.row is not None else "",
-                f"field {self.field}" if self.field else "",
-            )
-            if part
-        )
-        return f"{where}: {self.message}" if where else self.message
+        """``file, row N, field F: message`` (the parts that apply), English."""
+        where = ", ".join(str(place) for place in self._places())
+        return f"{where}: {self.message}" if where else str(self.message)
 
     def describe(self) -> str:
         """Where and what as one message (the same English as ``str``; the reader's language at
         the web edge)."""
-        places = [place for place in (
-            self.file or "", msg("row %(row)s", row=self.row) if self.row is not None else "",
-            msg("field %(field)s", field=self.field) if self.field else "") if place]
+        places = self._places()
         return msg("%(where)s: %(message)s", where=listed(places), message=self.message) if places else self.message
+
+
+class InputError(ValueError):
+    """Bad input found by the kinship engine or a file reader: carries the full list of problems
+    (``.problems``, the same ``InputProblem`` as ``DomainError.problems``), never only the first one.
+    A ``ValueError``, not a ``DomainError``: the callers that use the engine (services, CLI) decide
+    what the user is told."""
+
+    def __init__(self, problems: Iterable[InputProblem]) -> None:
+        self.problems: list[InputProblem] = list(problems)
+        lines = "\n".join(f"  - {p}" for p in self.problems)
+        super().__init__(f"{len(self.problems)} problem(s) in the input:\n{lines}")
 
 
 class DomainError(Exception):

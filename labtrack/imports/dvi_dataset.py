@@ -12,12 +12,12 @@ from typing import TypeVar
 
 import numpy as np
 
+from labtrack.core.errors import InputError, InputProblem
 from labtrack.imports.exchange import _read_table, _records, read_freqs, read_genotypes
 from labtrack.kinship.dvi.problem import DVIProblem, MutationSpec, Victim
 from labtrack.kinship.freqs import FrequencyTable
 from labtrack.kinship.markers import canonical_marker
 from labtrack.kinship.pedigree import FEMALE, MALE, UNKNOWN_SEX, Person
-from labtrack.kinship.problems import InputError, InputProblem
 
 T = TypeVar("T")
 
@@ -40,7 +40,7 @@ def read_dvi_dataset(directory: str | Path) -> DVIProblem:
 
     for name in ("freqs.csv", "genotypes.csv", "victims.csv", "pedigrees.csv"):
         if not (folder / name).is_file():
-            problems.append(InputProblem(name, None, "", f"file missing in {folder}"))
+            problems.append(InputProblem(file=name, message=f"file missing in {folder}"))
     if problems:
         raise InputError(problems)
     table = attempt(lambda: read_freqs(folder / "freqs.csv"))
@@ -86,17 +86,17 @@ def read_victims(path: str | Path) -> list[Victim]:
     victims: list[Victim] = []
     for row, rec in zip(rows, _records(frame), strict=True):
         if not rec["sample_id"]:
-            problems.append(InputProblem(name, row, "sample_id", "empty sample id"))
+            problems.append(InputProblem(file=name, row=row, field="sample_id", message="empty sample id"))
             continue
         sex = _SEX.get(rec["sex"].upper())
         if sex not in (MALE, FEMALE):
             problems.append(InputProblem(
-                name, row, "sex", f"victim {rec['sample_id']}: unknown sex {rec['sex']!r} "
+                file=name, row=row, field="sex", message=f"victim {rec['sample_id']}: unknown sex {rec['sex']!r} "
                 "(need 1/M or 2/F)"))
             continue
         victims.append(Victim(rec["sample_id"], sex))
     if not victims and not problems:
-        problems.append(InputProblem(name, None, "", "no victims in the file"))
+        problems.append(InputProblem(file=name, message="no victims in the file"))
     if problems:
         raise InputError(problems)
     return victims
@@ -112,15 +112,16 @@ def read_dvi_pedigrees(path: str | Path) -> dict[str, list[Person]]:
     families: dict[str, list[Person]] = {}
     for row, rec in zip(rows, _records(frame), strict=True):
         if not rec["family_id"]:
-            problems.append(InputProblem(name, row, "family_id", "empty family id"))
+            problems.append(InputProblem(file=name, row=row, field="family_id", message="empty family id"))
             continue
         sex = _SEX.get(rec["sex"].upper())
         if sex is None:
-            problems.append(InputProblem(name, row, "sex", f"not 1/M, 2/F or 0: {rec['sex']!r}"))
+            problems.append(InputProblem(file=name, row=row, field="sex", message=f"not 1/M, 2/F or 0: {rec['sex']!r}"))
             sex = UNKNOWN_SEX
         missing = _MISSING.get(rec["missing"].upper())
         if missing is None:
-            problems.append(InputProblem(name, row, "missing", f"not 0 or 1: {rec['missing']!r}"))
+            problems.append(InputProblem(file=name, row=row, field="missing",
+                                         message=f"not 0 or 1: {rec['missing']!r}"))
             missing = False
         families.setdefault(rec["family_id"], []).append(Person(
             person_id=rec["person_id"], father_id=rec["father_id"] or None,
@@ -128,7 +129,7 @@ def read_dvi_pedigrees(path: str | Path) -> dict[str, list[Person]]:
             missing=missing, row=row,
         ))  # fmt: skip
     if not families and not problems:
-        problems.append(InputProblem(name, None, "", "no pedigrees in the file"))
+        problems.append(InputProblem(file=name, message="no pedigrees in the file"))
     if problems:
         raise InputError(problems)
     return families
@@ -141,7 +142,7 @@ def read_pairings(path: str | Path) -> dict[str, list[str]]:
     pairings: dict[str, list[str]] = {}
     for row, rec in zip(rows, _records(frame), strict=True):
         if not rec["victim"] or not rec["candidate"]:
-            problems.append(InputProblem(name, row, "victim", "empty victim or candidate"))
+            problems.append(InputProblem(file=name, row=row, field="victim", message="empty victim or candidate"))
             continue
         pairings.setdefault(rec["victim"], []).append(rec["candidate"])
     if problems:
@@ -160,7 +161,7 @@ def read_mutation_models(path: str | Path) -> dict[tuple[str, int], MutationSpec
     for row, rec in zip(rows, _records(frame), strict=True):
         sex = _SEX_NAME.get(rec["sex"].lower())
         if sex is None:
-            problems.append(InputProblem(name, row, "sex", f"not female/male: {rec['sex']!r}"))
+            problems.append(InputProblem(file=name, row=row, field="sex", message=f"not female/male: {rec['sex']!r}"))
             continue
         model = rec["model"].strip().lower() or "none"
         values = []
@@ -169,10 +170,10 @@ def read_mutation_models(path: str | Path) -> dict[tuple[str, int], MutationSpec
             try:
                 value = float(text) if text not in ("", "NA") else default
             except ValueError:
-                problems.append(InputProblem(name, row, fld, f"not a number: {text!r}"))
+                problems.append(InputProblem(file=name, row=row, field=fld, message=f"not a number: {text!r}"))
                 value = default
             if not 0 <= value <= 1:
-                problems.append(InputProblem(name, row, fld, f"{value} is not in [0, 1]"))
+                problems.append(InputProblem(file=name, row=row, field=fld, message=f"{value} is not in [0, 1]"))
             values.append(value)
         models[(canonical_marker(rec["marker"]), sex)] = MutationSpec(model, *values)
     if problems:
@@ -194,7 +195,7 @@ def read_mutation_matrices(
         sex = _SEX_NAME.get(rec["sex"].lower())
         if sex is None or marker not in table:
             why = f"not female/male: {rec['sex']!r}" if sex is None else f"{marker} not in freqs"
-            problems.append(InputProblem(name, row, "sex" if sex is None else "marker", why))
+            problems.append(InputProblem(file=name, row=row, field="sex" if sex is None else "marker", message=why))
             continue
         alleles, _ = table.alleles_and_freqs(marker)
         key = (marker, sex)
@@ -203,20 +204,20 @@ def read_mutation_matrices(
             filled[key] = np.zeros((len(alleles), len(alleles)), dtype=bool)
         position = {a: k for k, a in enumerate(alleles)}
         if rec["from"] not in position or rec["to"] not in position:
-            problems.append(InputProblem(name, row, "from", f"{marker}: allele not in freqs"))
+            problems.append(InputProblem(file=name, row=row, field="from", message=f"{marker}: allele not in freqs"))
             continue
         try:
             prob = float(rec["prob"])
         except ValueError:
-            problems.append(InputProblem(name, row, "prob", f"not a number: {rec['prob']!r}"))
+            problems.append(InputProblem(file=name, row=row, field="prob", message=f"not a number: {rec['prob']!r}"))
             continue
         i, j = position[rec["from"]], position[rec["to"]]
         matrices[key][i, j] = prob
         filled[key][i, j] = True
     for (marker, sex), done in filled.items():
         if not done.all():
-            problems.append(InputProblem(name, None, "prob",
-                                         f"{marker}: the matrix is incomplete ({sex=})"))
+            problems.append(InputProblem(file=name, field="prob",
+                                         message=f"{marker}: the matrix is incomplete ({sex=})"))
     if problems:
         raise InputError(problems)
     return matrices

@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from labtrack.core.errors import InputProblem as CoreProblem
+from labtrack.core.errors import InputError, InputProblem
 from labtrack.imports import frequencies as frequency_format
 from labtrack.imports import pedigrees as pedigree_format
 from labtrack.imports import table_text
@@ -24,7 +24,6 @@ from labtrack.imports.table_text import TableRefused
 from labtrack.kinship.freqs import FrequencyTable
 from labtrack.kinship.markers import canonical_marker, is_x_marker, x_marker_message
 from labtrack.kinship.pedigree import FEMALE, MALE, UNKNOWN_SEX, Pedigree, Person
-from labtrack.kinship.problems import InputError, InputProblem
 
 Genotype = tuple[str] | tuple[str, str]
 #: sample_id -> {canonical marker -> (allele1, allele2), or (allele1,) when one allele was seen}
@@ -52,7 +51,8 @@ def _read_table(path: str | Path, required: list[str]) -> tuple[pd.DataFrame, li
     try:
         return _read_checked(Path(path), required, name)
     except TableRefused as refused:
-        raise InputError([InputProblem(name, refused.row, refused.field or "", refused.message)]) from None
+        raise InputError([InputProblem(file=name, row=refused.row, field=refused.field,
+                                       message=refused.message)]) from None
 
 
 def _read_checked(path: Path, required: list[str], name: str) -> tuple[pd.DataFrame, list[int], str]:
@@ -60,7 +60,7 @@ def _read_checked(path: Path, required: list[str], name: str) -> tuple[pd.DataFr
         table_text.check_size(path.stat().st_size)
         raw = path.read_bytes()
     except OSError as exc:
-        raise InputError([InputProblem(name, None, "", f"cannot read file: {exc.strerror or exc}")]) from exc
+        raise InputError([InputProblem(file=name, message=f"cannot read file: {exc.strerror or exc}")]) from exc
     text = table_text.decode(raw)
     del raw
     lines = table_text.plain_lines(text)
@@ -73,7 +73,7 @@ def _read_checked(path: Path, required: list[str], name: str) -> tuple[pd.DataFr
                  if line.strip() and not line.lstrip().startswith("#")]  # fmt: skip
                 if not plain else list(enumerate(lines, start=1)))
     if not numbered:
-        raise InputError([InputProblem(name, None, "", "empty file (no header row)")])
+        raise InputError([InputProblem(file=name, message="empty file (no header row)")])
     header = table_text.header_of(numbered[0][1], numbered[0][0])
     trailing = table_text.check_rows(numbered[1:], header)
     if trailing:  # only empty separators beyond the header: drop them (parsers would shift columns)
@@ -89,16 +89,16 @@ def _read_checked(path: Path, required: list[str], name: str) -> tuple[pd.DataFr
             skip_blank_lines=False,  # blank and comment lines were taken out above: row k is line_numbers[k]
         )
     except (pd.errors.ParserError, ValueError) as exc:
-        raise InputError([InputProblem(name, None, "", f"not a valid CSV file: {exc}")]) from exc
+        raise InputError([InputProblem(file=name, message=f"not a valid CSV file: {exc}")]) from exc
     if len(frame) != len(line_numbers) - 1:  # never expected after the checks above; refused, not misnumbered
-        raise InputError([InputProblem(name, None, "", f"read {len(frame)} rows from {len(line_numbers) - 1} lines: "
+        raise InputError([InputProblem(file=name, message=f"read {len(frame)} rows from {len(line_numbers) - 1} lines: "
                                        "not a plain CSV table")])
     frame = frame.fillna("")  # a row with fewer fields than the header: the missing ones are empty
     frame.columns = [str(c).strip() for c in frame.columns]
     missing = [c for c in required if c not in frame.columns]
     if missing:
         raise InputError(
-            [InputProblem(name, line_numbers[0], c, "required column missing") for c in missing]
+            [InputProblem(file=name, row=line_numbers[0], field=c, message="required column missing") for c in missing]
         )
     if _WHITESPACE.search(text) and _PADDED_VALUE.search(text):
         frame = frame.apply(lambda col: col.str.strip())
@@ -133,13 +133,12 @@ def read_freqs(path: str | Path, *, min_freq: float | None = None) -> FrequencyT
                                     min_freq=min_freq, source=name, rows=[row.row or 0 for row in rows])
 
 
-def _read_rows(name: str, read: tuple[list[Any], list[Any]], empty: str) -> list[Any]:
-    """The rows one of the app's readers gave, or InputError with its problems in the engine's
-    form (``empty``: the problem of a file without rows)."""
-    rows, found = read
-    problems = [engine_problem(problem, name) for problem in found]
+def _read_rows(name: str, read: tuple[list[Any], list[InputProblem]], empty: str) -> list[Any]:
+    """The rows one of the app's readers gave (each problem names the file ``name``, given to the
+    reader), or InputError with its problems (``empty``: the problem of a file without rows)."""
+    rows, problems = read
     if not rows and not problems:
-        problems.append(InputProblem(name, None, "", empty))
+        problems.append(InputProblem(file=name, message=empty))
     if problems:
         raise InputError(problems)
     return rows
@@ -152,9 +151,10 @@ def _read_bytes(path: str | Path) -> tuple[str, bytes]:
         table_text.check_size(Path(path).stat().st_size)
         return name, Path(path).read_bytes()
     except OSError as exc:
-        raise InputError([InputProblem(name, None, "", f"cannot read file: {exc.strerror or exc}")]) from exc
+        raise InputError([InputProblem(file=name, message=f"cannot read file: {exc.strerror or exc}")]) from exc
     except TableRefused as refused:
-        raise InputError([InputProblem(name, refused.row, refused.field or "", refused.message)]) from None
+        raise InputError([InputProblem(file=name, row=refused.row, field=refused.field,
+                                       message=refused.message)]) from None
 
 
 def read_genotypes(path: str | Path) -> Genotypes:
@@ -175,11 +175,11 @@ def read_genotypes(path: str | Path) -> Genotypes:
         if not (sample and marker and a1):
             for fld, value in zip(columns[:3], (sample, marker, a1), strict=True):
                 if not value:
-                    problems.append(InputProblem(name, row, fld, "empty value"))
+                    problems.append(InputProblem(file=name, row=row, field=fld, message="empty value"))
             continue
         key = canonical_marker(marker)
         if is_x_marker(key):
-            problems.append(InputProblem(name, row, "marker", x_marker_message(key)))
+            problems.append(InputProblem(file=name, row=row, field="marker", message=x_marker_message(key)))
             continue
         seen: tuple[str] | tuple[str, str] = (a1, a2) if a2 else (a1,)
         loci = result.get(sample)
@@ -188,7 +188,7 @@ def read_genotypes(path: str | Path) -> Genotypes:
         elif key in loci:
             if sorted(loci[key]) != sorted(seen):
                 message = f"sample {sample} has marker {key} twice with different alleles"
-                problems.append(InputProblem(name, row, "marker", message))
+                problems.append(InputProblem(file=name, row=row, field="marker", message=message))
             continue
         loci[key] = seen
     if problems:
@@ -225,12 +225,6 @@ def read_pedigrees(path: str | Path) -> dict[str, Pedigree]:
     return pedigrees
 
 
-def engine_problem(problem: CoreProblem, filename: str) -> InputProblem:
-    """A problem of a shared reader (``core.errors.InputProblem``) as the engine's readers raise it:
-    the same file, row, field and message."""
-    return InputProblem(problem.file or filename, problem.row, problem.field or "", problem.message)
-
-
 def read_cases(path: str | Path) -> list[Case]:
     """Read `cases.csv` (`case_id,family_id,unknown_sample_id`)."""
     frame, rows, name = _read_table(path, ["case_id", "family_id", "unknown_sample_id"])
@@ -241,17 +235,17 @@ def read_cases(path: str | Path) -> list[Case]:
         bad = False
         for fld in ("case_id", "family_id", "unknown_sample_id"):
             if not rec[fld]:
-                problems.append(InputProblem(name, row, fld, "empty value"))
+                problems.append(InputProblem(file=name, row=row, field=fld, message="empty value"))
                 bad = True
         if rec["case_id"] in seen:
-            problems.append(InputProblem(name, row, "case_id", f"case {rec['case_id']} twice"))
+            problems.append(InputProblem(file=name, row=row, field="case_id", message=f"case {rec['case_id']} twice"))
             bad = True
         seen.add(rec["case_id"])
         if bad:
             continue
         cases.append(Case(rec["case_id"], rec["family_id"], rec["unknown_sample_id"], row))
     if not cases and not problems:
-        problems.append(InputProblem(name, None, "", "no cases in the file"))
+        problems.append(InputProblem(file=name, message="no cases in the file"))
     if problems:
         raise InputError(problems)
     return cases

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+from labtrack.core.errors import InputError, InputProblem
 from labtrack.imports.exchange import (
     Case,
     Genotypes,
@@ -18,7 +19,6 @@ from labtrack.imports.exchange import (
 )
 from labtrack.kinship.freqs import FrequencyTable
 from labtrack.kinship.pedigree import Pedigree
-from labtrack.kinship.problems import InputError, InputProblem
 
 T = TypeVar("T")
 
@@ -79,25 +79,26 @@ def _cross_problems(
             if person.sample_id and not person.missing and person.sample_id not in profiles:
                 problems.append(
                     InputProblem(
-                        pedigree_file,
-                        person.row,
-                        "sample_id",
-                        f"family {pedigree.family_id}: sample {person.sample_id} of "
+                        file=pedigree_file,
+                        row=person.row,
+                        field="sample_id",
+                        message=f"family {pedigree.family_id}: sample {person.sample_id} of "
                         f"{person.person_id} has no genotypes",
                     )
                 )
     for case in questions or []:
         if families is not None and case.family_id not in families:
             problems.append(
-                InputProblem(case_file, case.row, "family_id", f"unknown family {case.family_id}")
+                InputProblem(file=case_file, row=case.row, field="family_id",
+                             message=f"unknown family {case.family_id}")
             )
         if profiles is not None and case.unknown_sample_id not in profiles:
             problems.append(
                 InputProblem(
-                    case_file,
-                    case.row,
-                    "unknown_sample_id",
-                    f"sample {case.unknown_sample_id} has no genotypes",
+                    file=case_file,
+                    row=case.row,
+                    field="unknown_sample_id",
+                    message=f"sample {case.unknown_sample_id} has no genotypes",
                 )
             )
     return problems

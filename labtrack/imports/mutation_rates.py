@@ -7,9 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from labtrack.core.errors import InputError, InputProblem
 from labtrack.imports.table_text import TableRefused, read_file_rows
 from labtrack.kinship.markers import canonical_marker
-from labtrack.kinship.problems import InputError, InputProblem
 
 
 @dataclass(frozen=True)
@@ -28,12 +28,13 @@ def read_mutation_rates(path: str | Path) -> MutationRates:
     try:
         header_row, header, table, comments = read_file_rows(path)
     except TableRefused as refused:
-        raise InputError([InputProblem(path.name, refused.row, refused.field or "", refused.message)]) from None
+        raise InputError([InputProblem(file=path.name, row=refused.row, field=refused.field,
+                                       message=refused.message)]) from None
     fields = set(header)
     by_sex = {"female_rate", "male_rate"} <= fields
     if "marker" not in fields or not ("rate" in fields or by_sex):
         message = "columns marker,rate or marker,female_rate,male_rate are required"
-        raise InputError([InputProblem(path.name, header_row, "", message)])
+        raise InputError([InputProblem(file=path.name, row=header_row, message=message)])
     female: dict[str, float] = {}
     male: dict[str, float] = {}
     columns = ("female_rate", "male_rate") if by_sex else ("rate", "rate")
@@ -41,11 +42,11 @@ def read_mutation_rates(path: str | Path) -> MutationRates:
         row = dict(zip(header, cells, strict=False))
         marker = (row.get("marker") or "").strip()
         if not marker:
-            problems.append(InputProblem(path.name, number, "marker", "empty marker name"))
+            problems.append(InputProblem(file=path.name, row=number, field="marker", message="empty marker name"))
             continue
         key = canonical_marker(marker)
         if key in female:
-            problems.append(InputProblem(path.name, number, "marker", f"marker {key} twice"))
+            problems.append(InputProblem(file=path.name, row=number, field="marker", message=f"marker {key} twice"))
             continue
         values = []
         for column in columns:
@@ -53,18 +54,19 @@ def read_mutation_rates(path: str | Path) -> MutationRates:
             try:
                 value = float(text)
             except ValueError:
-                problems.append(InputProblem(path.name, number, column, f"not a number: {text!r}"))
+                problems.append(InputProblem(file=path.name, row=number, field=column,
+                                             message=f"not a number: {text!r}"))
                 break
             if not 0.0 <= value < 1.0:
                 problems.append(
-                    InputProblem(path.name, number, column, f"rate {value} is not in [0, 1)")
+                    InputProblem(file=path.name, row=number, field=column, message=f"rate {value} is not in [0, 1)")
                 )
                 break
             values.append(value)
         else:
             female[key], male[key] = values
     if not female and not problems:
-        problems.append(InputProblem(path.name, None, "", "no rates in the file"))
+        problems.append(InputProblem(file=path.name, message="no rates in the file"))
     if problems:
         raise InputError(problems)
     return MutationRates(female, male, " ".join(comments))

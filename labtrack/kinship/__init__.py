@@ -5,6 +5,7 @@ single-locus pedigree likelihoods, case likelihood ratios and posteriors, direct
 matching, and LR tables over every genotype of the missing person for the blind search.
 """
 
+from labtrack.core.errors import InputError, InputProblem
 from labtrack.kinship.direct import DirectMatch, direct_match, match_probability
 from labtrack.kinship.freqs import (
     FrequencyTable,
@@ -29,7 +30,6 @@ from labtrack.kinship.posterior import (
     posterior_from_log10,
     search_prior,
 )
-from labtrack.kinship.problems import InputError, InputProblem
 from labtrack.kinship.reassociation import DirectMatches, direct_matches
 from labtrack.kinship.search import SearchResult, SearchTables, query, score_pairs, search
 from labtrack.kinship.search_tables import PreparedSearch, build_search_tables, prepare_search

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from labtrack.core.errors import InputError
 from labtrack.core.messages import joined, msg
 from labtrack.kinship.consistency import READINGS, read_locus
 from labtrack.kinship.dropout import DropModel
@@ -27,7 +28,6 @@ from labtrack.kinship.markers import canonical_marker
 from labtrack.kinship.mutation import MutationModel
 from labtrack.kinship.pedigree import Pedigree
 from labtrack.kinship.posterior import posterior_from_log10
-from labtrack.kinship.problems import InputError
 from labtrack.kinship.search import SearchResult, near_miss, search
 from labtrack.kinship.search_tables import TableCache, prepare_search
 from labtrack.kinship.tables import theta_limit

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from labtrack.core.errors import InputError, InputProblem
 from labtrack.kinship.dvi.problem import DVIProblem, Victim
 from labtrack.kinship.freqs import FrequencyTable
 from labtrack.kinship.likelihood import pedigree_likelihood
@@ -33,7 +34,6 @@ from labtrack.kinship.mutation import (
     stepwise_matrix,
 )
 from labtrack.kinship.pedigree import FEMALE, MALE, Pedigree, Person, parents_first
-from labtrack.kinship.problems import InputError, InputProblem
 
 #: Familias mutation model codes as pedFamilias maps them.
 MODEL_CODES = ("equal", "proportional", "stepwise", "stepwise-stationary", "stepwise")
@@ -46,7 +46,7 @@ class FamError(InputError):
     """A problem in a .fam file (file, line, what was expected)."""
 
     def __init__(self, source: str, line: int | None, message: str) -> None:
-        super().__init__([InputProblem(source, line, "", message)])
+        super().__init__([InputProblem(file=source, row=line, message=message)])
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from labtrack.core.errors import InputError, InputProblem
 from labtrack.kinship.markers import canonical_marker
-from labtrack.kinship.problems import InputError, InputProblem
 
 #: |sum of a marker's frequencies - 1| above this is an error.
 SUM_TOLERANCE = 0.05
@@ -87,11 +87,11 @@ class FrequencyTable:
             m = canonical_marker(marker)
             if allele in alleles.setdefault(m, []):
                 message = f"{m} allele {allele} twice"
-                problems.append(InputProblem(source, line[k], "allele", message))
+                problems.append(InputProblem(file=source, row=line[k], field="allele", message=message))
                 continue
             if not np.isfinite(freq) or not 0 < freq <= 1:
                 message = f"{m} allele {allele}: frequency {freq} is not in (0, 1]"
-                problems.append(InputProblem(source, line[k], "frequency", message))
+                problems.append(InputProblem(file=source, row=line[k], field="frequency", message=message))
             alleles[m].append(allele)
             freqs.setdefault(m, []).append(float(freq))
             if n_alleles is not None:
@@ -102,10 +102,10 @@ class FrequencyTable:
             total = float(np.sum(values))
             if abs(total - 1.0) > SUM_TOLERANCE:
                 problems.append(
-                    InputProblem(source, None, "frequency", f"{m}: frequencies sum to {total:.4f}")
+                    InputProblem(file=source, field="frequency", message=f"{m}: frequencies sum to {total:.4f}")
                 )
         if min_freq is not None and not 0 < min_freq < 1:
-            problems.append(InputProblem(source, None, "min_freq", f"{min_freq} not in (0, 1)"))
+            problems.append(InputProblem(file=source, field="min_freq", message=f"{min_freq} not in (0, 1)"))
         if problems:
             raise InputError(problems)
         tables = {
@@ -139,10 +139,9 @@ class FrequencyTable:
         raise InputError(
             [
                 InputProblem(
-                    self.source,
-                    None,
-                    "n_alleles",
-                    f"{table.marker}: unseen allele but no n_alleles column and no minimum "
+                    file=self.source,
+                    field="n_alleles",
+                    message=f"{table.marker}: unseen allele but no n_alleles column and no minimum "
                     "frequency given",
                 )
             ]

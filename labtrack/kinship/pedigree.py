@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
+from labtrack.core.errors import InputError, InputProblem
 from labtrack.core.messages import msg
-from labtrack.kinship.problems import InputError, InputProblem
 
 MALE, FEMALE, UNKNOWN_SEX = 1, 2, 0
 
@@ -57,7 +57,8 @@ class Pedigree:
             except ValueError as exc:
                 cycle = str(exc.args[0])
                 person = next(p for p in persons if p.person_id == cycle)
-                problems = [InputProblem(source, person.row, "father_id", _in_family(family_id, msg(
+                problems = [InputProblem(file=source, row=person.row, field="father_id",
+                                         message=_in_family(family_id, msg(
                     "%(person)s is their own ancestor (loop in the parents)", person=cycle)))]
         raise InputError(problems)
 
@@ -109,7 +110,7 @@ def _problems(family_id: str, persons: list[Person], source: str) -> list[InputP
 
     def add(person: Person | None, fld: str, message: str) -> None:
         row = person.row if person else None
-        problems.append(InputProblem(source, row, fld, _in_family(family_id, message)))
+        problems.append(InputProblem(file=source, row=row, field=fld, message=_in_family(family_id, message)))
 
     by_id: dict[str, Person] = {}
     for p in persons:
@@ -128,7 +129,8 @@ def _problems(family_id: str, persons: list[Person], source: str) -> list[InputP
 
 
 def _one_parent_problems(family_id: str, persons: list[Person], source: str) -> list[InputProblem]:
-    return [InputProblem(source, p.row, "father_id" if p.father_id is None else "mother_id", _in_family(
+    return [InputProblem(file=source, row=p.row, field="father_id" if p.father_id is None else "mother_id",
+                         message=_in_family(
         family_id, msg("%(person)s has one parent only; give both or none", person=p.person_id)))
         for p in persons if (p.father_id is None) != (p.mother_id is None)]
 
@@ -139,7 +141,7 @@ def _parent_problems(
     problems: list[InputProblem] = []
 
     def add(fld: str, message: str) -> None:
-        problems.append(InputProblem(source, p.row, fld, _in_family(family_id, message)))
+        problems.append(InputProblem(file=source, row=p.row, field=fld, message=_in_family(family_id, message)))
 
     if (p.father_id is None) != (p.mother_id is None):
         add(

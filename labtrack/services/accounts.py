@@ -244,7 +244,7 @@ def _keeps_an_admin(session: Session, user: User) -> None:
     others = session.exec(select(User.id).where(User.role == "admin", User.active == True,  # noqa: E712
                                                 User.id != user.id)).first()
     if user.role == "admin" and user.active and others is None:
-        raise Conflict(LAST_ADMIN_MESSAGE, [InputProblem(LAST_ADMIN_MESSAGE, "role")])
+        raise Conflict(LAST_ADMIN_MESSAGE, [InputProblem(message=LAST_ADMIN_MESSAGE, field="role")])
 
 
 LAST_ADMIN_MESSAGE = msg("This is the last active administrator: make another user an administrator first.")
@@ -253,7 +253,7 @@ LAST_ADMIN_MESSAGE = msg("This is the last active administrator: make another us
 def _reason(reason: str, message: str) -> str:
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationFailed(message, [InputProblem(message, "reason")])
+        raise ValidationFailed(message, [InputProblem(message=message, field="reason")])
     return reason
 
 
@@ -333,7 +333,7 @@ def change_role(*, session: Session, user_id: int, role: str, by: User | str, re
         user = _admin_user(session, user_id)
         if user.role == role:
             raise Conflict(msg("%(name)s has this role already", name=user.username),
-                           [InputProblem(msg("the user has this role already"), "role")])
+                           [InputProblem(message=msg("the user has this role already"), field="role")])
         if role != "admin":
             _keeps_an_admin(session, user)
         user.role = role

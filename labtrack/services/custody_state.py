@@ -55,7 +55,7 @@ def get_item(session: Session, accession: str) -> CustodyItem:
     try:
         full = ids.validate(accession)
     except ids.InvalidAccession as error:
-        raise ValidationFailed(message_of(error), [InputProblem(message_of(error), field="item")]) from error
+        raise ValidationFailed(message_of(error), [InputProblem(message=message_of(error), field="item")]) from error
     item = session.exec(select(CustodyItem).where(CustodyItem.accession == full)).first()
     if item is None:
         raise NotFound(msg("%(accession)s is a valid ID but no such item is registered", accession=full))

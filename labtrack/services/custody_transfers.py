@@ -94,13 +94,13 @@ def resolve_targets(session: Session, request: EventRequest, row: int,
             badge = ids.validate(request.to_badge)
             to_user = session.exec(select(User).where(User.badge == badge)).first()
             if to_user is None:
-                problems.append(InputProblem(msg("no person has badge %(badge)s", badge=badge),
+                problems.append(InputProblem(message=msg("no person has badge %(badge)s", badge=badge),
                                              field="to_badge", row=row))
         except ids.InvalidAccession as error:
-            problems.append(InputProblem(msg("badge: %(problem)s", problem=message_of(error)), field="to_badge",
+            problems.append(InputProblem(message=msg("badge: %(problem)s", problem=message_of(error)), field="to_badge",
                                          row=row))
     if to_user is not None and not to_user.active:
-        problems.append(InputProblem(msg("%(username)s is not an active user", username=to_user.username),
+        problems.append(InputProblem(message=msg("%(username)s is not an active user", username=to_user.username),
                                      field="to_badge", row=row))
     locations = []
     for name in ("to_location", "from_location"):
@@ -111,10 +111,11 @@ def resolve_targets(session: Session, request: EventRequest, row: int,
                 location = session.exec(select(StorageLocation).where(
                     StorageLocation.accession == ids.validate(value))).first()
                 if location is None:
-                    problems.append(InputProblem(msg("no storage location %(location)s", location=value),
+                    problems.append(InputProblem(message=msg("no storage location %(location)s", location=value),
                                                  field=name, row=row))
             except ids.InvalidAccession as error:
-                problems.append(InputProblem(msg("location: %(problem)s", problem=message_of(error)), field=name,
+                problems.append(InputProblem(message=msg("location: %(problem)s", problem=message_of(error)),
+                                             field=name,
                                              row=row))
         locations.append(location)
     return Targets(to_user, locations[0], locations[1])
@@ -129,38 +130,40 @@ def _find_by_key(session: Session, key: str | None) -> CustodyEvent | None:
 def _build(session: Session, request: EventRequest, row: int, by: User, batch_ref: str,
            problems: list[InputProblem], conflicts: list[InputProblem]) -> CustodyEvent | None:
     if request.action not in CUSTODY_ACTIONS:
-        problems.append(InputProblem(msg("unknown action %(action)s; one of %(actions)s", action=repr(request.action),
-                                         actions=", ".join(CUSTODY_ACTIONS)), field="action", row=row))
+        problems.append(InputProblem(
+            message=msg("unknown action %(action)s; one of %(actions)s", action=repr(request.action),
+                        actions=", ".join(CUSTODY_ACTIONS)), field="action", row=row))
         return None
     if request.method not in CAPTURE_METHODS:
-        problems.append(InputProblem(msg("method must be one of %(methods)s", methods=", ".join(CAPTURE_METHODS)),
-                                     field="method", row=row))
+        problems.append(InputProblem(
+            message=msg("method must be one of %(methods)s", methods=", ".join(CAPTURE_METHODS)),
+            field="method", row=row))
         return None
     try:
         item = get_item(session, request.item_accession)
     except DomainError as error:
-        problems.append(InputProblem(error.message, field="item", row=row))
+        problems.append(InputProblem(message=error.message, field="item", row=row))
         return None
     targets = resolve_targets(session, request, row, problems)
     state = state_of(session, item)
     if request.corrects_event_id is not None:
         corrected = session.get(CustodyEvent, request.corrects_event_id)
         if corrected is None or corrected.item_id != item.id:
-            problems.append(InputProblem(msg("event %(event)s is not an event of %(accession)s",
-                                             event=request.corrects_event_id, accession=item.accession),
+            problems.append(InputProblem(message=msg("event %(event)s is not an event of %(accession)s",
+                                                     event=request.corrects_event_id, accession=item.accession),
                                          field="corrects_event_id", row=row))
             return None
     if (request.expected_previous_event_id is not None and state.last_event is not None
             and state.last_event.id != request.expected_previous_event_id):
         conflicts.append(InputProblem(
-            msg("%(accession)s was moved by another station since it was scanned: it is now %(where)s",
-                accession=item.accession, where=state.describe()),
+            message=msg("%(accession)s was moved by another station since it was scanned: it is now %(where)s",
+                        accession=item.accession, where=state.describe()),
             field="item", row=row))
         return None
     move = as_move(request, targets)
     message = custody_rules.problem(state.standing, move)
     if message:
-        conflicts.append(InputProblem(message, field="item", row=row))
+        conflicts.append(InputProblem(message=message, field="item", row=row))
         return None
     last = state.last_event
     return CustodyEvent(
@@ -186,7 +189,8 @@ def _key_reused(session: Session, earlier: CustodyEvent, request: EventRequest, 
     if accession == ids.normalise(request.item_accession) and earlier.action == request.action:
         return None
     return InputProblem(
-        msg("event key %(key)s was used already for event #%(event)s (%(earlier_action)s of %(earlier_item)s at "
+        message=msg(
+            "event key %(key)s was used already for event #%(event)s (%(earlier_action)s of %(earlier_item)s at "
             "%(at)s UTC); this %(action)s of %(item)s needs a new key: nothing was recorded",
             key=repr(request.event_key), event=earlier.id, earlier_action=earlier.action, earlier_item=accession,
             at=earlier.at.strftime("%Y-%m-%d %H:%M"), action=request.action,
@@ -217,9 +221,10 @@ def _record(session: Session, requests: list[EventRequest], by: User, batch_ref:
                 continue
             accession = ids.normalise(request.item_accession)
             if accession in seen:
-                problems.append(InputProblem(msg("%(accession)s is twice in this batch (rows %(first)s and %(row)s)",
-                                                 accession=accession, first=seen[accession], row=row),
-                                             field="item", row=row))
+                problems.append(InputProblem(
+                    message=msg("%(accession)s is twice in this batch (rows %(first)s and %(row)s)",
+                                accession=accession, first=seen[accession], row=row),
+                    field="item", row=row))
                 continue
             seen[accession] = row
             event = _build(session, request, row, by, batch_ref, problems, conflicts)

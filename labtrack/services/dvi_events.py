@@ -74,14 +74,14 @@ def create_event(session: Session, *, code: str, name: str, kind: str, descripti
     """A new closed event (its code unique)."""
     code, problems = (code or "").strip(), []
     if not code:
-        problems.append(InputProblem(msg("an event code is required"), field="code"))
+        problems.append(InputProblem(message=msg("an event code is required"), field="code"))
     elif len(code) > 40:
-        problems.append(InputProblem(msg("the event code has more than 40 characters"), field="code"))
+        problems.append(InputProblem(message=msg("the event code has more than 40 characters"), field="code"))
     if kind not in EVENT_KINDS:
-        problems.append(InputProblem(msg("unknown kind %(kind)s: choose %(kinds)s", kind=repr(kind),
-                                         kinds=terms(EVENT_KINDS)), field="kind"))
+        problems.append(InputProblem(message=msg("unknown kind %(kind)s: choose %(kinds)s", kind=repr(kind),
+                                                 kinds=terms(EVENT_KINDS)), field="kind"))
     if len(name or "") > 200:
-        problems.append(InputProblem(msg("the name has more than 200 characters"), field="name"))
+        problems.append(InputProblem(message=msg("the name has more than 200 characters"), field="name"))
     if problems:
         raise ValidationFailed(msg("The event cannot be created"), problems)
     with write(session, actor=by, reason=f"closed event {code} created"):
@@ -128,22 +128,23 @@ def add_members(session: Session, *, event_id: int, remains: str | list[str] = "
     found_r = {r.accession: r for r in session.exec(select(Remains).where(col(Remains.accession).in_(accessions)))}
     for accession in accessions:
         if accession not in found_r:
-            problems.append(InputProblem(msg("no remains %(accession)s", accession=accession), field="remains"))
+            problems.append(InputProblem(message=msg("no remains %(accession)s", accession=accession), field="remains"))
     chosen = list(found_r.values())
     if site_code.strip():
         site = session.exec(select(Site).where(Site.code == site_code.strip().upper())).first()
         if site is None:
-            problems.append(InputProblem(msg("no site %(site)s", site=site_code.strip()), field="site_code"))
+            problems.append(InputProblem(message=msg("no site %(site)s", site=site_code.strip()), field="site_code"))
         else:
             chosen += list(session.exec(select(Remains).where(Remains.site_id == site.id)))
     found_m = {p.case_number.upper(): p for p in session.exec(
         select(MissingPerson).where(func.upper(MissingPerson.case_number).in_(cases)))}
     for case in cases:
         if case not in found_m:
-            problems.append(InputProblem(msg("no missing person with case number %(case)s", case=case),
+            problems.append(InputProblem(message=msg("no missing person with case number %(case)s", case=case),
                                             field="case_numbers"))
     if not problems and not chosen and not found_m:
-        problems.append(InputProblem(msg("give remains accessions, a site code or case numbers"), field="remains"))
+        problems.append(InputProblem(message=msg("give remains accessions, a site code or case numbers"),
+                                     field="remains"))
     if problems:
         raise ValidationFailed(msg("Nothing was added to event %(event)s", event=event.code), problems)
     have_r = set(session.exec(select(DviEventRemains.remains_id).where(DviEventRemains.event_id == event_id)))

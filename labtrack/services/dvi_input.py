@@ -19,13 +19,12 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from labtrack.core.errors import InputProblem, ValidationFailed
+from labtrack.core.errors import InputError, InputProblem, ValidationFailed
 from labtrack.core.messages import msg
 from labtrack.kinship.dvi import DVIProblem, MutationSpec, Victim
 from labtrack.kinship.freqs import FrequencyTable
 from labtrack.kinship.markers import canonical_marker
 from labtrack.kinship.pedigree import FEMALE, MALE, Person
-from labtrack.kinship.problems import InputError
 from labtrack.models import DviEvent, DviEventMissing, DviEventRemains, Family, MissingPerson, PedigreeMember, Remains
 from labtrack.services import consent, frequencies, lab_settings
 from labtrack.services import families as families_service
@@ -71,9 +70,9 @@ def event_input(session: Session, event: DviEvent, config: Mapping[str, Any]) ->
         select(MissingPerson).join(DviEventMissing, DviEventMissing.missing_person_id == MissingPerson.id)  # type: ignore[arg-type]
         .where(DviEventMissing.event_id == event.id).order_by(MissingPerson.case_number)))
     if not remains_rows:
-        problems.append(InputProblem(msg("the event has no remains yet"), field="remains"))
+        problems.append(InputProblem(message=msg("the event has no remains yet"), field="remains"))
     if not missing_rows:
-        problems.append(InputProblem(msg("the event has no missing persons yet"), field="missing_persons"))
+        problems.append(InputProblem(message=msg("the event has no missing persons yet"), field="missing_persons"))
     samples_of = _remains_samples(session, [r.id or 0 for r in remains_rows])
     wanted = {s for accessions in samples_of.values() for s in accessions}
     for person in missing_rows:
@@ -96,20 +95,23 @@ def event_input(session: Session, event: DviEvent, config: Mapping[str, Any]) ->
         victims.append(Victim(remains.accession, _SEX.get(remains.est_sex, 0)))
         remains_ids[remains.accession] = remains.id or 0
     if remains_rows and not victims:
-        problems.append(InputProblem(msg("none of the event's remains has a searchable profile"), field="remains"))
+        problems.append(InputProblem(message=msg("none of the event's remains has a searchable profile"),
+                                     field="remains"))
     persons_by_family: dict[str, list[Person]] = {}
     missing: dict[str, tuple[int, int, str]] = {}
     in_event = {p.id for p in missing_rows}
     for person in missing_rows:
         fams = families_service.families_of_missing_person(session, person.id or 0)
         if not fams:
-            problems.append(InputProblem(msg("missing person %(case)s is in no family: there are no references to "
-                                             "compare with", case=person.case_number), field="missing_persons"))
+            problems.append(InputProblem(
+                message=msg("missing person %(case)s is in no family: there are no references to compare with",
+                            case=person.case_number), field="missing_persons"))
             continue
         if len(fams) > 1:
-            problems.append(InputProblem(msg("missing person %(case)s is in %(count)s families (%(families)s): keep "
-                                             "one tree per missing person", case=person.case_number, count=len(fams),
-                                             families=", ".join(f.code for f in fams)), field="missing_persons"))
+            problems.append(InputProblem(
+                message=msg("missing person %(case)s is in %(count)s families (%(families)s): keep "
+                            "one tree per missing person", case=person.case_number, count=len(fams),
+                            families=", ".join(f.code for f in fams)), field="missing_persons"))
             continue
         family = fams[0]
         missing[person.case_number] = (person.id or 0, family.id or 0, family.code)
@@ -129,8 +131,7 @@ def event_input(session: Session, event: DviEvent, config: Mapping[str, Any]) ->
         problem = DVIProblem.build(victims=victims, families=persons_by_family, genotypes=genotypes, freqs=table,
                                    mutation=mutation, source=f"event {event.code}", allow_unknown_sex=True)
     except InputError as error:
-        raise ValidationFailed(msg("Event %(event)s cannot be analysed", event=event.code),
-                               [InputProblem(str(p)) for p in error.problems]) from error
+        raise ValidationFailed(msg("Event %(event)s cannot be analysed", event=event.code), error.problems) from error
     used = {"mutation_model": params.mutation_model, "mutation_rate": params.mutation_rate,
             "mutation_rate_female": params.mutation_rate_female, "mutation_rate_male": params.mutation_rate_male,
             "mutation_rate2": params.mutation_rate2, "mutation_range": params.mutation_range,

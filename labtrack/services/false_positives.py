@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from labtrack.core.errors import InputError
 from labtrack.core.messages import Message, msg
 from labtrack.kinship.false_positive import false_positive_curve
 from labtrack.kinship.pedigree import FEMALE, MALE, UNKNOWN_SEX, Pedigree, Person
-from labtrack.kinship.problems import InputError
 from labtrack.models import Profile
 from labtrack.services import frequencies
 from labtrack.services.match_parameters import MatchParameters

@@ -31,11 +31,10 @@ from typing import TYPE_CHECKING, Any
 from flask import Flask
 from sqlmodel import Session, col, select
 
-from labtrack.core.errors import InputProblem, ValidationFailed
+from labtrack.core.errors import InputError, InputProblem, ValidationFailed
 from labtrack.core.messages import msg
 from labtrack.kinship.familias import MISSING_PREFIX, FamFile, Genotype, dvi_reference_part, parse_fam
 from labtrack.kinship.pedigree import FEMALE, MALE, Person, parents_first
-from labtrack.kinship.problems import InputError
 from labtrack.models import Donor, Family, MissingPerson, Upload, User
 from labtrack.services import donors, families, missing_persons, profile_import, uploads
 from labtrack.services.transaction import write
@@ -102,8 +101,8 @@ class FamReport:
 def _text(raw: bytes, filename: str) -> str:
     if len(raw) > MAX_BYTES:
         raise ValidationFailed(msg("The file cannot be read"), [InputProblem(
-            msg("the file has %(size)s bytes; at most %(limit)s are read", size=format(len(raw), ","),
-                limit=format(MAX_BYTES, ",")), file=filename)])
+            message=msg("the file has %(size)s bytes; at most %(limit)s are read", size=format(len(raw), ","),
+                        limit=format(MAX_BYTES, ",")), file=filename)])
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -115,8 +114,7 @@ def _read(raw: bytes, filename: str) -> FamFile:
     try:
         return parse_fam(text, filename)
     except InputError as error:
-        raise ValidationFailed(msg("The Familias file cannot be read"), [
-            InputProblem(p.message, field=p.field or None, row=p.row, file=p.file) for p in error.problems]) from error
+        raise ValidationFailed(msg("The Familias file cannot be read"), error.problems) from error
 
 
 @dataclass
@@ -161,21 +159,23 @@ def _plan_pedigree(fam: FamFile, filename: str, family_code: str, missing: str, 
     chosen = next((p for p in fam.pedigrees if p.name == pedigree), None) if pedigree else \
         (fam.pedigrees[0] if fam.pedigrees else None)
     if chosen is None:
-        problems.append(InputProblem(msg("no pedigree %(name)s in the file (it has %(names)s)", name=repr(pedigree),
-                                         names=", ".join(names)) if names else msg("the file holds no pedigree"),
-                                     field="pedigree", file=filename))
+        problems.append(InputProblem(
+            message=msg("no pedigree %(name)s in the file (it has %(names)s)", name=repr(pedigree),
+                        names=", ".join(names)) if names else msg("the file holds no pedigree"),
+            field="pedigree", file=filename))
         raise ValidationFailed(msg("Nothing was imported"), problems)
     genotypes = {p.person_id: dict(p.genotypes) for p in fam.persons}
     persons = {p.person_id: p for p in chosen.persons}
     if not missing:
-        problems.append(InputProblem(msg("name the missing person of the file"), field="missing"))
+        problems.append(InputProblem(message=msg("name the missing person of the file"), field="missing"))
     elif missing not in persons:
-        problems.append(InputProblem(msg("no person %(person)s in pedigree %(pedigree)s (it has %(persons)s)",
-                                         person=repr(missing), pedigree=chosen.name, persons=", ".join(persons)),
-                                     field="missing", file=filename))
+        problems.append(InputProblem(
+            message=msg("no person %(person)s in pedigree %(pedigree)s (it has %(persons)s)",
+                        person=repr(missing), pedigree=chosen.name, persons=", ".join(persons)),
+            field="missing", file=filename))
     elif genotypes.get(missing):
-        problems.append(InputProblem(msg("person %(person)s is typed in the file: the missing person has no "
-                                         "reference profile", person=missing), field="missing", file=filename))
+        problems.append(InputProblem(message=msg("person %(person)s is typed in the file: the missing person has no "
+                                                 "reference profile", person=missing), field="missing", file=filename))
     donors = {pid: _Donor(f"{family_code}-{_code(pid)}"[:32], pid, f"person {pid}", persons[pid].sex, genotypes[pid])
               for pid in persons if genotypes.get(pid) and pid != missing}
     plan = _FamilyPlan(family_code, f"pedigree {chosen.name}", list(chosen.persons), missing, case_number, donors)
@@ -187,8 +187,8 @@ def _plan_dvi(fam: FamFile, filename: str, family_code: str, case_number: str, p
     chosen = [f for f in fam.families if not pedigree or f.name == pedigree]
     if not chosen:
         problems.append(InputProblem(
-            msg("no reference family %(name)s in the DVI file (it has %(names)s)", name=repr(pedigree),
-                names=", ".join(f.name for f in fam.families))
+            message=msg("no reference family %(name)s in the DVI file (it has %(names)s)", name=repr(pedigree),
+                        names=", ".join(f.name for f in fam.families))
             if fam.families else msg("the DVI file holds no reference family"), field="pedigree", file=filename))
         raise ValidationFailed(msg("Nothing was imported"), problems)
     plans: list[_FamilyPlan] = []
@@ -207,8 +207,8 @@ def _plan_dvi(fam: FamFile, filename: str, family_code: str, case_number: str, p
         left_out += [LeftOut(family.name, ped.name, p.person_id, bool(p.genotypes))
                      for p in family.persons if p.person_id not in in_part]
         if not missing:
-            problems.append(InputProblem(msg("%(where)s has no missing person (nobody named 'Missing...')",
-                                             where=where),
+            problems.append(InputProblem(message=msg("%(where)s has no missing person (nobody named 'Missing...')",
+                                                     where=where),
                                          field="pedigree", file=filename))
             continue
         prefix = f"{family_code}-F{k}" if len(fam.families) > 1 else family_code
@@ -230,40 +230,44 @@ def _plan(session: Session, fam: FamFile, filename: str, family_code: str, missi
     """Check the choices against the file and the database; ValidationFailed names every problem."""
     problems: list[InputProblem] = []
     if not family_code:
-        problems.append(InputProblem(msg("a family code is required"), field="family_code"))
+        problems.append(InputProblem(message=msg("a family code is required"), field="family_code"))
     if not case_number:
-        problems.append(InputProblem(msg("the missing person's case number is required"), field="case_number"))
+        problems.append(InputProblem(message=msg("the missing person's case number is required"), field="case_number"))
     plan = (_plan_dvi(fam, filename, family_code, case_number, pedigree, problems) if fam.dvi
             else _plan_pedigree(fam, filename, family_code, missing, case_number, pedigree, problems))
     codes = [p.code for p in plan.families]
     existing = set(session.exec(select(Family.code).where(col(Family.code).in_(codes)))) if codes else set()
     for p in plan.families:
         if len(p.code) > 40:
-            problems.append(InputProblem(msg("family code %(code)s is longer than 40 characters", code=p.code),
+            problems.append(InputProblem(message=msg("family code %(code)s is longer than 40 characters", code=p.code),
                                          field="family_code"))
         elif p.code in existing:
-            problems.append(InputProblem(msg("family %(code)s exists already", code=p.code), field="family_code"))
+            problems.append(InputProblem(message=msg("family %(code)s exists already", code=p.code),
+                                         field="family_code"))
         if len(p.case_number) > 32:
-            problems.append(InputProblem(msg("case number %(case)s is longer than 32 characters", case=p.case_number),
-                                         field="case_number"))
+            problems.append(InputProblem(
+                message=msg("case number %(case)s is longer than 32 characters", case=p.case_number),
+                field="case_number"))
             continue
         p.person = session.exec(select(MissingPerson).where(MissingPerson.case_number == p.case_number)).first()
         if p.person is not None and families.families_of_missing_person(session, p.person.id or 0):
-            problems.append(InputProblem(msg("missing person %(case)s is in a family already", case=p.case_number),
-                                         field="case_number"))
-        problems += [InputProblem(msg("%(source)s: person name %(person)s is longer than 40 characters",
-                                      source=p.source, person=repr(pid)),
+            problems.append(InputProblem(
+                message=msg("missing person %(case)s is in a family already", case=p.case_number),
+                field="case_number"))
+        problems += [InputProblem(message=msg("%(source)s: person name %(person)s is longer than 40 characters",
+                                              source=p.source, person=repr(pid)),
                                   field="pedigree", file=filename) for pid in (x.person_id for x in p.persons)
                      if len(pid) > 40]
     seen: dict[str, str] = {}
     for d in plan.donors:
         if d.code in seen:
-            problems.append(InputProblem(msg("%(where)s and %(other)s would both be donor %(code)s", where=d.where,
-                                             other=seen[d.code], code=d.code),
-                                         field="family_code"))
+            problems.append(InputProblem(
+                message=msg("%(where)s and %(other)s would both be donor %(code)s", where=d.where,
+                            other=seen[d.code], code=d.code),
+                field="family_code"))
         seen[d.code] = d.where
     taken = set(session.exec(select(Donor.code).where(col(Donor.code).in_(list(seen))))) if seen else set()
-    problems += [InputProblem(msg("donor %(code)s (%(where)s) exists already", code=d.code, where=d.where),
+    problems += [InputProblem(message=msg("donor %(code)s (%(where)s) exists already", code=d.code, where=d.where),
                               field="family_code")
                  for d in plan.donors if d.code in taken]
     if problems:
@@ -408,7 +412,8 @@ def _store_profiles(session: Session, donors: list[_Donor], samples: dict[str, s
                                                 file_format="long")
     except ValidationFailed as error:
         raise ValidationFailed(msg("Nothing was imported: a genotype of the file cannot be stored"), [
-            InputProblem(msg("%(person)s, marker %(marker)s: %(problem)s", person=rows[p.row][0], marker=rows[p.row][1],
-                             problem=p.message) if p.row in rows else p.message, field="genotypes", file=filename)
+            InputProblem(message=msg("%(person)s, marker %(marker)s: %(problem)s", person=rows[p.row][0],
+                                     marker=rows[p.row][1], problem=p.message) if p.row in rows else p.message,
+                         field="genotypes", file=filename)
             for p in error.problems]) from error
     return stored.n_profiles

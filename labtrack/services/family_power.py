@@ -12,13 +12,12 @@ import numpy as np
 from flask import Flask
 from sqlmodel import Session, select
 
-from labtrack.core.errors import NotFound
+from labtrack.core.errors import InputError, NotFound
 from labtrack.core.messages import joined, msg
 from labtrack.db import standalone_session
 from labtrack.kinship.freqs import FrequencyTable
 from labtrack.kinship.pedigree import FEMALE, MALE, UNKNOWN_SEX, Pedigree, Person
 from labtrack.kinship.power import THRESHOLDS, power, what_if
-from labtrack.kinship.problems import InputError
 from labtrack.models import Family, FamilyPower, Job, User
 from labtrack.services import frequencies, jobs, pedigree_exchange
 from labtrack.services.transaction import write

@@ -134,8 +134,8 @@ def check_for_receipt(*, session: Session, code_id: int, typed: str, hasher: cor
     try:
         code = core.read_code(typed)
     except core.MalformedCode as error:
-        problem = InputProblem(msg("the code is not valid (%(problem)s)", problem=error.problem.replace("_", " ")),
-                               field="code")
+        problem = InputProblem(
+            message=msg("the code is not valid (%(problem)s)", problem=error.problem.replace("_", " ")), field="code")
         raise ValidationFailed(msg("The receipt was not printed"), [problem]) from error
     if row.status != "active" or code.reference != row.reference or not hasher.verify(
             code.reference, code.secret, row.secret_hash):

@@ -84,7 +84,7 @@ def set_case_status(*, session: Session, person_id: int, status: str, by: User, 
                            status=term(person.status), allowed=terms(allowed)))
     if not reason.strip():
         raise ValidationFailed(msg("say why the case status changes"),
-                               [InputProblem(msg("a reason is required"), "reason")])
+                               [InputProblem(message=msg("a reason is required"), field="reason")])
     if status == "missing" and has_approved_identification(session, person_id):
         status = "identified"
     with write(session, actor=by, reason=f"case {person.case_number}: {reason.strip()}"):

@@ -61,7 +61,7 @@ def _tree_problems(rows: list[PedigreeRow], had_missing: bool) -> list[InputProb
     for problem in validate_family(rows):
         if "no missing person" in problem.message and not had_missing:
             continue  # a family registered without its missing person yet
-        found.append(InputProblem(problem.message, fields.get(problem.field or "", problem.field)))
+        found.append(InputProblem(message=problem.message, field=fields.get(problem.field or "", problem.field)))
     return found
 
 

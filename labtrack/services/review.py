@@ -31,7 +31,7 @@ from sqlalchemy import false, or_
 from sqlmodel import Session, col, select
 
 from labtrack.core import review_rules
-from labtrack.core.errors import Conflict, NotFound, PermissionDenied, require_reason
+from labtrack.core.errors import Conflict, InputError, NotFound, PermissionDenied, require_reason
 from labtrack.core.messages import joined, msg, term
 from labtrack.core.review_rules import (
     CONFIRMED,
@@ -44,7 +44,6 @@ from labtrack.core.review_rules import (
 )
 from labtrack.kinship.evidence import EvidenceCheck, EvidenceRule, check_evidence
 from labtrack.kinship.pedigree import Pedigree, Person
-from labtrack.kinship.problems import InputError
 from labtrack.models import (
     Family,
     FrequencyTable,

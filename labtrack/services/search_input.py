@@ -30,13 +30,13 @@ import pandas as pd
 from sqlalchemy import or_
 from sqlmodel import Session, select
 
+from labtrack.core.errors import InputError, InputProblem
 from labtrack.core.kits import is_autosomal
 from labtrack.core.messages import joined, msg
 from labtrack.imports.pedigrees import SEX_CODE
 from labtrack.kinship.freqs import FrequencyTable
 from labtrack.kinship.markers import canonical_marker
 from labtrack.kinship.pedigree import FEMALE, MALE, UNKNOWN_SEX, Pedigree, Person
-from labtrack.kinship.problems import InputError, InputProblem
 from labtrack.models import Profile, ProfileAllele, Sample
 from labtrack.services import consent, frequencies, pedigree_exchange
 
@@ -86,8 +86,8 @@ class SearchInput:
         """The engine's objects, built from the rows (no files). A family the engine cannot use is
         left out and named in ``problems`` (the run goes on with the others)."""
         if self.freqs.empty:
-            raise InputError([InputProblem(f"frequency table {self.frequency_table_name}", None, "",
-                                           "no frequencies in the table")])
+            raise InputError([InputProblem(file=f"frequency table {self.frequency_table_name}",
+                                           message="no frequencies in the table")])
         table = FrequencyTable.from_rows(
             ((m, a, float(f), None if n is pd.NA or n is None else int(n))
              for m, a, f, n in zip(self.freqs["marker"], self.freqs["allele"], self.freqs["frequency"],

@@ -100,7 +100,7 @@ def set_site_status(*, session: Session, site_code: str, status: str, by: User |
     site = intake.get_site(session, site_code)
     if site.status == status:
         problem = msg("the site has this status already")
-        raise Conflict(problem, [InputProblem(problem, "status")])
+        raise Conflict(problem, [InputProblem(message=problem, field="status")])
     with write(session, actor=by, reason=f"site {site.code}: {site.status} -> {status}: {reason}"):
         site = intake.get_site(session, site_code)
         site.status = status

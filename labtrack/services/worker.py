@@ -226,14 +226,8 @@ def readable_error(error: BaseException) -> str:
 
 
 def _described(problem: object) -> str:
-    """A problem (the services' or the engine's: file, row, field, message) as a message."""
-    if isinstance(problem, InputProblem):
-        return problem.describe()
-    message = getattr(problem, "message", None)
-    if isinstance(message, str):
-        return InputProblem(message=message, field=getattr(problem, "field", None) or None,
-                            row=getattr(problem, "row", None), file=getattr(problem, "file", None) or None).describe()
-    return str(problem)
+    """A problem (an ``InputProblem``: file, row, field, message) as a message."""
+    return problem.describe() if isinstance(problem, InputProblem) else str(problem)
 
 
 def run_inline(app: Flask) -> int:

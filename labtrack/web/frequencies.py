@@ -64,7 +64,7 @@ def index() -> Any:
     except ValidationFailed as error:
         return _page(form, status=422, error=error.message, problems=error.problems)
     except Conflict as error:
-        problems_onto(form, Conflict(error.message, [InputProblem(error.message, "name")]))
+        problems_onto(form, Conflict(error.message, [InputProblem(message=error.message, field="name")]))
         return _page(form, status=409)
     flash(_("Frequency table %(name)s imported.", name=table.name) +
           (" " + _("It is now the default for match runs.") if table.is_default else ""), "success")

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from labtrack.core.errors import InputError
 from labtrack.imports import exchange, table_text
 from labtrack.imports.frequencies import read_frequencies
 from labtrack.imports.pedigrees import PedigreeRow, parents_first, read_pedigrees, validate_family
-from labtrack.kinship.problems import InputError
 
 GENOTYPES = "sample_id,marker,allele1,allele2\n"
 PEDIGREE = "family_id,person_id,father_id,mother_id,sex,sample_id,missing\n"

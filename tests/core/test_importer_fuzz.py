@@ -19,12 +19,12 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from labtrack.core.errors import InputError
 from labtrack.imports import dvi_dataset, exchange, mutation_rates, remains_dropout
 from labtrack.imports.frequencies import read_frequencies
 from labtrack.imports.pedigrees import read_pedigrees
 from labtrack.imports.profiles import UnreadableFile
 from labtrack.imports.reader import FORMATS, read_profiles
-from labtrack.kinship.problems import InputError
 
 FUZZ = settings(max_examples=120, deadline=None, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

@@ -127,7 +127,7 @@ def test_a_job_of_a_dead_worker_says_why_it_was_requeued_and_failed_in_arabic(
 
 def test_a_failed_job_keeps_its_problems_as_messages(app: Flask) -> None:
     error = ValidationFailed(msg("The input has problems"), [
-        InputProblem(msg("frequency %(value)s is not a number", value="'x'"), field="frequency", row=3,
+        InputProblem(message=msg("frequency %(value)s is not a number", value="'x'"), field="frequency", row=3,
                      file="freqs.csv")])
     reason = readable_error(error)
     assert reason == "The input has problems: freqs.csv, row 3, field frequency: frequency 'x' is not a number"

@@ -20,11 +20,11 @@ from dataclasses import replace
 
 import numpy as np
 
+from labtrack.core.errors import InputError, InputProblem
 from labtrack.kinship.dvi.problem import DVIFamily, DVIProblem, MarkerModel
 from labtrack.kinship.likelihood import pedigree_likelihood
 from labtrack.kinship.mutation import Transmission
 from labtrack.kinship.pedigree import Pedigree
-from labtrack.kinship.problems import InputError, InputProblem
 from labtrack.kinship.tables import genotype_index, mp_lr_table
 
 IndexGenotype = tuple[int, int]
@@ -93,8 +93,8 @@ class EventLikelihood:
         #: natural log of P(references) per family (nobody placed)
         self.family_base = {f.family_id: self.family_loglik(f.family_id, {}) for f in problem.families}
         bad = [
-            InputProblem("pedigrees", None, "sample_id",
-                         f"family {f}: the references contradict the pedigree at "
+            InputProblem(file="pedigrees", field="sample_id",
+                         message=f"family {f}: the references contradict the pedigree at "
                          f"{', '.join(self._impossible_markers(f))}")
             for f, value in self.family_base.items() if value == -math.inf
         ]  # fmt: skip

@@ -10,11 +10,11 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from labtrack.core.errors import InputError, InputProblem
 from labtrack.core.messages import msg
 from labtrack.kinship.freqs import FrequencyTable, MarkerFrequencies
 from labtrack.kinship.markers import canonical_marker
 from labtrack.kinship.pedigree import FEMALE, MALE, Pedigree, Person, parents_first
-from labtrack.kinship.problems import InputError, InputProblem
 
 Genotype = tuple[str, str]
 #: sample_id -> {marker -> (allele, allele)}
@@ -134,7 +134,7 @@ class DVIProblem:
         problems: list[InputProblem] = []
 
         def add(file: str, fld: str, message: str, row: int | None = None) -> None:
-            problems.append(InputProblem(file, row, fld, message))
+            problems.append(InputProblem(file=file, row=row, field=fld, message=message))
 
         _victim_problems(victims, genotypes, problems, allow_unknown_sex)
         seen = {v.sample_id for v in victims}
@@ -194,19 +194,19 @@ def _victim_problems(
     allow_unknown_sex: bool = False,
 ) -> None:
     if not victims:
-        problems.append(InputProblem("victims", None, "sample_id", "no victims"))
+        problems.append(InputProblem(file="victims", field="sample_id", message="no victims"))
     seen: set[str] = set()
     for v in victims:
         if v.sample_id in seen:
-            problems.append(InputProblem("victims", None, "sample_id",
-                                         f"victim {v.sample_id} listed twice"))
+            problems.append(InputProblem(file="victims", field="sample_id",
+                                         message=f"victim {v.sample_id} listed twice"))
         seen.add(v.sample_id)
         if v.sex not in (MALE, FEMALE) and not (allow_unknown_sex and v.sex == 0):
-            problems.append(InputProblem("victims", None, "sex",
-                                         f"victim {v.sample_id}: sex {v.sex} is unknown (need 1 or 2)"))
+            problems.append(InputProblem(file="victims", field="sex",
+                                         message=f"victim {v.sample_id}: sex {v.sex} is unknown (need 1 or 2)"))
         if v.sample_id not in genotypes:
-            problems.append(InputProblem("genotypes", None, "sample_id",
-                                         f"victim {v.sample_id} has no genotypes"))
+            problems.append(InputProblem(file="genotypes", field="sample_id",
+                                         message=f"victim {v.sample_id} has no genotypes"))
 
 
 def _family(
@@ -214,8 +214,8 @@ def _family(
 ) -> DVIFamily | None:
     missing = sorted((p.person_id for p in persons if p.missing), key=natural_key)
     if not missing:
-        problems.append(InputProblem(source, None, "missing",
-                                     f"family {family_id}: no missing person"))
+        problems.append(InputProblem(file=source, field="missing",
+                                     message=f"family {family_id}: no missing person"))
         return None
     # Pedigree.build checks the structure and wants one missing person: flag the first only.
     first = missing[0]
@@ -252,13 +252,13 @@ def _pairings(
         cands = list(dict.fromkeys(given.get(v.sample_id, (NOBODY,))))
         for c in cands:
             if c != NOBODY and c not in sex_of:
-                problems.append(InputProblem("pairings", None, "candidate",
-                                             f"victim {v.sample_id}: unknown missing person {c}"))
+                problems.append(InputProblem(file="pairings", field="candidate",
+                                             message=f"victim {v.sample_id}: unknown missing person {c}"))
         allowed[v.sample_id] = tuple(c for c in cands if c == NOBODY or c in sex_of)
     if given is not None:
         for v in given:
             if v not in allowed:
-                problems.append(InputProblem("pairings", None, "victim", f"unknown victim {v}"))
+                problems.append(InputProblem(file="pairings", field="victim", message=f"unknown victim {v}"))
     return allowed
 
 
@@ -292,7 +292,7 @@ def _markers(
                 matrices.append(_matrix(spec, mf, freqs))
             except ValueError as exc:
                 name = "female" if sex == FEMALE else "male"
-                problems.append(InputProblem("mutation", None, "model", f"{marker} {name}: {exc}"))
+                problems.append(InputProblem(file="mutation", field="model", message=f"{marker} {name}: {exc}"))
                 matrices.append(None)
         models.append(MarkerModel(mf, matrices[0], matrices[1]))
     return models, skipped

@@ -45,7 +45,7 @@ def import_familias() -> Any:
         raw = base64.b64decode(body.content_base64, validate=True)
     except (binascii.Error, ValueError) as error:
         raise ValidationFailed(msg("The file is not valid base64"), [
-            InputProblem(str(error), field="content_base64")]) from error
+            InputProblem(message=str(error), field="content_base64")]) from error
     queued = familias_import.submit(get_session(), raw=raw, filename=body.filename, by=current_user,
                                     family_code=body.family_code, missing=body.missing,
                                     case_number=body.case_number, pedigree=body.pedigree,

@@ -11,6 +11,7 @@ import math
 import numpy as np
 import pytest
 
+from labtrack.core.errors import InputError
 from labtrack.kinship.dvi import (
     NOBODY,
     DVIProblem,
@@ -24,7 +25,6 @@ from labtrack.kinship.freqs import FrequencyTable
 from labtrack.kinship.likelihood import pedigree_likelihood
 from labtrack.kinship.mutation import Transmission
 from labtrack.kinship.pedigree import FEMALE, MALE, Person
-from labtrack.kinship.problems import InputError
 
 # family shapes: (person, father, mother, sex, role) with role "ref", "mp" or ""
 SHAPES = [

@@ -15,8 +15,8 @@ import pytest
 from click.testing import CliRunner
 
 from labtrack.cli.familias import familias
+from labtrack.core.errors import InputError
 from labtrack.kinship.familias import FamFile, FamPedigree, parse_fam
-from labtrack.kinship.problems import InputError
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "familias-public"
 FILES = sorted(p.stem for p in (DATA / "fam").glob("*.fam"))
