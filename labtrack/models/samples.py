@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, UniqueConstraint
+from sqlalchemy import CheckConstraint, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from labtrack.core.lifecycle import SAMPLE_STATES
@@ -32,6 +32,8 @@ class Sample(SQLModel, table=True):
         ),
         CheckConstraint("state <> 'failed' OR failure_reason <> ''", name="failure_reason"),
         UniqueConstraint("remains_id", "number"),
+        # the dashboard counts the remains samples not yet profiled on this index alone (migration 0031)
+        Index("ix_sample_state_remains", "state", "remains_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, UniqueConstraint
+from sqlalchemy import CheckConstraint, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from labtrack.models.base import created_at_field, in_list
@@ -51,6 +51,8 @@ class Remains(SQLModel, table=True):
         CheckConstraint("est_stature_cm IS NULL OR est_stature_cm BETWEEN 50 AND 250", name="stature"),
         CheckConstraint("depth_m IS NULL OR depth_m >= 0", name="depth"),
         CheckConstraint("next_sample_number >= 1", name="next_sample_number"),
+        # the dashboard counts remains and individuals per site on this index alone (migration 0031)
+        Index("ix_remains_site_individual", "site_id", "individual_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

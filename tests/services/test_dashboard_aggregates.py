@@ -3,12 +3,15 @@ stored in, funnel and MNI per site, and the analysts' work from the review queue
 
 from __future__ import annotations
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
+from labtrack.core import ids
+from labtrack.models import Profile, Remains, Sample
 from labtrack.services import dashboard, review
+from labtrack.services.transaction import write
 from tests import factories
 from tests.factories import PASSWORD
-from tests.review_factories import make_family, make_match, make_remains, make_run, make_site
+from tests.review_factories import SETUP, make_family, make_match, make_remains, make_run, make_site
 from tests.services.test_direct_matches import _add_profile
 
 
@@ -41,3 +44,42 @@ def test_an_empty_site_and_the_analysts_work(db: Session) -> None:
     assert data.work["analyst"] == {"matches to review": 1, "proposals awaiting a second analyst": 1}
     assert data.work["technician"] == {"samples not yet profiled": 0}
     assert next(s for s in data.sites if s.site_code == "QTF").funnel["matched"] == 3
+
+
+def test_each_stage_counts_remains_once_whatever_their_samples_profiles_and_candidates(db: Session) -> None:
+    """The funnel counts remains, not rows: two samples, two profiles or two candidates of one
+    remains count once; a superseded profile does not make remains profiled; remains without a
+    sample are only recovered; another site's remains stay out."""
+    analyst = factories.make_user(db, "analyst", "ana1")
+    site, other = make_site(db, "KHR"), make_site(db, "NJH")
+    run = make_run(db, analyst.user)
+    twice = make_remains(db, site)  # two typed samples, candidates for two families
+    _add_profile(db, twice.id, {"TH01": ("6", "9.3")}, 2)
+    for _ in range(2):
+        make_match(db, run=run, remains=twice, family=make_family(db))
+    retyped = make_remains(db, site)  # its only profile superseded
+    unsampled = Remains(accession=ids.remains_id("KHR", 90), site_id=site.id, number=90,
+                        remains_type="isolated_part", est_sex="U")
+    with write(db, actor=SETUP, reason="test"):
+        profile = db.exec(select(Profile).join(Sample, col(Sample.id) == col(Profile.sample_id))
+                          .where(Sample.remains_id == retyped.id)).one()
+        profile.superseded = True
+        db.add_all([profile, unsampled])
+        db.flush()
+        # sampled, not yet profiled (the technicians' work)
+        db.add(Sample(accession=ids.sample_id(unsampled.accession, 1), remains_id=unsampled.id, number=1,
+                      sample_type="tooth", state="collected"))
+    no_sample = Remains(accession=ids.remains_id("KHR", 91), site_id=site.id, number=91,
+                        remains_type="isolated_part", est_sex="U")
+    with write(db, actor=SETUP, reason="test"):
+        db.add(no_sample)
+    make_match(db, run=run, remains=make_remains(db, other), family=make_family(db))
+
+    data = dashboard.summary(db)
+    row = next(s for s in data.sites if s.site_code == "KHR")
+    assert row.funnel == {"recovered": 4, "sampled": 3, "profiled": 1, "matched": 1, "identified": 0,
+                          "returned": 0}
+    assert row.mni == 4
+    assert next(s for s in data.sites if s.site_code == "NJH").funnel["matched"] == 1
+    assert data.totals["matched"] == 2 and data.totals["recovered"] == 5
+    assert data.work["technician"] == {"samples not yet profiled": 1}
