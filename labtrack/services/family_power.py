@@ -172,6 +172,8 @@ def pending(session: Session, family_id: int) -> Job | None:
 
 #: Below this inclusion power (LR >= 1e4) the references are unlikely to identify.
 WEAK_IP = 0.5
+#: families looked up per statement when queueing refreshes
+REFRESH_CHUNK = 5000
 
 
 def weak_families(session: Session) -> list[tuple[Family, FamilyPower]]:
@@ -194,8 +196,11 @@ def queue_refresh(session: Session, family_ids: set[int], by: User | None) -> No
     families that already has one (its references or pedigree changed); coalesced per family."""
     if not family_ids or by is None:
         return
-    computed = set(session.exec(select(FamilyPower.family_id).where(
-        FamilyPower.family_id.in_(sorted(family_ids))).distinct()))  # type: ignore[attr-defined]
+    ordered, computed = sorted(family_ids), set()
+    for start in range(0, len(ordered), REFRESH_CHUNK):  # a bulk import touches every family: PostgreSQL
+        # refuses a statement with more than 65,535 parameters (100,000 families failed the import)
+        computed |= set(session.exec(select(FamilyPower.family_id).where(
+            FamilyPower.family_id.in_(ordered[start:start + REFRESH_CHUNK])).distinct()))  # type: ignore[attr-defined]
     for family_id in sorted(computed):
         jobs.enqueue(session, kind=JOB_KIND, payload={"family_id": family_id}, by=by,
                      subject_type="family", subject_id=family_id,

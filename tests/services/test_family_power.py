@@ -187,3 +187,22 @@ def test_power_through_the_api(client: FlaskClient, demo_db: Session, login_as) 
     assert client.get("/api/v1/families/999999/power").status_code == 404
     paths = client.get("/api/v1/openapi.json").get_json()["paths"]
     assert {"get", "post"} <= set(paths["/api/v1/families/{family_id}/power"])
+
+
+def test_a_change_touching_more_families_than_one_statement_holds_queues_the_computed_ones(
+        app: Flask, demo_db: Session) -> None:
+    """A bulk import of references touches every family: the families are looked up in chunks
+    (PostgreSQL refuses a statement with more than 65,535 parameters: 100,000 families failed the
+    import there); the one with a computation is queued, whichever chunk it falls in."""
+    from labtrack.services.transaction import write
+
+    family = _family(demo_db)
+    family_power.request(demo_db, family_id=family.id or 0, by=_user(demo_db, "coordinator"))
+    run_inline(app)
+    demo_db.rollback()
+    touched = set(range(1_000_000, 1_070_000)) | {family.id or 0}  # ids past every family, and the one
+    with write(demo_db, actor=_user(demo_db, "coordinator"), reason="bulk import of references"):
+        family_power.queue_refresh(demo_db, touched, _user(demo_db, "coordinator"))
+    queued = demo_db.exec(select(Job).where(Job.kind == family_power.JOB_KIND,
+                                            Job.status == "queued")).all()  # fmt: skip
+    assert [j.subject_id for j in queued] == [family.id]
