@@ -15,6 +15,7 @@ from typing import Any
 
 from labtrack.core.errors import ProblemList
 from labtrack.core.messages import Message, msg
+from labtrack.imports.mutation_rates import MutationRates
 from labtrack.kinship.dropout import DropModel
 from labtrack.kinship.mutation import MODELS, MutationModel
 from labtrack.services.mutation_rate_tables import NO_TABLE, load_table, table_names
@@ -68,13 +69,14 @@ class MatchParameters:
         base.update({k: v for k, v in chosen.items() if v is not None})
         return cls(**base)
 
-    def mutation(self) -> MutationModel | None:
-        """The mutation model of the run (None: no mutation)."""
+    def mutation(self, table: MutationRates | None = None) -> MutationModel | None:
+        """The mutation model of the run (None: no mutation). ``table``: the per-marker rates to use
+        instead of reading the shipped table the run names (a snapshot's numbers)."""
         if self.mutation_model == "none":
             return None
         if self.mutation_rate_table != NO_TABLE:
             try:
-                table = load_table(self.mutation_rate_table)
+                table = table or load_table(self.mutation_rate_table)
             except KeyError:
                 raise ValueError(f"no mutation-rate table {self.mutation_rate_table!r}") from None
             return MutationModel(self.mutation_model, table.female, self.mutation_rate2, self.mutation_range,

@@ -247,6 +247,7 @@ class Reproduction:
 def reproduce(session: Session, match_id: int) -> Reproduction:
     """Recompute the match's latest computation from its snapshot alone (and the frequency table
     the snapshot names, checked against its hash) and compare, bit for bit."""
+    from labtrack.imports.mutation_rates import MutationRates
     from labtrack.kinship.candidates import find_candidates
     from labtrack.services import frequencies
     from labtrack.services.match_parameters import MatchParameters
@@ -289,11 +290,7 @@ def reproduce(session: Session, match_id: int) -> Reproduction:
     kwargs = params.engine_kwargs() | {"prior": evidence.prior, "top_k": 1, "report_log10_lr": -1e30, "near_k": 1}
     rates = snapshot.get("mutation_rates")
     if rates and rates["female"] is not None:  # the numbers the computation used, not today's file
-        from labtrack.kinship.mutation import MutationModel
-
-        kwargs["mutation"] = MutationModel(params.mutation_model, rates["female"], params.mutation_rate2,
-                                           params.mutation_range, default_rate=params.mutation_rate,
-                                           female_rate=rates["female"], male_rate=rates["male"])
+        kwargs["mutation"] = params.mutation(MutationRates(female=rates["female"], male=rates["male"]))
     found = find_candidates(engine.table, engine.pedigrees, engine.genotypes, engine.remains, **kwargs)
     again = next((c for c in found if c.family_id == code), None)
     return Reproduction(match_id=match_id, snapshot_ok=snapshot_ok, stored_log10_lr=evidence.log10_lr,

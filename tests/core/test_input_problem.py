@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import gettext
 from pathlib import Path
 
 import pytest
@@ -12,17 +11,7 @@ from labtrack.core.errors import InputError, InputProblem, ProblemList, Validati
 from labtrack.core.messages import LIST_SEPARATOR, msg
 from labtrack.imports import exchange
 from labtrack.kinship.pedigree import Pedigree, Person
-
-
-class Catalogue(gettext.NullTranslations):
-    """A stand-in catalogue: an Arabic text per id."""
-
-    def __init__(self, texts: dict[str, str]) -> None:
-        super().__init__()
-        self.texts = texts
-
-    def gettext(self, message: str) -> str:
-        return self.texts.get(message, message)
+from tests.core.test_messages import Catalogue
 
 
 def test_a_problem_is_built_with_keywords_only() -> None:
