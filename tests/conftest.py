@@ -4,6 +4,7 @@ LABTRACK_TEST_DATABASE_URL is set), a client, a CLI runner, and users of every r
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,7 +12,8 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
-from sqlalchemy import create_engine
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from labtrack import create_app
@@ -33,9 +35,27 @@ def _pg_schema_url(base: str) -> Iterator[str]:
     try:
         yield f"{base}{separator}options=-csearch_path%3D{schema}"
     finally:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+        _drop_schema(admin, schema)
         admin.dispose()
+
+
+def _drop_schema(admin: Engine, schema: str, attempts: int = 5) -> None:
+    """DROP SCHEMA ... CASCADE, tried again when PostgreSQL picks it as a deadlock victim.
+
+    The drop locks every table of the schema; autovacuum or a worker process the test started and
+    that is still closing its connection can hold one of them and wait for another (seen in CI as
+    "deadlock detected" at teardown). A later attempt finds them gone.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            with admin.connect() as connection:
+                connection.exec_driver_sql("SET lock_timeout = '10s'")
+                connection.exec_driver_sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+            return
+        except OperationalError:
+            if attempt == attempts:
+                raise
+            time.sleep(0.2 * 2**attempt)
 
 
 @pytest.fixture
