@@ -23,7 +23,7 @@ import pandas as pd
 from sqlmodel import Session, select
 
 from labtrack.core.errors import Conflict, NotFound
-from labtrack.core.messages import msg
+from labtrack.core.messages import listed, msg
 from labtrack.models import (
     Donor,
     Family,
@@ -40,9 +40,9 @@ from labtrack.models import (
 from labtrack.services import consent
 from labtrack.services.audit import canonical_json
 
-PARTS = {"remains": "the remains profile", "family": "the pedigree, its reference profiles or consents",
-         "frequency_table": "the frequency table", "parameters": "the parameters", "engine": "the engine version",
-         "mutation_rates": "the per-marker mutation-rate table"}
+PARTS = {"remains": msg("the remains profile"), "family": msg("the pedigree, its reference profiles or consents"),
+         "frequency_table": msg("the frequency table"), "parameters": msg("the parameters"),
+         "engine": msg("the engine version"), "mutation_rates": msg("the per-marker mutation-rate table")}
 
 
 def digest(snapshot: dict[str, Any]) -> str:
@@ -200,7 +200,7 @@ def check_unchanged(session: Session, match: Match, run: MatchRun) -> None:
                    if canonical_json(before.get(key)) != canonical_json(now.get(key))]
         raise Conflict(msg("the inputs of match %(match)s changed after it was computed (%(changed)s); it needs a new "
                            "computation (a match run) before it can be reviewed", match=match.id,
-                           changed=", ".join(changed) or "snapshot"))
+                           changed=listed(changed) if changed else msg("the snapshot")))
 
 
 def _searched_calls(profile: dict[str, Any] | None) -> dict[str, tuple[str, ...]]:

@@ -12,6 +12,7 @@ from flask.testing import FlaskCliRunner
 from sqlmodel import Session, select
 
 from labtrack.core.errors import Conflict
+from labtrack.documents.wording import catalogue
 from labtrack.models import ConsentRecord, Donor, Family, Identification, MatchEvidence
 from labtrack.services import consent, families, review, snapshots
 from tests.factories import PASSWORD, UserWithPassword, make_user
@@ -51,9 +52,12 @@ def test_proposing_is_refused_after_the_remains_profile_is_retyped(app: Flask, d
     analyst, _ = lab
     match_id = _femur(app, db, analyst)
     _retype(db, analyst, FEMUR, like="NJH-00002-S01-JA")
-    with pytest.raises(Conflict, match=r"changed after it was computed \(the remains profile\)"):
+    with pytest.raises(Conflict, match=r"changed after it was computed \(the remains profile\)") as refused:
         review.propose(session=db, match_id=match_id, by=analyst.user, decision="confirm", reason="ok",
                        password=PASSWORD)
+    # an Arabic reader sees which input changed in Arabic, not the English label
+    arabic = refused.value.message.render(catalogue("ar"))
+    assert "(الملف الوراثي للرفات)" in arabic and "the remains profile" not in arabic
 
 
 def test_approving_is_refused_after_consent_is_withdrawn(app: Flask, db: Session, lab) -> None:  # noqa: ANN001
