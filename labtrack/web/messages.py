@@ -11,7 +11,6 @@ from typing import Any
 
 from flask import Flask, flash
 from flask_babel import get_locale, get_translations
-from flask_babel import gettext as _
 
 from labtrack.core.errors import DomainError, InputProblem
 from labtrack.core.messages import JOIN_SEPARATOR, Message
@@ -49,12 +48,7 @@ def problem_dict(problem: InputProblem) -> dict[str, Any]:
 
 def problem_line(problem: InputProblem) -> str:
     """One line for a flash: where (file, row, field) and what, in the request's language."""
-    where = [problem.file or "",
-             _("row %(row)s", row=problem.row) if problem.row is not None else "",
-             _("field %(field)s", field=problem.field) if problem.field else ""]
-    place = ", ".join(part for part in where if part)
-    message = text(problem.message)
-    return _("%(where)s: %(message)s", where=place, message=message) if place else message
+    return text(problem.describe())
 
 
 def flash_error(error: DomainError, *, limit: int = 50) -> None:

@@ -19,7 +19,7 @@ from labtrack.services import demo, jobs, match_runs
 from labtrack.services.match_parameters import MatchParameters
 from labtrack.services.transaction import write
 from labtrack.services.worker import Worker, readable_error
-from labtrack.web.messages import text
+from labtrack.web.messages import problem_line, text
 
 ARABIC = {"Accept-Language": "ar"}
 ENGLISH = {"Accept-Language": "en"}
@@ -163,3 +163,16 @@ def test_a_pedigree_problem_names_its_family_in_the_readers_language(app: Flask)
     assert problem.message == "family F7: S is their own father"  # the English, as before
     with app.test_request_context(headers=ARABIC):
         assert text(problem.message) == "العائلة F7: S مسجَّل أباً لنفسه"
+
+
+def test_a_flashed_problem_says_where_in_the_request_language(app: Flask) -> None:
+    """A form's or an upload's problem line is the problem's own description: the same English as
+    ``str(problem)``, and in Arabic the places listed with the Arabic comma."""
+    problem = InputProblem(message=msg("frequency %(value)s is not a number", value="'x'"), field="frequency",
+                           row=3, file="freqs.csv")
+    with app.test_request_context():
+        english = problem_line(problem)
+    assert english == str(problem) == "freqs.csv, row 3, field frequency: frequency 'x' is not a number"
+    with app.test_request_context(headers=ARABIC):
+        arabic = problem_line(problem)
+    assert arabic.startswith("freqs.csv، السطر 3، الحقل frequency: ") and "is not a number" not in arabic
