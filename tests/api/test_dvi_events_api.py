@@ -46,7 +46,8 @@ def test_events_api(client: FlaskClient, demo_db: Session, login_as) -> None:  #
     analyst = login_as("analyst")
     response = client.post(f"/api/v1/events/{event_id}/analyses")
     assert response.status_code == 202
-    assert response.get_json()["job"]["status"] == "done"
+    job = response.get_json()["job"]
+    assert (job["status"], job["kind"], job["progress"], job["error"]) == ("done", dvi_events.JOB_KIND, 1.0, "")
     analysis = client.get(f"/api/v1/events/{event_id}/analysis").get_json()
     demo_db.rollback()
     stored = dvi_events.latest_analysis(demo_db, event_id)

@@ -18,6 +18,7 @@ from labtrack.models import MissingPerson, Remains
 from labtrack.services import dvi_events, dvi_review
 from labtrack.web.access import ADMIN, ANALYST, COORDINATOR
 from labtrack.web.api import bp
+from labtrack.web.api.jobs_state import JobOut, job_state
 from labtrack.web.api.openapi import operation, parse_body, respond
 from labtrack.web.extensions import limiter
 from labtrack.web.messages import text
@@ -51,14 +52,6 @@ class AnalysisSummaryOut(BaseModel):
     input_sha256: str
 
 
-class JobStateOut(BaseModel):
-    id: int
-    status: str
-    progress: float
-    stage: str = Field(description="what the job is doing, in the reader's language (Accept-Language)")
-    error: str = Field(description="why it failed or was cancelled, in the reader's language")
-
-
 class EventOut(BaseModel):
     id: int
     code: str
@@ -68,7 +61,7 @@ class EventOut(BaseModel):
     remains: list[str]
     case_numbers: list[str]
     last_analysis: AnalysisSummaryOut | None
-    job: JobStateOut | None
+    job: JobOut | None
 
 
 class PairwiseOut(BaseModel):
@@ -160,8 +153,7 @@ def _event(event_id: int) -> dict[str, Any]:
     return {"id": event.id, "code": event.code, "name": event.name, "kind": event.kind,
             "description": event.description, "remains": [r.accession for r, _ in members.remains],
             "case_numbers": [p.case_number for p, _ in members.missing], "last_analysis": analysis,
-            "job": None if job is None else {"id": job.id, "status": job.status, "progress": job.progress,
-                                             "stage": text(job.stage_message), "error": text(job.error_message)}}
+            "job": job_state(job)}
 
 
 def _proposal(view: dvi_review.ProposalView) -> dict[str, Any]:
