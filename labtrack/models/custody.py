@@ -69,6 +69,10 @@ class CustodyEvent(SQLModel, table=True):
             sqlite_where=text("previous_event_id IS NULL"),
             postgresql_where=text("previous_event_id IS NULL"),
         ),
+        # the few release events (remains returned to their families), for the dashboard's
+        # "returned" stage without reading every custody event (migration 0032)
+        Index("ix_custody_event_release", "item_id", sqlite_where=text("action = 'release'"),
+              postgresql_where=text("action = 'release'")),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -57,6 +57,9 @@ class Profile(SQLModel, table=True):
         # the few profiles with a quality remark, for the list's filter by kind (services/lists.py)
         Index("ix_profile_qc_remarked", "id", sqlite_where=text("qc_notes != ''"),
               postgresql_where=text("qc_notes != ''")),
+        # whether a sample has a current profile, on the index alone (the dashboard's "profiled"
+        # stage probes it once per sample: migration 0032)
+        Index("ix_profile_sample_current", "sample_id", "superseded"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -85,8 +85,10 @@ def _remains_per_site(session: Session, statement: Any) -> dict[int, int]:
 def _remains_having(session: Session, found: Any) -> dict[int, int]:
     """site id -> remains for which ``found`` (a statement correlated to the remains) has a row: for
     the stages most remains reach (sampled, profiled, matched). SQLite walks the remains in site
-    order on ``ix_remains_site_id`` and probes the stage's index once per remains (no temporary
-    B-tree for a DISTINCT or a GROUP BY); PostgreSQL makes it a hash semi-join."""
+    order on ``ix_remains_site_id`` and probes the stage's indexes once per remains (no temporary
+    B-tree for a DISTINCT or a GROUP BY; "profiled" probes the remains' samples, then each
+    sample's current profile on ``ix_profile_sample_current``); PostgreSQL makes it a hash
+    semi-join."""
     return {site_id: int(n) for site_id, n in session.execute(
         select(Remains.site_id, func.count()).where(found.exists()).group_by(Remains.site_id))}
 
@@ -97,10 +99,9 @@ def _funnel_rows(session: Session) -> list[dict[str, Any]]:
     retraction = aliased(Identification)
     counted = {
         "sampled": _remains_having(session, select(Sample.id).where(col(Sample.remains_id) == col(Remains.id))),
-        "profiled": _remains_per_site(
-            session, select(col(Sample.remains_id).label("remains_id"))
-            .join(Profile, col(Profile.sample_id) == col(Sample.id))
-            .where(col(Sample.remains_id).is_not(None), col(Profile.superseded).is_(False))),
+        "profiled": _remains_having(session, select(Sample.id).join(Profile, col(Profile.sample_id) == col(Sample.id))
+                                    .where(col(Sample.remains_id) == col(Remains.id),
+                                           col(Profile.superseded).is_(False))),
         "matched": _remains_having(session, select(Sample.id).join(Match, col(Match.sample_id) == col(Sample.id))
                                    .where(col(Sample.remains_id) == col(Remains.id))),
         "identified": _remains_per_site(session, select(col(Identification.remains_id).label("remains_id")).where(
@@ -109,7 +110,9 @@ def _funnel_rows(session: Session) -> list[dict[str, Any]]:
         "returned": _remains_per_site(
             session, select(col(CustodyItem.remains_id).label("remains_id"))
             .join(CustodyEvent, col(CustodyEvent.item_id) == col(CustodyItem.id))
-            .where(CustodyEvent.action == "release", col(CustodyItem.remains_id).is_not(None))),
+            # the literal (not a bound parameter) lets both databases use the partial index of
+            # the release events, ix_custody_event_release
+            .where(col(CustodyEvent.action) == literal_column("'release'"), col(CustodyItem.remains_id).is_not(None))),
     }
     recovered = {site_id: (int(n), int(mni)) for site_id, n, mni in session.execute(  # on ix_remains_site_individual
         select(Remains.site_id, func.count(col(Remains.id)),
