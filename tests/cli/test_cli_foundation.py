@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from contextlib import ExitStack, contextmanager
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask import Flask
 from flask.testing import FlaskCliRunner
-from sqlalchemy import inspect
+from sqlalchemy import Engine, inspect
 from sqlmodel import Session, select
 
 from labtrack import create_app, migrations_runner
@@ -14,6 +16,7 @@ from labtrack.db import get_engine
 from labtrack.models import Remains, Site, User, metadata
 from labtrack.models.search import outside_the_models
 from labtrack.services import accounts, audit
+from tests.conftest import PG_URL, _pg_schema_url
 
 
 def test_users_create(runner: FlaskCliRunner, db: Session) -> None:
@@ -67,3 +70,33 @@ def test_db_upgrade_then_demo_is_idempotent(app_config: dict) -> None:
         assert len(db.exec(select(Remains)).all()) == 6
         assert audit.verify_chain(db).ok
     get_engine(app).dispose()
+
+
+def _triggers(engine: Engine) -> set[tuple[str, str]]:
+    """(trigger, table) of every trigger the database holds (PostgreSQL: in the test's schema)."""
+    with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            rows = connection.exec_driver_sql("SELECT name, tbl_name FROM sqlite_master WHERE type = 'trigger'")
+        else:
+            rows = connection.exec_driver_sql(
+                "SELECT t.tgname, c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE NOT t.tgisinternal AND n.nspname = current_schema()")
+        return {(str(name), str(table)) for name, table in rows}
+
+
+def test_migrations_install_every_trigger_of_the_model_schema(app: Flask, app_config: dict, tmp_path) -> None:
+    """The append-only guards, the review-status and family-side triggers and the name index's: a
+    migration that rebuilds a table (SQLite batch mode copies it) must put its triggers back."""
+    expected = _triggers(get_engine(app))
+    assert {"custody_event", "identification", "audit_entry", "match", "pedigree_member"} <= {t for _, t in expected}
+    with ExitStack() as stack:
+        url = (stack.enter_context(contextmanager(_pg_schema_url)(PG_URL)) if PG_URL
+               else f"sqlite:///{(tmp_path / 'migrated.sqlite').as_posix()}")
+        migrated = create_app({**app_config, "DATABASE_URL": url})
+        engine = get_engine(migrated)
+        migrations_runner.upgrade(engine)
+        found = _triggers(engine)
+        engine.dispose()
+    assert found == expected, {"missing after the migrations": sorted(expected - found),
+                               "only after the migrations": sorted(found - expected)}
