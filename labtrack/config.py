@@ -99,6 +99,9 @@ def from_environment(instance_path: Path, environ: dict[str, str] | None = None)
         "WORKER_HEARTBEAT_SECONDS": float(env.get(ENV_PREFIX + "WORKER_HEARTBEAT_SECONDS", "5")),
         "WORKER_STALE_SECONDS": float(env.get(ENV_PREFIX + "WORKER_STALE_SECONDS", "60")),
         "JOBS_INLINE": _bool(env.get(ENV_PREFIX + "JOBS_INLINE"), False),
+        # the dashboard shows figures the worker computed; a view of figures older than this
+        # queues a new computation (services/dashboard_snapshot.py)
+        "DASHBOARD_MAX_AGE_SECONDS": float(env.get(ENV_PREFIX + "DASHBOARD_MAX_AGE_SECONDS", "300")),
         # continuous matching: new profiles, pedigree and consent changes queue the comparisons they touch
         "CONTINUOUS_MATCHING": _bool(env.get(ENV_PREFIX + "CONTINUOUS_MATCHING"), True),
         "LAB_NAME": env.get(ENV_PREFIX + "LAB_NAME", "labtrack DNA identification laboratory"),

@@ -5,6 +5,7 @@ from labtrack.models.audit import AuditEntry, AuditVerification
 from labtrack.models.base import metadata, utcnow
 from labtrack.models.counters import AccessionCounter
 from labtrack.models.custody import CustodyEvent, CustodyItem, LabelPrint
+from labtrack.models.dashboard import DashboardSnapshot
 from labtrack.models.dvi_events import (
     DviAnalysis,
     DviEvent,
@@ -89,7 +90,7 @@ APPEND_ONLY_TABLES: tuple[str, ...] = (
 __all__ = [
     "APPEND_ONLY_TABLES", "UPLOAD_KINDS", "Upload", "UploadContent", "AccessionCounter", "ROLES", "ApiToken",
     "AuditEntry", "AuditVerification", "ConsentRecord", "CustodyEvent",
-    "CustodyItem", "Donor", "DviAnalysis", "DviEvent", "DviEventMissing", "DviEventRemains",
+    "CustodyItem", "DashboardSnapshot", "Donor", "DviAnalysis", "DviEvent", "DviEventMissing", "DviEventRemains",
     "DviProposal", "DviReview", "Family", "FamilySideVersion", "FamilyNotification", "FamilyPower", "FrequencyEntry",
     "FrequencyTable",
     "Identification", "Individual", "InquiryAccess", "InquiryChangeRequest", "InquiryCode", "IssuedDocument",

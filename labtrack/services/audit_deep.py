@@ -34,9 +34,12 @@ from labtrack.services.audit_seal import Seal
 # the log itself, the worker's job queue (heartbeats are operational state written outside
 # the audit on purpose; a job's results are evidence rows of their own and are checked), the
 # name index (search keys derived from the logged names, rebuilt at will: services/name_index.py)
-# and the family-side version (a counter the database's triggers advance on every change of the
+# the family-side version (a counter the database's triggers advance on every change of the
 # logged family-side tables, only to tell a worker its cache is stale: models/family_side.py)
-_SKIP_TABLES = frozenset({"audit_entry", "alembic_version", "job", "name_index", "family_side_version"})
+# and the dashboard's stored figures (aggregates of the logged tables, recomputed by a worker
+# job at will: services/dashboard_snapshot.py)
+_SKIP_TABLES = frozenset({"audit_entry", "alembic_version", "job", "name_index", "family_side_version",
+                          "dashboard_snapshot"})
 _ALLELE_TABLE = ProfileAllele.__table__.name  # type: ignore[attr-defined]
 _BATCH = 2000
 

@@ -1,8 +1,12 @@
 """Operations dashboard: per-site funnel, minimum number of individuals, unique profiles,
 turnaround, work waiting per role; its tables, exported to CSV or Excel by ``services.exports``.
 
-    summary(session) -> Dashboard
+    summary(session) -> Dashboard                   # the worker's computation (seconds at Syria's scale)
     table(dashboard, name) -> (columns, rows)       # names: TABLES
+    to_data(dashboard) / from_data(data)            # as stored by services.dashboard_snapshot
+
+The page does not call ``summary``: it shows the figures the ``dashboard_refresh`` job stored
+(``services.dashboard_snapshot``: why, and how often they are refreshed).
 
 Funnel stages per site, each a count of remains: recovered (all) → sampled (≥1 sample) →
 profiled (≥1 current remains profile) → matched (≥1 candidate match) → identified (an active
@@ -20,7 +24,7 @@ Unique DNA profiles per site: distinct genotypes among the current remains profi
 from __future__ import annotations
 
 import statistics
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from sqlalchemy import case, distinct, func, literal_column
@@ -28,6 +32,7 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
+from labtrack.core import messages
 from labtrack.core.messages import msg
 from labtrack.core.review_rules import OPEN, PROPOSED_CONFIRM, PROPOSED_REJECT
 from labtrack.models import (
@@ -48,6 +53,22 @@ TABLES: tuple[str, ...] = ("funnel", "turnaround", "work")
 DONE_SAMPLE_STATES = frozenset({"profiled", "failed", "consumed"})
 
 
+@dataclass(frozen=True)
+class Turnaround:
+    """Days from recovery to identification of a site's identified remains (with a recovery date)."""
+
+    identified: int = 0
+    median_days: float | None = None
+    min_days: int | None = None
+    max_days: int | None = None
+
+    @classmethod
+    def of(cls, days: list[int]) -> Turnaround:
+        if not days:
+            return cls()
+        return cls(len(days), statistics.median(days), min(days), max(days))
+
+
 @dataclass
 class SiteRow:
     site_code: str
@@ -55,11 +76,7 @@ class SiteRow:
     funnel: dict[str, int]
     mni: int
     unique_profiles: int
-    turnaround_days: list[int] = field(default_factory=list)
-
-    @property
-    def median_days(self) -> float | None:
-        return statistics.median(self.turnaround_days) if self.turnaround_days else None
+    turnaround: Turnaround = field(default_factory=Turnaround)
 
 
 @dataclass
@@ -176,7 +193,7 @@ def summary(session: Session) -> Dashboard:
     unique = _unique_profiles(session)
     turnaround = _turnaround(session)
     rows = [SiteRow(r["code"], r["name_en"], {stage: int(r[stage]) for stage in STAGES}, int(r["mni"]),
-                    unique.get(r["code"], 0), turnaround.get(r["code"], []))
+                    unique.get(r["code"], 0), Turnaround.of(turnaround.get(r["code"], [])))
             for r in _funnel_rows(session)]
     return Dashboard(rows, _work(session))
 
@@ -197,6 +214,29 @@ def _work(session: Session) -> dict[str, dict[str, int]]:
     }
 
 
+def to_data(dashboard: Dashboard) -> dict[str, Any]:
+    """The dashboard as JSON-ready data (stored by ``services.dashboard_snapshot``); the work
+    list's labels as messages, so that they are shown in the reader's language when read back."""
+    return {"sites": [{"code": s.site_code, "name": s.site_name, "funnel": s.funnel, "mni": s.mni,
+                       "unique_profiles": s.unique_profiles, "turnaround": asdict(s.turnaround)}
+                      for s in dashboard.sites],
+            "work": {role: [[messages.to_data(what), n] for what, n in items.items()]
+                     for role, items in dashboard.work.items()}}
+
+
+def from_data(data: dict[str, Any]) -> Dashboard:
+    """The dashboard ``to_data`` gave."""
+    sites = [SiteRow(s["code"], s["name"], {stage: int(s["funnel"][stage]) for stage in STAGES}, int(s["mni"]),
+                     int(s["unique_profiles"]), Turnaround(**s["turnaround"])) for s in data["sites"]]
+    work = {role: {_label(what): int(n) for what, n in items} for role, items in data["work"].items()}
+    return Dashboard(sites, work)
+
+
+def _label(data: object) -> str:
+    label = messages.from_data(data)
+    return label if isinstance(label, str) else str(data)
+
+
 def table(dashboard: Dashboard, name: str) -> tuple[list[str], list[list[Any]]]:
     """One of the dashboard's tables as columns and rows (for export)."""
     if name == "funnel":
@@ -205,9 +245,8 @@ def table(dashboard: Dashboard, name: str) -> tuple[list[str], list[list[Any]]]:
                  for s in dashboard.sites])
     if name == "turnaround":
         return (["site", "identified", "median_days", "min_days", "max_days"],
-                [[s.site_code, len(s.turnaround_days), s.median_days,
-                  min(s.turnaround_days) if s.turnaround_days else None,
-                  max(s.turnaround_days) if s.turnaround_days else None] for s in dashboard.sites])
+                [[s.site_code, s.turnaround.identified, s.turnaround.median_days, s.turnaround.min_days,
+                  s.turnaround.max_days] for s in dashboard.sites])
     if name == "work":
         return (["role", "work", "count"],
                 [[role, what, n] for role, items in dashboard.work.items() for what, n in items.items()])

@@ -36,11 +36,20 @@ Handler = Callable[["JobContext"], None]
 
 def handlers() -> dict[str, Handler]:
     """Job kinds and the functions that run them."""
-    from labtrack.services import audit_verification, dvi_events, family_power, match_runs, reassociation, uploads
+    from labtrack.services import (
+        audit_verification,
+        dashboard_snapshot,
+        dvi_events,
+        family_power,
+        match_runs,
+        reassociation,
+        uploads,
+    )
 
     return {match_runs.JOB_KIND: match_runs.run_job, family_power.JOB_KIND: family_power.run_job,
             dvi_events.JOB_KIND: dvi_events.run_job, uploads.JOB_KIND: uploads.run_job,
-            audit_verification.JOB_KIND: audit_verification.run_job, reassociation.JOB_KIND: reassociation.run_job}
+            audit_verification.JOB_KIND: audit_verification.run_job, reassociation.JOB_KIND: reassociation.run_job,
+            dashboard_snapshot.JOB_KIND: dashboard_snapshot.run_job}
 
 
 @dataclass(frozen=True)

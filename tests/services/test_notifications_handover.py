@@ -119,7 +119,7 @@ def test_dashboard_funnel_mni_and_unique_profiles(db: Session, people) -> None:
                            "returned": 1}
     assert site.mni == 2  # one individual (body + part) + one unassociated body
     assert site.unique_profiles == 1  # the builders give every profile the same genotype
-    assert len(site.turnaround_days) == 2
+    assert site.turnaround.identified == 2 and site.turnaround.min_days is not None
     assert data.work["coordinator"] == {"notifications to make": 2, "remains to hand over": 1}
     columns, rows = dashboard.table(data, "funnel")
     assert rows[0][:3] == ["QTF", "QTF mass grave", 3]
