@@ -42,6 +42,9 @@ role may not open answers 403 and is listed as such) and then ``--repeat`` times
 slowest as its p95). It reports the median, the p95 and the page size,
 and flags every page over the targets (p95 <= 300 ms and <= 500 KB; a name search <= 200 ms).
 
+Before the pages, it computes the dashboard's figures three times as the worker's job does and
+reports the seconds (the page shows the stored figures: ``services.dashboard_snapshot``).
+
 ``--pages REGEX`` times only the pages whose label matches; ``--roles ''`` only fills. Not a
 test: it only measures. Run big sizes only under ``flock /work/fullsuite.lock`` on shared
 machines.
@@ -681,6 +684,20 @@ def pages(sizes: Sizes, marks: Landmarks) -> list[tuple[str, str, bool]]:
     return entries
 
 
+def refresh_dashboard(app: Any, times: int = 3) -> list[float]:
+    """Compute and store the dashboard's figures as its worker job does (the page shows the stored
+    figures and never computes them: ``services.dashboard_snapshot``), ``times`` times; the seconds
+    each computation took."""
+    from labtrack.db import standalone_session
+    from labtrack.services import dashboard_snapshot
+
+    seconds = []
+    with app.app_context(), standalone_session(app) as session:
+        for _ in range(times):
+            seconds.append(round(dashboard_snapshot.refresh(session).seconds, 3))
+    return seconds
+
+
 def navigation_paths(app: Any) -> dict[str, list[str]]:
     """The navigation's paths for each role (``labtrack.web.NAVIGATION``), to check none is left out."""
     from flask import url_for
@@ -790,6 +807,9 @@ def main() -> None:
         entries = [entry for entry in entries if re.search(args.pages, entry[0])]
         print(f"--pages {args.pages!r}: {len(entries)} page(s): {'; '.join(label for label, _, _ in entries)}")
     roles = tuple(r for r in args.roles.split(",") if r)
+    refresh_s = refresh_dashboard(app) if roles else []
+    if refresh_s:
+        print(f"dashboard figures computed (the worker's job, before the pages): {refresh_s} s", flush=True)
     started = datetime.now(UTC)
     def progress(role: str, label: str, timing: dict[str, Any]) -> None:  # a long run's partial results
         print(f"  ... {role}: {label}: {timing['median_ms']} / {timing['p95_ms']} ms, {timing['kb']} KB "
@@ -800,7 +820,8 @@ def main() -> None:
     report = {"machine": platform.platform(), "cpus": os.cpu_count(), "database": url.split(":")[0],
               "started": started.isoformat(timespec="seconds"), "load_before": round(load, 2),
               "load_after": round(load_after, 2), "sizes": asdict(sizes), "fill_s": round(fill_s, 1),
-              "fill_parts_s": parts, "repeat": args.repeat, "pages_filter": args.pages, "pages": results}
+              "fill_parts_s": parts, "repeat": args.repeat, "pages_filter": args.pages,
+              "dashboard_refresh_s": refresh_s, "pages": results}
     width = max(len(label) for label, _, _ in entries) + 2
     over_all = []
     for role, rows in results.items():

@@ -56,6 +56,8 @@ def test_bulk_rows_are_valid_for_the_app(app: Flask) -> None:
     for role, paths in pages_at_scale.navigation_paths(app).items():
         assert set(paths) <= requested, (role, set(paths) - requested)
 
+    # the dashboard's figures as its worker job computes them, before the pages are requested
+    assert len(pages_at_scale.refresh_dashboard(app, times=2)) == 2
     # the admin opens every page; the technician is refused the coordinator's pages
     results = pages_at_scale.measure(app, entries_list, repeat=0, roles=("admin", "technician"))
     admin = results["admin"]
