@@ -10,15 +10,20 @@ several families with the same structure but different typed genotypes.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import functools
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from labtrack.kinship._elimination import Factor, Program, Step, contract, eliminate_direct, program_for
 from labtrack.kinship._structure import Structure
 from labtrack.kinship.mutation import Transmission, as_transmission
 
 _BATCH = 0
+#: A typed person's two phases: its alleles as given (paternal, maternal) and swapped.
+_AS_TYPED = np.array([0, 1])
+_SWAPPED = np.array([1, 0])
 
 
 @dataclass(frozen=True)
@@ -54,7 +59,38 @@ def peel(
 
     Returns float64 shape (B,) without query; shape (B, n, n) with query, entry [b, x, y] =
     P(typed genotypes of family b, query paternal allele x, query maternal allele y).
+
+    What the factors are made of and which einsum calls eliminate them depends only on the
+    structure, who is typed, n, B, the query, whether there is mutation, the frequencies' shape
+    and the ties: that is worked out once (`_Plan`) and replayed; each call only fills in the
+    typed alleles, frequencies and matrices. The result is the same to the last bit as
+    `peel_direct`'s, which builds everything on each call (kept as the tests' reference).
     """
+    n = freqs.shape[-1]
+    transmission = as_transmission(mutation)
+    key = (structure, tuple(sorted(typed)), n, batch, query, transmission is None, freqs.shape,
+           tuple(tuple((int(i), int(side)) for i, side in group) for group in ties))
+    plan = _PLANS.get(key)
+    if plan is None:
+        plan = _Plan.build(structure, set(typed), n, batch, query, transmission is None, freqs.ndim,
+                           key[-1])
+        if len(_PLANS) >= _PLANS_SIZE:
+            _PLANS.clear()
+        _PLANS[key] = plan
+    return plan.run(typed, freqs, transmission)
+
+
+def peel_direct(
+    structure: Structure,
+    typed: Mapping[int, np.ndarray],
+    freqs: np.ndarray,
+    mutation: np.ndarray | Transmission | None = None,
+    query: int | None = None,
+    batch: int = 1,
+    ties: Sequence[Sequence[tuple[int, int]]] = (),
+) -> np.ndarray:
+    """`peel` without its plans: every factor built and eliminated afresh on each call (the
+    reference its plans are tested against, bit for bit)."""
     n = freqs.shape[-1]
     transmission = as_transmission(mutation)
     slots: dict[tuple[int, int], _Slot] = {}
@@ -63,10 +99,10 @@ def peel(
     for i in range(structure.size):
         if i in typed:
             genotypes = np.asarray(typed[i], dtype=np.intp).reshape(batch, 2)
-            a, b = genotypes[:, 0], genotypes[:, 1]
-            slots[i, 0] = _Slot(label, np.stack([a, b], axis=1), True)
-            slots[i, 1] = _Slot(label, np.stack([b, a], axis=1), True)
-            weight = np.stack([np.ones(batch), (a != b).astype(np.float64)], axis=1)
+            slots[i, 0] = _Slot(label, genotypes[:, _AS_TYPED], True)
+            slots[i, 1] = _Slot(label, genotypes[:, _SWAPPED], True)
+            weight = np.ones((batch, 2))
+            weight[:, 1] = genotypes[:, 0] != genotypes[:, 1]
             operands += [weight, [_BATCH, label]]
             label += 1
         else:
@@ -98,10 +134,7 @@ def peel(
         _distinct(np.asarray(operands[k]), list(operands[k + 1]))  # type: ignore[arg-type]
         for k in range(0, len(operands), 2)
     ]
-    return eliminate(factors, output)
-
-
-Factor = tuple[np.ndarray, list[int]]
+    return eliminate_direct(factors, output)
 
 
 def _distinct(values: np.ndarray, labels: list[int]) -> Factor:
@@ -109,78 +142,7 @@ def _distinct(values: np.ndarray, labels: list[int]) -> Factor:
     unique = list(dict.fromkeys(labels))
     if len(unique) == len(labels):
         return values, labels
-    return _contract([(values, labels)], unique), unique
-
-
-def eliminate(factors: list[Factor], output: list[int]) -> np.ndarray:
-    """Sum-product of `factors` down to the `output` labels by greedy variable elimination:
-    each step sums out the variable whose new factor is smallest (batch axis included). The
-    order depends only on the factors' labels and sizes: it is computed once per such signature
-    and replayed (the exact path computes thousands of cases of a few pedigree shapes)."""
-    signature = (tuple((tuple(labels), values.shape) for values, labels in factors), tuple(output))
-    order = _ORDERS.get(signature)
-    if order is None:
-        order = _elimination_order(factors, output)
-        if len(_ORDERS) >= _CACHE_SIZE:
-            _ORDERS.clear()
-        _ORDERS[signature] = order
-    factors = list(factors)
-    for label in order:
-        involved = [f for f in factors if label in f[1]]
-        factors = [f for f in factors if label not in f[1]]
-        union = list(dict.fromkeys(x for f in involved for x in f[1] if x != label))
-        factors.append((_contract(involved, union), union))
-    return _contract(factors, output)
-
-
-#: Cached elimination orders (bounded: cleared when full).
-_CACHE_SIZE = 20_000
-_ORDERS: dict[tuple, tuple[int, ...]] = {}
-
-
-def _elimination_order(factors: list[Factor], output: list[int]) -> tuple[int, ...]:
-    sizes: dict[int, int] = {}
-    for values, labels in factors:
-        sizes.update(zip(labels, values.shape, strict=True))
-    pending = {label for _, labels in factors for label in labels} - set(output)
-    scopes = [set(labels) for _, labels in factors]
-    order = []
-    while pending:
-        best: tuple[int, int, int] | None = None
-        for label in sorted(pending):
-            involved = [s for s in scopes if label in s]
-            union = set().union(*involved) - {label}
-            cost = int(np.prod([sizes[x] for x in union], dtype=np.float64))
-            if best is None or (cost, len(involved)) < (best[0], best[1]):
-                best = (cost, len(involved), label)
-        assert best is not None  # noqa: S101
-        label = best[2]
-        involved = [s for s in scopes if label in s]
-        scopes = [s for s in scopes if label not in s] + [set().union(*involved) - {label}]
-        pending.discard(label)
-        order.append(label)
-    return tuple(order)
-
-
-def _contract(factors: list[Factor], output: list[int]) -> np.ndarray:
-    """einsum of a few factors; labels renumbered locally (einsum accepts at most 52). More than
-    two factors are folded pairwise, smallest first, each step keeping only the labels still
-    needed (no einsum path search per call: the exact path calls this thousands of times)."""
-    if len(factors) > 2:
-        pending = sorted(factors, key=lambda f: f[0].size)
-        values, labels = pending[0]
-        for k in range(1, len(pending)):
-            other, other_labels = pending[k]
-            later = set(output).union(*(set(f[1]) for f in pending[k + 1:]))
-            keep = [x for x in dict.fromkeys([*labels, *other_labels]) if x in later]
-            values, labels = _contract([(values, labels), (other, other_labels)], keep), keep
-        return _contract([(values, labels)], output)
-    local: dict[int, int] = {}
-    operands: list[object] = []
-    for values, labels in factors:
-        operands += [values, [local.setdefault(x, len(local)) for x in labels]]
-    output = [local.setdefault(x, len(local)) for x in output]
-    return np.einsum(*operands, output)
+    return contract([(values, labels)], unique), unique
 
 
 def _identity_factor(slot: _Slot, label: int, n: int) -> list[object]:
@@ -220,3 +182,203 @@ def _transmission_factor(
         values = 0.5 * (mutation[xp, xc] + mutation[xm, xc])
     labels = [pat.label, mat.label, child.label]
     return [values, [_BATCH, *labels] if batched else labels]
+
+
+#: What a factor is made of on each call: (typed lookups, frequencies, transmission) -> values.
+_Maker = Callable[[dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]], np.ndarray, Transmission | None],
+                  np.ndarray]
+
+
+class _Plan:
+    """`peel_direct`'s factors for one key of `peel`: their labels, how each one's values are made
+    (arrays that depend on nothing but n and B made once and shared, read-only), the diagonals
+    `_distinct` takes and, after the first call, the elimination program."""
+
+    def __init__(self, batch: int, people: tuple[int, ...], makers: list[_Maker],
+                 labels: list[list[int]], output: list[int]) -> None:
+        self.batch = batch
+        self.people = people
+        self.makers = makers
+        self.diagonals = [_diagonal(lab) for lab in labels]
+        self.labels = [list(dict.fromkeys(lab)) for lab in labels]
+        self.output = output
+        self.program: Program | None = None
+
+    @classmethod
+    def build(cls, structure: Structure, typed: set[int], n: int, batch: int, query: int | None,
+              no_mutation: bool, freqs_ndim: int, ties: tuple[tuple[tuple[int, int], ...], ...]) -> _Plan:
+        """The same factors, in the same order with the same labels, as `peel_direct` makes."""
+        states = _constant(np.arange(n))
+        slots: dict[tuple[int, int], _PlanSlot] = {}
+        makers: list[_Maker] = []
+        labels: list[list[int]] = []
+        label = _BATCH + 1
+        for i in range(structure.size):
+            if i in typed:
+                slots[i, 0], slots[i, 1] = (label, i, 1), (label, i, 2)
+                makers.append(functools.partial(_one_weight, i) if batch == 1 else functools.partial(_weight, i, batch))
+                labels.append([_BATCH, label])
+                label += 1
+            else:
+                for side in (0, 1):
+                    slots[i, side] = (label, None, 0)
+                    label += 1
+
+        tied = {slot for group in ties for slot in group}
+        for group in ties:
+            makers.append(_frequencies)
+            labels.append([label])
+            for slot in group:
+                own, person, _ = slots[slot]
+                if person is None:
+                    makers.append(_shared(_constant((states[..., None] == np.arange(n)).astype(np.float64))))
+                    labels.append([own, label])
+                else:
+                    makers.append(functools.partial(_identity, _lookup(slots[slot], states), n))
+                    labels.append([_BATCH, own, label])
+            label += 1
+        for i in range(structure.size):
+            for side, parent in ((0, structure.father[i]), (1, structure.mother[i])):
+                child = slots[i, side]
+                if parent >= 0:
+                    trio = (slots[parent, 0], slots[parent, 1], child)
+                    batched = any(slot[1] is not None for slot in trio)
+                    labels.append([_BATCH, *(s[0] for s in trio)] if batched else [s[0] for s in trio])
+                    makers.append(_transmission_maker(trio, side, states, batch, no_mutation))
+                elif (i, side) not in tied:
+                    makers.append(functools.partial(_founder, _lookup(child, states)))
+                    labels.append([_BATCH, child[0]] if child[1] is not None or freqs_ndim != 1 else [child[0]])
+        output = [_BATCH]
+        if query is not None:
+            output += [slots[query, 0][0], slots[query, 1][0]]
+        makers.append(_shared(_constant(np.ones(batch))))
+        labels.append([_BATCH])
+        return cls(batch, tuple(sorted(typed)), makers, labels, output)
+
+    def run(self, typed: Mapping[int, np.ndarray], freqs: np.ndarray, transmission: Transmission | None) -> np.ndarray:
+        lookups = {}
+        for i in self.people:
+            genotypes = np.asarray(typed[i], dtype=np.intp).reshape(self.batch, 2)
+            lookups[i] = (genotypes, genotypes[:, _AS_TYPED], genotypes[:, _SWAPPED])
+        values = []
+        for make, diagonal in zip(self.makers, self.diagonals, strict=True):
+            made = make(lookups, freqs, transmission)
+            values.append(made if diagonal is None else diagonal.apply([made]))
+        if self.program is None:
+            self.program = program_for(list(zip(values, self.labels, strict=True)), self.output)
+        result = self.program.run(values)
+        # an einsum may hand back a view of its operand: never one of the plan's shared arrays
+        return result if result.flags.writeable else result.copy()
+
+
+#: Plans of `peel` by key (bounded: cleared when full).
+_PLANS: dict[tuple, _Plan] = {}
+_PLANS_SIZE = 20_000
+
+
+#: A slot of a plan: (label, typed person or None for an untyped one, 1 as typed / 2 swapped / 0).
+_PlanSlot = tuple[int, int | None, int]
+
+
+def _lookup(slot: _PlanSlot, states: np.ndarray) -> Callable[[dict], np.ndarray]:
+    """The slot's allele per state: every allele (untyped), or this call's phase of a typed person."""
+    _, person, phase = slot
+    if person is None:
+        return lambda lookups: states
+    return lambda lookups: lookups[person][phase]
+
+
+def _shared(values: np.ndarray) -> _Maker:
+    """A factor whose values are the same on every call."""
+    return lambda lookups, freqs, transmission: values
+
+
+def _transmission_maker(trio: tuple[_PlanSlot, _PlanSlot, _PlanSlot], side: int, states: np.ndarray, batch: int,
+                        no_mutation: bool) -> _Maker:
+    """`_transmission_factor` of (parent paternal, parent maternal, child) as a maker: without a
+    typed slot its index grids (and without mutation its values) are made once."""
+    if all(slot[1] is None for slot in trio):
+        grid = _constant(states[:, None, None]), _constant(states[None, :, None]), _constant(states[None, None, :])
+        if no_mutation:
+            return _shared(_constant(0.5 * ((grid[0] == grid[2]).astype(np.float64) + (grid[1] == grid[2]))))
+        return functools.partial(_mutated, grid, side)
+    every = _constant(np.broadcast_to(states, (batch, len(states))))
+    grids = tuple((None, slot[1], slot[2]) if slot[1] is not None else (_constant(every[_GRID[k]]), None, 0)
+                  for k, slot in enumerate(trio))
+    return functools.partial(_batched_transmission, grids, side)
+
+
+def _constant(values: np.ndarray) -> np.ndarray:
+    """An array shared by every call of a plan (read-only)."""
+    values = np.ascontiguousarray(values)
+    values.flags.writeable = False
+    return values
+
+
+def _diagonal(labels: list[int]) -> Step | None:
+    """`_distinct` as a step: the einsum taking the diagonal over repeated labels, or None."""
+    unique = list(dict.fromkeys(labels))
+    if len(unique) == len(labels):
+        return None
+    local: dict[int, int] = {}
+    subscripts = [local.setdefault(x, len(local)) for x in labels]
+    return Step((0,), (subscripts,), [local.setdefault(x, len(local)) for x in unique])
+
+
+def _weight(person: int, batch: int, lookups: dict, freqs: np.ndarray, transmission: Transmission | None) -> np.ndarray:
+    genotypes = lookups[person][0]
+    weight = np.ones((batch, 2))
+    weight[:, 1] = genotypes[:, 0] != genotypes[:, 1]
+    return weight
+
+
+#: A typed person's phase weights for one family: homozygote (the swapped phase is the same
+#: genotype, weight 0) and heterozygote; what `_weight` makes for B = 1.
+_PHASES = (_constant(np.array([[1.0, 0.0]])), _constant(np.array([[1.0, 1.0]])))
+
+
+def _one_weight(person: int, lookups: dict, freqs: np.ndarray, transmission: Transmission | None) -> np.ndarray:
+    genotypes = lookups[person][0]
+    return _PHASES[int(genotypes[0, 0] != genotypes[0, 1])]
+
+
+def _frequencies(lookups: dict, freqs: np.ndarray, transmission: Transmission | None) -> np.ndarray:
+    return freqs
+
+
+def _identity(lookup: Callable[[dict], np.ndarray], n: int, lookups: dict, freqs: np.ndarray,
+              transmission: Transmission | None) -> np.ndarray:
+    return (lookup(lookups)[..., None] == np.arange(n)).astype(np.float64)
+
+
+def _founder(lookup: Callable[[dict], np.ndarray], lookups: dict, freqs: np.ndarray,
+             transmission: Transmission | None) -> np.ndarray:
+    states = lookup(lookups)
+    if freqs.ndim == 1:
+        return freqs[states]
+    return np.take_along_axis(freqs, np.broadcast_to(states, (freqs.shape[0], states.shape[-1])), axis=1)
+
+
+def _mutated(grid: tuple[np.ndarray, np.ndarray, np.ndarray], side: int, lookups: dict, freqs: np.ndarray,
+             transmission: Transmission | None) -> np.ndarray:
+    assert transmission is not None  # noqa: S101 (the plan's key says there is mutation)
+    matrix = transmission.for_side(side)
+    xp, xm, xc = grid
+    return 0.5 * (matrix[xp, xc] + matrix[xm, xc])
+
+
+#: Where a parent's paternal, maternal and the child's allele go in a batched transmission factor.
+_GRID = ((slice(None), slice(None), None, None), (slice(None), None, slice(None), None),
+         (slice(None), None, None, slice(None)))
+
+
+def _batched_transmission(grids: tuple[tuple[np.ndarray | None, int | None, int], ...], side: int, lookups: dict,
+                          freqs: np.ndarray, transmission: Transmission | None) -> np.ndarray:
+    """`_transmission_factor` with a batch axis: a free slot's grid is made once (`grids`: (grid,
+    None, 0)); a typed slot's (None, person, phase) comes from this call's genotypes."""
+    xp, xm, xc = (grid if grid is not None else lookups[person][phase][_GRID[k]]
+                  for k, (grid, person, phase) in enumerate(grids))
+    if transmission is None:
+        return 0.5 * ((xp == xc).astype(np.float64) + (xm == xc))
+    matrix = transmission.for_side(side)
+    return 0.5 * (matrix[xp, xc] + matrix[xm, xc])

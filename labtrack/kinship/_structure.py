@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection
 from dataclasses import dataclass
 
@@ -34,7 +35,13 @@ class Structure:
 
 def relevant_structure(pedigree: Pedigree, keep: Collection[str]) -> Structure:
     """The persons of `keep` and all their ancestors (the others, untyped and without typed
-    descendants, sum out to 1 and are dropped), parents first."""
+    descendants, sum out to 1 and are dropped), parents first. (Worked out once per pedigree and
+    set of persons: the exact path asks for the same few structures at every locus of a case.)"""
+    return _relevant_structure(pedigree, frozenset(keep))
+
+
+@functools.lru_cache(maxsize=4096)
+def _relevant_structure(pedigree: Pedigree, keep: frozenset[str]) -> Structure:
     parents = {p.person_id: (p.father_id, p.mother_id) for p in pedigree.persons}
     wanted: set[str] = set()
     stack = [pid for pid in keep if pid in parents]

@@ -96,8 +96,9 @@ def lumped(
     """
     transmission = as_transmission(mutation)
     observed = sorted({a for g in typed.values() for a in g} | {int(a) for a in keep})
-    n = len(freqs)
-    rest = np.setdiff1d(np.arange(n), observed)
+    outside = np.ones(len(freqs), dtype=bool)
+    outside[observed] = False
+    rest = np.flatnonzero(outside)
     if len(rest) <= 1:
         return freqs, transmission, dict(typed)
     if transmission is not None and not all(

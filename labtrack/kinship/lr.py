@@ -143,7 +143,7 @@ def locus_lr(
     one_seen = unknown is not None and is_one_seen(unknown)
     if unknown is not None and needs_model(unknown, drop):
         assert drop is not None  # noqa: S101 (needs_model checked it)
-        probabilities = observation_probabilities_of(unknown, freqs.alleles, freqs.freqs, drop)
+        probabilities = _observation_probabilities(unknown, freqs, drop)
         lik_h1, lik_h2 = _observed_likelihoods(
             pedigree, rel, probabilities, freqs.freqs, theta, transmission
         )
@@ -189,6 +189,25 @@ def _locus(
     return LocusLR(
         freqs.marker, lr, lik_h1, lik_h2, used, freqs.unseen, flag, one_seen, drop_model
     )
+
+
+def _observation_probabilities(unknown: Seen, freqs: MarkerFrequencies, drop: DropModel) -> np.ndarray:
+    """`observation_probabilities_of`, kept for the next case with the same observation, alleles,
+    frequencies and model (read-only: shared by those cases)."""
+    key = (tuple(unknown), freqs.alleles, freqs.freqs.tobytes(), drop)
+    found = _OBSERVED.get(key)
+    if found is None:
+        found = observation_probabilities_of(unknown, freqs.alleles, freqs.freqs, drop)
+        found.flags.writeable = False
+        if len(_OBSERVED) >= _OBSERVED_SIZE:
+            _OBSERVED.clear()
+        _OBSERVED[key] = found
+    return found
+
+
+#: Observation probabilities by (observation, alleles, frequencies, model); cleared when full.
+_OBSERVED: dict[tuple, np.ndarray] = {}
+_OBSERVED_SIZE = 4096
 
 
 def _observed_likelihoods(
