@@ -7,8 +7,10 @@ index serves on PostgreSQL. Keys shorter than a trigram, and databases without t
 plain substring scan (``listing.contains_text``) with the same meaning, so the answers never
 depend on which path ran (tested on both databases).
 
-    candidates(session, keys, years, every=True) -> list[NameIndex]      # at most CANDIDATES
-    search(session, keys, years) -> list[NameIndex]
+    candidates(session, keys, years, every=True) -> list[Row]   # at most CANDIDATES
+    search(session, keys, years) -> list[Row]
+
+A candidate is a row (``kind``, ``person_id``, ``search_key``, ``birth_year``), not an ORM entity.
 
 ``search`` asks for every key; when no one has them all, for the keys that someone has (a word
 misspelt beyond its variants, or unknown, is dropped); and last for any key. Ranking is the
@@ -19,8 +21,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, column, or_, table, text
-from sqlmodel import Session, col, select
+from sqlalchemy import Row, and_, column, or_, select, table, text
+from sqlmodel import Session, col
 
 from labtrack.models import NameIndex
 from labtrack.models.search import FTS_TABLE, TRGM_INDEX
@@ -30,6 +32,9 @@ CANDIDATES = 500
 YEAR_SLACK = 2
 TRIGRAM = 3
 _FTS = table(FTS_TABLE, column("rowid"))
+#: what a candidate is (plain rows, not ORM entities: a search reads up to 500 of them, and 500
+#: entities per request made the garbage collector run a full collection every tenth search)
+_COLUMNS = (col(NameIndex.kind), col(NameIndex.person_id), col(NameIndex.search_key), col(NameIndex.birth_year))
 
 
 def text_index(session: Session) -> str:
@@ -65,11 +70,11 @@ def _fts_query(keys: list[str], every: bool) -> str:
 
 
 def candidates(session: Session, keys: list[str], years: list[int], *, every: bool,
-               limit: int = CANDIDATES, index: str | None = None) -> list[Any]:
+               limit: int = CANDIDATES, index: str | None = None) -> list[Row[Any]]:
     """Rows of the name index with every key (``every``) or any key, born within
     ``YEAR_SLACK`` years of one of ``years`` (when given); at most ``limit``."""
     index = text_index(session) if index is None else index
-    statement = select(NameIndex)
+    statement = select(*_COLUMNS).select_from(NameIndex)
     long_keys = [k for k in keys if len(_word(k)) >= TRIGRAM]
     short_keys = [k for k in keys if len(_word(k)) < TRIGRAM]
     conditions: list[Any] = []
@@ -86,10 +91,10 @@ def candidates(session: Session, keys: list[str], years: list[int], *, every: bo
     if years:
         statement = statement.where(or_(*(col(NameIndex.birth_year).between(y - YEAR_SLACK, y + YEAR_SLACK)
                                           for y in years)))
-    return list(session.exec(statement.limit(limit)))
+    return list(session.execute(statement.limit(limit)))
 
 
-def search(session: Session, keys: list[str], years: list[int]) -> list[Any]:
+def search(session: Session, keys: list[str], years: list[int]) -> list[Row[Any]]:
     """Every key; else the keys that someone has, together; else any key (see the module docstring)."""
     index = text_index(session)
     rows = candidates(session, keys, years, every=True, index=index)
