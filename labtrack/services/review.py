@@ -27,7 +27,7 @@ import json
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import false, or_
+from sqlalchemy import union
 from sqlmodel import Session, col, select
 
 from labtrack.core import review_rules
@@ -211,10 +211,16 @@ class _Summary:
 
 def _summaries(session: Session, *, remains_id: int, missing_person_id: int | None) -> list[_Summary]:
     """The candidates not closed for these remains or for a family of this missing person."""
-    families = (select(PedigreeMember.family_id)
-                .where(PedigreeMember.missing_person_id == missing_person_id))  # type: ignore[arg-type]
-    concerned = or_(Remains.id == remains_id,  # type: ignore[arg-type]
-                    col(Match.family_id).in_(families) if missing_person_id is not None else false())
+    # the ids of the two kinds, each through its own index, united: one OR over both made
+    # PostgreSQL read every open candidate (458 ms at 100,000 candidates)
+    concerned_ids = (select(Match.id).join(Profile, Profile.id == Match.profile_id)  # type: ignore[arg-type]
+                     .join(Sample, Sample.id == Profile.sample_id)  # type: ignore[arg-type]
+                     .where(Sample.remains_id == remains_id))  # type: ignore[arg-type]
+    if missing_person_id is not None:
+        families = (select(PedigreeMember.family_id)
+                    .where(PedigreeMember.missing_person_id == missing_person_id))  # type: ignore[arg-type]
+        concerned_ids = union(concerned_ids, select(Match.id).where(col(Match.family_id).in_(families)))
+    concerned = col(Match.id).in_(concerned_ids)
     rows = session.exec(
         select(Match, Remains, Site, Family)
         .join(Profile, Profile.id == Match.profile_id)  # type: ignore[arg-type]

@@ -222,3 +222,18 @@ def test_proposal_marks_the_person_provisionally_matched_and_send_back_reverts(d
     _propose(db, c.match.id, first)
     review.approve(session=db, match_id=c.match.id, by=second.user, password=PASSWORD)
     assert db.get(MissingPerson, person_id).status == "identified"
+
+
+def test_competitors_of_both_kinds_at_once(db: Session, analysts) -> None:
+    """The rivals of a candidate are found through the remains and through the missing person's
+    families together (one set of ids each, united): both kinds at once, an unrelated candidate not."""
+    first, _ = analysts
+    c = make_candidate(db, first.user)
+    other_family = make_family(db, name_ar="يوسف عمر", name_latin="Yusuf Omar")
+    same_remains = make_match(db, run=c.run, remains=c.remains, family=other_family, log10_lr=5.0, posterior=0.99)
+    part = make_remains(db, c.site, remains_type="isolated_part", est_sex="U", est_stature_cm=None)
+    same_person = make_match(db, run=c.run, remains=part, family=c.family)
+    make_match(db, run=c.run, remains=part, family=other_family)  # neither these remains nor this person
+    rivals = review.competitors(db, review.load(db, c.match.id))
+    assert sorted((r.match_id, r.why) for r in rivals) == sorted(
+        [(same_remains.id, "same remains, another family"), (same_person.id, "same missing person, other remains")])
