@@ -17,7 +17,7 @@ Every run is kept; the pages show the newest and list the earlier ones. The page
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -25,7 +25,7 @@ from flask import Flask
 from sqlalchemy import insert
 from sqlmodel import Session, col, func, select
 
-from labtrack.core.messages import msg
+from labtrack.core.messages import Message, msg
 from labtrack.db import standalone_session
 from labtrack.models import (
     Job,
@@ -196,9 +196,12 @@ class Result:
     profiles: int
 
 
-def compute(session: Session) -> Result:
-    """Run the direct matching and group (reads only; the worker stores the result)."""
+def compute(session: Session, stage: Callable[[float, Message], None] | None = None) -> Result:
+    """Run the direct matching and group (reads only; the worker stores the result). ``stage``
+    is told how far the work is (fraction, what it does now): the worker's progress."""
     found = direct_matches.pairs(session, min_overlap=MIN_OVERLAP, max_mismatches=MAX_MISMATCHES)
+    if stage is not None:
+        stage(0.7, msg("grouping the remains of %(pairs)s pairs", pairs=f"{len(found):,}"))
     grouping = group(found)
     group_rows, grave_rows = graves(places(session), grouping)
     return Result(found, grouping, group_rows, grave_rows, _profiles_compared(session))
@@ -250,9 +253,9 @@ def run_job(context: JobContext) -> None:
     with app.app_context(), standalone_session(app) as session:
         with write(session, actor=ACTOR, reason="re-association started"):
             context.progress(session, 0.1, msg("direct matching"))
-        result = compute(session)
+        result = compute(session, stage=lambda value, message: context.progress(session, value, message))
         session.rollback()
-        context.check()
+        context.progress(session, 0.9, msg("storing the result"))
         with write(session, actor=ACTOR, reason="re-association of remains by direct matching"):
             store(session, result, job_id=context.job_id)
             context.done(session)

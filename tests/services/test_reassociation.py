@@ -17,6 +17,7 @@ from sqlmodel import Session, col, func, select
 
 from labtrack.db import get_engine
 from labtrack.models import (
+    AuditEntry,
     Job,
     ReassociationGrave,
     ReassociationGroup,
@@ -198,3 +199,22 @@ def test_the_pages_only_read_the_stored_run(app: Flask, client: FlaskClient, db:
     assert client.get("/profiles/reassociation/runs/999").status_code == 404
     login_as("technician")
     assert client.get("/profiles/reassociation/").status_code == 403
+
+
+def test_the_run_says_how_far_it_is(worker_app: Flask, db: Session, graves: dict[str, Remains]) -> None:
+    """Between the matching and the store the worker's job says what it does (a run at 150,000
+    remains takes minutes: benchmarks/README.md)."""
+    stages: list[tuple[float, str]] = []
+    result = reassociation.compute(db, stage=lambda value, message: stages.append((value, str(message))))
+    assert len(result.pairs) == 2 and stages == [(0.7, "grouping the remains of 2 pairs")]
+    with worker_app.app_context():
+        job = reassociation.request(db, by="test")
+        db.commit()
+    run = _work(worker_app, db)
+    db.rollback()
+    done = db.get(Job, job.id)
+    assert run.job_id == job.id and done is not None and (done.status, done.progress) == ("done", 1.0)
+    stages_audited = [entry.after_json for entry in db.exec(select(AuditEntry).where(
+        AuditEntry.entity_type == "job", AuditEntry.entity_id == str(job.id)))]
+    for stage in ("grouping the remains of 2 pairs", "storing the result"):
+        assert any(stage in after for after in stages_audited), (stage, stages_audited)
