@@ -7,6 +7,7 @@ ends with the row id, so paging is an indexed ``ORDER BY … LIMIT … OFFSET``.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import and_, func, literal_column, or_, select
@@ -97,6 +98,25 @@ def remains_of_site(site_id: int) -> ListSpec:
     )
 
 
+def _own_columns_seek(sorts: dict[str, Any], filters: dict[str, Any], tiebreak: Any,
+                      *conditions: Any) -> Callable[[ListRequest], Select[Any] | None]:
+    """A ``ListSpec.seek`` on one table: for a request that sorts by one of ``sorts`` and filters
+    on ``filters`` only (keys -> the table's columns), without a text search, the table's rows
+    under ``conditions`` — the rows the list's query gives when its joins neither add nor drop
+    any (inner joins on non-null foreign keys, outer joins)."""
+
+    def seek(request: ListRequest) -> Select[Any] | None:
+        if request.q or request.sort not in sorts or not set(request.filters) <= set(filters):
+            return None
+        return (select(sorts[request.sort].label("sort_key"), tiebreak.label("tiebreak"))
+                .where(*conditions, *(filters[key] == value for key, value in request.filters.items())))
+
+    return seek
+
+
+_SAMPLE_COLUMNS = {"accession": _c(Sample.accession), "sample_type": _c(Sample.sample_type),
+                   "state": _c(Sample.state), "collected_on": _c(Sample.collected_on)}
+
 SAMPLES = ListSpec(
     name="samples",
     columns=(
@@ -111,6 +131,10 @@ SAMPLES = ListSpec(
     build=lambda s: (s.select_from(Sample).join(Remains, _c(Remains.id) == _c(Sample.remains_id))
                      .join(Site, _c(Site.id) == _c(Remains.site_id))),
     tiebreak=_c(Sample.id), default_sort="accession",
+    # the remains samples on the sample table alone (remains.site_id is not null): a far page
+    # of 150,000 on PostgreSQL 410 -> ~190 ms
+    seek=_own_columns_seek(_SAMPLE_COLUMNS, {k: _SAMPLE_COLUMNS[k] for k in ("sample_type", "state")},
+                           _c(Sample.id), _c(Sample.remains_id).is_not(None)),
 )
 
 _owner = func.coalesce(_c(Sample.accession), _c(StaffMember.code), "")
@@ -211,6 +235,9 @@ FAMILIES = ListSpec(
     ),
     build=lambda s: s.select_from(Family),
     tiebreak=_c(Family.id), default_sort="code",
+    # the members are counted for the page's families only, not for every family the page skips
+    # (PostgreSQL computes the select list of each skipped row: page 1,000 of 100,000 719 -> ~70 ms)
+    seek=_own_columns_seek({"code": _c(Family.code)}, {}, _c(Family.id)),
 )
 
 MATCH_RUNS = ListSpec(
@@ -312,6 +339,13 @@ AUDIT_LOG = ListSpec(
     ),
     build=_same,
     tiebreak=_c(AuditEntry.seq), default_sort="seq", default_descending=True,
+    # the page's entries found on the seq index alone (an index-only scan), then read
+    seek=_own_columns_seek({"seq": _c(AuditEntry.seq), "actor": _c(AuditEntry.actor),
+                            "action": _c(AuditEntry.action), "entity_type": _c(AuditEntry.entity_type),
+                            "entity_id": _c(AuditEntry.entity_id)},
+                           {"actor": _c(AuditEntry.actor), "action": _c(AuditEntry.action),
+                            "entity_type": _c(AuditEntry.entity_type), "entity_id": _c(AuditEntry.entity_id)},
+                           _c(AuditEntry.seq)),
 )
 
 AUDIT_VERIFICATIONS = ListSpec(
