@@ -88,7 +88,9 @@ _PROGRAMS: dict[tuple, Program] = {}
 
 def _record(factors: list[Factor], output: list[int], order: tuple[int, ...]) -> Program:
     """The program of `eliminate_direct` on these factors: the same contractions in the same
-    order with the same operands (positions instead of arrays; sizes from the shapes)."""
+    order with the same operands (positions instead of arrays; sizes from the shapes). A
+    contraction of one operand to its own labels, which np.einsum answers with a view of the
+    operand (same data, same strides), is left out: its operand is used in its place."""
     sizes: dict[int, int] = {}
     for values, labels in factors:
         sizes.update(zip(labels, values.shape, strict=True))
@@ -107,6 +109,8 @@ def _record(factors: list[Factor], output: list[int], order: tuple[int, ...]) ->
                 keep = [x for x in dict.fromkeys([*labels, *other_labels]) if x in later]
                 position, labels = contract([(position, labels), (other, other_labels)], keep), keep
             return contract([(position, labels)], out)
+        if len(items) == 1 and items[0][1] == list(out) and len(set(out)) == len(out):
+            return items[0][0]  # einsum would return a view of it, same data and strides: no step
         local: dict[int, int] = {}
         subscripts = tuple([local.setdefault(x, len(local)) for x in labels] for _, labels in items)
         steps.append(Step(tuple(p for p, _ in items), subscripts, [local.setdefault(x, len(local)) for x in out]))

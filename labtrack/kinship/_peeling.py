@@ -199,7 +199,7 @@ class _Plan:
         self.batch = batch
         self.people = people
         self.makers = makers
-        self.diagonals = [_diagonal(lab) for lab in labels]
+        self.diagonals = [(k, step) for k, lab in enumerate(labels) if (step := _diagonal(lab)) is not None]
         self.labels = [list(dict.fromkeys(lab)) for lab in labels]
         self.output = output
         self.program: Program | None = None
@@ -260,10 +260,9 @@ class _Plan:
         for i in self.people:
             genotypes = np.asarray(typed[i], dtype=np.intp).reshape(self.batch, 2)
             lookups[i] = (genotypes, genotypes[:, _AS_TYPED], genotypes[:, _SWAPPED])
-        values = []
-        for make, diagonal in zip(self.makers, self.diagonals, strict=True):
-            made = make(lookups, freqs, transmission)
-            values.append(made if diagonal is None else diagonal.apply([made]))
+        values = [make(lookups, freqs, transmission) for make in self.makers]
+        for k, diagonal in self.diagonals:
+            values[k] = diagonal.apply([values[k]])
         if self.program is None:
             self.program = program_for(list(zip(values, self.labels, strict=True)), self.output)
         result = self.program.run(values)
@@ -305,6 +304,8 @@ def _transmission_maker(trio: tuple[_PlanSlot, _PlanSlot, _PlanSlot], side: int,
     every = _constant(np.broadcast_to(states, (batch, len(states))))
     grids = tuple((None, slot[1], slot[2]) if slot[1] is not None else (_constant(every[_GRID[k]]), None, 0)
                   for k, slot in enumerate(trio))
+    if no_mutation:
+        return functools.partial(_remembered_transmission, grids, side, {})
     return functools.partial(_batched_transmission, grids, side)
 
 
@@ -363,8 +364,9 @@ def _mutated(grid: tuple[np.ndarray, np.ndarray, np.ndarray], side: int, lookups
              transmission: Transmission | None) -> np.ndarray:
     assert transmission is not None  # noqa: S101 (the plan's key says there is mutation)
     matrix = transmission.for_side(side)
-    xp, xm, xc = grid
-    return 0.5 * (matrix[xp, xc] + matrix[xm, xc])
+    # matrix[xp, xc] + matrix[xm, xc] over the full grids, by views instead of fancy indexing
+    # (the same elements and operations; made C-ordered as the indexed arrays are)
+    return np.ascontiguousarray(0.5 * (matrix[:, None, :] + matrix[None, :, :]))
 
 
 #: Where a parent's paternal, maternal and the child's allele go in a batched transmission factor.
@@ -382,3 +384,23 @@ def _batched_transmission(grids: tuple[tuple[np.ndarray | None, int | None, int]
         return 0.5 * ((xp == xc).astype(np.float64) + (xm == xc))
     matrix = transmission.for_side(side)
     return 0.5 * (matrix[xp, xc] + matrix[xm, xc])
+
+
+def _remembered_transmission(grids: tuple[tuple[np.ndarray | None, int | None, int], ...], side: int,
+                             memo: dict[bytes, np.ndarray], lookups: dict, freqs: np.ndarray,
+                             transmission: Transmission | None) -> np.ndarray:
+    """`_batched_transmission` without mutation: its values depend only on the typed persons'
+    alleles, so each outcome is kept (read-only) for the next call with the same alleles."""
+    key = b"".join(lookups[person][0].tobytes() for grid, person, _ in grids if grid is None)
+    values = memo.get(key)
+    if values is None:
+        values = _batched_transmission(grids, side, lookups, freqs, transmission)
+        values.flags.writeable = False
+        if len(memo) >= _MEMO_SIZE:
+            memo.clear()
+        memo[key] = values
+    return values
+
+
+#: Kept transmission factors per plan factor (cleared when full).
+_MEMO_SIZE = 4096

@@ -28,7 +28,9 @@ class Structure:
         return self.father[i] < 0
 
     def with_extra_founders(self, count: int) -> Structure:
-        """Append `count` unrelated founders named `#extra<k>`."""
+        """Append `count` unrelated founders named `#extra<k>` (none: this structure)."""
+        if count == 0:
+            return self
         names = tuple(f"#extra{k}" for k in range(count))
         return Structure(self.ids + names, self.father + (-1,) * count, self.mother + (-1,) * count)
 

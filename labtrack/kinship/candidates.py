@@ -84,13 +84,10 @@ def per_locus_evidence(case: CaseLR, pedigree: Pedigree, genotypes: Genotypes,
     rows = []
     samples = pedigree.sample_of()
     unknown = {k.upper(): v for k, v in genotypes.get(unknown_sample_id, {}).items()}
+    profiles = {pid: {k.upper(): v for k, v in genotypes.get(sample, {}).items()} for pid, sample in samples.items()}
     for locus in case.loci:
         key = locus.marker.upper()
-        relatives = {
-            pid: list(profile[key])
-            for pid, sample in samples.items()
-            if (profile := {k.upper(): v for k, v in genotypes.get(sample, {}).items()}) and key in profile
-        }
+        relatives = {pid: list(profile[key]) for pid, profile in profiles.items() if key in profile}
         lr = None if math.isnan(locus.lr) else locus.lr
         log10 = None if lr is None else (None if lr == 0 else math.log10(lr))
         row: dict[str, Any] = {
