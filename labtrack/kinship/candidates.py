@@ -234,7 +234,7 @@ def _computable(pedigrees: Sequence[Pedigree], theta: float, mutation: MutationM
     return kept
 
 
-#: Candidates per evidence task (about 30 ms each under the default models).
+#: Candidates per evidence task (about 10 ms of CPU each under the default models).
 EVIDENCE_CHUNK = 256
 #: How far below the reporting threshold a search score may lie and still be recomputed exactly.
 #: The search's tables use one allele alphabet per marker for the whole search (every allele seen
