@@ -12,6 +12,7 @@ from labtrack.core.inquiry_codes import SecretHasher
 from labtrack.models import Donor, MissingPerson, Profile, ProfileAllele, Sample, User
 from labtrack.services import consent, donors, families, missing_persons
 from labtrack.services.transaction import write
+from tests.review_factories import add_genotype_digest
 
 HASHER = SecretHasher(b"test-inquiry-key-not-for-production", n=16)  # the key of tests/conftest.py
 # genotypes no page may ever show (unusual microvariants, easy to search for)
@@ -40,6 +41,7 @@ def type_sample(db: Session, sample: Sample, *, searchable: bool = True) -> Prof
         db.flush()
         for locus, first, second in ALLELES:
             db.add(ProfileAllele(profile_id=profile.id or 0, locus=locus, allele1=first, allele2=second))
+        add_genotype_digest(db, profile.id or 0, ALLELES)
     return profile
 
 

@@ -8,7 +8,7 @@ from datetime import date
 
 from sqlmodel import Session, select
 
-from labtrack.core import ids
+from labtrack.core import genotype_digest, ids
 from labtrack.models import (
     CustodyItem,
     Donor,
@@ -20,6 +20,7 @@ from labtrack.models import (
     PedigreeMember,
     Profile,
     ProfileAllele,
+    ProfileGenotype,
     Remains,
     Sample,
     Site,
@@ -61,7 +62,13 @@ def add_typed_sample(db: Session, remains_id: int, genotypes: dict[str, tuple[st
     db.flush()
     for locus, (a1, a2) in genotypes.items():
         db.add(ProfileAllele(profile_id=profile.id or 0, locus=locus, allele1=a1, allele2=a2))
+    add_genotype_digest(db, profile.id or 0, [(locus, a1, a2) for locus, (a1, a2) in genotypes.items()])
     return sample
+
+
+def add_genotype_digest(db: Session, profile_id: int, calls: list[tuple[str, str, str]]) -> None:
+    """The profile's genotype digest, as the profile import writes it with the alleles."""
+    db.add(ProfileGenotype(profile_id=profile_id, digest=genotype_digest.digest(calls)))
 
 
 def make_remains(db: Session, site: Site, *, remains_type: str = "complete_body", est_sex: str = "M",
@@ -89,6 +96,7 @@ def make_remains(db: Session, site: Site, *, remains_type: str = "complete_body"
         for locus in PER_LOCUS:
             db.add(ProfileAllele(profile_id=profile.id or 0, locus=locus["marker"], allele1=locus["remains"][0],
                                  allele2=locus["remains"][1]))
+        add_genotype_digest(db, profile.id or 0, [(locus["marker"], *locus["remains"]) for locus in PER_LOCUS])
     return remains
 
 

@@ -41,6 +41,7 @@ from labtrack.models.profiles import (
     FrequencyTable,
     Profile,
     ProfileAllele,
+    ProfileGenotype,
     ProfileImport,
     StaffMember,
 )
@@ -96,7 +97,8 @@ __all__ = [
     "Identification", "Individual", "InquiryAccess", "InquiryChangeRequest", "InquiryCode", "IssuedDocument",
     "IssuedDocumentContent", "JOB_ENDED", "JOB_STATUSES", "Job", "LabMatchSetting", "LabelPrint", "Match",
     "MatchEvidence", "MatchReview", "MissingPersonLink",
-    "MatchRun", "MissingPerson", "NameIndex", "PedigreeMember", "Profile", "ProfileAllele", "ProfileImport",
+    "MatchRun", "MissingPerson", "NameIndex", "PedigreeMember", "Profile", "ProfileAllele", "ProfileGenotype",
+    "ProfileImport",
     "ReassociationGrave", "ReassociationGroup", "ReassociationPair", "ReassociationRun",
     "Remains", "RemovedPedigreeMember",
     "RetractionProposal", "Sample", "SampleStateChange", "Signature", "Site", "StaffMember",

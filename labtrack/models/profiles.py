@@ -113,6 +113,18 @@ class ProfileAllele(SQLModel, table=True):
     extra_alleles: str = Field(default="", max_length=200)  # comma list beyond two (mixtures)
 
 
+class ProfileGenotype(SQLModel, table=True):
+    """A profile's genotype as a digest (``labtrack.core.genotype_digest``), written with its
+    alleles: distinct genotypes are counted on it without reading the allele rows (the dashboard's
+    unique profiles). Derived from the alleles (which the audit covers), so not audited itself;
+    a profile without alleles has none."""
+
+    __tablename__ = "profile_genotype"
+
+    profile_id: int = Field(foreign_key="profile.id", primary_key=True)
+    digest: str = Field(max_length=32)
+
+
 class FrequencyTable(SQLModel, table=True):
     __tablename__ = "frequency_table"
 

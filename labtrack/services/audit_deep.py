@@ -36,10 +36,11 @@ from labtrack.services.audit_seal import Seal
 # name index (search keys derived from the logged names, rebuilt at will: services/name_index.py)
 # the family-side version (a counter the database's triggers advance on every change of the
 # logged family-side tables, only to tell a worker its cache is stale: models/family_side.py)
-# and the dashboard's stored figures (aggregates of the logged tables, recomputed by a worker
-# job at will: services/dashboard_snapshot.py)
+# the dashboard's stored figures (aggregates of the logged tables, recomputed by a worker job
+# at will: services/dashboard_snapshot.py) and the profiles' genotype digests (derived from the
+# allele rows, whose digests the imports log: core/genotype_digest.py)
 _SKIP_TABLES = frozenset({"audit_entry", "alembic_version", "job", "name_index", "family_side_version",
-                          "dashboard_snapshot"})
+                          "dashboard_snapshot", "profile_genotype"})
 _ALLELE_TABLE = ProfileAllele.__table__.name  # type: ignore[attr-defined]
 _BATCH = 2000
 

@@ -18,7 +18,9 @@ individuals the lab currently distinguishes, not an osteological MNI: two unasso
 of one body still count twice until DNA links them.)
 
 Unique DNA profiles per site: distinct genotypes among the current remains profiles of the site
-(same alleles at every locus = one profile: duplicates and re-associated parts collapse).
+(same alleles at every locus = one profile: duplicates and re-associated parts collapse), counted
+on each profile's genotype digest (``labtrack.core.genotype_digest``, migration 0034), never on
+the allele rows.
 """
 
 from __future__ import annotations
@@ -28,7 +30,6 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from sqlalchemy import case, distinct, func, literal_column
-from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -41,7 +42,7 @@ from labtrack.models import (
     Identification,
     Match,
     Profile,
-    ProfileAllele,
+    ProfileGenotype,
     Remains,
     Sample,
     Site,
@@ -144,30 +145,12 @@ def _funnel_rows(session: Session) -> list[dict[str, Any]]:
     return rows
 
 
-def _genotype_texts(dialect: str) -> Any:
-    """Subquery (profile_id, genotype): each profile's genotype as one text, loci in order and the
-    two alleles of a locus in order, so that equal genotypes give equal texts."""
-    low = case((col(ProfileAllele.allele1) <= col(ProfileAllele.allele2), col(ProfileAllele.allele1)),
-               else_=col(ProfileAllele.allele2))
-    high = case((col(ProfileAllele.allele1) <= col(ProfileAllele.allele2), col(ProfileAllele.allele2)),
-                else_=col(ProfileAllele.allele1))
-    locus = (col(ProfileAllele.locus) + ":" + low + "/" + high).label("locus_text")
-    if dialect == "postgresql":
-        return (select(ProfileAllele.profile_id,
-                       func.string_agg(locus, aggregate_order_by(literal_column("';'"), locus)).label("genotype"))
-                .group_by(ProfileAllele.profile_id).subquery())
-    ordered = select(ProfileAllele.profile_id, locus).order_by(ProfileAllele.profile_id, locus).subquery()
-    return (select(ordered.c.profile_id, func.group_concat(ordered.c.locus_text, ";").label("genotype"))
-            .group_by(ordered.c.profile_id).subquery())
-
-
 def _unique_profiles(session: Session) -> dict[str, int]:
-    """Site code -> distinct genotypes among the current remains profiles (the database writes each
-    profile's genotype as one text and counts them distinct per site)."""
-    genotype = _genotype_texts(session.get_bind().dialect.name)
+    """Site code -> distinct genotypes among the current remains profiles: distinct digests of
+    ``profile_genotype`` (one row per profile, written with its alleles), not the allele rows."""
     rows = session.execute(
-        select(Site.code, func.count(distinct(genotype.c.genotype)))
-        .select_from(Profile).join(genotype, genotype.c.profile_id == col(Profile.id))
+        select(Site.code, func.count(distinct(col(ProfileGenotype.digest))))
+        .select_from(Profile).join(ProfileGenotype, col(ProfileGenotype.profile_id) == col(Profile.id))
         .join(Sample, col(Sample.id) == col(Profile.sample_id)).join(Remains, col(Remains.id) == col(Sample.remains_id))
         .join(Site, col(Site.id) == col(Remains.site_id))
         .where(col(Profile.superseded).is_(False)).group_by(Site.code))
@@ -189,7 +172,7 @@ def _turnaround(session: Session) -> dict[str, list[int]]:
 
 def summary(session: Session) -> Dashboard:
     """The dashboard from SQL aggregates (one grouped statement per funnel stage and one for the
-    MNI, one for the distinct genotypes; turnaround over the identified remains only)."""
+    MNI, one for the distinct genotype digests; turnaround over the identified remains only)."""
     unique = _unique_profiles(session)
     turnaround = _turnaround(session)
     rows = [SiteRow(r["code"], r["name_en"], {stage: int(r[stage]) for stage in STAGES}, int(r["mni"]),

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, update
 from sqlmodel import Session, select
 
-from labtrack.core import ids
+from labtrack.core import genotype_digest, ids
 from labtrack.core.errors import Conflict, ProblemList
 from labtrack.core.messages import message_of, msg, to_data
 from labtrack.imports.profiles import ParsedFile, ParsedProfile, UnreadableFile
@@ -35,6 +35,7 @@ from labtrack.imports.reader import gc_paused, read_profiles
 from labtrack.models import (
     Profile,
     ProfileAllele,
+    ProfileGenotype,
     ProfileImport,
     Sample,
     SampleStateChange,
@@ -53,6 +54,7 @@ if TYPE_CHECKING:
 _CHUNK = 5000
 _PROFILE = Profile.__table__  # type: ignore[attr-defined]
 _ALLELE = ProfileAllele.__table__  # type: ignore[attr-defined]
+_GENOTYPE = ProfileGenotype.__table__  # type: ignore[attr-defined]
 _STATE_CHANGE = SampleStateChange.__table__  # type: ignore[attr-defined]
 
 
@@ -231,6 +233,7 @@ def store_parsed(*, session: Session, parsed: ParsedFile, by: User | str, origin
             for locus, call in profile.loci.items()
         ]
         _executemany(session, _ALLELE, ["profile_id", "locus", "allele1", "allele2", "extra_alleles"], alleles)
+        _executemany(session, _GENOTYPE, ["profile_id", "digest"], _genotype_digests(alleles))
         profiled = _mark_profiled(session, owners, record, by)
         audit.record_event(session, action="bulk_import", entity_type="profile_import",
                            entity_id=str(record.id), details={
@@ -334,6 +337,15 @@ def _row_digests(session: Session, import_id: int, profiled: list[int] | None = 
         session, _ALLELE, "profile_id", "profile_id IN (SELECT id FROM profile WHERE import_id = :import_id)",
         {"import_id": import_id})
     return {"row_digests": digests, "allele_digests": alleles}
+
+
+def _genotype_digests(alleles: list[tuple[Any, ...]]) -> list[tuple[int, str]]:
+    """(profile id, genotype digest) of each profile of the stored allele rows (profile id, locus,
+    allele1, allele2, ...): the dashboard counts distinct genotypes on them."""
+    calls: dict[int, list[tuple[str, str, str]]] = {}
+    for profile_id, locus, allele1, allele2, *_ in alleles:
+        calls.setdefault(profile_id, []).append((locus, allele1, allele2))
+    return [(profile_id, genotype_digest.digest(found)) for profile_id, found in calls.items()]
 
 
 def _executemany(session: Session, table: Any, columns: list[str], values: list[tuple[Any, ...]]) -> None:
