@@ -119,8 +119,27 @@ def lumped(
 
 
 def _lumpable(matrix: np.ndarray, rest: np.ndarray, observed: list[int]) -> bool:
+    """Whether the rows of `rest` agree on the `observed` columns. The answer for a read-only
+    matrix that owns its data (the models' cached matrices, shared by every case of a marker) is
+    kept per matrix and observed alleles; any other is checked every time (it may change)."""
+    key = (id(matrix), len(matrix), tuple(observed))
+    fixed = not matrix.flags.writeable and matrix.flags.owndata
+    if fixed:
+        kept = _LUMPABLE.get(key)
+        if kept is not None and kept[0] is matrix:
+            return kept[1]
     block = matrix[np.ix_(rest, observed)]
-    return bool(np.allclose(block, block[0], rtol=1e-12, atol=0))
+    answer = bool(np.allclose(block, block[0], rtol=1e-12, atol=0))
+    if fixed:
+        if len(_LUMPABLE) >= _LUMPABLE_SIZE:
+            _LUMPABLE.clear()
+        _LUMPABLE[key] = (matrix, answer)  # the matrix held: its id cannot be reused meanwhile
+    return answer
+
+
+#: Lumpability of read-only matrices by (id, size, observed alleles); cleared when full.
+_LUMPABLE: dict[tuple, tuple[np.ndarray, bool]] = {}
+_LUMPABLE_SIZE = 20_000
 
 
 def _lump_matrix(matrix: np.ndarray, rest: np.ndarray, observed: list[int]) -> np.ndarray:

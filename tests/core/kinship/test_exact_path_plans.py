@@ -18,7 +18,7 @@ from labtrack.kinship._shapes import SHAPES
 from labtrack.kinship._structure import relevant_structure
 from labtrack.kinship.candidates import EvidenceChunk, evidence_chunk, find_candidates
 from labtrack.kinship.dropout import DropModel
-from labtrack.kinship.mutation import MutationModel, Transmission
+from labtrack.kinship.mutation import MutationModel, Transmission, equal_matrix, stepwise_matrix
 from labtrack.kinship.simulate import shape_pedigree, simulate
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -33,6 +33,7 @@ def _forget() -> None:
     _elimination._PROGRAMS.clear()
     _structure._relevant_structure.cache_clear()
     lr._OBSERVED.clear()
+    likelihood._LUMPABLE.clear()
 
 
 @pytest.fixture
@@ -132,3 +133,16 @@ def test_peel_with_its_plan_equals_peel_built_afresh_to_the_last_bit(shape) -> N
                         assert planned.shape == direct.shape
                         assert np.array_equal(planned, direct), (shape.name, n, batch, asked, ties)
                         assert planned.tobytes() == direct.tobytes()
+
+
+def test_lumping_is_decided_again_for_a_matrix_that_may_have_changed() -> None:
+    freqs = np.full(5, 0.2)
+    typed = {0: (0, 1)}
+    matrix = equal_matrix(5, 0.01)  # writable: lumpable now, then changed in place
+    assert len(likelihood.lumped(freqs, matrix, typed)[0]) == 3
+    matrix[3, 0] += 0.1
+    assert len(likelihood.lumped(freqs, matrix, typed)[0]) == 5  # not lumpable any more: not lumped
+    fixed = stepwise_matrix([str(a) for a in range(10, 15)], 0.01)
+    fixed.flags.writeable = False  # as the models' cached matrices: the answer is kept
+    first = likelihood.lumped(freqs, fixed, typed)
+    assert len(first[0]) == 5 and likelihood.lumped(freqs, fixed, typed)[0].tobytes() == first[0].tobytes()
