@@ -11,6 +11,7 @@ several families with the same structure but different typed genotypes.
 from __future__ import annotations
 
 import functools
+import itertools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -301,11 +302,11 @@ def _transmission_maker(trio: tuple[_PlanSlot, _PlanSlot, _PlanSlot], side: int,
         if no_mutation:
             return _shared(_constant(0.5 * ((grid[0] == grid[2]).astype(np.float64) + (grid[1] == grid[2]))))
         return functools.partial(_mutated, grid, side)
-    every = _constant(np.broadcast_to(states, (batch, len(states))))
-    grids = tuple((None, slot[1], slot[2]) if slot[1] is not None else (_constant(every[_GRID[k]]), None, 0)
+    every = np.broadcast_to(states, (batch, len(states)))  # a read-only view, as peel_direct makes it
+    grids = tuple((None, slot[1], slot[2]) if slot[1] is not None else (every[_GRID[k]], None, 0)
                   for k, slot in enumerate(trio))
-    if no_mutation:
-        return functools.partial(_remembered_transmission, grids, side, {})
+    if no_mutation and batch == 1:  # one case's factor depends on a few alleles (a batch's on all of them)
+        return functools.partial(_remembered_transmission, grids, side, next(_TOKENS))
     return functools.partial(_batched_transmission, grids, side)
 
 
@@ -387,20 +388,26 @@ def _batched_transmission(grids: tuple[tuple[np.ndarray | None, int | None, int]
 
 
 def _remembered_transmission(grids: tuple[tuple[np.ndarray | None, int | None, int], ...], side: int,
-                             memo: dict[bytes, np.ndarray], lookups: dict, freqs: np.ndarray,
+                             token: int, lookups: dict, freqs: np.ndarray,
                              transmission: Transmission | None) -> np.ndarray:
-    """`_batched_transmission` without mutation: its values depend only on the typed persons'
-    alleles, so each outcome is kept (read-only) for the next call with the same alleles."""
-    key = b"".join(lookups[person][0].tobytes() for grid, person, _ in grids if grid is None)
-    values = memo.get(key)
+    """`_batched_transmission` of one case without mutation: its values depend only on the typed
+    persons' alleles, so a small outcome is kept (read-only) for the next call of this factor
+    (`token`) with the same alleles."""
+    key = (token, b"".join(lookups[person][0].tobytes() for grid, person, _ in grids if grid is None))
+    values = _TRANSMISSIONS.get(key)
     if values is None:
         values = _batched_transmission(grids, side, lookups, freqs, transmission)
-        values.flags.writeable = False
-        if len(memo) >= _MEMO_SIZE:
-            memo.clear()
-        memo[key] = values
+        if values.size <= _KEPT_VALUES:
+            values.flags.writeable = False
+            if len(_TRANSMISSIONS) >= _TRANSMISSIONS_SIZE:
+                _TRANSMISSIONS.clear()
+            _TRANSMISSIONS[key] = values
     return values
 
 
-#: Kept transmission factors per plan factor (cleared when full).
-_MEMO_SIZE = 4096
+#: Kept transmission factors of single cases by (factor, typed alleles): at most
+#: _TRANSMISSIONS_SIZE of at most _KEPT_VALUES numbers each (under 200 MB); cleared when full.
+_TRANSMISSIONS: dict[tuple[int, bytes], np.ndarray] = {}
+_TRANSMISSIONS_SIZE = 20_000
+_KEPT_VALUES = 1_000
+_TOKENS = itertools.count()

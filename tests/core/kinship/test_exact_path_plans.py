@@ -34,6 +34,7 @@ def _forget() -> None:
     _structure._relevant_structure.cache_clear()
     lr._OBSERVED.clear()
     likelihood._LUMPABLE.clear()
+    _peeling._TRANSMISSIONS.clear()
 
 
 @pytest.fixture
