@@ -175,6 +175,11 @@ PROFILES = ListSpec(
                      .join(StaffMember, _c(StaffMember.id) == _c(Profile.staff_member_id), isouter=True)
                      .where(_c(Profile.superseded).is_(False))),
     tiebreak=_c(Profile.id), default_sort="id", default_descending=True,
+    # the current profiles on the profile table alone (the list's joins are outer joins)
+    seek=_own_columns_seek({key: _c(getattr(Profile, key)) for key in
+                            ("id", "origin", "version", "kit", "n_autosomal_loci", "is_mixture", "searchable")},
+                           {"origin": _c(Profile.origin), "kit": _c(Profile.kit)},
+                           _c(Profile.id), _c(Profile.superseded).is_(False)),
 )
 
 MISSING_PERSONS = ListSpec(
@@ -197,6 +202,12 @@ MISSING_PERSONS = ListSpec(
     ),
     build=lambda s: s.select_from(MissingPerson),
     tiebreak=_c(MissingPerson.id), default_sort="case_number",
+    # a far page sorted or skipped on two narrow columns, not on every column of the skipped rows
+    seek=_own_columns_seek({key: _c(getattr(MissingPerson, key)) for key in
+                            ("case_number", "sex", "birth_year", "status", "name_ar", "name_latin",
+                             "disappeared_on", "disappearance_place", "contact_name")},
+                           {key: _c(getattr(MissingPerson, key)) for key in ("sex", "status", "disappearance_place")},
+                           _c(MissingPerson.id)),
 )
 
 DONORS = ListSpec(
@@ -213,6 +224,9 @@ DONORS = ListSpec(
     ),
     build=lambda s: s.select_from(Donor),
     tiebreak=_c(Donor.id), default_sort="code",
+    seek=_own_columns_seek({key: _c(getattr(Donor, key)) for key in ("code", "sex", "birth_year", "name_ar",
+                                                                      "name_latin")},
+                           {"sex": _c(Donor.sex)}, _c(Donor.id)),
 )
 
 _members = (select(func.count()).where(_c(PedigreeMember.family_id) == _c(Family.id))
