@@ -47,7 +47,7 @@ from labtrack.models import (
     Sample,
     Site,
 )
-from labtrack.services import identification, notifications, review_queue
+from labtrack.services import notifications, review_queue
 
 STAGES: tuple[str, ...] = ("recovered", "sampled", "profiled", "matched", "identified", "returned")
 TABLES: tuple[str, ...] = ("funnel", "turnaround", "work")
@@ -158,15 +158,24 @@ def _unique_profiles(session: Session) -> dict[str, int]:
 
 
 def _turnaround(session: Session) -> dict[str, list[int]]:
-    """Site code -> days from recovery to identification of each identified remains."""
-    idents = {i.remains_id: i for i in reversed(identification.active(session))}
-    if not idents:
-        return {}
+    """Site code -> days from recovery to identification of each identified remains (its oldest
+    standing identification), in one statement over the standing identifications: plain rows,
+    no list of remains ids sent back (PostgreSQL takes at most 65,535 parameters)."""
+    retraction = aliased(Identification)
+    rows = session.execute(
+        select(col(Identification.remains_id), col(Identification.at), Site.code, Remains.recovered_on)
+        .join(Remains, col(Remains.id) == col(Identification.remains_id))
+        .join(Site, col(Site.id) == col(Remains.site_id))
+        .where(col(Identification.retraction).is_(False), col(Remains.recovered_on).is_not(None),
+               ~select(retraction.id).where(col(retraction.retracts_id) == col(Identification.id)).exists())
+        .order_by(col(Identification.id)))
+    seen: set[int] = set()
     days: dict[str, list[int]] = {}
-    for code, remains_id, recovered_on in session.execute(
-            select(Site.code, Remains.id, Remains.recovered_on).join(Site, col(Site.id) == col(Remains.site_id))
-            .where(col(Remains.id).in_(list(idents)), col(Remains.recovered_on).is_not(None))):
-        days.setdefault(code, []).append((idents[remains_id].at.date() - recovered_on).days)
+    for remains_id, at, code, recovered_on in rows:
+        if remains_id in seen:  # a later identification of the same remains: the oldest counts
+            continue
+        seen.add(remains_id)
+        days.setdefault(code, []).append((at.date() - recovered_on).days)
     return {code: sorted(values) for code, values in days.items()}
 
 

@@ -6,6 +6,7 @@ re-associated part and remains returned to their families."""
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import date
 
 import pytest
 from sqlmodel import Session, select
@@ -144,3 +145,31 @@ def test_every_figure_is_its_definition(db: Session, lab: dict[str, int]) -> Non
     assert got == expected
     assert [s.site_code for s in data.sites] == ["NJH", "QTF", "ZZZ"]
     assert data.work["technician"] == {"samples not yet profiled": 1}
+
+
+def test_turnaround_counts_the_oldest_standing_identification_of_remains_with_a_recovery_date(
+        db: Session, lab: dict[str, int]) -> None:
+    first, second = factories.make_user(db, "analyst", "ana3"), factories.make_user(db, "analyst", "ana4")
+    run = make_run(db, first.user)
+    site = make_site(db, "NJH")
+    early = make_remains(db, site, recovered_on=date(2024, 1, 10))
+    _identify(db, make_match(db, run=run, remains=early, family=make_family(db)).id, first, second)
+    undated = make_remains(db, site, recovered_on=None)
+    _identify(db, make_match(db, run=run, remains=undated, family=make_family(db)).id, first, second)
+
+    oldest: dict[int, Identification] = {}
+    for ident in identification.active(db):  # oldest first
+        oldest.setdefault(ident.remains_id, ident)
+    days: dict[str, list[int]] = defaultdict(list)
+    for remains_id, ident in oldest.items():
+        remains = db.get(Remains, remains_id)
+        site_of = db.get(Site, remains.site_id)
+        if remains.recovered_on is not None:
+            days[site_of.code].append((ident.at.date() - remains.recovered_on).days)
+    assert sorted(len(v) for v in days.values()) == [1, 3]  # the retracted and the undated left out
+
+    data = dashboard.summary(db)
+    assert {s.site_code: s.turnaround for s in data.sites} == {
+        code: dashboard.Turnaround.of(sorted(days.get(code, []))) for code in ("NJH", "QTF", "ZZZ")}
+    njh = next(s for s in data.sites if s.site_code == "NJH").turnaround
+    assert njh.identified == 1 and njh.min_days == njh.max_days == (oldest[early.id].at.date() - date(2024, 1, 10)).days
