@@ -51,7 +51,6 @@ sys.path.insert(0, str(ROOT))
 LOCI = ("D3S1358", "vWA", "D16S539", "CSF1PO", "TPOX", "D8S1179", "D21S11", "D18S51", "D2S441", "D19S433",
         "TH01", "FGA", "D22S1045", "D5S818", "D13S317", "D7S820", "SE33", "D10S1248", "D1S1656", "D12S391")
 PARTS = ((1, 0.60), (2, 0.25), (3, 0.10), (4, 0.02), (5, 0.02), (6, 0.01))
-BATCH = 5000
 PASSWORD = "bench-password-1234"
 
 
@@ -68,20 +67,11 @@ def _rss_mb() -> float:
 
 
 def _insert(conn: Any, table: Any, rows: Iterator[dict[str, Any]]) -> int:
-    """Batches through SQLAlchemy core (PostgreSQL: multi-row VALUES of 1,000 rows)."""
-    postgresql = conn.dialect.name == "postgresql"
-    size, batch, count = (1000 if postgresql else BATCH), [], 0
-    for row in rows:
-        batch.append(row)
-        if len(batch) == size:
-            conn.execute(table.insert().values(batch) if postgresql else table.insert(), *([] if postgresql
-                                                                                           else [batch]))
-            count, batch = count + len(batch), []
-    if batch:
-        conn.execute(table.insert().values(batch) if postgresql else table.insert(), *([] if postgresql
-                                                                                       else [batch]))
-        count += len(batch)
-    return count
+    """Bulk rows as the pages benchmark writes them (SQLite: ``executemany`` in batches;
+    PostgreSQL: one ``COPY`` per table, model defaults filled in, triggers fire as for INSERT)."""
+    from benchmarks.pages_at_scale import _insert as bulk
+
+    return bulk(conn, type("Rows", (), {"__table__": table}), rows)
 
 
 class Grave:
