@@ -13,8 +13,10 @@ from babel.support import Translations
 from flask.testing import FlaskClient
 from pydantic_core import _pydantic_core
 from pydantic_core.core_schema import ErrorType
+from sqlmodel import Session, func, select
 
 from labtrack.core.messages import Message
+from labtrack.models import Remains
 from labtrack.web.api.validation import issue_message
 
 ARABIC_LETTER = re.compile(r"[\u0621-\u064a]")
@@ -116,3 +118,18 @@ def test_common_types_have_their_own_arabic_wording(arabic: Translations, kind: 
     assert ARABIC_LETTER.search(text), text
     if arabic_text is not None:
         assert text == arabic_text
+
+
+def test_a_nul_character_is_refused_on_its_field_and_nothing_is_stored(client: FlaskClient, db: Session,
+                                                                       login_as) -> None:  # noqa: ANN001
+    """PostgreSQL text cannot hold U+0000 (found by Schemathesis as a 500): any body or query text
+    with one is refused with its field, in a key or a value, before the database sees it."""
+    login_as("technician")
+    problems = _problems(client, "/api/v1/sites/ABC/remains", {"remains_type": "isolated_part", "trench": "T\x001",
+                                                               "bad\x00key": 1})
+    assert set(problems) == {"trench", "bad\x00key"} and all(ARABIC_LETTER.search(m) for m in problems.values())
+    english = client.post("/api/v1/sites/ABC/remains", json={"remains_type": "isolated_part", "trench": "T\x001"})
+    assert english.status_code == 422
+    assert english.get_json()["problems"] == [{"field": "trench", "message": "a NUL character is not allowed in text",
+                                               "row": None, "file": None}]
+    assert db.exec(select(func.count()).select_from(Remains)).one() == 0

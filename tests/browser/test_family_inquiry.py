@@ -43,6 +43,8 @@ def test_family_asks_the_coordinator_confirms_a_revoked_code_stops(
     desk.click("button[type=submit]")
     desk.goto(f"{live_server}/missing-persons/{case.person.id}")
     desk.click("#issue-code button")
+    # the click posts and the page reloads: wait for the new page (is_visible() does not wait)
+    desk.locator("#new-code-text").wait_for(state="visible", timeout=30_000)
     assert desk.locator("#new-code-text").is_visible()
     with desk.expect_download() as download:
         desk.click("#print-receipt")

@@ -84,12 +84,30 @@ def _numbers_out_of_range(value: Any, where: str, is_id: bool = False) -> Iterat
                                field=where or None)
 
 
+def _nul_characters(value: Any, where: str) -> Iterator[InputProblem]:
+    """Text holding a NUL character (U+0000), in a value or a key: refused with its field instead
+    of failing in the database (PostgreSQL text cannot hold it: a 500)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            name = str(key)
+            field = f"{where}.{name}" if where else name
+            if "\x00" in name:
+                yield InputProblem(message=msg("a NUL character is not allowed in text"), field=field)
+            else:
+                yield from _nul_characters(item, field)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _nul_characters(item, f"{where}.{index}")
+    elif isinstance(value, str) and "\x00" in value:
+        yield InputProblem(message=msg("a NUL character is not allowed in text"), field=where or None)
+
+
 def parse_body(model: type[M]) -> M:
     """Validate the request's JSON body against ``model``; every problem names its field."""
     payload = request.get_json(silent=True)
     if payload is None:
         raise ValidationFailed(msg("The request body must be a JSON object."))
-    out_of_range = list(_numbers_out_of_range(payload, ""))
+    out_of_range = [*_numbers_out_of_range(payload, ""), *_nul_characters(payload, "")]
     if out_of_range:
         raise ValidationFailed(msg("The request body is not valid"), out_of_range)
     try:
@@ -105,6 +123,9 @@ def parse_body(model: type[M]) -> M:
 def parse_query(model: type[M]) -> M:
     """Validate the query parameters against ``model``; every problem names its parameter."""
     values = {name: request.args.get(name) for name in model.model_fields if request.args.get(name) is not None}
+    nul = list(_nul_characters(values, ""))
+    if nul:
+        raise ValidationFailed(msg("The query parameters are not valid"), nul)
     try:
         return model.model_validate(values)
     except ValidationError as error:
