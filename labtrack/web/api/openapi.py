@@ -84,16 +84,22 @@ def _numbers_out_of_range(value: Any, where: str, is_id: bool = False) -> Iterat
                                field=where or None)
 
 
+#: top-level body fields that carry an uploaded file's name and text
+FILE_FIELDS = frozenset({"filename", "content", "content_base64"})
+
+
 def _nul_characters(value: Any, where: str) -> Iterator[InputProblem]:
     """Text holding a NUL character (U+0000), in a value or a key: refused with its field instead
-    of failing in the database (PostgreSQL text cannot hold it: a 500)."""
+    of failing in the database (PostgreSQL text cannot hold it: a 500). An uploaded file's name and
+    text (``FILE_FIELDS``) are left to the upload path, which keeps the name without control
+    characters and reports a NUL in the text with its row and column."""
     if isinstance(value, dict):
         for key, item in value.items():
             name = str(key)
             field = f"{where}.{name}" if where else name
             if "\x00" in name:
                 yield InputProblem(message=msg("a NUL character is not allowed in text"), field=field)
-            else:
+            elif not (where == "" and name in FILE_FIELDS):
                 yield from _nul_characters(item, field)
     elif isinstance(value, list):
         for index, item in enumerate(value):
