@@ -65,17 +65,31 @@ _MAX_ID = 2**31 - 1  # the key columns are INTEGER (32 bits on PostgreSQL): as t
 _MAX_INTEGER = 2**63 - 1  # what a database integer column holds at all
 
 
-def _numbers_out_of_range(value: Any, where: str, is_id: bool = False) -> Iterator[Any]:
-    """Integers no column can hold (an id beyond 32 bits, any number beyond 64): refused with their
-    field instead of failing in the database (a 500: "integer out of range", "int too large")."""
+#: top-level body fields that carry an uploaded file's name and text
+FILE_FIELDS = frozenset({"filename", "content", "content_base64"})
+_NUL = "\x00"
+
+
+def _unstorable(value: Any, where: str, is_id: bool = False) -> Iterator[InputProblem]:
+    """Values no column can hold, refused with their field instead of failing in the database (a
+    500): integers beyond a column's range (an id beyond 32 bits, any number beyond 64: "integer
+    out of range", "int too large"), and text holding a NUL character (U+0000), in a value or a
+    key (PostgreSQL text cannot hold it). An uploaded file's name and text (``FILE_FIELDS``) are
+    left to the upload path, which keeps the name without control characters and reports a NUL in
+    the text with its row and column."""
     if isinstance(value, dict):
         for key, item in value.items():
             name = str(key)
-            yield from _numbers_out_of_range(item, f"{where}.{name}" if where else name,
-                                             name == "id" or name.endswith(("_id", "_ids")))
+            field = f"{where}.{name}" if where else name
+            if _NUL in name:
+                yield InputProblem(message=msg("a NUL character is not allowed in text"), field=field)
+            elif not (where == "" and name in FILE_FIELDS and isinstance(item, str)):
+                yield from _unstorable(item, field, name == "id" or name.endswith(("_id", "_ids")))
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            yield from _numbers_out_of_range(item, f"{where}.{index}", is_id)
+            yield from _unstorable(item, f"{where}.{index}", is_id)
+    elif isinstance(value, str) and _NUL in value:
+        yield InputProblem(message=msg("a NUL character is not allowed in text"), field=where or None)
     elif isinstance(value, int) and not isinstance(value, bool):
         limit = _MAX_ID if is_id else _MAX_INTEGER
         if not -limit - 1 <= value <= limit:
@@ -84,38 +98,14 @@ def _numbers_out_of_range(value: Any, where: str, is_id: bool = False) -> Iterat
                                field=where or None)
 
 
-#: top-level body fields that carry an uploaded file's name and text
-FILE_FIELDS = frozenset({"filename", "content", "content_base64"})
-
-
-def _nul_characters(value: Any, where: str) -> Iterator[InputProblem]:
-    """Text holding a NUL character (U+0000), in a value or a key: refused with its field instead
-    of failing in the database (PostgreSQL text cannot hold it: a 500). An uploaded file's name and
-    text (``FILE_FIELDS``) are left to the upload path, which keeps the name without control
-    characters and reports a NUL in the text with its row and column."""
-    if isinstance(value, dict):
-        for key, item in value.items():
-            name = str(key)
-            field = f"{where}.{name}" if where else name
-            if "\x00" in name:
-                yield InputProblem(message=msg("a NUL character is not allowed in text"), field=field)
-            elif not (where == "" and name in FILE_FIELDS):
-                yield from _nul_characters(item, field)
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _nul_characters(item, f"{where}.{index}")
-    elif isinstance(value, str) and "\x00" in value:
-        yield InputProblem(message=msg("a NUL character is not allowed in text"), field=where or None)
-
-
 def parse_body(model: type[M]) -> M:
     """Validate the request's JSON body against ``model``; every problem names its field."""
     payload = request.get_json(silent=True)
     if payload is None:
         raise ValidationFailed(msg("The request body must be a JSON object."))
-    out_of_range = [*_numbers_out_of_range(payload, ""), *_nul_characters(payload, "")]
-    if out_of_range:
-        raise ValidationFailed(msg("The request body is not valid"), out_of_range)
+    unstorable = list(_unstorable(payload, ""))
+    if unstorable:
+        raise ValidationFailed(msg("The request body is not valid"), unstorable)
     try:
         return model.model_validate(payload)
     except ValidationError as error:
@@ -129,7 +119,7 @@ def parse_body(model: type[M]) -> M:
 def parse_query(model: type[M]) -> M:
     """Validate the query parameters against ``model``; every problem names its parameter."""
     values = {name: request.args.get(name) for name in model.model_fields if request.args.get(name) is not None}
-    nul = list(_nul_characters(values, ""))
+    nul = list(_unstorable(values, ""))
     if nul:
         raise ValidationFailed(msg("The query parameters are not valid"), nul)
     try:
