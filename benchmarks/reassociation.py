@@ -37,7 +37,6 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -64,14 +63,6 @@ def _rss_mb() -> float:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
     return 0.0
-
-
-def _insert(conn: Any, table: Any, rows: Iterator[dict[str, Any]]) -> int:
-    """Bulk rows as the pages benchmark writes them (SQLite: ``executemany`` in batches;
-    PostgreSQL: one ``COPY`` per table, model defaults filled in, triggers fire as for INSERT)."""
-    from benchmarks.pages_at_scale import _insert as bulk
-
-    return bulk(conn, type("Rows", (), {"__table__": table}), rows)
 
 
 class Grave:
@@ -115,6 +106,7 @@ class Grave:
 def fill(app: Any, grave: Grave, n_sites: int) -> dict[str, float]:
     """Sites, remains, one sample and one current profile each, their alleles; the default
     frequency table through the app; ``ANALYZE``. Seconds per part."""
+    from benchmarks.pages_at_scale import _insert as bulk  # SQLite: executemany; PostgreSQL: COPY
     from labtrack.core import ids
     from labtrack.db import get_engine, standalone_session
     from labtrack.fixtures_path import fixtures_dir
@@ -147,25 +139,25 @@ def fill(app: Any, grave: Grave, n_sites: int) -> dict[str, float]:
         grave.example = accession[int(several[0])] if len(several) else accession[0]
         engine = get_engine()
         with engine.begin() as conn:
-            _insert(conn, Site.__table__, ({  # type: ignore[attr-defined]
+            bulk(conn, Site, ({
                 "id": k + 1, "code": code, "name_en": f"Site {code}", "name_ar": "", "governorate": "",
                 "legal_case_ref": "", "status": "active", "next_remains_number": int(numbers[k]) + 1,
                 "created_at": now} for k, code in enumerate(codes)))
-            _insert(conn, Remains.__table__, ({  # type: ignore[attr-defined]
+            bulk(conn, Remains, ({
                 "id": r + 1, "accession": accession[r], "site_id": int(grave.site[r]) + 1,
                 "number": number[r], "remains_type": "isolated_part",
                 "est_sex": "U", "trench": f"T{grave.grave[r]}", "grid": "", "recovery_team": "",
                 "anatomical_elements": "", "next_sample_number": 2, "created_at": now} for r in range(n)))
-            _insert(conn, Sample.__table__, ({  # type: ignore[attr-defined]
+            bulk(conn, Sample, ({
                 "id": r + 1, "accession": ids.sample_id(accession[r], 1), "remains_id": r + 1, "donor_id": None,
                 "missing_person_id": None, "number": 1, "sample_type": "femur", "state": "profiled",
                 "failure_reason": "", "created_at": now} for r in range(n)))
-            _insert(conn, Profile.__table__, ({  # type: ignore[attr-defined]
+            bulk(conn, Profile, ({
                 "id": r + 1, "sample_id": r + 1, "staff_member_id": None, "origin": "remains", "version": 1,
                 "kit": "GlobalFiler", "n_autosomal_loci": len(grave.calls[r]), "searchable": True,
                 "is_mixture": False, "superseded": False, "qc_notes": "", "qc_notes_json": "",
                 "created_at": now} for r in range(n)))
-            _insert(conn, ProfileAllele.__table__, ({  # type: ignore[attr-defined]
+            bulk(conn, ProfileAllele, ({
                 "profile_id": r + 1, "locus": locus, "allele1": a, "allele2": b, "extra_alleles": ""}
                 for r in range(n) for locus, a, b in grave.calls[r]))
         if engine.dialect.name == "postgresql":
