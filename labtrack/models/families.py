@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, UniqueConstraint
+from sqlalchemy import CheckConstraint, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from labtrack.models.base import created_at_field, in_list
@@ -23,12 +23,15 @@ class MissingPerson(SQLModel, table=True):
         CheckConstraint(in_list("notify_preference", NOTIFY_PREFERENCES), name="notify_preference"),
         CheckConstraint("birth_year IS NULL OR birth_year BETWEEN 1900 AND 2100", name="birth_year"),
         CheckConstraint("height_cm IS NULL OR height_cm BETWEEN 50 AND 250", name="height"),
+        # a list sorted by a name reads its keys from the index: (name, id), id being the tie-breaker
+        Index("ix_missing_person_name_ar_id", "name_ar", "id"),
+        Index("ix_missing_person_name_latin_id", "name_latin", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     case_number: str = Field(max_length=32, unique=True, index=True)
     name_ar: str = Field(default="", max_length=200)
-    name_latin: str = Field(default="", max_length=200, index=True)
+    name_latin: str = Field(default="", max_length=200)
     sex: str = Field(default="U", max_length=1)
     birth_date: date | None = None
     birth_year: int | None = Field(default=None, index=True)
@@ -51,12 +54,16 @@ class Donor(SQLModel, table=True):
     """A relative who gives a reference sample. Contact data is for coordinators and admins only."""
 
     __tablename__ = "donor"
-    __table_args__ = (CheckConstraint(in_list("sex", PERSON_SEXES), name="sex"),)
+    __table_args__ = (
+        CheckConstraint(in_list("sex", PERSON_SEXES), name="sex"),
+        Index("ix_donor_name_ar_id", "name_ar", "id"),  # lists sorted by a name (id: the tie-breaker)
+        Index("ix_donor_name_latin_id", "name_latin", "id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=32, unique=True, index=True)
     name_ar: str = Field(default="", max_length=200)
-    name_latin: str = Field(default="", max_length=200, index=True)
+    name_latin: str = Field(default="", max_length=200)
     sex: str = Field(default="U", max_length=1)
     birth_year: int | None = None
     phone: str = Field(default="", max_length=50)

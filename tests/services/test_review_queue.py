@@ -151,7 +151,9 @@ def test_pairs_in_order(grid) -> None:  # the fixture's pairs cover both kinds o
 
 @pytest.mark.parametrize("params", [{}, {"sort": "posterior"}, {"sort": "-posterior"}, {"sort": "status"},
                                     {"sort": "-created_at"}, {"status": "proposed_reject"},
-                                    {"strength": "moderate", "sort": "match_id"}])
+                                    {"strength": "moderate", "sort": "match_id"}, {"site": "QTF"},
+                                    {"site": "NJH", "sort": "-posterior"},
+                                    {"site": "QTF", "status": "proposed_reject", "sort": "run_id"}])
 def test_the_lean_path_lists_exactly_the_rows_of_the_whole_query(db: Session, analysts, params) -> None:
     """A page read through the queue's lean statement (keys on the match table, then the page's
     rows) has the same total and the same rows, in the same order, as the whole query paged."""
@@ -160,8 +162,7 @@ def test_the_lean_path_lists_exactly_the_rows_of_the_whole_query(db: Session, an
     from labtrack.services import listing, review_queue
 
     first, _ = analysts
-    site = make_site(db, "QTF")
-    remains = [make_remains(db, site) for _ in range(9)]
+    remains = [make_remains(db, site) for site in (make_site(db, "QTF"), make_site(db, "NJH")) for _ in range(9)]
     families = [make_family(db) for _ in range(3)]
     run = make_run(db, first.user)
     made = [make_match(db, run=run, remains=r, family=f, log10_lr=float(2 + (n % 4)), posterior=0.9 + (n % 3) / 100)
