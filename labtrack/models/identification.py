@@ -20,7 +20,8 @@ class Signature(SQLModel, table=True):
     """An electronic signature: signer, meaning, time and the hash of what was signed."""
 
     __tablename__ = "signature"
-    __table_args__ = (CheckConstraint(in_list("meaning", SIGNATURE_MEANINGS), name="meaning"),)
+    __table_args__ = (CheckConstraint(in_list("meaning", SIGNATURE_MEANINGS), name="meaning"),
+                      Index("ix_signature_record", "record_type", "record_id"))  # a record's signatures
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user_account.id")
@@ -59,7 +60,8 @@ class IssuedDocument(SQLModel, table=True):
 
     __tablename__ = "issued_document"
     __table_args__ = (CheckConstraint(in_list("kind", DOCUMENT_KINDS), name="kind"),
-                      Index("ix_issued_document_at", "at"))
+                      Index("ix_issued_document_at", "at"),
+                      Index("ix_issued_document_record", "record_type", "record_id"))  # a record's documents
 
     id: int | None = Field(default=None, primary_key=True)
     number: str = Field(max_length=40, unique=True, index=True)
