@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -44,6 +45,17 @@ def index() -> Any:
     return render_template("dashboard/index.html", stored=now.stored, pending=now.pending, data=data,
                            stages=dashboard.STAGES, tables=dashboard.TABLES, funnel_chart=funnel_chart,
                            mni_chart=mni_chart)
+
+
+@bp.post("/refresh")
+@roles_required(*ALL_ROLES)
+def refresh() -> Any:
+    """Queue a computation of the figures now (the worker runs it; one at a time: a refresh queued
+    or running already is not queued again)."""
+    dashboard_snapshot.request(get_session(), by=current_user,
+                               app=current_app._get_current_object())  # type: ignore[attr-defined]
+    flash(_("Newer figures are being computed; reload this page in a minute."), "info")
+    return redirect(url_for("dashboard.index"))
 
 
 @bp.route("/export")

@@ -110,3 +110,23 @@ def test_the_work_list_is_shown_in_the_readers_language_from_the_stored_figures(
     login_as("coordinator")
     page = client.get("/dashboard/", headers={"Accept-Language": "ar"}).get_data(as_text=True)
     assert "مطابقات بانتظار المراجعة" in page and "matches to review" not in page
+
+
+def test_refresh_now_queues_one_computation_for_the_worker(app: Flask, client: FlaskClient, db: Session,
+                                                           login_as) -> None:
+    """The page's button queues a refresh (the worker computes it), never a second while one waits."""
+    app.config["JOBS_INLINE"] = False
+    dashboard_snapshot.refresh(db)
+    login_as("technician")
+    page = client.get("/dashboard/", headers={"Accept-Language": "ar"}).get_data(as_text=True)
+    assert 'id="refresh-figures"' in page and "احسب الأرقام من جديد الآن" in page
+    assert _jobs(db, "queued") == []  # fresh figures: nothing queued by the view
+    answer = client.post("/dashboard/refresh", follow_redirects=True)
+    assert answer.status_code == 200
+    page = answer.get_data(as_text=True)
+    assert "Newer figures are being computed" in page and 'id="refresh-figures"' not in page
+    client.post("/dashboard/refresh")
+    assert len(_jobs(db, "queued")) == 1
+    assert run_inline(app) == 1
+    assert [j.status for j in _jobs(db, "done")] == ["done"]
+    assert 'id="refresh-figures"' in client.get("/dashboard/").get_data(as_text=True)
