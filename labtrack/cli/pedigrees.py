@@ -32,8 +32,11 @@ def import_(file: Path, username: str | None) -> None:
                                                          by=acting_user(db, username))
         except DomainError as error:
             raise fail(error) from error
+        notices = pedigree_exchange.already_identified(db, created, filename=file.name)
         click.echo(f"Imported {len(created)} famil{'y' if len(created) == 1 else 'ies'}: "
                    f"{', '.join(f.code for f in created)}.")
+        for notice in notices:
+            click.echo(f"Note: {notice}")
 
 
 @pedigrees.command("export")

@@ -11,8 +11,8 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from labtrack.core import ids
-from labtrack.core.errors import ProblemList
-from labtrack.core.messages import message_of, msg
+from labtrack.core.errors import InputProblem, ProblemList
+from labtrack.core.messages import message_of, msg, to_data
 from labtrack.imports.pedigrees import (
     PedigreeRow,
     add_missing_parents,
@@ -118,10 +118,32 @@ def import_upload(*, session: Session, raw: bytes, upload: Upload, by: User, con
     context.progress(session, 0.05, msg("checking the pedigrees"))
 
     def then(inner: Session, created: list[Family]) -> None:
+        notices = already_identified(inner, created, filename=upload.filename)
+        noted = {"n_problems": len(notices),  # notes shown on the upload's page
+                 "problems": [n.as_dict() | {"message": to_data(n.message)} for n in notices[:100]]} if notices else {}
         finish(inner, {"outcome": "imported", "n_families": len(created),
-                       "first_families": [f.code for f in created[:20]]})
+                       "first_families": [f.code for f in created[:20]], **noted})
 
     import_pedigrees(session=session, raw=raw, filename=upload.filename, by=by, then=then)
+
+
+def already_identified(session: Session, families: list[Family], *, filename: str | None = None
+                       ) -> list[InputProblem]:
+    """A note per new family whose missing person stands identified already (a family added for
+    them is not refused: a relative may come forward late; but a coordinator should know why
+    before its candidates are reviewed)."""
+    if not families:
+        return []
+    found = session.exec(
+        select(Family.code, MissingPerson.case_number)
+        .join(PedigreeMember, PedigreeMember.family_id == Family.id)  # type: ignore[arg-type]
+        .join(MissingPerson, MissingPerson.id == PedigreeMember.missing_person_id)  # type: ignore[arg-type]
+        .where(Family.id.in_([f.id for f in families]),  # type: ignore[union-attr]
+               MissingPerson.status == "identified")
+        .order_by(Family.code)).all()
+    return [InputProblem(message=msg("missing person %(case)s is identified already; check why a family is added "
+                                     "for them before reviewing its candidates", case=case),
+                         field="family_id", file=filename) for _code, case in dict.fromkeys(found)]
 
 
 def _add_members(session: Session, family: Family, rows: list[PedigreeRow],
