@@ -84,6 +84,10 @@ class ListSpec:
     #: sorted and skipped (``OFFSET``) on it, over the index only; the joins and lookups of the
     #: whole query then run for the page's keys only.
     seek: Callable[[ListRequest], Select[Any] | None] | None = None
+    #: optional lookups before the statements are built: ``prepare(session, request)`` gives the
+    #: request with values in ``resolved`` (e.g. a filter's code read as its row's id, so that the
+    #: database plans the filter with that value's own statistics, not an average)
+    prepare: Callable[[Session, ListRequest], ListRequest] | None = None
 
     def visible(self, identities: bool) -> tuple[Column, ...]:
         return tuple(c for c in self.columns if identities or not c.identity)
@@ -109,6 +113,8 @@ class ListRequest:
     #: values of filter columns (``where``) that the text ``q`` also finds, chosen by the caller
     #: (e.g. the kinds of QC remark whose wording in the reader's language holds ``q``)
     also: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: what the list's ``prepare`` looked up for this request (read by its ``seek``)
+    resolved: Mapping[str, Any] = field(default_factory=dict)
 
     def params(self, **changes: object) -> dict[str, object]:
         """The query parameters of this request (with ``changes``), defaults left out."""
@@ -268,9 +274,14 @@ def _sort_expr(spec: ListSpec, request: ListRequest, columns: Sequence[Column]) 
     return next(c.expr for c in columns if c.key == request.sort) if request.sort else spec.tiebreak
 
 
+def _prepared(session: Session, spec: ListSpec, request: ListRequest) -> ListRequest:
+    return spec.prepare(session, request) if spec.prepare is not None else request
+
+
 def page(session: Session, spec: ListSpec, request: ListRequest, *, identities: bool) -> ListPage:
     """The requested page of the filtered, sorted list and the total (a page past the end shows
     the last page, with a notice)."""
+    request = _prepared(session, spec, request)
     statement, columns = _filtered(spec, request, identities)
     lean = spec.seek(request) if spec.seek is not None else None
     counted = lean if lean is not None else statement.order_by(None)
@@ -299,6 +310,7 @@ def after(session: Session, spec: ListSpec, request: ListRequest, *, key: tuple[
     """Keyset paging (the API's cursors): the first ``limit`` rows after the row whose (sort value,
     tie-breaker) is ``key`` (from the start when None), in list order, and the total. Through an
     index on (sort column, tie-breaker) the database starts at the key instead of skipping rows."""
+    request = _prepared(session, spec, request)
     statement, columns = _filtered(spec, request, identities)
     lean = spec.seek(request) if spec.seek is not None else None
     counted = lean if lean is not None else statement.order_by(None)

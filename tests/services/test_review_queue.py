@@ -172,7 +172,8 @@ def test_the_lean_path_lists_exactly_the_rows_of_the_whole_query(db: Session, an
     whole = replace(review_queue.QUEUE, seek=None)
     for page in (1, 2):
         request = listing.parse(review_queue.QUEUE, {**params, "per": "25", "page": str(page)}, identities=True)
-        assert review_queue.QUEUE.seek is not None and review_queue.QUEUE.seek(request) is not None
+        assert review_queue.QUEUE.seek is not None and review_queue.QUEUE.prepare is not None
+        assert review_queue.QUEUE.seek(review_queue.QUEUE.prepare(db, request)) is not None
         fast = listing.page(db, review_queue.QUEUE, request, identities=True)
         slow = listing.page(db, whole, request, identities=True)
         assert fast.total == slow.total > 0
@@ -180,3 +181,7 @@ def test_the_lean_path_lists_exactly_the_rows_of_the_whole_query(db: Session, an
         assert fast.rows == slow.rows
     assert listing.page(db, review_queue.QUEUE, listing.parse(review_queue.QUEUE, {}, identities=True),
                         identities=True).total == len(made)
+    for code, expected in (("QTF", len(made) // 2), ("NJH", len(made) // 2), ("NONE", 0)):  # no such site: none
+        request = listing.parse(review_queue.QUEUE, {"site": code}, identities=True)
+        assert listing.page(db, review_queue.QUEUE, request, identities=True).total == expected
+        assert listing.page(db, whole, request, identities=True).total == expected
