@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from labtrack.core import ids
 from labtrack.core.errors import InputProblem, ProblemList
-from labtrack.core.messages import message_of, msg, to_data
+from labtrack.core.messages import message_of, msg
 from labtrack.imports.pedigrees import (
     PedigreeRow,
     add_missing_parents,
@@ -23,6 +23,7 @@ from labtrack.imports.pedigrees import (
 )
 from labtrack.models import Family, MissingPerson, PedigreeMember, Sample, Upload, User
 from labtrack.services.transaction import write
+from labtrack.services.uploads import stored_problems
 
 if TYPE_CHECKING:
     from labtrack.services.worker import JobContext
@@ -119,8 +120,7 @@ def import_upload(*, session: Session, raw: bytes, upload: Upload, by: User, con
 
     def then(inner: Session, created: list[Family]) -> None:
         notices = already_identified(inner, created, filename=upload.filename)
-        noted = {"n_problems": len(notices),  # notes shown on the upload's page
-                 "problems": [n.as_dict() | {"message": to_data(n.message)} for n in notices[:100]]} if notices else {}
+        noted = stored_problems(notices) if notices else {}  # notes shown on the upload's page
         finish(inner, {"outcome": "imported", "n_families": len(created),
                        "first_families": [f.code for f in created[:20]], **noted})
 

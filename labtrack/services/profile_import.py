@@ -47,6 +47,7 @@ from labtrack.models import (
 from labtrack.services import audit, audit_deep
 from labtrack.services.quality import DEFAULT_MIN_SEARCH_LOCI, staff_genotypes, staff_match
 from labtrack.services.transaction import write
+from labtrack.services.uploads import stored_problems
 
 if TYPE_CHECKING:
     from labtrack.services.worker import JobContext
@@ -269,9 +270,7 @@ def import_upload(*, session: Session, raw: bytes, upload: Upload, by: User, con
     if options.get("check_only"):
         with write(session, actor=by, reason=f"profile file {upload.filename} checked"):
             finish(session, {"outcome": "checked", "n_profiles": len(parsed.profiles), "kit": parsed.kit,
-                             "file_format": parsed.file_format, "n_problems": len(parsed.problems),
-                             "problems": [p.as_dict() | {"message": to_data(p.message)}
-                                          for p in parsed.problems[:5000]],
+                             "file_format": parsed.file_format, **stored_problems(parsed.problems),
                              # the profiles read, as the check's table shows them (the first 5,000)
                              "profiles": [{"sample_id": p.sample_id, "loci": p.n_autosomal_loci,
                                            "mixture": p.is_mixture} for p in parsed.profiles[:5000]]})

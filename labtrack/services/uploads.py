@@ -120,8 +120,14 @@ def _result(upload: Upload) -> dict[str, Any]:
 
 def refusal(error: DomainError) -> dict[str, Any]:
     """What a refused upload keeps: the message and its problems (at most ``MAX_STORED_PROBLEMS``)."""
-    return {"outcome": "refused", "message": to_data(error.message), "n_problems": len(error.problems),
-            "problems": [p.as_dict() | {"message": to_data(p.message)} for p in error.problems[:MAX_STORED_PROBLEMS]]}
+    return {"outcome": "refused", "message": to_data(error.message), **stored_problems(error.problems)}
+
+
+def stored_problems(problems: list[InputProblem]) -> dict[str, Any]:
+    """How an upload's result keeps problems (or notes) for its page: how many, and the first
+    ``MAX_STORED_PROBLEMS`` with their messages as data (shown in the reader's language)."""
+    return {"n_problems": len(problems),
+            "problems": [p.as_dict() | {"message": to_data(p.message)} for p in problems[:MAX_STORED_PROBLEMS]]}
 
 
 def importers() -> dict[str, Importer]:
