@@ -45,6 +45,16 @@ PARTS = {"remains": msg("the remains profile"), "family": msg("the pedigree, its
          "engine": msg("the engine version"), "mutation_rates": msg("the per-marker mutation-rate table")}
 
 
+#: ids per ``IN (...)`` list: PostgreSQL's driver takes at most 65,535 parameters a statement, and a
+#: full run at 100,000 families asks for more than that
+_CHUNK = 5000
+
+
+def _chunked(ids: list[int]) -> list[list[int]]:
+    ordered = sorted(set(ids))
+    return [ordered[start:start + _CHUNK] for start in range(0, len(ordered), _CHUNK)]
+
+
 def digest(snapshot: dict[str, Any]) -> str:
     return hashlib.sha256(canonical_json(snapshot).encode("utf-8")).hexdigest()
 
@@ -53,8 +63,9 @@ def _current_profiles(session: Session, sample_ids: list[int]) -> dict[int, Prof
     found: dict[int, Profile] = {}
     if not sample_ids:
         return found
-    for profile in session.exec(select(Profile).where(Profile.sample_id.in_(sample_ids),  # type: ignore[union-attr]
-                                                      Profile.superseded == False)):  # noqa: E712
+    for profile in (profile for chunk in _chunked(sample_ids) for profile in session.exec(
+            select(Profile).where(Profile.sample_id.in_(chunk),  # type: ignore[union-attr]
+                                  Profile.superseded == False))):  # noqa: E712
         if profile.sample_id is not None and profile.version >= getattr(found.get(profile.sample_id), "version", 0):
             found[profile.sample_id] = profile
     return found
@@ -64,9 +75,9 @@ def _alleles(session: Session, profile_ids: list[int]) -> dict[int, dict[str, li
     found: dict[int, dict[str, list[str]]] = {}
     if not profile_ids:
         return found
-    for profile_id, locus, a1, a2 in session.exec(
+    for profile_id, locus, a1, a2 in (row for chunk in _chunked(profile_ids) for row in session.exec(
             select(ProfileAllele.profile_id, ProfileAllele.locus, ProfileAllele.allele1, ProfileAllele.allele2)
-            .where(ProfileAllele.profile_id.in_(profile_ids))):  # type: ignore[attr-defined]
+            .where(ProfileAllele.profile_id.in_(chunk)))):  # type: ignore[attr-defined]
         found.setdefault(profile_id, {})[locus] = [a1, a2]
     return found
 
@@ -90,30 +101,35 @@ class Parts:
     def remains(self, sample_ids: list[int]) -> dict[int, dict[str, Any]]:
         profiles = _current_profiles(self.session, sample_ids)
         alleles = _alleles(self.session, [p.id or 0 for p in profiles.values()])
-        accessions = dict(self.session.exec(select(Sample.id, Sample.accession)
-                                            .where(Sample.id.in_(sample_ids))).all())  # type: ignore[union-attr]
+        accessions = {sid: accession for chunk in _chunked(sample_ids) for sid, accession in self.session.exec(
+            select(Sample.id, Sample.accession).where(Sample.id.in_(chunk))).all()}  # type: ignore[union-attr]
         return {sid: {"sample": accessions.get(sid), "profile": _profile_part(profiles.get(sid), alleles)}
                 for sid in sample_ids}
 
     def families(self, family_ids: list[int]) -> dict[int, dict[str, Any]]:
         wanted = [f for f in family_ids if f not in self._families]
         if wanted:
-            members = list(self.session.exec(select(PedigreeMember).where(PedigreeMember.family_id.in_(wanted))  # type: ignore[attr-defined]
-                                             .order_by(PedigreeMember.id)))  # type: ignore[arg-type]
-            codes = dict(self.session.exec(select(Family.id, Family.code).where(Family.id.in_(wanted))).all())  # type: ignore[union-attr]
+            members = [m for chunk in _chunked(wanted) for m in self.session.exec(
+                select(PedigreeMember).where(PedigreeMember.family_id.in_(chunk))  # type: ignore[attr-defined]
+                .order_by(PedigreeMember.id))]  # type: ignore[arg-type]
+            codes = {fid: code for chunk in _chunked(wanted) for fid, code in self.session.exec(
+                select(Family.id, Family.code).where(Family.id.in_(chunk))).all()}  # type: ignore[union-attr]
             donor_ids = sorted({m.donor_id for m in members if m.donor_id is not None})
-            donors = dict(self.session.exec(select(Donor.id, Donor.code).where(Donor.id.in_(donor_ids))).all()) \
-                if donor_ids else {}  # type: ignore[union-attr]
+            donors = {did: code for chunk in _chunked(donor_ids) for did, code in self.session.exec(
+                select(Donor.id, Donor.code).where(Donor.id.in_(chunk))).all()}  # type: ignore[union-attr]
             samples: dict[int, Sample] = {}
-            for sample in self.session.exec(select(Sample).where(Sample.donor_id.in_(donor_ids))  # type: ignore[union-attr]
-                                            .order_by(Sample.id)) if donor_ids else []:
+            for sample in (sample for chunk in _chunked(donor_ids) for sample in self.session.exec(
+                    select(Sample).where(Sample.donor_id.in_(chunk)).order_by(Sample.id))):  # type: ignore[union-attr]
                 samples.setdefault(sample.donor_id or 0, sample)
             profiles = _current_profiles(self.session, [s.id or 0 for s in samples.values()])
             alleles = _alleles(self.session, [p.id or 0 for p in profiles.values()])
             by_id = {m.id: m for m in members}
+            by_family: dict[int, list[PedigreeMember]] = {}
+            for m in members:  # grouped once: a scan per family was quadratic at 100,000 families
+                by_family.setdefault(m.family_id, []).append(m)
             for family_id in wanted:
                 rows = []
-                for m in (m for m in members if m.family_id == family_id):
+                for m in by_family.get(family_id, []):
                     sample = samples.get(m.donor_id or -1)
                     rows.append({
                         "person": m.person_code, "sex": m.sex,

@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from labtrack.core.errors import Conflict
 from labtrack.documents.wording import catalogue
-from labtrack.models import ConsentRecord, Donor, Family, Identification, MatchEvidence
+from labtrack.models import ConsentRecord, Donor, Family, Identification, MatchEvidence, PedigreeMember
 from labtrack.services import consent, families, review, snapshots
 from tests.factories import PASSWORD, UserWithPassword, make_user
 from tests.services.test_candidates import FEMUR, _open, _retype, _run
@@ -175,3 +175,27 @@ def test_a_run_without_a_rate_table_keeps_no_rates(app: Flask, db: Session, lab)
     match_id = _femur(app, db, analyst)
     evidence = db.exec(select(MatchEvidence).where(MatchEvidence.match_id == match_id)).one()
     assert "mutation_rates" not in json.loads(evidence.inputs_json)
+
+
+def test_snapshot_parts_read_in_chunks_are_those_read_at_once(db: Session, lab,  # noqa: ANN001
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """A full run at 100,000 families asks for more ids than one statement takes (PostgreSQL's
+    driver: 65,535 parameters): the parts are read in chunks, and each family keeps its own members."""
+    from labtrack.models import Sample
+
+    family_ids = sorted(db.exec(select(Family.id)).all())
+    sample_ids = sorted(db.exec(select(Sample.id).where(Sample.remains_id != None)).all())  # noqa: E711
+    assert len(family_ids) >= 3 and len(sample_ids) >= 3
+    at_once = snapshots.Parts(db)
+    whole = (at_once.families(family_ids), at_once.remains(sample_ids))
+    monkeypatch.setattr(snapshots, "_CHUNK", 2)
+    in_chunks = snapshots.Parts(db)
+    assert (in_chunks.families(family_ids), in_chunks.remains(sample_ids)) == whole
+    codes = dict(db.exec(select(Family.id, Family.code)).all())
+    for family_id, part in whole[0].items():
+        assert part["code"] == codes[family_id] and part["members"]
+        donors = {m["donor"] for m in part["members"] if m["donor"]}
+        owned = set(db.exec(select(Donor.code).join(PedigreeMember, PedigreeMember.donor_id == Donor.id)
+                            .where(PedigreeMember.family_id == family_id)).all())
+        assert donors == owned
+    assert sum(1 for part in whole[1].values() if part["profile"]) >= 3
