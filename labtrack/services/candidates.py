@@ -243,16 +243,13 @@ def _close(match: Match, run: MatchRun, now: object, reason: str) -> None:
 
 def _why_gone(session: Session, gone: list[Match], run: MatchRun) -> dict[int, str]:
     """A reason a person can read for each candidate the run no longer reports."""
-    profile_ids = sorted({m.profile_id for m in gone})
-    profiles = {p.id: p for start in range(0, len(profile_ids), _CHUNK) for p in session.exec(
-        select(Profile).where(Profile.id.in_(profile_ids[start:start + _CHUNK])))}  # type: ignore[union-attr]
+    profiles = {p.id: p for p in snapshots.rows_by_ids(session, (m.profile_id for m in gone), lambda chunk: select(
+        Profile).where(Profile.id.in_(chunk)))}  # type: ignore[union-attr]
     consenting = consent.consenting_donor_ids(session)
-    family_ids = sorted({m.family_id for m in gone})
     withdrawn: set[int] = set()
-    for family_id, donor_id in (row for start in range(0, len(family_ids), _CHUNK) for row in session.exec(
-            select(PedigreeMember.family_id, PedigreeMember.donor_id)
-            .where(PedigreeMember.family_id.in_(family_ids[start:start + _CHUNK]),  # type: ignore[attr-defined]
-                   PedigreeMember.donor_id != None))):  # noqa: E711
+    for family_id, donor_id in snapshots.rows_by_ids(session, (m.family_id for m in gone), lambda chunk: select(
+            PedigreeMember.family_id, PedigreeMember.donor_id).where(
+            PedigreeMember.family_id.in_(chunk), PedigreeMember.donor_id != None)):  # type: ignore[attr-defined]  # noqa: E711
         if donor_id not in consenting:
             withdrawn.add(family_id)
     params = json.loads(run.params_json or "{}")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,9 +51,13 @@ PARTS = {"remains": msg("the remains profile"), "family": msg("the pedigree, its
 _CHUNK = 5000
 
 
-def _chunked(ids: list[int]) -> list[list[int]]:
+def rows_by_ids(session: Session, ids: Iterable[int], statement: Callable[[list[int]], Any]) -> Iterator[Any]:
+    """The rows of ``statement(chunk)`` for the distinct ``ids`` in ascending chunks of ``_CHUNK``
+    (the statement filters on ``column.in_(chunk)``), so that no statement carries more ids than
+    the driver takes; rows of one id all come from the same statement."""
     ordered = sorted(set(ids))
-    return [ordered[start:start + _CHUNK] for start in range(0, len(ordered), _CHUNK)]
+    for start in range(0, len(ordered), _CHUNK):
+        yield from session.exec(statement(ordered[start:start + _CHUNK]))
 
 
 def digest(snapshot: dict[str, Any]) -> str:
@@ -63,9 +68,8 @@ def _current_profiles(session: Session, sample_ids: list[int]) -> dict[int, Prof
     found: dict[int, Profile] = {}
     if not sample_ids:
         return found
-    for profile in (profile for chunk in _chunked(sample_ids) for profile in session.exec(
-            select(Profile).where(Profile.sample_id.in_(chunk),  # type: ignore[union-attr]
-                                  Profile.superseded == False))):  # noqa: E712
+    for profile in rows_by_ids(session, sample_ids, lambda chunk: select(Profile).where(
+            Profile.sample_id.in_(chunk), Profile.superseded == False)):  # type: ignore[union-attr]  # noqa: E712
         if profile.sample_id is not None and profile.version >= getattr(found.get(profile.sample_id), "version", 0):
             found[profile.sample_id] = profile
     return found
@@ -75,9 +79,9 @@ def _alleles(session: Session, profile_ids: list[int]) -> dict[int, dict[str, li
     found: dict[int, dict[str, list[str]]] = {}
     if not profile_ids:
         return found
-    for profile_id, locus, a1, a2 in (row for chunk in _chunked(profile_ids) for row in session.exec(
-            select(ProfileAllele.profile_id, ProfileAllele.locus, ProfileAllele.allele1, ProfileAllele.allele2)
-            .where(ProfileAllele.profile_id.in_(chunk)))):  # type: ignore[attr-defined]
+    for profile_id, locus, a1, a2 in rows_by_ids(session, profile_ids, lambda chunk: select(
+            ProfileAllele.profile_id, ProfileAllele.locus, ProfileAllele.allele1, ProfileAllele.allele2)
+            .where(ProfileAllele.profile_id.in_(chunk))):  # type: ignore[attr-defined]
         found.setdefault(profile_id, {})[locus] = [a1, a2]
     return found
 
@@ -101,25 +105,24 @@ class Parts:
     def remains(self, sample_ids: list[int]) -> dict[int, dict[str, Any]]:
         profiles = _current_profiles(self.session, sample_ids)
         alleles = _alleles(self.session, [p.id or 0 for p in profiles.values()])
-        accessions = {sid: accession for chunk in _chunked(sample_ids) for sid, accession in self.session.exec(
-            select(Sample.id, Sample.accession).where(Sample.id.in_(chunk))).all()}  # type: ignore[union-attr]
+        accessions = dict(rows_by_ids(self.session, sample_ids, lambda chunk: select(
+            Sample.id, Sample.accession).where(Sample.id.in_(chunk))))  # type: ignore[union-attr]
         return {sid: {"sample": accessions.get(sid), "profile": _profile_part(profiles.get(sid), alleles)}
                 for sid in sample_ids}
 
     def families(self, family_ids: list[int]) -> dict[int, dict[str, Any]]:
         wanted = [f for f in family_ids if f not in self._families]
         if wanted:
-            members = [m for chunk in _chunked(wanted) for m in self.session.exec(
-                select(PedigreeMember).where(PedigreeMember.family_id.in_(chunk))  # type: ignore[attr-defined]
-                .order_by(PedigreeMember.id))]  # type: ignore[arg-type]
-            codes = {fid: code for chunk in _chunked(wanted) for fid, code in self.session.exec(
-                select(Family.id, Family.code).where(Family.id.in_(chunk))).all()}  # type: ignore[union-attr]
-            donor_ids = sorted({m.donor_id for m in members if m.donor_id is not None})
-            donors = {did: code for chunk in _chunked(donor_ids) for did, code in self.session.exec(
-                select(Donor.id, Donor.code).where(Donor.id.in_(chunk))).all()}  # type: ignore[union-attr]
+            members = list(rows_by_ids(self.session, wanted, lambda chunk: select(PedigreeMember).where(
+                PedigreeMember.family_id.in_(chunk)).order_by(PedigreeMember.id)))  # type: ignore[attr-defined, arg-type]
+            codes = dict(rows_by_ids(self.session, wanted, lambda chunk: select(Family.id, Family.code).where(
+                Family.id.in_(chunk))))  # type: ignore[union-attr]
+            donor_ids = [m.donor_id for m in members if m.donor_id is not None]
+            donors = dict(rows_by_ids(self.session, donor_ids, lambda chunk: select(Donor.id, Donor.code).where(
+                Donor.id.in_(chunk))))  # type: ignore[union-attr]
             samples: dict[int, Sample] = {}
-            for sample in (sample for chunk in _chunked(donor_ids) for sample in self.session.exec(
-                    select(Sample).where(Sample.donor_id.in_(chunk)).order_by(Sample.id))):  # type: ignore[union-attr]
+            for sample in rows_by_ids(self.session, donor_ids, lambda chunk: select(Sample).where(
+                    Sample.donor_id.in_(chunk)).order_by(Sample.id)):  # type: ignore[union-attr]
                 samples.setdefault(sample.donor_id or 0, sample)
             profiles = _current_profiles(self.session, [s.id or 0 for s in samples.values()])
             alleles = _alleles(self.session, [p.id or 0 for p in profiles.values()])
