@@ -238,6 +238,9 @@ def main() -> None:  # noqa: PLR0915 - one benchmark, step by step
                              "cancelled): measure only one new remains to its candidates")
     parser.add_argument("--files-once", action="store_true",
                         help="run the search from files once, before the run in the app (not again after it)")
+    parser.add_argument("--files-from", type=Path, default=None,
+                        help="take the search from files of an earlier run's --json (same sizes, seed, threads and "
+                             "parameters: the same simulated files) instead of running it again; with --files-once")
     parser.add_argument("--stage", choices=["files", "worker", "worker-loop"], default=None, help=argparse.SUPPRESS)
     parser.add_argument("--dir", type=Path, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--params", default="", help=argparse.SUPPRESS)
@@ -294,7 +297,10 @@ def main() -> None:  # noqa: PLR0915 - one benchmark, step by step
         params = lab_settings.run_parameters(session, app.config)
     figures["parameters"] = json.loads(params.to_json())
 
-    if not args.only_new_remains:
+    if args.files_from and not args.only_new_remains:
+        figures["from_files"] = _earlier_search_from_files(args.files_from, figures)
+        print("from files (an earlier run's):", figures["from_files"], flush=True)
+    elif not args.only_new_remains:
         figures["from_files"] = _child(["--stage", "files", "--dir", str(files), "--params", params.to_json(),
                                         "--threads", str(args.threads)], env)
         print("from files:", figures["from_files"], flush=True)
@@ -337,7 +343,7 @@ def main() -> None:  # noqa: PLR0915 - one benchmark, step by step
                                                     .where(Match.closed_at.is_(None))).one(),
                 "remains": run.n_remains, "families": run.n_families}
         searches = [figures["from_files"]]
-        if not args.files_once:
+        if not args.files_once and not args.files_from:
             figures["from_files_again"] = _child(["--stage", "files", "--dir", str(files), "--params",
                                                   params.to_json(), "--threads", str(args.threads)], env)
             searches.append(figures["from_files_again"])
@@ -354,6 +360,23 @@ def main() -> None:  # noqa: PLR0915 - one benchmark, step by step
     print(json.dumps(figures, indent=1))
     if args.json:
         args.json.write_text(json.dumps(figures, indent=1))
+
+
+def _earlier_search_from_files(path: Path, figures: dict[str, Any]) -> dict[str, Any]:
+    """The search from files of an earlier run of this benchmark on the same simulated data.
+
+    The simulation is fixed by its sizes and seed, and the search from files never reads the
+    database, so a run on a second database can reuse it; anything that would change the files or
+    the search refuses.
+    """
+    earlier = json.loads(path.read_text())
+    keys = ("families", "remains", "loci", "new", "seed", "threads")
+    differ = [k for k in keys if earlier["setup"].get(k) != figures["setup"][k]]
+    if earlier.get("parameters") != figures["parameters"]:
+        differ.append("parameters")
+    if differ or "from_files" not in earlier:
+        raise SystemExit(f"{path}: not the same search ({', '.join(differ) or 'no from_files'}); run it again")
+    return dict(earlier["from_files"], taken_from=f"{path.name} ({earlier['database']}, {earlier['when']})")
 
 
 def _one_new_remains(figures: dict[str, Any], held: list[str], accession: dict[str, str], genotypes: pd.DataFrame,
