@@ -42,6 +42,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -66,6 +67,52 @@ def _memory_mb(pid: int) -> dict[str, float]:
         if name in ("VmRSS", "VmHWM"):
             fields[{"VmRSS": "rss_mb", "VmHWM": "peak_rss_mb"}[name]] = round(int(value.split()[0]) / 1024, 1)
     return fields
+
+
+class _MemoryTrace:
+    """Samples a worker's resident memory (the process and its children: the local cluster) with
+    the stage its job reports, into a CSV; ``peaks()``: the largest sample per stage."""
+
+    def __init__(self, engine: Any, path: Path) -> None:
+        self.engine, self.path, self.started = engine, path, time.perf_counter()
+        self.rows: list[tuple[float, str, float, float, float]] = []
+
+    def __call__(self, pid: int) -> None:
+        from sqlalchemy import text
+
+        try:
+            own = _memory_mb(pid)["rss_mb"]
+            children = sum(_memory_mb(int(c))["rss_mb"] for c in _children(pid))
+        except (OSError, KeyError):  # the process ended between two reads
+            return
+        with self.engine.connect() as connection:
+            row = connection.execute(text("SELECT stage, progress FROM job WHERE status = 'running' "
+                                          "ORDER BY id LIMIT 1")).first()
+        stage, progress = (row[0], row[1]) if row else ("(no job running)", 0.0)
+        self.rows.append((round(time.perf_counter() - self.started, 1), stage, round(progress, 3), own, children))
+        with self.path.open("w") as out:
+            out.write("seconds,stage,progress,worker_rss_mb,children_rss_mb\n")
+            out.writelines(f"{t},{json.dumps(st)},{p},{o},{c}\n" for t, st, p, o, c in self.rows)
+
+    def peaks(self) -> dict[str, dict[str, float]]:
+        found: dict[str, dict[str, float]] = {}
+        for _, stage, _, own, children in self.rows:
+            peak = found.setdefault(stage, {"worker_rss_mb": 0.0, "children_rss_mb": 0.0})
+            peak["worker_rss_mb"] = max(peak["worker_rss_mb"], own)
+            peak["children_rss_mb"] = max(peak["children_rss_mb"], children)
+        return found
+
+
+def _children(pid: int) -> list[str]:
+    """Every descendant of ``pid`` (Linux ``/proc``)."""
+    found, todo = [], [str(pid)]
+    while todo:
+        parent = todo.pop()
+        for task in Path(f"/proc/{parent}/task").iterdir():
+            kids = (task / "children").read_text().split()
+            found += kids
+            todo += kids
+    return found
 
 
 # --- child processes --------------------------------------------------------------------------
@@ -101,15 +148,25 @@ def stage_worker(loop: bool) -> dict[str, Any]:
     return {"seconds": round(time.perf_counter() - started, 2), "jobs": ran, "peak_rss_mb": _peak_mb()}
 
 
-def _child(args: list[str], env: dict[str, str]) -> dict[str, Any]:
+def _child(args: list[str], env: dict[str, str], trace: Callable[[int], None] | None = None) -> dict[str, Any]:
     """Run a stage in a child process; its figures plus the CPU seconds of it and of every process
     it started (the evidence step's local cluster), which the load of a shared machine changes
-    less than the wall time."""
+    less than the wall time. ``trace(pid)`` is called about every second while the child runs."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    output = subprocess.run([sys.executable, "-m", "benchmarks.match_run_in_app", *args], cwd=ROOT, env=env,
-                            check=True, capture_output=True, text=True)
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        child = subprocess.Popen([sys.executable, "-m", "benchmarks.match_run_in_app", *args], cwd=ROOT, env=env,
+                                 stdout=out, stderr=err, text=True)
+        while child.poll() is None:
+            if trace is not None:
+                trace(child.pid)
+            time.sleep(1)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    if child.returncode:
+        raise subprocess.CalledProcessError(child.returncode, args, stdout, stderr)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    figures = json.loads(output.stdout.strip().splitlines()[-1])
+    figures = json.loads(stdout.strip().splitlines()[-1])
     figures["cpu_s"] = round(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, 1)
     figures["load_average_after"] = round(os.getloadavg()[0], 1)
     return figures
@@ -241,6 +298,9 @@ def main() -> None:  # noqa: PLR0915 - one benchmark, step by step
     parser.add_argument("--files-from", type=Path, default=None,
                         help="take the search from files of an earlier run's --json (same sizes, seed, threads and "
                              "parameters: the same simulated files) instead of running it again; with --files-once")
+    parser.add_argument("--memory-trace", type=Path, default=None,
+                        help="a CSV of the worker's resident memory (its own and its processes') and the job's stage, "
+                             "about every second of the full run in the app")
     parser.add_argument("--stage", choices=["files", "worker", "worker-loop"], default=None, help=argparse.SUPPRESS)
     parser.add_argument("--dir", type=Path, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--params", default="", help=argparse.SUPPRESS)
@@ -268,8 +328,9 @@ def main() -> None:  # noqa: PLR0915 - one benchmark, step by step
                LABTRACK_DATABASE_URL=args.database_url or f"sqlite:///{work}/bench.sqlite", PYTHONPATH=str(ROOT))
     os.environ.update({k: env[k] for k in ("LABTRACK_INSTANCE_PATH", "LABTRACK_SECRET_KEY", "LABTRACK_AUDIT_KEY",
                                            "LABTRACK_MATCH_THREADS", "LABTRACK_DATABASE_URL")})
-    figures: dict[str, Any] = {"setup": {k: v for k, v in vars(args).items() if k not in ("stage", "dir", "params",
-                                                                                          "json")},
+    setup = {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()
+             if k not in ("stage", "dir", "params", "json")}
+    figures: dict[str, Any] = {"setup": setup,
                                "database": "postgresql" if args.database_url.startswith("postgres") else "sqlite",
                                "when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")}
     figures["setup"]["database_url"] = figures["database"]
@@ -333,7 +394,10 @@ def main() -> None:  # noqa: PLR0915 - one benchmark, step by step
                 jobs.request_cancel(session, job_id or 0, by=admin)
             figures["cancelled_jobs"] = len(figures["queued_jobs"])
     else:
-        figures["in_app_run"] = _child(["--stage", "worker"], env)
+        tracer = _MemoryTrace(engine, args.memory_trace) if args.memory_trace else None
+        figures["in_app_run"] = _child(["--stage", "worker"], env, trace=tracer)
+        if tracer is not None:
+            figures["in_app_run"]["memory_by_stage"] = tracer.peaks()
         with app.app_context(), Session(engine, expire_on_commit=False) as session:
             run = session.exec(select(MatchRun).order_by(MatchRun.id.desc())).first()
             assert run is not None and run.status == "done", (run.status, run.error) if run else None

@@ -42,7 +42,8 @@ ENGINE_VERSION = f"labtrack-kinship {__version__}"
 STAGES = {"tables": (0.0, 0.45), "search": (0.45, 0.9), "evidence": (0.9, 1.0)}
 #: what a run is doing at each stage, for people (the job's stage)
 STAGE_TEXTS = {"input": msg("reading the input"), "tables": msg("building the family tables"),
-               "search": msg("searching"), "evidence": msg("exact likelihood ratios")}
+               "search": msg("searching"), "evidence": msg("exact likelihood ratios"),
+               "store": msg("storing the candidates")}
 JOB_KIND = "match_run"
 #: the family tables of this worker process's last run, reused by the next run with the same
 #: family side (continuous matching's runs of one new remains; ``LABTRACK_MATCH_TABLE_CACHE=0``
@@ -238,6 +239,8 @@ def run_job(context: JobContext) -> None:
                                     evidence_map=evidence, problems=engine.problems,
                                     table_cache=TABLE_CACHE if cache else None, family_key=family_key)
         context.check()
+        with write(session, actor=actor, reason="match run progress"):  # minutes at 100,000 × 100,000
+            context.progress(session, run.progress, STAGE_TEXTS["store"])
         _store_matches(session, run, found, actor, context, search=(input_sha256, store_scope, engine,
                                                                   kwargs.get("prior")))
 

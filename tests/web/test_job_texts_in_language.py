@@ -97,6 +97,31 @@ def test_the_stage_of_a_running_job_is_shown_in_the_readers_language(
     assert "(searching)" in client.get(f"/matching/runs/{run.id}", headers=ENGLISH).get_data(as_text=True)
 
 
+def test_a_run_says_it_is_storing_its_candidates_while_it_stores_them(
+        app: Flask, db: Session, queued, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+    """Storing a full run's candidates takes minutes at Syria's size: the job says so meanwhile."""
+    from labtrack.services import candidates
+
+    _analyst, run, job = queued
+    seen: list[tuple[str, str]] = []
+    store = candidates.store
+
+    def watched(session: Session, *args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        stored = session.get(Job, job.id, populate_existing=True)
+        seen.append((stored.status, stored.stage_json))
+        return store(session, *args, **kwargs)
+
+    monkeypatch.setattr(candidates, "store", watched)
+    db.rollback()
+    assert Worker(app).run(once=True) == 1
+    assert [(status, json.loads(stage)) for status, stage in seen] == [
+        ("running", {"msg": "storing the candidates", "params": {}})]
+    job, run = _fresh(db, Job, job.id), _fresh(db, MatchRun, run.id)
+    assert job.status == "done" and run.status == "done" and run.n_matches > 0
+    with app.test_request_context(headers=ARABIC):
+        assert text(from_json(seen[0][1], "")) == "حفظ المرشحين"
+
+
 def test_a_job_of_a_dead_worker_says_why_it_was_requeued_and_failed_in_arabic(
         client: FlaskClient, db: Session, queued) -> None:  # noqa: ANN001
     _analyst, run, job = queued
