@@ -142,6 +142,10 @@ def _latest_digests(session: Session, match_ids: list[int]) -> dict[int, str]:
 
 
 _FEW = 500
+#: candidates per flush of a store: a full run at 100,000 × 100,000 stores some 236,000, each with
+#: a snapshot of several KB and its audit entries; written a batch at a time (inside the one
+#: transaction), the worker holds one batch of them, not all
+_STORE_BATCH = 2000
 
 
 def store(session: Session, run: MatchRun, found: list[Candidate], scope: Scope,
@@ -166,7 +170,9 @@ def store(session: Session, run: MatchRun, found: list[Candidate], scope: Scope,
     now = utcnow()
     seen: set[tuple[int | None, int]] = set()
     new_matches: list[tuple[Match, int, Candidate, str, tuple[str, str]]] = []
-    for candidate in found:
+    for position, candidate in enumerate(found, 1):
+        if position > 1 and (position - 1) % _STORE_BATCH == 0:  # the previous batch is complete
+            _write_batch(session, run, new_matches)
         ids, family_id = profiles.get(candidate.remains_sample_id), families.get(candidate.family_id)
         if ids is None or family_id is None:
             outcome.skipped.append(msg("%(remains)s / %(family)s: no longer in the database",
@@ -221,10 +227,7 @@ def store(session: Session, run: MatchRun, found: list[Candidate], scope: Scope,
                         excluded_loci=",".join(candidate.excluded_loci))
         session.add(created)
         new_matches.append((created, profile_id, candidate, per_locus, digest))
-    if new_matches:  # one flush for every new candidate (their ids), then their evidence
-        session.flush()
-        session.add_all([_evidence(created.id or 0, run, profile_id, candidate, per_locus, "new", digest)
-                         for created, profile_id, candidate, per_locus, digest in new_matches])
+    _write_batch(session, run, new_matches)
     gone = [m for key, m in existing.items() if key not in seen and scope.covers(m.sample_id, m.family_id)
             and statuses.get(m.id or 0) in review_rules.UNRESOLVED]
     if gone:
@@ -234,6 +237,19 @@ def store(session: Session, run: MatchRun, found: list[Candidate], scope: Scope,
             session.add(match)
             outcome.closed += 1
     return outcome
+
+
+def _write_batch(session: Session, run: MatchRun,
+                 new_matches: list[tuple[Match, int, Candidate, str, tuple[str, str]]]) -> None:
+    """Flush what a batch of the store added: the new candidates (for their ids), then their
+    evidence; ``new_matches`` is emptied. Flushed rows are held by the session only weakly, so
+    what a batch wrote is released (the transaction still commits or rolls back as one)."""
+    if new_matches:
+        session.flush()
+        session.add_all([_evidence(created.id or 0, run, profile_id, candidate, per_locus, "new", digest)
+                         for created, profile_id, candidate, per_locus, digest in new_matches])
+        new_matches.clear()
+    session.flush()
 
 
 def _close(match: Match, run: MatchRun, now: object, reason: str) -> None:

@@ -218,6 +218,7 @@ def run_job(context: JobContext) -> None:
             search_input = build_search_input(session=session, frequency_table_id=run.frequency_table_id,
                                               remains=scope.get("remains"), families=scope.get("families"))
             engine, input_sha256, family_key = search_input.engine_input(), search_input.sha256(), None
+            del search_input  # its row tables (GBs at 100,000 families) are not needed past this point
         else:
             engine, input_sha256, family_key = composed.engine, composed.sha256, composed.family_key
         kwargs = params.engine_kwargs()

@@ -229,3 +229,53 @@ def test_the_migration_keeps_one_open_candidate_per_pair_of_older_runs(app: Flas
     assert [m.closed_reason for m in older] == [
         f"one open candidate per pair: candidate {m.id} holds this pair" for m in newer]
     assert db.exec(select(func.count()).select_from(MatchEvidence)).one() == n_evidence + 2 * n_matches
+
+
+def test_a_store_written_in_batches_keeps_every_candidate_its_evidence_and_audit(
+        app: Flask, db: Session, lab, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+    """A full run at 100,000 × 100,000 stores its candidates a batch at a time (memory); batches
+    of 2 must store what one flush stores: each candidate with one "new" evidence row of its own,
+    each row audited, and numbers a second run (one flush) finds unchanged."""
+    from labtrack.models import AuditEntry
+    from labtrack.services import candidates
+
+    analyst, _ = lab
+    monkeypatch.setattr(candidates, "_STORE_BATCH", 2)
+    run = _run(app, db, analyst)
+    found = _open(db)
+    assert (FEMUR, "FAM-0001") in found and len(found) == run.n_matches >= 5  # more than two batches
+    evidence = db.exec(select(MatchEvidence)).all()
+    assert sorted(e.match_id for e in evidence) == sorted(m.id for m in found.values())
+    assert {e.change for e in evidence} == {"new"} and all(e.inputs_sha256 and e.inputs_json for e in evidence)
+    for table, ids in (("match", {m.id for m in found.values()}), ("match_evidence", {e.id for e in evidence})):
+        audited = db.exec(select(AuditEntry.entity_id).where(AuditEntry.entity_type == table,
+                                                             AuditEntry.action == "create")).all()
+        assert {int(i) for i in audited} == ids
+    monkeypatch.setattr(candidates, "_STORE_BATCH", 2000)
+    again = match_runs.outcome(_run(app, db, analyst))
+    assert (again["unchanged"], again["new"], again["updated"]) == (len(found), 0, 0)
+
+
+def test_a_store_that_fails_after_some_batches_leaves_nothing(app: Flask, db: Session, lab,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+    """Batches are flushed, not committed: a store that fails half-way stores no candidate."""
+    from labtrack.services import candidates, snapshots
+
+    analyst, _ = lab
+    monkeypatch.setattr(candidates, "_STORE_BATCH", 2)
+    built = snapshots.build
+    calls = []
+
+    def build_then_fail(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        if len(calls) == 4:  # after the first batch was flushed
+            raise RuntimeError("disk gone")
+        return built(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(snapshots, "build", build_then_fail)
+    run = match_runs.start_run(session=db, by=analyst.user, params=MatchParameters(), app=app)  # type: ignore[arg-type]
+    db.rollback()
+    run = match_runs.get_run(db, run.id or 0)
+    assert run.status == "failed" and "disk gone" in run.error and len(calls) == 4
+    assert db.exec(select(func.count()).select_from(Match)).one() == 0
+    assert db.exec(select(func.count()).select_from(MatchEvidence)).one() == 0
