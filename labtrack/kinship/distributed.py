@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from itertools import islice
 from typing import Any
 
 import dask
@@ -92,14 +93,28 @@ def search_dask(
     return combine(chunks, n, prior=prior)
 
 
+#: evidence chunks on the cluster at once, per worker thread: enough that no worker waits for
+#: its next task, few enough that neither the scheduler nor the workers hold every chunk's input
+#: and result (at 100,000 × 100,000, some 2,300 chunks: several GB when all were submitted at once)
+IN_FLIGHT_PER_THREAD = 2
+
+
 def evidence_map(client: Client) -> Callable[[Callable[[Any], Any], list[Any]], Iterator[Any]]:
     """The evidence step of `find_candidates` on the cluster of `client`: one task per chunk,
-    results yielded as they complete (each carries its position; the caller restores order)."""
+    results yielded as they complete (each carries its position; the caller restores order).
+    At most `IN_FLIGHT_PER_THREAD` chunks per worker thread are on the cluster at a time; a
+    result is released on the cluster once it is taken."""
 
     def run(fn: Callable[[Any], Any], items: list[Any]) -> Iterator[Any]:
-        futures = client.map(fn, items, pure=False)
-        for future in as_completed(futures):
-            yield future.result()
+        window = max(2, IN_FLIGHT_PER_THREAD * sum(client.nthreads().values()))
+        todo = iter(items)
+        running = as_completed([client.submit(fn, item, pure=False) for item in islice(todo, window)])
+        for future in running:
+            result = future.result()
+            future.release()
+            for item in islice(todo, 1):
+                running.add(client.submit(fn, item, pure=False))
+            yield result
 
     return run
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 from dask.distributed import Client, LocalCluster
@@ -57,3 +59,25 @@ def test_dask_equals_single_process(client):
         np.testing.assert_array_equal(a, b)
     assert got.prior == want.prior
     assert max(seen) == n_rem
+
+
+def test_the_evidence_map_keeps_only_a_window_of_chunks_on_the_cluster(client):
+    """Every item's result comes back once, while the cluster never holds more than the window
+    (2 per worker thread): not every chunk's input and result at once."""
+    import operator
+
+    from labtrack.kinship.distributed import IN_FLIGHT_PER_THREAD, evidence_map
+
+    window = IN_FLIGHT_PER_THREAD * sum(client.nthreads().values())
+    items = list(range(40))
+    held, results = [], []
+    for result in evidence_map(client)(operator.neg, items):
+        held.append(len(client.futures))
+        results.append(result)
+    assert sorted(results) == sorted(-i for i in items)
+    # a release reaches the client's event loop a moment later: one or two more may still count
+    assert max(held) <= window + 2 < len(items) // 2
+    deadline = time.monotonic() + 10
+    while client.futures and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not client.futures  # nothing left on the cluster
