@@ -11,6 +11,7 @@ exclude come back as *near misses* (LR 0, never proposable) instead of vanishing
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -48,9 +49,17 @@ class Candidate:
     posterior: float
     prior: float
     loci_used: int
-    per_locus: list[dict[str, Any]] = field(default_factory=list)
+    #: the per-locus rows (`per_locus_evidence`) as their JSON text, which is how they are stored:
+    #: a run at 100,000 × 100,000 holds some 236,000 candidates, 6 KB each as text, 22 KB as dicts
+    per_locus_json: str = "[]"
     near_miss: bool = False
     excluded_loci: tuple[str, ...] = ()
+
+    @property
+    def per_locus(self) -> list[dict[str, Any]]:
+        """The per-locus rows, decoded from `per_locus_json`."""
+        rows: list[dict[str, Any]] = json.loads(self.per_locus_json)
+        return rows
 
     @property
     def flagged_loci(self) -> list[dict[str, Any]]:
@@ -343,7 +352,8 @@ def _evidence(task: EvidenceTask, pedigree: Pedigree, chunk: EvidenceChunk,
             remains_sample_id=sample, family_id=pedigree.family_id, rank=task.rank, log10_lr=log10,
             posterior=float(posterior_from_log10(log10, chunk.prior)), prior=chunk.prior,
             loci_used=case.loci_used,
-            per_locus=per_locus_evidence(case, pedigree, chunk.genotypes, sample, chunk.table, models),
+            per_locus_json=json.dumps(per_locus_evidence(case, pedigree, chunk.genotypes, sample, chunk.table,
+                                                      models)),
         )]
     excluded = tuple(locus.marker for locus in case.loci if locus.lr == 0)
     if not excluded or math.isnan(case.log10_lr):
@@ -354,7 +364,8 @@ def _evidence(task: EvidenceTask, pedigree: Pedigree, chunk: EvidenceChunk,
     return [Candidate(
         remains_sample_id=sample, family_id=pedigree.family_id, rank=task.rank, log10_lr=others,
         posterior=0.0, prior=chunk.prior, loci_used=case.loci_used,
-        per_locus=per_locus_evidence(case, pedigree, chunk.genotypes, sample, chunk.table, models),
+        per_locus_json=json.dumps(per_locus_evidence(case, pedigree, chunk.genotypes, sample, chunk.table,
+                                                      models)),
         near_miss=True, excluded_loci=excluded,
     )]
 

@@ -181,7 +181,7 @@ def store(session: Session, run: MatchRun, found: list[Candidate], scope: Scope,
         profile_id, sample_id = ids
         key = (sample_id, family_id)
         seen.add(key)
-        per_locus = json.dumps(candidate.per_locus)
+        per_locus = candidate.per_locus_json
         inputs = snapshots.build(remains_parts[sample_id], family_parts[family_id], table_part, run)
         if searched is not None and candidate.family_id in searched[1] and not snapshots.matches_search(
                 inputs, searched[0], searched[1][candidate.family_id]):

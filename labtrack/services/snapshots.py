@@ -314,4 +314,4 @@ def reproduce(session: Session, match_id: int) -> Reproduction:
     again = next((c for c in found if c.family_id == code), None)
     return Reproduction(match_id=match_id, snapshot_ok=snapshot_ok, stored_log10_lr=evidence.log10_lr,
                         recomputed_log10_lr=again.log10_lr if again else None,
-                        same_per_locus=again is not None and json.dumps(again.per_locus) == evidence.per_locus_json)
+                        same_per_locus=again is not None and again.per_locus_json == evidence.per_locus_json)

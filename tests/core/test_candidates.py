@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import math
+import pickle
 from pathlib import Path
 
 import numpy as np
@@ -60,6 +62,9 @@ def test_per_locus_rows_show_genotypes_and_flags() -> None:
     assert d3["lr"] > 0 and d3["used"] is True
     assert math.isclose(sum(r["log10_lr"] for r in best.per_locus if r["log10_lr"] is not None),
                         best.log10_lr, abs_tol=1e-9)
+    # a candidate carries its rows as the JSON text that is stored (a full run holds 236,000 of them)
+    assert json.loads(best.per_locus_json) == best.per_locus and len(best.per_locus) == len(rows)
+    assert len(pickle.dumps(best)) < len(best.per_locus_json) + 1000
 
 
 def test_no_families_or_remains_gives_no_candidates() -> None:
