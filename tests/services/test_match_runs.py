@@ -138,3 +138,27 @@ def test_runs_of_one_remains_reuse_the_family_tables_of_the_worker(app: Flask, d
         # built afresh: the same candidates with the same numbers and inputs (nothing new or updated)
         assert (outcome["unchanged"], outcome["new"], outcome["updated"]) == (len(numbers), 0, 0)
     assert match_runs.TABLE_CACHE.tables is None  # off: nothing kept
+
+
+def test_a_long_stage_writes_its_progress_at_least_every_half_minute(app: Flask, demo_db: Session) -> None:
+    """Between the 5 % steps, progress is written once 30 s have passed (a 20-minute evidence step
+    is a tenth of the bar), not at every candidate."""
+    run = match_runs.start_run(session=demo_db, by=_analyst(demo_db), params=match_runs.RunParameters(),
+                               app=app)
+    written: list[tuple[float, str]] = []
+
+    class Context:
+        def check(self) -> None:
+            pass
+
+        def progress(self, session: Session, value: float, stage: str) -> None:
+            written.append((round(value, 4), stage))
+
+    now = [0.0]
+    progress = match_runs._Progress(demo_db, run, "test", Context(), clock=lambda: now[0])  # type: ignore[arg-type]
+    for seconds, done in ((1, 1), (10, 2), (29, 3), (31, 4), (40, 5), (62, 6), (63, 600)):
+        now[0] = seconds
+        progress("evidence", done, 1000)
+    assert [value for value, _ in written] == [0.9001, 0.9004, 0.9006, 0.96]
+    assert {stage for _, stage in written} == {"exact likelihood ratios"}
+    assert match_runs.get_run(demo_db, run.id or 0).progress == 0.96
