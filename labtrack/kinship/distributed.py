@@ -112,7 +112,7 @@ def evidence_map(client: Client) -> Callable[[Callable[[Any], Any], list[Any]], 
         for future in running:
             result = future.result()
             future.release()
-            for item in islice(todo, 1):
+            for item in islice(todo, 1):  # the next chunk, if any is left
                 running.add(client.submit(fn, item, pure=False))
             yield result
 

@@ -170,8 +170,8 @@ def store(session: Session, run: MatchRun, found: list[Candidate], scope: Scope,
     now = utcnow()
     seen: set[tuple[int | None, int]] = set()
     new_matches: list[tuple[Match, int, Candidate, str, tuple[str, str]]] = []
-    for position, candidate in enumerate(found, 1):
-        if position > 1 and (position - 1) % _STORE_BATCH == 0:  # the previous batch is complete
+    for position, candidate in enumerate(found):
+        if position and position % _STORE_BATCH == 0:  # the previous batch is complete
             _write_batch(session, run, new_matches)
         ids, family_id = profiles.get(candidate.remains_sample_id), families.get(candidate.family_id)
         if ids is None or family_id is None:
